@@ -1,0 +1,81 @@
+"""Typed domain errors. The HTTP layer maps each family to one status code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of every rule the domain refuses. `title` is short and stable."""
+
+    title = "Domain rule violated"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    """Missing, or not the caller's to see (never reveal which)."""
+
+    title = "Not found"
+
+
+class Unauthorized(DomainError):
+    title = "Authentication required"
+
+
+class Forbidden(DomainError):
+    title = "Not allowed"
+
+
+class Conflict(DomainError):
+    title = "Conflict"
+
+
+class InvalidTransition(Conflict):
+    """A state machine refused a command in its current state."""
+
+    title = "Transition not allowed"
+
+    def __init__(self, entity: str, state: str, command: str) -> None:
+        super().__init__(f"{entity} in state '{state}' cannot {command}")
+        self.entity = entity
+        self.state = state
+        self.command = command
+
+
+class SlotTaken(Conflict):
+    title = "Slot taken"
+
+
+class PaymentNotAuthorized(Conflict):
+    title = "Payment not authorized"
+
+
+class InvalidInput(DomainError):
+    """Input that breaks a domain rule; `errors` names the offending fields."""
+
+    title = "Invalid input"
+
+    def __init__(self, detail: str, errors: Sequence[FieldError] = ()) -> None:
+        super().__init__(detail)
+        self.errors = tuple(errors)
+
+
+class ProfileIncomplete(InvalidInput):
+    title = "Profile incomplete"
+
+    def __init__(self, missing: Sequence[str]) -> None:
+        super().__init__(
+            "the profile is missing: " + ", ".join(missing),
+            [FieldError(name, "required") for name in missing],
+        )
+        self.missing = tuple(missing)

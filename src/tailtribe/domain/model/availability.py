@@ -1,0 +1,136 @@
+"""Weekly availability, blocked periods, and capacity.
+
+Availability is in Brussels wall-clock time. Capacity is counted apart:
+- visits and house sitting take the caregiver away: at most one at a time,
+  and house sitting excludes hosting pets at home as well;
+- boarding and day care host pets at the caregiver's home: at any instant
+  the pets hosted never exceed `max_pets`. A walk or drop-in may overlap
+  hosting (the caregiver's own judgement, managed with blocked periods).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from tailtribe.domain.errors import FieldError, InvalidInput
+from tailtribe.domain.model.pricing import UNIT_OF, Service, Unit
+from tailtribe.domain.model.time import local, require_aware
+
+EXCLUSIVE = frozenset({Service.DOG_WALKING, Service.DROP_IN, Service.HOUSE_SITTING})
+HOSTED = frozenset({Service.BOARDING, Service.DAY_CARE})
+MAX_WINDOWS = 50
+MAX_BLOCKED = 200
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyWindow:
+    weekday: int  # 0 = Monday, as date.weekday()
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise InvalidInput("weekday is 0 (Monday) to 6", [FieldError("weekday", "0..6")])
+        if self.end <= self.start:
+            raise InvalidInput("a window ends after it starts", [FieldError("end", "before start")])
+
+    def covers(self, day: date, start: time, end: time) -> bool:
+        return day.weekday() == self.weekday and self.start <= start and end <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedPeriod:
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        require_aware(self.start, "start")
+        require_aware(self.end, "end")
+        if self.end <= self.start:
+            raise InvalidInput(
+                "a blocked period ends after it starts", [FieldError("end", "before start")]
+            )
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start < end and start < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    weekly: tuple[WeeklyWindow, ...] = ()
+    blocked: tuple[BlockedPeriod, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.weekly) > MAX_WINDOWS or len(self.blocked) > MAX_BLOCKED:
+            raise InvalidInput("too many availability entries")
+
+    def _window_covers(self, day: date, start: time, end: time) -> bool:
+        return any(w.covers(day, start, end) for w in self.weekly)
+
+    def _window_on(self, day: date, at: time) -> bool:
+        return any(w.weekday == day.weekday() and w.start <= at <= w.end for w in self.weekly)
+
+    def allows(self, service: Service, start: datetime, end: datetime) -> bool:
+        """Is [start, end) inside the published windows and clear of blocked periods?"""
+        if any(b.overlaps(start, end) for b in self.blocked):
+            return False
+        ls, le = local(start), local(end)
+        unit = UNIT_OF[service]
+        if unit is Unit.VISIT:
+            # A visit never crosses midnight in practice; if it does, no window covers it.
+            return ls.date() == le.date() and self._window_covers(ls.date(), ls.time(), le.time())
+        if unit is Unit.DAY:
+            days = (le.date() - ls.date()).days + 1
+            return all(
+                self._window_covers(ls.date() + timedelta(days=i), ls.time(), le.time())
+                for i in range(days)
+            )
+        # Nights: drop-off on the start day and pick-up on the end day.
+        return self._window_on(ls.date(), ls.time()) and self._window_on(le.date(), le.time())
+
+
+@dataclass(frozen=True, slots=True)
+class Occupancy:
+    """One booking's claim on a caregiver's calendar."""
+
+    service: Service
+    start: datetime
+    end: datetime
+    pets: int
+
+    def overlaps(self, other: Occupancy) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+def _conflicts(a: Service, b: Service) -> bool:
+    if a in EXCLUSIVE and b in EXCLUSIVE:
+        return True
+    return Service.HOUSE_SITTING in (a, b) and (a in HOSTED or b in HOSTED)
+
+
+def peak_hosted_pets(claims: Iterable[Occupancy]) -> int:
+    """The largest number of pets hosted at any one instant (half-open intervals)."""
+    edges: list[tuple[datetime, int]] = []
+    for c in claims:
+        if c.service in HOSTED:
+            edges.append((c.start, c.pets))
+            edges.append((c.end, -c.pets))
+    # At equal instants, departures (-) come before arrivals (+): [a, b) and [b, c) do not overlap.
+    edges.sort(key=lambda e: (e[0], e[1]))
+    peak = current = 0
+    for _, delta in edges:
+        current += delta
+        peak = max(peak, current)
+    return peak
+
+
+def fits(new: Occupancy, existing: Iterable[Occupancy], max_pets: int) -> bool:
+    """Can `new` join the caregiver's active bookings without exceeding capacity?"""
+    overlapping = [c for c in existing if c.overlaps(new)]
+    if any(_conflicts(new.service, c.service) for c in overlapping):
+        return False
+    if new.service in HOSTED:
+        return peak_hosted_pets([*overlapping, new]) <= max_pets
+    return True

@@ -1,0 +1,456 @@
+"""The booking aggregate and its lifecycle.
+
+requested --accept--> accepted --start--> in_progress --end--> completed
+requested --decline | expire | cancel--> declined | expired | cancelled
+accepted  --cancel--> cancelled
+completed --dispute (in window)--> disputed --resolve--> completed
+
+Payment and payout statuses move with it; money is tracked in cents so that
+refunded + commission + payout always equals what was captured.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+from tailtribe.domain.errors import InvalidInput, InvalidTransition, PaymentNotAuthorized
+from tailtribe.domain.model.aggregate import Aggregate
+from tailtribe.domain.model.cancellation import (
+    CancellationPolicy,
+    Canceller,
+    Settlement,
+    effective_policy,
+    owner_refund_cents,
+    settle,
+)
+from tailtribe.domain.model.events import (
+    BookingAccepted,
+    BookingCancelled,
+    BookingCompleted,
+    BookingDeclined,
+    BookingExpired,
+    BookingRequested,
+    BookingStarted,
+    DisputeOpened,
+    DisputeResolved,
+    PaymentAuthorized,
+    PaymentFailed,
+    PayoutHeld,
+    PayoutSent,
+    RefundIssued,
+)
+from tailtribe.domain.model.money import CommissionRate
+from tailtribe.domain.model.pricing import Quote, Service, validate_period
+from tailtribe.domain.model.time import require_aware
+
+PAYMENT_WINDOW = timedelta(minutes=30)
+RESPONSE_WINDOW = timedelta(hours=24)
+DEFAULT_DISPUTE_WINDOW = timedelta(hours=48)
+
+
+class BookingStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    DISPUTED = "disputed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+TERMINAL = frozenset({BookingStatus.DECLINED, BookingStatus.EXPIRED, BookingStatus.CANCELLED})
+# Statuses that hold the caregiver's calendar.
+ACTIVE = frozenset({BookingStatus.REQUESTED, BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS})
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "pending"
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+CAPTURED_STATES = frozenset(
+    {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
+)
+
+
+class PayoutStatus(enum.StrEnum):
+    NONE = "none"
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    PAID = "paid"
+    REVERSED = "reversed"
+
+
+class DisputeOutcome(enum.StrEnum):
+    RELEASE = "release"
+    REFUND = "refund"
+
+
+# The status graph; guards on time and payment come on top of it.
+TRANSITIONS: dict[tuple[BookingStatus, str], BookingStatus] = {
+    (BookingStatus.REQUESTED, "accept"): BookingStatus.ACCEPTED,
+    (BookingStatus.REQUESTED, "decline"): BookingStatus.DECLINED,
+    (BookingStatus.REQUESTED, "expire"): BookingStatus.EXPIRED,
+    (BookingStatus.REQUESTED, "cancel"): BookingStatus.CANCELLED,
+    (BookingStatus.ACCEPTED, "cancel"): BookingStatus.CANCELLED,
+    (BookingStatus.ACCEPTED, "start"): BookingStatus.IN_PROGRESS,
+    (BookingStatus.ACCEPTED, "complete"): BookingStatus.COMPLETED,
+    (BookingStatus.IN_PROGRESS, "complete"): BookingStatus.COMPLETED,
+    (BookingStatus.COMPLETED, "dispute"): BookingStatus.DISPUTED,
+    (BookingStatus.DISPUTED, "resolve"): BookingStatus.COMPLETED,
+}
+
+# Commands that change money or payment state without moving the status.
+_MONEY_COMMANDS: dict[str, frozenset[BookingStatus]] = {
+    "authorize": frozenset({BookingStatus.REQUESTED}),
+    "fail_payment": frozenset({BookingStatus.REQUESTED}),
+    "refund": frozenset(
+        {
+            BookingStatus.ACCEPTED,
+            BookingStatus.IN_PROGRESS,
+            BookingStatus.COMPLETED,
+            BookingStatus.DISPUTED,
+        }
+    ),
+    "hold_payout": frozenset({BookingStatus.COMPLETED, BookingStatus.DISPUTED}),
+    "release_payout": frozenset({BookingStatus.COMPLETED}),
+    "pay_out": frozenset({BookingStatus.COMPLETED}),
+}
+
+
+@dataclass(eq=False)
+class Booking(Aggregate):
+    id: UUID
+    owner_id: UUID
+    caregiver_id: UUID
+    service: Service
+    pet_ids: tuple[UUID, ...]
+    start: datetime
+    end: datetime
+    price: Quote
+    commission_percent: Decimal
+    cancellation_policy: CancellationPolicy
+    created_at: datetime
+    message: str | None = None
+    status: BookingStatus = BookingStatus.REQUESTED
+    payment_status: PaymentStatus = PaymentStatus.PENDING
+    payout_status: PayoutStatus = PayoutStatus.NONE
+    payment_intent_id: str | None = None
+    captured_cents: int = 0
+    refunded_cents: int = 0
+    paid_out_cents: int = 0
+    reversed_cents: int = 0
+    completed_at: datetime | None = None
+    dispute_deadline: datetime | None = None
+    cancelled_by: Canceller | None = None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        Aggregate.__init__(self)
+
+    # -- creation -------------------------------------------------------
+    @classmethod
+    def request(
+        cls,
+        *,
+        id: UUID,
+        owner_id: UUID,
+        caregiver_id: UUID,
+        service: Service,
+        pet_ids: tuple[UUID, ...],
+        start: datetime,
+        end: datetime,
+        price: Quote,
+        rate: CommissionRate,
+        policy: CancellationPolicy,
+        now: datetime,
+        message: str | None = None,
+    ) -> Booking:
+        validate_period(service, start, end)
+        require_aware(now, "now")
+        if start <= now:
+            raise InvalidInput("a booking starts in the future")
+        if len(set(pet_ids)) != len(pet_ids) or not pet_ids:
+            raise InvalidInput("a booking names each of its pets once")
+        booking = cls(
+            id=id,
+            owner_id=owner_id,
+            caregiver_id=caregiver_id,
+            service=service,
+            pet_ids=pet_ids,
+            start=start,
+            end=end,
+            price=price,
+            commission_percent=rate.percent,
+            cancellation_policy=effective_policy(service, policy),
+            created_at=now,
+            message=message,
+        )
+        booking.record(BookingRequested(occurred_at=now, booking_id=id))
+        return booking
+
+    # -- derived --------------------------------------------------------
+    @property
+    def rate(self) -> CommissionRate:
+        return CommissionRate(self.commission_percent)
+
+    @property
+    def payment_deadline(self) -> datetime:
+        """Unpaid requests free the calendar after this."""
+        return self.created_at + PAYMENT_WINDOW
+
+    @property
+    def response_deadline(self) -> datetime:
+        """The caregiver answers within 24 hours and before the start."""
+        return min(self.created_at + RESPONSE_WINDOW, self.start)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def settlement(self) -> Settlement:
+        return settle(self.captured_cents, self.refunded_cents, self.paid_out_cents, self.rate)
+
+    def is_due_to_expire(self, now: datetime) -> bool:
+        if self.status is not BookingStatus.REQUESTED:
+            return False
+        unpaid = self.payment_status is not PaymentStatus.AUTHORIZED
+        return now >= self.response_deadline or (unpaid and now >= self.payment_deadline)
+
+    # -- guards ---------------------------------------------------------
+    def _move(self, command: str) -> BookingStatus:
+        target = TRANSITIONS.get((self.status, command))
+        if target is None:
+            raise InvalidTransition("booking", self.status, command)
+        return target
+
+    def _allow(self, command: str) -> None:
+        if self.status not in _MONEY_COMMANDS[command]:
+            raise InvalidTransition("booking", self.status, command)
+
+    def _refuse(self, command: str) -> InvalidTransition:
+        return InvalidTransition("booking", self.status, command)
+
+    def _release_hold(self) -> None:
+        if self.payment_status in (
+            PaymentStatus.PENDING,
+            PaymentStatus.AUTHORIZED,
+            PaymentStatus.FAILED,
+        ):
+            self.payment_status = PaymentStatus.CANCELED
+
+    # -- payment --------------------------------------------------------
+    def authorize(self, now: datetime, amount_cents: int) -> None:
+        self._allow("authorize")
+        if self.payment_status not in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+            raise self._refuse("authorize")
+        if amount_cents != self.price.total_cents:
+            raise InvalidInput("the authorized amount differs from the booking total")
+        self.payment_status = PaymentStatus.AUTHORIZED
+        self.record(
+            PaymentAuthorized(occurred_at=now, booking_id=self.id, amount_cents=amount_cents)
+        )
+
+    def fail_payment(self, now: datetime) -> None:
+        self._allow("fail_payment")
+        if self.payment_status is not PaymentStatus.PENDING:
+            raise self._refuse("fail_payment")
+        self.payment_status = PaymentStatus.FAILED
+        self.record(PaymentFailed(occurred_at=now, booking_id=self.id))
+
+    # -- lifecycle ------------------------------------------------------
+    def accept(self, now: datetime) -> None:
+        """Needs an authorized payment and an answer within the deadline; captures it."""
+        target = self._move("accept")
+        if self.payment_status is not PaymentStatus.AUTHORIZED:
+            raise PaymentNotAuthorized("the payment for this booking is not authorized yet")
+        if now >= self.response_deadline:
+            raise self._refuse("accept after its response deadline")
+        self.status = target
+        self.payment_status = PaymentStatus.CAPTURED
+        self.captured_cents = self.price.total_cents
+        self.record(
+            BookingAccepted(occurred_at=now, booking_id=self.id, captured_cents=self.captured_cents)
+        )
+
+    def decline(self, now: datetime) -> None:
+        self.status = self._move("decline")
+        self._release_hold()
+        self.record(BookingDeclined(occurred_at=now, booking_id=self.id))
+
+    def expire(self, now: datetime) -> None:
+        target = self._move("expire")
+        if not self.is_due_to_expire(now):
+            raise self._refuse("expire before its deadline")
+        self.status = target
+        self._release_hold()
+        self.record(BookingExpired(occurred_at=now, booking_id=self.id))
+
+    def cancel(self, by: Canceller, now: datetime, reason: str | None = None) -> int:
+        """Cancel; returns the refund in cents (zero before capture)."""
+        target = self._move("cancel")
+        refund = 0
+        if self.status is BookingStatus.ACCEPTED:
+            remaining = self.captured_cents - self.refunded_cents
+            if by is Canceller.OWNER:
+                refund = min(
+                    remaining,
+                    owner_refund_cents(
+                        self.cancellation_policy, self.service, self.start, now, self.captured_cents
+                    ),
+                )
+            else:
+                refund = remaining
+        self.status = target
+        self._release_hold()
+        reversal = self._apply_refund(refund)
+        self.cancelled_by = by
+        self.reason = reason
+        self.record(
+            BookingCancelled(
+                occurred_at=now,
+                booking_id=self.id,
+                by=by,
+                refund_cents=refund,
+                reversal_cents=reversal,
+            )
+        )
+        return refund
+
+    def start_service(self, now: datetime) -> None:
+        target = self._move("start")
+        if now < self.start:
+            raise self._refuse("start before its start time")
+        self.status = target
+        self.record(BookingStarted(occurred_at=now, booking_id=self.id))
+
+    def complete(self, now: datetime, dispute_window: timedelta = DEFAULT_DISPUTE_WINDOW) -> None:
+        target = self._move("complete")
+        if now < self.end:
+            raise self._refuse("complete before its end time")
+        self.status = target
+        self.completed_at = now
+        self.dispute_deadline = now + dispute_window
+        if self.settlement.payout_cents > 0:
+            self.payout_status = PayoutStatus.SCHEDULED
+        self.record(BookingCompleted(occurred_at=now, booking_id=self.id))
+
+    # -- disputes -------------------------------------------------------
+    def open_dispute(self, now: datetime, reason: str) -> None:
+        target = self._move("dispute")
+        if self.dispute_deadline is None or now >= self.dispute_deadline:
+            raise self._refuse("be disputed after the dispute window")
+        if self.payout_status in (PayoutStatus.PAID, PayoutStatus.REVERSED):
+            raise self._refuse("be disputed after the payout")
+        if not reason.strip():
+            raise InvalidInput("a dispute needs a reason")
+        self.status = target
+        if self.payout_status is PayoutStatus.SCHEDULED:
+            self.payout_status = PayoutStatus.HELD
+        self.reason = reason.strip()
+        self.record(DisputeOpened(occurred_at=now, booking_id=self.id, reason=self.reason))
+
+    def resolve_dispute(
+        self, now: datetime, outcome: DisputeOutcome, refund_cents: int | None = None
+    ) -> int:
+        """Release the payout, or refund (all that remains by default). Returns the refund."""
+        target = self._move("resolve")
+        refund = 0
+        if outcome is DisputeOutcome.REFUND:
+            remaining = self.captured_cents - self.refunded_cents
+            refund = remaining if refund_cents is None else refund_cents
+            if not 0 < refund <= remaining:
+                raise InvalidInput(f"the refund must be within 1..{remaining} cents")
+        self.status = target
+        self._apply_refund(refund)
+        self.payout_status = (
+            PayoutStatus.SCHEDULED if self.settlement.payout_cents > 0 else PayoutStatus.NONE
+        )
+        # The owner has been heard: the payout need not wait for another window.
+        self.dispute_deadline = now
+        self.record(
+            DisputeResolved(
+                occurred_at=now, booking_id=self.id, outcome=outcome, refund_cents=refund
+            )
+        )
+        return refund
+
+    # -- money after capture --------------------------------------------
+    def refund(self, now: datetime, amount_cents: int) -> Settlement:
+        """An admin refund of part or all of what remains captured."""
+        self._allow("refund")
+        remaining = self.captured_cents - self.refunded_cents
+        if not 0 < amount_cents <= remaining:
+            raise InvalidInput(f"the refund must be within 1..{remaining} cents")
+        reversal = self._apply_refund(amount_cents)
+        if self.payout_status is PayoutStatus.SCHEDULED and self.settlement.payout_cents == 0:
+            self.payout_status = PayoutStatus.NONE
+        self.record(
+            RefundIssued(
+                occurred_at=now,
+                booking_id=self.id,
+                amount_cents=amount_cents,
+                reversal_cents=reversal,
+            )
+        )
+        return self.settlement
+
+    def _apply_refund(self, amount_cents: int) -> int:
+        """Book a refund; returns how much of a past transfer must be reversed."""
+        if amount_cents == 0:
+            return 0
+        self.refunded_cents += amount_cents
+        self.payment_status = (
+            PaymentStatus.REFUNDED
+            if self.refunded_cents == self.captured_cents
+            else PaymentStatus.PARTIALLY_REFUNDED
+        )
+        reversal = self.settlement.reversal_cents
+        if reversal:
+            self.paid_out_cents -= reversal
+            self.reversed_cents += reversal
+            self.payout_status = PayoutStatus.REVERSED
+        return reversal
+
+    def hold_payout(self, now: datetime, reason: str) -> None:
+        self._allow("hold_payout")
+        if self.payout_status is not PayoutStatus.SCHEDULED:
+            raise self._refuse("hold a payout that is not scheduled")
+        self.payout_status = PayoutStatus.HELD
+        self.record(PayoutHeld(occurred_at=now, booking_id=self.id, reason=reason))
+
+    def release_payout(self, now: datetime) -> None:
+        self._allow("release_payout")
+        if self.payout_status is not PayoutStatus.HELD:
+            raise self._refuse("release a payout that is not held")
+        self.payout_status = PayoutStatus.SCHEDULED
+
+    def is_payout_due(self, now: datetime) -> bool:
+        return (
+            self.status is BookingStatus.COMPLETED
+            and self.payout_status is PayoutStatus.SCHEDULED
+            and self.dispute_deadline is not None
+            and now >= self.dispute_deadline
+        )
+
+    def pay_out(self, now: datetime) -> int:
+        """Record the transfer of the caregiver's share; returns its amount."""
+        self._allow("pay_out")
+        if not self.is_payout_due(now):
+            raise self._refuse("pay out before the dispute window has passed")
+        amount = self.settlement.payout_cents
+        self.paid_out_cents = amount
+        self.payout_status = PayoutStatus.PAID
+        self.record(PayoutSent(occurred_at=now, booking_id=self.id, amount_cents=amount))
+        return amount

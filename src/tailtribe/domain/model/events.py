@@ -1,0 +1,133 @@
+"""Domain events: what happened, recorded by aggregates, written by the unit of work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainEvent:
+    occurred_at: datetime
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+# Caregiver approval
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaregiverEvent(DomainEvent):
+    caregiver_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaregiverSubmitted(CaregiverEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaregiverDecision(CaregiverEvent):
+    admin_id: UUID
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaregiverApproved(CaregiverDecision):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaregiverRejected(CaregiverDecision):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaregiverSuspended(CaregiverDecision):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaregiverReinstated(CaregiverDecision):
+    pass
+
+
+# Bookings
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingEvent(DomainEvent):
+    booking_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingRequested(BookingEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentAuthorized(BookingEvent):
+    amount_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentFailed(BookingEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingAccepted(BookingEvent):
+    captured_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingDeclined(BookingEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingExpired(BookingEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingCancelled(BookingEvent):
+    by: str
+    refund_cents: int
+    reversal_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingStarted(BookingEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookingCompleted(BookingEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeOpened(BookingEvent):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisputeResolved(BookingEvent):
+    outcome: str
+    refund_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefundIssued(BookingEvent):
+    amount_cents: int
+    reversal_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayoutHeld(BookingEvent):
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayoutSent(BookingEvent):
+    amount_cents: int

@@ -1,0 +1,43 @@
+"""Outbox messages: side effects written in the same transaction as the change."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+MAX_ATTEMPTS = 8
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(eq=False)
+class OutboxMessage:
+    id: UUID
+    topic: str
+    payload: dict[str, Any]
+    created_at: datetime
+    available_at: datetime
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = field(default=None)
+
+    def mark_sent(self, now: datetime) -> None:
+        self.status = OutboxStatus.SENT
+        self.sent_at = now
+
+    def mark_attempt_failed(self, now: datetime, error: str) -> None:
+        """Exponential backoff (1 min, 2, 4, ...) until MAX_ATTEMPTS, then failed."""
+        self.attempts += 1
+        self.last_error = error[:2000]
+        if self.attempts >= MAX_ATTEMPTS:
+            self.status = OutboxStatus.FAILED
+        else:
+            self.available_at = now + timedelta(minutes=2 ** (self.attempts - 1))

@@ -1,0 +1,41 @@
+"""Brussels local time: the calendar that days, nights and cut-offs follow."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from tailtribe.domain.errors import InvalidInput
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def require_aware(value: datetime, name: str = "instant") -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(f"{name} must carry a timezone offset")
+    return value
+
+
+def local(value: datetime) -> datetime:
+    return require_aware(value).astimezone(BRUSSELS)
+
+
+def local_date(value: datetime) -> date:
+    return local(value).date()
+
+
+def at_local(day: date, clock_time: time) -> datetime:
+    """The instant of a Brussels wall-clock time (DST gaps resolve forward)."""
+    naive = datetime.combine(day, clock_time)
+    aware = naive.replace(tzinfo=BRUSSELS)
+    # A wall time inside the spring-forward gap does not exist: round-tripping
+    # through UTC moves it to the first real instant after the gap.
+    return aware.astimezone(UTC).astimezone(BRUSSELS)
+
+
+def local_noon(day: date) -> datetime:
+    return at_local(day, time(12, 0))
+
+
+def days_before(day: date, n: int) -> date:
+    return day - timedelta(days=n)

@@ -1,0 +1,43 @@
+"""Is every dependency the service needs reachable?"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tailtribe.domain.ports import HealthCheck
+
+CHECK_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    checks: dict[str, str]
+
+    @property
+    def healthy(self) -> bool:
+        return all(value == "ok" for value in self.checks.values())
+
+
+class CheckHealth:
+    """Runs every check at once, each bounded in time; a failure names itself."""
+
+    def __init__(
+        self, checks: Sequence[HealthCheck], timeout: float = CHECK_TIMEOUT_SECONDS
+    ) -> None:
+        self._checks = checks
+        self._timeout = timeout
+
+    async def __call__(self) -> HealthReport:
+        results = await asyncio.gather(*(self._run(check) for check in self._checks))
+        return HealthReport(dict(results))
+
+    async def _run(self, check: HealthCheck) -> tuple[str, str]:
+        try:
+            await asyncio.wait_for(check.check(), self._timeout)
+        except TimeoutError:
+            return check.name, "timeout"
+        except Exception as exc:  # any failure of the dependency is a failed check
+            return check.name, f"error: {type(exc).__name__}"
+        return check.name, "ok"
