@@ -1,0 +1,58 @@
+"""Alembic environment: async engines, PostgreSQL and SQLite alike."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, cast
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
+
+from tailtribe.adapters.sqlalchemy.tables import metadata
+
+if TYPE_CHECKING:
+    from advanced_alchemy.alembic.commands import AlembicCommandConfig
+    from sqlalchemy.engine import Connection
+
+config = cast("AlembicCommandConfig", context.config)
+
+
+def _configure(**kwargs: object) -> None:
+    context.configure(
+        target_metadata=metadata,
+        version_table=config.version_table_name,
+        render_as_batch=True,  # SQLite can only ALTER through table copies
+        compare_type=True,
+        user_module_prefix="sa.",
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def run_migrations_offline() -> None:
+    _configure(url=config.db_url, literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _run(connection: Connection) -> None:
+    _configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_online() -> None:
+    engine = cast("AsyncEngine | None", getattr(config, "engine", None))
+    if engine is None:
+        section = config.get_section(config.config_ini_section) or {}
+        section["sqlalchemy.url"] = config.db_url
+        engine = async_engine_from_config(section, prefix="sqlalchemy.", poolclass=pool.NullPool)
+    async with engine.connect() as connection:
+        await connection.run_sync(_run)
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    asyncio.run(run_migrations_online())

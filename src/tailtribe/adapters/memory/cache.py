@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from tailtribe.domain.ports import Clock
+
+
+class MemoryCache:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._items: dict[str, tuple[bytes, float]] = {}
+
+    async def get(self, key: str) -> bytes | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if self._clock.now().timestamp() >= expires:
+            del self._items[key]
+            return None
+        return value
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        self._items[key] = (value, self._clock.now().timestamp() + ttl_seconds)
+
+    async def delete(self, key: str) -> None:
+        self._items.pop(key, None)

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import copy
+from types import TracebackType
+from typing import Self
+from uuid import UUID
+
+from tailtribe.adapters.memory.outbox_repository import MemoryOutboxRepository
+from tailtribe.domain.model.outbox import OutboxMessage
+
+
+class MemoryUnitOfWork:
+    """Works on a private copy of the store and publishes it on commit."""
+
+    def __init__(self) -> None:
+        self.outbox_rows: dict[UUID, OutboxMessage] = {}
+        self.commits = 0
+
+    async def __aenter__(self) -> Self:
+        self.outbox = MemoryOutboxRepository(copy.deepcopy(self.outbox_rows))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    async def commit(self) -> None:
+        self.outbox_rows = copy.deepcopy(self.outbox.rows)
+        self.commits += 1
+
+    async def rollback(self) -> None:
+        self.outbox = MemoryOutboxRepository(copy.deepcopy(self.outbox_rows))

@@ -1,0 +1,45 @@
+"""One SQL transaction per use case: repositories share its session."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
+
+
+class SqlUnitOfWork:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = session_factory
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is used outside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._factory()
+        self.outbox = SqlOutboxRepository(self._session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            await session.rollback()  # no-op after a commit; discards anything else
+        finally:
+            await session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
