@@ -1,0 +1,154 @@
+"""Settings from environment variables, read in one place.
+
+Variable names follow the deployment guide (DATABASE_URL, DIRECT_URL,
+REDIS_URL, STRIPE_*, RESEND_API_KEY, SENTRY_DSN, PLATFORM_COMMISSION_PERCENTAGE,
+...). With none set, the app runs embedded: SQLite file, in-process jobs,
+emails in a folder, simulated payments.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tailtribe.domain.errors import InvalidInput
+from tailtribe.domain.model.money import CommissionRate
+
+DEFAULT_SECRET = "change-me-in-production"  # noqa: S105  (refused in production)
+DEFAULT_DATA_DIR = Path("var")
+DEFAULT_APP_URL = "http://127.0.0.1:8000"
+DEFAULT_EMAIL_FROM = "TailTribe <noreply@tailtribe.be>"
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ConfigError(ValueError):
+    """The environment describes a configuration the app must not run with."""
+
+
+def _async_database_url(url: str) -> str:
+    """Accept the URLs hosting providers hand out; pick the async driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    return url
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be within {low}..{high}, got {value}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    direct_url: str = ""
+    redis_url: str | None = None
+    secret_key: str = DEFAULT_SECRET
+    app_url: str = DEFAULT_APP_URL
+    commission: CommissionRate = field(default_factory=lambda: CommissionRate.parse("20"))
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    resend_api_key: str | None = None
+    email_from: str = DEFAULT_EMAIL_FROM
+    sentry_dsn: str | None = None
+    cors_allowed_origins: tuple[str, ...] = ()
+    rate_limit_per_minute: int = 600
+    auth_rate_limit_per_minute: int = 20
+    login_failures_per_account: int = 10
+    dispute_window_hours: int = 48
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def email_dir(self) -> Path:
+        return self.data_dir / "emails"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def opt(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        try:
+            environment = Environment(
+                env.get("TAILTRIBE_ENV", "development").strip() or "development"
+            )
+        except ValueError as exc:
+            raise ConfigError(
+                f"TAILTRIBE_ENV must be one of {[e.value for e in Environment]}"
+            ) from exc
+        data_dir = Path(opt("TAILTRIBE_DATA_DIR") or DEFAULT_DATA_DIR)
+        database_url = _async_database_url(
+            opt("DATABASE_URL") or f"sqlite:///{data_dir / 'tailtribe.db'}"
+        )
+        direct_url = _async_database_url(opt("DIRECT_URL") or database_url)
+        try:
+            commission = CommissionRate.parse(opt("PLATFORM_COMMISSION_PERCENTAGE") or "20")
+        except InvalidInput as exc:
+            raise ConfigError(f"PLATFORM_COMMISSION_PERCENTAGE: {exc}") from exc
+        origins = tuple(
+            o.strip() for o in (opt("CORS_ALLOWED_ORIGINS") or "").split(",") if o.strip()
+        )
+        settings = cls(
+            env=environment,
+            data_dir=data_dir,
+            database_url=database_url,
+            direct_url=direct_url,
+            redis_url=opt("REDIS_URL"),
+            secret_key=opt("TAILTRIBE_SECRET_KEY") or DEFAULT_SECRET,
+            app_url=(opt("APP_URL") or opt("NEXT_PUBLIC_APP_URL") or DEFAULT_APP_URL).rstrip("/"),
+            commission=commission,
+            stripe_secret_key=opt("STRIPE_SECRET_KEY"),
+            stripe_publishable_key=opt("STRIPE_PUBLISHABLE_KEY"),
+            stripe_webhook_secret=opt("STRIPE_WEBHOOK_SECRET"),
+            resend_api_key=opt("RESEND_API_KEY"),
+            email_from=opt("EMAIL_FROM") or DEFAULT_EMAIL_FROM,
+            sentry_dsn=opt("SENTRY_DSN"),
+            cors_allowed_origins=origins,
+            rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
+            auth_rate_limit_per_minute=_int(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
+            login_failures_per_account=_int(env, "LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000),
+            dispute_window_hours=_int(env, "DISPUTE_WINDOW_HOURS", 48, 0, 24 * 60),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Refuse configurations that would be unsafe to run."""
+        live_key = bool(
+            self.stripe_secret_key and self.stripe_secret_key.startswith(("sk_live", "rk_live"))
+        )
+        if self.env is Environment.TEST and live_key:
+            raise ConfigError("TAILTRIBE_ENV=test cannot run with a live Stripe key")
+        if self.env is Environment.PRODUCTION:
+            if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+                raise ConfigError(
+                    "production needs TAILTRIBE_SECRET_KEY: at least 32 random characters"
+                )
+            if self.embedded:
+                raise ConfigError("production needs DATABASE_URL pointing at PostgreSQL")

@@ -1,0 +1,99 @@
+"""The `tailtribe` command, configured by the same environment as the server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from tailtribe.config import ConfigError, Settings
+
+APP_FACTORY = "tailtribe.entrypoints.http.app:create_app"
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        APP_FACTORY,
+        address=host,
+        port=port,
+        workers=workers,
+        interface=Interfaces.ASGI,
+        factory=True,
+        log_access=False,
+    ).serve()
+
+
+def _upgrade(settings: Settings) -> None:
+    from tailtribe.adapters.sqlalchemy.database import upgrade
+
+    # Migrations go to the database itself, never through a transaction pooler.
+    upgrade(settings.direct_url)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    Settings.from_env()  # refuse a bad configuration before spawning workers
+    _serve(args.host, args.port, args.workers)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tailtribe.entrypoints.demo import load_demo_data
+
+    # Embedded mode: whatever the shell has, the demo runs on its own SQLite file.
+    for name in ("DATABASE_URL", "DIRECT_URL", "REDIS_URL", "STRIPE_SECRET_KEY", "RESEND_API_KEY"):
+        os.environ.pop(name, None)
+    os.environ.setdefault("TAILTRIBE_DATA_DIR", "var/demo")
+    settings = Settings.from_env()
+    _upgrade(settings)
+    summary = asyncio.run(load_demo_data(settings))
+    print(f"demo data: {summary}")
+    print(f"serving on http://{args.host}:{args.port} (API docs: /schema)")
+    _serve(args.host, args.port, 1)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    _upgrade(settings)
+    print("database is at the latest migration")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tailtribe", description="TailTribe marketplace backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=cmd_serve)
+
+    demo = commands.add_parser("demo", help="embedded mode: SQLite, demo data, serve")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.set_defaults(run=cmd_demo)
+
+    db = commands.add_parser("db", help="database administration")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.run(args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Every error leaves as RFC 9457 problem details, mapped here and only here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from tailtribe.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
+
+logger = logging.getLogger(__name__)
+
+# Most specific first: the first matching family decides the status.
+_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFound, 404),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (Conflict, 409),
+    (InvalidInput, 422),
+)
+
+
+def status_for(exc: DomainError) -> int:
+    return next((code for family, code in _STATUS if isinstance(exc, family)), 400)
+
+
+def domain_problem(exc: DomainError) -> ProblemDetailsException:
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InvalidInput) and exc.errors:
+        extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+    return ProblemDetailsException(
+        status_code=status_for(exc), title=exc.title, detail=exc.detail, extra=extra or None
+    )
+
+
+def _field_of(error: dict[str, Any]) -> str:
+    return str(error.get("key") or error.get("source") or "body")
+
+
+def http_problem(exc: HTTPException) -> ProblemDetailsException:
+    extra: dict[str, Any] | None = None
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        extra = {
+            "errors": [
+                {"field": _field_of(e), "message": str(e.get("message", "invalid"))}
+                for e in exc.extra
+                if isinstance(e, dict)
+            ]
+        }
+    elif isinstance(exc.extra, dict):
+        extra = exc.extra
+    return ProblemDetailsException(
+        status_code=exc.status_code,
+        title=_TITLES.get(exc.status_code, "Error"),
+        detail=exc.detail,
+        headers=exc.headers,
+        extra=extra,
+    )
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    503: "Service unavailable",
+}
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # Details of a crash stay in the logs, never in the answer.
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    problem = ProblemDetailsException(
+        status_code=HTTP_500_INTERNAL_SERVER_ERROR,
+        title="Internal server error",
+        detail="Something went wrong on our side.",
+    )
+    return problem.to_response(request)
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_to_problem_detail_map={
+                DomainError: domain_problem,
+                HTTPException: http_problem,
+            }
+        )
+    )
+
+
+def exception_handlers() -> ExceptionHandlersMap:
+    return {HTTP_500_INTERNAL_SERVER_ERROR: _unexpected}
