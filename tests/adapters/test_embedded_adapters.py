@@ -1,0 +1,48 @@
+"""The embedded default's adapters: emails in a folder, simulated payments."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from pathlib import Path
+from uuid import uuid4
+
+from tailtribe.adapters.filesystem.mailer import FolderMailer
+from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
+from tailtribe.domain.ports import Email
+
+MESSAGE = Email(
+    to="an@example.be",
+    subject="Boeking bevestigd",
+    text="Hallo Ann, je boeking is bevestigd.",
+    html="<p>Hallo Ann, je boeking is <b>bevestigd</b>.</p>",
+)
+
+
+async def test_folder_mailer_writes_one_eml_per_key(tmp_path: Path) -> None:
+    mailer = FolderMailer(tmp_path / "emails", "TailTribe <noreply@tailtribe.be>")
+    first = await mailer.send(MESSAGE, "outbox-1")
+    again = await mailer.send(MESSAGE, "outbox-1")
+    await mailer.send(MESSAGE, "outbox-2")
+    files = sorted((tmp_path / "emails").glob("*.eml"))
+    assert first == again
+    assert len(files) == 2
+    parsed = email.message_from_bytes(files[0].read_bytes(), policy=policy.default)
+    assert parsed["To"] == "an@example.be"
+    assert parsed["Subject"] == "Boeking bevestigd"
+    bodies = {part.get_content_type() for part in parsed.walk()}
+    assert {"text/plain", "text/html"} <= bodies
+
+
+async def test_simulated_gateway_is_idempotent_by_key() -> None:
+    gateway = SimulatedPaymentGateway()
+    booking = uuid4()
+    first = await gateway.create_payment_intent(booking, 4500, f"booking:{booking}:intent")
+    again = await gateway.create_payment_intent(booking, 4500, f"booking:{booking}:intent")
+    other = await gateway.create_payment_intent(uuid4(), 4500, "booking:other:intent")
+    assert first == again
+    assert first.id != other.id
+    assert first.id.startswith("pi_") and first.client_secret.startswith(first.id)
+    t1 = await gateway.transfer("acct_1", 3600, booking, first.id, f"booking:{booking}:payout")
+    t2 = await gateway.transfer("acct_1", 3600, booking, first.id, f"booking:{booking}:payout")
+    assert t1 == t2 and t1.startswith("tr_")

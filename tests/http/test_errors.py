@@ -1,0 +1,123 @@
+"""Domain errors and bad input become RFC 9457 problem details, mapped in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import msgspec
+import pytest
+from litestar import Litestar, post
+from litestar.params import FromPath, JSONBody
+from litestar.testing import AsyncTestClient
+
+from tailtribe.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    ProfileIncomplete,
+    SlotTaken,
+    Unauthorized,
+)
+from tailtribe.entrypoints.http.errors import exception_handlers, problem_details_plugin
+
+RAISED: dict[str, DomainError] = {
+    "not_found": NotFound("no such booking"),
+    "unauthorized": Unauthorized("token expired"),
+    "forbidden": Forbidden("owners only"),
+    "conflict": Conflict("email taken"),
+    "transition": InvalidTransition("booking", "declined", "accept"),
+    "slot": SlotTaken("the caregiver is booked then"),
+    "invalid": InvalidInput("bad price", [FieldError("price_cents", "must be >= 100")]),
+    "incomplete": ProfileIncomplete(["bio", "services"]),
+}
+
+
+class Body(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    count: int
+
+
+@post("/raise/{kind:str}")
+async def raise_it(kind: FromPath[str]) -> None:
+    if kind == "crash":
+        raise RuntimeError("database password=hunter2 leaked?")
+    raise RAISED[kind]
+
+
+@post("/validate")
+async def validate(data: JSONBody[Body]) -> dict[str, int]:
+    return {"count": data.count}
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[AsyncTestClient[Litestar]]:
+    app = Litestar(
+        route_handlers=[raise_it, validate],
+        plugins=[problem_details_plugin()],
+        exception_handlers=exception_handlers(),
+    )
+    async with AsyncTestClient(app=app) as c:
+        yield c
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        ("not_found", 404),
+        ("unauthorized", 401),
+        ("forbidden", 403),
+        ("conflict", 409),
+        ("transition", 409),
+        ("slot", 409),
+        ("invalid", 422),
+        ("incomplete", 422),
+    ],
+)
+async def test_domain_errors_map_to_statuses(
+    client: AsyncTestClient[Litestar], kind: str, status: int
+) -> None:
+    response = await client.post(f"/raise/{kind}")
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] == RAISED[kind].title
+    assert body["detail"] == RAISED[kind].detail
+
+
+async def test_incomplete_profile_lists_what_is_missing(client: AsyncTestClient[Litestar]) -> None:
+    body = (await client.post("/raise/incomplete")).json()
+    assert body["errors"] == [
+        {"field": "bio", "message": "required"},
+        {"field": "services", "message": "required"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"name": "Rex", "count": "three"}, "count"),
+        ({"name": "Rex"}, "count"),
+        ({"name": "Rex", "count": 3, "admin": True}, "admin"),
+    ],
+)
+async def test_bad_bodies_name_the_field(
+    client: AsyncTestClient[Litestar], payload: dict[str, object], field: str
+) -> None:
+    response = await client.post("/validate", json=payload)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 400 and body["detail"]
+    assert any(field in e["field"] or field in e["message"] for e in body["errors"]), body
+
+
+async def test_crashes_answer_500_without_details(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.post("/raise/crash")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "hunter2" not in response.text

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import asyncio
+
+from tailtribe.adapters.memory.health import StaticHealthCheck
+from tailtribe.domain.services.platform.check_health import CheckHealth
+
+
+class SlowCheck:
+    name = "queue"
+
+    async def check(self) -> None:
+        await asyncio.sleep(5)
+
+
+async def test_all_up_is_healthy() -> None:
+    report = await CheckHealth([StaticHealthCheck("database"), StaticHealthCheck("redis")])()
+    assert report.healthy
+    assert report.checks == {"database": "ok", "redis": "ok"}
+
+
+async def test_a_failing_dependency_is_named_without_leaking_its_message() -> None:
+    report = await CheckHealth(
+        [StaticHealthCheck("database"), StaticHealthCheck("redis", "password=secret refused")]
+    )()
+    assert not report.healthy
+    assert report.checks == {"database": "ok", "redis": "error: ConnectionError"}
+
+
+async def test_a_hanging_dependency_times_out() -> None:
+    report = await CheckHealth([SlowCheck(), StaticHealthCheck("database")], timeout=0.05)()
+    assert report.checks == {"queue": "timeout", "database": "ok"}

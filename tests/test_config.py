@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tailtribe.config import ConfigError, Environment, Settings
+
+STRONG = "x" * 40
+
+
+def test_no_environment_means_embedded_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.env is Environment.DEVELOPMENT
+    assert settings.database_url == "sqlite+aiosqlite:///var/tailtribe.db"
+    assert settings.embedded and settings.redis_url is None
+    assert settings.commission.percent == Decimal(20)
+    assert settings.rate_limit_per_minute == 600
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@db:5432/tt", "postgresql+asyncpg://u:p@db:5432/tt"),
+        ("postgresql://u@db/tt?pgbouncer=true", "postgresql+asyncpg://u@db/tt?pgbouncer=true"),
+        ("postgresql+asyncpg://u@db/tt", "postgresql+asyncpg://u@db/tt"),
+        ("sqlite:///data/x.db", "sqlite+aiosqlite:///data/x.db"),
+    ],
+)
+def test_database_urls_get_the_async_driver(given: str, expected: str) -> None:
+    settings = Settings.from_env({"DATABASE_URL": given})
+    assert settings.database_url == expected
+    assert settings.direct_url == expected  # DIRECT_URL defaults to DATABASE_URL
+
+
+def test_direct_url_is_kept_apart_for_migrations() -> None:
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": "postgresql://u@pooler/tt?pgbouncer=true",
+            "DIRECT_URL": "postgresql://u@db/tt",
+        }
+    )
+    assert settings.direct_url == "postgresql+asyncpg://u@db/tt"
+
+
+@pytest.mark.parametrize("rate", ["17.5", "0", "100"])
+def test_commission_percentage_is_exact(rate: str) -> None:
+    assert Settings.from_env(
+        {"PLATFORM_COMMISSION_PERCENTAGE": rate}
+    ).commission.percent == Decimal(rate)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"PLATFORM_COMMISSION_PERCENTAGE": "120"},
+        {"PLATFORM_COMMISSION_PERCENTAGE": "twenty"},
+        {"RATE_LIMIT_PER_MINUTE": "0"},
+        {"RATE_LIMIT_PER_MINUTE": "many"},
+        {"TAILTRIBE_ENV": "staging"},
+        {"TAILTRIBE_ENV": "test", "STRIPE_SECRET_KEY": "sk_live_123"},
+        {"TAILTRIBE_ENV": "production", "DATABASE_URL": "postgresql://u@db/tt"},
+        {
+            "TAILTRIBE_ENV": "production",
+            "TAILTRIBE_SECRET_KEY": "short",
+            "DATABASE_URL": "postgresql://db/tt",
+        },
+        {"TAILTRIBE_ENV": "production", "TAILTRIBE_SECRET_KEY": STRONG},
+    ],
+)
+def test_unsafe_or_malformed_configuration_is_refused(env: dict[str, str]) -> None:
+    with pytest.raises(ConfigError):
+        Settings.from_env(env)
+
+
+def test_production_with_a_real_secret_and_postgres_starts() -> None:
+    settings = Settings.from_env(
+        {
+            "TAILTRIBE_ENV": "production",
+            "TAILTRIBE_SECRET_KEY": STRONG,
+            "DATABASE_URL": "postgresql://db/tt",
+        }
+    )
+    assert settings.env is Environment.PRODUCTION and not settings.embedded
+
+
+def test_cors_origins_are_a_list() -> None:
+    settings = Settings.from_env(
+        {"CORS_ALLOWED_ORIGINS": "https://tailtribe.be, https://www.tailtribe.be,"}
+    )
+    assert settings.cors_allowed_origins == ("https://tailtribe.be", "https://www.tailtribe.be")
