@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install everything and run every check and the whole test suite.
+# On a machine without them, PostgreSQL and Redis are installed (apt) and started.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/domain -x`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_uv
+uv sync --frozen --quiet
+ensure_postgres
+ensure_redis
+
+log "ruff";          uv run ruff check src tests migrations
+log "ruff format";   uv run ruff format --check src tests migrations
+log "mypy --strict"; uv run mypy
+log "import rules";  uv run lint-imports
+log "pytest";        uv run pytest "$@"
