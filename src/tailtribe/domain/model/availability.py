@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 
 from tailtribe.domain.errors import FieldError, InvalidInput
 from tailtribe.domain.model.pricing import UNIT_OF, Service, Unit
-from tailtribe.domain.model.time import local, require_aware
+from tailtribe.domain.model.time import local, require_aware, utc
 
 EXCLUSIVE = frozenset({Service.DOG_WALKING, Service.DROP_IN, Service.HOUSE_SITTING})
 HOSTED = frozenset({Service.BOARDING, Service.DAY_CARE})
@@ -46,8 +47,9 @@ class BlockedPeriod:
     end: datetime
 
     def __post_init__(self) -> None:
-        require_aware(self.start, "start")
-        require_aware(self.end, "end")
+        # Stored in UTC so that comparisons are between instants, not wall clocks.
+        object.__setattr__(self, "start", utc(require_aware(self.start, "start")))
+        object.__setattr__(self, "end", utc(require_aware(self.end, "end")))
         if self.end <= self.start:
             raise InvalidInput(
                 "a blocked period ends after it starts", [FieldError("end", "before start")]
@@ -64,7 +66,17 @@ class Availability:
 
     def __post_init__(self) -> None:
         if len(self.weekly) > MAX_WINDOWS or len(self.blocked) > MAX_BLOCKED:
-            raise InvalidInput("too many availability entries")
+            raise InvalidInput(
+                f"at most {MAX_WINDOWS} weekly windows and {MAX_BLOCKED} blocked periods"
+            )
+        by_day = sorted(self.weekly, key=lambda w: (w.weekday, w.start))
+        for a, b in pairwise(by_day):
+            # Overlapping windows would make "inside one window" ambiguous: merge them.
+            if a.weekday == b.weekday and b.start < a.end:
+                raise InvalidInput(
+                    "weekly windows on the same day may not overlap",
+                    [FieldError("weekly", f"overlap on weekday {a.weekday}")],
+                )
 
     def _window_covers(self, day: date, start: time, end: time) -> bool:
         return any(w.covers(day, start, end) for w in self.weekly)
@@ -99,6 +111,10 @@ class Occupancy:
     start: datetime
     end: datetime
     pets: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", utc(self.start))
+        object.__setattr__(self, "end", utc(self.end))
 
     def overlaps(self, other: Occupancy) -> bool:
         return self.start < other.end and other.start < self.end

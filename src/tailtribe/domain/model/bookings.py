@@ -45,7 +45,7 @@ from tailtribe.domain.model.events import (
 )
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pricing import Quote, Service, validate_period
-from tailtribe.domain.model.time import require_aware
+from tailtribe.domain.model.time import require_aware, utc
 
 PAYMENT_WINDOW = timedelta(minutes=30)
 RESPONSE_WINDOW = timedelta(hours=24)
@@ -177,7 +177,7 @@ class Booking(Aggregate):
         message: str | None = None,
     ) -> Booking:
         validate_period(service, start, end)
-        require_aware(now, "now")
+        start, end, now = utc(start), utc(end), utc(require_aware(now, "now"))
         if start <= now:
             raise InvalidInput("a booking starts in the future")
         if len(set(pet_ids)) != len(pet_ids) or not pet_ids:
@@ -394,7 +394,8 @@ class Booking(Aggregate):
         if not 0 < amount_cents <= remaining:
             raise InvalidInput(f"the refund must be within 1..{remaining} cents")
         reversal = self._apply_refund(amount_cents)
-        if self.payout_status is PayoutStatus.SCHEDULED and self.settlement.payout_cents == 0:
+        nothing_left = self.settlement.payout_cents == 0
+        if nothing_left and self.payout_status in (PayoutStatus.SCHEDULED, PayoutStatus.HELD):
             self.payout_status = PayoutStatus.NONE
         self.record(
             RefundIssued(
@@ -450,6 +451,8 @@ class Booking(Aggregate):
         if not self.is_payout_due(now):
             raise self._refuse("pay out before the dispute window has passed")
         amount = self.settlement.payout_cents
+        if amount <= 0:
+            raise self._refuse("pay out nothing")
         self.paid_out_cents = amount
         self.payout_status = PayoutStatus.PAID
         self.record(PayoutSent(occurred_at=now, booking_id=self.id, amount_cents=amount))

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from tailtribe.domain.model.money import CommissionRate, share, split
 from tailtribe.domain.model.pricing import Service
-from tailtribe.domain.model.time import days_before, local_date, local_noon, require_aware
+from tailtribe.domain.model.time import days_before, local_date, local_noon, require_aware, utc
 
 
 class CancellationPolicy(enum.StrEnum):
@@ -47,7 +47,7 @@ def refund_percent(
     policy: CancellationPolicy, service: Service, start: datetime, cancelled_at: datetime
 ) -> int:
     """The share (100, 50 or 0) of the captured total an owner gets back."""
-    require_aware(cancelled_at, "cancelled_at")
+    cancelled_at, start = utc(require_aware(cancelled_at, "cancelled_at")), utc(start)
     full_days, half_days = _CUTOFFS[effective_policy(service, policy)]
     start_day = local_date(start)
     if cancelled_at < local_noon(days_before(start_day, full_days)):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from tailtribe.domain.errors import FieldError, InvalidInput
 from tailtribe.domain.model.money import CommissionRate, split
-from tailtribe.domain.model.time import local, local_date, require_aware
+from tailtribe.domain.model.time import local, local_date, require_aware, utc
 
 
 class Service(enum.StrEnum):
@@ -49,6 +49,9 @@ class ServicePrice:
     extra_pet_price_cents: int = 0
 
     def __post_init__(self) -> None:
+        for name in ("price_cents", "extra_pet_price_cents"):
+            if type(getattr(self, name)) is not int:  # no floats (or bools) on a money path
+                raise InvalidInput(f"{name} must be whole cents", [FieldError(name, "integer")])
         errors: list[FieldError] = []
         if not MIN_PRICE_CENTS <= self.price_cents <= MAX_PRICE_CENTS:
             errors.append(
@@ -64,8 +67,7 @@ class ServicePrice:
 
 def validate_period(service: Service, start: datetime, end: datetime) -> None:
     """Shape rules of a booking period that do not depend on the clock."""
-    require_aware(start, "start")
-    require_aware(end, "end")
+    start, end = utc(require_aware(start, "start")), utc(require_aware(end, "end"))
     if end <= start:
         raise InvalidInput("end must be after start", [FieldError("end", "must be after start")])
     if end - start > MAX_BOOKING:

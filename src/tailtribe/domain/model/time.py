@@ -16,6 +16,16 @@ def require_aware(value: datetime, name: str = "instant") -> datetime:
     return value
 
 
+def utc(value: datetime) -> datetime:
+    """The same instant in UTC.
+
+    Python compares and subtracts two datetimes that share a tzinfo by their
+    wall clocks, so Brussels-aware values would measure a DST night as 24
+    hours; in UTC every difference is elapsed time.
+    """
+    return require_aware(value).astimezone(UTC)
+
+
 def local(value: datetime) -> datetime:
     return require_aware(value).astimezone(BRUSSELS)
 
@@ -34,7 +44,8 @@ def at_local(day: date, clock_time: time) -> datetime:
 
 
 def local_noon(day: date) -> datetime:
-    return at_local(day, time(12, 0))
+    """Noon in Brussels on `day`, as a UTC instant."""
+    return at_local(day, time(12, 0)).astimezone(UTC)
 
 
 def days_before(day: date, n: int) -> date:
