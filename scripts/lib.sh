@@ -61,7 +61,6 @@ ensure_redis() {
   port_open 127.0.0.1 6379 && return
   command -v redis-server >/dev/null 2>&1 || { log "installing Redis"; apt_install redis-server; }
   log "starting Redis"
-  as_root mkdir -p /var/lib/redis
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
     --dir /tmp >/dev/null
   for _ in $(seq 1 30); do port_open 127.0.0.1 6379 && return; sleep 1; done
