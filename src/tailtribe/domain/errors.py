@@ -52,6 +52,13 @@ class InvalidTransition(Conflict):
         self.command = command
 
 
+class EmailTaken(Conflict):
+    title = "Email already registered"
+
+    def __init__(self) -> None:
+        super().__init__("an account with this email address exists")
+
+
 class SlotTaken(Conflict):
     title = "Slot taken"
 
@@ -79,3 +86,24 @@ class ProfileIncomplete(InvalidInput):
             [FieldError(name, "required") for name in missing],
         )
         self.missing = tuple(missing)
+
+
+class RateLimited(DomainError):
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+
+class InvalidCredentials(Unauthorized):
+    title = "Invalid credentials"
+
+    def __init__(self) -> None:
+        super().__init__("the email address or the password is wrong")
+
+
+class InvalidWebhook(DomainError):
+    """A provider callback whose signature or body cannot be trusted."""
+
+    title = "Invalid webhook"

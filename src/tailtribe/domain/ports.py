@@ -6,12 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
 from tailtribe.domain.model.bookings import Booking
-from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.outbox import OutboxMessage
+from tailtribe.domain.model.pets import Pet
+from tailtribe.domain.model.tokens import OneTimeToken
+from tailtribe.domain.model.users import User
+
+if TYPE_CHECKING:
+    from tailtribe.domain.services.payments.handle_stripe_event import ProviderEvent
 
 
 class Clock(Protocol):
@@ -34,12 +40,77 @@ class OutboxRepository(Protocol):
     async def save(self, message: OutboxMessage) -> None: ...
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total: int
+
+
+class UserRepository(Protocol):
+    async def get(self, user_id: UUID) -> User | None: ...
+
+    async def get_by_email(self, email: str) -> User | None:
+        """`email` is normalized (lower case)."""
+        ...
+
+    async def add(self, user: User) -> None:
+        """Raises EmailTaken when the address is registered already."""
+        ...
+
+    async def save(self, user: User) -> None: ...
+
+
+class TokenRepository(Protocol):
+    async def add(self, token: OneTimeToken) -> None: ...
+
+    async def get_by_digest(self, digest: str) -> OneTimeToken | None: ...
+
+    async def save(self, token: OneTimeToken) -> None: ...
+
+
+class PetRepository(Protocol):
+    async def get(self, pet_id: UUID) -> Pet | None:
+        """Deleted pets too: bookings keep naming them."""
+        ...
+
+    async def list_active(self, owner_id: UUID, limit: int, offset: int) -> Page[Pet]:
+        """The owner's pets that are not deleted, oldest first."""
+        ...
+
+    async def add(self, pet: Pet) -> None: ...
+
+    async def save(self, pet: Pet) -> None: ...
+
+
 class CaregiverRepository(Protocol):
     async def get(self, caregiver_id: UUID) -> Caregiver | None: ...
 
-    async def add(self, caregiver: Caregiver) -> None: ...
+    async def get_by_user(self, user_id: UUID) -> Caregiver | None: ...
+
+    async def get_by_stripe_account(self, account_id: str) -> Caregiver | None: ...
+
+    async def list(
+        self, status: CaregiverStatus | None, limit: int, offset: int
+    ) -> Page[Caregiver]:
+        """Oldest first; all statuses when `status` is None."""
+        ...
+
+    async def add(self, caregiver: Caregiver) -> None:
+        """Raises Conflict when the user has a profile already."""
+        ...
 
     async def save(self, caregiver: Caregiver) -> None: ...
+
+
+class WebhookEventRepository(Protocol):
+    async def add_if_new(self, event_id: str, event_type: str, payload: str, now: datetime) -> bool:
+        """Store a provider event once; False when that id was stored before."""
+        ...
+
+    async def mark_processed(self, event_id: str, now: datetime) -> None: ...
 
 
 class BookingRepository(Protocol):
@@ -57,6 +128,21 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
+
+    @property
+    def pets(self) -> PetRepository: ...
+
+    @property
+    def caregivers(self) -> CaregiverRepository: ...
+
+    @property
+    def webhook_events(self) -> WebhookEventRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -139,6 +225,34 @@ class Cache(Protocol):
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
 
     async def delete(self, key: str) -> None: ...
+
+
+class PasswordHasher(Protocol):
+    """Deliberately slow hashing: implementations keep it off the event loop."""
+
+    async def hash(self, password: str) -> str: ...
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        """False for a wrong password; never raises for one."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class TokenSecrets(Protocol):
+    """The secret behind a one-time token, derived from its id with a server key.
+
+    The database keeps only a hash of it and the outbox only the id, so
+    neither alone can be used to take over an account.
+    """
+
+    def secret_for(self, token_id: UUID) -> str: ...
+
+
+class WebhookVerifier(Protocol):
+    def parse(self, payload: bytes, signature: str | None) -> ProviderEvent:
+        """The verified event; raises InvalidWebhook for a bad signature or body."""
+        ...
 
 
 class HealthCheck(Protocol):

@@ -7,12 +7,14 @@ approved -> suspended -> approved. Every admin decision keeps who, when, why.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from uuid import UUID
 
-from tailtribe.domain.errors import InvalidInput, InvalidTransition, ProfileIncomplete
+from tailtribe.domain.errors import FieldError, InvalidInput, InvalidTransition, ProfileIncomplete
 from tailtribe.domain.model.aggregate import Aggregate
+from tailtribe.domain.model.availability import Availability
 from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.events import (
     CaregiverApproved,
@@ -24,8 +26,15 @@ from tailtribe.domain.model.events import (
 )
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
+from tailtribe.domain.model.users import clean_text
 
 MIN_BIO_LENGTH = 50
+MAX_BIO_LENGTH = 5000
+MAX_DISPLAY_NAME = 80
+MAX_CITY = 100
+MAX_RADIUS_KM = 100
+MAX_PETS = 20
+_POSTCODE = re.compile(r"^[1-9][0-9]{3}$")  # Belgian postcodes: 1000..9999
 
 
 class CaregiverStatus(enum.StrEnum):
@@ -62,6 +71,51 @@ TRANSITIONS: dict[tuple[CaregiverStatus, str], CaregiverStatus] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ProfileDetails:
+    """The editable part of a profile, validated as a whole."""
+
+    display_name: str
+    bio: str = ""
+    postcode: str | None = None
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    service_radius_km: int = 10
+    accepted_species: frozenset[Species] = frozenset()
+    max_pets: int = 1
+    cancellation_policy: CancellationPolicy = CancellationPolicy.FLEXIBLE
+
+    def validated(self) -> ProfileDetails:
+        errors: list[FieldError] = []
+        if self.postcode is not None and not _POSTCODE.match(self.postcode):
+            errors.append(FieldError("postcode", "a Belgian postcode, 1000..9999"))
+        if (self.latitude is None) != (self.longitude is None):
+            errors.append(FieldError("longitude", "latitude and longitude go together"))
+        if self.latitude is not None and not -90 <= self.latitude <= 90:
+            errors.append(FieldError("latitude", "-90..90"))
+        if self.longitude is not None and not -180 <= self.longitude <= 180:
+            errors.append(FieldError("longitude", "-180..180"))
+        if not 1 <= self.service_radius_km <= MAX_RADIUS_KM:
+            errors.append(FieldError("service_radius_km", f"1..{MAX_RADIUS_KM}"))
+        if not 1 <= self.max_pets <= MAX_PETS:
+            errors.append(FieldError("max_pets", f"1..{MAX_PETS}"))
+        if errors:
+            raise InvalidInput("invalid profile", errors)
+        city = None if self.city is None else clean_text(self.city, "city", max_length=MAX_CITY)
+        return replace(
+            self,
+            display_name=clean_text(
+                self.display_name, "display_name", min_length=1, max_length=MAX_DISPLAY_NAME
+            ),
+            bio=clean_text(self.bio, "bio", max_length=MAX_BIO_LENGTH, multiline=True),
+            city=city or None,
+        )
+
+
+_PROFILE_FIELDS = tuple(f.name for f in fields(ProfileDetails))
+
+
 @dataclass(eq=False)
 class Caregiver(Aggregate):
     id: UUID
@@ -81,6 +135,10 @@ class Caregiver(Aggregate):
     stripe_account_id: str | None = None
     payouts_enabled: bool = False
     decisions: list[Decision] = field(default_factory=list)
+    availability: Availability = field(default_factory=Availability)
+    created_at: datetime | None = None
+    # The `created` time of the Stripe event that last set payouts_enabled.
+    payouts_updated_at: datetime | None = None
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
@@ -88,6 +146,40 @@ class Caregiver(Aggregate):
     @property
     def bookable(self) -> bool:
         return self.status is CaregiverStatus.APPROVED
+
+    @property
+    def profile(self) -> ProfileDetails:
+        return ProfileDetails(**{name: getattr(self, name) for name in _PROFILE_FIELDS})
+
+    def edit(self, details: ProfileDetails) -> None:
+        """Profiles stay editable in every state; an approved one stays approved."""
+        valid = details.validated()
+        for name in _PROFILE_FIELDS:
+            setattr(self, name, getattr(valid, name))
+
+    def set_services(self, prices: tuple[ServicePrice, ...]) -> None:
+        services = [p.service for p in prices]
+        if len(set(services)) != len(services):
+            raise InvalidInput(
+                "each service is listed once", [FieldError("service", "listed twice")]
+            )
+        self.services = tuple(sorted(prices, key=lambda p: list(Service).index(p.service)))
+
+    def set_availability(self, availability: Availability) -> None:
+        self.availability = availability
+
+    def connect_payout_account(self, account_id: str) -> None:
+        if self.stripe_account_id not in (None, account_id):
+            raise InvalidTransition("caregiver", self.status, "change its payout account")
+        self.stripe_account_id = account_id
+
+    def update_payouts(self, enabled: bool, as_of: datetime) -> bool:
+        """Apply the payout capability Stripe reported at `as_of`; older news is ignored."""
+        if self.payouts_updated_at is not None and as_of < self.payouts_updated_at:
+            return False
+        self.payouts_enabled = enabled
+        self.payouts_updated_at = as_of
+        return True
 
     def price_for(self, service: Service) -> ServicePrice | None:
         return next((p for p in self.services if p.service is service), None)

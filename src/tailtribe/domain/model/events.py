@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, fields
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 
@@ -14,6 +17,20 @@ class DomainEvent:
     @property
     def name(self) -> str:
         return type(self).__name__
+
+    def payload(self) -> dict[str, Any]:
+        """A JSON-ready copy of the event's fields."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
 
 
 # Caregiver approval

@@ -1,0 +1,124 @@
+"""Users, their roles and locale, and the rules on what they may type."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from tailtribe.domain.errors import FieldError, InvalidInput
+
+MAX_EMAIL_LENGTH = 254
+MIN_PASSWORD_LENGTH = 10
+# argon2 hashes any length, but hashing megabytes per request is a denial of service.
+MAX_PASSWORD_LENGTH = 256
+MAX_NAME_LENGTH = 100
+
+# Deliberately simple: one @, no spaces, a dot in the domain. Whether the
+# address works is settled by the verification email, not by a regex.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    CAREGIVER = "caregiver"
+    ADMIN = "admin"
+
+
+class Locale(enum.StrEnum):
+    NL = "nl"
+    FR = "fr"
+    EN = "en"
+
+
+DEFAULT_LOCALE = Locale.NL
+
+
+def normalize_email(raw: str) -> str:
+    email = raw.strip().lower()
+    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+        raise InvalidInput("not a valid email address", [FieldError("email", "invalid email")])
+    return email
+
+
+def check_password(password: str, field: str = "password") -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"a password has at least {MIN_PASSWORD_LENGTH} characters",
+            [FieldError(field, f"at least {MIN_PASSWORD_LENGTH} characters")],
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            "the password is too long",
+            [FieldError(field, f"at most {MAX_PASSWORD_LENGTH} characters")],
+        )
+    return password
+
+
+def clean_text(
+    value: str, field: str, *, max_length: int, min_length: int = 0, multiline: bool = False
+) -> str:
+    """Trimmed text within bounds and free of control characters (bar tabs and newlines)."""
+    text = value.strip()
+    allowed = "\t\n\r" if multiline else "\t"
+    if any(ord(ch) < 32 and ch not in allowed for ch in text) or "\x7f" in text:
+        raise InvalidInput(
+            f"{field} contains control characters", [FieldError(field, "control characters")]
+        )
+    if not min_length <= len(text) <= max_length:
+        raise InvalidInput(
+            f"{field} must have {min_length}..{max_length} characters",
+            [FieldError(field, f"{min_length}..{max_length} characters")],
+        )
+    return text
+
+
+@dataclass(eq=False)
+class User:
+    id: UUID
+    email: str
+    full_name: str
+    password_hash: str | None
+    locale: Locale
+    roles: frozenset[Role]
+    created_at: datetime
+    email_verified: bool = False
+    # Carried in access tokens; changing the password bumps it, which revokes
+    # every token issued before.
+    token_version: int = 0
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        id: UUID,
+        email: str,
+        full_name: str,
+        password_hash: str | None,
+        locale: Locale,
+        now: datetime,
+    ) -> User:
+        return cls(
+            id=id,
+            email=normalize_email(email),
+            full_name=clean_text(full_name, "full_name", min_length=1, max_length=MAX_NAME_LENGTH),
+            password_hash=password_hash,
+            locale=locale,
+            roles=frozenset({Role.OWNER}),
+            created_at=now,
+        )
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+    def grant(self, role: Role) -> None:
+        self.roles = self.roles | {role}
+
+    def verify_email(self) -> None:
+        self.email_verified = True
+
+    def change_password(self, password_hash: str) -> None:
+        self.password_hash = password_hash
+        self.token_version += 1

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from tailtribe.domain.errors import InvalidCredentials, RateLimited
+from tailtribe.domain.model.users import MAX_PASSWORD_LENGTH, User
+from tailtribe.domain.ports import PasswordHasher, UnitOfWork
+from tailtribe.domain.services.accounts.ports import LoginThrottle
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    email: str
+    password: str
+
+
+class Authenticate:
+    """Check a password login.
+
+    - wrong email and wrong password answer alike, in about the same time;
+    - failed attempts are counted per account (whether or not it exists):
+      past the limit the account refuses logins for a while (429);
+    - a hash made with weaker parameters is upgraded on success.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, throttle: LoginThrottle, dummy_hash: str
+    ) -> None:
+        self._uow, self._hasher, self._throttle = uow, hasher, throttle
+        # Verified against when the account does not exist, to keep timing even.
+        self._dummy_hash = dummy_hash
+
+    async def __call__(self, credentials: Credentials) -> User:
+        email = credentials.email.strip().lower()
+        key = hashlib.sha256(email.encode()).hexdigest()
+        if (wait := await self._throttle.retry_after(key)) is not None:
+            raise RateLimited("too many failed logins for this account", wait)
+        async with self._uow as uow:
+            user = await uow.users.get_by_email(email) if len(email) <= 254 else None
+            password = credentials.password[: MAX_PASSWORD_LENGTH + 1]
+            stored = user.password_hash if user and user.password_hash else self._dummy_hash
+            matches = await self._hasher.verify(stored, password)
+            if user is None or user.password_hash is None or not matches:
+                await self._throttle.record_failure(key)
+                raise InvalidCredentials()
+            await self._throttle.reset(key)
+            if self._hasher.needs_rehash(user.password_hash):
+                user.password_hash = await self._hasher.hash(password)
+                await uow.users.save(user)
+                await uow.commit()
+        return user

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from tailtribe.domain.errors import InvalidInput
+from tailtribe.domain.model.users import Locale, Role, User, check_password, normalize_email
+from tailtribe.domain.ports import Clock, IdGenerator, PasswordHasher, UnitOfWork
+
+
+class PasswordRequired(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__("a new admin needs a password")
+
+
+class CreateAdmin:
+    """Make an admin from the command line (never through the API).
+
+    An existing account keeps its password and gains the role; a new one is
+    created verified, with the given password.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, ids: IdGenerator, clock: Clock
+    ) -> None:
+        self._uow, self._hasher, self._ids, self._clock = uow, hasher, ids, clock
+
+    async def __call__(self, email: str, password: str | None) -> tuple[User, bool]:
+        """Returns the user and whether it was created."""
+        email = normalize_email(email)
+        async with self._uow as uow:
+            user = await uow.users.get_by_email(email)
+            created = user is None
+            if user is None:
+                if password is None:
+                    raise PasswordRequired()
+                user = User.register(
+                    id=self._ids.new_id(),
+                    email=email,
+                    full_name=email.split("@")[0],
+                    password_hash=await self._hasher.hash(check_password(password)),
+                    locale=Locale.EN,
+                    now=self._clock.now(),
+                )
+                user.verify_email()
+                user.grant(Role.ADMIN)
+                await uow.users.add(user)
+            else:
+                user.grant(Role.ADMIN)
+                await uow.users.save(user)
+            await uow.commit()
+        return user, created

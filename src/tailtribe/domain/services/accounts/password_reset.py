@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from tailtribe.domain.errors import InvalidInput
+from tailtribe.domain.model.tokens import TokenPurpose
+from tailtribe.domain.model.users import check_password
+from tailtribe.domain.ports import Clock, PasswordHasher, UnitOfWork
+from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
+
+
+class RequestPasswordReset:
+    """Queue a reset email when the account exists; say nothing either way."""
+
+    def __init__(self, uow: UnitOfWork, tokens: TokenIssuer, clock: Clock) -> None:
+        self._uow, self._tokens, self._clock = uow, tokens, clock
+
+    async def __call__(self, email: str) -> None:
+        email = email.strip().lower()
+        if len(email) > 254:
+            return
+        async with self._uow as uow:
+            user = await uow.users.get_by_email(email)
+            if user is None:
+                return
+            await self._tokens.send(uow, user, TokenPurpose.RESET_PASSWORD, self._clock.now())
+            await uow.commit()
+
+
+class ConfirmPasswordReset:
+    """Set a new password with a reset token.
+
+    - the token is single-use and expires after an hour;
+    - access tokens issued before the change stop working;
+    - the address counts as verified: the reset link reached its inbox.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, tokens: TokenIssuer, hasher: PasswordHasher, clock: Clock
+    ) -> None:
+        self._uow, self._tokens, self._hasher, self._clock = uow, tokens, hasher, clock
+
+    async def __call__(self, secret: str, new_password: str) -> None:
+        check_password(new_password, "new_password")
+        now = self._clock.now()
+        async with self._uow as uow:
+            token = await self._tokens.redeem(uow, secret, TokenPurpose.RESET_PASSWORD, now)
+            user = await uow.users.get(token.user_id)
+            if user is None:
+                raise InvalidInput("the link is invalid or has expired")
+            user.change_password(await self._hasher.hash(new_password))
+            user.verify_email()
+            await uow.users.save(user)
+            await uow.commit()

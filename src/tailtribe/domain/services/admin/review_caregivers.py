@@ -1,0 +1,57 @@
+"""Admins review caregivers: list, approve, reject, suspend, reinstate."""
+
+from __future__ import annotations
+
+import enum
+from uuid import UUID
+
+from tailtribe.domain.errors import NotFound
+from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
+from tailtribe.domain.ports import Clock, Page, UnitOfWork
+from tailtribe.domain.services.outbox import Outbox
+
+
+class Verdict(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+
+
+class ReviewCaregivers:
+    """Every decision records the admin, the time and the reason.
+
+    - approve needs `pending_review`, a complete profile and payouts enabled;
+    - reject and suspend need a reason;
+    - suspending leaves accepted bookings as they are (decided one by one).
+    """
+
+    def __init__(self, uow: UnitOfWork, outbox: Outbox, clock: Clock) -> None:
+        self._uow, self._outbox, self._clock = uow, outbox, clock
+
+    async def list(
+        self, status: CaregiverStatus | None, limit: int, offset: int
+    ) -> Page[Caregiver]:
+        async with self._uow as uow:
+            return await uow.caregivers.list(status, limit, offset)
+
+    async def decide(
+        self, admin_id: UUID, caregiver_id: UUID, verdict: Verdict, reason: str | None
+    ) -> Caregiver:
+        now = self._clock.now()
+        async with self._uow as uow:
+            caregiver = await uow.caregivers.get(caregiver_id)
+            if caregiver is None:
+                raise NotFound("no such caregiver")
+            if verdict is Verdict.APPROVE:
+                caregiver.approve(admin_id, now, reason)
+            elif verdict is Verdict.REJECT:
+                caregiver.reject(admin_id, now, reason or "")
+            elif verdict is Verdict.SUSPEND:
+                caregiver.suspend(admin_id, now, reason or "")
+            else:
+                caregiver.reinstate(admin_id, now, reason)
+            await uow.caregivers.save(caregiver)
+            await self._outbox.publish(uow, [caregiver])
+            await uow.commit()
+        return caregiver

@@ -1,0 +1,44 @@
+"""Turning what happened into outbox rows, inside the use case's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from tailtribe.domain.model.aggregate import Aggregate
+from tailtribe.domain.model.outbox import OutboxMessage
+from tailtribe.domain.ports import Clock, IdGenerator, UnitOfWork
+
+EMAIL_VERIFY = "email.verify_email"
+EMAIL_PASSWORD_RESET = "email.password_reset"  # noqa: S105  (a topic name)
+
+
+class Outbox:
+    """Writes messages through the unit of work; nothing leaves before commit."""
+
+    def __init__(self, ids: IdGenerator, clock: Clock) -> None:
+        self._ids = ids
+        self._clock = clock
+
+    async def add(self, uow: UnitOfWork, topic: str, **payload: Any) -> UUID:
+        now = self._clock.now()
+        message = OutboxMessage(
+            id=self._ids.new_id(), topic=topic, payload=payload, created_at=now, available_at=now
+        )
+        await uow.outbox.add(message)
+        return message.id
+
+    async def publish(self, uow: UnitOfWork, aggregates: Iterable[Aggregate]) -> None:
+        """Every event the aggregates recorded becomes a row named after it."""
+        for aggregate in aggregates:
+            for event in aggregate.pull_events():
+                await uow.outbox.add(
+                    OutboxMessage(
+                        id=self._ids.new_id(),
+                        topic=f"event.{event.name}",
+                        payload=event.payload(),
+                        created_at=event.occurred_at,
+                        available_at=event.occurred_at,
+                    )
+                )
