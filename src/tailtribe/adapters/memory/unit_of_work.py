@@ -6,6 +6,14 @@ from typing import Self
 from uuid import UUID
 
 from tailtribe.adapters.memory.outbox_repository import MemoryOutboxRepository
+from tailtribe.adapters.memory.repositories import (
+    MemoryCaregiverRepository,
+    MemoryPetRepository,
+    MemoryStore,
+    MemoryTokenRepository,
+    MemoryUserRepository,
+    MemoryWebhookEventRepository,
+)
 from tailtribe.domain.model.outbox import OutboxMessage
 
 
@@ -13,11 +21,12 @@ class MemoryUnitOfWork:
     """Works on a private copy of the store and publishes it on commit."""
 
     def __init__(self) -> None:
+        self.store = MemoryStore()
         self.outbox_rows: dict[UUID, OutboxMessage] = {}
         self.commits = 0
 
     async def __aenter__(self) -> Self:
-        self.outbox = MemoryOutboxRepository(copy.deepcopy(self.outbox_rows))
+        self._begin()
         return self
 
     async def __aexit__(
@@ -28,9 +37,19 @@ class MemoryUnitOfWork:
     ) -> None:
         await self.rollback()
 
+    def _begin(self) -> None:
+        self._work = copy.deepcopy(self.store)
+        self.outbox = MemoryOutboxRepository(copy.deepcopy(self.outbox_rows))
+        self.users = MemoryUserRepository(self._work)
+        self.tokens = MemoryTokenRepository(self._work)
+        self.pets = MemoryPetRepository(self._work)
+        self.caregivers = MemoryCaregiverRepository(self._work)
+        self.webhook_events = MemoryWebhookEventRepository(self._work)
+
     async def commit(self) -> None:
+        self.store = copy.deepcopy(self._work)
         self.outbox_rows = copy.deepcopy(self.outbox.rows)
         self.commits += 1
 
     async def rollback(self) -> None:
-        self.outbox = MemoryOutboxRepository(copy.deepcopy(self.outbox_rows))
+        self._begin()

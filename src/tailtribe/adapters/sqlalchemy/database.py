@@ -7,7 +7,7 @@ from pathlib import Path
 from advanced_alchemy.alembic.commands import AlembicCommands
 from advanced_alchemy.config import AlembicAsyncConfig, AsyncSessionConfig, SQLAlchemyAsyncConfig
 from advanced_alchemy.config.engine import EngineConfig
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -25,12 +25,20 @@ def migrations_dir() -> Path:
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy, not the driver, open transactions (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the single writer; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Every transaction takes the write lock up front: SQLite's writers are
+    # serialized, so read-then-write rules (capacity, single-use tokens) hold.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_db_config(url: str, *, pool_size: int = 10) -> SQLAlchemyAsyncConfig:
@@ -55,7 +63,9 @@ def make_db_config(url: str, *, pool_size: int = 10) -> SQLAlchemyAsyncConfig:
         create_all=False,
     )
     if sqlite:
-        event.listen(config.get_engine().sync_engine, "connect", _sqlite_pragmas)
+        engine = config.get_engine().sync_engine
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     return config
 
 

@@ -7,7 +7,11 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepository
 from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
+from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
+from tailtribe.adapters.sqlalchemy.user_repository import SqlTokenRepository, SqlUserRepository
+from tailtribe.adapters.sqlalchemy.webhook_event_repository import SqlWebhookEventRepository
 
 
 class SqlUnitOfWork:
@@ -22,8 +26,13 @@ class SqlUnitOfWork:
         return self._session
 
     async def __aenter__(self) -> Self:
-        self._session = self._factory()
-        self.outbox = SqlOutboxRepository(self._session)
+        session = self._session = self._factory()
+        self.outbox = SqlOutboxRepository(session)
+        self.users = SqlUserRepository(session)
+        self.tokens = SqlTokenRepository(session)
+        self.pets = SqlPetRepository(session)
+        self.caregivers = SqlCaregiverRepository(session)
+        self.webhook_events = SqlWebhookEventRepository(session)
         return self
 
     async def __aexit__(

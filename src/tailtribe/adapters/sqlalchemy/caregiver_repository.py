@@ -1,0 +1,196 @@
+"""Caregiver profiles with their services, availability and decisions."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailtribe.adapters.sqlalchemy.tables import (
+    BlockedPeriodRow,
+    CaregiverDecisionRow,
+    CaregiverRow,
+    CaregiverServiceRow,
+    WeeklyWindowRow,
+)
+from tailtribe.domain.errors import Conflict
+from tailtribe.domain.model.availability import Availability, BlockedPeriod, WeeklyWindow
+from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, Decision, DecisionKind
+from tailtribe.domain.model.pets import Species
+from tailtribe.domain.model.pricing import Service, ServicePrice
+from tailtribe.domain.ports import Page
+
+_CHILDREN = (CaregiverServiceRow, WeeklyWindowRow, BlockedPeriodRow)
+
+
+class SqlCaregiverRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, caregiver_id: UUID) -> Caregiver | None:
+        return await self._one(select(CaregiverRow).where(CaregiverRow.id == caregiver_id))
+
+    async def get_by_user(self, user_id: UUID) -> Caregiver | None:
+        return await self._one(select(CaregiverRow).where(CaregiverRow.user_id == user_id))
+
+    async def get_by_stripe_account(self, account_id: str) -> Caregiver | None:
+        stmt = select(CaregiverRow).where(CaregiverRow.stripe_account_id == account_id)
+        return await self._one(stmt)
+
+    async def list(
+        self, status: CaregiverStatus | None, limit: int, offset: int
+    ) -> Page[Caregiver]:
+        where = () if status is None else (CaregiverRow.status == status.value,)
+        total = await self._session.scalar(
+            select(func.count()).select_from(CaregiverRow).where(*where)
+        )
+        rows = await self._session.scalars(
+            select(CaregiverRow)
+            .where(*where)
+            .order_by(CaregiverRow.created_at, CaregiverRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return Page([await self._load(row) for row in rows.all()], total or 0)
+
+    async def add(self, caregiver: Caregiver) -> None:
+        row = CaregiverRow(id=caregiver.id, user_id=caregiver.user_id)
+        self._session.add(_fill(row, caregiver))
+        try:
+            await self._session.flush()
+        except IntegrityError as exc:
+            raise Conflict("you have a caregiver profile already") from exc
+        await self._write_children(caregiver)
+
+    async def save(self, caregiver: Caregiver) -> None:
+        row = await self._session.get(CaregiverRow, caregiver.id)
+        if row is None:
+            raise LookupError(f"caregiver {caregiver.id} is not stored")
+        _fill(row, caregiver)
+        for table in _CHILDREN:
+            await self._session.execute(delete(table).where(table.caregiver_id == caregiver.id))
+        await self._write_children(caregiver)
+
+    async def _one(self, stmt: Select[tuple[CaregiverRow]]) -> Caregiver | None:
+        row = await self._session.scalar(stmt)
+        return None if row is None else await self._load(row)
+
+    async def _load(self, row: CaregiverRow) -> Caregiver:
+        cid = row.id
+        services = await self._session.scalars(
+            select(CaregiverServiceRow).where(CaregiverServiceRow.caregiver_id == cid)
+        )
+        windows = await self._session.scalars(
+            select(WeeklyWindowRow).where(WeeklyWindowRow.caregiver_id == cid)
+        )
+        blocked = await self._session.scalars(
+            select(BlockedPeriodRow)
+            .where(BlockedPeriodRow.caregiver_id == cid)
+            .order_by(BlockedPeriodRow.start_at)
+        )
+        decisions = await self._session.scalars(
+            select(CaregiverDecisionRow)
+            .where(CaregiverDecisionRow.caregiver_id == cid)
+            .order_by(CaregiverDecisionRow.decided_at, CaregiverDecisionRow.id)
+        )
+        caregiver = Caregiver(
+            id=row.id,
+            user_id=row.user_id,
+            display_name=row.display_name,
+            bio=row.bio,
+            postcode=row.postcode,
+            city=row.city,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            service_radius_km=row.service_radius_km,
+            accepted_species=frozenset(Species(s) for s in row.accepted_species.split(",") if s),
+            max_pets=row.max_pets,
+            cancellation_policy=CancellationPolicy(row.cancellation_policy),
+            status=CaregiverStatus(row.status),
+            stripe_account_id=row.stripe_account_id,
+            payouts_enabled=row.payouts_enabled,
+            payouts_updated_at=row.payouts_updated_at,
+            created_at=row.created_at,
+            decisions=[
+                Decision(DecisionKind(d.kind), d.admin_id, d.decided_at, d.reason)
+                for d in decisions
+            ],
+            availability=Availability(
+                weekly=tuple(
+                    sorted(
+                        (WeeklyWindow(w.weekday, w.start_time, w.end_time) for w in windows),
+                        key=lambda w: (w.weekday, w.start),
+                    )
+                ),
+                blocked=tuple(BlockedPeriod(b.start_at, b.end_at) for b in blocked),
+            ),
+        )
+        caregiver.set_services(
+            tuple(
+                ServicePrice(Service(s.service), s.price_cents, s.extra_pet_price_cents)
+                for s in services
+            )
+        )
+        return caregiver
+
+    async def _write_children(self, caregiver: Caregiver) -> None:
+        cid = caregiver.id
+        self._session.add_all(
+            [
+                CaregiverServiceRow(
+                    caregiver_id=cid,
+                    service=p.service.value,
+                    price_cents=p.price_cents,
+                    extra_pet_price_cents=p.extra_pet_price_cents,
+                )
+                for p in caregiver.services
+            ]
+            + [
+                WeeklyWindowRow(
+                    caregiver_id=cid, weekday=w.weekday, start_time=w.start, end_time=w.end
+                )
+                for w in caregiver.availability.weekly
+            ]
+            + [
+                BlockedPeriodRow(caregiver_id=cid, start_at=b.start, end_at=b.end)
+                for b in caregiver.availability.blocked
+            ]
+        )
+        # Decisions are history: only the ones not stored yet are written.
+        stored = await self._session.scalar(
+            select(func.count())
+            .select_from(CaregiverDecisionRow)
+            .where(CaregiverDecisionRow.caregiver_id == cid)
+        )
+        self._session.add_all(
+            CaregiverDecisionRow(
+                caregiver_id=cid,
+                kind=d.kind.value,
+                admin_id=d.admin_id,
+                decided_at=d.at,
+                reason=d.reason,
+            )
+            for d in caregiver.decisions[stored or 0 :]
+        )
+
+
+def _fill(row: CaregiverRow, c: Caregiver) -> CaregiverRow:
+    row.display_name = c.display_name
+    row.bio = c.bio
+    row.postcode = c.postcode
+    row.city = c.city
+    row.latitude = c.latitude
+    row.longitude = c.longitude
+    row.service_radius_km = c.service_radius_km
+    row.accepted_species = ",".join(sorted(s.value for s in c.accepted_species))
+    row.max_pets = c.max_pets
+    row.cancellation_policy = c.cancellation_policy.value
+    row.status = c.status.value
+    row.stripe_account_id = c.stripe_account_id
+    row.payouts_enabled = c.payouts_enabled
+    row.payouts_updated_at = c.payouts_updated_at
+    row.created_at = c.created_at or row.created_at
+    return row

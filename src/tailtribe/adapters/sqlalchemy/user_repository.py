@@ -1,0 +1,108 @@
+"""Users and one-time tokens on SQL."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailtribe.adapters.sqlalchemy.tables import TokenRow, UserRow
+from tailtribe.domain.errors import EmailTaken
+from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
+from tailtribe.domain.model.users import Locale, Role, User
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        full_name=row.full_name,
+        password_hash=row.password_hash,
+        locale=Locale(row.locale),
+        roles=frozenset(Role(r) for r in row.roles.split(",") if r),
+        created_at=row.created_at,
+        email_verified=row.email_verified,
+        token_version=row.token_version,
+    )
+
+
+def _fill_user(row: UserRow, user: User) -> UserRow:
+    row.email = user.email
+    row.full_name = user.full_name
+    row.password_hash = user.password_hash
+    row.locale = user.locale.value
+    row.roles = ",".join(sorted(r.value for r in user.roles))
+    row.email_verified = user.email_verified
+    row.created_at = user.created_at
+    row.token_version = user.token_version
+    return row
+
+
+class SqlUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, user_id: UUID) -> User | None:
+        row = await self._session.get(UserRow, user_id)
+        return None if row is None else _user(row)
+
+    async def get_by_email(self, email: str) -> User | None:
+        row = await self._session.scalar(select(UserRow).where(UserRow.email == email))
+        return None if row is None else _user(row)
+
+    async def add(self, user: User) -> None:
+        self._session.add(_fill_user(UserRow(id=user.id), user))
+        try:
+            await self._session.flush()
+        except IntegrityError as exc:  # the unique email index lost a race
+            raise EmailTaken() from exc
+
+    async def save(self, user: User) -> None:
+        row = await self._session.get(UserRow, user.id)
+        if row is None:
+            raise LookupError(f"user {user.id} is not stored")
+        _fill_user(row, user)
+
+
+def _token(row: TokenRow) -> OneTimeToken:
+    return OneTimeToken(
+        id=row.id,
+        user_id=row.user_id,
+        purpose=TokenPurpose(row.purpose),
+        digest=row.digest,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        used_at=row.used_at,
+    )
+
+
+class SqlTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, token: OneTimeToken) -> None:
+        self._session.add(
+            TokenRow(
+                id=token.id,
+                user_id=token.user_id,
+                purpose=token.purpose.value,
+                digest=token.digest,
+                created_at=token.created_at,
+                expires_at=token.expires_at,
+                used_at=token.used_at,
+            )
+        )
+
+    async def get_by_digest(self, digest: str) -> OneTimeToken | None:
+        # Locked: two redemptions of one token cannot both see it unused.
+        stmt = select(TokenRow).where(TokenRow.digest == digest).with_for_update()
+        row = await self._session.scalar(stmt)
+        return None if row is None else _token(row)
+
+    async def save(self, token: OneTimeToken) -> None:
+        row = await self._session.get(TokenRow, token.id)
+        if row is None:
+            raise LookupError(f"token {token.id} is not stored")
+        row.used_at = token.used_at
