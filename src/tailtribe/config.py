@@ -17,7 +17,10 @@ from pathlib import Path
 from tailtribe.domain.errors import InvalidInput
 from tailtribe.domain.model.money import CommissionRate
 
-DEFAULT_SECRET = "change-me-in-production"  # noqa: S105  (refused in production)
+# Development-only webhook secret, so the simulated gateway's events can be
+# signed locally; production refuses to start without STRIPE_WEBHOOK_SECRET.
+DEV_WEBHOOK_SECRET = "whsec_tailtribe_development"  # noqa: S105
+DEFAULT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105  (refused in production)
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_APP_URL = "http://127.0.0.1:8000"
 DEFAULT_EMAIL_FROM = "TailTribe <noreply@tailtribe.be>"
@@ -77,6 +80,11 @@ class Settings:
     auth_rate_limit_per_minute: int = 20
     login_failures_per_account: int = 10
     dispute_window_hours: int = 48
+    access_token_minutes: int = 12 * 60
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.stripe_webhook_secret or DEV_WEBHOOK_SECRET
 
     @property
     def embedded(self) -> bool:
@@ -134,6 +142,7 @@ class Settings:
             auth_rate_limit_per_minute=_int(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
             login_failures_per_account=_int(env, "LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000),
             dispute_window_hours=_int(env, "DISPUTE_WINDOW_HOURS", 48, 0, 24 * 60),
+            access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 12 * 60, 1, 30 * 24 * 60),
         )
         settings.validate()
         return settings
@@ -152,3 +161,5 @@ class Settings:
                 )
             if self.embedded:
                 raise ConfigError("production needs DATABASE_URL pointing at PostgreSQL")
+            if not self.stripe_webhook_secret:
+                raise ConfigError("production needs STRIPE_WEBHOOK_SECRET")

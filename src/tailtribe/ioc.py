@@ -7,22 +7,30 @@ instead of patching modules.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import cast
+from dataclasses import dataclass
+from typing import NewType, cast
 
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
 from dishka.integrations.litestar import LitestarProvider
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.filesystem.mailer import FolderMailer
+from tailtribe.adapters.litestar_store.login_throttle import StoreLoginThrottle
 from tailtribe.adapters.memory.cache import MemoryCache
 from tailtribe.adapters.redis.cache import RedisCache
 from tailtribe.adapters.redis.health import RedisHealthCheck
+from tailtribe.adapters.security.passwords import Argon2PasswordHasher
+from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.sqlalchemy.database import make_db_config
 from tailtribe.adapters.sqlalchemy.health import DatabaseHealthCheck
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
 from tailtribe.adapters.system.clock import SettableClock, SystemClock
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.config import Environment, Settings
@@ -32,10 +40,42 @@ from tailtribe.domain.ports import (
     HealthCheck,
     IdGenerator,
     Mailer,
+    PasswordHasher,
     PaymentGateway,
+    TokenSecrets,
     UnitOfWork,
+    WebhookVerifier,
 )
+from tailtribe.domain.services.accounts.authenticate import Authenticate
+from tailtribe.domain.services.accounts.create_admin import CreateAdmin
+from tailtribe.domain.services.accounts.get_user import GetUser
+from tailtribe.domain.services.accounts.password_reset import (
+    ConfirmPasswordReset,
+    RequestPasswordReset,
+)
+from tailtribe.domain.services.accounts.ports import LoginThrottle
+from tailtribe.domain.services.accounts.register import RegisterUser
+from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
+from tailtribe.domain.services.accounts.verify_email import VerifyEmail
+from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers
+from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
+from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
+from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent
+from tailtribe.domain.services.pets.manage_pets import ManagePets
 from tailtribe.domain.services.platform.check_health import CheckHealth
+
+# A hash of nothing, verified when a login names no account, to keep timing even.
+TimingDummyHash = NewType("TimingDummyHash", str)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitStores:
+    """Litestar stores: shared through Redis when configured, in memory otherwise."""
+
+    general: Store
+    auth: Store
+    login_failures: Store
 
 
 class InfrastructureProvider(Provider):
@@ -97,6 +137,44 @@ class InfrastructureProvider(Provider):
         return checks
 
     @provide
+    def rate_limit_stores(self, redis: Redis | None) -> RateLimitStores:
+        if redis is None:
+            return RateLimitStores(MemoryStore(), MemoryStore(), MemoryStore())
+        return RateLimitStores(
+            RedisStore(redis, namespace="tailtribe:ratelimit"),
+            RedisStore(redis, namespace="tailtribe:ratelimit-auth"),
+            RedisStore(redis, namespace="tailtribe:login-failures"),
+        )
+
+    @provide
+    def login_throttle(self, stores: RateLimitStores) -> LoginThrottle:
+        return StoreLoginThrottle(stores.login_failures, self._settings.login_failures_per_account)
+
+    @provide
+    def password_hasher(self) -> PasswordHasher:
+        return Argon2PasswordHasher()
+
+    @provide
+    async def timing_dummy(self, hasher: PasswordHasher) -> TimingDummyHash:
+        return TimingDummyHash(await hasher.hash("no account has this password"))
+
+    @provide
+    def token_secrets(self) -> TokenSecrets:
+        return HmacTokenSecrets(self._settings.secret_key)
+
+    @provide
+    def webhook_verifier(self) -> WebhookVerifier:
+        return StripeWebhookVerifier(self._settings.webhook_secret)
+
+    @provide
+    def outbox(self, ids: IdGenerator, clock: Clock) -> Outbox:
+        return Outbox(ids, clock)
+
+    @provide
+    def token_issuer(self, secrets: TokenSecrets, outbox: Outbox, ids: IdGenerator) -> TokenIssuer:
+        return TokenIssuer(secrets, outbox, ids)
+
+    @provide
     def payment_gateway(self) -> PaymentGateway:
         return SimulatedPaymentGateway()
 
@@ -117,6 +195,33 @@ class UseCaseProvider(Provider):
     @provide
     def check_health(self, checks: list[HealthCheck]) -> CheckHealth:
         return CheckHealth(checks)
+
+    register = provide(RegisterUser)
+    get_user = provide(GetUser)
+    verify_email = provide(VerifyEmail)
+    request_reset = provide(RequestPasswordReset)
+    confirm_reset = provide(ConfirmPasswordReset)
+    create_admin = provide(CreateAdmin)
+    manage_pets = provide(ManagePets)
+    manage_profile = provide(ManageProfile)
+    review_caregivers = provide(ReviewCaregivers)
+    handle_stripe_event = provide(HandleStripeEvent)
+
+    @provide
+    def authenticate(
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        throttle: LoginThrottle,
+        dummy: TimingDummyHash,
+    ) -> Authenticate:
+        return Authenticate(uow, hasher, throttle, dummy)
+
+    @provide
+    def payout_onboarding(
+        self, uow: UnitOfWork, gateway: PaymentGateway, settings: Settings
+    ) -> StartPayoutOnboarding:
+        return StartPayoutOnboarding(uow, gateway, settings.app_url)
 
 
 def make_container(settings: Settings, *overrides: Provider) -> AsyncContainer:

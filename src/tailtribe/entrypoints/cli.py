@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from tailtribe.config import ConfigError, Settings
 
+if TYPE_CHECKING:
+    from dishka import AsyncContainer
+
 APP_FACTORY = "tailtribe.entrypoints.http.app:create_app"
+T = TypeVar("T")
 
 
 def _serve(host: str, port: int, workers: int) -> None:
@@ -41,6 +47,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _with_container(settings: Settings, work: Callable[[AsyncContainer], Awaitable[T]]) -> T:
+    from tailtribe.ioc import make_container
+
+    container = make_container(settings)
+    try:
+        return await work(container)
+    finally:
+        await container.close()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from tailtribe.entrypoints.demo import load_demo_data
 
@@ -50,7 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("TAILTRIBE_DATA_DIR", "var/demo")
     settings = Settings.from_env()
     _upgrade(settings)
-    summary = asyncio.run(load_demo_data(settings))
+    summary = asyncio.run(_with_container(settings, load_demo_data))
     print(f"demo data: {summary}")
     print(f"serving on http://{args.host}:{args.port} (API docs: /schema)")
     _serve(args.host, args.port, 1)
@@ -61,6 +77,31 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     _upgrade(settings)
     print("database is at the latest migration")
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from tailtribe.domain.errors import DomainError
+    from tailtribe.domain.services.accounts.create_admin import CreateAdmin, PasswordRequired
+
+    settings = Settings.from_env()
+    password = os.environ.get("TAILTRIBE_ADMIN_PASSWORD") or None
+
+    async def work(container: AsyncContainer) -> tuple[object, bool]:
+        async with container() as scope:
+            create = await scope.get(CreateAdmin)
+            try:
+                return await create(args.email, password)
+            except PasswordRequired:
+                # A new account and no password in the environment: ask for one.
+                return await create(args.email, getpass.getpass("password for the new admin: "))
+
+    try:
+        _, created = asyncio.run(_with_container(settings, work))
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"{args.email} is {'a new' if created else 'now an'} admin")
     return 0
 
 
@@ -82,6 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database administration")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
+
+    admin = commands.add_parser(
+        "create-admin", help="make EMAIL an admin (password: TAILTRIBE_ADMIN_PASSWORD or a prompt)"
+    )
+    admin.add_argument("email")
+    admin.set_defaults(run=cmd_create_admin)
     return parser
 
 

@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from tailtribe import __version__
 from tailtribe.config import Settings
+from tailtribe.entrypoints.http.auth import AccessTokens, jwt_auth
+from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeController
+from tailtribe.entrypoints.http.controllers.admin import AdminCaregiverController
+from tailtribe.entrypoints.http.controllers.caregivers import CaregiverProfileController
 from tailtribe.entrypoints.http.controllers.health import HealthController
+from tailtribe.entrypoints.http.controllers.pets import PetController
+from tailtribe.entrypoints.http.controllers.stripe_webhook import StripeWebhookController
 from tailtribe.entrypoints.http.errors import exception_handlers, problem_details_plugin
-from tailtribe.ioc import make_container
+from tailtribe.ioc import RateLimitStores, make_container
+
+# JSON bodies are small; uploads raise this on their own routes.
+MAX_BODY_BYTES = 1024 * 1024
+# Never rate limited: Stripe retries on its own schedule, and probes must answer.
+UNLIMITED_PATHS = ["/api/stripe/webhook", "/api/health", "/metrics"]
 
 
 def _openapi() -> OpenAPIConfig:
@@ -26,14 +39,55 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
-def _app_config(settings: Settings) -> AppConfig:
-    return AppConfig(
-        route_handlers=[HealthController],
+def _rate_limits(settings: Settings) -> tuple[RateLimitConfig, RateLimitConfig]:
+    """Every endpoint per client, and a stricter limit on the account endpoints."""
+    general = RateLimitConfig(
+        rate_limit=("minute", settings.rate_limit_per_minute),
+        store="rate_limit",
+        exclude=UNLIMITED_PATHS,
+    )
+    auth = RateLimitConfig(
+        rate_limit=("minute", settings.auth_rate_limit_per_minute), store="auth_rate_limit"
+    )
+    return general, auth
+
+
+def _routes(auth_limit: RateLimitConfig) -> list[object]:
+    return [
+        HealthController,
+        StripeWebhookController,
+        Router("/api/v1/auth", route_handlers=[AuthController], middleware=[auth_limit.middleware]),
+        MeController,
+        PetController,
+        CaregiverProfileController,
+        AdminCaregiverController,
+    ]
+
+
+def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
+    auth = jwt_auth(settings)
+    general_limit, auth_limit = _rate_limits(settings)
+
+    async def register_stores(app: Litestar) -> None:
+        stores = await container.get(RateLimitStores)
+        app.stores.register("rate_limit", stores.general, allow_override=True)
+        app.stores.register("auth_rate_limit", stores.auth, allow_override=True)
+
+    config = AppConfig(
+        route_handlers=_routes(auth_limit),  # type: ignore[arg-type]
+        state=State({AccessTokens.STATE_KEY: AccessTokens(auth)}),
+        on_startup=[register_stores],
+        on_shutdown=[container.close],
         plugins=[problem_details_plugin()],
         exception_handlers=exception_handlers(),
         openapi_config=_openapi(),
+        request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
+    config = auth.on_app_init(config)
+    # The per-client limit runs first: a flood is refused before any token lookup.
+    config.middleware.insert(0, general_limit.middleware)
+    return config
 
 
 def create_app(
@@ -41,8 +95,6 @@ def create_app(
 ) -> Litestar:
     settings = settings or Settings.from_env()
     container = container or make_container(settings)
-    config = _app_config(settings)
-    config.on_shutdown.append(container.close)
-    app = Litestar.from_config(config)
+    app = Litestar.from_config(_app_config(settings, container))
     setup_dishka(container, app)
     return app

@@ -20,7 +20,9 @@ from tailtribe.domain.errors import (
     DomainError,
     Forbidden,
     InvalidInput,
+    InvalidWebhook,
     NotFound,
+    RateLimited,
     Unauthorized,
 )
 
@@ -33,6 +35,8 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (Forbidden, 403),
     (Conflict, 409),
     (InvalidInput, 422),
+    (RateLimited, 429),
+    (InvalidWebhook, 400),
 )
 
 
@@ -44,8 +48,15 @@ def domain_problem(exc: DomainError) -> ProblemDetailsException:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput) and exc.errors:
         extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+    headers = None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after_seconds)}
     return ProblemDetailsException(
-        status_code=status_for(exc), title=exc.title, detail=exc.detail, extra=extra or None
+        status_code=status_for(exc),
+        title=exc.title,
+        detail=exc.detail,
+        headers=headers,
+        extra=extra or None,
     )
 
 
@@ -65,11 +76,15 @@ def http_problem(exc: HTTPException) -> ProblemDetailsException:
         }
     elif isinstance(exc.extra, dict):
         extra = exc.extra
+    headers = dict(exc.headers or {})
+    if exc.status_code == 429 and "Retry-After" not in headers:
+        # Litestar's rate limiter sends RateLimit-Reset (seconds); clients expect Retry-After.
+        headers["Retry-After"] = str(max(1, int(headers.get("RateLimit-Reset", "60"))))
     return ProblemDetailsException(
         status_code=exc.status_code,
         title=_TITLES.get(exc.status_code, "Error"),
         detail=exc.detail,
-        headers=exc.headers,
+        headers=headers or None,
         extra=extra,
     )
 

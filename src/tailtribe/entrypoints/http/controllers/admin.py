@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.security.jwt import Token
+from litestar.status_codes import HTTP_200_OK
+
+from tailtribe.domain.model.caregivers import CaregiverStatus
+from tailtribe.domain.model.users import Role, User
+from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
+from tailtribe.entrypoints.http.auth import current_user, requires
+from tailtribe.entrypoints.http.schemas.caregivers import (
+    OptionalReasonBody,
+    ProfileList,
+    ProfileOut,
+    ReasonBody,
+)
+from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
+
+Req = Request[User, Token, Any]
+
+
+class AdminCaregiverController(Controller):
+    path = "/api/v1/admin/caregivers"
+    tags = ("Admin",)
+    guards = (requires(Role.ADMIN),)
+
+    @get(operation_id="admin_list_caregivers")
+    @inject
+    async def list_caregivers(
+        self,
+        review: FromDishka[ReviewCaregivers],
+        status: FromQuery[CaregiverStatus | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> ProfileList:
+        page = await review.list(status, limit, offset)
+        return ProfileList([ProfileOut.of(c) for c in page.items], page.total, limit, offset)
+
+    async def _decide(
+        self,
+        request: Req,
+        review: ReviewCaregivers,
+        caregiver_id: UUID,
+        verdict: Verdict,
+        reason: str | None,
+    ) -> ProfileOut:
+        caregiver = await review.decide(current_user(request).id, caregiver_id, verdict, reason)
+        return ProfileOut.of(caregiver)
+
+    @post(
+        "/{caregiver_id:uuid}/approve",
+        operation_id="admin_approve_caregiver",
+        status_code=HTTP_200_OK,
+    )
+    @inject
+    async def approve(
+        self,
+        request: Req,
+        caregiver_id: FromPath[UUID],
+        review: FromDishka[ReviewCaregivers],
+        data: JSONBody[OptionalReasonBody | None] = None,
+    ) -> ProfileOut:
+        reason = data.reason if data else None
+        return await self._decide(request, review, caregiver_id, Verdict.APPROVE, reason)
+
+    @post(
+        "/{caregiver_id:uuid}/reject",
+        operation_id="admin_reject_caregiver",
+        status_code=HTTP_200_OK,
+    )
+    @inject
+    async def reject(
+        self,
+        request: Req,
+        caregiver_id: FromPath[UUID],
+        data: JSONBody[ReasonBody],
+        review: FromDishka[ReviewCaregivers],
+    ) -> ProfileOut:
+        return await self._decide(request, review, caregiver_id, Verdict.REJECT, data.reason)
+
+    @post(
+        "/{caregiver_id:uuid}/suspend",
+        operation_id="admin_suspend_caregiver",
+        status_code=HTTP_200_OK,
+    )
+    @inject
+    async def suspend(
+        self,
+        request: Req,
+        caregiver_id: FromPath[UUID],
+        data: JSONBody[ReasonBody],
+        review: FromDishka[ReviewCaregivers],
+    ) -> ProfileOut:
+        return await self._decide(request, review, caregiver_id, Verdict.SUSPEND, data.reason)
+
+    @post(
+        "/{caregiver_id:uuid}/reinstate",
+        operation_id="admin_reinstate_caregiver",
+        status_code=HTTP_200_OK,
+    )
+    @inject
+    async def reinstate(
+        self,
+        request: Req,
+        caregiver_id: FromPath[UUID],
+        review: FromDishka[ReviewCaregivers],
+        data: JSONBody[OptionalReasonBody | None] = None,
+    ) -> ProfileOut:
+        reason = data.reason if data else None
+        return await self._decide(request, review, caregiver_id, Verdict.REINSTATE, reason)

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, Request, get, patch, post, put
+from litestar.params import JSONBody
+from litestar.security.jwt import Token
+from litestar.status_codes import HTTP_200_OK
+
+from tailtribe.domain.model.users import Role, User
+from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
+from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
+from tailtribe.entrypoints.http.auth import current_user, requires
+from tailtribe.entrypoints.http.schemas.caregivers import (
+    AvailabilityBody,
+    ProfileOut,
+    ProfilePatch,
+    ServicesBody,
+    service_prices,
+)
+from tailtribe.entrypoints.http.schemas.common import Url
+
+Req = Request[User, Token, Any]
+
+
+class CaregiverProfileController(Controller):
+    """The caller's own caregiver profile."""
+
+    path = "/api/v1/caregiver"
+    tags = ("Caregivers",)
+
+    @post("/profile", operation_id="create_caregiver_profile")
+    @inject
+    async def create(
+        self,
+        request: Req,
+        profiles: FromDishka[ManageProfile],
+        data: JSONBody[ProfilePatch | None] = None,
+    ) -> ProfileOut:
+        changes = data.changes() if data is not None else {}
+        return ProfileOut.of(await profiles.create(current_user(request).id, changes))
+
+    @get("/profile", operation_id="get_caregiver_profile", guards=[requires(Role.CAREGIVER)])
+    @inject
+    async def get_profile(self, request: Req, profiles: FromDishka[ManageProfile]) -> ProfileOut:
+        return ProfileOut.of(await profiles.get(current_user(request).id))
+
+    @patch("/profile", operation_id="update_caregiver_profile", guards=[requires(Role.CAREGIVER)])
+    @inject
+    async def edit(
+        self, request: Req, data: JSONBody[ProfilePatch], profiles: FromDishka[ManageProfile]
+    ) -> ProfileOut:
+        return ProfileOut.of(await profiles.edit(current_user(request).id, data.changes()))
+
+    @put("/services", operation_id="set_caregiver_services", guards=[requires(Role.CAREGIVER)])
+    @inject
+    async def set_services(
+        self, request: Req, data: JSONBody[ServicesBody], profiles: FromDishka[ManageProfile]
+    ) -> ProfileOut:
+        return ProfileOut.of(
+            await profiles.set_services(current_user(request).id, service_prices(data))
+        )
+
+    @put(
+        "/availability",
+        operation_id="set_caregiver_availability",
+        guards=[requires(Role.CAREGIVER)],
+    )
+    @inject
+    async def set_availability(
+        self, request: Req, data: JSONBody[AvailabilityBody], profiles: FromDishka[ManageProfile]
+    ) -> ProfileOut:
+        return ProfileOut.of(
+            await profiles.set_availability(current_user(request).id, data.availability())
+        )
+
+    @post(
+        "/submit",
+        operation_id="submit_caregiver_profile",
+        guards=[requires(Role.CAREGIVER)],
+        status_code=HTTP_200_OK,
+    )
+    @inject
+    async def submit(self, request: Req, profiles: FromDishka[ManageProfile]) -> ProfileOut:
+        return ProfileOut.of(await profiles.submit(current_user(request).id))
+
+    @post(
+        "/payouts/onboarding",
+        operation_id="start_payout_onboarding",
+        guards=[requires(Role.CAREGIVER)],
+        status_code=HTTP_200_OK,
+    )
+    @inject
+    async def onboarding(self, request: Req, use_case: FromDishka[StartPayoutOnboarding]) -> Url:
+        return Url(await use_case(current_user(request).id))

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, Request, post
+from litestar.status_codes import HTTP_200_OK
+
+from tailtribe.domain.ports import WebhookVerifier
+from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent
+
+
+class Received(msgspec.Struct):
+    received: bool
+    duplicate: bool
+
+
+class StripeWebhookController(Controller):
+    """Stripe's callbacks: no auth, no rate limit, a verified signature instead."""
+
+    path = "/api/stripe/webhook"
+    tags = ("Platform",)
+
+    @post(
+        operation_id="stripe_webhook",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        summary="Stripe events (Stripe-Signature verified)",
+    )
+    @inject
+    async def receive(
+        self,
+        request: Request[Any, Any, Any],
+        verifier: FromDishka[WebhookVerifier],
+        handle: FromDishka[HandleStripeEvent],
+    ) -> Received:
+        event = verifier.parse(await request.body(), request.headers.get("stripe-signature"))
+        new = await handle(event)
+        return Received(received=True, duplicate=not new)

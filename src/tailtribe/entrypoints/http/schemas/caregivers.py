@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+
+from tailtribe.domain.model.availability import (
+    MAX_BLOCKED,
+    MAX_WINDOWS,
+    Availability,
+    BlockedPeriod,
+    WeeklyWindow,
+)
+from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.caregivers import (
+    MAX_BIO_LENGTH,
+    MAX_CITY,
+    MAX_DISPLAY_NAME,
+    MAX_PETS,
+    MAX_RADIUS_KM,
+    Caregiver,
+    CaregiverStatus,
+    DecisionKind,
+)
+from tailtribe.domain.model.pets import Species
+from tailtribe.domain.model.pricing import (
+    MAX_PRICE_CENTS,
+    MIN_PRICE_CENTS,
+    UNIT_OF,
+    Service,
+    ServicePrice,
+    Unit,
+)
+from tailtribe.entrypoints.http.schemas.common import Strict, sent_fields, text
+
+Unset = msgspec.UnsetType
+UNSET = msgspec.UNSET
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+Postcode = Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]{3}$", description="Belgian postcode")]
+Radius = Annotated[int, msgspec.Meta(ge=1, le=MAX_RADIUS_KM)]
+PetCount = Annotated[int, msgspec.Meta(ge=1, le=MAX_PETS)]
+SpeciesList = Annotated[list[Species], msgspec.Meta(max_length=len(Species))]
+ClockTime = Annotated[
+    str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["08:00"])
+]
+Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class ProfilePatch(Strict):
+    """Profile fields; on create every one is optional, on PATCH only the sent ones change."""
+
+    display_name: Annotated[str, text(MAX_DISPLAY_NAME, 1)] | Unset = UNSET
+    bio: Annotated[str, text(MAX_BIO_LENGTH)] | Unset = UNSET
+    postcode: Postcode | Unset | None = UNSET
+    city: Annotated[str, text(MAX_CITY)] | Unset | None = UNSET
+    latitude: Latitude | Unset | None = UNSET
+    longitude: Longitude | Unset | None = UNSET
+    service_radius_km: Radius | Unset = UNSET
+    accepted_species: SpeciesList | Unset = UNSET
+    max_pets: PetCount | Unset = UNSET
+    cancellation_policy: CancellationPolicy | Unset = UNSET
+
+    def changes(self) -> dict[str, Any]:
+        values = sent_fields(self)
+        if "accepted_species" in values:
+            values["accepted_species"] = frozenset(values["accepted_species"])
+        return values
+
+
+class ServiceIn(Strict):
+    service: Service
+    price_cents: Annotated[int, msgspec.Meta(ge=MIN_PRICE_CENTS, le=MAX_PRICE_CENTS)]
+    extra_pet_price_cents: Annotated[int, msgspec.Meta(ge=0, le=MAX_PRICE_CENTS)] = 0
+
+
+ServicesBody = Annotated[list[ServiceIn], msgspec.Meta(max_length=len(Service))]
+
+
+class WindowIn(Strict):
+    weekday: Annotated[int, msgspec.Meta(ge=0, le=6, description="0 = Monday")]
+    start: ClockTime
+    end: ClockTime
+
+
+class PeriodIn(Strict):
+    start: Instant
+    end: Instant
+
+
+class AvailabilityBody(Strict):
+    weekly: Annotated[list[WindowIn], msgspec.Meta(max_length=MAX_WINDOWS)] = msgspec.field(
+        default_factory=list
+    )
+    blocked: Annotated[list[PeriodIn], msgspec.Meta(max_length=MAX_BLOCKED)] = msgspec.field(
+        default_factory=list
+    )
+
+    def availability(self) -> Availability:
+        return Availability(
+            weekly=tuple(
+                WeeklyWindow(w.weekday, time.fromisoformat(w.start), time.fromisoformat(w.end))
+                for w in self.weekly
+            ),
+            blocked=tuple(BlockedPeriod(b.start, b.end) for b in self.blocked),
+        )
+
+
+def service_prices(body: list[ServiceIn]) -> tuple[ServicePrice, ...]:
+    return tuple(ServicePrice(s.service, s.price_cents, s.extra_pet_price_cents) for s in body)
+
+
+class ServiceOut(msgspec.Struct):
+    service: Service
+    unit: Unit
+    price_cents: int
+    extra_pet_price_cents: int
+
+
+class WindowOut(msgspec.Struct):
+    weekday: int
+    start: str
+    end: str
+
+
+class PeriodOut(msgspec.Struct):
+    start: datetime
+    end: datetime
+
+
+class AvailabilityOut(msgspec.Struct):
+    weekly: list[WindowOut]
+    blocked: list[PeriodOut]
+
+
+class DecisionOut(msgspec.Struct):
+    decision: DecisionKind
+    admin_id: UUID
+    at: datetime
+    reason: str | None
+
+
+class ProfileOut(msgspec.Struct):
+    """The profile as its caregiver and admins see it."""
+
+    id: UUID
+    user_id: UUID
+    display_name: str
+    bio: str
+    postcode: str | None
+    city: str | None
+    latitude: float | None
+    longitude: float | None
+    service_radius_km: int
+    accepted_species: list[Species]
+    max_pets: int
+    cancellation_policy: CancellationPolicy
+    status: CaregiverStatus
+    services: list[ServiceOut]
+    availability: AvailabilityOut
+    stripe_account_id: str | None
+    payouts_enabled: bool
+    decisions: list[DecisionOut]
+    missing_for_submission: list[str]
+
+    @classmethod
+    def of(cls, c: Caregiver) -> ProfileOut:
+        species_order = list(Species)
+        return cls(
+            id=c.id,
+            user_id=c.user_id,
+            display_name=c.display_name,
+            bio=c.bio,
+            postcode=c.postcode,
+            city=c.city,
+            latitude=c.latitude,
+            longitude=c.longitude,
+            service_radius_km=c.service_radius_km,
+            accepted_species=sorted(c.accepted_species, key=species_order.index),
+            max_pets=c.max_pets,
+            cancellation_policy=c.cancellation_policy,
+            status=c.status,
+            services=[
+                ServiceOut(p.service, UNIT_OF[p.service], p.price_cents, p.extra_pet_price_cents)
+                for p in c.services
+            ],
+            availability=AvailabilityOut(
+                weekly=[
+                    WindowOut(w.weekday, w.start.strftime("%H:%M"), w.end.strftime("%H:%M"))
+                    for w in c.availability.weekly
+                ],
+                blocked=[PeriodOut(b.start, b.end) for b in c.availability.blocked],
+            ),
+            stripe_account_id=c.stripe_account_id,
+            payouts_enabled=c.payouts_enabled,
+            decisions=[DecisionOut(d.kind, d.admin_id, d.at, d.reason) for d in c.decisions],
+            missing_for_submission=c.missing_for_submission(),
+        )
+
+
+class ProfileList(msgspec.Struct):
+    items: list[ProfileOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReasonBody(Strict):
+    reason: Annotated[str, text(2000, 1)]
+
+
+class OptionalReasonBody(Strict):
+    reason: Annotated[str, text(2000)] | None = None

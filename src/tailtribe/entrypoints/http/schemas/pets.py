@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from tailtribe.domain.model.pets import (
+    MAX_BREED,
+    MAX_NOTES,
+    MAX_PET_NAME,
+    MAX_WEIGHT_KG,
+    Pet,
+    PetDetails,
+    Species,
+)
+from tailtribe.entrypoints.http.schemas.common import Strict, text
+
+Name = Annotated[str, text(MAX_PET_NAME, 1)]
+Breed = Annotated[str, text(MAX_BREED)]
+Notes = Annotated[str, text(MAX_NOTES)]
+Weight = Annotated[float, msgspec.Meta(gt=0, le=MAX_WEIGHT_KG)]
+
+
+class PetBody(Strict):
+    name: Name
+    species: Species
+    breed: Breed | None = None
+    birth_date: date | None = None
+    weight_kg: Weight | None = None
+    notes: Notes | None = None
+
+    def details(self) -> PetDetails:
+        return PetDetails(
+            name=self.name,
+            species=self.species,
+            breed=self.breed,
+            birth_date=self.birth_date,
+            weight_kg=self.weight_kg,
+            notes=self.notes,
+        )
+
+
+class PetPatch(Strict):
+    """Only the fields sent change; null clears an optional field."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    species: Species | msgspec.UnsetType = msgspec.UNSET
+    breed: Breed | msgspec.UnsetType | None = msgspec.UNSET
+    birth_date: date | msgspec.UnsetType | None = msgspec.UNSET
+    weight_kg: Weight | msgspec.UnsetType | None = msgspec.UNSET
+    notes: Notes | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class PetOut(msgspec.Struct):
+    id: UUID
+    name: str
+    species: Species
+    breed: str | None
+    birth_date: date | None
+    weight_kg: float | None
+    notes: str | None
+
+    @classmethod
+    def of(cls, pet: Pet) -> PetOut:
+        d = pet.details
+        return cls(pet.id, d.name, d.species, d.breed, d.birth_date, d.weight_kg, d.notes)
+
+
+class PetList(msgspec.Struct):
+    items: list[PetOut]
+    total: int
+    limit: int
+    offset: int
