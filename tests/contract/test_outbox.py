@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import cast
 from uuid import uuid4
 
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
-from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.ports import UnitOfWork
-from tests.conftest import SQL_BACKENDS, empty_database, sql_url
 
 T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
@@ -23,18 +16,6 @@ def message(at: datetime, topic: str = "email.welcome", **payload: object) -> Ou
     return OutboxMessage(
         id=uuid4(), topic=topic, payload=dict(payload), created_at=at, available_at=at
     )
-
-
-@pytest.fixture(params=["memory", *SQL_BACKENDS])
-async def make_uow(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[], UnitOfWork]]:
-    if request.param == "memory":
-        shared = MemoryUnitOfWork()
-        yield lambda: shared
-        return
-    config = await empty_database(sql_url(request, request.param))
-    factory = cast("async_sessionmaker[AsyncSession]", config.create_session_maker())
-    yield lambda: SqlUnitOfWork(factory)
-    await config.get_engine().dispose()
 
 
 async def test_committed_messages_are_due_in_order(make_uow: Callable[[], UnitOfWork]) -> None:

@@ -11,6 +11,9 @@ from litestar.testing import AsyncTestClient
 
 from tailtribe.config import Settings
 from tailtribe.entrypoints.http.app import create_app
+from tailtribe.ioc import make_container
+from tests.conftest import empty_database
+from tests.support import Api, CheapHashing
 
 ClientFactory = Callable[..., AbstractAsyncContextManager[AsyncTestClient[Litestar]]]
 
@@ -22,7 +25,9 @@ def make_client(tmp_path: Path) -> ClientFactory:
     @asynccontextmanager
     async def factory(**overrides: object) -> AsyncIterator[AsyncTestClient[Litestar]]:
         settings = replace(Settings(data_dir=tmp_path), **overrides)  # type: ignore[arg-type]
-        async with AsyncTestClient(app=create_app(settings)) as client:
+        app = create_app(settings, make_container(settings, CheapHashing()))
+        app.state["settings"] = settings
+        async with AsyncTestClient(app=app) as client:
             yield client
 
     return factory
@@ -32,5 +37,24 @@ def make_client(tmp_path: Path) -> ClientFactory:
 async def client(
     pg_url: str, make_client: ClientFactory
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with make_client(database_url=pg_url, direct_url=pg_url) as c:
+    """The app on PostgreSQL with empty tables and generous rate limits."""
+    await (await empty_database(pg_url)).get_engine().dispose()
+    async with make_client(
+        database_url=pg_url,
+        direct_url=pg_url,
+        rate_limit_per_minute=100_000,
+        auth_rate_limit_per_minute=100_000,
+    ) as c:
         yield c
+
+
+def api_for(client: AsyncTestClient[Litestar]) -> Api:
+    settings: Settings = client.app.state["settings"]
+    return Api(client, settings)
+
+
+@pytest.fixture
+async def api(client: AsyncTestClient[Litestar]) -> AsyncIterator[Api]:
+    api = api_for(client)
+    yield api
+    await api.container.close()

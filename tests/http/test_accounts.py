@@ -1,0 +1,213 @@
+"""Registration, login, verification, password reset, /me: through HTTP on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tailtribe.domain.services.outbox import EMAIL_PASSWORD_RESET, EMAIL_VERIFY
+from tests.http.conftest import ClientFactory, api_for
+from tests.support import PASSWORD, Api
+
+
+async def test_register_login_me(api: Api) -> None:
+    user = await api.register("An.Janssens@Example.BE", full_name="An Janssens", locale="fr")
+    assert user["email"] == "an.janssens@example.be"
+    assert user["roles"] == ["owner"]
+    assert user["email_verified"] is False
+    assert user["locale"] == "fr"
+    assert "password" not in str(user) and "hash" not in str(user)
+
+    response = await api.client.post(
+        "/api/v1/auth/login", json={"email": "AN.JANSSENS@example.be", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 12 * 3600
+    me = await api.client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
+    assert me.status_code == 200
+    assert me.json() == user
+
+
+async def test_default_locale_is_dutch(api: Api) -> None:
+    assert (await api.register())["locale"] == "nl"
+
+
+async def test_email_is_unique_case_insensitively(api: Api) -> None:
+    await api.register("pieter@example.be")
+    response = await api.client.post(
+        "/api/v1/auth/register",
+        json={"email": "PIETER@example.be", "password": PASSWORD, "full_name": "Other"},
+    )
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "password": PASSWORD, "full_name": "X"},
+        {"email": "a@example.be", "password": "short", "full_name": "X"},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": ""},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "X" * 101},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "X", "locale": "de"},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "X", "roles": ["admin"]},
+        {"email": "a@example.be", "password": PASSWORD},
+        {"email": 42, "password": PASSWORD, "full_name": "X"},
+        {"email": "a@example.be", "password": "p" * 257, "full_name": "X"},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "Bad\x00name"},
+    ],
+)
+async def test_bad_registrations_are_refused_and_store_nothing(
+    api: Api, body: dict[str, object]
+) -> None:
+    response = await api.client.post("/api/v1/auth/register", json=body)
+    assert response.status_code in (400, 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["detail"]
+    login = await api.client.post(
+        "/api/v1/auth/login", json={"email": "a@example.be", "password": PASSWORD}
+    )
+    assert login.status_code == 401
+
+
+async def test_wrong_password_and_unknown_email_answer_alike(api: Api) -> None:
+    await api.register("known@example.be")
+    wrong = await api.client.post(
+        "/api/v1/auth/login", json={"email": "known@example.be", "password": "x" * 12}
+    )
+    unknown = await api.client.post(
+        "/api/v1/auth/login", json={"email": "nobody@example.be", "password": "x" * 12}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+
+
+async def test_bad_tokens_are_401(api: Api) -> None:
+    for header in ("Bearer nonsense", "Bearer ", "Basic abc", ""):
+        response = await api.client.get("/api/v1/me", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_email_verification_is_single_use(api: Api) -> None:
+    user, headers = await api.new_user()
+    token = await api.email_token(EMAIL_VERIFY, user["id"])
+    assert (
+        await api.client.post("/api/v1/auth/verify-email", json={"token": token})
+    ).status_code == 204
+    assert (await api.client.get("/api/v1/me", headers=headers)).json()["email_verified"] is True
+    again = await api.client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert again.status_code == 422
+    forged = await api.client.post("/api/v1/auth/verify-email", json={"token": token[:-2] + "xx"})
+    assert forged.status_code == 422
+
+
+async def test_password_reset_changes_the_password_and_revokes_old_tokens(api: Api) -> None:
+    user, old_headers = await api.new_user()
+    response = await api.client.post("/api/v1/auth/password-reset", json={"email": user["email"]})
+    assert response.status_code == 202
+    token = await api.email_token(EMAIL_PASSWORD_RESET, user["id"])
+    # A verification token is no reset token.
+    verify = await api.email_token(EMAIL_VERIFY, user["id"])
+    wrong_kind = await api.client.post(
+        "/api/v1/auth/password-reset/confirm",
+        json={"token": verify, "new_password": "a new password!"},
+    )
+    assert wrong_kind.status_code == 422
+
+    confirm = await api.client.post(
+        "/api/v1/auth/password-reset/confirm",
+        json={"token": token, "new_password": "a new password!"},
+    )
+    assert confirm.status_code == 204
+    assert (await api.client.get("/api/v1/me", headers=old_headers)).status_code == 401
+    assert (
+        await api.client.post(
+            "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+        )
+    ).status_code == 401
+    new_headers = await api.login(user["email"], "a new password!")
+    me = (await api.client.get("/api/v1/me", headers=new_headers)).json()
+    assert me["email_verified"] is True  # the reset link proved the mailbox
+    reuse = await api.client.post(
+        "/api/v1/auth/password-reset/confirm",
+        json={"token": token, "new_password": "another one!!"},
+    )
+    assert reuse.status_code == 422
+
+
+async def test_password_reset_says_nothing_about_unknown_addresses(api: Api) -> None:
+    response = await api.client.post(
+        "/api/v1/auth/password-reset", json={"email": "ghost@example.be"}
+    )
+    assert response.status_code == 202
+
+
+async def test_failed_logins_lock_the_account_for_a_while(
+    pg_url: str, make_client: ClientFactory
+) -> None:
+    async with make_client(
+        database_url=pg_url, login_failures_per_account=3, auth_rate_limit_per_minute=1000
+    ) as client:
+        api = api_for(client)
+        user = await api.register()
+        bad = {"email": user["email"], "password": "wrong password"}
+        for _ in range(3):
+            assert (await client.post("/api/v1/auth/login", json=bad)).status_code == 401
+        locked = await client.post(
+            "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+        )
+        assert locked.status_code == 429
+        assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
+        assert locked.headers["content-type"].startswith("application/problem+json")
+        # Another account from the same client is not affected.
+        other = await api.register()
+        assert (
+            await client.post(
+                "/api/v1/auth/login", json={"email": other["email"], "password": PASSWORD}
+            )
+        ).status_code == 200
+
+
+async def test_auth_endpoints_are_rate_limited_per_client(
+    pg_url: str, make_client: ClientFactory
+) -> None:
+    async with make_client(database_url=pg_url, auth_rate_limit_per_minute=5) as client:
+        statuses = [
+            (
+                await client.post(
+                    "/api/v1/auth/login",
+                    json={"email": f"x{i}@example.be", "password": "whatever!!"},
+                )
+            ).status_code
+            for i in range(7)
+        ]
+        assert statuses[:5] == [401] * 5
+        assert statuses[5:] == [429, 429]
+        limited = await client.post(
+            "/api/v1/auth/login", json={"email": "y@example.be", "password": "whatever!!"}
+        )
+        assert int(limited.headers["retry-after"]) > 0
+        # The stricter limit is for the account endpoints only.
+        assert (await client.get("/api/health")).status_code == 200
+
+
+async def test_every_endpoint_is_rate_limited_but_the_webhook(
+    pg_url: str, make_client: ClientFactory
+) -> None:
+    async with make_client(database_url=pg_url, rate_limit_per_minute=3) as client:
+        statuses = [(await client.get("/api/v1/me")).status_code for _ in range(5)]
+        assert statuses == [401, 401, 401, 429, 429]
+        webhook = [
+            (await client.post("/api/stripe/webhook", content=b"{}")).status_code for _ in range(5)
+        ]
+        assert webhook == [400] * 5
+
+
+async def test_me_needs_a_token(client: AsyncTestClient[Litestar]) -> None:
+    assert (await client.get("/api/v1/me")).status_code == 401

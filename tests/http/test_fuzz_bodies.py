@@ -1,0 +1,122 @@
+"""Random valid and invalid bodies never make the API fail with a 5xx."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from tailtribe.config import Settings
+from tailtribe.entrypoints.http.app import create_app
+from tailtribe.ioc import make_container
+from tests.support import AVAILABILITY, PASSWORD, PET_BODY, PROFILE, SERVICES, CheapHashing
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def mutations(valid: Any) -> st.SearchStrategy[Any]:
+    """The valid body, or it with one field dropped, replaced or added."""
+    if not isinstance(valid, dict):
+        return st.one_of(st.just(valid), json_values, st.lists(json_values, max_size=3))
+    keys = sorted(valid)
+    dropped = st.sampled_from(keys).map(lambda k: {f: v for f, v in valid.items() if f != k})
+    replaced = st.tuples(st.sampled_from(keys), json_values).map(lambda kv: {**valid, kv[0]: kv[1]})
+    added = st.tuples(st.text(max_size=10), json_values).map(lambda kv: {**valid, kv[0]: kv[1]})
+    return st.one_of(st.just(valid), dropped, replaced, added, json_values)
+
+
+TOKEN_BODY = {"token": "x" * 43}
+ENDPOINTS: list[tuple[str, str, Any]] = [
+    (
+        "POST",
+        "/api/v1/auth/register",
+        {"email": "fuzz@example.be", "password": PASSWORD, "full_name": "F"},
+    ),
+    ("POST", "/api/v1/auth/login", {"email": "fuzz@example.be", "password": PASSWORD}),
+    ("POST", "/api/v1/auth/verify-email", TOKEN_BODY),
+    ("POST", "/api/v1/auth/password-reset", {"email": "fuzz@example.be"}),
+    ("POST", "/api/v1/auth/password-reset/confirm", {**TOKEN_BODY, "new_password": PASSWORD}),
+    ("POST", "/api/v1/pets", PET_BODY),
+    ("PATCH", "/api/v1/pets/{pet}", PET_BODY),
+    ("PATCH", "/api/v1/caregiver/profile", PROFILE),
+    ("PUT", "/api/v1/caregiver/services", SERVICES),
+    ("PUT", "/api/v1/caregiver/availability", AVAILABILITY),
+    ("POST", "/api/v1/admin/caregivers/{cg}/reject", {"reason": "incomplete"}),
+    ("POST", "/api/stripe/webhook", {"id": "evt_1", "type": "account.updated"}),
+]
+
+
+@pytest.fixture(scope="module")
+def fuzz_client(
+    pg_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient[Litestar], dict[str, str], dict[str, str]]]:
+    settings = replace(
+        Settings(data_dir=tmp_path_factory.mktemp("fuzz")),
+        database_url=pg_url,
+        rate_limit_per_minute=1_000_000,
+        auth_rate_limit_per_minute=1_000_000,
+    )
+    app = create_app(settings, make_container(settings, CheapHashing()))
+    with TestClient(app=app) as client:
+        email = f"fuzzer-{uuid.uuid4().hex[:8]}@example.be"
+        client.post(
+            "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "full_name": "F"}
+        )
+        token = client.post(
+            "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+        ).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        pet = client.post("/api/v1/pets", json=PET_BODY, headers=headers).json()
+        profile = client.post("/api/v1/caregiver/profile", json={}, headers=headers).json()
+        yield client, headers, {"pet": pet["id"], "cg": profile["id"]}
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_no_body_makes_a_5xx(
+    fuzz_client: tuple[TestClient[Litestar], dict[str, str], dict[str, str]], data: st.DataObject
+) -> None:
+    client, headers, ids = fuzz_client
+    method, path, valid = data.draw(st.sampled_from(ENDPOINTS))
+    body = data.draw(mutations(valid))
+    response = client.request(method, path.format(**ids), json=body, headers=headers)
+    assert response.status_code < 500, (method, path, body, response.text)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=200), endpoint=st.sampled_from(ENDPOINTS))
+def test_no_raw_bytes_make_a_5xx(
+    fuzz_client: tuple[TestClient[Litestar], dict[str, str], dict[str, str]],
+    raw: bytes,
+    endpoint: tuple[str, str, Any],
+) -> None:
+    client, headers, ids = fuzz_client
+    method, path, _ = endpoint
+    response = client.request(
+        method,
+        path.format(**ids),
+        content=raw,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code < 500, (method, path, raw, response.text)

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from litestar.stores.memory import MemoryStore
+
+from tailtribe.adapters.litestar_store.login_throttle import StoreLoginThrottle
+from tailtribe.adapters.memory.clock import FixedClock
+from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
+from tailtribe.adapters.security.passwords import Argon2PasswordHasher
+from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
+from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
+from tailtribe.adapters.system.ids import Uuid7Generator
+from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
+from tailtribe.domain.services.outbox import Outbox
+
+
+class World:
+    """Use cases' ports, all in memory."""
+
+    def __init__(self) -> None:
+        self.uow = MemoryUnitOfWork()
+        self.clock = FixedClock(datetime(2026, 3, 28, 22, 0, tzinfo=UTC))
+        self.ids = Uuid7Generator()
+        self.hasher = Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        self.secrets = HmacTokenSecrets("test-key")
+        self.outbox = Outbox(self.ids, self.clock)
+        self.tokens = TokenIssuer(self.secrets, self.outbox, self.ids)
+        self.gateway = SimulatedPaymentGateway()
+        self.throttle = StoreLoginThrottle(MemoryStore(), limit=3)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+
+from tailtribe.domain.errors import EmailTaken, InvalidCredentials, InvalidInput, RateLimited
+from tailtribe.domain.model.users import Locale, Role
+from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
+from tailtribe.domain.services.accounts.create_admin import CreateAdmin, PasswordRequired
+from tailtribe.domain.services.accounts.password_reset import (
+    ConfirmPasswordReset,
+    RequestPasswordReset,
+)
+from tailtribe.domain.services.accounts.register import Register, RegisterUser
+from tailtribe.domain.services.accounts.verify_email import VerifyEmail
+from tailtribe.domain.services.outbox import EMAIL_PASSWORD_RESET, EMAIL_VERIFY
+from tests.services.conftest import World
+
+PASSWORD = "long enough pw"
+
+
+def register(world: World) -> RegisterUser:
+    return RegisterUser(world.uow, world.hasher, world.tokens, world.ids, world.clock)
+
+
+def authenticate(world: World) -> Authenticate:
+    return Authenticate(
+        world.uow,
+        world.hasher,
+        world.throttle,
+        "$argon2id$v=19$m=8,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA",
+    )
+
+
+def emailed_secret(world: World, topic: str, user_id: UUID) -> str:
+    rows = [
+        m
+        for m in world.uow.outbox_rows.values()
+        if m.topic == topic and m.payload["user_id"] == str(user_id)
+    ]
+    assert rows, f"no {topic} queued"
+    return world.secrets.secret_for(UUID(rows[-1].payload["token_id"]))
+
+
+async def test_registration_queues_a_verification_email_with_no_secret_in_it(world: World) -> None:
+    user = await register(world)(Register(" Jan@Example.be ", PASSWORD, "Jan", Locale.EN))
+    assert user.email == "jan@example.be"
+    assert user.roles == {Role.OWNER}
+    assert world.uow.commits == 1
+    [message] = world.uow.outbox_rows.values()
+    assert message.topic == EMAIL_VERIFY
+    secret = emailed_secret(world, EMAIL_VERIFY, user.id)
+    assert secret not in str(message.payload)
+    assert all(t.digest != secret for t in world.uow.store.tokens.values())
+    stored = world.uow.store.users[user.id]
+    assert stored.password_hash and PASSWORD not in stored.password_hash
+
+
+async def test_a_taken_email_changes_nothing(world: World) -> None:
+    await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    with pytest.raises(EmailTaken):
+        await register(world)(Register("JAN@example.be", PASSWORD, "Other", Locale.NL))
+    assert len(world.uow.store.users) == 1
+    assert len(world.uow.outbox_rows) == 1
+
+
+async def test_login_and_lockout(world: World) -> None:
+    await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    login = authenticate(world)
+    assert (await login(Credentials("JAN@example.be", PASSWORD))).email == "jan@example.be"
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            await login(Credentials("jan@example.be", "wrong password"))
+    with pytest.raises(RateLimited) as locked:
+        await login(Credentials("jan@example.be", PASSWORD))
+    assert 0 < locked.value.retry_after_seconds <= 900
+    with pytest.raises(InvalidCredentials):
+        await login(Credentials("ghost@example.be", PASSWORD))
+
+
+async def test_a_success_resets_the_failure_count(world: World) -> None:
+    await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    login = authenticate(world)
+    for _ in range(5):
+        with pytest.raises(InvalidCredentials):
+            await login(Credentials("jan@example.be", "wrong password"))
+        with pytest.raises(InvalidCredentials):
+            await login(Credentials("jan@example.be", "wrong again!"))
+        await login(Credentials("jan@example.be", PASSWORD))
+
+
+async def test_verification_expires_after_a_week(world: World) -> None:
+    user = await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    secret = emailed_secret(world, EMAIL_VERIFY, user.id)
+    world.clock.advance(timedelta(days=7))
+    with pytest.raises(InvalidInput):
+        await VerifyEmail(world.uow, world.tokens, world.clock)(secret)
+    assert not world.uow.store.users[user.id].email_verified
+
+
+async def test_reset_tokens_last_an_hour_and_bump_the_token_version(world: World) -> None:
+    user = await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    await RequestPasswordReset(world.uow, world.tokens, world.clock)("jan@example.be")
+    secret = emailed_secret(world, EMAIL_PASSWORD_RESET, user.id)
+    confirm = ConfirmPasswordReset(world.uow, world.tokens, world.hasher, world.clock)
+    with pytest.raises(InvalidInput):
+        await confirm(secret, "short")
+    world.clock.advance(timedelta(minutes=59))
+    await confirm(secret, "brand new password")
+    stored = world.uow.store.users[user.id]
+    assert stored.token_version == user.token_version + 1
+    assert await world.hasher.verify(stored.password_hash or "", "brand new password")
+
+    await RequestPasswordReset(world.uow, world.tokens, world.clock)("jan@example.be")
+    late = emailed_secret(world, EMAIL_PASSWORD_RESET, user.id)
+    world.clock.advance(timedelta(hours=1))
+    with pytest.raises(InvalidInput):
+        await confirm(late, "yet another password")
+
+
+async def test_create_admin_promotes_or_creates(world: World) -> None:
+    create = CreateAdmin(world.uow, world.hasher, world.ids, world.clock)
+    with pytest.raises(PasswordRequired):
+        await create("boss@example.be", None)
+    admin, created = await create("boss@example.be", "admin password!")
+    assert created and admin.roles == {Role.OWNER, Role.ADMIN} and admin.email_verified
+    member = await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    promoted, created = await create("jan@example.be", None)
+    assert not created and promoted.id == member.id and promoted.has(Role.ADMIN)
+    assert promoted.password_hash == world.uow.store.users[member.id].password_hash
