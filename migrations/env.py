@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, cast
 
+from advanced_alchemy.types import GUID
 from alembic import context
+from alembic.migration import MigrationContext
 from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
 
@@ -18,12 +20,25 @@ if TYPE_CHECKING:
 config = cast("AlembicCommandConfig", context.config)
 
 
+def compare_type(
+    context: MigrationContext,
+    inspected_column: object,
+    metadata_column: object,
+    inspected_type: object,
+    metadata_type: object,
+) -> bool | None:
+    # SQLite reflects the 16-byte GUID as NUMERIC(16): not a real difference.
+    if context.dialect.name == "sqlite" and isinstance(metadata_type, GUID):
+        return False
+    return None  # everything else: Alembic's own comparison
+
+
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=metadata,
         version_table=config.version_table_name,
         render_as_batch=True,  # SQLite can only ALTER through table copies
-        compare_type=True,
+        compare_type=compare_type,
         user_module_prefix="sa.",
         **kwargs,  # type: ignore[arg-type]
     )

@@ -115,6 +115,10 @@ class Api:
 
     async def email_token(self, topic: str, user_id: str) -> str:
         """The secret the newest `topic` email to the user carries."""
+        return (await self.email_tokens(topic, user_id))[-1]
+
+    async def email_tokens(self, topic: str, user_id: str) -> list[str]:
+        """The secrets every `topic` email to the user carries, oldest first."""
         factory = await self.container.get(async_sessionmaker[AsyncSession])
         async with factory() as session:
             rows = (
@@ -125,7 +129,7 @@ class Api:
         mine = [r for r in rows if r.payload.get("user_id") == user_id]
         assert mine, f"no {topic} email for {user_id}"
         secrets = HmacTokenSecrets(self.settings.secret_key)
-        return secrets.secret_for(uuid.UUID(mine[-1].payload["token_id"]))
+        return [secrets.secret_for(uuid.UUID(row.payload["token_id"])) for row in mine]
 
     async def approved_caregiver(
         self, admin: dict[str, str]
@@ -174,3 +178,23 @@ AVAILABILITY = {
     "blocked": [{"start": "2027-07-01T00:00:00+02:00", "end": "2027-07-15T00:00:00+02:00"}],
 }
 PET_BODY = {"name": "Bruno", "species": "dog", "breed": "Labrador", "weight_kg": 30.5}
+
+
+def payment_event(event_type: str, payment_intent_id: str, amount: int) -> bytes:
+    """A Stripe payment_intent event as the webhook receives it."""
+    event = {
+        "id": f"evt_{uuid.uuid4().hex}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "data": {
+            "object": {
+                "id": payment_intent_id,
+                "object": "payment_intent",
+                "amount": amount,
+                "amount_capturable": amount if event_type.endswith("capturable_updated") else 0,
+                "currency": "eur",
+            }
+        },
+    }
+    return json.dumps(event).encode()

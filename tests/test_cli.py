@@ -80,7 +80,11 @@ def test_serve_answers_health_on_postgres(
     port = free_port()
     proc = subprocess.Popen(
         [*TAILTRIBE, "serve", "--port", str(port)],
-        env=_env(DATABASE_URL=pg_url),
+        env=_env(
+            DATABASE_URL=pg_url,
+            TAILTRIBE_SECRET_KEY="s" * 40,
+            STRIPE_WEBHOOK_SECRET="whsec_cli_test",
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

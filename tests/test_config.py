@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from tailtribe.config import ConfigError, Environment, Settings
+from tailtribe.config import DEFAULT_SECRET, ConfigError, Environment, Settings
 
 STRONG = "x" * 40
+OWN_SECRETS = {"TAILTRIBE_SECRET_KEY": STRONG, "STRIPE_WEBHOOK_SECRET": "whsec_own"}
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The embedded mode keeps a generated key in its data folder.
+    monkeypatch.chdir(tmp_path)
 
 
 def test_no_environment_means_embedded_defaults() -> None:
@@ -28,7 +36,7 @@ def test_no_environment_means_embedded_defaults() -> None:
     ],
 )
 def test_database_urls_get_the_async_driver(given: str, expected: str) -> None:
-    settings = Settings.from_env({"DATABASE_URL": given})
+    settings = Settings.from_env({"DATABASE_URL": given, **OWN_SECRETS})
     assert settings.database_url == expected
     assert settings.direct_url == expected  # DIRECT_URL defaults to DATABASE_URL
 
@@ -38,6 +46,7 @@ def test_direct_url_is_kept_apart_for_migrations() -> None:
         {
             "DATABASE_URL": "postgresql://u@pooler/tt?pgbouncer=true",
             "DIRECT_URL": "postgresql://u@db/tt",
+            **OWN_SECRETS,
         }
     )
     assert settings.direct_url == "postgresql+asyncpg://u@db/tt"
@@ -95,3 +104,17 @@ def test_cors_origins_are_a_list() -> None:
         {"CORS_ALLOWED_ORIGINS": "https://tailtribe.be, https://www.tailtribe.be,"}
     )
     assert settings.cors_allowed_origins == ("https://tailtribe.be", "https://www.tailtribe.be")
+
+
+def test_embedded_mode_makes_and_keeps_its_own_secret(tmp_path: Path) -> None:
+    first = Settings.from_env({"TAILTRIBE_DATA_DIR": str(tmp_path / "a")})
+    again = Settings.from_env({"TAILTRIBE_DATA_DIR": str(tmp_path / "a")})
+    other = Settings.from_env({"TAILTRIBE_DATA_DIR": str(tmp_path / "b")})
+    assert first.secret_key == again.secret_key != other.secret_key
+    assert len(first.secret_key) >= 32 and first.secret_key != DEFAULT_SECRET
+    assert (tmp_path / "a" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_test_mode_may_use_the_development_secrets_on_postgres() -> None:
+    settings = Settings.from_env({"TAILTRIBE_ENV": "test", "DATABASE_URL": "postgresql://db/tt"})
+    assert settings.secret_key == DEFAULT_SECRET

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,21 @@ DEFAULT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_APP_URL = "http://127.0.0.1:8000"
 DEFAULT_EMAIL_FROM = "TailTribe <noreply@tailtribe.be>"
+
+
+def _local_secret(data_dir: Path) -> str:
+    """A random key kept beside the embedded database, made on first use."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 class Environment(enum.StrEnum):
@@ -81,6 +97,9 @@ class Settings:
     login_failures_per_account: int = 10
     dispute_window_hours: int = 48
     access_token_minutes: int = 12 * 60
+    # Behind a proxy every client shares its address: name the header the
+    # proxy sets (X-Forwarded-For, X-Real-IP, CF-Connecting-IP) to key limits.
+    client_ip_header: str | None = None
 
     @property
     def webhook_secret(self) -> str:
@@ -128,7 +147,8 @@ class Settings:
             database_url=database_url,
             direct_url=direct_url,
             redis_url=opt("REDIS_URL"),
-            secret_key=opt("TAILTRIBE_SECRET_KEY") or DEFAULT_SECRET,
+            secret_key=opt("TAILTRIBE_SECRET_KEY")
+            or (_local_secret(data_dir) if database_url.startswith("sqlite") else DEFAULT_SECRET),
             app_url=(opt("APP_URL") or opt("NEXT_PUBLIC_APP_URL") or DEFAULT_APP_URL).rstrip("/"),
             commission=commission,
             stripe_secret_key=opt("STRIPE_SECRET_KEY"),
@@ -143,23 +163,32 @@ class Settings:
             login_failures_per_account=_int(env, "LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000),
             dispute_window_hours=_int(env, "DISPUTE_WINDOW_HOURS", 48, 0, 24 * 60),
             access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 12 * 60, 1, 30 * 24 * 60),
+            client_ip_header=opt("CLIENT_IP_HEADER"),
         )
         settings.validate()
         return settings
 
     def validate(self) -> None:
-        """Refuse configurations that would be unsafe to run."""
+        """Refuse configurations that would be unsafe to run.
+
+        The published development secrets are only ever accepted for the
+        embedded SQLite file and for test mode: anything with a shared
+        database or a Stripe key must bring its own.
+        """
         live_key = bool(
             self.stripe_secret_key and self.stripe_secret_key.startswith(("sk_live", "rk_live"))
         )
         if self.env is Environment.TEST and live_key:
             raise ConfigError("TAILTRIBE_ENV=test cannot run with a live Stripe key")
-        if self.env is Environment.PRODUCTION:
-            if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
-                raise ConfigError(
-                    "production needs TAILTRIBE_SECRET_KEY: at least 32 random characters"
-                )
-            if self.embedded:
-                raise ConfigError("production needs DATABASE_URL pointing at PostgreSQL")
-            if not self.stripe_webhook_secret:
-                raise ConfigError("production needs STRIPE_WEBHOOK_SECRET")
+        if self.env is Environment.PRODUCTION and self.embedded:
+            raise ConfigError("production needs DATABASE_URL pointing at PostgreSQL")
+        shared = not self.embedded or self.stripe_secret_key is not None
+        if self.env is Environment.TEST or not shared:
+            return
+        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            raise ConfigError(
+                "TAILTRIBE_SECRET_KEY must be set to at least 32 random characters "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if not self.stripe_webhook_secret:
+            raise ConfigError("STRIPE_WEBHOOK_SECRET must be set (Stripe dashboard, webhooks)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import NewType, cast
 
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
@@ -20,10 +21,11 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.filesystem.mailer import FolderMailer
-from tailtribe.adapters.litestar_store.login_throttle import StoreLoginThrottle
 from tailtribe.adapters.memory.cache import MemoryCache
+from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
 from tailtribe.adapters.redis.cache import RedisCache
 from tailtribe.adapters.redis.health import RedisHealthCheck
+from tailtribe.adapters.redis.login_throttle import RedisLoginThrottle
 from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
@@ -58,12 +60,17 @@ from tailtribe.domain.services.accounts.register import RegisterUser
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers
+from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
+from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
+from tailtribe.domain.services.bookings.terms import MarketplaceTerms
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
+from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent
 from tailtribe.domain.services.pets.manage_pets import ManagePets
 from tailtribe.domain.services.platform.check_health import CheckHealth
+from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 
 # A hash of nothing, verified when a login names no account, to keep timing even.
 TimingDummyHash = NewType("TimingDummyHash", str)
@@ -75,7 +82,6 @@ class RateLimitStores:
 
     general: Store
     auth: Store
-    login_failures: Store
 
 
 class InfrastructureProvider(Provider):
@@ -92,9 +98,19 @@ class InfrastructureProvider(Provider):
         return self._settings
 
     @provide
-    def clock(self) -> Clock:
+    def settable_clock(self) -> SettableClock:
+        return SettableClock()
+
+    @provide
+    def clock(self, settable: SettableClock) -> Clock:
         # Only test mode may move time; everywhere else it is the real clock.
-        return SettableClock() if self._settings.env is Environment.TEST else SystemClock()
+        return settable if self._settings.env is Environment.TEST else SystemClock()
+
+    @provide
+    def terms(self) -> MarketplaceTerms:
+        return MarketplaceTerms(
+            self._settings.commission, timedelta(hours=self._settings.dispute_window_hours)
+        )
 
     @provide
     def ids(self) -> IdGenerator:
@@ -139,16 +155,18 @@ class InfrastructureProvider(Provider):
     @provide
     def rate_limit_stores(self, redis: Redis | None) -> RateLimitStores:
         if redis is None:
-            return RateLimitStores(MemoryStore(), MemoryStore(), MemoryStore())
+            return RateLimitStores(MemoryStore(), MemoryStore())
         return RateLimitStores(
             RedisStore(redis, namespace="tailtribe:ratelimit"),
             RedisStore(redis, namespace="tailtribe:ratelimit-auth"),
-            RedisStore(redis, namespace="tailtribe:login-failures"),
         )
 
     @provide
-    def login_throttle(self, stores: RateLimitStores) -> LoginThrottle:
-        return StoreLoginThrottle(stores.login_failures, self._settings.login_failures_per_account)
+    def login_throttle(self, redis: Redis | None, clock: Clock) -> LoginThrottle:
+        limit = self._settings.login_failures_per_account
+        return (
+            MemoryLoginThrottle(clock, limit) if redis is None else RedisLoginThrottle(redis, limit)
+        )
 
     @provide
     def password_hasher(self) -> PasswordHasher:
@@ -206,6 +224,11 @@ class UseCaseProvider(Provider):
     manage_profile = provide(ManageProfile)
     review_caregivers = provide(ReviewCaregivers)
     handle_stripe_event = provide(HandleStripeEvent)
+    quote_booking = provide(QuoteBooking)
+    request_booking = provide(RequestBooking)
+    booking_lifecycle = provide(BookingLifecycle)
+    manage_reviews = provide(ManageReviews)
+    run_due_jobs = provide(RunDueBookingJobs)
 
     @provide
     def authenticate(

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from uuid import UUID
+from datetime import UTC, datetime, time
+from uuid import UUID, uuid4
 
 import pytest
 from dishka import AsyncContainer
 
 from tailtribe.config import Settings
-from tailtribe.domain.errors import EmailTaken, InvalidInput
+from tailtribe.domain.errors import EmailTaken, InvalidCredentials, InvalidInput, RateLimited
+from tailtribe.domain.model.availability import Availability, WeeklyWindow
+from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.model.users import Locale
 from tailtribe.domain.ports import Clock, TokenSecrets, UnitOfWork
+from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
+from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
+from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.outbox import EMAIL_VERIFY
+from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
 from tailtribe.ioc import make_container
-from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+from tests.conftest import REDIS_URL, SQL_BACKENDS, empty_database, sql_url
 from tests.support import PASSWORD, CheapHashing
 
 
@@ -68,3 +75,83 @@ async def test_a_token_is_redeemed_once_under_concurrency(container: AsyncContai
 
     outcomes = await asyncio.gather(*(redeem() for _ in range(5)))
     assert sorted(outcomes) == ["refused"] * 4 + ["used"]
+
+
+async def _caregiver(container: AsyncContainer, email: str) -> UUID:
+    async with container() as scope:
+        user = await (await scope.get(RegisterUser))(Register(email, PASSWORD, "C", Locale.NL))
+        await (await scope.get(ManageProfile)).create(user.id, {})
+    return user.id
+
+
+async def test_concurrent_profile_writes_take_turns(container: AsyncContainer) -> None:
+    user_id = await _caregiver(container, "cg@example.be")
+    weekly = Availability(weekly=(WeeklyWindow(0, time(8), time(18)),))
+
+    async def put_availability() -> None:
+        async with container() as scope:
+            await (await scope.get(ManageProfile)).set_availability(user_id, weekly)
+
+    async def put_services(price: int) -> None:
+        async with container() as scope:
+            await (await scope.get(ManageProfile)).set_services(
+                user_id, (ServicePrice(Service.DOG_WALKING, price),)
+            )
+
+    await asyncio.gather(
+        *(put_availability() for _ in range(6)), *(put_services(1000 + i) for i in range(6))
+    )
+    async with container() as scope:
+        caregiver = await (await scope.get(ManageProfile)).get(user_id)
+    assert caregiver.availability == weekly
+    assert len(caregiver.services) == 1
+
+
+async def test_a_stripe_event_racing_profile_edits_is_not_lost(container: AsyncContainer) -> None:
+    user_id = await _caregiver(container, "stripe@example.be")
+    async with container() as scope:
+        await (await scope.get(StartPayoutOnboarding))(user_id)
+        account = (await (await scope.get(ManageProfile)).get(user_id)).stripe_account_id
+    assert account is not None
+
+    async def edit(i: int) -> None:
+        async with container() as scope:
+            await (await scope.get(ManageProfile)).edit(user_id, {"city": f"Gent {i}"})
+
+    async def enable() -> None:
+        data = {"id": account, "payouts_enabled": True}
+        async with container() as scope:
+            await (await scope.get(HandleStripeEvent))(
+                ProviderEvent(
+                    f"evt_{uuid4().hex}", "account.updated", datetime.now(UTC), data, "{}"
+                )
+            )
+
+    await asyncio.gather(edit(1), enable(), edit(2), edit(3))
+    async with container() as scope:
+        assert (await (await scope.get(ManageProfile)).get(user_id)).payouts_enabled
+
+
+async def test_a_burst_of_guesses_cannot_pass_the_login_limit(pg_url: str) -> None:
+    settings = Settings(database_url=pg_url, redis_url=REDIS_URL, login_failures_per_account=5)
+    container = make_container(settings, CheapHashing())
+    email = f"burst-{uuid4().hex[:8]}@example.be"
+    try:
+        async with container() as scope:
+            await (await scope.get(RegisterUser))(Register(email, PASSWORD, "B", Locale.NL))
+
+        async def guess(i: int) -> str:
+            async with container() as scope:
+                try:
+                    await (await scope.get(Authenticate))(Credentials(email, f"wrong guess {i}"))
+                except InvalidCredentials:
+                    return "checked"
+                except RateLimited:
+                    return "refused"
+                return "in"
+
+        outcomes = await asyncio.gather(*(guess(i) for i in range(30)))
+        assert outcomes.count("checked") == 5
+        assert outcomes.count("refused") == 25
+    finally:
+        await container.close()

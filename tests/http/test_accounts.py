@@ -211,3 +211,35 @@ async def test_every_endpoint_is_rate_limited_but_the_webhook(
 
 async def test_me_needs_a_token(client: AsyncTestClient[Litestar]) -> None:
     assert (await client.get("/api/v1/me")).status_code == 401
+
+
+async def test_a_reset_kills_every_other_reset_link(api: Api) -> None:
+    user = await api.register()
+    for _ in range(2):
+        await api.client.post("/api/v1/auth/password-reset", json={"email": user["email"]})
+    older, newest = await api.email_tokens(EMAIL_PASSWORD_RESET, user["id"])
+    body = {"token": newest, "new_password": "first new password"}
+    assert (
+        await api.client.post("/api/v1/auth/password-reset/confirm", json=body)
+    ).status_code == 204
+    stale = {"token": older, "new_password": "attacker password"}
+    assert (
+        await api.client.post("/api/v1/auth/password-reset/confirm", json=stale)
+    ).status_code == 422
+    await api.login(user["email"], "first new password")
+
+
+async def test_behind_a_proxy_clients_are_told_apart_by_its_header(
+    pg_url: str, make_client: ClientFactory
+) -> None:
+    async with make_client(
+        database_url=pg_url, rate_limit_per_minute=2, client_ip_header="X-Forwarded-For"
+    ) as client:
+        a = {"X-Forwarded-For": "spoofed, 198.51.100.7"}
+        b = {"X-Forwarded-For": "198.51.100.8"}
+        assert [(await client.get("/api/v1/me", headers=a)).status_code for _ in range(3)] == [
+            401,
+            401,
+            429,
+        ]
+        assert (await client.get("/api/v1/me", headers=b)).status_code == 401

@@ -234,3 +234,40 @@ async def test_profile_validation(api: Api) -> None:
         response = await c.put("/api/v1/caregiver/availability", json=availability, headers=headers)
         assert response.status_code in (400, 422), (availability, response.text)
     assert (await c.get("/api/v1/caregiver/profile", headers=headers)).json() == before
+
+
+async def test_a_live_profile_cannot_be_emptied(api: Api) -> None:
+    admin = await api.new_admin()
+    profile, headers = await api.approved_caregiver(admin)
+    c = api.client
+    emptied = await c.patch(
+        "/api/v1/caregiver/profile", json={"bio": "", "postcode": None}, headers=headers
+    )
+    assert emptied.status_code == 422
+    assert {e["field"] for e in emptied.json()["errors"]} == {"bio", "postcode"}
+    no_services = await c.put("/api/v1/caregiver/services", json=[], headers=headers)
+    assert no_services.status_code == 422
+    after = (await c.get("/api/v1/caregiver/profile", headers=headers)).json()
+    assert after["status"] == "approved"
+    assert after["bio"] == profile["bio"] and len(after["services"]) == 2
+    # A draft may be emptied freely.
+    _, other = await api.new_user()
+    await c.post("/api/v1/caregiver/profile", json=PROFILE, headers=other)
+    assert (
+        await c.patch("/api/v1/caregiver/profile", json={"bio": ""}, headers=other)
+    ).status_code == 200
+
+
+async def test_out_of_range_instants_are_refused_not_crashed(api: Api) -> None:
+    _, headers = await api.new_user()
+    await api.client.post("/api/v1/caregiver/profile", json={}, headers=headers)
+    for start, end in (
+        ("0001-01-01T00:00:00+01:00", "0001-01-02T00:00:00+01:00"),
+        ("9999-12-31T20:00:00-05:00", "9999-12-31T23:00:00-05:00"),
+        ("1970-01-01T00:00:00+00:00", "1970-01-02T00:00:00+00:00"),
+    ):
+        body = {"blocked": [{"start": start, "end": end}]}
+        response = await api.client.put(
+            "/api/v1/caregiver/availability", json=body, headers=headers
+        )
+        assert response.status_code == 422, (start, response.text)

@@ -3,10 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from litestar.stores.memory import MemoryStore
 
-from tailtribe.adapters.litestar_store.login_throttle import StoreLoginThrottle
 from tailtribe.adapters.memory.clock import FixedClock
+from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
 from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
 from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
@@ -28,7 +27,7 @@ class World:
         self.outbox = Outbox(self.ids, self.clock)
         self.tokens = TokenIssuer(self.secrets, self.outbox, self.ids)
         self.gateway = SimulatedPaymentGateway()
-        self.throttle = StoreLoginThrottle(MemoryStore(), limit=3)
+        self.throttle = MemoryLoginThrottle(self.clock, limit=3)
 
 
 @pytest.fixture

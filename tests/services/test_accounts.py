@@ -8,7 +8,11 @@ import pytest
 from tailtribe.domain.errors import EmailTaken, InvalidCredentials, InvalidInput, RateLimited
 from tailtribe.domain.model.users import Locale, Role
 from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
-from tailtribe.domain.services.accounts.create_admin import CreateAdmin, PasswordRequired
+from tailtribe.domain.services.accounts.create_admin import (
+    CreateAdmin,
+    PasswordRequired,
+    UnverifiedAccount,
+)
 from tailtribe.domain.services.accounts.password_reset import (
     ConfirmPasswordReset,
     RequestPasswordReset,
@@ -127,6 +131,44 @@ async def test_create_admin_promotes_or_creates(world: World) -> None:
     admin, created = await create("boss@example.be", "admin password!")
     assert created and admin.roles == {Role.OWNER, Role.ADMIN} and admin.email_verified
     member = await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    # Anyone could have registered an unverified address: it is not promoted.
+    with pytest.raises(UnverifiedAccount):
+        await create("jan@example.be", "operator password")
+    assert not world.uow.store.users[member.id].has(Role.ADMIN)
+    await VerifyEmail(world.uow, world.tokens, world.clock)(
+        emailed_secret(world, EMAIL_VERIFY, member.id)
+    )
     promoted, created = await create("jan@example.be", None)
     assert not created and promoted.id == member.id and promoted.has(Role.ADMIN)
     assert promoted.password_hash == world.uow.store.users[member.id].password_hash
+    # A password given replaces the old one and ends existing sessions.
+    renewed, _ = await create("jan@example.be", "operator password")
+    assert renewed.token_version == promoted.token_version + 1
+    assert await world.hasher.verify(renewed.password_hash or "", "operator password")
+
+
+class SpyHasher:
+    """The real hasher, with a record of what it verified."""
+
+    def __init__(self, world: World) -> None:
+        self._real = world.hasher
+        self.verified: list[str] = []
+
+    async def hash(self, password: str) -> str:
+        return await self._real.hash(password)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        self.verified.append(password_hash)
+        return await self._real.verify(password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._real.needs_rehash(password_hash)
+
+
+async def test_an_unknown_address_costs_a_hash_check_like_a_wrong_password(world: World) -> None:
+    spy = SpyHasher(world)
+    dummy = await world.hasher.hash("nobody has this")
+    login = Authenticate(world.uow, spy, world.throttle, dummy)
+    with pytest.raises(InvalidCredentials):
+        await login(Credentials("ghost@example.be", PASSWORD))
+    assert spy.verified == [dummy]

@@ -72,7 +72,7 @@ async def test_the_caregiver_journey_with_memory_adapters(world: World) -> None:
     link = await StartPayoutOnboarding(world.uow, world.gateway, "https://app.example")(user.id)
     account = world.uow.store.caregivers[caregiver.id].stripe_account_id
     assert account and account in link
-    handle = HandleStripeEvent(world.uow, world.clock)
+    handle = HandleStripeEvent(world.uow, world.outbox, world.clock)
     enable = event(world, account, True)
     assert await handle(enable)
     assert not await handle(enable)  # a second delivery changes nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,11 +10,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
-from tailtribe.domain.model.bookings import Booking
+from tailtribe.domain.model.availability import Occupancy
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.outbox import OutboxMessage
 from tailtribe.domain.model.pets import Pet
-from tailtribe.domain.model.tokens import OneTimeToken
+from tailtribe.domain.model.reviews import Rating, Review
+from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
 
 if TYPE_CHECKING:
@@ -70,6 +73,10 @@ class TokenRepository(Protocol):
 
     async def save(self, token: OneTimeToken) -> None: ...
 
+    async def use_all(self, user_id: UUID, purpose: TokenPurpose, now: datetime) -> None:
+        """Mark every unused token of the user for `purpose` used."""
+        ...
+
 
 class PetRepository(Protocol):
     async def get(self, pet_id: UUID) -> Pet | None:
@@ -113,14 +120,67 @@ class WebhookEventRepository(Protocol):
     async def mark_processed(self, event_id: str, now: datetime) -> None: ...
 
 
+class DueWork(enum.StrEnum):
+    """What the scheduled jobs look for."""
+
+    EXPIRE = "expire"
+    START = "start"
+    COMPLETE = "complete"
+    REMIND = "remind"
+
+
 class BookingRepository(Protocol):
     async def get(self, booking_id: UUID) -> Booking | None: ...
 
+    async def get_by_payment_intent(self, payment_intent_id: str) -> Booking | None: ...
+
+    async def lock_calendar(self, caregiver_id: UUID) -> None:
+        """Serialize bookings of one caregiver until the transaction ends."""
+        ...
+
+    async def active_overlapping(
+        self, caregiver_id: UUID, start: datetime, end: datetime
+    ) -> Sequence[Occupancy]:
+        """Claims on [start, end) of the caregiver's requested, accepted, in-progress bookings."""
+        ...
+
     async def add(self, booking: Booking) -> None:
-        """Raises SlotTaken when the calendar cannot take it."""
+        """Raises SlotTaken when the database refuses the overlap."""
         ...
 
     async def save(self, booking: Booking) -> None: ...
+
+    async def list_for(
+        self,
+        *,
+        owner_id: UUID | None,
+        caregiver_id: UUID | None,
+        status: BookingStatus | None,
+        limit: int,
+        offset: int,
+    ) -> Page[Booking]:
+        """Newest first: the owner's bookings, the caregiver's, or (both None) everyone's."""
+        ...
+
+    async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[Booking]:
+        """Bookings the scheduled job `work` has to act on at `now`, oldest first."""
+        ...
+
+
+class ReviewRepository(Protocol):
+    async def add(self, review: Review) -> None:
+        """Raises Conflict when the booking has a review already."""
+        ...
+
+    async def get(self, review_id: UUID) -> Review | None: ...
+
+    async def save(self, review: Review) -> None: ...
+
+    async def list_for_caregiver(self, caregiver_id: UUID, limit: int, offset: int) -> Page[Review]:
+        """Newest first."""
+        ...
+
+    async def rating(self, caregiver_id: UUID) -> Rating: ...
 
 
 class UnitOfWork(Protocol):
@@ -143,6 +203,12 @@ class UnitOfWork(Protocol):
 
     @property
     def webhook_events(self) -> WebhookEventRepository: ...
+
+    @property
+    def bookings(self) -> BookingRepository: ...
+
+    @property
+    def reviews(self) -> ReviewRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
 
-from tailtribe.domain.errors import Conflict, EmailTaken
+from tailtribe.domain.errors import Conflict, EmailTaken, SlotTaken
+from tailtribe.domain.model.availability import EXCLUSIVE, Occupancy
+from tailtribe.domain.model.bookings import ACTIVE, Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.pets import Pet
-from tailtribe.domain.model.tokens import OneTimeToken
+from tailtribe.domain.model.reviews import Rating, Review
+from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
-from tailtribe.domain.ports import Page
+from tailtribe.domain.ports import DueWork, Page
 
 T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -26,6 +29,8 @@ class MemoryStore:
     """Everything the memory unit of work keeps between transactions."""
 
     def __init__(self) -> None:
+        self.bookings: dict[UUID, Booking] = {}
+        self.reviews: dict[UUID, Review] = {}
         self.users: dict[UUID, User] = {}
         self.tokens: dict[UUID, OneTimeToken] = {}
         self.pets: dict[UUID, Pet] = {}
@@ -69,6 +74,11 @@ class MemoryTokenRepository:
         if token.id not in self._rows:
             raise LookupError(f"token {token.id} is not stored")
         self._rows[token.id] = copy.deepcopy(token)
+
+    async def use_all(self, user_id: UUID, purpose: TokenPurpose, now: datetime) -> None:
+        for token in self._rows.values():
+            if token.user_id == user_id and token.purpose is purpose and token.used_at is None:
+                token.used_at = now
 
 
 class MemoryPetRepository:
@@ -147,3 +157,116 @@ class MemoryWebhookEventRepository:
     async def mark_processed(self, event_id: str, now: datetime) -> None:
         event_type, payload, received, _ = self._rows[event_id]
         self._rows[event_id] = (event_type, payload, received, now)
+
+
+def _is_due(b: Booking, work: DueWork, now: datetime) -> bool:
+    if work is DueWork.EXPIRE:
+        return b.is_due_to_expire(now)
+    if work is DueWork.START:
+        return b.is_due_to_start(now)
+    if work is DueWork.COMPLETE:
+        return b.is_due_to_complete(now)
+    return b.is_due_for_reminder(now)
+
+
+class MemoryBookingRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows = store.bookings
+
+    async def get(self, booking_id: UUID) -> Booking | None:
+        return _fresh(self._rows.get(booking_id))
+
+    async def get_by_payment_intent(self, payment_intent_id: str) -> Booking | None:
+        found = (b for b in self._rows.values() if b.payment_intent_id == payment_intent_id)
+        return _fresh(next(found, None))
+
+    async def lock_calendar(self, caregiver_id: UUID) -> None:
+        """One event loop, one transaction at a time: nothing to lock."""
+
+    async def active_overlapping(
+        self, caregiver_id: UUID, start: datetime, end: datetime
+    ) -> list[Occupancy]:
+        return [
+            b.occupancy
+            for b in self._rows.values()
+            if b.caregiver_id == caregiver_id
+            and b.status in ACTIVE
+            and b.start < end
+            and start < b.end
+        ]
+
+    async def add(self, booking: Booking) -> None:
+        # What PostgreSQL's exclusion constraint refuses, refused here too.
+        if booking.service in EXCLUSIVE and any(
+            c.service in EXCLUSIVE
+            for c in await self.active_overlapping(booking.caregiver_id, booking.start, booking.end)
+        ):
+            raise SlotTaken("the caregiver is booked at that time")
+        self._rows[booking.id] = _stored_booking(booking)
+
+    async def save(self, booking: Booking) -> None:
+        if booking.id not in self._rows:
+            raise LookupError(f"booking {booking.id} is not stored")
+        self._rows[booking.id] = _stored_booking(booking)
+
+    async def list_for(
+        self,
+        *,
+        owner_id: UUID | None,
+        caregiver_id: UUID | None,
+        status: BookingStatus | None,
+        limit: int,
+        offset: int,
+    ) -> Page[Booking]:
+        rows = [
+            b
+            for b in self._rows.values()
+            if (owner_id is None or b.owner_id == owner_id)
+            and (caregiver_id is None or b.caregiver_id == caregiver_id)
+            and (status is None or b.status is status)
+        ]
+        rows.sort(key=lambda b: (b.created_at, b.id), reverse=True)
+        return _page(rows, limit, offset)
+
+    async def due(self, work: DueWork, now: datetime, limit: int) -> list[Booking]:
+        rows = sorted(
+            (b for b in self._rows.values() if _is_due(b, work, now)), key=lambda b: b.start
+        )
+        return [copy.deepcopy(b) for b in rows[:limit]]
+
+
+def _fresh(booking: Booking | None) -> Booking | None:
+    return copy.deepcopy(booking)
+
+
+def _stored_booking(booking: Booking) -> Booking:
+    stored = copy.deepcopy(booking)
+    stored.pull_events()
+    return stored
+
+
+class MemoryReviewRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows = store.reviews
+
+    async def add(self, review: Review) -> None:
+        if any(r.booking_id == review.booking_id for r in self._rows.values()):
+            raise Conflict("this booking has a review already")
+        self._rows[review.id] = copy.deepcopy(review)
+
+    async def get(self, review_id: UUID) -> Review | None:
+        return copy.deepcopy(self._rows.get(review_id))
+
+    async def save(self, review: Review) -> None:
+        if review.id not in self._rows:
+            raise LookupError(f"review {review.id} is not stored")
+        self._rows[review.id] = copy.deepcopy(review)
+
+    async def list_for_caregiver(self, caregiver_id: UUID, limit: int, offset: int) -> Page[Review]:
+        rows = [r for r in self._rows.values() if r.caregiver_id == caregiver_id]
+        rows.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        return _page(rows, limit, offset)
+
+    async def rating(self, caregiver_id: UUID) -> Rating:
+        stars = [r.rating for r in self._rows.values() if r.caregiver_id == caregiver_id]
+        return Rating(round(sum(stars) / len(stars), 2) if stars else None, len(stars))

@@ -7,8 +7,10 @@ from uuid import UUID
 
 from tailtribe.adapters.memory.outbox_repository import MemoryOutboxRepository
 from tailtribe.adapters.memory.repositories import (
+    MemoryBookingRepository,
     MemoryCaregiverRepository,
     MemoryPetRepository,
+    MemoryReviewRepository,
     MemoryStore,
     MemoryTokenRepository,
     MemoryUserRepository,
@@ -45,6 +47,8 @@ class MemoryUnitOfWork:
         self.pets = MemoryPetRepository(self._work)
         self.caregivers = MemoryCaregiverRepository(self._work)
         self.webhook_events = MemoryWebhookEventRepository(self._work)
+        self.bookings = MemoryBookingRepository(self._work)
+        self.reviews = MemoryReviewRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

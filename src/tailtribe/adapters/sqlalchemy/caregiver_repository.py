@@ -75,7 +75,9 @@ class SqlCaregiverRepository:
         await self._write_children(caregiver)
 
     async def _one(self, stmt: Select[tuple[CaregiverRow]]) -> Caregiver | None:
-        row = await self._session.scalar(stmt)
+        # Locked until the transaction ends: two writers of one profile (an
+        # edit and a Stripe event, two tabs) take turns instead of overwriting.
+        row = await self._session.scalar(stmt.with_for_update())
         return None if row is None else await self._load(row)
 
     async def _load(self, row: CaregiverRow) -> Caregiver:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.base import DefaultBase, UUIDv7Base
 from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     Float,
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     Time,
@@ -54,6 +57,11 @@ class UserRow(UUIDv7Base):
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     token_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Optimistic locking: a write based on a stale read fails instead of
+    # silently undoing another (say, a password reset's token version).
+    row_version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": row_version}  # noqa: RUF012
 
 
 class TokenRow(UUIDv7Base):
@@ -165,3 +173,74 @@ class WebhookEventRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     processed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+
+
+class BookingRow(UUIDv7Base):
+    __tablename__ = "booking"
+    __table_args__ = (
+        Index("ix_booking_caregiver_period", "caregiver_id", "start_at", "end_at"),
+        Index("ix_booking_owner_created", "owner_id", "created_at"),
+        Index("ix_booking_status_start", "status", "start_at"),
+        Index("ix_booking_status_end", "status", "end_at"),
+        Index("ix_booking_payment_intent", "payment_intent_id", unique=True),
+    )
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))
+    caregiver_id: Mapped[UUID] = mapped_column(ForeignKey("caregiver_profile.id"))
+    service: Mapped[str] = mapped_column(String(20))
+    start_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    end_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    pets: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    payment_status: Mapped[str] = mapped_column(String(20))
+    payout_status: Mapped[str] = mapped_column(String(20))
+    units: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    commission_cents: Mapped[int] = mapped_column(BigInteger)
+    caregiver_payout_cents: Mapped[int] = mapped_column(BigInteger)
+    commission_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    cancellation_policy: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    # Stored so the expiry job finds due requests with an index, not arithmetic.
+    payment_deadline: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    response_deadline: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    client_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    captured_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_out_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    reversed_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    dispute_deadline: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
+    cancelled_by: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
+
+
+class BookingPetRow(Base):
+    __tablename__ = "booking_pet"
+
+    booking_id: Mapped[UUID] = mapped_column(
+        ForeignKey("booking.id", ondelete="CASCADE"), primary_key=True
+    )
+    pet_id: Mapped[UUID] = mapped_column(ForeignKey("pet.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ReviewRow(UUIDv7Base):
+    __tablename__ = "review"
+    __table_args__ = (Index("ix_review_caregiver_created", "caregiver_id", "created_at"),)
+
+    booking_id: Mapped[UUID] = mapped_column(ForeignKey("booking.id"), unique=True)
+    caregiver_id: Mapped[UUID] = mapped_column(ForeignKey("caregiver_profile.id"))
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    replied_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)

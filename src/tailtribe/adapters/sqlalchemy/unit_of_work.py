@@ -6,12 +6,16 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
+from tailtribe.adapters.sqlalchemy.booking_repository import SqlBookingRepository
 from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepository
 from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
 from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
+from tailtribe.adapters.sqlalchemy.review_repository import SqlReviewRepository
 from tailtribe.adapters.sqlalchemy.user_repository import SqlTokenRepository, SqlUserRepository
 from tailtribe.adapters.sqlalchemy.webhook_event_repository import SqlWebhookEventRepository
+from tailtribe.domain.errors import Conflict
 
 
 class SqlUnitOfWork:
@@ -33,6 +37,8 @@ class SqlUnitOfWork:
         self.pets = SqlPetRepository(session)
         self.caregivers = SqlCaregiverRepository(session)
         self.webhook_events = SqlWebhookEventRepository(session)
+        self.bookings = SqlBookingRepository(session)
+        self.reviews = SqlReviewRepository(session)
         return self
 
     async def __aexit__(
@@ -48,7 +54,10 @@ class SqlUnitOfWork:
             await session.close()
 
     async def commit(self) -> None:
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except StaleDataError as exc:
+            raise Conflict("this was changed by another request; try again") from exc
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from tailtribe.adapters.sqlalchemy.tables import TokenRow, UserRow
-from tailtribe.domain.errors import EmailTaken
+from tailtribe.domain.errors import Conflict, EmailTaken
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Locale, Role, User
 
@@ -64,6 +66,10 @@ class SqlUserRepository:
         if row is None:
             raise LookupError(f"user {user.id} is not stored")
         _fill_user(row, user)
+        try:
+            await self._session.flush()
+        except StaleDataError as exc:
+            raise Conflict("the account was changed by another request; try again") from exc
 
 
 def _token(row: TokenRow) -> OneTimeToken:
@@ -106,3 +112,14 @@ class SqlTokenRepository:
         if row is None:
             raise LookupError(f"token {token.id} is not stored")
         row.used_at = token.used_at
+
+    async def use_all(self, user_id: UUID, purpose: TokenPurpose, now: datetime) -> None:
+        await self._session.execute(
+            update(TokenRow)
+            .where(
+                TokenRow.user_id == user_id,
+                TokenRow.purpose == purpose.value,
+                TokenRow.used_at.is_(None),
+            )
+            .values(used_at=now)
+        )

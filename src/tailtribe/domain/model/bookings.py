@@ -19,6 +19,7 @@ from uuid import UUID
 
 from tailtribe.domain.errors import InvalidInput, InvalidTransition, PaymentNotAuthorized
 from tailtribe.domain.model.aggregate import Aggregate
+from tailtribe.domain.model.availability import Occupancy
 from tailtribe.domain.model.cancellation import (
     CancellationPolicy,
     Canceller,
@@ -33,6 +34,7 @@ from tailtribe.domain.model.events import (
     BookingCompleted,
     BookingDeclined,
     BookingExpired,
+    BookingReminder,
     BookingRequested,
     BookingStarted,
     DisputeOpened,
@@ -50,6 +52,7 @@ from tailtribe.domain.model.time import require_aware, utc
 PAYMENT_WINDOW = timedelta(minutes=30)
 RESPONSE_WINDOW = timedelta(hours=24)
 DEFAULT_DISPUTE_WINDOW = timedelta(hours=48)
+REMINDER_LEAD = timedelta(hours=24)
 
 
 class BookingStatus(enum.StrEnum):
@@ -146,6 +149,7 @@ class Booking(Aggregate):
     payment_status: PaymentStatus = PaymentStatus.PENDING
     payout_status: PayoutStatus = PayoutStatus.NONE
     payment_intent_id: str | None = None
+    client_secret: str | None = None
     captured_cents: int = 0
     refunded_cents: int = 0
     paid_out_cents: int = 0
@@ -154,9 +158,45 @@ class Booking(Aggregate):
     dispute_deadline: datetime | None = None
     cancelled_by: Canceller | None = None
     reason: str | None = None
+    reminder_sent_at: datetime | None = None
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
+
+    @property
+    def occupancy(self) -> Occupancy:
+        return Occupancy(self.service, self.start, self.end, len(self.pet_ids))
+
+    @property
+    def holds_calendar(self) -> bool:
+        return self.status in ACTIVE
+
+    def attach_payment(self, payment_intent_id: str, client_secret: str) -> None:
+        if self.payment_intent_id not in (None, payment_intent_id):
+            raise self._refuse("change its payment")
+        self.payment_intent_id = payment_intent_id
+        self.client_secret = client_secret
+
+    def is_due_to_start(self, now: datetime) -> bool:
+        return self.status is BookingStatus.ACCEPTED and now >= self.start
+
+    def is_due_to_complete(self, now: datetime) -> bool:
+        return (
+            self.status in (BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS) and now >= self.end
+        )
+
+    def is_due_for_reminder(self, now: datetime) -> bool:
+        return (
+            self.status is BookingStatus.ACCEPTED
+            and self.reminder_sent_at is None
+            and self.start - REMINDER_LEAD <= now < self.start
+        )
+
+    def remind(self, now: datetime) -> None:
+        if not self.is_due_for_reminder(now):
+            raise self._refuse("be reminded now")
+        self.reminder_sent_at = now
+        self.record(BookingReminder(occurred_at=now, booking_id=self.id))
 
     # -- creation -------------------------------------------------------
     @classmethod

@@ -152,10 +152,21 @@ class Caregiver(Aggregate):
         return ProfileDetails(**{name: getattr(self, name) for name in _PROFILE_FIELDS})
 
     def edit(self, details: ProfileDetails) -> None:
-        """Profiles stay editable in every state; an approved one stays approved."""
+        """Profiles stay editable in every state; once submitted they stay complete."""
         valid = details.validated()
+        before = self.profile
         for name in _PROFILE_FIELDS:
             setattr(self, name, getattr(valid, name))
+        if missing := self._missing_once_submitted():
+            for name in _PROFILE_FIELDS:
+                setattr(self, name, getattr(before, name))
+            raise ProfileIncomplete(missing)
+
+    def _missing_once_submitted(self) -> list[str]:
+        # A profile under review or live must keep what approval was based on.
+        if self.status in (CaregiverStatus.DRAFT, CaregiverStatus.REJECTED):
+            return []
+        return self.missing_for_submission()
 
     def set_services(self, prices: tuple[ServicePrice, ...]) -> None:
         services = [p.service for p in prices]
@@ -163,7 +174,11 @@ class Caregiver(Aggregate):
             raise InvalidInput(
                 "each service is listed once", [FieldError("service", "listed twice")]
             )
+        before = self.services
         self.services = tuple(sorted(prices, key=lambda p: list(Service).index(p.service)))
+        if missing := self._missing_once_submitted():
+            self.services = before
+            raise ProfileIncomplete(missing)
 
     def set_availability(self, availability: Availability) -> None:
         self.availability = availability

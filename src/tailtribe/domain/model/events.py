@@ -114,6 +114,11 @@ class BookingCancelled(BookingEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class BookingReminder(BookingEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BookingStarted(BookingEvent):
     pass
 

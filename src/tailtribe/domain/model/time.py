@@ -8,6 +8,10 @@ from zoneinfo import ZoneInfo
 from tailtribe.domain.errors import InvalidInput
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
+# Far outside anything a booking or a holiday needs, and inside what every
+# datetime conversion can represent.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def require_aware(value: datetime, name: str = "instant") -> datetime:
@@ -23,7 +27,13 @@ def utc(value: datetime) -> datetime:
     wall clocks, so Brussels-aware values would measure a DST night as 24
     hours; in UTC every difference is elapsed time.
     """
-    return require_aware(value).astimezone(UTC)
+    try:
+        instant = require_aware(value).astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidInput("that instant is out of range") from exc
+    if not EARLIEST <= instant <= LATEST:
+        raise InvalidInput("instants lie between the years 2000 and 2200")
+    return instant
 
 
 def local(value: datetime) -> datetime:

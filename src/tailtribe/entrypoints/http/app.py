@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
 from tailtribe import __version__
-from tailtribe.config import Settings
+from tailtribe.config import Environment, Settings
 from tailtribe.entrypoints.http.auth import AccessTokens, jwt_auth
 from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeController
 from tailtribe.entrypoints.http.controllers.admin import AdminCaregiverController
+from tailtribe.entrypoints.http.controllers.bookings import (
+    BookingController,
+    QuoteController,
+    ReviewController,
+)
 from tailtribe.entrypoints.http.controllers.caregivers import CaregiverProfileController
 from tailtribe.entrypoints.http.controllers.health import HealthController
 from tailtribe.entrypoints.http.controllers.pets import PetController
 from tailtribe.entrypoints.http.controllers.stripe_webhook import StripeWebhookController
+from tailtribe.entrypoints.http.controllers.test_mode import TestModeController
 from tailtribe.entrypoints.http.errors import exception_handlers, problem_details_plugin
 from tailtribe.ioc import RateLimitStores, make_container
 
@@ -39,21 +48,39 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
+def _client_of(header: str | None) -> Callable[[Request[Any, Any, Any]], str]:
+    """Who a request counts against: the proxy's header when configured, else the peer."""
+
+    def identify(request: Request[Any, Any, Any]) -> str:
+        if header and (value := request.headers.get(header)):
+            # The rightmost entry is the one our own proxy added: clients can't forge it.
+            return value.split(",")[-1].strip()
+        return get_remote_address(request)
+
+    return identify
+
+
 def _rate_limits(settings: Settings) -> tuple[RateLimitConfig, RateLimitConfig]:
     """Every endpoint per client, and a stricter limit on the account endpoints."""
+    client = _client_of(settings.client_ip_header)
     general = RateLimitConfig(
         rate_limit=("minute", settings.rate_limit_per_minute),
         store="rate_limit",
         exclude=UNLIMITED_PATHS,
+        identifier_for_request=client,
     )
     auth = RateLimitConfig(
-        rate_limit=("minute", settings.auth_rate_limit_per_minute), store="auth_rate_limit"
+        rate_limit=("minute", settings.auth_rate_limit_per_minute),
+        store="auth_rate_limit",
+        identifier_for_request=client,
     )
     return general, auth
 
 
-def _routes(auth_limit: RateLimitConfig) -> list[object]:
+def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
+    test_mode: list[object] = [TestModeController] if settings.env is Environment.TEST else []
     return [
+        *test_mode,
         HealthController,
         StripeWebhookController,
         Router("/api/v1/auth", route_handlers=[AuthController], middleware=[auth_limit.middleware]),
@@ -61,6 +88,9 @@ def _routes(auth_limit: RateLimitConfig) -> list[object]:
         PetController,
         CaregiverProfileController,
         AdminCaregiverController,
+        QuoteController,
+        BookingController,
+        ReviewController,
     ]
 
 
@@ -74,7 +104,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         app.stores.register("auth_rate_limit", stores.auth, allow_override=True)
 
     config = AppConfig(
-        route_handlers=_routes(auth_limit),  # type: ignore[arg-type]
+        route_handlers=_routes(settings, auth_limit),  # type: ignore[arg-type]
         state=State({AccessTokens.STATE_KEY: AccessTokens(auth)}),
         on_startup=[register_stores],
         on_shutdown=[container.close],

@@ -19,8 +19,10 @@ class Authenticate:
     """Check a password login.
 
     - wrong email and wrong password answer alike, in about the same time;
-    - failed attempts are counted per account (whether or not it exists):
-      past the limit the account refuses logins for a while (429);
+    - attempts are counted per account (whether or not it exists) before the
+      password is checked, atomically, so a burst of guesses cannot slip
+      past the limit; a success clears the count; past the limit the
+      account refuses logins until the window ends (429);
     - a hash made with weaker parameters is upgraded on success.
     """
 
@@ -34,15 +36,14 @@ class Authenticate:
     async def __call__(self, credentials: Credentials) -> User:
         email = credentials.email.strip().lower()
         key = hashlib.sha256(email.encode()).hexdigest()
-        if (wait := await self._throttle.retry_after(key)) is not None:
-            raise RateLimited("too many failed logins for this account", wait)
+        if (wait := await self._throttle.attempt(key)) is not None:
+            raise RateLimited("too many login attempts for this account", wait)
         async with self._uow as uow:
             user = await uow.users.get_by_email(email) if len(email) <= 254 else None
             password = credentials.password[: MAX_PASSWORD_LENGTH + 1]
             stored = user.password_hash if user and user.password_hash else self._dummy_hash
             matches = await self._hasher.verify(stored, password)
             if user is None or user.password_hash is None or not matches:
-                await self._throttle.record_failure(key)
                 raise InvalidCredentials()
             await self._throttle.reset(key)
             if self._hasher.needs_rehash(user.password_hash):

@@ -10,11 +10,21 @@ class PasswordRequired(InvalidInput):
         super().__init__("a new admin needs a password")
 
 
+class UnverifiedAccount(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__(
+            "that address is registered but not verified: anyone could have registered it, "
+            "so it is not promoted"
+        )
+
+
 class CreateAdmin:
     """Make an admin from the command line (never through the API).
 
-    An existing account keeps its password and gains the role; a new one is
-    created verified, with the given password.
+    - a new account is created verified, with the given password;
+    - an existing account is promoted only once its address is verified (an
+      unverified one may belong to whoever typed the address); a password
+      given replaces the old one and ends every session.
     """
 
     def __init__(
@@ -43,6 +53,10 @@ class CreateAdmin:
                 user.grant(Role.ADMIN)
                 await uow.users.add(user)
             else:
+                if not user.email_verified:
+                    raise UnverifiedAccount()
+                if password is not None:
+                    user.change_password(await self._hasher.hash(check_password(password)))
                 user.grant(Role.ADMIN)
                 await uow.users.save(user)
             await uow.commit()

@@ -48,5 +48,7 @@ class ConfirmPasswordReset:
                 raise InvalidInput("the link is invalid or has expired")
             user.change_password(await self._hasher.hash(new_password))
             user.verify_email()
+            # Any other reset link still in a mailbox dies with this one.
+            await uow.tokens.use_all(user.id, TokenPurpose.RESET_PASSWORD, now)
             await uow.users.save(user)
             await uow.commit()

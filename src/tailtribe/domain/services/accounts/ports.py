@@ -6,12 +6,12 @@ from typing import Protocol
 
 
 class LoginThrottle(Protocol):
-    """Failed logins counted per account, across every API process."""
+    """Login attempts per account, counted atomically across every API process."""
 
-    async def retry_after(self, key: str) -> int | None:
-        """Seconds until `key` may try again, or None when it may now."""
+    async def attempt(self, key: str) -> int | None:
+        """Count one attempt; None if it may go ahead, else seconds until the window ends."""
         ...
 
-    async def record_failure(self, key: str) -> None: ...
-
-    async def reset(self, key: str) -> None: ...
+    async def reset(self, key: str) -> None:
+        """A successful login clears the count."""
+        ...

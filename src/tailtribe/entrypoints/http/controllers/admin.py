@@ -39,7 +39,9 @@ class AdminCaregiverController(Controller):
         offset: Offset = 0,
     ) -> ProfileList:
         page = await review.list(status, limit, offset)
-        return ProfileList([ProfileOut.of(c) for c in page.items], page.total, limit, offset)
+        return ProfileList(
+            [ProfileOut.of(c, for_admin=True) for c in page.items], page.total, limit, offset
+        )
 
     async def _decide(
         self,
@@ -50,7 +52,7 @@ class AdminCaregiverController(Controller):
         reason: str | None,
     ) -> ProfileOut:
         caregiver = await review.decide(current_user(request).id, caregiver_id, verdict, reason)
-        return ProfileOut.of(caregiver)
+        return ProfileOut.of(caregiver, for_admin=True)
 
     @post(
         "/{caregiver_id:uuid}/approve",

@@ -137,9 +137,9 @@ class AvailabilityOut(msgspec.Struct):
 
 class DecisionOut(msgspec.Struct):
     decision: DecisionKind
-    admin_id: UUID
     at: datetime
     reason: str | None
+    admin_id: UUID | None = None  # to admins only
 
 
 class ProfileOut(msgspec.Struct):
@@ -166,7 +166,7 @@ class ProfileOut(msgspec.Struct):
     missing_for_submission: list[str]
 
     @classmethod
-    def of(cls, c: Caregiver) -> ProfileOut:
+    def of(cls, c: Caregiver, *, for_admin: bool = False) -> ProfileOut:
         species_order = list(Species)
         return cls(
             id=c.id,
@@ -195,7 +195,10 @@ class ProfileOut(msgspec.Struct):
             ),
             stripe_account_id=c.stripe_account_id,
             payouts_enabled=c.payouts_enabled,
-            decisions=[DecisionOut(d.kind, d.admin_id, d.at, d.reason) for d in c.decisions],
+            decisions=[
+                DecisionOut(d.kind, d.at, d.reason, d.admin_id if for_admin else None)
+                for d in c.decisions
+            ],
             missing_for_submission=c.missing_for_submission(),
         )
 

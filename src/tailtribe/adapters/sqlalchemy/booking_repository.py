@@ -1,0 +1,231 @@
+"""Bookings on SQL: the calendar lock, overlap queries and the jobs' due lists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailtribe.adapters.sqlalchemy.tables import BookingPetRow, BookingRow, CaregiverRow
+from tailtribe.domain.errors import SlotTaken
+from tailtribe.domain.model.availability import Occupancy
+from tailtribe.domain.model.bookings import (
+    ACTIVE,
+    REMINDER_LEAD,
+    Booking,
+    BookingStatus,
+    PaymentStatus,
+    PayoutStatus,
+)
+from tailtribe.domain.model.cancellation import CancellationPolicy, Canceller
+from tailtribe.domain.model.pricing import Quote, Service
+from tailtribe.domain.ports import DueWork, Page
+
+_ACTIVE = [s.value for s in ACTIVE]
+EXCLUSION_VIOLATION = "23P01"
+
+
+def _booking(row: BookingRow, pet_ids: tuple[UUID, ...]) -> Booking:
+    return Booking(
+        id=row.id,
+        owner_id=row.owner_id,
+        caregiver_id=row.caregiver_id,
+        service=Service(row.service),
+        pet_ids=pet_ids,
+        start=row.start_at,
+        end=row.end_at,
+        price=Quote(row.units, row.total_cents, row.commission_cents, row.caregiver_payout_cents),
+        commission_percent=row.commission_percent,
+        cancellation_policy=CancellationPolicy(row.cancellation_policy),
+        created_at=row.created_at,
+        message=row.message,
+        status=BookingStatus(row.status),
+        payment_status=PaymentStatus(row.payment_status),
+        payout_status=PayoutStatus(row.payout_status),
+        payment_intent_id=row.payment_intent_id,
+        client_secret=row.client_secret,
+        captured_cents=row.captured_cents,
+        refunded_cents=row.refunded_cents,
+        paid_out_cents=row.paid_out_cents,
+        reversed_cents=row.reversed_cents,
+        completed_at=row.completed_at,
+        dispute_deadline=row.dispute_deadline,
+        cancelled_by=Canceller(row.cancelled_by) if row.cancelled_by else None,
+        reason=row.reason,
+        reminder_sent_at=row.reminder_sent_at,
+    )
+
+
+def _fill(row: BookingRow, b: Booking) -> BookingRow:
+    row.owner_id = b.owner_id
+    row.caregiver_id = b.caregiver_id
+    row.service = b.service.value
+    row.start_at = b.start
+    row.end_at = b.end
+    row.pets = len(b.pet_ids)
+    row.status = b.status.value
+    row.payment_status = b.payment_status.value
+    row.payout_status = b.payout_status.value
+    row.units = b.price.units
+    row.total_cents = b.price.total_cents
+    row.commission_cents = b.price.commission_cents
+    row.caregiver_payout_cents = b.price.caregiver_payout_cents
+    row.commission_percent = b.commission_percent
+    row.cancellation_policy = b.cancellation_policy.value
+    row.created_at = b.created_at
+    row.payment_deadline = b.payment_deadline
+    row.response_deadline = b.response_deadline
+    row.message = b.message
+    row.payment_intent_id = b.payment_intent_id
+    row.client_secret = b.client_secret
+    row.captured_cents = b.captured_cents
+    row.refunded_cents = b.refunded_cents
+    row.paid_out_cents = b.paid_out_cents
+    row.reversed_cents = b.reversed_cents
+    row.completed_at = b.completed_at
+    row.dispute_deadline = b.dispute_deadline
+    row.cancelled_by = b.cancelled_by.value if b.cancelled_by else None
+    row.reason = b.reason
+    row.reminder_sent_at = b.reminder_sent_at
+    return row
+
+
+def _due(work: DueWork, now: datetime) -> ColumnElement[bool]:
+    requested = BookingRow.status == BookingStatus.REQUESTED.value
+    if work is DueWork.EXPIRE:
+        unpaid = BookingRow.payment_status != PaymentStatus.AUTHORIZED.value
+        return and_(
+            requested,
+            or_(
+                BookingRow.response_deadline <= now,
+                and_(unpaid, BookingRow.payment_deadline <= now),
+            ),
+        )
+    if work is DueWork.START:
+        return and_(BookingRow.status == BookingStatus.ACCEPTED.value, BookingRow.start_at <= now)
+    if work is DueWork.COMPLETE:
+        return and_(
+            BookingRow.status.in_([BookingStatus.ACCEPTED.value, BookingStatus.IN_PROGRESS.value]),
+            BookingRow.end_at <= now,
+        )
+    return and_(
+        BookingRow.status == BookingStatus.ACCEPTED.value,
+        BookingRow.reminder_sent_at.is_(None),
+        BookingRow.start_at > now,
+        BookingRow.start_at <= now + REMINDER_LEAD,
+    )
+
+
+class SqlBookingRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _pets(self, booking_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, ...]]:
+        if not booking_ids:
+            return {}
+        rows = await self._session.execute(
+            select(BookingPetRow.booking_id, BookingPetRow.pet_id)
+            .where(BookingPetRow.booking_id.in_(booking_ids))
+            .order_by(BookingPetRow.booking_id, BookingPetRow.position)
+        )
+        pets: dict[UUID, list[UUID]] = {}
+        for booking_id, pet_id in rows:
+            pets.setdefault(booking_id, []).append(pet_id)
+        return {k: tuple(v) for k, v in pets.items()}
+
+    async def _many(self, rows: Sequence[BookingRow]) -> list[Booking]:
+        pets = await self._pets([r.id for r in rows])
+        return [_booking(r, pets.get(r.id, ())) for r in rows]
+
+    async def get(self, booking_id: UUID) -> Booking | None:
+        row = await self._session.get(BookingRow, booking_id)
+        return None if row is None else (await self._many([row]))[0]
+
+    async def get_by_payment_intent(self, payment_intent_id: str) -> Booking | None:
+        stmt = select(BookingRow).where(BookingRow.payment_intent_id == payment_intent_id)
+        row = await self._session.scalar(stmt)
+        return None if row is None else (await self._many([row]))[0]
+
+    async def lock_calendar(self, caregiver_id: UUID) -> None:
+        # The caregiver's row is the lock: concurrent requests for one caregiver
+        # queue here, in every API process, until the first one commits.
+        await self._session.execute(
+            select(CaregiverRow.id).where(CaregiverRow.id == caregiver_id).with_for_update()
+        )
+
+    async def active_overlapping(
+        self, caregiver_id: UUID, start: datetime, end: datetime
+    ) -> Sequence[Occupancy]:
+        rows = await self._session.execute(
+            select(
+                BookingRow.service, BookingRow.start_at, BookingRow.end_at, BookingRow.pets
+            ).where(
+                BookingRow.caregiver_id == caregiver_id,
+                BookingRow.status.in_(_ACTIVE),
+                BookingRow.start_at < end,
+                BookingRow.end_at > start,
+            )
+        )
+        return [Occupancy(Service(s), a, b, p) for s, a, b, p in rows]
+
+    async def add(self, booking: Booking) -> None:
+        self._session.add(_fill(BookingRow(id=booking.id), booking))
+        try:
+            await self._session.flush()  # the booking row first: its pets point at it
+        except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION or (
+                "booking_no_overlap" in str(exc)
+            ):
+                raise SlotTaken("the caregiver is booked at that time") from exc
+            raise
+        self._session.add_all(
+            BookingPetRow(booking_id=booking.id, pet_id=pet, position=i)
+            for i, pet in enumerate(booking.pet_ids)
+        )
+        await self._session.flush()
+
+    async def save(self, booking: Booking) -> None:
+        row = await self._session.get(BookingRow, booking.id)
+        if row is None:
+            raise LookupError(f"booking {booking.id} is not stored")
+        _fill(row, booking)
+        try:
+            await self._session.flush()
+        except IntegrityError as exc:
+            raise SlotTaken("the caregiver is booked at that time") from exc
+
+    async def list_for(
+        self,
+        *,
+        owner_id: UUID | None,
+        caregiver_id: UUID | None,
+        status: BookingStatus | None,
+        limit: int,
+        offset: int,
+    ) -> Page[Booking]:
+        where: list[ColumnElement[bool]] = []
+        if owner_id is not None:
+            where.append(BookingRow.owner_id == owner_id)
+        if caregiver_id is not None:
+            where.append(BookingRow.caregiver_id == caregiver_id)
+        if status is not None:
+            where.append(BookingRow.status == status.value)
+        total = await self._session.scalar(
+            select(func.count()).select_from(BookingRow).where(*where)
+        )
+        rows = await self._session.scalars(
+            select(BookingRow)
+            .where(*where)
+            .order_by(BookingRow.created_at.desc(), BookingRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return Page(await self._many(rows.all()), total or 0)
+
+    async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[Booking]:
+        stmt = select(BookingRow).where(_due(work, now)).order_by(BookingRow.start_at).limit(limit)
+        return await self._many((await self._session.scalars(stmt)).all())

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailtribe.adapters.sqlalchemy.tables import ReviewRow
+from tailtribe.domain.errors import Conflict
+from tailtribe.domain.model.reviews import Rating, Review
+from tailtribe.domain.ports import Page
+
+
+def _review(row: ReviewRow) -> Review:
+    return Review(
+        id=row.id,
+        booking_id=row.booking_id,
+        caregiver_id=row.caregiver_id,
+        owner_id=row.owner_id,
+        rating=row.rating,
+        comment=row.comment,
+        created_at=row.created_at,
+        reply=row.reply,
+        replied_at=row.replied_at,
+    )
+
+
+class SqlReviewRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, review: Review) -> None:
+        self._session.add(
+            ReviewRow(
+                id=review.id,
+                booking_id=review.booking_id,
+                caregiver_id=review.caregiver_id,
+                owner_id=review.owner_id,
+                rating=review.rating,
+                comment=review.comment,
+                created_at=review.created_at,
+                reply=review.reply,
+                replied_at=review.replied_at,
+            )
+        )
+        try:
+            await self._session.flush()
+        except IntegrityError as exc:  # one review per booking, even under a race
+            raise Conflict("this booking has a review already") from exc
+
+    async def get(self, review_id: UUID) -> Review | None:
+        row = await self._session.get(ReviewRow, review_id)
+        return None if row is None else _review(row)
+
+    async def save(self, review: Review) -> None:
+        row = await self._session.get(ReviewRow, review.id)
+        if row is None:
+            raise LookupError(f"review {review.id} is not stored")
+        row.reply = review.reply
+        row.replied_at = review.replied_at
+
+    async def list_for_caregiver(self, caregiver_id: UUID, limit: int, offset: int) -> Page[Review]:
+        where = ReviewRow.caregiver_id == caregiver_id
+        total = await self._session.scalar(select(func.count()).select_from(ReviewRow).where(where))
+        rows = await self._session.scalars(
+            select(ReviewRow)
+            .where(where)
+            .order_by(ReviewRow.created_at.desc(), ReviewRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return Page([_review(r) for r in rows], total or 0)
+
+    async def rating(self, caregiver_id: UUID) -> Rating:
+        row = (
+            await self._session.execute(
+                select(func.avg(ReviewRow.rating), func.count()).where(
+                    ReviewRow.caregiver_id == caregiver_id
+                )
+            )
+        ).one()
+        average, count = row
+        return Rating(None if average is None else round(float(average), 2), int(count))

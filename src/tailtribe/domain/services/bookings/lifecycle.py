@@ -1,0 +1,127 @@
+"""What the parties do with a booking: look, accept, decline, cancel, complete."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from tailtribe.domain.errors import Forbidden, NotFound
+from tailtribe.domain.model.bookings import CAPTURED_STATES, Booking, BookingStatus, PaymentStatus
+from tailtribe.domain.ports import Clock, Page, PaymentGateway, UnitOfWork
+from tailtribe.domain.services.bookings.terms import (
+    Access,
+    Actor,
+    MarketplaceTerms,
+    access,
+    caregiver_id_of,
+    idempotency_key,
+)
+from tailtribe.domain.services.outbox import Outbox
+
+_HOLDS = (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.FAILED)
+
+
+async def release_hold(gateway: PaymentGateway, booking: Booking, was: PaymentStatus) -> None:
+    """Cancel the PaymentIntent of a booking that ends before capture."""
+    if booking.payment_intent_id is not None and was in _HOLDS:
+        await gateway.cancel(booking.payment_intent_id, idempotency_key(booking, "cancel-intent"))
+
+
+class BookingLifecycle:
+    """The parties' commands. Money moves at Stripe before the commit, each
+    call with a key derived from the booking and the step, so a retry after a
+    crash completes the step instead of repeating it.
+
+    - only the booking's caregiver accepts, declines and completes;
+    - owner, caregiver or an admin may cancel; the owner gets the policy's
+      share back after capture, everyone else's cancellation refunds all;
+    - anyone else gets 404.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        gateway: PaymentGateway,
+        terms: MarketplaceTerms,
+        outbox: Outbox,
+        clock: Clock,
+    ) -> None:
+        self._uow, self._gateway, self._terms = uow, gateway, terms
+        self._outbox, self._clock = outbox, clock
+
+    async def get(self, actor: Actor, booking_id: UUID) -> Booking:
+        async with self._uow as uow:
+            return (await access(uow, actor, booking_id)).booking
+
+    async def list(
+        self, actor: Actor, role: str | None, status: BookingStatus | None, limit: int, offset: int
+    ) -> Page[Booking]:
+        """The actor's bookings as owner (default) or as caregiver."""
+        async with self._uow as uow:
+            if role == "caregiver":
+                caregiver_id = await caregiver_id_of(uow, actor)
+                if caregiver_id is None:
+                    raise Forbidden("you are not a caregiver")
+                return await uow.bookings.list_for(
+                    owner_id=None,
+                    caregiver_id=caregiver_id,
+                    status=status,
+                    limit=limit,
+                    offset=offset,
+                )
+            return await uow.bookings.list_for(
+                owner_id=actor.user_id, caregiver_id=None, status=status, limit=limit, offset=offset
+            )
+
+    async def _as_caregiver(self, uow: UnitOfWork, actor: Actor, booking_id: UUID) -> Access:
+        found = await access(uow, actor, booking_id)
+        if not found.as_caregiver:
+            # The owner (or an admin) sees it but may not act as its caregiver.
+            raise Forbidden("only the booking's caregiver can do this")
+        return found
+
+    async def _finish(self, uow: UnitOfWork, booking: Booking) -> Booking:
+        await uow.bookings.save(booking)
+        await self._outbox.publish(uow, [booking])
+        await uow.commit()
+        return booking
+
+    async def accept(self, actor: Actor, booking_id: UUID) -> Booking:
+        async with self._uow as uow:
+            booking = (await self._as_caregiver(uow, actor, booking_id)).booking
+            booking.accept(self._clock.now())
+            if booking.payment_intent_id is None:
+                raise NotFound("the booking has no payment")
+            await self._gateway.capture(
+                booking.payment_intent_id, idempotency_key(booking, "capture")
+            )
+            return await self._finish(uow, booking)
+
+    async def decline(self, actor: Actor, booking_id: UUID) -> Booking:
+        async with self._uow as uow:
+            booking = (await self._as_caregiver(uow, actor, booking_id)).booking
+            was = booking.payment_status
+            booking.decline(self._clock.now())
+            await release_hold(self._gateway, booking, was)
+            return await self._finish(uow, booking)
+
+    async def complete(self, actor: Actor, booking_id: UUID) -> Booking:
+        async with self._uow as uow:
+            booking = (await self._as_caregiver(uow, actor, booking_id)).booking
+            booking.complete(self._clock.now(), self._terms.dispute_window)
+            return await self._finish(uow, booking)
+
+    async def cancel(
+        self, actor: Actor, booking_id: UUID, reason: str | None
+    ) -> tuple[Booking, int]:
+        """Returns the booking and the refund in cents (zero before capture)."""
+        async with self._uow as uow:
+            found = await access(uow, actor, booking_id)
+            booking = found.booking
+            was = booking.payment_status
+            refund = booking.cancel(found.canceller, self._clock.now(), reason)
+            await release_hold(self._gateway, booking, was)
+            if refund and was in CAPTURED_STATES and booking.payment_intent_id is not None:
+                await self._gateway.refund(
+                    booking.payment_intent_id, refund, idempotency_key(booking, "cancel-refund")
+                )
+            return await self._finish(uow, booking), refund

@@ -1,0 +1,72 @@
+"""The scheduled jobs: expire, start, complete and remind, each idempotent.
+
+Each booking is handled in a transaction of its own, re-read and re-checked
+there: running a job twice, or two workers at once, changes nothing more.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from tailtribe.domain.errors import DomainError
+from tailtribe.domain.model.bookings import Booking
+from tailtribe.domain.ports import Clock, DueWork, PaymentGateway, UnitOfWork
+from tailtribe.domain.services.bookings.lifecycle import release_hold
+from tailtribe.domain.services.bookings.terms import MarketplaceTerms
+from tailtribe.domain.services.outbox import Outbox
+
+BATCH = 200
+
+
+class RunDueBookingJobs:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        gateway: PaymentGateway,
+        terms: MarketplaceTerms,
+        outbox: Outbox,
+        clock: Clock,
+    ) -> None:
+        self._uow, self._gateway, self._terms = uow, gateway, terms
+        self._outbox, self._clock = outbox, clock
+
+    async def __call__(self, work: DueWork) -> int:
+        """Handle every booking due for `work` now; returns how many changed."""
+        now = self._clock.now()
+        done = 0
+        while True:
+            async with self._uow as uow:
+                due = [b.id for b in await uow.bookings.due(work, now, BATCH)]
+            changed = 0
+            for booking_id in due:
+                changed += await self._one(work, booking_id)
+            done += changed
+            if len(due) < BATCH or changed == 0:
+                return done
+
+    async def _one(self, work: DueWork, booking_id: UUID) -> int:
+        async with self._uow as uow:
+            booking = await uow.bookings.get(booking_id)
+            if booking is None:
+                return 0
+            try:
+                await self._apply(work, booking)
+            except DomainError:
+                return 0  # no longer due: another run got there first
+            await uow.bookings.save(booking)
+            await self._outbox.publish(uow, [booking])
+            await uow.commit()
+        return 1
+
+    async def _apply(self, work: DueWork, booking: Booking) -> None:
+        now = self._clock.now()
+        if work is DueWork.EXPIRE:
+            was = booking.payment_status
+            booking.expire(now)
+            await release_hold(self._gateway, booking, was)
+        elif work is DueWork.START:
+            booking.start_service(now)
+        elif work is DueWork.COMPLETE:
+            booking.complete(now, self._terms.dispute_window)
+        else:
+            booking.remind(now)

@@ -1,0 +1,65 @@
+"""Reviews after a completed booking, the caregiver's reply, and ratings."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from tailtribe.domain.errors import Conflict, Forbidden, NotFound
+from tailtribe.domain.model.bookings import BookingStatus
+from tailtribe.domain.model.reviews import Rating, Review
+from tailtribe.domain.ports import Clock, IdGenerator, Page, UnitOfWork
+from tailtribe.domain.services.bookings.terms import Actor, access, caregiver_id_of
+
+_REVIEWABLE = (BookingStatus.COMPLETED, BookingStatus.DISPUTED)
+
+
+class ManageReviews:
+    """- only the booking's owner reviews, once, after completion (409 otherwise);
+    - only the reviewed caregiver replies, once;
+    - reviews and ratings are public for approved caregivers.
+    """
+
+    def __init__(self, uow: UnitOfWork, ids: IdGenerator, clock: Clock) -> None:
+        self._uow, self._ids, self._clock = uow, ids, clock
+
+    async def review(self, actor: Actor, booking_id: UUID, rating: int, comment: str) -> Review:
+        async with self._uow as uow:
+            found = await access(uow, actor, booking_id)
+            if not found.as_owner:
+                raise Forbidden("only the booking's owner can review it")
+            booking = found.booking
+            if booking.status not in _REVIEWABLE:
+                raise Conflict("a booking is reviewed after it is completed")
+            review = Review.write(
+                id=self._ids.new_id(),
+                booking_id=booking.id,
+                caregiver_id=booking.caregiver_id,
+                owner_id=booking.owner_id,
+                rating=rating,
+                comment=comment,
+                now=self._clock.now(),
+            )
+            await uow.reviews.add(review)
+            await uow.commit()
+        return review
+
+    async def reply(self, actor: Actor, review_id: UUID, comment: str) -> Review:
+        async with self._uow as uow:
+            review = await uow.reviews.get(review_id)
+            if review is None or review.caregiver_id != await caregiver_id_of(uow, actor):
+                raise NotFound("no such review")
+            review.answer(comment, self._clock.now())
+            await uow.reviews.save(review)
+            await uow.commit()
+        return review
+
+    async def list_public(self, caregiver_id: UUID, limit: int, offset: int) -> Page[Review]:
+        async with self._uow as uow:
+            caregiver = await uow.caregivers.get(caregiver_id)
+            if caregiver is None or not caregiver.bookable:
+                raise NotFound("no such caregiver")
+            return await uow.reviews.list_for_caregiver(caregiver_id, limit, offset)
+
+    async def rating(self, caregiver_id: UUID) -> Rating:
+        async with self._uow as uow:
+            return await uow.reviews.rating(caregiver_id)

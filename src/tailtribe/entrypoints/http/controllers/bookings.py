@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.security.jwt import Token
+from litestar.status_codes import HTTP_200_OK
+
+from tailtribe.domain.model.bookings import BookingStatus
+from tailtribe.domain.model.users import User
+from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
+from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
+from tailtribe.domain.services.bookings.terms import Actor
+from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
+from tailtribe.entrypoints.http.auth import current_user
+from tailtribe.entrypoints.http.schemas.bookings import (
+    BookingBody,
+    BookingList,
+    BookingOut,
+    CancelBody,
+    PriceOut,
+    ReplyBody,
+    ReviewBody,
+    ReviewOut,
+)
+from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
+
+Req = Request[User, Token, Any]
+
+
+def actor(request: Req) -> Actor:
+    user = current_user(request)
+    return Actor(user.id, user.roles)
+
+
+def out(request: Req, booking: Any, refund: int | None = None) -> BookingOut:
+    return BookingOut.of(
+        booking, for_owner=booking.owner_id == current_user(request).id, refund=refund
+    )
+
+
+class QuoteController(Controller):
+    path = "/api/v1/quotes"
+    tags = ("Bookings",)
+
+    @post(operation_id="quote", status_code=HTTP_200_OK)
+    @inject
+    async def quote(
+        self, request: Req, data: JSONBody[BookingBody], use_case: FromDishka[QuoteBooking]
+    ) -> PriceOut:
+        return PriceOut.of(await use_case(current_user(request).id, data.request()))
+
+
+class BookingController(Controller):
+    path = "/api/v1/bookings"
+    tags = ("Bookings",)
+
+    @post(operation_id="create_booking")
+    @inject
+    async def create(
+        self, request: Req, data: JSONBody[BookingBody], use_case: FromDishka[RequestBooking]
+    ) -> BookingOut:
+        return out(request, await use_case(current_user(request).id, data.request()))
+
+    @get(operation_id="list_bookings")
+    @inject
+    async def list_bookings(
+        self,
+        request: Req,
+        bookings: FromDishka[BookingLifecycle],
+        role: FromQuery[Literal["owner", "caregiver"]] = "owner",
+        status: FromQuery[BookingStatus | None] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> BookingList:
+        page = await bookings.list(actor(request), role, status, limit, offset)
+        return BookingList([out(request, b) for b in page.items], page.total, limit, offset)
+
+    @get("/{booking_id:uuid}", operation_id="get_booking")
+    @inject
+    async def get_booking(
+        self, request: Req, booking_id: FromPath[UUID], bookings: FromDishka[BookingLifecycle]
+    ) -> BookingOut:
+        return out(request, await bookings.get(actor(request), booking_id))
+
+    @post("/{booking_id:uuid}/accept", operation_id="accept_booking", status_code=HTTP_200_OK)
+    @inject
+    async def accept(
+        self, request: Req, booking_id: FromPath[UUID], bookings: FromDishka[BookingLifecycle]
+    ) -> BookingOut:
+        return out(request, await bookings.accept(actor(request), booking_id))
+
+    @post("/{booking_id:uuid}/decline", operation_id="decline_booking", status_code=HTTP_200_OK)
+    @inject
+    async def decline(
+        self, request: Req, booking_id: FromPath[UUID], bookings: FromDishka[BookingLifecycle]
+    ) -> BookingOut:
+        return out(request, await bookings.decline(actor(request), booking_id))
+
+    @post("/{booking_id:uuid}/cancel", operation_id="cancel_booking", status_code=HTTP_200_OK)
+    @inject
+    async def cancel(
+        self,
+        request: Req,
+        booking_id: FromPath[UUID],
+        bookings: FromDishka[BookingLifecycle],
+        data: JSONBody[CancelBody | None] = None,
+    ) -> BookingOut:
+        booking, refund = await bookings.cancel(
+            actor(request), booking_id, data.reason if data else None
+        )
+        return out(request, booking, refund)
+
+    @post("/{booking_id:uuid}/complete", operation_id="complete_booking", status_code=HTTP_200_OK)
+    @inject
+    async def complete(
+        self, request: Req, booking_id: FromPath[UUID], bookings: FromDishka[BookingLifecycle]
+    ) -> BookingOut:
+        return out(request, await bookings.complete(actor(request), booking_id))
+
+    @post("/{booking_id:uuid}/review", operation_id="review_booking")
+    @inject
+    async def review(
+        self,
+        request: Req,
+        booking_id: FromPath[UUID],
+        data: JSONBody[ReviewBody],
+        reviews: FromDishka[ManageReviews],
+    ) -> ReviewOut:
+        return ReviewOut.of(
+            await reviews.review(actor(request), booking_id, data.rating, data.comment)
+        )
+
+
+class ReviewController(Controller):
+    path = "/api/v1/reviews"
+    tags = ("Reviews",)
+
+    @post("/{review_id:uuid}/reply", operation_id="reply_to_review")
+    @inject
+    async def reply(
+        self,
+        request: Req,
+        review_id: FromPath[UUID],
+        data: JSONBody[ReplyBody],
+        reviews: FromDishka[ManageReviews],
+    ) -> ReviewOut:
+        return ReviewOut.of(await reviews.reply(actor(request), review_id, data.comment))

@@ -1,0 +1,56 @@
+"""Test mode (TAILTRIBE_ENV=test only): move the clock, run what is due.
+
+Registered only in test mode, so these paths are 404 everywhere else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, post, put
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK
+
+from tailtribe.adapters.system.clock import SettableClock
+from tailtribe.domain.ports import DueWork
+from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
+from tailtribe.entrypoints.http.schemas.common import Strict
+
+
+class ClockBody(Strict):
+    now: Annotated[datetime, msgspec.Meta(tz=True)] | None
+
+
+class ClockOut(msgspec.Struct):
+    now: datetime
+    fixed: bool
+
+
+class Ran(msgspec.Struct):
+    ran: dict[str, int]
+
+
+class TestModeController(Controller):
+    path = "/api/v1/test"
+    tags = ("Test mode",)
+
+    @put("/clock", operation_id="test_set_clock", exclude_from_auth=True)
+    @inject
+    async def set_clock(
+        self, data: JSONBody[ClockBody], clock: FromDishka[SettableClock]
+    ) -> ClockOut:
+        clock.set(data.now)
+        return ClockOut(clock.now(), data.now is not None)
+
+    @post(
+        "/run-due-jobs",
+        operation_id="test_run_due_jobs",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+    )
+    @inject
+    async def run_due_jobs(self, jobs: FromDishka[RunDueBookingJobs]) -> Ran:
+        return Ran({f"bookings.{work.value}": await jobs(work) for work in DueWork})

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from tailtribe.domain.model.bookings import Booking, BookingStatus, PaymentStatus, PayoutStatus
+from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.money import CURRENCY
+from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, Quote, Service
+from tailtribe.domain.model.reviews import MAX_REVIEW_TEXT, Review
+from tailtribe.domain.services.bookings.request import MAX_MESSAGE, BookingRequest
+from tailtribe.entrypoints.http.schemas.common import Strict, text
+
+Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class Money(msgspec.Struct):
+    amount_cents: int
+    currency: str = CURRENCY
+
+
+class BookingBody(Strict):
+    caregiver_id: UUID
+    service: Service
+    pet_ids: Annotated[list[UUID], msgspec.Meta(min_length=1, max_length=MAX_PETS_PER_BOOKING)]
+    start: Instant
+    end: Instant
+    message: Annotated[str, text(MAX_MESSAGE)] | None = None
+
+    def request(self) -> BookingRequest:
+        return BookingRequest(
+            self.caregiver_id, self.service, tuple(self.pet_ids), self.start, self.end, self.message
+        )
+
+
+class PriceOut(msgspec.Struct):
+    units: int
+    total: Money
+    commission: Money
+    caregiver_payout: Money
+
+    @classmethod
+    def of(cls, q: Quote) -> PriceOut:
+        return cls(
+            q.units,
+            Money(q.total_cents),
+            Money(q.commission_cents),
+            Money(q.caregiver_payout_cents),
+        )
+
+
+class PaymentOut(msgspec.Struct):
+    payment_intent_id: str | None
+    client_secret: str | None
+
+
+class BookingOut(msgspec.Struct):
+    id: UUID
+    owner_id: UUID
+    caregiver_id: UUID
+    service: Service
+    pet_ids: list[UUID]
+    start: datetime
+    end: datetime
+    status: BookingStatus
+    payment_status: PaymentStatus
+    payout_status: PayoutStatus
+    price: PriceOut
+    cancellation_policy: CancellationPolicy
+    created_at: datetime
+    message: str | None
+    refunded: Money
+    payment: PaymentOut | None = None
+    refund: Money | None = None
+
+    @classmethod
+    def of(cls, b: Booking, *, for_owner: bool, refund: int | None = None) -> BookingOut:
+        # The client secret confirms the card: only the owner ever sees it.
+        payment = PaymentOut(b.payment_intent_id, b.client_secret) if for_owner else None
+        return cls(
+            id=b.id,
+            owner_id=b.owner_id,
+            caregiver_id=b.caregiver_id,
+            service=b.service,
+            pet_ids=list(b.pet_ids),
+            start=b.start,
+            end=b.end,
+            status=b.status,
+            payment_status=b.payment_status,
+            payout_status=b.payout_status,
+            price=PriceOut.of(b.price),
+            cancellation_policy=b.cancellation_policy,
+            created_at=b.created_at,
+            message=b.message,
+            refunded=Money(b.refunded_cents),
+            payment=payment,
+            refund=None if refund is None else Money(refund),
+        )
+
+
+class BookingList(msgspec.Struct):
+    items: list[BookingOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class CancelBody(Strict):
+    reason: Annotated[str, text(2000)] | None = None
+
+
+class ReviewBody(Strict):
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Annotated[str, text(MAX_REVIEW_TEXT)] = ""
+
+
+class ReplyBody(Strict):
+    comment: Annotated[str, text(MAX_REVIEW_TEXT, 1)]
+
+
+class ReviewOut(msgspec.Struct):
+    id: UUID
+    booking_id: UUID
+    caregiver_id: UUID
+    rating: int
+    comment: str
+    created_at: datetime
+    reply: str | None
+    replied_at: datetime | None
+
+    @classmethod
+    def of(cls, r: Review) -> ReviewOut:
+        return cls(
+            r.id,
+            r.booking_id,
+            r.caregiver_id,
+            r.rating,
+            r.comment,
+            r.created_at,
+            r.reply,
+            r.replied_at,
+        )
+
+
+class ReviewList(msgspec.Struct):
+    items: list[ReviewOut]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,193 @@
+"""Quotes and the booking lifecycle, through HTTP on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tests.support import Api, payment_event
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def next_monday(hour: int, weeks: int = 1) -> datetime:
+    today = datetime.now(BRUSSELS).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=(7 - today.weekday()) % 7 + 7 * weeks)
+
+
+async def setup(
+    api: Api,
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str], dict[str, str], str]:
+    admin = await api.new_admin()
+    profile, caregiver = await api.approved_caregiver(admin)
+    _, owner = await api.new_user()
+    pet = (
+        await api.client.post("/api/v1/pets", json={"name": "Rex", "species": "dog"}, headers=owner)
+    ).json()
+    return profile, caregiver, owner, admin, pet["id"]
+
+
+def walk(profile: dict[str, Any], pet: str, start: datetime, minutes: int = 60) -> dict[str, Any]:
+    return {
+        "caregiver_id": profile["id"],
+        "service": "dog_walking",
+        "pet_ids": [pet],
+        "start": start.isoformat(),
+        "end": (start + timedelta(minutes=minutes)).isoformat(),
+    }
+
+
+async def test_quote_request_authorize_accept_complete(api: Api) -> None:
+    profile, caregiver, owner, _, pet = await setup(api)
+    c = api.client
+    body = walk(profile, pet, next_monday(10))
+    quote = await c.post("/api/v1/quotes", json=body, headers=owner)
+    assert quote.status_code == 200
+    assert quote.json() == {
+        "units": 1,
+        "total": {"amount_cents": 1500, "currency": "EUR"},
+        "commission": {"amount_cents": 300, "currency": "EUR"},
+        "caregiver_payout": {"amount_cents": 1200, "currency": "EUR"},
+    }
+    created = await c.post("/api/v1/bookings", json={**body, "message": "Rex pulls"}, headers=owner)
+    assert created.status_code == 201, created.text
+    booking = created.json()
+    assert booking["status"] == "requested" and booking["payment_status"] == "pending"
+    assert booking["payment"]["client_secret"].startswith(booking["payment"]["payment_intent_id"])
+    # The caregiver sees the request, but never the owner's client secret.
+    seen = (await c.get(f"/api/v1/bookings/{booking['id']}", headers=caregiver)).json()
+    assert seen["payment"] is None
+
+    too_soon = await c.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
+    assert too_soon.status_code == 409
+    pi = booking["payment"]["payment_intent_id"]
+    assert (
+        await api.webhook(payment_event("payment_intent.amount_capturable_updated", pi, 1500))
+        == 200
+    )
+    accepted = await c.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
+    assert accepted.status_code == 200
+    assert accepted.json()["status"] == "accepted"
+    assert accepted.json()["payment_status"] == "captured"
+    early = await c.post(f"/api/v1/bookings/{booking['id']}/complete", headers=caregiver)
+    assert early.status_code == 409
+
+    listed = (
+        await c.get("/api/v1/bookings?role=caregiver&status=accepted", headers=caregiver)
+    ).json()
+    assert [b["id"] for b in listed["items"]] == [booking["id"]]
+    mine = (await c.get("/api/v1/bookings", headers=owner)).json()
+    assert mine["total"] == 1
+
+
+async def test_visibility_is_party_or_admin(api: Api) -> None:
+    profile, caregiver, owner, admin, pet = await setup(api)
+    booking = (
+        await api.client.post(
+            "/api/v1/bookings", json=walk(profile, pet, next_monday(11)), headers=owner
+        )
+    ).json()
+    _, stranger = await api.new_user()
+    url = f"/api/v1/bookings/{booking['id']}"
+    assert (await api.client.get(url, headers=owner)).status_code == 200
+    assert (await api.client.get(url, headers=caregiver)).status_code == 200
+    assert (await api.client.get(url, headers=admin)).status_code == 200
+    assert (await api.client.get(url, headers=stranger)).status_code == 404
+    for action in ("accept", "decline", "cancel", "complete"):
+        assert (await api.client.post(f"{url}/{action}", headers=stranger)).status_code == 404
+    # The owner sees it but cannot act as its caregiver.
+    assert (await api.client.post(f"{url}/accept", headers=owner)).status_code == 403
+    assert (await api.client.get(url)).status_code == 401
+
+
+async def test_overlapping_walks_are_refused(api: Api) -> None:
+    profile, _, owner, _, pet = await setup(api)
+    start = next_monday(14)
+    first = await api.client.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
+    assert first.status_code == 201
+    overlap = await api.client.post(
+        "/api/v1/bookings", json=walk(profile, pet, start + timedelta(minutes=30)), headers=owner
+    )
+    assert overlap.status_code == 409
+    after = await api.client.post(
+        "/api/v1/bookings", json=walk(profile, pet, start + timedelta(minutes=60)), headers=owner
+    )
+    assert after.status_code == 201
+
+
+async def test_decline_and_cancel_release_the_slot(api: Api) -> None:
+    profile, caregiver, owner, _, pet = await setup(api)
+    start = next_monday(9)
+    b1 = (
+        await api.client.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
+    ).json()
+    declined = await api.client.post(f"/api/v1/bookings/{b1['id']}/decline", headers=caregiver)
+    assert declined.json()["status"] == "declined"
+    assert declined.json()["payment_status"] == "canceled"
+    b2 = (
+        await api.client.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
+    ).json()
+    cancelled = await api.client.post(
+        f"/api/v1/bookings/{b2['id']}/cancel", json={"reason": "plans"}, headers=owner
+    )
+    assert cancelled.status_code == 200
+    assert cancelled.json()["refund"] == {"amount_cents": 0, "currency": "EUR"}
+    assert (
+        await api.client.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
+    ).status_code == 201
+    again = await api.client.post(f"/api/v1/bookings/{b2['id']}/cancel", headers=owner)
+    assert again.status_code == 409
+
+
+async def test_owner_cancel_after_capture_refunds_by_policy(api: Api) -> None:
+    profile, caregiver, owner, _, pet = await setup(api)
+    booking = (
+        await api.client.post(
+            "/api/v1/bookings", json=walk(profile, pet, next_monday(12, weeks=2)), headers=owner
+        )
+    ).json()
+    pi = booking["payment"]["payment_intent_id"]
+    await api.webhook(payment_event("payment_intent.amount_capturable_updated", pi, 1500))
+    await api.client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
+    cancelled = await api.client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=owner)
+    body = cancelled.json()
+    # Walks follow the flexible policy: more than a day ahead, everything back.
+    assert body["refund"] == {"amount_cents": 1500, "currency": "EUR"}
+    assert body["payment_status"] == "refunded"
+
+
+async def test_bad_requests(api: Api) -> None:
+    profile, _, owner, _, pet = await setup(api)
+    _, other_owner = await api.new_user()
+    foreign = (
+        await api.client.post(
+            "/api/v1/pets", json={"name": "Tom", "species": "cat"}, headers=other_owner
+        )
+    ).json()
+    bird = (
+        await api.client.post(
+            "/api/v1/pets", json={"name": "Kiwi", "species": "bird"}, headers=owner
+        )
+    ).json()
+    start = next_monday(10)
+    cases: list[tuple[dict[str, Any], int]] = [
+        ({**walk(profile, pet, start), "pet_ids": [foreign["id"]]}, 422),
+        ({**walk(profile, pet, start), "pet_ids": [bird["id"]]}, 422),
+        ({**walk(profile, pet, start), "pet_ids": [pet, pet]}, 422),
+        ({**walk(profile, pet, start), "service": "house_sitting"}, 422),
+        (walk(profile, pet, start, minutes=10), 422),
+        (walk(profile, pet, start, minutes=240), 422),
+        (walk(profile, pet, next_monday(6)), 422),  # before the 08:00 window
+        (walk(profile, pet, datetime.now(BRUSSELS) - timedelta(days=1)), 422),
+        (
+            {**walk(profile, pet, start), "caregiver_id": "00000000-0000-7000-8000-000000000000"},
+            404,
+        ),
+        ({**walk(profile, pet, start), "start": "2027-01-01T10:00:00"}, 400),
+        ({**walk(profile, pet, start), "pet_ids": []}, 400),
+    ]
+    for body, status in cases:
+        response = await api.client.post("/api/v1/bookings", json=body, headers=owner)
+        assert response.status_code == status, (body, response.text)
+    assert (await api.client.get("/api/v1/bookings", headers=owner)).json()["total"] == 0
