@@ -33,12 +33,23 @@ def compare_type(
     return None  # everything else: Alembic's own comparison
 
 
+# Expression indexes written by hand (PostgreSQL full text): autogenerate leaves them be.
+HAND_MADE_INDEXES = {"ix_caregiver_profile_fts"}
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (type_ == "index" and name in HAND_MADE_INDEXES)
+
+
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=metadata,
         version_table=config.version_table_name,
         render_as_batch=True,  # SQLite can only ALTER through table copies
         compare_type=compare_type,
+        include_object=include_object,
         user_module_prefix="sa.",
         **kwargs,  # type: ignore[arg-type]
     )

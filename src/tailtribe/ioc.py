@@ -31,6 +31,7 @@ from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.sqlalchemy.database import make_db_config
 from tailtribe.adapters.sqlalchemy.health import DatabaseHealthCheck
+from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
 from tailtribe.adapters.system.clock import SettableClock, SystemClock
@@ -65,6 +66,11 @@ from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBook
 from tailtribe.domain.services.bookings.terms import MarketplaceTerms
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
+from tailtribe.domain.services.caregivers.search import (
+    CaregiverSearchStore,
+    GetPublicProfile,
+    SearchCaregivers,
+)
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent
@@ -229,6 +235,15 @@ class UseCaseProvider(Provider):
     booking_lifecycle = provide(BookingLifecycle)
     manage_reviews = provide(ManageReviews)
     run_due_jobs = provide(RunDueBookingJobs)
+    search_caregivers = provide(SearchCaregivers)
+    public_profile = provide(GetPublicProfile)
+
+    @provide
+    async def search_store(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[CaregiverSearchStore]:
+        async with factory() as session:
+            yield SqlCaregiverSearchStore(session)
 
     @provide
     def authenticate(

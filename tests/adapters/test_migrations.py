@@ -28,8 +28,18 @@ def _compare_type(
     return None  # everything else: Alembic's own comparison
 
 
+# Expression indexes made by hand in migrations (PostgreSQL full text): not in the tables.
+HAND_MADE = {"ix_caregiver_profile_fts"}
+
+
+def _include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (type_ == "index" and name in HAND_MADE)
+
+
 def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": _compare_type})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": _compare_type, "include_object": _include}
+    )
     return list(compare_metadata(context, metadata))
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tailtribe.adapters.memory.cache import MemoryCache
 from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
 from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
@@ -28,6 +29,7 @@ class World:
         self.tokens = TokenIssuer(self.secrets, self.outbox, self.ids)
         self.gateway = SimulatedPaymentGateway()
         self.throttle = MemoryLoginThrottle(self.clock, limit=3)
+        self.cache = MemoryCache(self.clock)
 
 
 @pytest.fixture

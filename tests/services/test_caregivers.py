@@ -42,7 +42,7 @@ def event(world: World, account: str, enabled: bool, minutes: int = 0) -> Provid
 async def test_the_caregiver_journey_with_memory_adapters(world: World) -> None:
     user = await register(world)(Register("cg@example.be", PASSWORD, "Sofie", Locale.NL))
     admin = await register(world)(Register("admin@example.be", PASSWORD, "Admin", Locale.NL))
-    profiles = ManageProfile(world.uow, world.outbox, world.ids, world.clock)
+    profiles = ManageProfile(world.uow, world.outbox, world.ids, world.clock, world.cache)
     caregiver = await profiles.create(user.id, {})
     assert caregiver.display_name == "Sofie"
     assert world.uow.store.users[user.id].has(Role.CAREGIVER)
@@ -65,7 +65,7 @@ async def test_the_caregiver_journey_with_memory_adapters(world: World) -> None:
     assert submitted.status is CaregiverStatus.PENDING_REVIEW
     assert [m.topic for m in world.uow.outbox_rows.values()][-1] == "event.CaregiverSubmitted"
 
-    review = ReviewCaregivers(world.uow, world.outbox, world.clock)
+    review = ReviewCaregivers(world.uow, world.outbox, world.clock, world.cache)
     with pytest.raises(InvalidTransition):
         await review.decide(admin.id, caregiver.id, Verdict.APPROVE, None)
 

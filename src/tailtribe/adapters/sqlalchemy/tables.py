@@ -94,7 +94,11 @@ class PetRow(UUIDv7Base):
 
 class CaregiverRow(UUIDv7Base):
     __tablename__ = "caregiver_profile"
-    __table_args__ = (Index("ix_caregiver_profile_status", "status"),)
+    __table_args__ = (
+        Index("ix_caregiver_profile_status", "status"),
+        # The search's bounding-box prefilter.
+        Index("ix_caregiver_profile_location", "latitude", "longitude"),
+    )
 
     user_id: Mapped[UUID] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), unique=True

@@ -27,6 +27,7 @@ from tailtribe.entrypoints.http.controllers.bookings import (
 from tailtribe.entrypoints.http.controllers.caregivers import CaregiverProfileController
 from tailtribe.entrypoints.http.controllers.health import HealthController
 from tailtribe.entrypoints.http.controllers.pets import PetController
+from tailtribe.entrypoints.http.controllers.search import CaregiverSearchController
 from tailtribe.entrypoints.http.controllers.stripe_webhook import StripeWebhookController
 from tailtribe.entrypoints.http.controllers.test_mode import TestModeController
 from tailtribe.entrypoints.http.errors import exception_handlers, problem_details_plugin
@@ -88,6 +89,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         PetController,
         CaregiverProfileController,
         AdminCaregiverController,
+        CaregiverSearchController,
         QuoteController,
         BookingController,
         ReviewController,

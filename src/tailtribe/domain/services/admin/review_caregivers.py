@@ -7,7 +7,8 @@ from uuid import UUID
 
 from tailtribe.domain.errors import NotFound
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
-from tailtribe.domain.ports import Clock, Page, UnitOfWork
+from tailtribe.domain.ports import Cache, Clock, Page, UnitOfWork
+from tailtribe.domain.services.caregivers.search import invalidate_search
 from tailtribe.domain.services.outbox import Outbox
 
 
@@ -26,8 +27,8 @@ class ReviewCaregivers:
     - suspending leaves accepted bookings as they are (decided one by one).
     """
 
-    def __init__(self, uow: UnitOfWork, outbox: Outbox, clock: Clock) -> None:
-        self._uow, self._outbox, self._clock = uow, outbox, clock
+    def __init__(self, uow: UnitOfWork, outbox: Outbox, clock: Clock, cache: Cache) -> None:
+        self._uow, self._outbox, self._clock, self._cache = uow, outbox, clock, cache
 
     async def list(
         self, status: CaregiverStatus | None, limit: int, offset: int
@@ -54,4 +55,6 @@ class ReviewCaregivers:
             await uow.caregivers.save(caregiver)
             await self._outbox.publish(uow, [caregiver])
             await uow.commit()
+        # A suspended caregiver must vanish from cached search results at once.
+        await invalidate_search(self._cache)
         return caregiver

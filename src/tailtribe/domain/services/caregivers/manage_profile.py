@@ -11,7 +11,8 @@ from tailtribe.domain.model.availability import Availability
 from tailtribe.domain.model.caregivers import Caregiver
 from tailtribe.domain.model.pricing import ServicePrice
 from tailtribe.domain.model.users import Role
-from tailtribe.domain.ports import Clock, IdGenerator, UnitOfWork
+from tailtribe.domain.ports import Cache, Clock, IdGenerator, UnitOfWork
+from tailtribe.domain.services.caregivers.search import invalidate_search
 from tailtribe.domain.services.outbox import Outbox
 
 
@@ -33,8 +34,19 @@ class ManageProfile:
     - submitting needs a complete profile (422 listing what is missing).
     """
 
-    def __init__(self, uow: UnitOfWork, outbox: Outbox, ids: IdGenerator, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWork, outbox: Outbox, ids: IdGenerator, clock: Clock, cache: Cache
+    ) -> None:
         self._uow, self._outbox, self._ids, self._clock = uow, outbox, ids, clock
+        self._cache = cache
+
+    async def _saved(self, uow: UnitOfWork, caregiver: Caregiver) -> Caregiver:
+        await uow.caregivers.save(caregiver)
+        await self._outbox.publish(uow, [caregiver])
+        await uow.commit()
+        # Search results may show the old profile: start a new cache generation.
+        await invalidate_search(self._cache)
+        return caregiver
 
     async def create(self, user_id: UUID, changes: dict[str, Any]) -> Caregiver:
         """Start a draft; the display name defaults to the user's full name."""
@@ -65,31 +77,22 @@ class ManageProfile:
         async with self._uow as uow:
             caregiver = await own_profile(uow, user_id)
             caregiver.edit(replace(caregiver.profile, **changes))
-            await uow.caregivers.save(caregiver)
-            await uow.commit()
-        return caregiver
+            return await self._saved(uow, caregiver)
 
     async def set_services(self, user_id: UUID, prices: tuple[ServicePrice, ...]) -> Caregiver:
         async with self._uow as uow:
             caregiver = await own_profile(uow, user_id)
             caregiver.set_services(prices)
-            await uow.caregivers.save(caregiver)
-            await uow.commit()
-        return caregiver
+            return await self._saved(uow, caregiver)
 
     async def set_availability(self, user_id: UUID, availability: Availability) -> Caregiver:
         async with self._uow as uow:
             caregiver = await own_profile(uow, user_id)
             caregiver.set_availability(availability)
-            await uow.caregivers.save(caregiver)
-            await uow.commit()
-        return caregiver
+            return await self._saved(uow, caregiver)
 
     async def submit(self, user_id: UUID) -> Caregiver:
         async with self._uow as uow:
             caregiver = await own_profile(uow, user_id)
             caregiver.submit(self._clock.now())
-            await uow.caregivers.save(caregiver)
-            await self._outbox.publish(uow, [caregiver])
-            await uow.commit()
-        return caregiver
+            return await self._saved(uow, caregiver)

@@ -1,0 +1,178 @@
+"""Caregiver search on SQL: an indexed prefilter, then batched loads.
+
+The box, service, price, pet-count, species and text conditions run in the
+database (bounding-box columns are indexed; PostgreSQL matches text with a
+GIN-indexed tsvector, SQLite with LIKE). Exact distance, availability and
+capacity are then decided by the domain on the few rows that remain.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailtribe.adapters.sqlalchemy.tables import (
+    BlockedPeriodRow,
+    BookingRow,
+    CaregiverRow,
+    CaregiverServiceRow,
+    ReviewRow,
+    WeeklyWindowRow,
+)
+from tailtribe.domain.model.availability import Availability, BlockedPeriod, Occupancy, WeeklyWindow
+from tailtribe.domain.model.bookings import ACTIVE
+from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
+from tailtribe.domain.model.geo import BoundingBox
+from tailtribe.domain.model.pets import Species
+from tailtribe.domain.model.pricing import Service
+from tailtribe.domain.model.reviews import Rating
+from tailtribe.domain.services.caregivers.search import Candidate, SearchQuery
+
+MAX_TEXT_WORDS = 8
+
+
+def _text_match(dialect: str, text: str) -> ColumnElement[bool] | None:
+    words = [w for w in text.lower().split() if w][:MAX_TEXT_WORDS]
+    if not words:
+        return None
+    document = CaregiverRow.display_name + " " + CaregiverRow.bio
+    if dialect == "postgresql":
+        # The expression matches the GIN index of migration 0004.
+        return func.to_tsvector("simple", document).op("@@")(
+            func.plainto_tsquery("simple", " ".join(words))
+        )
+    lowered = func.lower(document)
+    condition: ColumnElement[bool] = lowered.contains(words[0], autoescape=True)
+    for word in words[1:]:
+        condition = condition & lowered.contains(word, autoescape=True)
+    return condition
+
+
+class SqlCaregiverSearchStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def candidates(self, query: SearchQuery, box: BoundingBox) -> Sequence[Candidate]:
+        where: list[ColumnElement[bool]] = [
+            CaregiverRow.status == CaregiverStatus.APPROVED.value,
+            CaregiverRow.latitude.between(box.min_lat, box.max_lat),
+            CaregiverRow.longitude.between(box.min_lon, box.max_lon),
+            CaregiverRow.max_pets >= query.pets,
+            CaregiverServiceRow.service == query.service.value,
+        ]
+        if query.species is not None:
+            where.append(CaregiverRow.accepted_species.contains(query.species.value))
+        if query.min_price_cents is not None:
+            where.append(CaregiverServiceRow.price_cents >= query.min_price_cents)
+        if query.max_price_cents is not None:
+            where.append(CaregiverServiceRow.price_cents <= query.max_price_cents)
+        if (
+            query.text
+            and (match := _text_match(self._session.bind.dialect.name, query.text)) is not None
+        ):
+            where.append(match)
+        rows = (
+            await self._session.execute(
+                select(CaregiverRow, CaregiverServiceRow.price_cents)
+                .join(CaregiverServiceRow, CaregiverServiceRow.caregiver_id == CaregiverRow.id)
+                .where(*where)
+            )
+        ).all()
+        ids = [row.id for row, _ in rows]
+        ratings = await self._ratings(ids)
+        availability: dict[UUID, Availability] = {}
+        claims: dict[UUID, list[Occupancy]] = defaultdict(list)
+        if query.start is not None and query.end is not None and ids:
+            availability = await self._availability(ids)
+            claims = await self._claims(ids, query)
+        return [
+            Candidate(
+                caregiver=_caregiver(row, availability.get(row.id, Availability())),
+                price_cents=price,
+                rating=ratings.get(row.id, Rating(None, 0)),
+                claims=claims.get(row.id, []),
+            )
+            for row, price in rows
+        ]
+
+    async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
+        row = (
+            await self._session.execute(
+                select(func.avg(CaregiverRow.latitude), func.avg(CaregiverRow.longitude)).where(
+                    CaregiverRow.postcode == postcode, CaregiverRow.latitude.is_not(None)
+                )
+            )
+        ).one()
+        return None if row[0] is None else (float(row[0]), float(row[1]))
+
+    async def _ratings(self, ids: list[UUID]) -> dict[UUID, Rating]:
+        if not ids:
+            return {}
+        rows = await self._session.execute(
+            select(ReviewRow.caregiver_id, func.avg(ReviewRow.rating), func.count())
+            .where(ReviewRow.caregiver_id.in_(ids))
+            .group_by(ReviewRow.caregiver_id)
+        )
+        return {cid: Rating(round(float(avg), 2), int(n)) for cid, avg, n in rows}
+
+    async def _availability(self, ids: list[UUID]) -> dict[UUID, Availability]:
+        windows: dict[UUID, list[WeeklyWindow]] = defaultdict(list)
+        for w in await self._session.scalars(
+            select(WeeklyWindowRow).where(WeeklyWindowRow.caregiver_id.in_(ids))
+        ):
+            windows[w.caregiver_id].append(WeeklyWindow(w.weekday, w.start_time, w.end_time))
+        blocked: dict[UUID, list[BlockedPeriod]] = defaultdict(list)
+        for b in await self._session.scalars(
+            select(BlockedPeriodRow).where(BlockedPeriodRow.caregiver_id.in_(ids))
+        ):
+            blocked[b.caregiver_id].append(BlockedPeriod(b.start_at, b.end_at))
+        return {
+            cid: Availability(weekly=tuple(windows[cid]), blocked=tuple(blocked[cid]))
+            for cid in ids
+        }
+
+    async def _claims(self, ids: list[UUID], query: SearchQuery) -> dict[UUID, list[Occupancy]]:
+        assert query.start is not None and query.end is not None
+        claims: dict[UUID, list[Occupancy]] = defaultdict(list)
+        rows = await self._session.execute(
+            select(
+                BookingRow.caregiver_id,
+                BookingRow.service,
+                BookingRow.start_at,
+                BookingRow.end_at,
+                BookingRow.pets,
+            ).where(
+                BookingRow.caregiver_id.in_(ids),
+                BookingRow.status.in_([s.value for s in ACTIVE]),
+                BookingRow.start_at < query.end,
+                BookingRow.end_at > query.start,
+            )
+        )
+        for cid, service, start, end, pets in rows:
+            claims[cid].append(Occupancy(Service(service), start, end, pets))
+        return claims
+
+
+def _caregiver(row: CaregiverRow, availability: Availability) -> Caregiver:
+    return Caregiver(
+        id=row.id,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        bio=row.bio,
+        postcode=row.postcode,
+        city=row.city,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        service_radius_km=row.service_radius_km,
+        accepted_species=frozenset(Species(s) for s in row.accepted_species.split(",") if s),
+        max_pets=row.max_pets,
+        cancellation_policy=CancellationPolicy(row.cancellation_policy),
+        status=CaregiverStatus(row.status),
+        availability=availability,
+        created_at=row.created_at,
+    )

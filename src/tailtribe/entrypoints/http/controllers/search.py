@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from tailtribe.domain.errors import FieldError, InvalidInput
+from tailtribe.domain.model.pets import Species
+from tailtribe.domain.model.pricing import MAX_PRICE_CENTS, Service
+from tailtribe.domain.services.caregivers.search import (
+    GetPublicProfile,
+    SearchCaregivers,
+    SearchQuery,
+    Sort,
+)
+from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
+from tailtribe.entrypoints.http.schemas.bookings import ReviewList, ReviewOut
+from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
+from tailtribe.entrypoints.http.schemas.search import PublicProfile, SearchItem, SearchList
+
+Price = Annotated[int | None, QueryParameter(ge=0, le=MAX_PRICE_CENTS)]
+
+
+class CaregiverSearchController(Controller):
+    """Public: anyone may search and read approved caregivers."""
+
+    path = "/api/v1/caregivers"
+    tags = ("Caregivers",)
+
+    @get(operation_id="search_caregivers", exclude_from_auth=True)
+    @inject
+    async def search(
+        self,
+        search: FromDishka[SearchCaregivers],
+        service: FromQuery[Service],
+        latitude: Annotated[float | None, QueryParameter(ge=-90, le=90)] = None,
+        longitude: Annotated[float | None, QueryParameter(ge=-180, le=180)] = None,
+        postcode: Annotated[str | None, QueryParameter(pattern=r"^[1-9][0-9]{3}$")] = None,
+        radius_km: Annotated[float, QueryParameter(gt=0, le=100)] = 10,
+        start: FromQuery[datetime | None] = None,
+        end: FromQuery[datetime | None] = None,
+        species: FromQuery[Species | None] = None,
+        pets: Annotated[int, QueryParameter(ge=1, le=20)] = 1,
+        min_price_cents: Price = None,
+        max_price_cents: Price = None,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        sort: FromQuery[Sort] = Sort.DISTANCE,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> SearchList:
+        query = SearchQuery(
+            service=service,
+            latitude=latitude or 0.0,
+            longitude=longitude or 0.0,
+            radius_km=radius_km,
+            start=start,
+            end=end,
+            species=species,
+            pets=pets,
+            min_price_cents=min_price_cents,
+            max_price_cents=max_price_cents,
+            text=q,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        if latitude is not None and longitude is not None:
+            page = await search(query)
+        elif postcode is not None:
+            page = await search.at_postcode(query, postcode)
+        else:
+            raise InvalidInput(
+                "search needs latitude and longitude, or a postcode",
+                [FieldError("latitude", "required without postcode")],
+            )
+        return SearchList([SearchItem.of(h) for h in page.items], page.total, limit, offset)
+
+    @get("/{caregiver_id:uuid}", operation_id="get_caregiver", exclude_from_auth=True)
+    @inject
+    async def profile(
+        self, caregiver_id: FromPath[UUID], use_case: FromDishka[GetPublicProfile]
+    ) -> PublicProfile:
+        caregiver, rating = await use_case(caregiver_id)
+        return PublicProfile.of(caregiver, rating)
+
+    @get(
+        "/{caregiver_id:uuid}/reviews",
+        operation_id="list_caregiver_reviews",
+        exclude_from_auth=True,
+    )
+    @inject
+    async def reviews(
+        self,
+        caregiver_id: FromPath[UUID],
+        reviews: FromDishka[ManageReviews],
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> ReviewList:
+        page = await reviews.list_public(caregiver_id, limit, offset)
+        return ReviewList([ReviewOut.of(r) for r in page.items], page.total, limit, offset)

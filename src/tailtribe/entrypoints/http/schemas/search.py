@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.pricing import UNIT_OF
+from tailtribe.domain.model.reviews import Rating
+from tailtribe.domain.services.caregivers.search import SearchHit
+from tailtribe.entrypoints.http.schemas.caregivers import ServiceOut
+
+
+class RatingOut(msgspec.Struct):
+    average: float | None
+    count: int
+
+
+class SearchItem(msgspec.Struct):
+    id: UUID
+    display_name: str
+    bio: str
+    city: str | None
+    postcode: str | None
+    latitude: float
+    longitude: float
+    accepted_species: list[str]
+    max_pets: int
+    cancellation_policy: str
+    distance_km: float
+    price_cents: int
+    rating: RatingOut
+
+    @classmethod
+    def of(cls, h: SearchHit) -> SearchItem:
+        return cls(
+            h.id,
+            h.display_name,
+            h.bio,
+            h.city,
+            h.postcode,
+            h.latitude,
+            h.longitude,
+            h.accepted_species,
+            h.max_pets,
+            h.cancellation_policy,
+            h.distance_km,
+            h.price_cents,
+            RatingOut(h.rating_average, h.rating_count),
+        )
+
+
+class SearchList(msgspec.Struct):
+    items: list[SearchItem]
+    total: int
+    limit: int
+    offset: int
+
+
+class PublicProfile(msgspec.Struct):
+    """A caregiver as anyone sees it: no payout details, no decisions."""
+
+    id: UUID
+    display_name: str
+    bio: str
+    postcode: str | None
+    city: str | None
+    latitude: float | None
+    longitude: float | None
+    service_radius_km: int
+    accepted_species: list[str]
+    max_pets: int
+    cancellation_policy: str
+    status: str
+    services: list[ServiceOut]
+    rating: RatingOut
+
+    @classmethod
+    def of(cls, c: Caregiver, rating: Rating) -> PublicProfile:
+        return cls(
+            id=c.id,
+            display_name=c.display_name,
+            bio=c.bio,
+            postcode=c.postcode,
+            city=c.city,
+            latitude=c.latitude,
+            longitude=c.longitude,
+            service_radius_km=c.service_radius_km,
+            accepted_species=sorted(s.value for s in c.accepted_species),
+            max_pets=c.max_pets,
+            cancellation_policy=c.cancellation_policy.value,
+            status=c.status.value,
+            services=[
+                ServiceOut(p.service, UNIT_OF[p.service], p.price_cents, p.extra_pet_price_cents)
+                for p in c.services
+            ],
+            rating=RatingOut(rating.average, rating.count),
+        )

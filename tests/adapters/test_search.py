@@ -1,0 +1,190 @@
+"""Search on SQLite and PostgreSQL against a brute-force computation over every caregiver."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tailtribe.adapters.memory.cache import MemoryCache
+from tailtribe.adapters.memory.clock import FixedClock
+from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
+from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.domain.model.availability import Availability, WeeklyWindow
+from tailtribe.domain.model.bookings import Booking
+from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
+from tailtribe.domain.model.money import CommissionRate
+from tailtribe.domain.model.pets import Pet, PetDetails, Species
+from tailtribe.domain.model.pricing import Quote, Service, ServicePrice
+from tailtribe.domain.model.users import Locale, User
+from tailtribe.domain.services.caregivers.search import SearchCaregivers, SearchQuery, Sort
+from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+CENTRE = (50.8467, 4.3525)
+COUNT = 300
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Written again here on purpose: the test must not trust the code it checks."""
+    r = 6371.0088
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+async def _seed(
+    url: str,
+) -> tuple[Any, list[Caregiver], dict[Any, list[tuple[datetime, datetime]]]]:
+    rng = random.Random(7)
+    config = await empty_database(url)
+    factory = config.create_session_maker()
+    owner = User.register(
+        id=uuid4(),
+        email="o@example.be",
+        full_name="O",
+        password_hash="h",
+        locale=Locale.NL,
+        now=NOW,
+    )
+    pet = Pet(uuid4(), owner.id, PetDetails("Rex", Species.DOG), NOW)
+    caregivers: list[Caregiver] = []
+    booked: dict[Any, list[tuple[datetime, datetime]]] = {}
+    async with SqlUnitOfWork(factory) as uow:
+        await uow.users.add(owner)
+        await uow.pets.add(pet)
+        for i in range(COUNT):
+            user = User.register(
+                id=uuid4(),
+                email=f"c{i}@example.be",
+                full_name=f"C{i}",
+                password_hash="h",
+                locale=Locale.NL,
+                now=NOW,
+            )
+            await uow.users.add(user)
+            c = Caregiver(
+                id=uuid4(),
+                user_id=user.id,
+                display_name=f"Carer {i} "
+                + rng.choice(["Hondenwandelaar", "Kattenoppas", "Dog walker"]),
+                bio="b" * 60,
+                postcode="1000",
+                latitude=CENTRE[0] + rng.uniform(-0.3, 0.3),
+                longitude=CENTRE[1] + rng.uniform(-0.45, 0.45),
+                service_radius_km=rng.choice([5, 10, 25]),
+                accepted_species=frozenset(
+                    rng.sample([Species.DOG, Species.CAT, Species.BIRD], rng.randint(1, 3))
+                ),
+                max_pets=rng.randint(1, 3),
+                services=(ServicePrice(Service.DOG_WALKING, rng.randrange(800, 3000, 100)),),
+                status=rng.choice([CaregiverStatus.APPROVED] * 4 + [CaregiverStatus.SUSPENDED]),
+                availability=Availability(
+                    weekly=tuple(
+                        WeeklyWindow(d, time(rng.choice([7, 9, 11])), time(rng.choice([15, 18])))
+                        for d in range(7)
+                        if rng.random() < 0.8
+                    )
+                ),
+                created_at=NOW,
+            )
+            await uow.caregivers.add(c)
+            caregivers.append(c)
+            if rng.random() < 0.3:  # an existing walk on Monday morning
+                start = datetime(2027, 3, 8, 10, 0, tzinfo=BRUSSELS) + timedelta(
+                    minutes=rng.choice([0, 30, 90])
+                )
+                b = Booking.request(
+                    id=uuid4(),
+                    owner_id=owner.id,
+                    caregiver_id=c.id,
+                    service=Service.DOG_WALKING,
+                    pet_ids=(pet.id,),
+                    start=start,
+                    end=start + timedelta(hours=1),
+                    price=Quote(1, 1500, 300, 1200),
+                    rate=CommissionRate(Decimal(20)),
+                    policy=CancellationPolicy.FLEXIBLE,
+                    now=NOW,
+                )
+                await uow.bookings.add(b)
+                booked[c.id] = [(b.start, b.end)]
+        await uow.commit()
+    return config, caregivers, booked
+
+
+def brute_force(
+    q: SearchQuery, caregivers: list[Caregiver], booked: dict[Any, list[tuple[datetime, datetime]]]
+) -> list[Any]:
+    hits = []
+    for c in caregivers:
+        if c.status is not CaregiverStatus.APPROVED or c.latitude is None or c.longitude is None:
+            continue
+        price = c.services[0].price_cents
+        d = haversine(q.latitude, q.longitude, c.latitude, c.longitude)
+        if d > q.radius_km or d > c.service_radius_km:
+            continue
+        if q.species is not None and q.species not in c.accepted_species:
+            continue
+        if q.max_price_cents is not None and price > q.max_price_cents:
+            continue
+        if q.start is not None and q.end is not None:
+            ls, le = q.start.astimezone(BRUSSELS), q.end.astimezone(BRUSSELS)
+            if not any(
+                w.weekday == ls.weekday() and w.start <= ls.time() and le.time() <= w.end
+                for w in c.availability.weekly
+            ):
+                continue
+            if any(s < q.end and q.start < e for s, e in booked.get(c.id, [])):
+                continue
+        hits.append((d, price, c.id))
+    if q.sort is Sort.PRICE:
+        hits.sort(key=lambda h: (h[1], h[0]))
+    else:
+        hits.sort(key=lambda h: (h[0], h[1]))
+    return [h[2] for h in hits]
+
+
+@pytest.mark.parametrize("backend", SQL_BACKENDS)
+async def test_search_matches_brute_force(request: pytest.FixtureRequest, backend: str) -> None:
+    config, caregivers, booked = await _seed(sql_url(request, backend))
+    rng = random.Random(11)
+    try:
+        for _ in range(25):
+            start = datetime(
+                2027, 3, 8, rng.choice([8, 10, 12, 14]), rng.choice([0, 30]), tzinfo=BRUSSELS
+            )
+            with_period = rng.random() < 0.7
+            q = SearchQuery(
+                service=Service.DOG_WALKING,
+                latitude=CENTRE[0] + rng.uniform(-0.1, 0.1),
+                longitude=CENTRE[1] + rng.uniform(-0.1, 0.1),
+                radius_km=rng.choice([3, 8, 15, 30]),
+                start=start if with_period else None,
+                end=start + timedelta(hours=1) if with_period else None,
+                species=rng.choice([None, Species.DOG, Species.CAT]),
+                max_price_cents=rng.choice([None, 1500, 2500]),
+                sort=rng.choice([Sort.DISTANCE, Sort.PRICE]),
+                limit=100,
+            )
+            async with config.create_session_maker()() as session:
+                search = SearchCaregivers(
+                    SqlCaregiverSearchStore(session), MemoryCache(FixedClock(NOW))
+                )
+                page = await search(q)
+            expected = brute_force(q, caregivers, booked)
+            assert [h.id for h in page.items] == expected[: q.limit], q
+            assert page.total == len(expected)
+    finally:
+        await config.get_engine().dispose()

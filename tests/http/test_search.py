@@ -1,0 +1,108 @@
+"""Search, public profiles and reviews lists through HTTP; DST pricing of boarding."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from tests.support import PROFILE, Api
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+GENT = {"latitude": PROFILE["latitude"], "longitude": PROFILE["longitude"]}
+
+
+async def test_search_profile_and_suspension(api: Api) -> None:
+    admin = await api.new_admin()
+    profile, _ = await api.approved_caregiver(admin)
+    c = api.client
+    params = {"service": "dog_walking", **GENT, "radius_km": 5}
+    found = (await c.get("/api/v1/caregivers", params=params)).json()
+    assert [i["id"] for i in found["items"]] == [profile["id"]]
+    item = found["items"][0]
+    assert item["distance_km"] == 0.0 and item["price_cents"] == 1500
+    assert item["rating"] == {"average": None, "count": 0}
+    assert "stripe_account_id" not in item
+
+    public = await c.get(f"/api/v1/caregivers/{profile['id']}")
+    assert public.status_code == 200
+    body = public.json()
+    assert body["rating"] == {"average": None, "count": 0}
+    assert (
+        "stripe_account_id" not in body
+        and "payouts_enabled" not in body
+        and "decisions" not in body
+    )
+    assert (await c.get(f"/api/v1/caregivers/{profile['id']}/reviews")).json()["total"] == 0
+
+    assert (
+        await c.get("/api/v1/caregivers", params={**params, "service": "house_sitting"})
+    ).json()["total"] == 0
+    assert (await c.get("/api/v1/caregivers", params={**params, "species": "bird"})).json()[
+        "total"
+    ] == 0
+    assert (await c.get("/api/v1/caregivers", params={**params, "max_price_cents": 1000})).json()[
+        "total"
+    ] == 0
+    assert (await c.get("/api/v1/caregivers", params={**params, "q": "hondenoppas"})).json()[
+        "total"
+    ] == 1
+    assert (await c.get("/api/v1/caregivers", params={**params, "q": "zebra"})).json()["total"] == 0
+    by_postcode = await c.get(
+        "/api/v1/caregivers", params={"service": "dog_walking", "postcode": "9000"}
+    )
+    assert by_postcode.json()["total"] == 1
+
+    # Suspended: gone from search at once (the cached result is not served) and from the profile.
+    await c.post(
+        f"/api/v1/admin/caregivers/{profile['id']}/suspend", json={"reason": "x"}, headers=admin
+    )
+    assert (await c.get("/api/v1/caregivers", params=params)).json()["total"] == 0
+    assert (await c.get(f"/api/v1/caregivers/{profile['id']}")).status_code == 404
+
+
+async def test_bad_searches_are_4xx(api: Api) -> None:
+    for params in (
+        {},
+        {"service": "dog_walking"},
+        {"service": "grooming", **GENT},
+        {"service": "dog_walking", **GENT, "radius_km": 0},
+        {"service": "dog_walking", **GENT, "radius_km": 5000},
+        {"service": "dog_walking", "latitude": 91, "longitude": 4},
+        {"service": "dog_walking", "postcode": "0000"},
+        {"service": "dog_walking", "postcode": "8888"},
+        {"service": "dog_walking", **GENT, "start": "2027-01-04T10:00:00+01:00"},
+        {"service": "dog_walking", **GENT, "sort": "cheapest"},
+        {"service": "dog_walking", **GENT, "pets": 0},
+    ):
+        response = await api.client.get("/api/v1/caregivers", params=params)
+        assert 400 <= response.status_code < 500, (params, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_boarding_across_dst_is_priced_by_nights(api: Api) -> None:
+    admin = await api.new_admin()
+    profile, caregiver = await api.approved_caregiver(admin)
+    every_day = {"weekly": [{"weekday": d, "start": "08:00", "end": "20:00"} for d in range(7)]}
+    assert (
+        await api.client.put("/api/v1/caregiver/availability", json=every_day, headers=caregiver)
+    ).status_code == 200
+    _, owner = await api.new_user()
+    pet = (
+        await api.client.post("/api/v1/pets", json={"name": "Rex", "species": "dog"}, headers=owner)
+    ).json()
+    for first, last in (
+        (datetime(2027, 3, 27), datetime(2027, 3, 29)),
+        (datetime(2027, 10, 30), datetime(2027, 11, 1)),
+    ):
+        body = {
+            "caregiver_id": profile["id"],
+            "service": "boarding",
+            "pet_ids": [pet["id"]],
+            "start": first.replace(hour=10, tzinfo=BRUSSELS).isoformat(),
+            "end": last.replace(hour=10, tzinfo=BRUSSELS).isoformat(),
+        }
+        quote = await api.client.post("/api/v1/quotes", json=body, headers=owner)
+        assert quote.status_code == 200, quote.text
+        # 47 hours in spring, 49 in autumn: two nights either way.
+        assert quote.json()["units"] == 2
+        assert quote.json()["total"]["amount_cents"] == 2 * 3500
