@@ -105,6 +105,20 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from tailtribe.entrypoints.worker.saq_worker import run
+
+    settings = Settings.from_env()
+    if settings.redis_url is None:
+        print(
+            "the worker needs REDIS_URL; without it the API runs the scheduled jobs itself",
+            file=sys.stderr,
+        )
+        return 2
+    asyncio.run(run(settings))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tailtribe", description="TailTribe marketplace backend")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
     demo.set_defaults(run=cmd_demo)
+
+    worker = commands.add_parser("worker", help="the background worker (SAQ on Redis)")
+    worker.set_defaults(run=cmd_worker)
 
     db = commands.add_parser("db", help="database administration")
     db_commands = db.add_subparsers(dest="db_command", required=True)

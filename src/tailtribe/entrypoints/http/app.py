@@ -31,6 +31,7 @@ from tailtribe.entrypoints.http.controllers.search import CaregiverSearchControl
 from tailtribe.entrypoints.http.controllers.stripe_webhook import StripeWebhookController
 from tailtribe.entrypoints.http.controllers.test_mode import TestModeController
 from tailtribe.entrypoints.http.errors import exception_handlers, problem_details_plugin
+from tailtribe.entrypoints.worker.embedded import embedded_scheduler
 from tailtribe.ioc import RateLimitStores, make_container
 
 # JSON bodies are small; uploads raise this on their own routes.
@@ -105,8 +106,15 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         app.stores.register("rate_limit", stores.general, allow_override=True)
         app.stores.register("auth_rate_limit", stores.auth, allow_override=True)
 
+    lifespan = []
+    if settings.redis_url is None and settings.env is not Environment.TEST:
+        # Embedded: no worker runs, so the API process runs the scheduled jobs.
+        # (Test mode runs them on demand through /api/v1/test/run-due-jobs.)
+        lifespan.append(lambda _app: embedded_scheduler(container))
+
     config = AppConfig(
         route_handlers=_routes(settings, auth_limit),  # type: ignore[arg-type]
+        lifespan=lifespan,  # type: ignore[arg-type]
         state=State({AccessTokens.STATE_KEY: AccessTokens(auth)}),
         on_startup=[register_stores],
         on_shutdown=[container.close],

@@ -1,0 +1,121 @@
+"""The SAQ worker on real Redis runs the scheduled jobs; the embedded runner does too."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.config import Settings
+from tailtribe.domain.model.bookings import Booking, BookingStatus
+from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.money import CommissionRate
+from tailtribe.domain.model.pets import Pet, PetDetails, Species
+from tailtribe.domain.model.pricing import Quote, Service
+from tailtribe.domain.model.users import Locale, User
+from tailtribe.domain.ports import UnitOfWork
+from tailtribe.entrypoints.worker.embedded import embedded_scheduler
+from tailtribe.entrypoints.worker.saq_worker import make_worker
+from tailtribe.ioc import make_container
+from tests.conftest import REDIS_URL, empty_database
+
+
+async def _unpaid_request_an_hour_old(url: str) -> UUID:
+    """A booking request whose 30-minute payment window closed half an hour ago."""
+    config = await empty_database(url)
+    now = datetime.now(UTC)
+    owner = User.register(
+        id=uuid4(),
+        email="o@example.be",
+        full_name="O",
+        password_hash="h",
+        locale=Locale.NL,
+        now=now,
+    )
+    carer = User.register(
+        id=uuid4(),
+        email="c@example.be",
+        full_name="C",
+        password_hash="h",
+        locale=Locale.NL,
+        now=now,
+    )
+    caregiver = Caregiver(id=uuid4(), user_id=carer.id, display_name="C", created_at=now)
+    pet = Pet(uuid4(), owner.id, PetDetails("Rex", Species.DOG), now)
+    start = now + timedelta(days=3)
+    booking = Booking.request(
+        id=uuid4(),
+        owner_id=owner.id,
+        caregiver_id=caregiver.id,
+        service=Service.DOG_WALKING,
+        pet_ids=(pet.id,),
+        start=start,
+        end=start + timedelta(hours=1),
+        price=Quote(1, 1500, 300, 1200),
+        rate=CommissionRate(Decimal(20)),
+        policy=CancellationPolicy.FLEXIBLE,
+        now=now - timedelta(hours=1),
+    )
+    async with SqlUnitOfWork(config.create_session_maker()) as uow:
+        await uow.users.add(owner)
+        await uow.users.add(carer)
+        await uow.caregivers.add(caregiver)
+        await uow.pets.add(pet)
+        await uow.bookings.add(booking)
+        await uow.commit()
+    await config.get_engine().dispose()
+    return booking.id
+
+
+async def _status(settings: Settings, booking_id: UUID) -> BookingStatus:
+    container = make_container(settings)
+    try:
+        async with container() as scope:
+            uow = await scope.get(UnitOfWork)
+            async with uow:
+                booking = await uow.bookings.get(booking_id)
+        assert booking is not None
+        return booking.status
+    finally:
+        await container.close()
+
+
+async def test_the_saq_worker_runs_the_booking_jobs(pg_url: str) -> None:
+    booking_id = await _unpaid_request_an_hour_old(pg_url)
+    settings = Settings(database_url=pg_url, redis_url=REDIS_URL)
+    worker = make_worker(settings, concurrency=1, grace_seconds=1)
+    await worker.queue.connect()
+    running = asyncio.create_task(worker.start())
+    try:
+        result = await worker.queue.apply("booking_jobs", timeout=60)
+        assert result == {
+            "bookings.expire": 1,
+            "bookings.start": 0,
+            "bookings.complete": 0,
+            "bookings.remind": 0,
+        }
+        again = await worker.queue.apply("booking_jobs", timeout=60)
+        assert again["bookings.expire"] == 0  # idempotent
+    finally:
+        await worker.stop()
+        running.cancel()
+        await worker.queue.disconnect()
+    assert await _status(settings, booking_id) is BookingStatus.EXPIRED
+
+
+async def test_the_embedded_runner_runs_them_without_redis(sqlite_url: str) -> None:
+    booking_id = await _unpaid_request_an_hour_old(sqlite_url)
+    settings = Settings(database_url=sqlite_url)
+    container = make_container(settings)
+    try:
+        async with embedded_scheduler(container, interval=0.05):
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                if await _status(settings, booking_id) is BookingStatus.EXPIRED:
+                    break
+    finally:
+        await container.close()
+    assert await _status(settings, booking_id) is BookingStatus.EXPIRED
