@@ -11,8 +11,8 @@ uv sync --frozen --quiet
 ensure_postgres
 ensure_redis
 
-log "ruff";          uv run ruff check src tests migrations
-log "ruff format";   uv run ruff format --check src tests migrations
+log "ruff";          uv run ruff check src tests migrations bench
+log "ruff format";   uv run ruff format --check src tests migrations bench
 log "mypy --strict"; uv run mypy
 log "import rules";  uv run lint-imports
 log "pytest";        uv run pytest "$@"

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.tables import (
@@ -31,7 +33,7 @@ from tailtribe.domain.model.geo import BoundingBox
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.reviews import Rating
-from tailtribe.domain.services.caregivers.search import Candidate, SearchQuery
+from tailtribe.domain.services.caregivers.search import Candidate, Schedule, SearchQuery
 
 MAX_TEXT_WORDS = 8
 
@@ -76,29 +78,67 @@ class SqlCaregiverSearchStore:
             and (match := _text_match(self._session.bind.dialect.name, query.text)) is not None
         ):
             where.append(match)
+        # Core rows, not ORM entities: this is the hot path.
         rows = (
             await self._session.execute(
-                select(CaregiverRow, CaregiverServiceRow.price_cents)
+                select(*_PROFILE_COLUMNS, CaregiverServiceRow.price_cents)
                 .join(CaregiverServiceRow, CaregiverServiceRow.caregiver_id == CaregiverRow.id)
                 .where(*where)
             )
         ).all()
-        ids = [row.id for row, _ in rows]
-        ratings = await self._ratings(ids)
-        availability: dict[UUID, Availability] = {}
-        claims: dict[UUID, list[Occupancy]] = defaultdict(list)
-        if query.start is not None and query.end is not None and ids:
-            availability = await self._availability(ids)
-            claims = await self._claims(ids, query)
+        ratings = await self._ratings([row.id for row in rows])
         return [
-            Candidate(
-                caregiver=_caregiver(row, availability.get(row.id, Availability())),
-                price_cents=price,
-                rating=ratings.get(row.id, Rating(None, 0)),
-                claims=claims.get(row.id, []),
-            )
-            for row, price in rows
+            Candidate(_caregiver(row), row.price_cents, ratings.get(row.id, NO_RATING))
+            for row in rows
         ]
+
+    async def schedules(
+        self, caregiver_ids: Sequence[UUID], start: datetime, end: datetime
+    ) -> dict[UUID, Schedule]:
+        ids = list(caregiver_ids)
+        windows: dict[UUID, list[WeeklyWindow]] = defaultdict(list)
+        for cid, weekday, opens, closes in await self._session.execute(
+            select(
+                WeeklyWindowRow.caregiver_id,
+                WeeklyWindowRow.weekday,
+                WeeklyWindowRow.start_time,
+                WeeklyWindowRow.end_time,
+            ).where(WeeklyWindowRow.caregiver_id.in_(ids))
+        ):
+            windows[cid].append(WeeklyWindow(weekday, opens, closes))
+        blocked: dict[UUID, list[BlockedPeriod]] = defaultdict(list)
+        for cid, b_start, b_end in await self._session.execute(
+            select(
+                BlockedPeriodRow.caregiver_id, BlockedPeriodRow.start_at, BlockedPeriodRow.end_at
+            ).where(
+                BlockedPeriodRow.caregiver_id.in_(ids),
+                BlockedPeriodRow.start_at < end,
+                BlockedPeriodRow.end_at > start,
+            )
+        ):
+            blocked[cid].append(BlockedPeriod(b_start, b_end))
+        claims: dict[UUID, list[Occupancy]] = defaultdict(list)
+        for cid, service, c_start, c_end, pets in await self._session.execute(
+            select(
+                BookingRow.caregiver_id,
+                BookingRow.service,
+                BookingRow.start_at,
+                BookingRow.end_at,
+                BookingRow.pets,
+            ).where(
+                BookingRow.caregiver_id.in_(ids),
+                BookingRow.status.in_([s.value for s in ACTIVE]),
+                BookingRow.start_at < end,
+                BookingRow.end_at > start,
+            )
+        ):
+            claims[cid].append(Occupancy(Service(service), c_start, c_end, pets))
+        return {
+            cid: Schedule(
+                Availability(weekly=tuple(windows[cid]), blocked=tuple(blocked[cid])), claims[cid]
+            )
+            for cid in ids
+        }
 
     async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
         row = (
@@ -120,45 +160,27 @@ class SqlCaregiverSearchStore:
         )
         return {cid: Rating(round(float(avg), 2), int(n)) for cid, avg, n in rows}
 
-    async def _availability(self, ids: list[UUID]) -> dict[UUID, Availability]:
-        windows: dict[UUID, list[WeeklyWindow]] = defaultdict(list)
-        for w in await self._session.scalars(
-            select(WeeklyWindowRow).where(WeeklyWindowRow.caregiver_id.in_(ids))
-        ):
-            windows[w.caregiver_id].append(WeeklyWindow(w.weekday, w.start_time, w.end_time))
-        blocked: dict[UUID, list[BlockedPeriod]] = defaultdict(list)
-        for b in await self._session.scalars(
-            select(BlockedPeriodRow).where(BlockedPeriodRow.caregiver_id.in_(ids))
-        ):
-            blocked[b.caregiver_id].append(BlockedPeriod(b.start_at, b.end_at))
-        return {
-            cid: Availability(weekly=tuple(windows[cid]), blocked=tuple(blocked[cid]))
-            for cid in ids
-        }
 
-    async def _claims(self, ids: list[UUID], query: SearchQuery) -> dict[UUID, list[Occupancy]]:
-        assert query.start is not None and query.end is not None
-        claims: dict[UUID, list[Occupancy]] = defaultdict(list)
-        rows = await self._session.execute(
-            select(
-                BookingRow.caregiver_id,
-                BookingRow.service,
-                BookingRow.start_at,
-                BookingRow.end_at,
-                BookingRow.pets,
-            ).where(
-                BookingRow.caregiver_id.in_(ids),
-                BookingRow.status.in_([s.value for s in ACTIVE]),
-                BookingRow.start_at < query.end,
-                BookingRow.end_at > query.start,
-            )
-        )
-        for cid, service, start, end, pets in rows:
-            claims[cid].append(Occupancy(Service(service), start, end, pets))
-        return claims
+NO_RATING = Rating(None, 0)
+_PROFILE_COLUMNS = (
+    CaregiverRow.id,
+    CaregiverRow.user_id,
+    CaregiverRow.display_name,
+    CaregiverRow.bio,
+    CaregiverRow.postcode,
+    CaregiverRow.city,
+    CaregiverRow.latitude,
+    CaregiverRow.longitude,
+    CaregiverRow.service_radius_km,
+    CaregiverRow.accepted_species,
+    CaregiverRow.max_pets,
+    CaregiverRow.cancellation_policy,
+    CaregiverRow.status,
+    CaregiverRow.created_at,
+)
 
 
-def _caregiver(row: CaregiverRow, availability: Availability) -> Caregiver:
+def _caregiver(row: Row[Any]) -> Caregiver:
     return Caregiver(
         id=row.id,
         user_id=row.user_id,
@@ -173,6 +195,5 @@ def _caregiver(row: CaregiverRow, availability: Availability) -> Caregiver:
         max_pets=row.max_pets,
         cancellation_policy=CancellationPolicy(row.cancellation_policy),
         status=CaregiverStatus(row.status),
-        availability=availability,
         created_at=row.created_at,
     )

@@ -6,13 +6,13 @@ import enum
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID, uuid4
 
 from tailtribe.domain.errors import FieldError, InvalidInput, NotFound
-from tailtribe.domain.model.availability import Occupancy, fits
+from tailtribe.domain.model.availability import Availability, Occupancy, fits
 from tailtribe.domain.model.caregivers import Caregiver
 from tailtribe.domain.model.geo import BoundingBox, bounding_box, distance_km
 from tailtribe.domain.model.pets import Species
@@ -53,19 +53,29 @@ class SearchQuery:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """What the search store found in the box, with what is needed to decide."""
+    """What the search store found in the box (without availability)."""
 
     caregiver: Caregiver
     price_cents: int
     rating: Rating
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    availability: Availability
     claims: Sequence[Occupancy]
 
 
 class CaregiverSearchStore(Protocol):
     async def candidates(self, query: SearchQuery, box: BoundingBox) -> Sequence[Candidate]:
         """Approved caregivers in the box offering the service, with the species,
-        pet count, price bounds and text matching; with their claims on
-        [start, end) when the query has a period."""
+        pet count, price bounds and text matching."""
+        ...
+
+    async def schedules(
+        self, caregiver_ids: Sequence[UUID], start: datetime, end: datetime
+    ) -> dict[UUID, Schedule]:
+        """Weekly windows, blocked periods and active claims on [start, end)."""
         ...
 
     async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
@@ -109,6 +119,13 @@ def _hit(c: Candidate, distance: float) -> SearchHit:
         rating_average=c.rating.average,
         rating_count=c.rating.count,
     )
+
+
+def _plain(hit: SearchHit) -> dict[str, object]:
+    return {name: getattr(hit, name) for name in _HIT_FIELDS} | {"id": str(hit.id)}
+
+
+_HIT_FIELDS = tuple(f.name for f in fields(SearchHit))
 
 
 def _validate(q: SearchQuery) -> None:
@@ -177,7 +194,7 @@ class SearchCaregivers:
             )
         page = await self._search(q)
         payload = {
-            "items": [{**asdict(h), "id": str(h.id)} for h in page.items],
+            "items": [_plain(h) for h in page.items],
             "total": page.total,
         }
         await self._cache.set(key, json.dumps(payload).encode(), CACHE_SECONDS)
@@ -190,7 +207,7 @@ class SearchCaregivers:
 
     async def _search(self, q: SearchQuery) -> Page[SearchHit]:
         box = bounding_box(q.latitude, q.longitude, q.radius_km)
-        hits: list[SearchHit] = []
+        near: list[tuple[Candidate, float]] = []
         for c in await self._store.candidates(q, box):
             cg = c.caregiver
             if cg.latitude is None or cg.longitude is None:
@@ -200,12 +217,21 @@ class SearchCaregivers:
                 continue
             if q.service in AT_OWNERS_HOME and distance > cg.service_radius_km:
                 continue
-            if q.start is not None and q.end is not None:
-                if not cg.availability.allows(q.service, q.start, q.end):
-                    continue
-                if not fits(Occupancy(q.service, q.start, q.end, q.pets), c.claims, cg.max_pets):
-                    continue
-            hits.append(_hit(c, distance))
+            near.append((c, distance))
+        if q.start is not None and q.end is not None and near:
+            # Only the caregivers close enough get their calendars loaded.
+            schedules = await self._store.schedules(
+                [c.caregiver.id for c, _ in near], q.start, q.end
+            )
+            claim = Occupancy(q.service, q.start, q.end, q.pets)
+            near = [
+                (c, d)
+                for c, d in near
+                if (s := schedules.get(c.caregiver.id)) is not None
+                and s.availability.allows(q.service, q.start, q.end)
+                and fits(claim, s.claims, c.caregiver.max_pets)
+            ]
+        hits = [_hit(c, d) for c, d in near]
         ordered = _order(hits, q.sort)
         return Page(ordered[q.offset : q.offset + q.limit], len(ordered))
 
