@@ -18,6 +18,7 @@ from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.users import Locale, User
 from tailtribe.domain.ports import UnitOfWork
 from tailtribe.entrypoints.worker.embedded import embedded_scheduler
+from tailtribe.entrypoints.worker.jobs import run_booking_jobs
 from tailtribe.entrypoints.worker.saq_worker import make_worker
 from tailtribe.ioc import make_container
 from tests.conftest import REDIS_URL, empty_database
@@ -118,4 +119,26 @@ async def test_the_embedded_runner_runs_them_without_redis(sqlite_url: str) -> N
                     break
     finally:
         await container.close()
+    assert await _status(settings, booking_id) is BookingStatus.EXPIRED
+
+
+async def test_two_runners_at_once_expire_a_booking_once(pg_url: str) -> None:
+    booking_id = await _unpaid_request_an_hour_old(pg_url)
+    settings = Settings(database_url=pg_url)
+    containers = [make_container(settings) for _ in range(2)]
+    try:
+        results = await asyncio.gather(*(run_booking_jobs(c) for c in containers))
+        assert sorted(r["bookings.expire"] for r in results) == [0, 1]
+        async with containers[0]() as scope:
+            uow = await scope.get(UnitOfWork)
+            async with uow:
+                expired = [
+                    m
+                    for m in await uow.outbox.due(datetime.now(UTC), 100)
+                    if m.topic == "event.BookingExpired"
+                ]
+        assert len(expired) == 1  # one email, not two
+    finally:
+        for c in containers:
+            await c.close()
     assert await _status(settings, booking_id) is BookingStatus.EXPIRED

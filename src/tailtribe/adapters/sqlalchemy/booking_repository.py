@@ -142,11 +142,18 @@ class SqlBookingRepository:
         return [_booking(r, pets.get(r.id, ())) for r in rows]
 
     async def get(self, booking_id: UUID) -> Booking | None:
-        row = await self._session.get(BookingRow, booking_id)
+        # Locked until the transaction ends: a job, a webhook and a party acting
+        # on one booking take turns, and the later one sees the earlier's result.
+        stmt = select(BookingRow).where(BookingRow.id == booking_id).with_for_update()
+        row = await self._session.scalar(stmt)
         return None if row is None else (await self._many([row]))[0]
 
     async def get_by_payment_intent(self, payment_intent_id: str) -> Booking | None:
-        stmt = select(BookingRow).where(BookingRow.payment_intent_id == payment_intent_id)
+        stmt = (
+            select(BookingRow)
+            .where(BookingRow.payment_intent_id == payment_intent_id)
+            .with_for_update()
+        )
         row = await self._session.scalar(stmt)
         return None if row is None else (await self._many([row]))[0]
 
