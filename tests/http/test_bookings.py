@@ -191,3 +191,43 @@ async def test_bad_requests(api: Api) -> None:
         response = await api.client.post("/api/v1/bookings", json=body, headers=owner)
         assert response.status_code == status, (body, response.text)
     assert (await api.client.get("/api/v1/bookings", headers=owner)).json()["total"] == 0
+
+
+async def test_a_bad_cancel_reason_moves_no_money_and_changes_nothing(api: Api) -> None:
+    profile, caregiver, owner, _, pet = await setup(api)
+    booking = (
+        await api.client.post(
+            "/api/v1/bookings", json=walk(profile, pet, next_monday(15, weeks=2)), headers=owner
+        )
+    ).json()
+    pi = booking["payment"]["payment_intent_id"]
+    await api.webhook(payment_event("payment_intent.amount_capturable_updated", pi, 1500))
+    await api.client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
+    bad = await api.client.post(
+        f"/api/v1/bookings/{booking['id']}/cancel", json={"reason": "x\u0000y"}, headers=owner
+    )
+    assert bad.status_code == 422
+    state = (await api.client.get(f"/api/v1/bookings/{booking['id']}", headers=owner)).json()
+    assert (state["status"], state["payment_status"], state["refunded"]["amount_cents"]) == (
+        "accepted",
+        "captured",
+        0,
+    )
+
+
+async def test_wrong_or_late_authorizations_are_stored_but_not_believed(api: Api) -> None:
+    profile, caregiver, owner, _, pet = await setup(api)
+    booking = (
+        await api.client.post(
+            "/api/v1/bookings", json=walk(profile, pet, next_monday(16, weeks=2)), headers=owner
+        )
+    ).json()
+    pi = booking["payment"]["payment_intent_id"]
+    assert (
+        await api.webhook(payment_event("payment_intent.amount_capturable_updated", pi, 999)) == 200
+    )
+    state = (await api.client.get(f"/api/v1/bookings/{booking['id']}", headers=owner)).json()
+    assert state["payment_status"] == "pending"
+    assert (
+        await api.client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
+    ).status_code == 409

@@ -73,6 +73,7 @@ async def test_bad_searches_are_4xx(api: Api) -> None:
         {"service": "dog_walking", **GENT, "start": "2027-01-04T10:00:00+01:00"},
         {"service": "dog_walking", **GENT, "sort": "cheapest"},
         {"service": "dog_walking", **GENT, "pets": 0},
+        {"service": "dog_walking", **GENT, "q": "a\u0000b"},
     ):
         response = await api.client.get("/api/v1/caregivers", params=params)
         assert 400 <= response.status_code < 500, (params, response.text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tailtribe.config import Environment
+from tests.conftest import empty_database
 from tests.http.conftest import ClientFactory, api_for
 from tests.http.test_bookings import next_monday, setup, walk
 from tests.support import payment_event
@@ -28,6 +29,8 @@ async def test_test_endpoints_are_404_outside_test_mode(
 async def test_unpaid_requests_expire_after_30_minutes(
     pg_url: str, make_client: ClientFactory
 ) -> None:
+    # Jobs act on every due booking: start from empty tables.
+    await (await empty_database(pg_url)).get_engine().dispose()
     async with make_client(database_url=pg_url, **TEST_MODE) as client:
         api = api_for(client)
         profile, _, owner, _, pet = await setup(api)
@@ -60,6 +63,8 @@ async def test_unpaid_requests_expire_after_30_minutes(
 async def test_accepted_bookings_start_complete_and_get_reminded(
     pg_url: str, make_client: ClientFactory
 ) -> None:
+    # Jobs act on every due booking: start from empty tables.
+    await (await empty_database(pg_url)).get_engine().dispose()
     async with make_client(database_url=pg_url, **TEST_MODE) as client:
         api = api_for(client)
         profile, caregiver, owner, _, pet = await setup(api)

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from tailtribe.domain.errors import Forbidden, NotFound
 from tailtribe.domain.model.bookings import CAPTURED_STATES, Booking, BookingStatus, PaymentStatus
+from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports import Clock, Page, PaymentGateway, UnitOfWork
 from tailtribe.domain.services.bookings.terms import (
     Access,
@@ -108,6 +109,7 @@ class BookingLifecycle:
         async with self._uow as uow:
             booking = (await self._as_caregiver(uow, actor, booking_id)).booking
             booking.complete(self._clock.now(), self._terms.dispute_window)
+            await uow.bookings.save(booking)
             return await self._finish(uow, booking)
 
     async def cancel(
@@ -118,10 +120,15 @@ class BookingLifecycle:
             found = await access(uow, actor, booking_id)
             booking = found.booking
             was = booking.payment_status
-            refund = booking.cancel(found.canceller, self._clock.now(), reason)
+            text = None if reason is None else clean_text(reason, "reason", max_length=2000) or None
+            refund = booking.cancel(found.canceller, self._clock.now(), text)
+            await uow.bookings.save(booking)
             await release_hold(self._gateway, booking, was)
             if refund and was in CAPTURED_STATES and booking.payment_intent_id is not None:
+                # The amount is part of the key: a retry after a cut-off computes
+                # another amount, which must not pass for the first one.
+                step = f"cancel-refund:{refund}"
                 await self._gateway.refund(
-                    booking.payment_intent_id, refund, idempotency_key(booking, "cancel-refund")
+                    booking.payment_intent_id, refund, idempotency_key(booking, step)
                 )
             return await self._finish(uow, booking), refund

@@ -18,6 +18,7 @@ from tailtribe.domain.model.geo import BoundingBox, bounding_box, distance_km
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, Service, validate_period
 from tailtribe.domain.model.reviews import Rating
+from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports import Cache, Page, UnitOfWork
 
 # The caregiver travels to the owner for these: the owner must be within its radius.
@@ -25,6 +26,7 @@ AT_OWNERS_HOME = frozenset({Service.DOG_WALKING, Service.DROP_IN, Service.HOUSE_
 CACHE_SECONDS = 10
 GENERATION_KEY = "search:generation"
 MAX_RADIUS_KM = 100
+MAX_TEXT = 200
 
 
 class Sort(enum.StrEnum):
@@ -140,6 +142,8 @@ def _validate(q: SearchQuery) -> None:
         errors.append(FieldError("end", "start and end go together"))
     if errors:
         raise InvalidInput("invalid search", errors)
+    if q.text is not None:
+        clean_text(q.text, "q", max_length=MAX_TEXT)
     if q.start is not None and q.end is not None:
         validate_period(q.service, q.start, q.end)
 
@@ -186,6 +190,9 @@ class SearchCaregivers:
 
     async def __call__(self, q: SearchQuery) -> Page[SearchHit]:
         _validate(q)
+        if q.start is not None:
+            # Calendars change with every booking: periods are never served from the cache.
+            return await self._search(q)
         key = await self._key(q)
         if (cached := await self._cache.get(key)) is not None:
             data = json.loads(cached)

@@ -6,6 +6,7 @@ there: running a job twice, or two workers at once, changes nothing more.
 
 from __future__ import annotations
 
+import logging
 from uuid import UUID
 
 from tailtribe.domain.errors import DomainError
@@ -16,6 +17,7 @@ from tailtribe.domain.services.bookings.terms import MarketplaceTerms
 from tailtribe.domain.services.outbox import Outbox
 
 BATCH = 200
+logger = logging.getLogger(__name__)
 
 
 class RunDueBookingJobs:
@@ -53,6 +55,12 @@ class RunDueBookingJobs:
                 await self._apply(work, booking)
             except DomainError:
                 return 0  # no longer due: another run got there first
+            except Exception:
+                # One booking the gateway refuses must not hold up all the others.
+                logger.exception(
+                    "bookings.%s failed for %s; retried next run", work.value, booking_id
+                )
+                return 0
             await uow.bookings.save(booking)
             await self._outbox.publish(uow, [booking])
             await uow.commit()

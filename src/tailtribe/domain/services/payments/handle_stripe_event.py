@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ class ProviderEvent:
     raw: str
 
 
+logger = logging.getLogger(__name__)
 Handler = Callable[[UnitOfWork, ProviderEvent], Awaitable[Sequence[Aggregate]]]
 
 
@@ -52,8 +54,14 @@ async def payment_authorized(uow: UnitOfWork, event: ProviderEvent) -> Sequence[
         PaymentStatus.FAILED,
     ):
         return []
+    if event.created >= booking.payment_deadline:
+        return []  # too late: the request expires and the hold is released
     amount = event.data.get("amount_capturable")
-    booking.authorize(event.created, amount if isinstance(amount, int) else -1)
+    if amount != booking.price.total_cents:
+        # Not what was asked for: stored for the record, never believed.
+        logger.warning("authorization of %s for booking %s ignored", amount, booking.id)
+        return []
+    booking.authorize(event.created, booking.price.total_cents)
     await uow.bookings.save(booking)
     return [booking]
 
