@@ -243,3 +243,13 @@ async def test_behind_a_proxy_clients_are_told_apart_by_its_header(
             429,
         ]
         assert (await client.get("/api/v1/me", headers=b)).status_code == 401
+
+
+async def test_malformed_addresses_match_no_account(api: Api) -> None:
+    for email in ("a\x00b@example.be", "x" * 300 + "@example.be", "not an address"):
+        login = await api.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+        )
+        assert login.status_code in (400, 401), email  # 400: longer than any address
+        reset = await api.client.post("/api/v1/auth/password-reset", json={"email": email})
+        assert reset.status_code in (202, 400), email

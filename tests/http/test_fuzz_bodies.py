@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,10 +15,15 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from tailtribe.config import Settings
+from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.entrypoints.http.app import create_app
 from tailtribe.ioc import make_container
 from tests.support import AVAILABILITY, PASSWORD, PET_BODY, PROFILE, SERVICES, CheapHashing
 
+# Strings that break naive code: control characters, extreme dates, huge numbers.
+odd_strings = st.sampled_from(
+    ["\x00", "a\x00b", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-12:00", "1e309", "-1", ""]
+)
 json_values = st.recursive(
     st.none()
     | st.booleans()
@@ -32,14 +38,23 @@ json_values = st.recursive(
 
 
 def mutations(valid: Any) -> st.SearchStrategy[Any]:
-    """The valid body, or it with one field dropped, replaced or added."""
+    """The valid body, or it with one field dropped, replaced or added, at any depth."""
+    if isinstance(valid, list) and valid:
+        nested = st.tuples(st.integers(0, len(valid) - 1), st.deferred(lambda: mutations(valid[0])))
+        changed = nested.map(lambda iv: [iv[1] if i == iv[0] else v for i, v in enumerate(valid)])
+        return st.one_of(st.just(valid), changed, json_values, st.lists(json_values, max_size=3))
     if not isinstance(valid, dict):
-        return st.one_of(st.just(valid), json_values, st.lists(json_values, max_size=3))
+        return st.one_of(
+            st.just(valid), json_values, odd_strings, st.lists(json_values, max_size=3)
+        )
     keys = sorted(valid)
     dropped = st.sampled_from(keys).map(lambda k: {f: v for f, v in valid.items() if f != k})
     replaced = st.tuples(st.sampled_from(keys), json_values).map(lambda kv: {**valid, kv[0]: kv[1]})
     added = st.tuples(st.text(max_size=10), json_values).map(lambda kv: {**valid, kv[0]: kv[1]})
-    return st.one_of(st.just(valid), dropped, replaced, added, json_values)
+    deeper = st.sampled_from(keys).flatmap(
+        lambda k: mutations(valid[k]).map(lambda v: {**valid, k: v})
+    )
+    return st.one_of(st.just(valid), dropped, replaced, added, deeper, json_values)
 
 
 TOKEN_BODY = {"token": "x" * 43}
@@ -63,6 +78,15 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
 ]
 
 
+async def _make_admin(settings: Settings, email: str) -> None:
+    container = make_container(settings, CheapHashing())
+    try:
+        async with container() as scope:
+            await (await scope.get(CreateAdmin))(email, PASSWORD)
+    finally:
+        await container.close()
+
+
 @pytest.fixture(scope="module")
 def fuzz_client(
     pg_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -74,11 +98,10 @@ def fuzz_client(
         auth_rate_limit_per_minute=1_000_000,
     )
     app = create_app(settings, make_container(settings, CheapHashing()))
+    email = f"fuzzer-{uuid.uuid4().hex[:8]}@example.be"
+    # An admin (who is also owner and, below, caregiver): every endpoint gets past its guard.
+    asyncio.run(_make_admin(settings, email))
     with TestClient(app=app) as client:
-        email = f"fuzzer-{uuid.uuid4().hex[:8]}@example.be"
-        client.post(
-            "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "full_name": "F"}
-        )
         token = client.post(
             "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
         ).json()

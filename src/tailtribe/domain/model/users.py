@@ -38,7 +38,8 @@ DEFAULT_LOCALE = Locale.NL
 
 def normalize_email(raw: str) -> str:
     email = raw.strip().lower()
-    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
+    controls = any(ord(ch) < 32 or ord(ch) == 127 for ch in email)
+    if controls or len(email) > MAX_EMAIL_LENGTH or not _EMAIL.match(email):
         raise InvalidInput("not a valid email address", [FieldError("email", "invalid email")])
     return email
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from tailtribe.domain.errors import InvalidCredentials, RateLimited
-from tailtribe.domain.model.users import MAX_PASSWORD_LENGTH, User
+from tailtribe.domain.errors import InvalidCredentials, InvalidInput, RateLimited
+from tailtribe.domain.model.users import MAX_PASSWORD_LENGTH, User, normalize_email
 from tailtribe.domain.ports import PasswordHasher, UnitOfWork
 from tailtribe.domain.services.accounts.ports import LoginThrottle
 
@@ -13,6 +13,14 @@ from tailtribe.domain.services.accounts.ports import LoginThrottle
 class Credentials:
     email: str
     password: str
+
+
+def _address(raw: str) -> str | None:
+    """A well-formed address, or None: anything else matches no account."""
+    try:
+        return normalize_email(raw)
+    except InvalidInput:
+        return None
 
 
 class Authenticate:
@@ -39,7 +47,7 @@ class Authenticate:
         if (wait := await self._throttle.attempt(key)) is not None:
             raise RateLimited("too many login attempts for this account", wait)
         async with self._uow as uow:
-            user = await uow.users.get_by_email(email) if len(email) <= 254 else None
+            user = await uow.users.get_by_email(address) if (address := _address(email)) else None
             password = credentials.password[: MAX_PASSWORD_LENGTH + 1]
             stored = user.password_hash if user and user.password_hash else self._dummy_hash
             matches = await self._hasher.verify(stored, password)

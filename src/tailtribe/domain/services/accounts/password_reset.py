@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from tailtribe.domain.errors import InvalidInput
 from tailtribe.domain.model.tokens import TokenPurpose
-from tailtribe.domain.model.users import check_password
+from tailtribe.domain.model.users import check_password, normalize_email
 from tailtribe.domain.ports import Clock, PasswordHasher, UnitOfWork
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 
@@ -14,11 +14,12 @@ class RequestPasswordReset:
         self._uow, self._tokens, self._clock = uow, tokens, clock
 
     async def __call__(self, email: str) -> None:
-        email = email.strip().lower()
-        if len(email) > 254:
-            return
+        try:
+            address = normalize_email(email)
+        except InvalidInput:
+            return  # no account has a malformed address; say nothing either way
         async with self._uow as uow:
-            user = await uow.users.get_by_email(email)
+            user = await uow.users.get_by_email(address)
             if user is None:
                 return
             await self._tokens.send(uow, user, TokenPurpose.RESET_PASSWORD, self._clock.now())
