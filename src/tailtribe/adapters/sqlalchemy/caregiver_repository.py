@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, delete, func, select
@@ -98,24 +99,11 @@ class SqlCaregiverRepository:
             .where(CaregiverDecisionRow.caregiver_id == cid)
             .order_by(CaregiverDecisionRow.decided_at, CaregiverDecisionRow.id)
         )
-        caregiver = Caregiver(
-            id=row.id,
-            user_id=row.user_id,
-            display_name=row.display_name,
-            bio=row.bio,
-            postcode=row.postcode,
-            city=row.city,
-            latitude=row.latitude,
-            longitude=row.longitude,
-            service_radius_km=row.service_radius_km,
-            accepted_species=frozenset(Species(s) for s in row.accepted_species.split(",") if s),
-            max_pets=row.max_pets,
-            cancellation_policy=CancellationPolicy(row.cancellation_policy),
-            status=CaregiverStatus(row.status),
+        caregiver = profile_from_row(
+            row,
             stripe_account_id=row.stripe_account_id,
             payouts_enabled=row.payouts_enabled,
             payouts_updated_at=row.payouts_updated_at,
-            created_at=row.created_at,
             decisions=[
                 Decision(DecisionKind(d.kind), d.admin_id, d.decided_at, d.reason)
                 for d in decisions
@@ -177,6 +165,27 @@ class SqlCaregiverRepository:
             )
             for d in caregiver.decisions[stored or 0 :]
         )
+
+
+def profile_from_row(row: Any, **extra: Any) -> Caregiver:
+    """A caregiver from any row with the profile's columns (ORM entity or Core row)."""
+    return Caregiver(
+        id=row.id,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        bio=row.bio,
+        postcode=row.postcode,
+        city=row.city,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        service_radius_km=row.service_radius_km,
+        accepted_species=frozenset(Species(s) for s in row.accepted_species.split(",") if s),
+        max_pets=row.max_pets,
+        cancellation_policy=CancellationPolicy(row.cancellation_policy),
+        status=CaregiverStatus(row.status),
+        created_at=row.created_at,
+        **extra,
+    )
 
 
 def _fill(row: CaregiverRow, c: Caregiver) -> CaregiverRow:

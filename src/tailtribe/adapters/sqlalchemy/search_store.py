@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailtribe.adapters.sqlalchemy.caregiver_repository import profile_from_row
 from tailtribe.adapters.sqlalchemy.tables import (
     BlockedPeriodRow,
     BookingRow,
@@ -27,10 +28,8 @@ from tailtribe.adapters.sqlalchemy.tables import (
 )
 from tailtribe.domain.model.availability import Availability, BlockedPeriod, Occupancy, WeeklyWindow
 from tailtribe.domain.model.bookings import ACTIVE
-from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
+from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.geo import BoundingBox
-from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.reviews import Rating
 from tailtribe.domain.services.caregivers.search import Candidate, Schedule, SearchQuery
@@ -94,7 +93,7 @@ class SqlCaregiverSearchStore:
         ).all()
         ratings = await self._ratings([row.id for row in rows])
         return [
-            Candidate(_caregiver(row), row.price_cents, ratings.get(row.id, NO_RATING))
+            Candidate(profile_from_row(row), row.price_cents, ratings.get(row.id, NO_RATING))
             for row in rows
         ]
 
@@ -119,7 +118,7 @@ class SqlCaregiverSearchStore:
         rows = (await self._session.execute(text(sql), params)).all()
         return [
             Candidate(
-                _caregiver(row),
+                profile_from_row(row),
                 row.price_cents,
                 NO_RATING
                 if row.rating_count == 0
@@ -274,22 +273,3 @@ _PROFILE_COLUMNS = (
     CaregiverRow.status,
     CaregiverRow.created_at,
 )
-
-
-def _caregiver(row: Row[Any]) -> Caregiver:
-    return Caregiver(
-        id=row.id,
-        user_id=row.user_id,
-        display_name=row.display_name,
-        bio=row.bio,
-        postcode=row.postcode,
-        city=row.city,
-        latitude=row.latitude,
-        longitude=row.longitude,
-        service_radius_km=row.service_radius_km,
-        accepted_species=frozenset(Species(s) for s in row.accepted_species.split(",") if s),
-        max_pets=row.max_pets,
-        cancellation_policy=CancellationPolicy(row.cancellation_policy),
-        status=CaregiverStatus(row.status),
-        created_at=row.created_at,
-    )
