@@ -167,10 +167,6 @@ class Booking(Aggregate):
     def occupancy(self) -> Occupancy:
         return Occupancy(self.service, self.start, self.end, len(self.pet_ids))
 
-    @property
-    def holds_calendar(self) -> bool:
-        return self.status in ACTIVE
-
     def attach_payment(self, payment_intent_id: str, client_secret: str) -> None:
         if self.payment_intent_id not in (None, payment_intent_id):
             raise self._refuse("change its payment")
@@ -253,10 +249,6 @@ class Booking(Aggregate):
     def response_deadline(self) -> datetime:
         """The caregiver answers within 24 hours and before the start."""
         return min(self.created_at + RESPONSE_WINDOW, self.start)
-
-    @property
-    def terminal(self) -> bool:
-        return self.status in TERMINAL
 
     @property
     def settlement(self) -> Settlement:
