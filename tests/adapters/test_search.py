@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,15 +17,23 @@ from tailtribe.adapters.memory.cache import MemoryCache
 from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
-from tailtribe.domain.model.availability import Availability, WeeklyWindow
+from tailtribe.domain.model.availability import Availability, BlockedPeriod, WeeklyWindow
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
+from tailtribe.domain.model.geo import BoundingBox
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.pricing import Quote, Service, ServicePrice
 from tailtribe.domain.model.users import Locale, User
-from tailtribe.domain.services.caregivers.search import SearchCaregivers, SearchQuery, Sort
+from tailtribe.domain.ports import Page
+from tailtribe.domain.services.caregivers.search import (
+    Candidate,
+    SearchCaregivers,
+    SearchHit,
+    SearchQuery,
+    Sort,
+)
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -46,7 +55,9 @@ def haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 async def _seed(
     url: str,
-) -> tuple[Any, list[Caregiver], dict[Any, list[tuple[datetime, datetime]]]]:
+) -> tuple[
+    Any, list[Caregiver], dict[Any, list[tuple[datetime, datetime]]], dict[Any, list[Booking]]
+]:
     rng = random.Random(7)
     config = await empty_database(url)
     factory = config.create_session_maker()
@@ -58,12 +69,15 @@ async def _seed(
         locale=Locale.NL,
         now=NOW,
     )
-    pet = Pet(uuid4(), owner.id, PetDetails("Rex", Species.DOG), NOW)
+    pets = [Pet(uuid4(), owner.id, PetDetails(f"Rex {n}", Species.DOG), NOW) for n in range(3)]
+    pet = pets[0]
     caregivers: list[Caregiver] = []
     booked: dict[Any, list[tuple[datetime, datetime]]] = {}
+    stays: dict[Any, list[Booking]] = {}
     async with SqlUnitOfWork(factory) as uow:
         await uow.users.add(owner)
-        await uow.pets.add(pet)
+        for p in pets:
+            await uow.pets.add(p)
         for i in range(COUNT):
             user = User.register(
                 id=uuid4(),
@@ -88,14 +102,23 @@ async def _seed(
                     rng.sample([Species.DOG, Species.CAT, Species.BIRD], rng.randint(1, 3))
                 ),
                 max_pets=rng.randint(1, 3),
-                services=(ServicePrice(Service.DOG_WALKING, rng.randrange(800, 3000, 100)),),
+                services=(
+                    ServicePrice(Service.DOG_WALKING, rng.randrange(800, 3000, 100)),
+                    ServicePrice(Service.BOARDING, rng.randrange(2000, 5000, 100)),
+                ),
                 status=rng.choice([CaregiverStatus.APPROVED] * 4 + [CaregiverStatus.SUSPENDED]),
                 availability=Availability(
                     weekly=tuple(
                         WeeklyWindow(d, time(rng.choice([7, 9, 11])), time(rng.choice([15, 18])))
                         for d in range(7)
                         if rng.random() < 0.8
-                    )
+                    ),
+                    # A holiday on some calendars, in the middle of the searched week.
+                    blocked=(
+                        (BlockedPeriod(_at(rng.randint(8, 12), rng.choice([6, 12])), _at(13, 0)),)
+                        if rng.random() < 0.15
+                        else ()
+                    ),
                 ),
                 created_at=NOW,
             )
@@ -120,8 +143,36 @@ async def _seed(
                 )
                 await uow.bookings.add(b)
                 booked[c.id] = [(b.start, b.end)]
+            for _ in range(rng.choice([0, 0, 1, 2])):  # pets already boarding this week
+                start = _at(rng.randint(7, 11), 18)
+                stay = Booking.request(
+                    id=uuid4(),
+                    owner_id=owner.id,
+                    caregiver_id=c.id,
+                    service=Service.BOARDING,
+                    pet_ids=tuple(p.id for p in pets[: rng.randint(1, 2)]),
+                    start=start,
+                    end=start + timedelta(days=rng.randint(1, 3), hours=-8),
+                    price=Quote(1, 3000, 600, 2400),
+                    rate=CommissionRate(Decimal(20)),
+                    policy=CancellationPolicy.FLEXIBLE,
+                    now=NOW,
+                )
+                await uow.bookings.add(stay)
+                stays.setdefault(c.id, []).append(stay)
         await uow.commit()
-    return config, caregivers, booked
+    return config, caregivers, booked, stays
+
+
+async def _search(config: Any, q: SearchQuery) -> Page[SearchHit]:
+    async with config.create_session_maker()() as session:
+        return await SearchCaregivers(
+            SqlCaregiverSearchStore(session), MemoryCache(FixedClock(NOW))
+        )(q)
+
+
+def _at(day: int, hour: int) -> datetime:
+    return datetime(2027, 3, day, hour, 0, tzinfo=BRUSSELS)
 
 
 def brute_force(
@@ -148,6 +199,8 @@ def brute_force(
                 continue
             if any(s < q.end and q.start < e for s, e in booked.get(c.id, [])):
                 continue
+            if any(b.start < q.end and q.start < b.end for b in c.availability.blocked):
+                continue
         hits.append((d, price, c.id))
     if q.sort is Sort.PRICE:
         hits.sort(key=lambda h: (h[1], h[0]))
@@ -158,7 +211,7 @@ def brute_force(
 
 @pytest.mark.parametrize("backend", SQL_BACKENDS)
 async def test_search_matches_brute_force(request: pytest.FixtureRequest, backend: str) -> None:
-    config, caregivers, booked = await _seed(sql_url(request, backend))
+    config, caregivers, booked, _ = await _seed(sql_url(request, backend))
     rng = random.Random(11)
     try:
         for _ in range(25):
@@ -178,13 +231,104 @@ async def test_search_matches_brute_force(request: pytest.FixtureRequest, backen
                 sort=rng.choice([Sort.DISTANCE, Sort.PRICE]),
                 limit=100,
             )
-            async with config.create_session_maker()() as session:
-                search = SearchCaregivers(
-                    SqlCaregiverSearchStore(session), MemoryCache(FixedClock(NOW))
-                )
-                page = await search(q)
+            page = await _search(config, q)
             expected = brute_force(q, caregivers, booked)
-            assert [h.id for h in page.items] == expected[: q.limit], q
+            assert [h.caregiver.id for h in page.items] == expected[: q.limit], q
             assert page.total == len(expected)
+    finally:
+        await config.get_engine().dispose()
+
+
+def brute_force_boarding(
+    q: SearchQuery, caregivers: list[Caregiver], stays: dict[Any, list[Booking]]
+) -> list[Any]:
+    """Boarding is at the caregiver's home: the owner's radius only; drop-off and
+    pick-up each inside a window of their day; no blocked period; and the pets
+    hosted at any instant, with these, within max_pets."""
+    assert q.start is not None and q.end is not None
+    ls, le = q.start.astimezone(BRUSSELS), q.end.astimezone(BRUSSELS)
+    hits = []
+    for c in caregivers:
+        if c.status is not CaregiverStatus.APPROVED or c.latitude is None or c.longitude is None:
+            continue
+        if c.max_pets < q.pets:
+            continue
+        d = haversine(q.latitude, q.longitude, c.latitude, c.longitude)
+        if d > q.radius_km:
+            continue
+        if not all(
+            any(
+                w.weekday == t.weekday() and w.start <= t.time() <= w.end
+                for w in c.availability.weekly
+            )
+            for t in (ls, le)
+        ):
+            continue
+        if any(b.start < q.end and q.start < b.end for b in c.availability.blocked):
+            continue
+        others = [b for b in stays.get(c.id, []) if b.start < q.end and q.start < b.end]
+        instants = {q.start} | {b.start for b in others if q.start < b.start < q.end}
+        peak = max(sum(len(b.pet_ids) for b in others if b.start <= t < b.end) for t in instants)
+        if peak + q.pets > c.max_pets:
+            continue
+        hits.append((d, c.services[1].price_cents, c.id))
+    hits.sort(key=lambda h: (h[0], h[1]))
+    return [h[2] for h in hits]
+
+
+@pytest.mark.parametrize("backend", SQL_BACKENDS)
+async def test_boarding_search_matches_brute_force(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    """Multi-day periods: windows on two days, holidays and hosted capacity."""
+    config, caregivers, _, stays = await _seed(sql_url(request, backend))
+    rng = random.Random(13)
+    found = 0
+    try:
+        for _ in range(25):
+            start = _at(rng.randint(7, 11), rng.choice([8, 12, 17]))
+            q = SearchQuery(
+                service=Service.BOARDING,
+                latitude=CENTRE[0] + rng.uniform(-0.1, 0.1),
+                longitude=CENTRE[1] + rng.uniform(-0.1, 0.1),
+                radius_km=rng.choice([5, 15, 30]),
+                start=start,
+                end=start + timedelta(days=rng.randint(1, 3), hours=rng.choice([-7, -5, 0])),
+                pets=rng.randint(1, 2),
+                limit=100,
+            )
+            page = await _search(config, q)
+            expected = brute_force_boarding(q, caregivers, stays)
+            assert [h.caregiver.id for h in page.items] == expected[: q.limit], q
+            assert page.total == len(expected)
+            found += len(expected)
+        assert found > 0  # the scenario finds someone, so the filters are exercised
+    finally:
+        await config.get_engine().dispose()
+
+
+class CountingStore(SqlCaregiverSearchStore):
+    calls = 0
+
+    async def candidates(self, query: SearchQuery, box: BoundingBox) -> Sequence[Candidate]:
+        CountingStore.calls += 1
+        return await super().candidates(query, box)
+
+
+@pytest.mark.parametrize("backend", SQL_BACKENDS)
+async def test_a_cached_search_gives_the_same_page(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    config, *_ = await _seed(sql_url(request, backend))
+    cache = MemoryCache(FixedClock(NOW))
+    CountingStore.calls = 0
+    q = SearchQuery(Service.DOG_WALKING, CENTRE[0], CENTRE[1], radius_km=20, sort=Sort.RATING)
+    try:
+        pages = []
+        for _ in range(2):
+            async with config.create_session_maker()() as session:
+                pages.append(await SearchCaregivers(CountingStore(session), cache)(q))
+        assert CountingStore.calls == 1  # the second page came from the cache
+        assert pages[0].total > 0 and pages[1] == pages[0]
     finally:
         await config.get_engine().dispose()

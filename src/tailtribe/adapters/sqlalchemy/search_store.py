@@ -9,15 +9,14 @@ capacity are then decided by the domain on the few rows that remain.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tailtribe.adapters.sqlalchemy.caregiver_repository import profile_from_row
 from tailtribe.adapters.sqlalchemy.tables import (
     BlockedPeriodRow,
     BookingRow,
@@ -32,7 +31,12 @@ from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.geo import BoundingBox
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.reviews import Rating
-from tailtribe.domain.services.caregivers.search import Candidate, Schedule, SearchQuery
+from tailtribe.domain.services.caregivers.search import (
+    Candidate,
+    Schedule,
+    SearchQuery,
+    period_weekdays,
+)
 
 MAX_TEXT_WORDS = 8
 
@@ -52,6 +56,46 @@ def _text_match(dialect: str, text: str) -> ColumnElement[bool] | None:
     for word in words[1:]:
         condition = condition & lowered.contains(word, autoescape=True)
     return condition
+
+
+def _candidate(row: Mapping[str, Any], schedule: Schedule | None = None) -> Candidate:
+    """From a Core row's mapping or an asyncpg record (both carry the same names)."""
+    count = row["rating_count"] or 0
+    return Candidate(
+        # asyncpg hands out its own UUID subclass; the rest of the app expects uuid.UUID.
+        id=UUID(bytes=row["id"].bytes),
+        display_name=row["display_name"],
+        bio=row["bio"],
+        city=row["city"],
+        postcode=row["postcode"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        service_radius_km=row["service_radius_km"],
+        accepted_species=tuple(sorted(s for s in row["accepted_species"].split(",") if s)),
+        max_pets=row["max_pets"],
+        cancellation_policy=row["cancellation_policy"],
+        price_cents=row["price_cents"],
+        rating=Rating(round(float(row["rating_avg"]), 2), count) if count else NO_RATING,
+        schedule=schedule,
+    )
+
+
+def _pg_schedule(row: Mapping[str, Any]) -> Schedule:
+    """The arrays of PG_CANDIDATES_WITH_PERIOD (NULL where nothing matched)."""
+    weekly = tuple(
+        WeeklyWindow(d, a, b)
+        for d, a, b in zip(row["wd"] or (), row["ws"] or (), row["we"] or (), strict=True)
+    )
+    blocked = tuple(
+        BlockedPeriod(a, b) for a, b in zip(row["bs"] or (), row["be"] or (), strict=True)
+    )
+    claims = [
+        Occupancy(Service(s), a, b, n)
+        for s, a, b, n in zip(
+            row["ks"] or (), row["k1"] or (), row["k2"] or (), row["kp"] or (), strict=True
+        )
+    ]
+    return Schedule(Availability(weekly=weekly, blocked=blocked), claims)
 
 
 class SqlCaregiverSearchStore:
@@ -83,7 +127,6 @@ class SqlCaregiverSearchStore:
             and (match := _text_match(self._session.bind.dialect.name, query.text)) is not None
         ):
             where.append(match)
-        # Core rows, not ORM entities: this is the hot path.
         rows = (
             await self._session.execute(
                 select(*_PROFILE_COLUMNS, CaregiverServiceRow.price_cents)
@@ -91,48 +134,25 @@ class SqlCaregiverSearchStore:
                 .where(*where)
             )
         ).all()
-        ratings = await self._ratings([row.id for row in rows])
-        return [
-            Candidate(profile_from_row(row), row.price_cents, ratings.get(row.id, NO_RATING))
-            for row in rows
-        ]
+        ids = [row.id for row in rows]
+        ratings = await self._ratings(ids)
+        schedules: dict[UUID, Schedule] = {}
+        if query.start is not None and query.end is not None and ids:
+            schedules = await self._schedules(ids, query.start, query.end)
+        candidates = []
+        for row in rows:
+            rating = ratings.get(row.id, NO_RATING)
+            mapping = {
+                **row._mapping,
+                "rating_avg": rating.average,
+                "rating_count": rating.count,
+            }
+            candidates.append(_candidate(mapping, schedules.get(row.id)))
+        return candidates
 
-    async def _pg_candidates(self, query: SearchQuery, box: BoundingBox) -> Sequence[Candidate]:
-        """One round trip on PostgreSQL: the profiles, their price and their rating."""
-        sql = PG_CANDIDATES
-        params: dict[str, Any] = {
-            "service": query.service.value,
-            "min_lat": box.min_lat,
-            "max_lat": box.max_lat,
-            "min_lon": box.min_lon,
-            "max_lon": box.max_lon,
-            "pets": query.pets,
-            "species": f"%{query.species.value}%" if query.species else "%",
-            "min_price": query.min_price_cents if query.min_price_cents is not None else 0,
-            "max_price": query.max_price_cents if query.max_price_cents is not None else 2**31 - 1,
-        }
-        words = " ".join(query.text.lower().split()[:MAX_TEXT_WORDS]) if query.text else ""
-        if words:
-            sql += " AND " + PG_TEXT
-            params["words"] = words
-        rows = (await self._session.execute(text(sql), params)).all()
-        return [
-            Candidate(
-                profile_from_row(row),
-                row.price_cents,
-                NO_RATING
-                if row.rating_count == 0
-                else Rating(round(float(row.rating_avg), 2), row.rating_count),
-            )
-            for row in rows
-        ]
-
-    async def schedules(
-        self, caregiver_ids: Sequence[UUID], start: datetime, end: datetime
+    async def _schedules(
+        self, ids: list[UUID], start: datetime, end: datetime
     ) -> dict[UUID, Schedule]:
-        if self._postgres:
-            return await self._pg_schedules(list(caregiver_ids), start, end)
-        ids = list(caregiver_ids)
         windows: dict[UUID, list[WeeklyWindow]] = defaultdict(list)
         for cid, weekday, opens, closes in await self._session.execute(
             select(
@@ -140,7 +160,10 @@ class SqlCaregiverSearchStore:
                 WeeklyWindowRow.weekday,
                 WeeklyWindowRow.start_time,
                 WeeklyWindowRow.end_time,
-            ).where(WeeklyWindowRow.caregiver_id.in_(ids))
+            ).where(
+                WeeklyWindowRow.caregiver_id.in_(ids),
+                WeeklyWindowRow.weekday.in_(period_weekdays(start, end)),
+            )
         ):
             windows[cid].append(WeeklyWindow(weekday, opens, closes))
         blocked: dict[UUID, list[BlockedPeriod]] = defaultdict(list)
@@ -177,27 +200,40 @@ class SqlCaregiverSearchStore:
             for cid in ids
         }
 
-    async def _pg_schedules(
-        self, ids: list[UUID], start: datetime, end: datetime
-    ) -> dict[UUID, Schedule]:
-        """One round trip on PostgreSQL for windows, blocked periods and claims."""
-        windows: dict[UUID, list[WeeklyWindow]] = defaultdict(list)
-        blocked: dict[UUID, list[BlockedPeriod]] = defaultdict(list)
-        claims: dict[UUID, list[Occupancy]] = defaultdict(list)
-        params = {"ids": ids, "start": start, "end": end, "active": [s.value for s in ACTIVE]}
-        for row in await self._session.execute(text(PG_SCHEDULES), params):
-            if row.kind == "w":
-                windows[row.cid].append(WeeklyWindow(row.n, row.t1, row.t2))
-            elif row.kind == "b":
-                blocked[row.cid].append(BlockedPeriod(row.a, row.b))
-            else:
-                claims[row.cid].append(Occupancy(Service(row.service), row.a, row.b, row.n))
-        return {
-            cid: Schedule(
-                Availability(weekly=tuple(windows[cid]), blocked=tuple(blocked[cid])), claims[cid]
-            )
-            for cid in ids
-        }
+    async def _pg_candidates(self, query: SearchQuery, box: BoundingBox) -> Sequence[Candidate]:
+        """One statement on PostgreSQL, sent through the driver itself: the
+        profiles in the box with their price, rating and, for a period, their
+        schedule as arrays. asyncpg keeps it prepared; no ORM work per row and
+        no transaction around a single read."""
+        args: list[Any] = [
+            query.service.value,
+            box.min_lat,
+            box.max_lat,
+            box.min_lon,
+            box.max_lon,
+            query.pets,
+            f"%{query.species.value}%" if query.species else "%",
+            query.min_price_cents if query.min_price_cents is not None else 0,
+            query.max_price_cents if query.max_price_cents is not None else 2**31 - 1,
+        ]
+        period = query.start is not None and query.end is not None
+        sql = PG_CANDIDATES_WITH_PERIOD if period else PG_CANDIDATES
+        if period:
+            assert query.start is not None and query.end is not None
+            args += [
+                period_weekdays(query.start, query.end),
+                query.start,
+                query.end,
+                [s.value for s in ACTIVE],
+            ]
+        words = " ".join(query.text.lower().split()[:MAX_TEXT_WORDS]) if query.text else ""
+        if words:
+            args.append(words)
+            sql += PG_TEXT.format(n=len(args))
+        pooled = await (await self._session.connection()).get_raw_connection()
+        driver: Any = pooled.driver_connection  # asyncpg.Connection
+        rows = await driver.fetch(sql, *args)
+        return [_candidate(row, _pg_schedule(row) if period else None) for row in rows]
 
     async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
         row = (
@@ -223,43 +259,51 @@ class SqlCaregiverSearchStore:
 NO_RATING = Rating(None, 0)
 
 # The hot path on PostgreSQL, as plain SQL: one statement, array parameters
-# instead of expanded IN lists, no ORM work per row.
-PG_CANDIDATES = """
-SELECT c.id, c.user_id, c.display_name, c.bio, c.postcode, c.city, c.latitude, c.longitude,
-       c.service_radius_km, c.accepted_species, c.max_pets, c.cancellation_policy, c.status,
-       c.created_at, s.price_cents,
-       coalesce(r.average, 0) AS rating_avg, coalesce(r.count, 0) AS rating_count
+# instead of expanded IN lists, one row per caregiver.
+_PG_SELECT = """
+SELECT c.id, c.display_name, c.bio, c.postcode, c.city, c.latitude, c.longitude,
+       c.service_radius_km, c.accepted_species, c.max_pets, c.cancellation_policy,
+       s.price_cents, r.average AS rating_avg, r.count AS rating_count{columns}
 FROM caregiver_profile c
-JOIN caregiver_service s ON s.caregiver_id = c.id AND s.service = :service
+JOIN caregiver_service s ON s.caregiver_id = c.id AND s.service = $1
 LEFT JOIN LATERAL (
     SELECT avg(rating) AS average, count(*) AS count FROM review WHERE caregiver_id = c.id
-) r ON true
+) r ON true{joins}
 WHERE c.status = 'approved'
-  AND c.latitude BETWEEN :min_lat AND :max_lat
-  AND c.longitude BETWEEN :min_lon AND :max_lon
-  AND c.max_pets >= :pets
-  AND c.accepted_species LIKE :species
-  AND s.price_cents BETWEEN :min_price AND :max_price
+  AND c.latitude BETWEEN $2 AND $3
+  AND c.longitude BETWEEN $4 AND $5
+  AND c.max_pets >= $6
+  AND c.accepted_species LIKE $7
+  AND s.price_cents BETWEEN $8 AND $9
 """
-PG_TEXT = (
-    "to_tsvector('simple', c.display_name || ' ' || c.bio) @@ plainto_tsquery('simple', :words)"
+PG_CANDIDATES = _PG_SELECT.format(columns="", joins="")
+# $10 the weekdays the period touches, $11 and $12 its start and end, $13 the active statuses.
+PG_CANDIDATES_WITH_PERIOD = _PG_SELECT.format(
+    columns=""",
+       w.wd, w.ws, w.we, bl.bs, bl.be, k.ks, k.k1, k.k2, k.kp""",
+    joins="""
+LEFT JOIN LATERAL (
+    SELECT array_agg(weekday) AS wd, array_agg(start_time) AS ws, array_agg(end_time) AS we
+    FROM caregiver_weekly_window WHERE caregiver_id = c.id AND weekday = ANY($10::int[])
+) w ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(start_at) AS bs, array_agg(end_at) AS be
+    FROM caregiver_blocked_period
+    WHERE caregiver_id = c.id AND start_at < $12 AND end_at > $11
+) bl ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(service) AS ks, array_agg(start_at) AS k1, array_agg(end_at) AS k2,
+           array_agg(pets) AS kp
+    FROM booking
+    WHERE caregiver_id = c.id AND status = ANY($13::text[]) AND start_at < $12 AND end_at > $11
+) k ON true""",
 )
-PG_SCHEDULES = """
-SELECT 'w' AS kind, caregiver_id AS cid, weekday AS n, start_time AS t1, end_time AS t2,
-       NULL::timestamptz AS a, NULL::timestamptz AS b, NULL AS service
-FROM caregiver_weekly_window WHERE caregiver_id = ANY(:ids)
-UNION ALL
-SELECT 'b', caregiver_id, 0, NULL, NULL, start_at, end_at, NULL
-FROM caregiver_blocked_period
-WHERE caregiver_id = ANY(:ids) AND start_at < :end AND end_at > :start
-UNION ALL
-SELECT 'c', caregiver_id, pets, NULL, NULL, start_at, end_at, service
-FROM booking
-WHERE caregiver_id = ANY(:ids) AND status = ANY(:active) AND start_at < :end AND end_at > :start
-"""
+PG_TEXT = (
+    "  AND to_tsvector('simple', c.display_name || ' ' || c.bio)"
+    " @@ plainto_tsquery('simple', ${n})\n"
+)
 _PROFILE_COLUMNS = (
     CaregiverRow.id,
-    CaregiverRow.user_id,
     CaregiverRow.display_name,
     CaregiverRow.bio,
     CaregiverRow.postcode,
@@ -270,6 +314,4 @@ _PROFILE_COLUMNS = (
     CaregiverRow.accepted_species,
     CaregiverRow.max_pets,
     CaregiverRow.cancellation_policy,
-    CaregiverRow.status,
-    CaregiverRow.created_at,
 )

@@ -7,8 +7,8 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from tailtribe.domain.errors import FieldError, InvalidInput, NotFound
@@ -18,6 +18,7 @@ from tailtribe.domain.model.geo import BoundingBox, bounding_box, distance_km
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, Service, validate_period
 from tailtribe.domain.model.reviews import Rating
+from tailtribe.domain.model.time import local
 from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports import Cache, Page, UnitOfWork
 
@@ -54,39 +55,20 @@ class SearchQuery:
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    """What the search store found in the box (without availability)."""
-
-    caregiver: Caregiver
-    price_cents: int
-    rating: Rating
-
-
-@dataclass(frozen=True, slots=True)
 class Schedule:
+    """A caregiver's calendar around one period: the weekly windows of the
+    weekdays the period touches, the blocked periods and the active claims
+    that overlap it."""
+
     availability: Availability
     claims: Sequence[Occupancy]
 
 
-class CaregiverSearchStore(Protocol):
-    async def candidates(self, query: SearchQuery, box: BoundingBox) -> Sequence[Candidate]:
-        """Approved caregivers in the box offering the service, with the species,
-        pet count, price bounds and text matching."""
-        ...
-
-    async def schedules(
-        self, caregiver_ids: Sequence[UUID], start: datetime, end: datetime
-    ) -> dict[UUID, Schedule]:
-        """Weekly windows, blocked periods and active claims on [start, end)."""
-        ...
-
-    async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
-        """A point for a Belgian postcode, or None when it is unknown."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
-class SearchHit:
+class Candidate:
+    """What the search store found in the box: what a result shows, and what
+    the exact checks need. No domain aggregate: this is the hot path."""
+
     id: UUID
     display_name: str
     bio: str
@@ -94,40 +76,67 @@ class SearchHit:
     postcode: str | None
     latitude: float
     longitude: float
-    accepted_species: list[str]
+    service_radius_km: int
+    accepted_species: tuple[str, ...]  # sorted
     max_pets: int
     cancellation_policy: str
-    distance_km: float
     price_cents: int
-    rating_average: float | None
-    rating_count: int
+    rating: Rating
+    schedule: Schedule | None = None
 
 
-def _hit(c: Candidate, distance: float) -> SearchHit:
-    cg = c.caregiver
-    return SearchHit(
-        id=cg.id,
-        display_name=cg.display_name,
-        bio=cg.bio,
-        city=cg.city,
-        postcode=cg.postcode,
-        latitude=cg.latitude or 0.0,
-        longitude=cg.longitude or 0.0,
-        accepted_species=sorted(s.value for s in cg.accepted_species),
-        max_pets=cg.max_pets,
-        cancellation_policy=cg.cancellation_policy.value,
-        distance_km=round(distance, 2),
-        price_cents=c.price_cents,
-        rating_average=c.rating.average,
-        rating_count=c.rating.count,
-    )
+class CaregiverSearchStore(Protocol):
+    async def candidates(self, query: SearchQuery, box: BoundingBox) -> Sequence[Candidate]:
+        """Approved caregivers in the box offering the service, with the species,
+        pet count, price bounds and text matching; when the query has a period,
+        each with its schedule around it (see `period_weekdays`)."""
+        ...
+
+    async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
+        """A point for a Belgian postcode, or None when it is unknown."""
+        ...
+
+
+def period_weekdays(start: datetime, end: datetime) -> list[int]:
+    """The Brussels weekdays from the start's local date to the end's: the only
+    weekly windows `Availability.allows` can consult for [start, end)."""
+    first, last = local(start).date(), local(end).date()
+    days = min((last - first).days, 6)
+    return sorted({(first + timedelta(days=i)).weekday() for i in range(days + 1)})
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    caregiver: Candidate
+    distance_km: float  # rounded to 10 m, as shown
 
 
 def _plain(hit: SearchHit) -> dict[str, object]:
-    return {name: getattr(hit, name) for name in _HIT_FIELDS} | {"id": str(hit.id)}
+    """A hit for the cache (only searches without a period are cached: no schedule)."""
+    c = hit.caregiver
+    return {
+        **{f.name: getattr(c, f.name) for f in fields(c) if f.name not in _NOT_CACHED},
+        "id": str(c.id),
+        "rating": [c.rating.average, c.rating.count],
+        "distance_km": hit.distance_km,
+    }
 
 
-_HIT_FIELDS = tuple(f.name for f in fields(SearchHit))
+def _unplain(data: dict[str, Any]) -> SearchHit:
+    distance = data.pop("distance_km")
+    average, count = data.pop("rating")
+    candidate = Candidate(
+        **{
+            **data,
+            "id": UUID(data["id"]),
+            "accepted_species": tuple(data["accepted_species"]),
+            "rating": Rating(average, count),
+        }
+    )
+    return SearchHit(candidate, distance)
+
+
+_NOT_CACHED = frozenset({"id", "rating", "schedule"})
 
 
 def _validate(q: SearchQuery) -> None:
@@ -148,14 +157,20 @@ def _validate(q: SearchQuery) -> None:
         validate_period(q.service, q.start, q.end)
 
 
-def _order(hits: list[SearchHit], sort: Sort) -> list[SearchHit]:
+def _order(near: list[tuple[Candidate, float]], sort: Sort) -> list[tuple[Candidate, float]]:
+    # Ties are broken on rounded distances, as the client sees them.
     if sort is Sort.RATING:
         return sorted(
-            hits, key=lambda h: (h.rating_average is None, -(h.rating_average or 0), h.distance_km)
+            near,
+            key=lambda h: (
+                h[0].rating.average is None,
+                -(h[0].rating.average or 0),
+                round(h[1], 2),
+            ),
         )
     if sort is Sort.PRICE:
-        return sorted(hits, key=lambda h: (h.price_cents, h.distance_km))
-    return sorted(hits, key=lambda h: (h.distance_km, h.price_cents))
+        return sorted(near, key=lambda h: (h[0].price_cents, round(h[1], 2)))
+    return sorted(near, key=lambda h: (round(h[1], 2), h[0].price_cents))
 
 
 async def locate(store: CaregiverSearchStore, postcode: str) -> tuple[float, float]:
@@ -196,9 +211,7 @@ class SearchCaregivers:
         key = await self._key(q)
         if (cached := await self._cache.get(key)) is not None:
             data = json.loads(cached)
-            return Page(
-                [SearchHit(**{**h, "id": UUID(h["id"])}) for h in data["items"]], data["total"]
-            )
+            return Page([_unplain(h) for h in data["items"]], data["total"])
         page = await self._search(q)
         payload = {
             "items": [_plain(h) for h in page.items],
@@ -214,33 +227,26 @@ class SearchCaregivers:
 
     async def _search(self, q: SearchQuery) -> Page[SearchHit]:
         box = bounding_box(q.latitude, q.longitude, q.radius_km)
+        at_home = q.service in AT_OWNERS_HOME
+        claim = (
+            Occupancy(q.service, q.start, q.end, q.pets)
+            if q.start is not None and q.end is not None
+            else None
+        )
         near: list[tuple[Candidate, float]] = []
         for c in await self._store.candidates(q, box):
-            cg = c.caregiver
-            if cg.latitude is None or cg.longitude is None:
+            distance = distance_km(q.latitude, q.longitude, c.latitude, c.longitude)
+            if distance > q.radius_km or (at_home and distance > c.service_radius_km):
                 continue
-            distance = distance_km(q.latitude, q.longitude, cg.latitude, cg.longitude)
-            if distance > q.radius_km:
-                continue
-            if q.service in AT_OWNERS_HOME and distance > cg.service_radius_km:
+            if claim is not None and not (
+                (s := c.schedule) is not None
+                and s.availability.allows(claim.service, claim.start, claim.end)
+                and fits(claim, s.claims, c.max_pets)
+            ):
                 continue
             near.append((c, distance))
-        if q.start is not None and q.end is not None and near:
-            # Only the caregivers close enough get their calendars loaded.
-            schedules = await self._store.schedules(
-                [c.caregiver.id for c, _ in near], q.start, q.end
-            )
-            claim = Occupancy(q.service, q.start, q.end, q.pets)
-            near = [
-                (c, d)
-                for c, d in near
-                if (s := schedules.get(c.caregiver.id)) is not None
-                and s.availability.allows(q.service, q.start, q.end)
-                and fits(claim, s.claims, c.caregiver.max_pets)
-            ]
-        hits = [_hit(c, d) for c, d in near]
-        ordered = _order(hits, q.sort)
-        return Page(ordered[q.offset : q.offset + q.limit], len(ordered))
+        page = _order(near, q.sort)[q.offset : q.offset + q.limit]
+        return Page([SearchHit(c, round(d, 2)) for c, d in page], len(near))
 
 
 async def invalidate_search(cache: Cache) -> None:

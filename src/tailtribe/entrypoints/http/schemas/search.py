@@ -33,20 +33,21 @@ class SearchItem(msgspec.Struct):
 
     @classmethod
     def of(cls, h: SearchHit) -> SearchItem:
+        c = h.caregiver
         return cls(
-            h.id,
-            h.display_name,
-            h.bio,
-            h.city,
-            h.postcode,
-            h.latitude,
-            h.longitude,
-            h.accepted_species,
-            h.max_pets,
-            h.cancellation_policy,
+            c.id,
+            c.display_name,
+            c.bio,
+            c.city,
+            c.postcode,
+            c.latitude,
+            c.longitude,
+            list(c.accepted_species),
+            c.max_pets,
+            c.cancellation_policy,
             h.distance_km,
-            h.price_cents,
-            RatingOut(h.rating_average, h.rating_count),
+            c.price_cents,
+            RatingOut(c.rating.average, c.rating.count),
         )
 
 
