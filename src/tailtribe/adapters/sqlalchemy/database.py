@@ -47,8 +47,13 @@ def make_db_config(url: str, *, pool_size: int = 10) -> SQLAlchemyAsyncConfig:
         path = url.split(":///", 1)[1] if ":///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # No pre-ping: on asyncpg it costs three round trips (BEGIN, a no-op,
+    # ROLLBACK) on every checkout. A connection the server dropped fails its
+    # first statement instead; SQLAlchemy then invalidates the whole pool, so
+    # only requests already in flight see the restart. Recycling bounds how
+    # long an idle connection lives behind a proxy or load balancer.
     engine_config = (
-        EngineConfig() if sqlite else EngineConfig(pool_size=pool_size, pool_pre_ping=True)
+        EngineConfig() if sqlite else EngineConfig(pool_size=pool_size, pool_recycle=1800)
     )
     config = SQLAlchemyAsyncConfig(
         connection_string=url,
