@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailtribe.adapters.sqlalchemy import row_locks
 from tailtribe.adapters.sqlalchemy.tables import BookingPetRow, BookingRow, CaregiverRow
 from tailtribe.domain.errors import SlotTaken
 from tailtribe.domain.model.availability import Occupancy
@@ -123,6 +124,8 @@ def _due(work: DueWork, now: datetime) -> ColumnElement[bool]:
 class SqlBookingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Rows this unit of work inserted: saving one again needs no reload.
+        self._added: dict[UUID, BookingRow] = {}
 
     async def _pets(self, booking_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, ...]]:
         if not booking_ids:
@@ -160,9 +163,12 @@ class SqlBookingRepository:
     async def lock_calendar(self, caregiver_id: UUID) -> None:
         # The caregiver's row is the lock: concurrent requests for one caregiver
         # queue here, in every API process, until the first one commits.
+        if row_locks.held(self._session, CaregiverRow.__tablename__, caregiver_id):
+            return  # loading the caregiver in this transaction locked it already
         await self._session.execute(
             select(CaregiverRow.id).where(CaregiverRow.id == caregiver_id).with_for_update()
         )
+        row_locks.remember(self._session, CaregiverRow.__tablename__, caregiver_id)
 
     async def active_overlapping(
         self, caregiver_id: UUID, start: datetime, end: datetime
@@ -180,7 +186,8 @@ class SqlBookingRepository:
         return [Occupancy(Service(s), a, b, p) for s, a, b, p in rows]
 
     async def add(self, booking: Booking) -> None:
-        self._session.add(_fill(BookingRow(id=booking.id), booking))
+        row = _fill(BookingRow(id=booking.id), booking)
+        self._session.add(row)
         try:
             await self._session.flush()  # the booking row first: its pets point at it
         except IntegrityError as exc:
@@ -194,9 +201,10 @@ class SqlBookingRepository:
             for i, pet in enumerate(booking.pet_ids)
         )
         await self._session.flush()
+        self._added[booking.id] = row
 
     async def save(self, booking: Booking) -> None:
-        row = await self._session.get(BookingRow, booking.id)
+        row = self._added.get(booking.id) or await self._session.get(BookingRow, booking.id)
         if row is None:
             raise LookupError(f"booking {booking.id} is not stored")
         _fill(row, booking)

@@ -9,6 +9,7 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailtribe.adapters.sqlalchemy import row_locks
 from tailtribe.adapters.sqlalchemy.tables import (
     BlockedPeriodRow,
     CaregiverDecisionRow,
@@ -79,7 +80,10 @@ class SqlCaregiverRepository:
         # Locked until the transaction ends: two writers of one profile (an
         # edit and a Stripe event, two tabs) take turns instead of overwriting.
         row = await self._session.scalar(stmt.with_for_update())
-        return None if row is None else await self._load(row)
+        if row is None:
+            return None
+        row_locks.remember(self._session, CaregiverRow.__tablename__, row.id)
+        return await self._load(row)
 
     async def _load(self, row: CaregiverRow) -> Caregiver:
         cid = row.id
