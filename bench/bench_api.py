@@ -121,6 +121,11 @@ async def prepare(caregivers: int) -> tuple[list[str], str, str]:
             ids.append(str(c.id))
         await uow.commit()
     await config.get_engine().dispose()
+    # Fresh statistics, as autovacuum keeps them in production: without them
+    # the planner ignores the location index on a just-loaded table.
+    bench = await asyncpg.connect(f"{SERVER}/{DB}")
+    await bench.execute("ANALYZE")
+    await bench.close()
     return ids, owner.email, str(pet.id)
 
 
@@ -193,6 +198,9 @@ async def main() -> None:
     parser.add_argument("--caregivers", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--only", choices=["search", "booking"], help="measure one scenario (and the baseline)"
+    )
     args = parser.parse_args()
 
     print(f"loading {args.caregivers} caregivers ...", flush=True)
@@ -269,20 +277,24 @@ async def main() -> None:
             )
 
         results = {}
-        for name, fn in (
+        scenarios = [
             ("baseline SELECT 1", baseline),
             ("search", search),
             ("booking creation", book),
-        ):
+        ]
+        if args.only:
+            scenarios = [scenarios[0], scenarios[1 if args.only == "search" else 2]]
+        for name, fn in scenarios:
             await drive(fn, min(2.0, args.seconds), args.concurrency)  # warm up
             rate, count, errors = await drive(fn, args.seconds, args.concurrency)
             results[name] = rate
             print(f"{name:18} {rate:9.1f} req/s  ({count} requests, {errors} errors)", flush=True)
         base_rate = results["baseline SELECT 1"]
-        print(f"search / baseline           = {results['search'] / base_rate:.2f}  (aim >= 0.5)")
-        print(
-            f"booking creation / baseline = {results['booking creation'] / base_rate:.2f}  (aim >= 0.25)"
-        )
+        for name, aim in (("search", 0.5), ("booking creation", 0.25)):
+            if name in results:
+                print(
+                    f"{name + ' / baseline':27} = {results[name] / base_rate:.2f}  (aim >= {aim})"
+                )
     finally:
         for proc in (app, base):
             proc.terminate()
