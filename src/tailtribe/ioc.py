@@ -221,7 +221,6 @@ class UseCaseProvider(Provider):
         return CheckHealth(checks)
 
     register = provide(RegisterUser)
-    get_user = provide(GetUser)
     verify_email = provide(VerifyEmail)
     request_reset = provide(RequestPasswordReset)
     confirm_reset = provide(ConfirmPasswordReset)
@@ -236,7 +235,15 @@ class UseCaseProvider(Provider):
     manage_reviews = provide(ManageReviews)
     run_due_jobs = provide(RunDueBookingJobs)
     search_caregivers = provide(SearchCaregivers)
-    public_profile = provide(GetPublicProfile)
+
+    @provide
+    def get_user(self, factory: async_sessionmaker[AsyncSession]) -> GetUser:
+        # Every authenticated request looks its user up: keep that read cheap.
+        return GetUser(SqlUnitOfWork(factory, read_only=True))
+
+    @provide
+    def public_profile(self, factory: async_sessionmaker[AsyncSession]) -> GetPublicProfile:
+        return GetPublicProfile(SqlUnitOfWork(factory, read_only=True))
 
     @provide
     async def search_store(
