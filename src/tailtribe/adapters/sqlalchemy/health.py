@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 
@@ -11,5 +10,7 @@ class DatabaseHealthCheck:
         self._engine = engine
 
     async def check(self) -> None:
+        # Autocommit: one round trip, not BEGIN, SELECT and ROLLBACK.
         async with self._engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql("SELECT 1")
