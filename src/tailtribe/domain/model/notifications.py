@@ -1,0 +1,78 @@
+"""Which emails exist, and which domain events send which, to whom (DOMAIN.md, Notifications)."""
+
+from __future__ import annotations
+
+import enum
+
+EMAIL_TOPIC_PREFIX = "email."
+EVENT_TOPIC_PREFIX = "event."
+
+
+class EmailKind(enum.StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    PASSWORD_RESET = "password_reset"  # noqa: S105  (an email's name)
+    APPLICATION_RECEIVED = "application_received"
+    APPLICATION_APPROVED = "application_approved"
+    APPLICATION_REJECTED = "application_rejected"
+    CAREGIVER_SUSPENDED = "caregiver_suspended"
+    BOOKING_REQUESTED = "booking_requested"
+    BOOKING_ACCEPTED = "booking_accepted"
+    BOOKING_DECLINED = "booking_declined"
+    BOOKING_EXPIRED = "booking_expired"
+    BOOKING_CANCELLED = "booking_cancelled"
+    PAYMENT_FAILED = "payment_failed"
+    BOOKING_REMINDER = "booking_reminder"
+    BOOKING_COMPLETED = "booking_completed"
+    PAYOUT_SENT = "payout_sent"
+    REFUND_ISSUED = "refund_issued"
+
+    @property
+    def topic(self) -> str:
+        return EMAIL_TOPIC_PREFIX + self.value
+
+
+class Party(enum.StrEnum):
+    OWNER = "owner"
+    CAREGIVER = "caregiver"
+
+
+OWNER, CAREGIVER = Party.OWNER, Party.CAREGIVER
+
+# Event name -> the emails it sends. Events not listed send none.
+# - A caregiver hears of a request once the owner's card is authorized: before
+#   that it cannot be accepted, and an abandoned payment would be noise.
+# - An expiry concerns the caregiver only if the card was held (the event
+#   says so): otherwise they never heard of the request.
+# - A reinstated profile gets the approval email again.
+EVENT_EMAILS: dict[str, tuple[tuple[EmailKind, Party], ...]] = {
+    "CaregiverSubmitted": ((EmailKind.APPLICATION_RECEIVED, CAREGIVER),),
+    "CaregiverApproved": ((EmailKind.APPLICATION_APPROVED, CAREGIVER),),
+    "CaregiverReinstated": ((EmailKind.APPLICATION_APPROVED, CAREGIVER),),
+    "CaregiverRejected": ((EmailKind.APPLICATION_REJECTED, CAREGIVER),),
+    "CaregiverSuspended": ((EmailKind.CAREGIVER_SUSPENDED, CAREGIVER),),
+    "PaymentAuthorized": ((EmailKind.BOOKING_REQUESTED, CAREGIVER),),
+    "PaymentFailed": ((EmailKind.PAYMENT_FAILED, OWNER),),
+    "BookingAccepted": ((EmailKind.BOOKING_ACCEPTED, OWNER),),
+    "BookingDeclined": ((EmailKind.BOOKING_DECLINED, OWNER),),
+    "BookingExpired": ((EmailKind.BOOKING_EXPIRED, OWNER), (EmailKind.BOOKING_EXPIRED, CAREGIVER)),
+    "BookingCancelled": (
+        (EmailKind.BOOKING_CANCELLED, OWNER),
+        (EmailKind.BOOKING_CANCELLED, CAREGIVER),
+    ),
+    "BookingReminder": (
+        (EmailKind.BOOKING_REMINDER, OWNER),
+        (EmailKind.BOOKING_REMINDER, CAREGIVER),
+    ),
+    "BookingCompleted": ((EmailKind.BOOKING_COMPLETED, OWNER),),
+    "PayoutSent": ((EmailKind.PAYOUT_SENT, CAREGIVER),),
+    "RefundIssued": ((EmailKind.REFUND_ISSUED, OWNER),),
+}
+
+
+def email_kind(topic: str) -> EmailKind | None:
+    if not topic.startswith(EMAIL_TOPIC_PREFIX):
+        return None
+    try:
+        return EmailKind(topic.removeprefix(EMAIL_TOPIC_PREFIX))
+    except ValueError:
+        return None

@@ -1,0 +1,106 @@
+"""Every email, in every locale, in HTML and plain text (DOMAIN.md, Notifications)."""
+
+from __future__ import annotations
+
+import string
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer, load_catalog
+from tailtribe.domain.model.money import Money
+from tailtribe.domain.model.notifications import EmailKind
+from tailtribe.domain.model.pricing import Service
+from tailtribe.domain.model.users import Locale
+
+# What SendEmail gives a booking email, a caregiver email and a token email.
+BOOKING = {
+    "name": "Ann",
+    "service": Service.BOARDING,
+    "start": datetime(2027, 3, 27, 17, 0, tzinfo=UTC),  # 18:00 in Brussels (winter time)
+    "end": datetime(2027, 3, 29, 8, 0, tzinfo=UTC),  # 10:00 in Brussels (summer time)
+    "owner_name": "Ann",
+    "caregiver_name": "Bram",
+    "total": Money(123450),
+    "earnings": Money(98760),
+    "amount": Money(5000),
+    "link": "https://app.example/bookings/1",
+}
+CAREGIVER = {
+    "name": "Bram",
+    "reason": "incomplete",
+    "link": "https://app.example/caregiver/profile",
+}
+TOKEN = {"name": "Ann", "link": "https://app.example/verify-email?token=abc"}
+
+
+def variables_for(kind: EmailKind) -> dict[str, Any]:
+    if kind in (EmailKind.VERIFY_EMAIL, EmailKind.PASSWORD_RESET):
+        return dict(TOKEN)
+    if kind.value.startswith(("application_", "caregiver_")):
+        return dict(CAREGIVER)
+    return dict(BOOKING)
+
+
+def placeholders(value: object) -> set[str]:
+    texts = value if isinstance(value, list) else [value]
+    return {f for t in texts for _, f, _, _ in string.Formatter().parse(str(t)) if f}
+
+
+RENDERER = JinjaEmailRenderer()
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+@pytest.mark.parametrize("kind", list(EmailKind))
+def test_every_email_renders_in_every_locale(kind: EmailKind, locale: Locale) -> None:
+    email = RENDERER.render(kind, locale, variables_for(kind))
+    assert email.subject and "\n" not in email.subject and "{" not in email.subject
+    for body in (email.text, email.html):
+        assert "{" not in body.replace("{%", "")  # every placeholder filled
+        assert ("Ann" in body) or ("Bram" in body)
+    assert f'lang="{locale.value}"' in email.html
+    if "link" in variables_for(kind) and load_catalog(locale)[kind.value].get("action"):
+        assert variables_for(kind)["link"] in email.text
+
+
+def test_every_locale_has_every_email_with_the_same_placeholders() -> None:
+    catalogs = {locale: load_catalog(locale) for locale in Locale}
+    reference = catalogs[Locale.EN]
+    for locale, catalog in catalogs.items():
+        assert set(catalog) == set(reference), locale
+        assert set(catalog["services"]) == {s.value for s in Service}, locale
+        for kind in EmailKind:
+            ours, theirs = catalog[kind.value], reference[kind.value]
+            assert set(ours) == set(theirs), (locale, kind)
+            for key in theirs:
+                assert placeholders(ours[key]) == placeholders(theirs[key]), (locale, kind, key)
+                assert placeholders(ours[key]) <= set(variables_for(kind)), (locale, kind, key)
+
+
+def test_a_missing_variable_is_an_error_not_a_blank() -> None:
+    variables = variables_for(EmailKind.BOOKING_ACCEPTED)
+    del variables["caregiver_name"]
+    with pytest.raises(KeyError, match="caregiver_name"):
+        RENDERER.render(EmailKind.BOOKING_ACCEPTED, Locale.FR, variables)
+
+
+def test_user_text_cannot_inject_html() -> None:
+    evil = '<script>alert(1)</script> & "Bob"'
+    email = RENDERER.render(EmailKind.BOOKING_REQUESTED, Locale.EN, {**BOOKING, "owner_name": evil})
+    assert "<script>" not in email.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Bob&#34;" in email.html
+    assert evil in email.text  # plain text is shown as it is
+
+
+def test_amounts_dates_and_services_are_formatted_for_the_locale() -> None:
+    def body(locale: Locale) -> str:
+        return RENDERER.render(EmailKind.BOOKING_ACCEPTED, locale, BOOKING).text
+
+    nl, fr, en = body(Locale.NL), body(Locale.FR), body(Locale.EN)
+    # The same instants in Brussels time, across the change to summer time.
+    assert "zaterdag 27 maart 2027" in nl and "18:00" in nl and "10:00" in nl
+    assert "samedi 27 mars 2027" in fr and "lundi 29 mars 2027" in fr
+    assert "Saturday 27 March 2027" in en or "Saturday, 27 March 2027" in en
+    assert "€\u00a01.234,50" in nl and "1\u202f234,50\u00a0€" in fr and "1.234,50\u00a0€" in en
+    assert "logeeropvang" in nl and "pension" in fr and "boarding" in en
