@@ -25,6 +25,7 @@ DEFAULT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_APP_URL = "http://127.0.0.1:8000"
 DEFAULT_EMAIL_FROM = "TailTribe <noreply@tailtribe.be>"
+DEFAULT_RESEND_API_URL = "https://api.resend.com"
 
 
 def _local_secret(data_dir: Path) -> str:
@@ -89,6 +90,7 @@ class Settings:
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
     resend_api_key: str | None = None
+    resend_api_url: str = DEFAULT_RESEND_API_URL
     email_from: str = DEFAULT_EMAIL_FROM
     sentry_dsn: str | None = None
     cors_allowed_origins: tuple[str, ...] = ()
@@ -100,6 +102,9 @@ class Settings:
     # Behind a proxy every client shares its address: name the header the
     # proxy sets (X-Forwarded-For, X-Real-IP, CF-Connecting-IP) to key limits.
     client_ip_header: str | None = None
+    # How long a stopping worker lets the jobs in hand finish before cancelling
+    # them (SAQ also waits this long for its idle polling loops).
+    worker_grace_seconds: int = 30
 
     @property
     def webhook_secret(self) -> str:
@@ -155,6 +160,7 @@ class Settings:
             stripe_publishable_key=opt("STRIPE_PUBLISHABLE_KEY"),
             stripe_webhook_secret=opt("STRIPE_WEBHOOK_SECRET"),
             resend_api_key=opt("RESEND_API_KEY"),
+            resend_api_url=opt("RESEND_API_URL") or DEFAULT_RESEND_API_URL,
             email_from=opt("EMAIL_FROM") or DEFAULT_EMAIL_FROM,
             sentry_dsn=opt("SENTRY_DSN"),
             cors_allowed_origins=origins,
@@ -164,6 +170,7 @@ class Settings:
             dispute_window_hours=_int(env, "DISPUTE_WINDOW_HOURS", 48, 0, 24 * 60),
             access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 12 * 60, 1, 30 * 24 * 60),
             client_ip_header=opt("CLIENT_IP_HEADER"),
+            worker_grace_seconds=_int(env, "WORKER_GRACE_SECONDS", 30, 0, 3600),
         )
         settings.validate()
         return settings

@@ -107,3 +107,9 @@ class InvalidWebhook(DomainError):
     """A provider callback whose signature or body cannot be trusted."""
 
     title = "Invalid webhook"
+
+
+class DeliveryFailed(DomainError):
+    """The email provider did not take the email (down, refused, unreachable)."""
+
+    title = "Delivery failed"

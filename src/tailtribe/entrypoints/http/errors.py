@@ -17,6 +17,7 @@ from litestar.types import ExceptionHandlersMap
 
 from tailtribe.domain.errors import (
     Conflict,
+    DeliveryFailed,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -37,6 +38,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 422),
     (RateLimited, 429),
     (InvalidWebhook, 400),
+    (DeliveryFailed, 502),
 )
 
 

@@ -1,0 +1,38 @@
+"""Emails through Resend's API (the SDK's async client).
+
+The SDK keeps its configuration in module globals; this adapter is the only
+place that touches them.
+"""
+
+from __future__ import annotations
+
+import httpx
+import resend
+import resend.exceptions
+
+from tailtribe.domain.errors import DeliveryFailed
+from tailtribe.domain.ports import Email
+
+DEFAULT_API_URL = "https://api.resend.com"
+
+
+class ResendMailer:
+    def __init__(self, api_key: str, sender: str, api_url: str = DEFAULT_API_URL) -> None:
+        resend.api_key = api_key
+        resend.api_url = api_url.rstrip("/")
+        self._sender = sender
+
+    async def send(self, email: Email, idempotency_key: str) -> str:
+        params: resend.Emails.SendParams = {
+            "from": self._sender,
+            "to": [email.to],
+            "subject": email.subject,
+            "html": email.html,
+            "text": email.text,
+        }
+        try:
+            # Resend keeps the key for 24 hours: a retry within them is not sent again.
+            sent = await resend.Emails.send_async(params, {"idempotency_key": idempotency_key})
+        except (resend.exceptions.ResendError, httpx.HTTPError) as exc:
+            raise DeliveryFailed(f"Resend: {exc}") from exc
+        return str(sent["id"])

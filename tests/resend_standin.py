@@ -1,0 +1,70 @@
+"""A local stand-in of Resend's email API, enough for the real SDK to talk to.
+
+It answers POST /emails like Resend: 401 without the API key, 422 without the
+required fields, and the same email id again for a repeated Idempotency-Key
+(nothing is sent twice). `fail_next` makes the next calls answer 500.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+API_KEY = "re_test_key"
+
+
+@dataclass
+class ResendStandIn:
+    url: str = ""
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    delivered: dict[str, dict[str, Any]] = field(default_factory=dict)  # by idempotency key
+    fail_next: int = 0
+
+    async def emails(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        key = request.headers.get("Idempotency-Key")
+        self.calls.append({"body": body, "idempotency_key": key, "headers": dict(request.headers)})
+        if request.headers.get("Authorization") != f"Bearer {API_KEY}":
+            return web.json_response(
+                {"statusCode": 401, "name": "missing_api_key", "message": "bad key"}, status=401
+            )
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return web.json_response(
+                {"statusCode": 500, "name": "internal_server_error", "message": "try later"},
+                status=500,
+            )
+        if not all(body.get(k) for k in ("from", "to", "subject")):
+            return web.json_response(
+                {"statusCode": 422, "name": "validation_error", "message": "missing"}, status=422
+            )
+        if key is not None and key in self.delivered:
+            return web.json_response({"id": self.delivered[key]["id"]})
+        sent = {"id": str(uuid.uuid4()), **body}
+        self.delivered[key or sent["id"]] = sent
+        return web.json_response({"id": sent["id"]})
+
+
+@asynccontextmanager
+async def resend_standin() -> AsyncIterator[ResendStandIn]:
+    standin = ResendStandIn()
+    app = web.Application()
+    app.router.add_post("/emails", standin.emails)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    standin.url = f"http://127.0.0.1:{port}"
+    try:
+        yield standin
+    finally:
+        await runner.cleanup()
