@@ -21,11 +21,13 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.filesystem.mailer import FolderMailer
+from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
 from tailtribe.adapters.memory.cache import MemoryCache
 from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
 from tailtribe.adapters.redis.cache import RedisCache
 from tailtribe.adapters.redis.health import RedisHealthCheck
 from tailtribe.adapters.redis.login_throttle import RedisLoginThrottle
+from tailtribe.adapters.resend.mailer import ResendMailer
 from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
@@ -40,6 +42,7 @@ from tailtribe.config import Environment, Settings
 from tailtribe.domain.ports import (
     Cache,
     Clock,
+    EmailRenderer,
     HealthCheck,
     IdGenerator,
     Mailer,
@@ -72,6 +75,9 @@ from tailtribe.domain.services.caregivers.search import (
     SearchCaregivers,
 )
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
+from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
+from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
+from tailtribe.domain.services.notifications.send_email import Links, SendEmail
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent
 from tailtribe.domain.services.pets.manage_pets import ManagePets
@@ -204,7 +210,20 @@ class InfrastructureProvider(Provider):
 
     @provide
     def mailer(self) -> Mailer:
-        return FolderMailer(self._settings.email_dir, self._settings.email_from)
+        settings = self._settings
+        if settings.resend_api_key:
+            return ResendMailer(
+                settings.resend_api_key, settings.email_from, settings.resend_api_url
+            )
+        return FolderMailer(settings.email_dir, settings.email_from)
+
+    @provide
+    def email_renderer(self) -> EmailRenderer:
+        return JinjaEmailRenderer()
+
+    @provide
+    def links(self) -> Links:
+        return Links(self._settings.app_url)
 
 
 class UseCaseProvider(Provider):
@@ -235,6 +254,9 @@ class UseCaseProvider(Provider):
     manage_reviews = provide(ManageReviews)
     run_due_jobs = provide(RunDueBookingJobs)
     search_caregivers = provide(SearchCaregivers)
+    relay_outbox = provide(RelayOutbox)
+    send_email = provide(SendEmail)
+    manage_outbox = provide(ManageOutbox)
 
     @provide
     def get_user(self, factory: async_sessionmaker[AsyncSession]) -> GetUser:

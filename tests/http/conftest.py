@@ -9,7 +9,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tailtribe.config import Settings
+from tailtribe.config import Environment, Settings
 from tailtribe.entrypoints.http.app import create_app
 from tailtribe.ioc import make_container
 from tests.conftest import empty_database
@@ -20,10 +20,15 @@ ClientFactory = Callable[..., AbstractAsyncContextManager[AsyncTestClient[Litest
 
 @pytest.fixture
 def make_client(tmp_path: Path) -> ClientFactory:
-    """An app on the given settings, served through Litestar's test client."""
+    """An app on the given settings, served through Litestar's test client.
+
+    Test mode unless told otherwise: no embedded runner works in the background
+    while a test looks (jobs and emails run on /api/v1/test/run-due-jobs).
+    """
 
     @asynccontextmanager
     async def factory(**overrides: object) -> AsyncIterator[AsyncTestClient[Litestar]]:
+        overrides = {"env": Environment.TEST, **overrides}
         settings = replace(Settings(data_dir=tmp_path), **overrides)  # type: ignore[arg-type]
         app = create_app(settings, make_container(settings, CheapHashing()))
         app.state["settings"] = settings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -13,11 +13,12 @@ from uuid import UUID
 from tailtribe.domain.model.availability import Occupancy
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
-from tailtribe.domain.model.outbox import OutboxMessage
+from tailtribe.domain.model.notifications import EmailKind
+from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
-from tailtribe.domain.model.users import User
+from tailtribe.domain.model.users import Locale, User
 
 if TYPE_CHECKING:
     from tailtribe.domain.services.payments.handle_stripe_event import ProviderEvent
@@ -37,7 +38,18 @@ class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> None: ...
 
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-        """Pending messages whose time has come, oldest first."""
+        """Pending messages whose time has come, oldest first, locked until the
+        transaction ends; rows another transaction holds are skipped."""
+        ...
+
+    async def get(self, message_id: UUID) -> OutboxMessage | None:
+        """Locked until the transaction ends: one sender at a time."""
+        ...
+
+    async def list(
+        self, status: OutboxStatus | None, limit: int, offset: int
+    ) -> Page[OutboxMessage]:
+        """Newest first."""
         ...
 
     async def save(self, message: OutboxMessage) -> None: ...
@@ -271,6 +283,23 @@ class Email:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+class EmailRenderer(Protocol):
+    def render(
+        self, kind: EmailKind, locale: Locale, variables: Mapping[str, object]
+    ) -> RenderedEmail:
+        """The email in the locale. Variables are plain values: str, int,
+        `Money` (formatted as currency), aware `datetime` (Brussels time),
+        `Service` (its name in the locale). Raises KeyError for a missing one."""
+        ...
 
 
 class Mailer(Protocol):

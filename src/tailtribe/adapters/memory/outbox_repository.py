@@ -6,6 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
+from tailtribe.domain.ports import Page
 
 
 class MemoryOutboxRepository:
@@ -27,6 +28,17 @@ class MemoryOutboxRepository:
         ]
         pending.sort(key=lambda m: (m.available_at, m.id))
         return [copy.deepcopy(m) for m in pending[:limit]]
+
+    async def get(self, message_id: UUID) -> OutboxMessage | None:
+        found = self.rows.get(message_id)
+        return None if found is None else copy.deepcopy(found)
+
+    async def list(
+        self, status: OutboxStatus | None, limit: int, offset: int
+    ) -> Page[OutboxMessage]:
+        rows = [m for m in self.rows.values() if status is None or m.status is status]
+        rows.sort(key=lambda m: (m.created_at, m.id), reverse=True)
+        return Page([copy.deepcopy(m) for m in rows[offset : offset + limit]], len(rows))
 
     async def save(self, message: OutboxMessage) -> None:
         self.rows[message.id] = copy.deepcopy(message)

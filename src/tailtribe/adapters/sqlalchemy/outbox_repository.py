@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.tables import OutboxRow
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
+from tailtribe.domain.ports import Page
 
 
 def _to_domain(row: OutboxRow) -> OutboxMessage:
@@ -51,8 +53,31 @@ class SqlOutboxRepository:
             .where(OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now)
             .order_by(OutboxRow.available_at, OutboxRow.id)
             .limit(limit)
+            # Several relays never take the same rows (SQLite serializes anyway).
+            .with_for_update(skip_locked=True)
         )
         return [_to_domain(row) for row in (await self._session.scalars(stmt)).all()]
+
+    async def get(self, message_id: UUID) -> OutboxMessage | None:
+        stmt = select(OutboxRow).where(OutboxRow.id == message_id).with_for_update()
+        row = await self._session.scalar(stmt)
+        return None if row is None else _to_domain(row)
+
+    async def list(
+        self, status: OutboxStatus | None, limit: int, offset: int
+    ) -> Page[OutboxMessage]:
+        where = () if status is None else (OutboxRow.status == status.value,)
+        total = await self._session.scalar(
+            select(func.count()).select_from(OutboxRow).where(*where)
+        )
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(*where)
+            .order_by(OutboxRow.created_at.desc(), OutboxRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return Page([_to_domain(row) for row in rows.all()], total or 0)
 
     async def save(self, message: OutboxMessage) -> None:
         row = await self._session.get(OutboxRow, message.id)

@@ -326,8 +326,9 @@ class Booking(Aggregate):
         if not self.is_due_to_expire(now):
             raise self._refuse("expire before its deadline")
         self.status = target
+        authorized = self.payment_status is PaymentStatus.AUTHORIZED
         self._release_hold()
-        self.record(BookingExpired(occurred_at=now, booking_id=self.id))
+        self.record(BookingExpired(occurred_at=now, booking_id=self.id, authorized=authorized))
 
     def cancel(self, by: Canceller, now: datetime, reason: str | None = None) -> int:
         """Cancel; returns the refund in cents (zero before capture)."""

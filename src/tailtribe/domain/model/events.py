@@ -103,7 +103,7 @@ class BookingDeclined(BookingEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BookingExpired(BookingEvent):
-    pass
+    authorized: bool  # the card was held: the caregiver had been asked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from tailtribe.domain.errors import Conflict
+
 MAX_ATTEMPTS = 8
 
 
@@ -41,3 +43,17 @@ class OutboxMessage:
             self.status = OutboxStatus.FAILED
         else:
             self.available_at = now + timedelta(minutes=2 ** (self.attempts - 1))
+
+    def mark_undeliverable(self, now: datetime, error: str) -> None:
+        """Retrying cannot help (the recipient is gone): failed at once."""
+        self.attempts += 1
+        self.last_error = error[:2000]
+        self.status = OutboxStatus.FAILED
+
+    def retry(self, now: datetime) -> None:
+        """An admin sends a failed message again: a fresh round of attempts."""
+        if self.status is not OutboxStatus.FAILED:
+            raise Conflict("only a failed message is retried")
+        self.status = OutboxStatus.PENDING
+        self.attempts = 0
+        self.available_at = now

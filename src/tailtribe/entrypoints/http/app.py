@@ -19,6 +19,7 @@ from tailtribe.config import Environment, Settings
 from tailtribe.entrypoints.http.auth import AccessTokens, jwt_auth
 from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeController
 from tailtribe.entrypoints.http.controllers.admin import AdminCaregiverController
+from tailtribe.entrypoints.http.controllers.admin_outbox import AdminOutboxController
 from tailtribe.entrypoints.http.controllers.bookings import (
     BookingController,
     QuoteController,
@@ -90,6 +91,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         PetController,
         CaregiverProfileController,
         AdminCaregiverController,
+        AdminOutboxController,
         CaregiverSearchController,
         QuoteController,
         BookingController,

@@ -9,27 +9,44 @@ from collections.abc import AsyncIterator
 
 from dishka import AsyncContainer
 
-from tailtribe.entrypoints.worker.jobs import run_booking_jobs
+from tailtribe.entrypoints.worker.jobs import deliver_outbox, run_booking_jobs
 
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60.0
+OUTBOX_INTERVAL_SECONDS = 2.0
 
 
 @contextlib.asynccontextmanager
 async def embedded_scheduler(
-    container: AsyncContainer, interval: float = INTERVAL_SECONDS
+    container: AsyncContainer,
+    interval: float = INTERVAL_SECONDS,
+    outbox_interval: float = OUTBOX_INTERVAL_SECONDS,
 ) -> AsyncIterator[None]:
-    """Run the due jobs every `interval` seconds for as long as the app runs."""
+    """Run the due jobs every `interval` seconds, and send the outbox's emails
+    every `outbox_interval`, for as long as the app runs."""
 
-    async def loop() -> None:
+    async def jobs() -> None:
         while True:
             await run_booking_jobs(container)
             await asyncio.sleep(interval)
 
-    task = asyncio.create_task(loop(), name="tailtribe-embedded-jobs")
+    async def outbox() -> None:
+        while True:
+            try:
+                await deliver_outbox(container)
+            except Exception:  # the database may be briefly away: try again
+                logger.exception("outbox delivery failed")
+            await asyncio.sleep(outbox_interval)
+
+    tasks = [
+        asyncio.create_task(jobs(), name="tailtribe-embedded-jobs"),
+        asyncio.create_task(outbox(), name="tailtribe-embedded-outbox"),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

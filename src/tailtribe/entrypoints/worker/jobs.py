@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from uuid import UUID
 
 from dishka import AsyncContainer
 
-from tailtribe.domain.ports import DueWork
+from tailtribe.domain.ports import DueWork, TaskQueue
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
+from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
+from tailtribe.domain.services.notifications.send_email import SendEmail
+
+SEND_EMAIL = "outbox_send"
 
 logger = logging.getLogger(__name__)
 
@@ -24,3 +30,34 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
                 logger.exception("scheduled job bookings.%s failed", work.value)
                 ran[f"bookings.{work.value}"] = -1
     return ran
+
+
+async def relay_outbox(container: AsyncContainer) -> Sequence[UUID]:
+    """Expand due events into email rows; the email rows due now."""
+    async with container() as scope:
+        return await (await scope.get(RelayOutbox))()
+
+
+async def send_email(container: AsyncContainer, message_id: UUID) -> bool:
+    async with container() as scope:
+        return await (await scope.get(SendEmail))(message_id)
+
+
+async def relay_and_enqueue(container: AsyncContainer, queue: TaskQueue) -> int:
+    """The worker's relay: one send job per due email (a queued one is not queued twice)."""
+    due = await relay_outbox(container)
+    for message_id in due:
+        await queue.enqueue(SEND_EMAIL, key=f"email:{message_id}", message_id=str(message_id))
+    return len(due)
+
+
+async def deliver_outbox(container: AsyncContainer) -> dict[str, int]:
+    """Relay and send in this process, one email after the other (embedded, test mode)."""
+    due = await relay_outbox(container)
+    sent = 0
+    for message_id in due:
+        try:
+            sent += await send_email(container, message_id)
+        except Exception:
+            logger.exception("sending outbox message %s failed", message_id)
+    return {"outbox.due": len(due), "outbox.sent": sent}

@@ -6,23 +6,46 @@ shutdown, and each job opens its own request scopes.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from dishka import AsyncContainer
 from saq import CronJob, Queue, Worker
 from saq.types import Context
 
+from tailtribe.adapters.saq.task_queue import SaqTaskQueue
 from tailtribe.config import Settings
-from tailtribe.entrypoints.worker.jobs import run_booking_jobs
+from tailtribe.entrypoints.worker.jobs import (
+    SEND_EMAIL,
+    relay_and_enqueue,
+    run_booking_jobs,
+    send_email,
+)
 from tailtribe.ioc import make_container
 
 QUEUE_NAME = "tailtribe"
 
 
+RELAY_CRON = "* * * * * */5"  # every 5 seconds (croniter's sixth field)
+
+
 class WorkerContext(Context, total=False):
     di: AsyncContainer
+    tasks: SaqTaskQueue
 
 
 async def booking_jobs(ctx: WorkerContext) -> dict[str, int]:
     return await run_booking_jobs(ctx["di"])
+
+
+async def outbox_relay(ctx: WorkerContext) -> int:
+    return await relay_and_enqueue(ctx["di"], ctx["tasks"])
+
+
+async def outbox_send(ctx: WorkerContext, *, message_id: str) -> bool:
+    return await send_email(ctx["di"], UUID(message_id))
+
+
+assert outbox_send.__name__ == SEND_EMAIL  # the name the relay enqueues
 
 
 def make_worker(
@@ -34,6 +57,7 @@ def make_worker(
 
     async def startup(ctx: WorkerContext) -> None:
         ctx["di"] = make_container(settings)
+        ctx["tasks"] = SaqTaskQueue(queue)
 
     async def shutdown(ctx: WorkerContext) -> None:
         if "di" in ctx:
@@ -41,9 +65,12 @@ def make_worker(
 
     return Worker(
         queue,
-        functions=[booking_jobs],
-        # unique: with several workers, one run a minute in all.
-        cron_jobs=[CronJob(booking_jobs, cron="* * * * *", unique=True, timeout=300)],
+        functions=[booking_jobs, outbox_relay, outbox_send],
+        # unique: with several workers, one run at a time in all.
+        cron_jobs=[
+            CronJob(booking_jobs, cron="* * * * *", unique=True, timeout=300),
+            CronJob(outbox_relay, cron=RELAY_CRON, unique=True, timeout=60),
+        ],
         startup=startup,
         shutdown=shutdown,
         concurrency=concurrency,
@@ -53,7 +80,7 @@ def make_worker(
 
 async def run(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then finish the jobs in hand (graceful)."""
-    worker = make_worker(settings)
+    worker = make_worker(settings, grace_seconds=settings.worker_grace_seconds)
     await worker.queue.connect()
     try:
         await worker.start()

@@ -6,11 +6,12 @@ Registered only in test mode, so these paths are 404 everywhere else.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
+from dishka import AsyncContainer
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, post, put
+from litestar import Controller, Request, post, put
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
@@ -18,6 +19,7 @@ from tailtribe.adapters.system.clock import SettableClock
 from tailtribe.domain.ports import DueWork
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.entrypoints.http.schemas.common import Strict
+from tailtribe.entrypoints.worker.jobs import deliver_outbox
 
 
 class ClockBody(Strict):
@@ -52,5 +54,11 @@ class TestModeController(Controller):
         status_code=HTTP_200_OK,
     )
     @inject
-    async def run_due_jobs(self, jobs: FromDishka[RunDueBookingJobs]) -> Ran:
-        return Ran({f"bookings.{work.value}": await jobs(work) for work in DueWork})
+    async def run_due_jobs(
+        self, request: Request[Any, Any, Any], jobs: FromDishka[RunDueBookingJobs]
+    ) -> Ran:
+        ran = {f"bookings.{work.value}": await jobs(work) for work in DueWork}
+        # The booking jobs' events are in the outbox now: their emails go too,
+        # each use case in its own scope of the app's container.
+        app_container: AsyncContainer = request.app.state.dishka_container
+        return Ran(ran | await deliver_outbox(app_container))

@@ -1,0 +1,33 @@
+"""Admins see the outbox (failed emails above all) and send a failed one again."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from tailtribe.domain.errors import NotFound
+from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
+from tailtribe.domain.ports import Clock, Page, UnitOfWork
+
+
+class ManageOutbox:
+    """The admin guard is the HTTP layer's (admins only, like every admin path)."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def list(
+        self, status: OutboxStatus | None, limit: int, offset: int
+    ) -> Page[OutboxMessage]:
+        async with self._uow as uow:
+            return await uow.outbox.list(status, limit, offset)
+
+    async def retry(self, message_id: UUID) -> OutboxMessage:
+        """A failed message gets a fresh round of attempts, from now (409 otherwise)."""
+        async with self._uow as uow:
+            message = await uow.outbox.get(message_id)
+            if message is None:
+                raise NotFound("no such outbox message")
+            message.retry(self._clock.now())
+            await uow.outbox.save(message)
+            await uow.commit()
+            return message

@@ -1,0 +1,143 @@
+"""Sending one email row: at most one email in effect, whatever crashes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from tailtribe.domain.model.money import Money
+from tailtribe.domain.model.notifications import EmailKind, email_kind
+from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
+from tailtribe.domain.ports import (
+    Clock,
+    Email,
+    EmailRenderer,
+    Mailer,
+    TokenSecrets,
+    UnitOfWork,
+)
+
+TOKEN_PAGES = {EmailKind.VERIFY_EMAIL: "verify-email", EmailKind.PASSWORD_RESET: "reset-password"}
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Where the emails' links point: the web app, not this API."""
+
+    app_url: str
+
+
+class Undeliverable(Exception):
+    """The email cannot be written (its recipient or subject is gone)."""
+
+
+class SendEmail:
+    """Send the email of one outbox row and mark the row sent.
+
+    - The provider's idempotency key is the row id: a crash after the
+      provider accepted but before the row was marked sends again with the
+      same key, which the provider (and the folder mailer) ignores.
+    - The row is locked while sending, so two jobs for one row take turns and
+      the second finds it sent.
+    - A failed send is retried with exponential backoff; after the last
+      attempt the row is `failed` and shown to admins. An email that cannot be
+      written (its recipient is gone, a template is broken) fails at once.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        mailer: Mailer,
+        renderer: EmailRenderer,
+        secrets: TokenSecrets,
+        links: Links,
+        clock: Clock,
+    ) -> None:
+        self._uow, self._mailer, self._renderer = uow, mailer, renderer
+        self._secrets, self._links, self._clock = secrets, links, clock
+
+    async def __call__(self, message_id: UUID) -> bool:
+        """True when this call sent the email."""
+        email, problem = None, ""
+        # Writing the email reads the booking and its parties; their locks end
+        # with this transaction, before the provider is called.
+        async with self._uow as uow:
+            message = await uow.outbox.get(message_id)
+            if message is None or not self._sendable(message):
+                return False
+            try:
+                email = await self._compose(uow, message)
+            except (Undeliverable, KeyError, ValueError) as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+        # Sending, under the lock of the outbox row alone.
+        async with self._uow as uow:
+            message = await uow.outbox.get(message_id)
+            if message is None or not self._sendable(message):
+                return False  # another job sent it meanwhile
+            sent = False
+            if email is None:
+                message.mark_undeliverable(self._clock.now(), problem)
+            else:
+                try:
+                    await self._mailer.send(email, idempotency_key=str(message.id))
+                    sent = True
+                except Exception as exc:  # any provider failure is retried later
+                    message.mark_attempt_failed(self._clock.now(), f"{type(exc).__name__}: {exc}")
+            if sent:
+                message.mark_sent(self._clock.now())
+            await uow.outbox.save(message)
+            await uow.commit()
+            return sent
+
+    def _sendable(self, message: OutboxMessage) -> bool:
+        return (
+            message.status is OutboxStatus.PENDING
+            and message.available_at <= self._clock.now()
+            and email_kind(message.topic) is not None
+        )
+
+    async def _compose(self, uow: UnitOfWork, message: OutboxMessage) -> Email:
+        kind = email_kind(message.topic)
+        assert kind is not None
+        p = message.payload
+        user = await uow.users.get(UUID(p["user_id"]))
+        if user is None:
+            raise Undeliverable("the recipient's account is gone")
+        app = self._links.app_url
+        variables: dict[str, Any] = {"name": user.full_name}
+        if kind in TOKEN_PAGES:
+            secret = self._secrets.secret_for(UUID(p["token_id"]))
+            variables["link"] = f"{app}/{TOKEN_PAGES[kind]}?token={secret}"
+        elif "booking_id" in p:
+            variables |= await self._booking(uow, UUID(p["booking_id"]), p)
+        else:
+            variables |= {"reason": p.get("reason") or "-", "link": f"{app}/caregiver/profile"}
+        rendered = self._renderer.render(kind, user.locale, variables)
+        return Email(
+            to=user.email, subject=rendered.subject, text=rendered.text, html=rendered.html
+        )
+
+    async def _booking(
+        self, uow: UnitOfWork, booking_id: UUID, p: dict[str, Any]
+    ) -> dict[str, object]:
+        booking = await uow.bookings.get(booking_id)
+        if booking is None:
+            raise Undeliverable("the booking is gone")
+        owner = await uow.users.get(booking.owner_id)
+        caregiver = await uow.caregivers.get(booking.caregiver_id)
+        if owner is None or caregiver is None:
+            raise Undeliverable("a party of the booking is gone")
+        # The event's own amount (a refund, a payout) where it has one.
+        amount = p.get("amount_cents", p.get("refund_cents", 0))
+        return {
+            "service": booking.service,
+            "start": booking.start,
+            "end": booking.end,
+            "owner_name": owner.full_name,
+            "caregiver_name": caregiver.display_name,
+            "total": Money(booking.price.total_cents),
+            "earnings": Money(booking.price.caregiver_payout_cents),
+            "amount": Money(int(amount)),
+            "link": f"{self._links.app_url}/bookings/{booking.id}",
+        }

@@ -1,0 +1,259 @@
+"""The outbox relay and the email job, with crashes at every step.
+
+"One email in effect" is what the provider sees: the memory mailer, like
+Resend, keeps one email per idempotency key. A crash is an exception that
+no handler catches (the process died): the transaction in flight is lost.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import pytest
+
+from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
+from tailtribe.adapters.memory.mailer import MemoryMailer
+from tailtribe.domain.errors import Conflict, DeliveryFailed
+from tailtribe.domain.model.availability import Availability
+from tailtribe.domain.model.bookings import Booking
+from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.money import CommissionRate
+from tailtribe.domain.model.notifications import EmailKind
+from tailtribe.domain.model.outbox import MAX_ATTEMPTS, OutboxStatus
+from tailtribe.domain.model.pets import Species
+from tailtribe.domain.model.pricing import Quote, Service
+from tailtribe.domain.model.tokens import TokenPurpose
+from tailtribe.domain.model.users import Locale, User
+from tailtribe.domain.ports import Email
+from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
+from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
+from tailtribe.domain.services.notifications.send_email import Links, SendEmail
+from tests.services.conftest import World
+
+
+class Crash(BaseException):
+    """The process dies here."""
+
+
+class FlakyMailer(MemoryMailer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+        self.refuse = 0  # the provider is down: nothing sent
+        self.crash_after_send = 0  # the provider took it, then the process died
+
+    async def send(self, email: Email, idempotency_key: str) -> str:
+        self.calls += 1
+        if self.refuse:
+            self.refuse -= 1
+            raise DeliveryFailed("provider down")
+        sent = await super().send(email, idempotency_key)
+        if self.crash_after_send:
+            self.crash_after_send -= 1
+            raise Crash
+        return sent
+
+
+class Harness:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.mailer = FlakyMailer()
+        self.relay = RelayOutbox(world.uow, world.ids, world.clock)
+        self.send = SendEmail(
+            world.uow,
+            self.mailer,
+            JinjaEmailRenderer(),
+            world.secrets,
+            Links("https://app.tailtribe.test"),
+            world.clock,
+        )
+
+    async def deliver(self) -> int:
+        """What the worker does: relay, then one job per due email."""
+        return sum([await self.send(m) for m in await self.relay()])
+
+    async def user(self, name: str, locale: Locale, verify: bool = False) -> User:
+        w = self.world
+        user = User.register(
+            id=w.ids.new_id(),
+            email=f"{name.lower()}@example.be",
+            full_name=name,
+            password_hash="h",
+            locale=locale,
+            now=w.clock.now(),
+        )
+        async with w.uow as uow:
+            await uow.users.add(user)
+            if verify:
+                await w.tokens.send(uow, user, TokenPurpose.VERIFY_EMAIL, w.clock.now())
+            await uow.commit()
+        return user
+
+    def row(self, message_id: UUID) -> OutboxStatus:
+        return self.world.uow.outbox_rows[message_id].status
+
+
+@pytest.fixture
+def h(world: World) -> Harness:
+    return Harness(world)
+
+
+async def test_the_verification_email_goes_once_in_the_users_language(h: Harness) -> None:
+    ann = await h.user("Ann", Locale.FR, verify=True)
+    assert await h.deliver() == 1
+    assert await h.deliver() == 0  # nothing twice
+    [email] = h.mailer.sent.values()
+    assert email.to == "ann@example.be"
+    assert email.subject == "Confirmez votre adresse e-mail"
+    token_id = next(iter(h.world.uow.store.tokens))
+    secret = h.world.secrets.secret_for(token_id)
+    assert f"https://app.tailtribe.test/verify-email?token={secret}" in email.text
+    assert all(m.status is OutboxStatus.SENT for m in h.world.uow.outbox_rows.values())
+    assert ann.locale is Locale.FR
+
+
+async def test_a_crash_after_the_provider_took_it_sends_nothing_twice(h: Harness) -> None:
+    await h.user("Ann", Locale.NL, verify=True)
+    h.mailer.crash_after_send = 1
+    with pytest.raises(Crash):
+        await h.deliver()
+    [row] = h.world.uow.outbox_rows.values()
+    assert row.status is OutboxStatus.PENDING and row.attempts == 0  # the marking was lost
+    assert await h.deliver() == 1  # sent again, with the same key
+    assert h.mailer.calls == 2 and len(h.mailer.sent) == 1
+    assert h.row(row.id) is OutboxStatus.SENT
+
+
+async def test_a_crash_before_the_send_job_ran_is_picked_up_by_the_next_relay(
+    h: Harness,
+) -> None:
+    await h.user("Ann", Locale.NL, verify=True)
+    due = await h.relay()  # then the process dies before enqueueing
+    assert len(due) == 1 and h.mailer.calls == 0
+    assert await h.relay() == due
+    assert await h.deliver() == 1 and len(h.mailer.sent) == 1
+
+
+async def test_failed_sends_back_off_then_fail_and_an_admin_retries(h: Harness) -> None:
+    await h.user("Ann", Locale.EN, verify=True)
+    [message_id] = list(h.world.uow.outbox_rows)
+    h.mailer.refuse = MAX_ATTEMPTS
+    delays = []
+    for _ in range(MAX_ATTEMPTS):
+        assert await h.deliver() == 0
+        row = h.world.uow.outbox_rows[message_id]
+        delays.append(row.available_at - h.world.clock.now())
+        assert await h.deliver() == 0  # not due yet: not even tried
+        h.world.clock.advance(row.available_at - h.world.clock.now())
+    assert delays[:4] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
+    assert h.mailer.calls == MAX_ATTEMPTS
+    assert h.row(message_id) is OutboxStatus.FAILED
+    assert "provider down" in (h.world.uow.outbox_rows[message_id].last_error or "")
+
+    admin = ManageOutbox(h.world.uow, h.world.clock)
+    failed = await admin.list(OutboxStatus.FAILED, 10, 0)
+    assert [m.id for m in failed.items] == [message_id]
+    await admin.retry(message_id)
+    with pytest.raises(Conflict):
+        await admin.retry(message_id)  # pending now, not failed
+    assert await h.deliver() == 1 and len(h.mailer.sent) == 1
+    assert (await admin.list(OutboxStatus.FAILED, 10, 0)).total == 0
+
+
+async def _booking(h: Harness, *, authorized: bool) -> tuple[Booking, User, User]:
+    w = h.world
+    owner = await h.user("Olga", Locale.NL)
+    carer = await h.user("Carl", Locale.EN)
+    now = w.clock.now()
+    caregiver = Caregiver(
+        id=uuid4(),
+        user_id=carer.id,
+        display_name="Carl's care",
+        bio="",
+        postcode="1000",
+        city="Brussel",
+        latitude=50.85,
+        longitude=4.35,
+        service_radius_km=10,
+        accepted_species=frozenset({Species.DOG}),
+        max_pets=2,
+        services=(),
+        availability=Availability(),
+        created_at=now,
+    )
+    booking = Booking.request(
+        id=uuid4(),
+        owner_id=owner.id,
+        caregiver_id=caregiver.id,
+        service=Service.DOG_WALKING,
+        pet_ids=(uuid4(),),
+        start=now + timedelta(days=3),
+        end=now + timedelta(days=3, hours=1),
+        price=Quote(1, 2000, 400, 1600),
+        rate=CommissionRate(Decimal(20)),
+        policy=CancellationPolicy.FLEXIBLE,
+        now=now,
+    )
+    booking.attach_payment("pi_1", "secret")
+    if authorized:
+        booking.authorize(now, 2000)
+    w.clock.advance(timedelta(hours=25))
+    booking.expire(w.clock.now())
+    async with w.uow as uow:
+        await uow.caregivers.add(caregiver)
+        await uow.bookings.add(booking)
+        await w.outbox.publish(uow, [booking])
+        await uow.commit()
+    return booking, owner, carer
+
+
+@pytest.mark.parametrize("authorized", [True, False])
+async def test_an_expiry_tells_the_caregiver_only_if_the_card_was_held(
+    h: Harness, authorized: bool
+) -> None:
+    _, owner, carer = await _booking(h, authorized=authorized)
+    sent = await h.deliver()
+    assert await h.deliver() == 0  # each event expanded once
+    to = sorted(e.to for e in h.mailer.sent.values())
+    if authorized:
+        # The authorization's own event asked the caregiver first.
+        assert sent == 3 and to == sorted([owner.email, carer.email, carer.email])
+        subjects = {e.to + ":" + e.subject for e in h.mailer.sent.values()}
+        assert f"{carer.email}:Your booking request for dog walk expired" in subjects
+        assert f"{carer.email}:New booking request from Olga" in subjects
+    else:
+        assert sent == 1 and to == [owner.email]
+    owner_email = next(e for e in h.mailer.sent.values() if e.to == owner.email)
+    assert owner_email.subject == "Je boekingsaanvraag voor hondenuitlaatbeurt is verlopen"
+
+
+async def test_a_crash_before_the_relay_commits_expands_the_event_once(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _booking(h, authorized=False)
+    uow = h.world.uow
+    real_commit = uow.commit
+
+    async def crash() -> None:
+        raise Crash
+
+    monkeypatch.setattr(uow, "commit", crash)
+    with pytest.raises(Crash):
+        await h.relay()
+    monkeypatch.setattr(uow, "commit", real_commit)
+    assert not any(m.topic.startswith("email.") for m in uow.outbox_rows.values())
+    assert await h.deliver() == 1
+    emails = [m for m in uow.outbox_rows.values() if m.topic == EmailKind.BOOKING_EXPIRED.topic]
+    assert len(emails) == 1 and len(h.mailer.sent) == 1
+
+
+async def test_an_email_whose_recipient_is_gone_fails_at_once(h: Harness) -> None:
+    ann = await h.user("Ann", Locale.NL, verify=True)
+    del h.world.uow.store.users[ann.id]
+    assert await h.deliver() == 0
+    [row] = h.world.uow.outbox_rows.values()
+    assert row.status is OutboxStatus.FAILED and "recipient" in (row.last_error or "")
+    assert h.mailer.calls == 0
