@@ -1,0 +1,86 @@
+"""The email job on PostgreSQL and SQLite: two jobs for one row send one email."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
+from tailtribe.adapters.memory.clock import FixedClock
+from tailtribe.adapters.memory.mailer import MemoryMailer
+from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
+from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.adapters.system.ids import Uuid7Generator
+from tailtribe.domain.model.outbox import OutboxStatus
+from tailtribe.domain.model.tokens import TokenPurpose
+from tailtribe.domain.model.users import Locale, User
+from tailtribe.domain.ports import Email
+from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
+from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
+from tailtribe.domain.services.notifications.send_email import Links, SendEmail
+from tailtribe.domain.services.outbox import Outbox
+from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+
+NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+
+
+class SlowMailer(MemoryMailer):
+    """Takes its time, like a provider over the network; counts the calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    async def send(self, email: Email, idempotency_key: str) -> str:
+        self.calls += 1
+        await asyncio.sleep(0.2)
+        return await super().send(email, idempotency_key)
+
+
+@pytest.mark.parametrize("backend", SQL_BACKENDS)
+async def test_two_jobs_for_one_email_send_it_once(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    config = await empty_database(sql_url(request, backend))
+    factory = config.create_session_maker()
+    clock, ids, secrets = FixedClock(NOW), Uuid7Generator(), HmacTokenSecrets("k" * 32)
+    user = User.register(
+        id=uuid4(),
+        email="an@example.be",
+        full_name="An",
+        password_hash="h",
+        locale=Locale.NL,
+        now=NOW,
+    )
+    async with SqlUnitOfWork(factory) as uow:
+        await uow.users.add(user)
+        await TokenIssuer(secrets, Outbox(ids, clock), ids).send(
+            uow, user, TokenPurpose.VERIFY_EMAIL, NOW
+        )
+        await uow.commit()
+    mailer = SlowMailer()
+
+    def job() -> SendEmail:
+        return SendEmail(
+            SqlUnitOfWork(factory),
+            mailer,
+            JinjaEmailRenderer(),
+            secrets,
+            Links("https://app.example"),
+            clock,
+        )
+
+    try:
+        [message_id] = await RelayOutbox(SqlUnitOfWork(factory), ids, clock)()
+        results = await asyncio.gather(job()(message_id), job()(message_id))
+        assert sorted(results) == [False, True]
+        assert mailer.calls == 1 and len(mailer.sent) == 1
+        async with SqlUnitOfWork(factory) as uow:
+            row = await uow.outbox.get(message_id)
+            assert row is not None and row.status is OutboxStatus.SENT
+            assert await uow.outbox.due(NOW, 10) == []
+    finally:
+        await config.get_engine().dispose()
