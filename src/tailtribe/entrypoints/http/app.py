@@ -19,6 +19,7 @@ from tailtribe.config import Environment, Settings
 from tailtribe.entrypoints.http.auth import AccessTokens, jwt_auth
 from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeController
 from tailtribe.entrypoints.http.controllers.admin import AdminCaregiverController
+from tailtribe.entrypoints.http.controllers.admin_metrics import AdminMetricsController
 from tailtribe.entrypoints.http.controllers.admin_outbox import AdminOutboxController
 from tailtribe.entrypoints.http.controllers.bookings import (
     BookingController,
@@ -38,7 +39,7 @@ from tailtribe.ioc import RateLimitStores, make_container
 # JSON bodies are small; uploads raise this on their own routes.
 MAX_BODY_BYTES = 1024 * 1024
 # Never rate limited: Stripe retries on its own schedule, and probes must answer.
-UNLIMITED_PATHS = ["/api/stripe/webhook", "/api/health", "/metrics"]
+UNLIMITED_PATHS = ["^/api/stripe/webhook$", "^/api/health$", "^/metrics$"]  # anchored regexes
 
 
 def _openapi() -> OpenAPIConfig:
@@ -92,6 +93,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         CaregiverProfileController,
         AdminCaregiverController,
         AdminOutboxController,
+        AdminMetricsController,
         CaregiverSearchController,
         QuoteController,
         BookingController,
