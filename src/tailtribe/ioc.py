@@ -33,6 +33,7 @@ from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.sqlalchemy.database import make_db_config
 from tailtribe.adapters.sqlalchemy.health import DatabaseHealthCheck
+from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
 from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
@@ -63,6 +64,7 @@ from tailtribe.domain.services.accounts.ports import LoginThrottle
 from tailtribe.domain.services.accounts.register import RegisterUser
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
+from tailtribe.domain.services.admin.metrics import BusinessMetrics, MetricsStore
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
@@ -257,6 +259,7 @@ class UseCaseProvider(Provider):
     relay_outbox = provide(RelayOutbox)
     send_email = provide(SendEmail)
     manage_outbox = provide(ManageOutbox)
+    business_metrics = provide(BusinessMetrics)
 
     @provide
     def get_user(self, factory: async_sessionmaker[AsyncSession]) -> GetUser:
@@ -266,6 +269,13 @@ class UseCaseProvider(Provider):
     @provide
     def public_profile(self, factory: async_sessionmaker[AsyncSession]) -> GetPublicProfile:
         return GetPublicProfile(SqlUnitOfWork(factory, read_only=True))
+
+    @provide
+    async def metrics_store(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[MetricsStore]:
+        async with factory() as session:
+            yield SqlMetricsStore(session)
 
     @provide
     async def search_store(

@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
 from tailtribe.config import ConfigError, Settings
@@ -105,6 +106,26 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from tailtribe.domain.errors import DomainError
+    from tailtribe.domain.services.admin.metrics import BusinessMetrics, Report
+    from tailtribe.entrypoints.metrics_table import metrics_table
+
+    settings = Settings.from_env()
+
+    async def work(container: AsyncContainer) -> Report:
+        async with container() as scope:
+            return await (await scope.get(BusinessMetrics))(args.from_date, args.to_date)
+
+    try:
+        report = asyncio.run(_with_container(settings, work))
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(metrics_table(report))
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from tailtribe.entrypoints.worker.saq_worker import run
 
@@ -136,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="the background worker (SAQ on Redis)")
     worker.set_defaults(run=cmd_worker)
+
+    metrics = commands.add_parser(
+        "metrics", help="the business metrics for a range of Brussels dates (default: 30 days)"
+    )
+    metrics.add_argument("--from", dest="from_date", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    metrics.add_argument("--to", dest="to_date", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    metrics.set_defaults(run=cmd_metrics)
 
     db = commands.add_parser("db", help="database administration")
     db_commands = db.add_subparsers(dest="db_command", required=True)

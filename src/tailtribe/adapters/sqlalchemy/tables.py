@@ -34,6 +34,8 @@ class OutboxRow(UUIDv7Base):
     __table_args__ = (
         # The relay's query: pending rows whose time has come, oldest first.
         Index("ix_outbox_message_due", "status", "available_at"),
+        # The metrics' payment events in a date range.
+        Index("ix_outbox_message_topic_created", "topic", "created_at"),
     )
 
     topic: Mapped[str] = mapped_column(String(100))
@@ -48,6 +50,7 @@ class OutboxRow(UUIDv7Base):
 
 class UserRow(UUIDv7Base):
     __tablename__ = "user_account"
+    __table_args__ = (Index("ix_user_account_created", "created_at"),)  # metrics
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(100))
@@ -185,6 +188,7 @@ class BookingRow(UUIDv7Base):
         Index("ix_booking_caregiver_period", "caregiver_id", "start_at", "end_at"),
         Index("ix_booking_owner_created", "owner_id", "created_at"),
         Index("ix_booking_status_start", "status", "start_at"),
+        Index("ix_booking_created", "created_at"),  # metrics: bookings created in a range
         Index("ix_booking_status_end", "status", "end_at"),
         Index("ix_booking_payment_intent", "payment_intent_id", unique=True),
     )

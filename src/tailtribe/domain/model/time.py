@@ -60,3 +60,27 @@ def local_noon(day: date) -> datetime:
 
 def days_before(day: date, n: int) -> date:
     return day - timedelta(days=n)
+
+
+def utc_offsets(start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """Brussels' offset from UTC, in seconds, from each instant on, over [start, end):
+    the offset at `start`, then one entry per DST change. Lets a store bucket
+    instants by Brussels day without a time zone database of its own."""
+    start, end = utc(start), utc(end)
+
+    def offset(at: datetime) -> int:
+        delta = at.astimezone(BRUSSELS).utcoffset()
+        return int(delta.total_seconds()) if delta else 0
+
+    changes = [(start, offset(start))]
+    day = start
+    while day < end:
+        following = min(day + timedelta(days=1), end)
+        if offset(following) != offset(day):
+            low, high = day, following  # the change lies in (low, high]: find the minute
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if offset(middle) == offset(low) else (low, middle)
+            changes.append((high.replace(second=0, microsecond=0), offset(following)))
+        day = following
+    return changes

@@ -1,0 +1,211 @@
+"""Business metrics as SQL aggregates, the same statements on PostgreSQL and SQLite.
+
+Only the seconds since the epoch of a stored instant differ by dialect.
+Days in Brussels are counted by adding the UTC offset in effect (a CASE over
+the DST changes in the range), so neither database needs time zone data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailtribe.adapters.sqlalchemy.tables import (
+    BookingRow,
+    CaregiverDecisionRow,
+    CaregiverRow,
+    OutboxRow,
+    ReviewRow,
+    UserRow,
+)
+from tailtribe.domain.model.bookings import BookingStatus
+from tailtribe.domain.model.caregivers import DecisionKind
+from tailtribe.domain.model.users import Role
+from tailtribe.domain.services.admin.metrics import Day, Totals
+
+EPOCH = date(1970, 1, 1)
+DAY_SECONDS = 86400
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _total(value: Any, condition: ColumnElement[bool] | None = None) -> Any:
+    summed = value if condition is None else case((condition, value), else_=0)
+    return func.coalesce(func.sum(summed), 0)
+
+
+class SqlMetricsStore:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._postgres = session.bind.dialect.name == "postgresql"
+
+    def _epoch(self, column: Any) -> ColumnElement[float]:
+        if self._postgres:
+            return cast(func.extract("epoch", column), Float)
+        return (func.julianday(column) - 2440587.5) * DAY_SECONDS
+
+    def _whole_seconds(self, column: Any) -> ColumnElement[int]:
+        """Whole seconds since the epoch, exactly (no floating point on the way)."""
+        if self._postgres:
+            return cast(func.floor(func.extract("epoch", column)), BigInteger)
+        return cast(func.strftime("%s", column), BigInteger)
+
+    def _local_day(self, column: Any, offsets: Sequence[tuple[datetime, int]]) -> Any:
+        offset: Any = literal(offsets[0][1])
+        if len(offsets) > 1:
+            offset = case(
+                *((column < at, previous) for (at, _), (_, previous) in _pairs(offsets)),
+                else_=offsets[-1][1],
+            )
+        return (self._whole_seconds(column) + offset) // DAY_SECONDS
+
+    async def totals(self, start: datetime, end: datetime) -> Totals:
+        def within(column: Any) -> ColumnElement[bool]:
+            return and_(column >= start, column < end)
+
+        s = self._session
+        owners = await s.scalar(
+            select(func.count())
+            .select_from(UserRow)
+            .where(within(UserRow.created_at), UserRow.roles.contains(Role.OWNER.value))
+        )
+        caregivers = await s.scalar(
+            select(func.count()).select_from(CaregiverRow).where(within(CaregiverRow.created_at))
+        )
+        decisions = (
+            await s.execute(
+                select(
+                    _count(CaregiverDecisionRow.kind == DecisionKind.APPROVE.value),
+                    _count(CaregiverDecisionRow.kind == DecisionKind.REJECT.value),
+                ).where(within(CaregiverDecisionRow.decided_at))
+            )
+        ).one()
+        accepted = BookingRow.captured_cents > 0  # accepting is what charges the card
+        completed = BookingRow.status == BookingStatus.COMPLETED.value
+        bookings = (
+            await s.execute(
+                select(
+                    func.count(),
+                    _count(accepted),
+                    _count(completed),
+                    _count(BookingRow.status == BookingStatus.CANCELLED.value),
+                    _total(BookingRow.captured_cents),
+                    _total(BookingRow.commission_cents, completed),
+                    _total(BookingRow.paid_out_cents - BookingRow.reversed_cents),
+                    _total(BookingRow.refunded_cents),
+                ).where(within(BookingRow.created_at))
+            )
+        ).one()
+        reviews = (
+            await s.execute(
+                select(func.avg(ReviewRow.rating), func.count()).where(within(ReviewRow.created_at))
+            )
+        ).one()
+        payments = (
+            await s.execute(
+                select(
+                    _count(OutboxRow.topic == "event.PaymentAuthorized"),
+                    _count(OutboxRow.topic == "event.PaymentFailed"),
+                ).where(
+                    within(OutboxRow.created_at),
+                    OutboxRow.topic.in_(["event.PaymentAuthorized", "event.PaymentFailed"]),
+                )
+            )
+        ).one()
+        return Totals(
+            owners=int(owners or 0),
+            caregivers=int(caregivers or 0),
+            approvals=int(decisions[0]),
+            rejections=int(decisions[1]),
+            bookings_created=int(bookings[0]),
+            bookings_accepted=int(bookings[1]),
+            bookings_completed=int(bookings[2]),
+            bookings_cancelled=int(bookings[3]),
+            gross_booking_value_cents=int(bookings[4]),
+            commission_earned_cents=int(bookings[5]),
+            payouts_sent_cents=int(bookings[6]),
+            refunds_cents=int(bookings[7]),
+            median_seconds_to_first_booking=await self._median_to_first_booking(start, end),
+            average_rating=None if reviews[0] is None else round(float(reviews[0]), 2),
+            reviews=int(reviews[1]),
+            payments_authorized=int(payments[0]),
+            payments_failed=int(payments[1]),
+        )
+
+    async def _median_to_first_booking(self, start: datetime, end: datetime) -> float | None:
+        first = func.min(BookingRow.created_at)
+        firsts = (
+            select(BookingRow.owner_id.label("owner_id"), first.label("first_at"))
+            .group_by(BookingRow.owner_id)
+            .having(and_(first >= start, first < end))
+            .subquery()
+        )
+        waits = (
+            select((self._epoch(firsts.c.first_at) - self._epoch(UserRow.created_at)).label("s"))
+            .select_from(firsts)
+            .join(UserRow, UserRow.id == firsts.c.owner_id)
+            .subquery()
+        )
+        ranked = select(
+            waits.c.s,
+            func.row_number().over(order_by=waits.c.s).label("rn"),
+            func.count().over().label("n"),
+        ).subquery()
+        # The middle row, or the mean of the two middle rows (integer division).
+        median = await self._session.scalar(
+            select(func.avg(ranked.c.s)).where(
+                ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2])
+            )
+        )
+        return None if median is None else round(float(median), 1)
+
+    async def daily(
+        self, start: datetime, end: datetime, offsets: Sequence[tuple[datetime, int]]
+    ) -> list[Day]:
+        users_day = self._local_day(UserRow.created_at, offsets).label("day")
+        registrations = await self._session.execute(
+            select(users_day, func.count())
+            .where(UserRow.created_at >= start, UserRow.created_at < end)
+            .group_by(text("day"))
+        )
+        bookings_day = self._local_day(BookingRow.created_at, offsets).label("day")
+        bookings = await self._session.execute(
+            select(bookings_day, func.count(), _total(BookingRow.captured_cents))
+            .where(BookingRow.created_at >= start, BookingRow.created_at < end)
+            .group_by(text("day"))
+        )
+        days: dict[int, Day] = {}
+        for n, count in registrations:
+            days[n] = Day(_date(n), registrations=int(count))
+        for n, count, value in bookings:
+            found = days.get(n, Day(_date(n)))
+            days[n] = Day(found.day, found.registrations, int(count), int(value))
+        return list(days.values())
+
+
+def _date(day_number: int) -> date:
+    return EPOCH + timedelta(days=int(day_number))
+
+
+def _pairs(
+    offsets: Sequence[tuple[datetime, int]],
+) -> list[tuple[tuple[datetime, int], tuple[datetime, int]]]:
+    """(change, what was in effect before it) for every change after the first entry."""
+    return [(offsets[i], offsets[i - 1]) for i in range(1, len(offsets))]
