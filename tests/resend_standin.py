@@ -1,8 +1,9 @@
 """A local stand-in of Resend's email API, enough for the real SDK to talk to.
 
 It answers POST /emails like Resend: 401 without the API key, 422 without the
-required fields, and the same email id again for a repeated Idempotency-Key
-(nothing is sent twice). `fail_next` makes the next calls answer 500.
+required fields, the same email id again for a repeated Idempotency-Key with
+the same body (nothing is sent twice) and 409 `invalid_idempotent_request`
+for one with another body. `fail_next` makes the next calls answer 500.
 """
 
 from __future__ import annotations
@@ -45,7 +46,17 @@ class ResendStandIn:
                 {"statusCode": 422, "name": "validation_error", "message": "missing"}, status=422
             )
         if key is not None and key in self.delivered:
-            return web.json_response({"id": self.delivered[key]["id"]})
+            first = self.delivered[key]
+            if {k: v for k, v in first.items() if k != "id"} != body:
+                return web.json_response(
+                    {
+                        "statusCode": 409,
+                        "name": "invalid_idempotent_request",
+                        "message": "same idempotency key, different payload",
+                    },
+                    status=409,
+                )
+            return web.json_response({"id": first["id"]})
         sent = {"id": str(uuid.uuid4()), **body}
         self.delivered[key or sent["id"]] = sent
         return web.json_response({"id": sent["id"]})

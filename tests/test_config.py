@@ -80,6 +80,12 @@ def test_commission_percentage_is_exact(rate: str) -> None:
             "TAILTRIBE_SECRET_KEY": STRONG,
             "DATABASE_URL": "postgresql://db/tt",
         },
+        {  # no way to send emails
+            "TAILTRIBE_ENV": "production",
+            "TAILTRIBE_SECRET_KEY": STRONG,
+            "DATABASE_URL": "postgresql://db/tt",
+            "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
+        },
     ],
 )
 def test_unsafe_or_malformed_configuration_is_refused(env: dict[str, str]) -> None:
@@ -94,6 +100,7 @@ def test_production_with_a_real_secret_and_postgres_starts() -> None:
             "TAILTRIBE_SECRET_KEY": STRONG,
             "DATABASE_URL": "postgresql://db/tt",
             "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
+            "RESEND_API_KEY": "re_from_the_dashboard",
         }
     )
     assert settings.env is Environment.PRODUCTION and not settings.embedded

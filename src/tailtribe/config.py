@@ -199,3 +199,6 @@ class Settings:
             )
         if not self.stripe_webhook_secret:
             raise ConfigError("STRIPE_WEBHOOK_SECRET must be set (Stripe dashboard, webhooks)")
+        if self.env is Environment.PRODUCTION and not self.resend_api_key:
+            # Without it, emails (reset links among them) would go to a folder.
+            raise ConfigError("production needs RESEND_API_KEY")

@@ -31,6 +31,18 @@ async def test_sends_the_email_with_the_idempotency_key() -> None:
     assert len(api.delivered) == 2  # one email in effect per key
 
 
+async def test_a_key_reused_with_another_body_counts_as_sent() -> None:
+    """A retry may write the email anew (a name changed meanwhile): Resend
+    refuses the key with another body, which means the first one went out."""
+    async with resend_standin() as api:
+        mailer = ResendMailer(API_KEY, "noreply@tailtribe.be", api.url)
+        await mailer.send(EMAIL, idempotency_key="outbox-9")
+        renamed = Email(EMAIL.to, EMAIL.subject, "Dag Anna", "<p>Dag Anna</p>")
+        assert await mailer.send(renamed, idempotency_key="outbox-9") == "already-sent:outbox-9"
+    assert [c["idempotency_key"] for c in api.calls] == ["outbox-9", "outbox-9"]
+    assert list(api.delivered) == ["outbox-9"] and api.delivered["outbox-9"]["text"] == "Dag Ann"
+
+
 async def test_a_provider_failure_raises() -> None:
     async with resend_standin() as api:
         api.fail_next = 1

@@ -20,17 +20,18 @@ from tailtribe.domain.model.availability import Availability
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.events import DomainEvent
 from tailtribe.domain.model.money import CommissionRate
-from tailtribe.domain.model.notifications import EmailKind
-from tailtribe.domain.model.outbox import MAX_ATTEMPTS, OutboxStatus
+from tailtribe.domain.model.notifications import EVENT_EMAILS, SILENT_EVENTS, EmailKind
+from tailtribe.domain.model.outbox import MAX_ATTEMPTS, OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.model.users import Locale, User
 from tailtribe.domain.ports import Email
 from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
-from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
-from tailtribe.domain.services.notifications.send_email import Links, SendEmail
+from tailtribe.domain.services.notifications.relay_outbox import MAX_EVENT_AGE, RelayOutbox
+from tailtribe.domain.services.notifications.send_email import LEASE, Links, SendEmail
 from tests.services.conftest import World
 
 
@@ -112,7 +113,7 @@ async def test_the_verification_email_goes_once_in_the_users_language(h: Harness
     secret = h.world.secrets.secret_for(token_id)
     assert f"https://app.tailtribe.test/verify-email?token={secret}" in email.text
     assert all(m.status is OutboxStatus.SENT for m in h.world.uow.outbox_rows.values())
-    assert ann.locale is Locale.FR
+    assert email.subject != "Bevestig je e-mailadres" and ann.email == email.to
 
 
 async def test_a_crash_after_the_provider_took_it_sends_nothing_twice(h: Harness) -> None:
@@ -121,7 +122,9 @@ async def test_a_crash_after_the_provider_took_it_sends_nothing_twice(h: Harness
     with pytest.raises(Crash):
         await h.deliver()
     [row] = h.world.uow.outbox_rows.values()
-    assert row.status is OutboxStatus.PENDING and row.attempts == 0  # the marking was lost
+    assert row.status is OutboxStatus.PENDING  # the marking was lost
+    assert await h.deliver() == 0  # claimed by the dead attempt until its lease ends
+    h.world.clock.advance(LEASE)
     assert await h.deliver() == 1  # sent again, with the same key
     assert h.mailer.calls == 2 and len(h.mailer.sent) == 1
     assert h.row(row.id) is OutboxStatus.SENT
@@ -222,7 +225,7 @@ async def test_an_expiry_tells_the_caregiver_only_if_the_card_was_held(
         # The authorization's own event asked the caregiver first.
         assert sent == 3 and to == sorted([owner.email, carer.email, carer.email])
         subjects = {e.to + ":" + e.subject for e in h.mailer.sent.values()}
-        assert f"{carer.email}:Your booking request for dog walk expired" in subjects
+        assert f"{carer.email}:Booking request expired: dog walk" in subjects
         assert f"{carer.email}:New booking request from Olga" in subjects
     else:
         assert sent == 1 and to == [owner.email]
@@ -257,3 +260,58 @@ async def test_an_email_whose_recipient_is_gone_fails_at_once(h: Harness) -> Non
     [row] = h.world.uow.outbox_rows.values()
     assert row.status is OutboxStatus.FAILED and "recipient" in (row.last_error or "")
     assert h.mailer.calls == 0
+
+
+async def test_one_event_that_cannot_be_expanded_holds_up_no_other(h: Harness) -> None:
+    w = h.world
+    bad = OutboxMessage(
+        uuid4(), "event.BookingAccepted", {"booking_id": "nonsense"}, w.clock.now(), w.clock.now()
+    )
+    async with w.uow as uow:
+        await uow.outbox.add(bad)
+        await uow.commit()
+    await h.user("Ann", Locale.NL, verify=True)
+    assert await h.deliver() == 1  # the good one went
+    for _ in range(MAX_ATTEMPTS):  # each retry when its backoff ends
+        w.clock.advance(w.uow.outbox_rows[bad.id].available_at - w.clock.now())
+        await h.deliver()
+    row = w.uow.outbox_rows[bad.id]
+    assert row.status is OutboxStatus.FAILED and "ValueError" in (row.last_error or "")
+
+
+async def test_what_this_version_does_not_know_fails_for_an_admin_to_retry(h: Harness) -> None:
+    w = h.world
+    now = w.clock.now()
+    unknown = [
+        OutboxMessage(uuid4(), "event.SomethingNew", {}, now, now),
+        OutboxMessage(uuid4(), "email.something_new", {"user_id": str(uuid4())}, now, now),
+        OutboxMessage(uuid4(), "webhook.other", {}, now, now),
+    ]
+    async with w.uow as uow:
+        for m in unknown:
+            await uow.outbox.add(m)
+        await uow.commit()
+    assert await h.deliver() == 0
+    assert {h.row(m.id) for m in unknown} == {OutboxStatus.FAILED}
+    assert h.mailer.calls == 0
+
+
+async def test_old_events_and_dead_links_send_nothing(h: Harness) -> None:
+    await _booking(h, authorized=True)
+    h.world.clock.advance(MAX_EVENT_AGE)  # relayed only now: old news
+    ann = await h.user("Ann", Locale.NL, verify=True)
+    h.world.clock.advance(timedelta(days=8))  # the verification link expired meanwhile
+    assert await h.deliver() == 0 and h.mailer.calls == 0
+    rows = list(h.world.uow.outbox_rows.values())
+    assert not any(r.topic.startswith("email.") and r.status is OutboxStatus.SENT for r in rows)
+    [link] = [r for r in rows if r.payload.get("user_id") == str(ann.id)]
+    assert link.status is OutboxStatus.FAILED and "expired" in (link.last_error or "")
+
+
+def test_every_domain_event_is_either_emailed_or_known_to_be_silent() -> None:
+    def leaves(cls: type) -> set[str]:
+        subs = cls.__subclasses__()
+        return {cls.__name__} if not subs else set().union(*(leaves(c) for c in subs))
+
+    names = leaves(DomainEvent) - {"CaregiverEvent", "BookingEvent", "CaregiverDecision"}
+    assert names == set(EVENT_EMAILS) | SILENT_EVENTS

@@ -14,6 +14,8 @@ from tailtribe.domain.errors import DeliveryFailed
 from tailtribe.domain.ports import Email
 
 DEFAULT_API_URL = "https://api.resend.com"
+# Resend's 409 for a key reused with a different payload.
+ALREADY_SENT = "invalid_idempotent_request"
 
 
 class ResendMailer:
@@ -33,6 +35,12 @@ class ResendMailer:
         try:
             # Resend keeps the key for 24 hours: a retry within them is not sent again.
             sent = await resend.Emails.send_async(params, {"idempotency_key": idempotency_key})
-        except (resend.exceptions.ResendError, httpx.HTTPError) as exc:
+        except resend.exceptions.ResendError as exc:
+            if exc.error_type == ALREADY_SENT:
+                # The key was used with another body (a retry rewrote the email
+                # from newer data): that email went out, so this one is sent.
+                return f"already-sent:{idempotency_key}"
             raise DeliveryFailed(f"Resend: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryFailed(f"Resend unreachable: {exc}") from exc
         return str(sent["id"])

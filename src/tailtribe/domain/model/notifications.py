@@ -69,6 +69,12 @@ EVENT_EMAILS: dict[str, tuple[tuple[EmailKind, Party], ...]] = {
 }
 
 
+# Events that send nothing; any other event name is unknown to this version.
+SILENT_EVENTS = frozenset(
+    {"BookingRequested", "BookingStarted", "DisputeOpened", "DisputeResolved", "PayoutHeld"}
+)
+
+
 def email_kind(topic: str) -> EmailKind | None:
     if not topic.startswith(EMAIL_TOPIC_PREFIX):
         return None

@@ -38,6 +38,16 @@ class OutboxMessage:
     def mark_attempt_failed(self, now: datetime, error: str) -> None:
         """Exponential backoff (1 min, 2, 4, ...) until MAX_ATTEMPTS, then failed."""
         self.attempts += 1
+        self.release(now, error)
+
+    def claim(self, now: datetime, lease: timedelta) -> None:
+        """An attempt starts: nobody else takes the message until the lease runs
+        out (then it is due again, should this attempt never report back)."""
+        self.attempts += 1
+        self.available_at = now + lease
+
+    def release(self, now: datetime, error: str) -> None:
+        """The claimed attempt failed: back off, or give up after the last one."""
         self.last_error = error[:2000]
         if self.attempts >= MAX_ATTEMPTS:
             self.status = OutboxStatus.FAILED

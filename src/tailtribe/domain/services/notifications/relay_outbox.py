@@ -2,29 +2,39 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from uuid import UUID
 
 from tailtribe.domain.model.notifications import (
     EVENT_EMAILS,
     EVENT_TOPIC_PREFIX,
+    SILENT_EVENTS,
     EmailKind,
     Party,
     email_kind,
 )
-from tailtribe.domain.model.outbox import OutboxMessage
+from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.ports import Clock, IdGenerator, UnitOfWork
 
+logger = logging.getLogger(__name__)
+
 BATCH = 100
+# An event this old when relayed (after an outage, say) is no news any more.
+MAX_EVENT_AGE = timedelta(days=2)
 
 
 class RelayOutbox:
     """One pass over the due outbox rows; returns the email rows now due.
 
-    - An event row is expanded into one `email.<kind>` row per recipient (its
-      payload: the recipient's user id and the event's fields) and marked
-      sent, in one transaction: a crash before the commit expands it again,
-      never twice.
+    - Each event row is expanded, in a transaction of its own, into one
+      `email.<kind>` row per recipient, and marked sent: a crash before the
+      commit expands it again, never twice. One that cannot be expanded is
+      retried with backoff and ends as a failed row admins see, without
+      holding up the others.
+    - An event or email this version does not know (a newer one wrote it,
+      during a rolling deploy) is marked failed, for an admin to retry.
     - Email rows are only listed: the caller hands each to a `send_email` job,
       and since they stay pending until sent, the next pass lists any that a
       crash left behind.
@@ -34,24 +44,53 @@ class RelayOutbox:
         self._uow, self._ids, self._clock = uow, ids, clock
 
     async def __call__(self) -> Sequence[UUID]:
-        now = self._clock.now()
-        due: list[UUID] = []
         async with self._uow as uow:
-            for message in await uow.outbox.due(now, BATCH):
-                if email_kind(message.topic) is not None:
-                    due.append(message.id)
-                    continue
-                for email in await self._expand(uow, message):
-                    await uow.outbox.add(email)
-                    due.append(email.id)
+            due = list(await uow.outbox.due(self._clock.now(), BATCH))
+        emails: list[UUID] = []
+        for message in due:
+            if email_kind(message.topic) is not None:
+                emails.append(message.id)
+                continue
+            try:
+                emails += await self._relay(message.id)
+            except Exception as exc:  # this row only: the next ones still go
+                logger.exception("relaying outbox message %s failed", message.id)
+                await self._fail(message.id, f"{type(exc).__name__}: {exc}")
+        return emails
+
+    async def _relay(self, message_id: UUID) -> list[UUID]:
+        now = self._clock.now()
+        async with self._uow as uow:
+            message = await uow.outbox.get(message_id)
+            if message is None or message.status is not OutboxStatus.PENDING:
+                return []
+            name = message.topic.removeprefix(EVENT_TOPIC_PREFIX)
+            emails: list[OutboxMessage] = []
+            if not message.topic.startswith(EVENT_TOPIC_PREFIX) or not (
+                name in EVENT_EMAILS or name in SILENT_EVENTS
+            ):
+                message.mark_undeliverable(now, f"unknown to this version: {message.topic}")
+            elif now - message.created_at > MAX_EVENT_AGE:
                 message.mark_sent(now)
-                await uow.outbox.save(message)
+                message.last_error = "too old to notify anyone"
+            else:
+                emails = await self._expand(uow, message)
+                for email in emails:
+                    await uow.outbox.add(email)
+                message.mark_sent(now)
+            await uow.outbox.save(message)
             await uow.commit()
-        return due
+            return [e.id for e in emails]
+
+    async def _fail(self, message_id: UUID, error: str) -> None:
+        async with self._uow as uow:
+            message = await uow.outbox.get(message_id)
+            if message is not None and message.status is OutboxStatus.PENDING:
+                message.mark_attempt_failed(self._clock.now(), error)
+                await uow.outbox.save(message)
+                await uow.commit()
 
     async def _expand(self, uow: UnitOfWork, message: OutboxMessage) -> list[OutboxMessage]:
-        if not message.topic.startswith(EVENT_TOPIC_PREFIX):
-            return []  # nothing to do for it: done
         emails = EVENT_EMAILS.get(message.topic.removeprefix(EVENT_TOPIC_PREFIX), ())
         if not emails:
             return []

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from tailtribe.domain.model.money import Money
 from tailtribe.domain.model.notifications import EmailKind, email_kind
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
+from tailtribe.domain.model.tokens import token_digest
 from tailtribe.domain.ports import (
     Clock,
     Email,
@@ -18,6 +20,8 @@ from tailtribe.domain.ports import (
     UnitOfWork,
 )
 
+# Longer than any send: a crashed attempt's message is due again after it.
+LEASE = timedelta(minutes=5)
 TOKEN_PAGES = {EmailKind.VERIFY_EMAIL: "verify-email", EmailKind.PASSWORD_RESET: "reset-password"}
 
 
@@ -29,7 +33,7 @@ class Links:
 
 
 class Undeliverable(Exception):
-    """The email cannot be written (its recipient or subject is gone)."""
+    """The email cannot be written (its recipient or subject is gone, its link dead)."""
 
 
 class SendEmail:
@@ -38,11 +42,13 @@ class SendEmail:
     - The provider's idempotency key is the row id: a crash after the
       provider accepted but before the row was marked sends again with the
       same key, which the provider (and the folder mailer) ignores.
-    - The row is locked while sending, so two jobs for one row take turns and
-      the second finds it sent.
+    - An attempt claims the row for a lease (counted as an attempt), so a
+      second job for it finds it taken; nothing is held while the provider
+      is called. A crash mid-send leaves the row due again when the lease ends.
     - A failed send is retried with exponential backoff; after the last
       attempt the row is `failed` and shown to admins. An email that cannot be
-      written (its recipient is gone, a template is broken) fails at once.
+      written (its recipient is gone, its link expired, a template is broken)
+      fails at once.
     """
 
     def __init__(
@@ -59,36 +65,45 @@ class SendEmail:
 
     async def __call__(self, message_id: UUID) -> bool:
         """True when this call sent the email."""
-        email, problem = None, ""
-        # Writing the email reads the booking and its parties; their locks end
-        # with this transaction, before the provider is called.
+        # 1. Claim the row and write the email; the transaction (and on SQLite
+        #    the write lock) ends before the provider is called.
         async with self._uow as uow:
             message = await uow.outbox.get(message_id)
             if message is None or not self._sendable(message):
                 return False
             try:
                 email = await self._compose(uow, message)
-            except (Undeliverable, KeyError, ValueError) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-        # Sending, under the lock of the outbox row alone.
-        async with self._uow as uow:
-            message = await uow.outbox.get(message_id)
-            if message is None or not self._sendable(message):
-                return False  # another job sent it meanwhile
-            sent = False
-            if email is None:
-                message.mark_undeliverable(self._clock.now(), problem)
-            else:
-                try:
-                    await self._mailer.send(email, idempotency_key=str(message.id))
-                    sent = True
-                except Exception as exc:  # any provider failure is retried later
-                    message.mark_attempt_failed(self._clock.now(), f"{type(exc).__name__}: {exc}")
-            if sent:
-                message.mark_sent(self._clock.now())
+            except Exception as exc:  # a gone recipient, an expired link, a broken template
+                message.mark_undeliverable(self._clock.now(), f"{type(exc).__name__}: {exc}")
+                await uow.outbox.save(message)
+                await uow.commit()
+                return False
+            message.claim(self._clock.now(), LEASE)
+            attempt = message.attempts
             await uow.outbox.save(message)
             await uow.commit()
-            return sent
+        # 2. Send, holding nothing.
+        error = None
+        try:
+            await self._mailer.send(email, idempotency_key=str(message_id))
+        except Exception as exc:  # any provider failure is retried later
+            error = f"{type(exc).__name__}: {exc}"
+        # 3. Report, unless the lease ran out and another attempt took over.
+        async with self._uow as uow:
+            message = await uow.outbox.get(message_id)
+            if (
+                message is None
+                or message.status is not OutboxStatus.PENDING
+                or message.attempts != attempt
+            ):
+                return False
+            if error is None:
+                message.mark_sent(self._clock.now())
+            else:
+                message.release(self._clock.now(), error)
+            await uow.outbox.save(message)
+            await uow.commit()
+        return error is None
 
     def _sendable(self, message: OutboxMessage) -> bool:
         return (
@@ -108,6 +123,9 @@ class SendEmail:
         variables: dict[str, Any] = {"name": user.full_name}
         if kind in TOKEN_PAGES:
             secret = self._secrets.secret_for(UUID(p["token_id"]))
+            token = await uow.tokens.get_by_digest(token_digest(secret))
+            if token is None or token.used_at is not None or token.expires_at <= self._clock.now():
+                raise Undeliverable("the link has expired or was used")  # a dead link helps nobody
             variables["link"] = f"{app}/{TOKEN_PAGES[kind]}?token={secret}"
         elif "booking_id" in p:
             variables |= await self._booking(uow, UUID(p["booking_id"]), p)
