@@ -26,6 +26,7 @@ DEFAULT_DATA_DIR = Path("var")
 DEFAULT_APP_URL = "http://127.0.0.1:8000"
 DEFAULT_EMAIL_FROM = "TailTribe <noreply@tailtribe.be>"
 DEFAULT_RESEND_API_URL = "https://api.resend.com"
+GOOGLE_DISCOVERY_URL = "https://accounts.google.com/.well-known/openid-configuration"
 
 
 def _local_secret(data_dir: Path) -> str:
@@ -89,6 +90,9 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
+    google_client_id: str | None = None
+    google_client_secret: str | None = None
+    google_discovery_url: str = GOOGLE_DISCOVERY_URL
     resend_api_key: str | None = None
     resend_api_url: str = DEFAULT_RESEND_API_URL
     email_from: str = DEFAULT_EMAIL_FROM
@@ -159,6 +163,9 @@ class Settings:
             stripe_secret_key=opt("STRIPE_SECRET_KEY"),
             stripe_publishable_key=opt("STRIPE_PUBLISHABLE_KEY"),
             stripe_webhook_secret=opt("STRIPE_WEBHOOK_SECRET"),
+            google_client_id=opt("GOOGLE_CLIENT_ID"),
+            google_client_secret=opt("GOOGLE_CLIENT_SECRET"),
+            google_discovery_url=opt("GOOGLE_DISCOVERY_URL") or GOOGLE_DISCOVERY_URL,
             resend_api_key=opt("RESEND_API_KEY"),
             resend_api_url=opt("RESEND_API_URL") or DEFAULT_RESEND_API_URL,
             email_from=opt("EMAIL_FROM") or DEFAULT_EMAIL_FROM,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import NewType, cast
 
+import httpx
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
 from dishka import AsyncContainer, Provider, Scope, make_async_container, provide
 from dishka.integrations.litestar import LitestarProvider
@@ -24,6 +25,7 @@ from tailtribe.adapters.filesystem.mailer import FolderMailer
 from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
 from tailtribe.adapters.memory.cache import MemoryCache
 from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
+from tailtribe.adapters.oidc.identity_provider import OidcIdentityProvider
 from tailtribe.adapters.redis.cache import RedisCache
 from tailtribe.adapters.redis.health import RedisHealthCheck
 from tailtribe.adapters.redis.login_throttle import RedisLoginThrottle
@@ -45,6 +47,7 @@ from tailtribe.domain.ports import (
     Clock,
     EmailRenderer,
     HealthCheck,
+    IdentityProvider,
     IdGenerator,
     Mailer,
     PasswordHasher,
@@ -56,6 +59,7 @@ from tailtribe.domain.ports import (
 from tailtribe.domain.services.accounts.authenticate import Authenticate
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.domain.services.accounts.get_user import GetUser
+from tailtribe.domain.services.accounts.google_sign_in import GoogleSignIn
 from tailtribe.domain.services.accounts.password_reset import (
     ConfirmPasswordReset,
     RequestPasswordReset,
@@ -220,6 +224,21 @@ class InfrastructureProvider(Provider):
         return FolderMailer(settings.email_dir, settings.email_from)
 
     @provide
+    async def identity_provider(self, clock: Clock) -> AsyncIterator[IdentityProvider | None]:
+        settings = self._settings
+        if not (settings.google_client_id and settings.google_client_secret):
+            yield None  # sign-in with Google answers 404
+            return
+        async with httpx.AsyncClient(timeout=10) as http:
+            yield OidcIdentityProvider(
+                settings.google_discovery_url,
+                settings.google_client_id,
+                settings.google_client_secret,
+                clock,
+                http,
+            )
+
+    @provide
     def email_renderer(self) -> EmailRenderer:
         return JinjaEmailRenderer()
 
@@ -259,6 +278,20 @@ class UseCaseProvider(Provider):
     relay_outbox = provide(RelayOutbox)
     send_email = provide(SendEmail)
     manage_outbox = provide(ManageOutbox)
+
+    @provide
+    def google_sign_in(
+        self,
+        provider: IdentityProvider | None,
+        cache: Cache,
+        uow: UnitOfWork,
+        tokens: TokenIssuer,
+        ids: IdGenerator,
+        clock: Clock,
+        links: Links,
+    ) -> GoogleSignIn:
+        return GoogleSignIn(provider, cache, uow, tokens, ids, clock, links.app_url)
+
     business_metrics = provide(BusinessMetrics)
 
     @provide

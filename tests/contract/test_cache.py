@@ -56,3 +56,14 @@ async def test_values_expire(cache: tuple[Cache, Expirer]) -> None:
     assert await store.get("k") == b"v"
     await time.wait(1.2)
     assert await store.get("k") is None
+
+
+async def test_take_gives_a_value_once(cache: tuple[Cache, Expirer]) -> None:
+    store, time = cache
+    await store.set("state:1", b"pending", ttl_seconds=60)
+    taken = await asyncio.gather(*(store.take("state:1") for _ in range(5)))
+    assert sorted(taken, key=lambda v: v or b"") == [None, None, None, None, b"pending"]
+    assert await store.get("state:1") is None
+    await store.set("state:2", b"old", ttl_seconds=1)
+    await time.wait(1.2)
+    assert await store.take("state:2") is None

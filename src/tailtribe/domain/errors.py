@@ -113,3 +113,9 @@ class DeliveryFailed(DomainError):
     """The email provider did not take the email (down, refused, unreachable)."""
 
     title = "Delivery failed"
+
+
+class SignInFailed(DomainError):
+    """A sign-in with an outside identity provider did not prove who this is."""
+
+    title = "Sign-in failed"

@@ -321,6 +321,35 @@ class Cache(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
+    async def take(self, key: str) -> bytes | None:
+        """Get and delete at once: of two concurrent takers, one gets the value."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalIdentity:
+    """Who the identity provider vouches for, from its verified ID token."""
+
+    subject: str
+    email: str
+    email_verified: bool
+    name: str | None
+
+
+class IdentityProvider(Protocol):
+    """An OpenID Connect provider (Google), authorization code flow with PKCE."""
+
+    async def authorization_url(
+        self, redirect_uri: str, state: str, nonce: str, code_verifier: str
+    ) -> str: ...
+
+    async def identify(
+        self, code: str, redirect_uri: str, code_verifier: str, nonce: str
+    ) -> ExternalIdentity:
+        """Exchange the code and verify the ID token (signature against the
+        provider's keys, issuer, audience, expiry, nonce); SignInFailed otherwise."""
+        ...
+
 
 class PasswordHasher(Protocol):
     """Deliberately slow hashing: implementations keep it off the event loop."""

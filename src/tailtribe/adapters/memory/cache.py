@@ -23,3 +23,8 @@ class MemoryCache:
 
     async def delete(self, key: str) -> None:
         self._items.pop(key, None)
+
+    async def take(self, key: str) -> bytes | None:
+        value = await self.get(key)  # no await in between: atomic on one event loop
+        self._items.pop(key, None)
+        return value

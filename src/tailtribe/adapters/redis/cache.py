@@ -17,3 +17,7 @@ class RedisCache:
 
     async def delete(self, key: str) -> None:
         await self._client.delete(self._prefix + key)
+
+    async def take(self, key: str) -> bytes | None:
+        value = await self._client.getdel(self._prefix + key)  # atomic (Redis 6.2+)
+        return value if isinstance(value, bytes) else None

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, get, post
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from tailtribe.domain.model.users import User
+from tailtribe.domain.model.users import DEFAULT_LOCALE, Locale, User
 from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
+from tailtribe.domain.services.accounts.google_sign_in import GoogleSignIn
 from tailtribe.domain.services.accounts.password_reset import (
     ConfirmPasswordReset,
     RequestPasswordReset,
@@ -19,7 +20,9 @@ from tailtribe.domain.services.accounts.verify_email import VerifyEmail
 from tailtribe.entrypoints.http.auth import AccessTokens, current_user
 from tailtribe.entrypoints.http.schemas.accounts import (
     AccessToken,
+    AuthorizationUrl,
     EmailBody,
+    GoogleCallbackBody,
     LoginBody,
     RegisterBody,
     ResetConfirmBody,
@@ -30,10 +33,53 @@ from tailtribe.entrypoints.http.schemas.accounts import (
 Req = Request[User, Token, Any]
 
 
+def browser_locale(accept_language: str | None) -> Locale:
+    """The first of nl, fr and en the browser prefers (by q-value), else nl."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "")[:500].split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        ranked.append((-q, i, tag.split("-")[0].lower()))
+    for _, _, language in sorted(ranked):
+        if language in {locale.value for locale in Locale}:
+            return Locale(language)
+    return DEFAULT_LOCALE
+
+
 class AuthController(Controller):
     """Mounted under /api/v1/auth with the stricter per-client rate limit."""
 
     tags = ("Accounts",)
+
+    @get("/google/start", operation_id="google_start", exclude_from_auth=True)
+    @inject
+    async def google_start(
+        self,
+        redirect_uri: Annotated[str, QueryParameter(max_length=2000)],
+        sign_in: FromDishka[GoogleSignIn],
+    ) -> AuthorizationUrl:
+        """Google's consent page; the state and the PKCE verifier stay here."""
+        return AuthorizationUrl(await sign_in.start(redirect_uri))
+
+    @post(
+        "/google/callback",
+        operation_id="google_callback",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+    )
+    @inject
+    async def google_callback(
+        self, request: Req, data: JSONBody[GoogleCallbackBody], sign_in: FromDishka[GoogleSignIn]
+    ) -> AccessToken:
+        """Signs in (or up, in the browser's language); 400 for a bad state or code."""
+        locale = browser_locale(request.headers.get("accept-language"))
+        signed_in = await sign_in.finish(data.code, data.state, locale)
+        return AccessTokens.of(request).issue(signed_in.user)
 
     @post("/register", operation_id="register", exclude_from_auth=True)
     @inject

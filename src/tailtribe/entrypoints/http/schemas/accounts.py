@@ -35,6 +35,15 @@ class LoginBody(Strict):
     password: Annotated[str, text(MAX_PASSWORD_LENGTH)]
 
 
+class GoogleCallbackBody(Strict):
+    code: Annotated[str, text(2000)]
+    state: Annotated[str, text(200)]
+
+
+class AuthorizationUrl(msgspec.Struct):
+    url: str
+
+
 class TokenBody(Strict):
     token: Token
 
