@@ -17,8 +17,9 @@ from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.model.bookings import Booking, BookingStatus, PaymentStatus, PayoutStatus
-from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.cancellation import CancellationPolicy, settle
 from tailtribe.domain.model.caregivers import Caregiver, Decision, DecisionKind
+from tailtribe.domain.model.money import CommissionRate, split
 from tailtribe.domain.model.outbox import OutboxMessage
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.pricing import Quote, Service
@@ -71,7 +72,18 @@ async def seed(url: str) -> tuple[Any, History]:
             )
             await uow.users.add(user)
             h["users"].append(user)
+        staff = User.register(
+            id=uuid4(),
+            email="staff@x.be",
+            full_name="S",
+            password_hash="h",
+            locale=Locale.NL,
+            now=START + timedelta(days=2),
+        )
+        staff.roles = frozenset({Role.ADMIN})  # not an owner: not a registration
+        await uow.users.add(staff)
         owners = h["users"][:60]
+        h["users"].append(staff)
         pets = {}
         for owner in owners:
             pets[owner.id] = Pet(
@@ -97,22 +109,29 @@ async def seed(url: str) -> tuple[Any, History]:
             owner = rng.choice(owners)
             status = rng.choice(statuses)
             total = rng.randrange(1000, 20000, 50)
-            commission = total // 5
+            percent = rng.choice([Decimal(20), Decimal("17.5")])
+            rate = CommissionRate(percent)
+            commission = split(total, rate).commission_cents
             charged = status in (
                 BookingStatus.ACCEPTED,
                 BookingStatus.IN_PROGRESS,
                 BookingStatus.COMPLETED,
             ) or (status is BookingStatus.CANCELLED and rng.random() < 0.5)
             captured = total if charged else 0
-            refunded = (
-                rng.choice([0, captured // 2, captured]) if status is BookingStatus.CANCELLED else 0
-            )
+            # Paid out as the domain does: the caregiver's share; a later refund
+            # (an admin's, a dispute's) takes back what no longer is theirs.
             paid = (
-                total - commission
+                split(captured, rate).payout_cents
                 if status is BookingStatus.COMPLETED and rng.random() < 0.7
                 else 0
             )
-            reversed_ = paid // 3 if paid and rng.random() < 0.2 else 0
+            refunded = 0
+            if status is BookingStatus.CANCELLED or (
+                status is BookingStatus.COMPLETED and rng.random() < 0.3
+            ):
+                refunded = rng.choice([0, captured // 3, captured // 2, captured])
+            reversed_ = settle(captured, refunded, paid, rate).reversal_cents
+            paid -= reversed_
             # Each owner's first booking comes after they registered.
             created = owner.created_at + timedelta(seconds=rng.randint(60, 20 * 86400))
             start = datetime(2027, 6, 1, tzinfo=UTC) + timedelta(hours=n)
@@ -125,7 +144,7 @@ async def seed(url: str) -> tuple[Any, History]:
                 start=start,
                 end=start + timedelta(minutes=30),
                 price=Quote(1, total, commission, total - commission),
-                commission_percent=Decimal(20),
+                commission_percent=percent,
                 cancellation_policy=CancellationPolicy.FLEXIBLE,
                 created_at=created,
                 status=status,
@@ -169,6 +188,7 @@ def expected(h: History) -> dict[str, Any]:
         return START <= t < END
 
     cohort = [b for b in h["bookings"] if within(b.created_at)]
+    settled = [b for b in cohort if b.status in (BookingStatus.COMPLETED, BookingStatus.CANCELLED)]
     accepted = [b for b in cohort if b.captured_cents > 0]
     completed = [b for b in cohort if b.status is BookingStatus.COMPLETED]
     decisions = [d for c in h["caregivers"] for d in c.decisions if within(d.at)]
@@ -195,12 +215,15 @@ def expected(h: History) -> dict[str, Any]:
         d = FIRST + timedelta(days=i)
         made = [b for b in cohort if day(b.created_at) == d]
         daily[d] = (
-            sum(day(u.created_at) == d and within(u.created_at) for u in h["users"]),
+            sum(
+                day(u.created_at) == d and within(u.created_at) and Role.OWNER in u.roles
+                for u in h["users"]
+            ),
             len(made),
             sum(b.captured_cents for b in made),
         )
     return {
-        "owners": sum(within(u.created_at) for u in h["users"]),
+        "owners": sum(within(u.created_at) and Role.OWNER in u.roles for u in h["users"]),
         "caregivers": sum(within(c.created_at) for c in h["caregivers"]),
         "approval_rate": round(approvals / (approvals + rejections), 4),
         "created": len(cohort),
@@ -209,8 +232,8 @@ def expected(h: History) -> dict[str, Any]:
         "cancelled": sum(b.status is BookingStatus.CANCELLED for b in cohort),
         "conversion": round(len(accepted) / len(cohort), 4),
         "gbv": gbv,
-        "commission": sum(b.price.commission_cents for b in completed),
-        "payouts": sum(b.paid_out_cents - b.reversed_cents for b in cohort),
+        "commission": sum(b.settlement.commission_cents for b in settled),
+        "payouts": sum(b.paid_out_cents for b in cohort),
         "refunds": sum(b.refunded_cents for b in cohort),
         "average_value": round(gbv / len(accepted)),
         "median_hours": round(round(statistics.median(waits), 1) / 3600, 2),
@@ -261,6 +284,7 @@ async def test_every_figure_matches_an_independent_computation(
         assert actual(report) == want
         # The history is rich enough for every figure to mean something.
         assert want["created"] > 50 and 0 < want["conversion"] < 1 and want["refunds"] > 0
+        assert any(b.reversed_cents for b in history["bookings"] if START <= b.created_at < END)
         assert want["reviews"] > 3 and 0 < want["failure_rate"] < 1
         assert sum(v[0] for v in want["daily"].values()) > 20
         assert want["daily"][date(2027, 3, 28)] != (0, 0, 0)  # the 23-hour day

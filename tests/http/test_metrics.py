@@ -43,5 +43,7 @@ async def test_admins_get_the_report_and_nobody_else(api: Api) -> None:
     )
     too_long = {"from": "2025-01-01", "to": "2026-06-01"}
     assert (await c.get("/api/v1/admin/metrics", params=too_long, headers=admin)).status_code == 422
+    ancient = await c.get("/api/v1/admin/metrics", params={"to": "0001-01-05"}, headers=admin)
+    assert ancient.status_code == 422
     nonsense = {"from": "yesterday"}
     assert (await c.get("/api/v1/admin/metrics", params=nonsense, headers=admin)).status_code == 400

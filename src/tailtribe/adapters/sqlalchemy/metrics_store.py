@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Float,
     and_,
     case,
     cast,
@@ -56,16 +55,19 @@ class SqlMetricsStore:
         self._session = session
         self._postgres = session.bind.dialect.name == "postgresql"
 
-    def _epoch(self, column: Any) -> ColumnElement[float]:
-        if self._postgres:
-            return cast(func.extract("epoch", column), Float)
-        return (func.julianday(column) - 2440587.5) * DAY_SECONDS
-
     def _whole_seconds(self, column: Any) -> ColumnElement[int]:
         """Whole seconds since the epoch, exactly (no floating point on the way)."""
         if self._postgres:
             return cast(func.floor(func.extract("epoch", column)), BigInteger)
         return cast(func.strftime("%s", column), BigInteger)
+
+    def _round_half_up(self, value: Any) -> ColumnElement[int]:
+        """For the positive amounts here; exact on PostgreSQL's numeric, and on
+        SQLite's doubles no cent amount times a percentage lands near a half
+        without being one."""
+        if self._postgres:
+            return cast(func.floor(value + 0.5), BigInteger)
+        return cast(value + 0.5, BigInteger)  # truncation is floor for positives
 
     def _local_day(self, column: Any, offsets: Sequence[tuple[datetime, int]]) -> Any:
         offset: Any = literal(offsets[0][1])
@@ -99,6 +101,12 @@ class SqlMetricsStore:
         ).one()
         accepted = BookingRow.captured_cents > 0  # accepting is what charges the card
         completed = BookingRow.status == BookingStatus.COMPLETED.value
+        settled = BookingRow.status.in_(
+            [BookingStatus.COMPLETED.value, BookingStatus.CANCELLED.value]
+        )
+        kept = BookingRow.captured_cents - BookingRow.refunded_cents
+        # The domain's split: the commission on what was kept, half up.
+        commission = self._round_half_up(kept * BookingRow.commission_percent / 100)
         bookings = (
             await s.execute(
                 select(
@@ -107,8 +115,8 @@ class SqlMetricsStore:
                     _count(completed),
                     _count(BookingRow.status == BookingStatus.CANCELLED.value),
                     _total(BookingRow.captured_cents),
-                    _total(BookingRow.commission_cents, completed),
-                    _total(BookingRow.paid_out_cents - BookingRow.reversed_cents),
+                    _total(commission, settled),
+                    _total(BookingRow.paid_out_cents),  # already net of reversals
                     _total(BookingRow.refunded_cents),
                 ).where(within(BookingRow.created_at))
             )
@@ -158,7 +166,11 @@ class SqlMetricsStore:
             .subquery()
         )
         waits = (
-            select((self._epoch(firsts.c.first_at) - self._epoch(UserRow.created_at)).label("s"))
+            select(
+                (
+                    self._whole_seconds(firsts.c.first_at) - self._whole_seconds(UserRow.created_at)
+                ).label("s")
+            )
             .select_from(firsts)
             .join(UserRow, UserRow.id == firsts.c.owner_id)
             .subquery()
@@ -182,7 +194,11 @@ class SqlMetricsStore:
         users_day = self._local_day(UserRow.created_at, offsets).label("day")
         registrations = await self._session.execute(
             select(users_day, func.count())
-            .where(UserRow.created_at >= start, UserRow.created_at < end)
+            .where(
+                UserRow.created_at >= start,
+                UserRow.created_at < end,
+                UserRow.roles.contains(Role.OWNER.value),
+            )
             .group_by(text("day"))
         )
         bookings_day = self._local_day(BookingRow.created_at, offsets).label("day")

@@ -39,7 +39,7 @@ from tailtribe.ioc import RateLimitStores, make_container
 # JSON bodies are small; uploads raise this on their own routes.
 MAX_BODY_BYTES = 1024 * 1024
 # Never rate limited: Stripe retries on its own schedule, and probes must answer.
-UNLIMITED_PATHS = ["^/api/stripe/webhook$", "^/api/health$", "^/metrics$"]  # anchored regexes
+UNLIMITED_PATHS = ["^/api/stripe/webhook/?$", "^/api/health/?$", "^/metrics/?$"]  # anchored regexes
 
 
 def _openapi() -> OpenAPIConfig:

@@ -1,14 +1,15 @@
 """Business metrics for a range of Brussels dates (DOMAIN.md, Metrics).
 
 What each figure counts:
-- registrations: accounts created in the range (owners), caregiver profiles
-  created in the range (caregivers);
+- registrations: owner accounts created in the range (owners; the daily
+  series counts the same), caregiver profiles created in the range;
 - approval rate: approvals / (approvals + rejections) decided in the range;
 - bookings: those created in the range, as a cohort, and what became of
   them: accepted (the card was charged), completed, cancelled; conversion is
   accepted / created; gross booking value is what was charged for them;
-  commission earned is the platform's share of the completed ones; payouts
-  sent and refunds are what went out for them so far;
+  commission earned is the platform's share of what was kept (charged minus
+  refunded) on the settled ones (completed or cancelled); payouts sent (net
+  of reversals) and refunds are what went out for them so far;
 - median time to first booking: for owners whose first booking falls in the
   range, from their registration to it;
 - average rating: reviews written in the range;
@@ -25,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
 from tailtribe.domain.errors import FieldError, InvalidInput
-from tailtribe.domain.model.time import at_local, local_date, utc, utc_offsets
+from tailtribe.domain.model.time import EARLIEST, LATEST, at_local, local_date, utc, utc_offsets
 from tailtribe.domain.ports import Clock
 
 MAX_DAYS = 366
@@ -120,6 +121,11 @@ class BusinessMetrics:
         self._store, self._clock = store, clock
 
     async def __call__(self, first: date | None, last: date | None) -> Report:
+        for name, day in (("from", first), ("to", last)):
+            if day is not None and not EARLIEST.date() < day < LATEST.date():
+                raise InvalidInput(
+                    f"{name} is out of range", [FieldError(name, "a date from 2000 to 2199")]
+                )
         last = last or local_date(self._clock.now())
         first = first or last - timedelta(days=DEFAULT_DAYS - 1)
         if first > last:
