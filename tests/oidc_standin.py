@@ -108,9 +108,11 @@ class OidcStandIn:
             "nonce": grant["nonce"],
             **grant["user"],
         }
-        claims.update({k: v for k, v in self.tamper.items() if k != "key"})
+        claims.update({k: v for k, v in self.tamper.items() if k not in ("key", "alg")})
+        claims = {k: v for k, v in claims.items() if v is not None}
         key = self.tamper.get("key", self.key)
-        id_token = jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key)
+        algorithm = self.tamper.get("alg", "RS256")
+        id_token = jwt.encode({"alg": algorithm, "kid": key.kid}, claims, key)
         return web.json_response(
             {"access_token": "at", "token_type": "Bearer", "expires_in": 3600, "id_token": id_token}
         )

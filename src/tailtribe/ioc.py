@@ -285,12 +285,11 @@ class UseCaseProvider(Provider):
         provider: IdentityProvider | None,
         cache: Cache,
         uow: UnitOfWork,
-        tokens: TokenIssuer,
         ids: IdGenerator,
         clock: Clock,
         links: Links,
     ) -> GoogleSignIn:
-        return GoogleSignIn(provider, cache, uow, tokens, ids, clock, links.app_url)
+        return GoogleSignIn(provider, cache, uow, ids, clock, links.app_url)
 
     business_metrics = provide(BusinessMetrics)
 

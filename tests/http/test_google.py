@@ -80,6 +80,8 @@ async def test_without_google_settings_the_endpoints_are_404(
         ("en-US;q=0.5,nl-BE;q=0.7", Locale.NL),
         ("EN", Locale.EN),
         ("de, en;q=bad, fr;q=0.1", Locale.FR),
+        ("fr;q=0, en", Locale.EN),
+        ("fr;q=nan, nl;q=0.2", Locale.NL),
     ],
 )
 def test_the_browsers_language_picks_the_locale(header: str | None, locale: Locale) -> None:

@@ -119,3 +119,9 @@ class SignInFailed(DomainError):
     """A sign-in with an outside identity provider did not prove who this is."""
 
     title = "Sign-in failed"
+
+
+class ProviderUnavailable(DomainError):
+    """An outside provider (the identity provider) did not answer properly."""
+
+    title = "Provider unavailable"

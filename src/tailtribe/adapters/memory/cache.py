@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from tailtribe.domain.ports import Clock
 
+SWEEP_AT = 10_000
+
 
 class MemoryCache:
     def __init__(self, clock: Clock) -> None:
@@ -19,7 +21,11 @@ class MemoryCache:
         return value
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        self._items[key] = (value, self._clock.now().timestamp() + ttl_seconds)
+        now = self._clock.now().timestamp()
+        if len(self._items) >= SWEEP_AT:
+            # Keys nobody reads again (abandoned sign-ins) must not pile up.
+            self._items = {k: v for k, v in self._items.items() if v[1] > now}
+        self._items[key] = (value, now + ttl_seconds)
 
     async def delete(self, key: str) -> None:
         self._items.pop(key, None)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,10 +16,14 @@ from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
-from tailtribe.domain.errors import SignInFailed
+from tailtribe.domain.errors import ProviderUnavailable, SignInFailed
 from tailtribe.domain.ports import Clock, ExternalIdentity
 
+logger = logging.getLogger(__name__)
 LEEWAY_SECONDS = 60
+# Discovery and keys are read again after this, so withdrawn keys stop counting.
+REFRESH = timedelta(hours=1)
+REQUIRED = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
 ALGORITHMS = ["RS256"]
 
 
@@ -38,8 +44,8 @@ class OidcIdentityProvider:
     ) -> None:
         self._discovery_url, self._client_id, self._secret = discovery_url, client_id, client_secret
         self._clock, self._http = clock, http
-        self._config: dict[str, Any] | None = None
-        self._keys: KeySet | None = None
+        self._config: tuple[dict[str, Any], datetime] | None = None
+        self._keys: tuple[KeySet, datetime] | None = None
 
     async def _get_json(self, url: str) -> dict[str, Any]:
         try:
@@ -47,23 +53,34 @@ class OidcIdentityProvider:
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            raise SignInFailed(
-                f"the identity provider could not be reached: {type(exc).__name__} {exc}"
-            ) from exc
+            logger.warning("identity provider: GET %s failed: %r", url, exc)
+            raise ProviderUnavailable("the identity provider could not be reached") from exc
         if not isinstance(body, dict):
-            raise SignInFailed("the identity provider answered nonsense")
+            raise ProviderUnavailable("the identity provider answered nonsense")
         return body
 
+    def _fresh(self, fetched: datetime) -> bool:
+        return self._clock.now() - fetched < REFRESH
+
     async def _discovery(self) -> dict[str, Any]:
-        if self._config is None:
-            self._config = await self._get_json(self._discovery_url)
-        return self._config
+        if self._config is None or not self._fresh(self._config[1]):
+            config = await self._get_json(self._discovery_url)
+            if not all(isinstance(config.get(k), str) for k in REQUIRED):
+                raise ProviderUnavailable(
+                    "the identity provider's discovery document is incomplete"
+                )
+            self._config = (config, self._clock.now())
+        return self._config[0]
 
     async def _key_set(self, refresh: bool = False) -> KeySet:
-        if self._keys is None or refresh:
+        if self._keys is None or refresh or not self._fresh(self._keys[1]):
             jwks = await self._get_json((await self._discovery())["jwks_uri"])
-            self._keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
-        return self._keys
+            try:
+                keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+            except (JoseError, ValueError, KeyError, TypeError) as exc:
+                raise ProviderUnavailable("the identity provider's keys are unreadable") from exc
+            self._keys = (keys, self._clock.now())
+        return self._keys[0]
 
     async def authorization_url(
         self, redirect_uri: str, state: str, nonce: str, code_verifier: str
@@ -137,9 +154,11 @@ class OidcIdentityProvider:
                 nonce={"essential": True, "value": nonce},
             ).validate(token.claims)
         except (JoseError, ValueError) as exc:
-            raise SignInFailed(f"the ID token is not valid: {exc}") from exc
+            logger.info("identity provider: ID token refused: %r", exc)
+            raise SignInFailed(f"the ID token is not valid ({type(exc).__name__})") from exc
         claims = dict(token.claims)
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
-        if len(audiences) > 1 and claims.get("azp") != self._client_id:
+        azp = claims.get("azp")
+        if (azp is not None or len(audiences) > 1) and azp != self._client_id:
             raise SignInFailed("the ID token was issued to another client")
         return claims

@@ -120,6 +120,7 @@ class User:
     def verify_email(self) -> None:
         self.email_verified = True
 
-    def change_password(self, password_hash: str) -> None:
+    def change_password(self, password_hash: str | None) -> None:
+        """A new password (or none): every token issued before stops working."""
         self.password_hash = password_hash
         self.token_version += 1

@@ -119,7 +119,13 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
     config = AppConfig(
         route_handlers=_routes(settings, auth_limit),  # type: ignore[arg-type]
         lifespan=lifespan,  # type: ignore[arg-type]
-        state=State({AccessTokens.STATE_KEY: AccessTokens(auth)}),
+        state=State(
+            {
+                AccessTokens.STATE_KEY: AccessTokens(auth),
+                # Secure cookies need HTTPS: the web app's scheme decides.
+                "secure_cookies": settings.app_url.startswith("https://"),
+            }
+        ),
         on_startup=[register_stores],
         on_shutdown=[container.close],
         plugins=[problem_details_plugin()],

@@ -23,6 +23,7 @@ from tailtribe.domain.errors import (
     InvalidInput,
     InvalidWebhook,
     NotFound,
+    ProviderUnavailable,
     RateLimited,
     Unauthorized,
 )
@@ -39,6 +40,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (RateLimited, 429),
     (InvalidWebhook, 400),
     (DeliveryFailed, 502),
+    (ProviderUnavailable, 502),
 )
 
 

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from tailtribe.domain.errors import FieldError, InvalidInput, NotFound, SignInFailed
-from tailtribe.domain.model.tokens import TokenPurpose
-from tailtribe.domain.model.users import Locale, User, normalize_email
-from tailtribe.domain.ports import Cache, Clock, IdentityProvider, IdGenerator, UnitOfWork
-from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
+from tailtribe.domain.errors import EmailTaken, FieldError, InvalidInput, NotFound, SignInFailed
+from tailtribe.domain.model.users import Locale, Role, User, normalize_email
+from tailtribe.domain.ports import (
+    Cache,
+    Clock,
+    ExternalIdentity,
+    IdentityProvider,
+    IdGenerator,
+    UnitOfWork,
+)
 
 STATE_SECONDS = 600
 STATE_PREFIX = "oidc-state:"
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    url: str
+    binding: str  # for the browser alone (an HttpOnly cookie): proves it started the sign-in
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,16 +36,23 @@ class SignedIn:
     created: bool
 
 
+def _digest(binding: str) -> str:
+    return hashlib.sha256(binding.encode()).hexdigest()
+
+
 class GoogleSignIn:
-    """- `start` keeps a single-use state (with the PKCE verifier, the nonce and
-      the redirect address) for ten minutes and returns Google's consent page;
-      the redirect address must be on the web app's own origin.
-    - `finish` takes the state once (a replay finds nothing), lets the provider
-      verify the code and the ID token, then signs into the account with that
-      email if Google verified it (marking the address verified), or creates
-      an owner account in the browser's language. An unverified Google email
-      never signs into an existing account; a new account made with one gets
-      the usual verification email.
+    """- `start` keeps a single-use state for ten minutes: the PKCE verifier,
+      the nonce, the redirect address (on the web app's own origin) and the
+      hash of a binding secret that only the starting browser receives.
+    - `finish` takes the state once (a replay finds nothing) and needs the
+      same browser's binding: a code and state lifted from a redirect URL,
+      or a sign-in the attacker started, are refused. The provider then
+      verifies the code and the ID token.
+    - Only an email Google verified is accepted. It signs into the account
+      with that email, or creates an owner account in the browser's language.
+      Linking into an account whose address was never verified removes its
+      password and every token: whoever registered it first without owning
+      the address loses it. Admins sign in with their password only.
     """
 
     def __init__(
@@ -40,50 +60,66 @@ class GoogleSignIn:
         provider: IdentityProvider | None,
         states: Cache,
         uow: UnitOfWork,
-        tokens: TokenIssuer,
         ids: IdGenerator,
         clock: Clock,
         app_url: str,
     ) -> None:
         self._provider, self._states, self._uow = provider, states, uow
-        self._tokens, self._ids, self._clock, self._app_url = tokens, ids, clock, app_url
+        self._ids, self._clock, self._app_url = ids, clock, app_url
 
     def _configured(self) -> IdentityProvider:
         if self._provider is None:
             raise NotFound("sign-in with Google is not configured here")
         return self._provider
 
-    async def start(self, redirect_uri: str) -> str:
+    async def start(self, redirect_uri: str) -> Started:
         provider = self._configured()
         if not _same_origin(redirect_uri, self._app_url):
             raise InvalidInput(
                 "the redirect address must be on the web app",
                 [FieldError("redirect_uri", f"not on {self._app_url}")],
             )
-        state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        state, nonce, binding = (secrets.token_urlsafe(32) for _ in range(3))
         verifier = secrets.token_urlsafe(64)  # 86 characters: within PKCE's 43..128
-        pending = {"nonce": nonce, "verifier": verifier, "redirect_uri": redirect_uri}
+        pending = {
+            "nonce": nonce,
+            "verifier": verifier,
+            "redirect_uri": redirect_uri,
+            "binding": _digest(binding),
+        }
         await self._states.set(STATE_PREFIX + state, json.dumps(pending).encode(), STATE_SECONDS)
-        return await provider.authorization_url(redirect_uri, state, nonce, verifier)
+        return Started(
+            await provider.authorization_url(redirect_uri, state, nonce, verifier), binding
+        )
 
-    async def finish(self, code: str, state: str, locale: Locale) -> SignedIn:
+    async def finish(self, code: str, state: str, binding: str | None, locale: Locale) -> SignedIn:
         provider = self._configured()
         stored = await self._states.take(STATE_PREFIX + state) if 0 < len(state) <= 200 else None
         if stored is None:
             raise SignInFailed("the sign-in expired or was already used: start again")
         pending = json.loads(stored)
+        if binding is None or not hmac.compare_digest(_digest(binding), pending["binding"]):
+            raise SignInFailed("this sign-in was started in another browser: start again")
         identity = await provider.identify(
             code, pending["redirect_uri"], pending["verifier"], pending["nonce"]
         )
+        if not identity.email_verified:
+            raise SignInFailed("Google has not verified this address: register with a password")
         email = normalize_email(identity.email)
-        now = self._clock.now()
+        try:
+            return await self._sign_in(email, identity, locale)
+        except EmailTaken:  # a first sign-in with this email, at the same time, won
+            return await self._sign_in(email, identity, locale)
+
+    async def _sign_in(self, email: str, identity: ExternalIdentity, locale: Locale) -> SignedIn:
         async with self._uow as uow:
             user = await uow.users.get_by_email(email)
             if user is not None:
-                if not identity.email_verified:
-                    raise SignInFailed("Google has not verified this address: sign in with it")
+                if user.has(Role.ADMIN):
+                    raise SignInFailed("admins sign in with their password")
                 if not user.email_verified:
                     user.verify_email()
+                    user.change_password(None)  # set by someone who never proved the address
                     await uow.users.save(user)
                     await uow.commit()
                 return SignedIn(user, created=False)
@@ -93,13 +129,10 @@ class GoogleSignIn:
                 full_name=(identity.name or email.split("@")[0])[:100],
                 password_hash=None,
                 locale=locale,
-                now=now,
+                now=self._clock.now(),
             )
-            if identity.email_verified:
-                user.verify_email()
+            user.verify_email()
             await uow.users.add(user)
-            if not identity.email_verified:
-                await self._tokens.send(uow, user, TokenPurpose.VERIFY_EMAIL, now)
             await uow.commit()
             return SignedIn(user, created=True)
 

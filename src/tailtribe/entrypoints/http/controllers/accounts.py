@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.params import JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from tailtribe.domain.model.users import DEFAULT_LOCALE, Locale, User
 from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
-from tailtribe.domain.services.accounts.google_sign_in import GoogleSignIn
+from tailtribe.domain.services.accounts.google_sign_in import STATE_SECONDS, GoogleSignIn
 from tailtribe.domain.services.accounts.password_reset import (
     ConfirmPasswordReset,
     RequestPasswordReset,
@@ -44,11 +45,17 @@ def browser_locale(accept_language: str | None) -> Locale:
                 q = float(params.strip()[2:])
             except ValueError:
                 q = 0.0
+        if not 0 < q <= 1:  # q=0 means "not this one"; nan and inf mean nothing
+            continue
         ranked.append((-q, i, tag.split("-")[0].lower()))
     for _, _, language in sorted(ranked):
         if language in {locale.value for locale in Locale}:
             return Locale(language)
     return DEFAULT_LOCALE
+
+
+BINDING_COOKIE = "tailtribe_google_signin"
+BINDING_PATH = "/api/v1/auth/google"
 
 
 class AuthController(Controller):
@@ -60,11 +67,23 @@ class AuthController(Controller):
     @inject
     async def google_start(
         self,
+        request: Req,
         redirect_uri: Annotated[str, QueryParameter(max_length=2000)],
         sign_in: FromDishka[GoogleSignIn],
-    ) -> AuthorizationUrl:
-        """Google's consent page; the state and the PKCE verifier stay here."""
-        return AuthorizationUrl(await sign_in.start(redirect_uri))
+    ) -> Response[AuthorizationUrl]:
+        """Google's consent page; the state and the PKCE verifier stay here, and
+        an HttpOnly cookie ties the sign-in to this browser."""
+        started = await sign_in.start(redirect_uri)
+        cookie = Cookie(
+            key=BINDING_COOKIE,
+            value=started.binding,
+            path=BINDING_PATH,
+            max_age=STATE_SECONDS,
+            httponly=True,
+            secure=request.app.state.get("secure_cookies", True),
+            samesite="lax",
+        )
+        return Response(AuthorizationUrl(started.url), cookies=[cookie])
 
     @post(
         "/google/callback",
@@ -78,7 +97,8 @@ class AuthController(Controller):
     ) -> AccessToken:
         """Signs in (or up, in the browser's language); 400 for a bad state or code."""
         locale = browser_locale(request.headers.get("accept-language"))
-        signed_in = await sign_in.finish(data.code, data.state, locale)
+        binding = request.cookies.get(BINDING_COOKIE)
+        signed_in = await sign_in.finish(data.code, data.state, binding, locale)
         return AccessTokens.of(request).issue(signed_in.user)
 
     @post("/register", operation_id="register", exclude_from_auth=True)
