@@ -93,6 +93,12 @@ class Settings:
     google_client_id: str | None = None
     google_client_secret: str | None = None
     google_discovery_url: str = GOOGLE_DISCOVERY_URL
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_region: str | None = None
+    media_base_url: str = "/media"
     resend_api_key: str | None = None
     resend_api_url: str = DEFAULT_RESEND_API_URL
     email_from: str = DEFAULT_EMAIL_FROM
@@ -121,6 +127,10 @@ class Settings:
     @property
     def email_dir(self) -> Path:
         return self.data_dir / "emails"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -166,6 +176,12 @@ class Settings:
             google_client_id=opt("GOOGLE_CLIENT_ID"),
             google_client_secret=opt("GOOGLE_CLIENT_SECRET"),
             google_discovery_url=opt("GOOGLE_DISCOVERY_URL") or GOOGLE_DISCOVERY_URL,
+            s3_bucket=opt("S3_BUCKET"),
+            s3_endpoint_url=opt("S3_ENDPOINT_URL"),
+            s3_access_key_id=opt("S3_ACCESS_KEY_ID") or opt("AWS_ACCESS_KEY_ID"),
+            s3_secret_access_key=opt("S3_SECRET_ACCESS_KEY") or opt("AWS_SECRET_ACCESS_KEY"),
+            s3_region=opt("S3_REGION") or opt("AWS_REGION"),
+            media_base_url=(opt("MEDIA_BASE_URL") or "/media").rstrip("/"),
             resend_api_key=opt("RESEND_API_KEY"),
             resend_api_url=opt("RESEND_API_URL") or DEFAULT_RESEND_API_URL,
             email_from=opt("EMAIL_FROM") or DEFAULT_EMAIL_FROM,

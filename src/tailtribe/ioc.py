@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import NewType, cast
+from uuid import UUID
 
 import httpx
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
@@ -19,17 +20,23 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from redis.asyncio import Redis
+from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.filesystem.mailer import FolderMailer
+from tailtribe.adapters.filesystem.object_storage import FolderStorage
 from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
 from tailtribe.adapters.memory.cache import MemoryCache
 from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
+from tailtribe.adapters.memory.task_queue import DeferredTaskQueue, InProcessTaskQueue
 from tailtribe.adapters.oidc.identity_provider import OidcIdentityProvider
+from tailtribe.adapters.pillow.image_processor import PillowImageProcessor
 from tailtribe.adapters.redis.cache import RedisCache
 from tailtribe.adapters.redis.health import RedisHealthCheck
 from tailtribe.adapters.redis.login_throttle import RedisLoginThrottle
 from tailtribe.adapters.resend.mailer import ResendMailer
+from tailtribe.adapters.s3.object_storage import S3Storage
+from tailtribe.adapters.saq.task_queue import QUEUE_NAME, SaqTaskQueue
 from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
@@ -49,9 +56,12 @@ from tailtribe.domain.ports import (
     HealthCheck,
     IdentityProvider,
     IdGenerator,
+    ImageProcessor,
     Mailer,
+    ObjectStorage,
     PasswordHasher,
     PaymentGateway,
+    TaskQueue,
     TokenSecrets,
     UnitOfWork,
     WebhookVerifier,
@@ -87,6 +97,12 @@ from tailtribe.domain.services.notifications.send_email import Links, SendEmail
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent
 from tailtribe.domain.services.pets.manage_pets import ManagePets
+from tailtribe.domain.services.photos.manage_photos import (
+    PROCESS_PHOTO,
+    ManagePhotos,
+    ProcessPendingPhotos,
+    ProcessPhoto,
+)
 from tailtribe.domain.services.platform.check_health import CheckHealth
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 
@@ -239,6 +255,43 @@ class InfrastructureProvider(Provider):
             )
 
     @provide
+    def object_storage(self) -> ObjectStorage:
+        s = self._settings
+        if s.s3_bucket:
+            return S3Storage(
+                s.s3_bucket,
+                endpoint_url=s.s3_endpoint_url,
+                media_base_url=s.media_base_url,
+                access_key=s.s3_access_key_id,
+                secret_key=s.s3_secret_access_key,
+                region=s.s3_region,
+            )
+        return FolderStorage(s.media_dir, s.media_base_url, s.secret_key)
+
+    @provide
+    def image_processor(self) -> ImageProcessor:
+        return PillowImageProcessor()
+
+    @provide
+    async def task_queue(self, container: AsyncContainer) -> AsyncIterator[TaskQueue]:
+        settings = self._settings
+        if settings.env is Environment.TEST:
+            yield DeferredTaskQueue()  # jobs run on the test-mode endpoint
+        elif settings.redis_url is not None:
+            queue = Queue.from_url(settings.redis_url, name=QUEUE_NAME)
+            yield SaqTaskQueue(queue)
+            await queue.disconnect()
+        else:
+
+            async def process(photo_id: str) -> bool:
+                async with container() as scope:
+                    return await (await scope.get(ProcessPhoto))(UUID(photo_id))
+
+            local = InProcessTaskQueue({PROCESS_PHOTO: process})
+            yield local
+            await local.drain()
+
+    @provide
     def email_renderer(self) -> EmailRenderer:
         return JinjaEmailRenderer()
 
@@ -292,6 +345,9 @@ class UseCaseProvider(Provider):
         return GoogleSignIn(provider, cache, uow, ids, clock, links.app_url)
 
     business_metrics = provide(BusinessMetrics)
+    manage_photos = provide(ManagePhotos)
+    process_photo = provide(ProcessPhoto)
+    pending_photos = provide(ProcessPendingPhotos)
 
     @provide
     def get_user(self, factory: async_sessionmaker[AsyncSession]) -> GetUser:

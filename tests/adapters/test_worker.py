@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from uuid import UUID, uuid4
 
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
@@ -14,13 +15,16 @@ from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.caregivers import Caregiver
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
+from tailtribe.domain.model.photos import PhotoStatus
 from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.users import Locale, User
 from tailtribe.domain.ports import UnitOfWork
+from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.entrypoints.worker.embedded import embedded_scheduler
 from tailtribe.entrypoints.worker.jobs import run_booking_jobs
 from tailtribe.entrypoints.worker.saq_worker import make_worker
 from tailtribe.ioc import make_container
+from tests.adapters.test_images import picture
 from tests.conftest import REDIS_URL, empty_database
 
 
@@ -97,6 +101,7 @@ async def test_the_saq_worker_runs_the_booking_jobs(pg_url: str) -> None:
             "bookings.start": 0,
             "bookings.complete": 0,
             "bookings.remind": 0,
+            "photos.pending": 0,
         }
         again = await worker.queue.apply("booking_jobs", timeout=60)
         assert again["bookings.expire"] == 0  # idempotent
@@ -142,3 +147,51 @@ async def test_two_runners_at_once_expire_a_booking_once(pg_url: str) -> None:
         for c in containers:
             await c.close()
     assert await _status(settings, booking_id) is BookingStatus.EXPIRED
+
+
+async def test_an_upload_is_turned_into_variants_by_the_saq_worker(
+    pg_url: str, tmp_path: Path
+) -> None:
+    config = await empty_database(pg_url)
+    now = datetime.now(UTC)
+    owner = User.register(
+        id=uuid4(),
+        email="p@example.be",
+        full_name="P",
+        password_hash="h",
+        locale=Locale.NL,
+        now=now,
+    )
+    pet = Pet(uuid4(), owner.id, PetDetails("Rex", Species.DOG), now)
+    async with SqlUnitOfWork(config.create_session_maker()) as uow:
+        await uow.users.add(owner)
+        await uow.pets.add(pet)
+        await uow.commit()
+    await config.get_engine().dispose()
+    settings = Settings(database_url=pg_url, redis_url=REDIS_URL, data_dir=tmp_path)
+    api = make_container(settings)  # the API side: its uploads go to the Redis queue
+    worker = make_worker(settings, concurrency=1, grace_seconds=1)
+    await worker.queue.connect()
+    running = asyncio.create_task(worker.start())
+    try:
+        async with api() as scope:
+            photo = await (await scope.get(ManagePhotos)).upload_for_pet(
+                owner.id, pet.id, picture("JPEG")
+            )
+        status = PhotoStatus.PROCESSING
+        for _ in range(100):
+            async with api() as scope:
+                status = (
+                    await (await scope.get(ManagePhotos)).view(owner.id, photo.id)
+                ).photo.status
+            if status is not PhotoStatus.PROCESSING:
+                break
+            await asyncio.sleep(0.1)
+        assert status is PhotoStatus.READY
+        names = sorted(p.name for p in (tmp_path / "media").rglob("*") if p.is_file())
+        assert names == ["large.webp", "medium.webp", "thumb.webp"]
+    finally:
+        await worker.stop()
+        running.cancel()
+        await worker.queue.disconnect()
+        await api.close()

@@ -16,6 +16,7 @@ from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Pet
+from tailtribe.domain.model.photos import Photo, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Locale, User
@@ -195,6 +196,24 @@ class ReviewRepository(Protocol):
     async def rating(self, caregiver_id: UUID) -> Rating: ...
 
 
+class PhotoRepository(Protocol):
+    async def add(self, photo: Photo) -> None: ...
+
+    async def get(self, photo_id: UUID) -> Photo | None: ...
+
+    async def save(self, photo: Photo) -> None: ...
+
+    async def remove(self, photo_id: UUID) -> None: ...
+
+    async def of(self, subject: Subject, subject_id: UUID) -> Sequence[Photo]:
+        """Every photo of a pet or profile (any status), oldest first."""
+        ...
+
+    async def processing(self, limit: int) -> Sequence[Photo]:
+        """Photos still waiting for their variants, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state, ledger and outbox rows commit together or not at all."""
 
@@ -221,6 +240,9 @@ class UnitOfWork(Protocol):
 
     @property
     def reviews(self) -> ReviewRepository: ...
+
+    @property
+    def photos(self) -> PhotoRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

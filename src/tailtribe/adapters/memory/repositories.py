@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
@@ -12,6 +13,7 @@ from tailtribe.domain.model.availability import EXCLUSIVE, Occupancy
 from tailtribe.domain.model.bookings import ACTIVE, Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.pets import Pet
+from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
@@ -34,6 +36,7 @@ class MemoryStore:
         self.users: dict[UUID, User] = {}
         self.tokens: dict[UUID, OneTimeToken] = {}
         self.pets: dict[UUID, Pet] = {}
+        self.photos: dict[UUID, Photo] = {}
         self.caregivers: dict[UUID, Caregiver] = {}
         self.webhook_events: dict[str, tuple[str, str, datetime, datetime | None]] = {}
 
@@ -270,3 +273,33 @@ class MemoryReviewRepository:
     async def rating(self, caregiver_id: UUID) -> Rating:
         stars = [r.rating for r in self._rows.values() if r.caregiver_id == caregiver_id]
         return Rating(round(sum(stars) / len(stars), 2) if stars else None, len(stars))
+
+
+class MemoryPhotoRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows = store.photos
+
+    async def add(self, photo: Photo) -> None:
+        self._rows[photo.id] = copy.deepcopy(photo)
+
+    async def get(self, photo_id: UUID) -> Photo | None:
+        return copy.deepcopy(self._rows.get(photo_id))
+
+    async def save(self, photo: Photo) -> None:
+        if photo.id not in self._rows:
+            raise LookupError(f"photo {photo.id} is not stored")
+        self._rows[photo.id] = copy.deepcopy(photo)
+
+    async def remove(self, photo_id: UUID) -> None:
+        self._rows.pop(photo_id, None)
+
+    async def of(self, subject: Subject, subject_id: UUID) -> Sequence[Photo]:
+        found = [
+            p for p in self._rows.values() if (p.subject, p.subject_id) == (subject, subject_id)
+        ]
+        return [copy.deepcopy(p) for p in sorted(found, key=lambda p: (p.created_at, p.id))]
+
+    async def processing(self, limit: int) -> Sequence[Photo]:
+        found = [p for p in self._rows.values() if p.status is PhotoStatus.PROCESSING]
+        found.sort(key=lambda p: (p.created_at, p.id))
+        return [copy.deepcopy(p) for p in found[:limit]]

@@ -44,3 +44,14 @@ class InProcessTaskQueue:
         """Wait for every job in flight (shutdown and tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+class DeferredTaskQueue:
+    """Test mode: jobs are not run in the background; the test-mode endpoint
+    runs what is pending, so tests see one thing happen at a time."""
+
+    def __init__(self) -> None:
+        self.enqueued: list[tuple[str, str | None, dict[str, object]]] = []
+
+    async def enqueue(self, job: str, key: str | None = None, **kwargs: object) -> None:
+        self.enqueued.append((job, key, kwargs))

@@ -10,6 +10,7 @@ from tailtribe.adapters.memory.repositories import (
     MemoryBookingRepository,
     MemoryCaregiverRepository,
     MemoryPetRepository,
+    MemoryPhotoRepository,
     MemoryReviewRepository,
     MemoryStore,
     MemoryTokenRepository,
@@ -49,6 +50,7 @@ class MemoryUnitOfWork:
         self.webhook_events = MemoryWebhookEventRepository(self._work)
         self.bookings = MemoryBookingRepository(self._work)
         self.reviews = MemoryReviewRepository(self._work)
+        self.photos = MemoryPhotoRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

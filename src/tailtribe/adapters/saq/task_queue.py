@@ -5,6 +5,7 @@ from __future__ import annotations
 from saq import Queue
 
 JOB_TIMEOUT_SECONDS = 60
+QUEUE_NAME = "tailtribe"
 
 
 class SaqTaskQueue:

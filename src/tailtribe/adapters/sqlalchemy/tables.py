@@ -252,3 +252,18 @@ class ReviewRow(UUIDv7Base):
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     reply: Mapped[str | None] = mapped_column(Text, nullable=True)
     replied_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+
+
+class PhotoRow(UUIDv7Base):
+    __tablename__ = "photo"
+    __table_args__ = (
+        Index("ix_photo_subject", "subject", "subject_id", "created_at"),
+        Index("ix_photo_status_created", "status", "created_at"),
+    )
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[UUID] = mapped_column()  # a pet or a caregiver profile
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -12,6 +12,7 @@ from tailtribe.adapters.sqlalchemy.booking_repository import SqlBookingRepositor
 from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepository
 from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
 from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
+from tailtribe.adapters.sqlalchemy.photo_repository import SqlPhotoRepository
 from tailtribe.adapters.sqlalchemy.review_repository import SqlReviewRepository
 from tailtribe.adapters.sqlalchemy.user_repository import SqlTokenRepository, SqlUserRepository
 from tailtribe.adapters.sqlalchemy.webhook_event_repository import SqlWebhookEventRepository
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
         self.webhook_events = SqlWebhookEventRepository(session)
         self.bookings = SqlBookingRepository(session)
         self.reviews = SqlReviewRepository(session)
+        self.photos = SqlPhotoRepository(session)
         return self
 
     async def __aexit__(

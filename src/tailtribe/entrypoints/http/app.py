@@ -29,6 +29,7 @@ from tailtribe.entrypoints.http.controllers.bookings import (
 from tailtribe.entrypoints.http.controllers.caregivers import CaregiverProfileController
 from tailtribe.entrypoints.http.controllers.health import HealthController
 from tailtribe.entrypoints.http.controllers.pets import PetController
+from tailtribe.entrypoints.http.controllers.photos import MediaController, PhotoController
 from tailtribe.entrypoints.http.controllers.search import CaregiverSearchController
 from tailtribe.entrypoints.http.controllers.stripe_webhook import StripeWebhookController
 from tailtribe.entrypoints.http.controllers.test_mode import TestModeController
@@ -98,6 +99,8 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         QuoteController,
         BookingController,
         ReviewController,
+        PhotoController,
+        MediaController,
     ]
 
 

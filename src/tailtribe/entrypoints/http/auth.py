@@ -22,7 +22,13 @@ from tailtribe.entrypoints.http.schemas.accounts import AccessToken
 TOKEN_VERSION_CLAIM = "v"  # noqa: S105  (a claim name)
 # Litestar matches these as regular expressions anywhere in the path: anchored,
 # so that /api/v1/admin/metrics is not mistaken for /metrics.
-PUBLIC_PATHS = ["^/schema", "^/api/health/?$", "^/metrics/?$", "^/api/stripe/webhook/?$"]
+PUBLIC_PATHS = [
+    "^/schema",
+    "^/api/health/?$",
+    "^/metrics/?$",
+    "^/api/stripe/webhook/?$",
+    "^/media/",
+]
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from uuid import UUID
 
 from dishka import AsyncContainer
@@ -12,6 +13,7 @@ from tailtribe.domain.ports import DueWork, TaskQueue
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import SendEmail
+from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos, ProcessPhoto
 
 SEND_EMAIL = "outbox_send"
 
@@ -19,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
-    """Expire, start, complete and remind whatever is due; each job idempotent."""
+    """Expire, start, complete and remind whatever is due, and process photos
+    whose job was lost; each job idempotent."""
     ran: dict[str, int] = {}
     for work in DueWork:
         # A scope per job: one failing kind does not stop the others.
@@ -29,7 +32,22 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
             except Exception:
                 logger.exception("scheduled job bookings.%s failed", work.value)
                 ran[f"bookings.{work.value}"] = -1
+    try:
+        ran["photos.pending"] = await pending_photos(container, timedelta(minutes=5))
+    except Exception:
+        logger.exception("scheduled job photos.pending failed")
+        ran["photos.pending"] = -1
     return ran
+
+
+async def make_variants(container: AsyncContainer, photo_id: UUID) -> bool:
+    async with container() as scope:
+        return await (await scope.get(ProcessPhoto))(photo_id)
+
+
+async def pending_photos(container: AsyncContainer, min_age: timedelta) -> int:
+    async with container() as scope:
+        return await (await scope.get(ProcessPendingPhotos))(min_age)
 
 
 async def relay_outbox(container: AsyncContainer) -> Sequence[UUID]:

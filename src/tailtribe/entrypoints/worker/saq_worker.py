@@ -12,18 +12,17 @@ from dishka import AsyncContainer
 from saq import CronJob, Queue, Worker
 from saq.types import Context
 
-from tailtribe.adapters.saq.task_queue import SaqTaskQueue
+from tailtribe.adapters.saq.task_queue import QUEUE_NAME, SaqTaskQueue
 from tailtribe.config import Settings
+from tailtribe.domain.services.photos.manage_photos import PROCESS_PHOTO
 from tailtribe.entrypoints.worker.jobs import (
     SEND_EMAIL,
+    make_variants,
     relay_and_enqueue,
     run_booking_jobs,
     send_email,
 )
 from tailtribe.ioc import make_container
-
-QUEUE_NAME = "tailtribe"
-
 
 RELAY_CRON = "* * * * * */5"  # every 5 seconds (croniter's sixth field)
 
@@ -45,7 +44,12 @@ async def outbox_send(ctx: WorkerContext, *, message_id: str) -> bool:
     return await send_email(ctx["di"], UUID(message_id))
 
 
+async def process_photo(ctx: WorkerContext, *, photo_id: str) -> bool:
+    return await make_variants(ctx["di"], UUID(photo_id))
+
+
 assert outbox_send.__name__ == SEND_EMAIL  # the name the relay enqueues
+assert process_photo.__name__ == PROCESS_PHOTO  # the name uploads enqueue
 
 
 def make_worker(
@@ -65,7 +69,7 @@ def make_worker(
 
     return Worker(
         queue,
-        functions=[booking_jobs, outbox_relay, outbox_send],
+        functions=[booking_jobs, outbox_relay, outbox_send, process_photo],
         # unique: with several workers, one run at a time in all.
         cron_jobs=[
             CronJob(booking_jobs, cron="* * * * *", unique=True, timeout=300),

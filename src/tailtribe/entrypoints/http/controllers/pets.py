@@ -8,8 +8,10 @@ from litestar import Controller, Request, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 from litestar.security.jwt import Token
 
+from tailtribe.domain.model.photos import Subject
 from tailtribe.domain.model.users import Role, User
 from tailtribe.domain.services.pets.manage_pets import ManagePets, PetChanges
+from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.entrypoints.http.auth import current_user, requires
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset, sent_fields
 from tailtribe.entrypoints.http.schemas.pets import PetBody, PetList, PetOut, PetPatch
@@ -35,18 +37,25 @@ class PetController(Controller):
         self,
         request: Req,
         pets: FromDishka[ManagePets],
+        photos: FromDishka[ManagePhotos],
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> PetList:
         page = await pets.list(current_user(request).id, limit, offset)
-        return PetList([PetOut.of(p) for p in page.items], page.total, limit, offset)
+        items = [PetOut.of(p, await photos.ready(Subject.PET, p.id)) for p in page.items]
+        return PetList(items, page.total, limit, offset)
 
     @get("/{pet_id:uuid}", operation_id="get_pet")
     @inject
     async def get_pet(
-        self, request: Req, pet_id: FromPath[UUID], pets: FromDishka[ManagePets]
+        self,
+        request: Req,
+        pet_id: FromPath[UUID],
+        pets: FromDishka[ManagePets],
+        photos: FromDishka[ManagePhotos],
     ) -> PetOut:
-        return PetOut.of(await pets.get(current_user(request).id, pet_id))
+        pet = await pets.get(current_user(request).id, pet_id)
+        return PetOut.of(pet, await photos.ready(Subject.PET, pet.id))
 
     @patch("/{pet_id:uuid}", operation_id="update_pet")
     @inject

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from tailtribe.domain.errors import FieldError, InvalidInput
 from tailtribe.domain.model.pets import Species
+from tailtribe.domain.model.photos import Subject
 from tailtribe.domain.model.pricing import MAX_PRICE_CENTS, Service
 from tailtribe.domain.services.caregivers.search import (
     GetPublicProfile,
@@ -17,6 +18,7 @@ from tailtribe.domain.services.caregivers.search import (
     SearchQuery,
     Sort,
 )
+from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.entrypoints.http.schemas.bookings import ReviewList, ReviewOut
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
@@ -82,10 +84,14 @@ class CaregiverSearchController(Controller):
     @get("/{caregiver_id:uuid}", operation_id="get_caregiver", exclude_from_auth=True)
     @inject
     async def profile(
-        self, caregiver_id: FromPath[UUID], use_case: FromDishka[GetPublicProfile]
+        self,
+        caregiver_id: FromPath[UUID],
+        use_case: FromDishka[GetPublicProfile],
+        photos: FromDishka[ManagePhotos],
     ) -> PublicProfile:
         caregiver, rating = await use_case(caregiver_id)
-        return PublicProfile.of(caregiver, rating)
+        gallery = await photos.ready(Subject.CAREGIVER, caregiver.id)
+        return PublicProfile.of(caregiver, rating, gallery)
 
     @get(
         "/{caregiver_id:uuid}/reviews",

@@ -5,7 +5,7 @@ Registered only in test mode, so these paths are 404 everywhere else.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import msgspec
@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_200_OK
 from tailtribe.adapters.system.clock import SettableClock
 from tailtribe.domain.ports import DueWork
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
+from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
 from tailtribe.entrypoints.http.schemas.common import Strict
 from tailtribe.entrypoints.worker.jobs import deliver_outbox
 
@@ -55,9 +56,14 @@ class TestModeController(Controller):
     )
     @inject
     async def run_due_jobs(
-        self, request: Request[Any, Any, Any], jobs: FromDishka[RunDueBookingJobs]
+        self,
+        request: Request[Any, Any, Any],
+        jobs: FromDishka[RunDueBookingJobs],
+        photos: FromDishka[ProcessPendingPhotos],
     ) -> Ran:
         ran = {f"bookings.{work.value}": await jobs(work) for work in DueWork}
+        # Photos wait here for their variants in test mode (no background jobs).
+        ran["photos.processed"] = await photos(min_age=timedelta(0))
         # The booking jobs' events are in the outbox now: their emails go too,
         # each use case in its own scope of the app's container.
         app_container: AsyncContainer = request.app.state.dishka_container

@@ -15,7 +15,9 @@ from tailtribe.domain.model.pets import (
     PetDetails,
     Species,
 )
+from tailtribe.domain.services.photos.manage_photos import PhotoView
 from tailtribe.entrypoints.http.schemas.common import Strict, text
+from tailtribe.entrypoints.http.schemas.photos import PhotoOut
 
 Name = Annotated[str, text(MAX_PET_NAME, 1)]
 Breed = Annotated[str, text(MAX_BREED)]
@@ -61,11 +63,13 @@ class PetOut(msgspec.Struct):
     birth_date: date | None
     weight_kg: float | None
     notes: str | None
+    photos: list[PhotoOut] = msgspec.field(default_factory=list)  # the ready ones
 
     @classmethod
-    def of(cls, pet: Pet) -> PetOut:
+    def of(cls, pet: Pet, photos: list[PhotoView] | None = None) -> PetOut:
         d = pet.details
-        return cls(pet.id, d.name, d.species, d.breed, d.birth_date, d.weight_kg, d.notes)
+        shown = [PhotoOut.of(p) for p in photos or []]
+        return cls(pet.id, d.name, d.species, d.breed, d.birth_date, d.weight_kg, d.notes, shown)
 
 
 class PetList(msgspec.Struct):

@@ -8,7 +8,9 @@ from tailtribe.domain.model.caregivers import Caregiver
 from tailtribe.domain.model.pricing import UNIT_OF
 from tailtribe.domain.model.reviews import Rating
 from tailtribe.domain.services.caregivers.search import SearchHit
+from tailtribe.domain.services.photos.manage_photos import PhotoView
 from tailtribe.entrypoints.http.schemas.caregivers import ServiceOut
+from tailtribe.entrypoints.http.schemas.photos import PhotoOut
 
 
 class RatingOut(msgspec.Struct):
@@ -75,9 +77,12 @@ class PublicProfile(msgspec.Struct):
     status: str
     services: list[ServiceOut]
     rating: RatingOut
+    photos: list[PhotoOut] = msgspec.field(default_factory=list)  # the ready ones
 
     @classmethod
-    def of(cls, c: Caregiver, rating: Rating) -> PublicProfile:
+    def of(
+        cls, c: Caregiver, rating: Rating, photos: list[PhotoView] | None = None
+    ) -> PublicProfile:
         return cls(
             id=c.id,
             display_name=c.display_name,
@@ -96,4 +101,5 @@ class PublicProfile(msgspec.Struct):
                 for p in c.services
             ],
             rating=RatingOut(rating.average, rating.count),
+            photos=[PhotoOut.of(p) for p in photos or []],
         )

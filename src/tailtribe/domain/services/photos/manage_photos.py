@@ -1,0 +1,194 @@
+"""Photos of pets and caregiver profiles: upload, see, delete, and the job
+that makes their WebP variants."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from tailtribe.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from tailtribe.domain.model.photos import (
+    MAX_GALLERY,
+    MAX_UPLOAD_BYTES,
+    VARIANTS,
+    Photo,
+    PhotoStatus,
+    Subject,
+)
+from tailtribe.domain.ports import (
+    Clock,
+    IdGenerator,
+    ImageProcessor,
+    ObjectStorage,
+    TaskQueue,
+    UnitOfWork,
+)
+
+PROCESS_PHOTO = "process_photo"
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoView:
+    photo: Photo
+    variants: dict[str, str] | None  # name -> address, once ready
+
+
+class ManagePhotos:
+    """- A pet's photos are its owner's alone: uploaded, seen and deleted by
+      them (404 to anyone else). A caregiver's gallery (at most 12) is seen
+      by anyone while the profile is public, by its owner always.
+    - An upload is checked from its bytes (format, size, dimensions), kept
+      as is and answered at once; a job makes the variants.
+    - Deleting a photo deletes the upload and every variant.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        storage: ObjectStorage,
+        images: ImageProcessor,
+        tasks: TaskQueue,
+        ids: IdGenerator,
+        clock: Clock,
+    ) -> None:
+        self._uow, self._storage, self._images = uow, storage, images
+        self._tasks, self._ids, self._clock = tasks, ids, clock
+
+    async def upload_for_pet(self, user_id: UUID, pet_id: UUID, data: bytes) -> Photo:
+        async with self._uow as uow:
+            pet = await uow.pets.get(pet_id)
+            if pet is None or pet.owner_id != user_id or not pet.active:
+                raise NotFound("no such pet")
+        return await self._upload(user_id, Subject.PET, pet_id, data)
+
+    async def upload_for_profile(self, user_id: UUID, data: bytes) -> Photo:
+        async with self._uow as uow:
+            caregiver = await uow.caregivers.get_by_user(user_id)
+            if caregiver is None:
+                raise NotFound("you have no caregiver profile")
+            kept = [
+                p
+                for p in await uow.photos.of(Subject.CAREGIVER, caregiver.id)
+                if p.status is not PhotoStatus.FAILED
+            ]
+            if len(kept) >= MAX_GALLERY:
+                raise Conflict(f"a gallery holds at most {MAX_GALLERY} photos: delete one first")
+        return await self._upload(user_id, Subject.CAREGIVER, caregiver.id, data)
+
+    async def _upload(
+        self, user_id: UUID, subject: Subject, subject_id: UUID, data: bytes
+    ) -> Photo:
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InvalidInput("at most 10 MB", [FieldError("file", "larger than 10 MB")])
+        await asyncio.to_thread(self._images.inspect, data)
+        photo = Photo(self._ids.new_id(), user_id, subject, subject_id, self._clock.now())
+        # Stored before the row: a crash in between leaves an unreferenced file,
+        # never a row whose upload is missing.
+        await self._storage.put(photo.original_key, data, "application/octet-stream")
+        async with self._uow as uow:
+            await uow.photos.add(photo)
+            await uow.commit()
+        # A lost enqueue is picked up by the pending-photos sweep.
+        await self._tasks.enqueue(PROCESS_PHOTO, key=f"photo:{photo.id}", photo_id=str(photo.id))
+        return photo
+
+    async def view(self, user_id: UUID | None, photo_id: UUID) -> PhotoView:
+        async with self._uow as uow:
+            photo = await uow.photos.get(photo_id)
+            if photo is None or not await self._may_see(uow, user_id, photo):
+                raise NotFound("no such photo")
+        return self._view(photo)
+
+    async def find(self, photo_id: UUID) -> Photo | None:
+        """For serving stored files: no permission check, callers decide."""
+        async with self._uow as uow:
+            return await uow.photos.get(photo_id)
+
+    async def ready(self, subject: Subject, subject_id: UUID) -> list[PhotoView]:
+        """What pets and public profiles carry: their ready photos."""
+        async with self._uow as uow:
+            photos = await uow.photos.of(subject, subject_id)
+        return [self._view(p) for p in photos if p.status is PhotoStatus.READY]
+
+    async def delete(self, user_id: UUID, photo_id: UUID) -> None:
+        async with self._uow as uow:
+            photo = await uow.photos.get(photo_id)
+            if photo is None or photo.owner_id != user_id:
+                raise NotFound("no such photo")
+            await self._storage.delete(photo.keys)
+            await uow.photos.remove(photo_id)
+            await uow.commit()
+
+    def _view(self, photo: Photo) -> PhotoView:
+        if photo.status is not PhotoStatus.READY:
+            return PhotoView(photo, None)
+        urls = {n: self._storage.url(photo.variant_key(n), private=photo.private) for n in VARIANTS}
+        return PhotoView(photo, urls)
+
+    @staticmethod
+    async def _may_see(uow: UnitOfWork, user_id: UUID | None, photo: Photo) -> bool:
+        if photo.owner_id == user_id:
+            return True
+        if photo.subject is Subject.PET:
+            return False
+        caregiver = await uow.caregivers.get(photo.subject_id)
+        return caregiver is not None and caregiver.bookable
+
+
+class ProcessPhoto:
+    """The job: the upload becomes its WebP variants and the photo is ready,
+    or it is failed with the reason. Idempotent: a photo no longer processing
+    is left alone. Nothing is locked while the image is worked on."""
+
+    def __init__(self, uow: UnitOfWork, storage: ObjectStorage, images: ImageProcessor) -> None:
+        self._uow, self._storage, self._images = uow, storage, images
+
+    async def __call__(self, photo_id: UUID) -> bool:
+        async with self._uow as uow:
+            photo = await uow.photos.get(photo_id)
+        if photo is None or photo.status is not PhotoStatus.PROCESSING:
+            return False
+        original = await self._storage.get(photo.original_key)
+        try:
+            if original is None:
+                raise InvalidInput("the upload is gone")
+            variants = await asyncio.to_thread(self._images.variants, original)
+        except InvalidInput as exc:
+            photo.mark_failed(exc.detail)
+            done = False
+        else:
+            for name, blob in variants.items():
+                await self._storage.put(photo.variant_key(name), blob, "image/webp")
+            photo.mark_ready()
+            done = True
+        async with self._uow as uow:
+            current = await uow.photos.get(photo_id)
+            if current is None:  # deleted meanwhile: leave nothing behind
+                await self._storage.delete(photo.keys)
+                return False
+            await uow.photos.save(photo)
+            await uow.commit()
+        # The upload may carry a home's GPS position: only the clean variants stay.
+        await self._storage.delete([photo.original_key])
+        return done
+
+
+class ProcessPendingPhotos:
+    """The sweep behind the queue: photos still processing after `min_age`
+    (their job was lost, say) are processed here; test mode runs it with no
+    minimum age."""
+
+    def __init__(self, uow: UnitOfWork, process: ProcessPhoto, clock: Clock) -> None:
+        self._uow, self._process, self._clock = uow, process, clock
+
+    async def __call__(self, min_age: timedelta = timedelta(minutes=5)) -> int:
+        async with self._uow as uow:
+            pending = await uow.photos.processing(limit=50)
+        cutoff = self._clock.now() - min_age
+        done = 0
+        for photo in pending:
+            if photo.created_at <= cutoff:
+                done += await self._process(photo.id)
+        return done

@@ -1,0 +1,122 @@
+"""Photo uploads (multipart, 10 MB at most, enforced while reading), views, deletion,
+and, with the embedded folder store, the media files themselves."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+from uuid import UUID
+
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, MultipartBody, QueryParameter
+from litestar.security.jwt import Token
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from tailtribe.adapters.filesystem.object_storage import FolderStorage
+from tailtribe.domain.errors import FieldError, InvalidInput, NotFound
+from tailtribe.domain.model.photos import MAX_UPLOAD_BYTES
+from tailtribe.domain.model.users import User
+from tailtribe.domain.ports import ObjectStorage
+from tailtribe.domain.services.photos.manage_photos import ManagePhotos
+from tailtribe.entrypoints.http.auth import current_user
+from tailtribe.entrypoints.http.schemas.photos import PhotoOut, UploadedPhoto
+
+Req = Request[User, Token, Any]
+# The file and the multipart framing around it.
+MAX_UPLOAD_BODY = MAX_UPLOAD_BYTES + 64 * 1024
+Upload = MultipartBody[dict[str, UploadFile]]
+
+
+async def _file(form: dict[str, UploadFile]) -> bytes:
+    upload = form.get("file")
+    if upload is None:
+        raise InvalidInput(
+            "send the image as the multipart field `file`", [FieldError("file", "missing")]
+        )
+    return await upload.read()
+
+
+class PhotoController(Controller):
+    tags = ("Photos",)
+
+    @post(
+        "/api/v1/pets/{pet_id:uuid}/photos",
+        operation_id="upload_pet_photo",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=MAX_UPLOAD_BODY,
+    )
+    @inject
+    async def upload_pet_photo(
+        self, request: Req, pet_id: FromPath[UUID], data: Upload, photos: FromDishka[ManagePhotos]
+    ) -> UploadedPhoto:
+        photo = await photos.upload_for_pet(current_user(request).id, pet_id, await _file(data))
+        return UploadedPhoto(photo.id, photo.status.value)
+
+    @post(
+        "/api/v1/caregiver/photos",
+        operation_id="upload_caregiver_photo",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=MAX_UPLOAD_BODY,
+    )
+    @inject
+    async def upload_caregiver_photo(
+        self, request: Req, data: Upload, photos: FromDishka[ManagePhotos]
+    ) -> UploadedPhoto:
+        photo = await photos.upload_for_profile(current_user(request).id, await _file(data))
+        return UploadedPhoto(photo.id, photo.status.value)
+
+    @get("/api/v1/photos/{photo_id:uuid}", operation_id="get_photo")
+    @inject
+    async def get_photo(
+        self, request: Req, photo_id: FromPath[UUID], photos: FromDishka[ManagePhotos]
+    ) -> PhotoOut:
+        return PhotoOut.of(await photos.view(current_user(request).id, photo_id))
+
+    @delete(
+        "/api/v1/photos/{photo_id:uuid}",
+        operation_id="delete_photo",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    @inject
+    async def delete_photo(
+        self, request: Req, photo_id: FromPath[UUID], photos: FromDishka[ManagePhotos]
+    ) -> None:
+        await photos.delete(current_user(request).id, photo_id)
+
+
+MEDIA_KEY = re.compile(r"^photos/([0-9a-f-]{36})/(thumb|medium|large)\.webp$")
+
+
+class MediaController(Controller):
+    """The embedded folder store's variants: a caregiver's as they are, a pet's
+    only with a valid signature. With S3, a CDN or S3 itself serves them."""
+
+    path = "/media"
+
+    @get("/{key:path}", operation_id="media", exclude_from_auth=True, include_in_schema=False)
+    @inject
+    async def media(
+        self,
+        key: FromPath[str],
+        storage: FromDishka[ObjectStorage],
+        photos: FromDishka[ManagePhotos],
+        expires: Annotated[int | None, QueryParameter()] = None,
+        signature: Annotated[str | None, QueryParameter(max_length=128)] = None,
+    ) -> Response[bytes]:
+        key = key.lstrip("/")
+        match = MEDIA_KEY.match(key)
+        if not isinstance(storage, FolderStorage) or match is None:
+            raise NotFound("no such file")
+        photo = await photos.find(UUID(match.group(1)))
+        signed = expires is not None and signature is not None
+        if photo is None or (
+            photo.private and not (signed and storage.verify(key, expires or 0, signature or ""))
+        ):
+            raise NotFound("no such file")
+        data = await storage.get(key)
+        if data is None:
+            raise NotFound("no such file")
+        cache = "private, max-age=300" if photo.private else "public, max-age=86400"
+        return Response(data, media_type="image/webp", headers={"Cache-Control": cache})
