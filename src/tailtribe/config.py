@@ -98,7 +98,7 @@ class Settings:
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
     s3_region: str | None = None
-    media_base_url: str = "/media"
+    media_base_url: str | None = None  # embedded default: the app's own /media
     resend_api_key: str | None = None
     resend_api_url: str = DEFAULT_RESEND_API_URL
     email_from: str = DEFAULT_EMAIL_FROM
@@ -181,7 +181,7 @@ class Settings:
             s3_access_key_id=opt("S3_ACCESS_KEY_ID") or opt("AWS_ACCESS_KEY_ID"),
             s3_secret_access_key=opt("S3_SECRET_ACCESS_KEY") or opt("AWS_SECRET_ACCESS_KEY"),
             s3_region=opt("S3_REGION") or opt("AWS_REGION"),
-            media_base_url=(opt("MEDIA_BASE_URL") or "/media").rstrip("/"),
+            media_base_url=(opt("MEDIA_BASE_URL") or "").rstrip("/") or None,
             resend_api_key=opt("RESEND_API_KEY"),
             resend_api_url=opt("RESEND_API_URL") or DEFAULT_RESEND_API_URL,
             email_from=opt("EMAIL_FROM") or DEFAULT_EMAIL_FROM,

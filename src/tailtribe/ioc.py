@@ -266,7 +266,7 @@ class InfrastructureProvider(Provider):
                 secret_key=s.s3_secret_access_key,
                 region=s.s3_region,
             )
-        return FolderStorage(s.media_dir, s.media_base_url, s.secret_key)
+        return FolderStorage(s.media_dir, s.media_base_url or "/media", s.secret_key)
 
     @provide
     def image_processor(self) -> ImageProcessor:

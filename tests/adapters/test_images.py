@@ -91,9 +91,12 @@ def test_a_small_image_is_never_enlarged() -> None:
         b"GIF89a" + b"\x00" * 100,  # an image, but not one we take
         picture("JPEG")[:2000],  # cut short
         picture("PNG", size=(20_000, 20_000), mode="L"),  # a decompression bomb: tiny file, 400 Mpx
+        picture(
+            "PNG", size=(7_000, 6_000), mode="L"
+        ),  # 42 Mpx: under Pillow's own limit, over ours
         picture("PNG", size=(13_000, 10), mode="L"),  # too long a side
     ],
-    ids=["pdf-named-jpg", "gif", "truncated", "bomb", "too-long"],
+    ids=["pdf-named-jpg", "gif", "truncated", "bomb", "over-our-limit", "too-long"],
 )
 def test_what_is_not_an_acceptable_image_is_refused(data: bytes) -> None:
     # A truncated JPEG is only found out by decoding it all: the job does that.

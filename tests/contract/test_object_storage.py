@@ -75,15 +75,19 @@ async def test_public_and_signed_addresses(storage: ObjectStorage) -> None:
         async with httpx.AsyncClient() as client:
             fetched = await client.get(signed)
             assert fetched.status_code == 200 and fetched.content == b"RIFF-medium"
-            tampered = await client.get(signed.replace("medium", "large"))
-            assert tampered.status_code in (403, 404)
+        # moto does not check signatures: that they are there, and short-lived, is what we can see.
+        query = parse_qs(urlsplit(signed).query)
+        assert query["X-Amz-Expires"] == ["900"] and query["X-Amz-Signature"][0]
     else:
         assert isinstance(storage, FolderStorage)
         query = parse_qs(urlsplit(signed).query)
         expires, signature = int(query["expires"][0]), query["signature"][0]
         assert storage.verify("photos/2/medium.webp", expires, signature)
         assert not storage.verify("photos/2/large.webp", expires, signature)
-        assert not storage.verify("photos/2/medium.webp", expires - 10_000, signature)
+        past = expires - 10_000
+        assert not storage.verify("photos/2/medium.webp", past, signature)  # another time
+        expired = storage.signature("photos/2/medium.webp", past)  # rightly signed, but late
+        assert not storage.verify("photos/2/medium.webp", past, expired)
 
 
 async def test_keys_cannot_escape_the_folder(tmp_path: Path) -> None:

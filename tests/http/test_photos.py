@@ -103,3 +103,25 @@ async def test_a_caregivers_gallery_is_public_and_holds_twelve(api: Api) -> None
     _, someone = await api.new_user()
     assert (await c.get(f"/api/v1/photos/{ids[0]}", headers=someone)).status_code == 200
     assert (await upload(api, "/api/v1/caregiver/photos", small, someone)).status_code == 404
+
+    # Suspended: the gallery is no longer served to anyone else, and takes no more photos.
+    await c.post(
+        f"/api/v1/admin/caregivers/{profile['id']}/suspend", json={"reason": "x"}, headers=admin
+    )
+    assert (await c.get(thumb)).status_code == 404
+    assert (await c.get(f"/api/v1/photos/{ids[0]}", headers=someone)).status_code == 404
+    assert (await c.get(f"/api/v1/photos/{ids[0]}", headers=caregiver)).status_code == 200
+    await c.delete(f"/api/v1/photos/{ids[0]}", headers=caregiver)
+    assert (await upload(api, "/api/v1/caregiver/photos", small, caregiver)).status_code == 409
+
+
+async def test_odd_media_addresses_and_a_deleted_pet(api: Api) -> None:
+    c = api.client
+    _, owner = await api.new_user()
+    pet = (await c.post("/api/v1/pets", json=PET_BODY, headers=owner)).json()
+    photo = (await upload(api, f"/api/v1/pets/{pet['id']}/photos", picture("PNG"), owner)).json()
+    await c.post("/api/v1/test/run-due-jobs")
+    for key in ("public/photos/" + "-" * 36 + "/thumb.webp", "../secret_key", "uploads/x"):
+        assert (await c.get(f"/media/{key}")).status_code == 404
+    await c.delete(f"/api/v1/pets/{pet['id']}", headers=owner)
+    assert (await c.get(f"/api/v1/photos/{photo['id']}", headers=owner)).status_code == 404

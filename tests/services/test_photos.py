@@ -61,10 +61,13 @@ async def test_an_upload_is_queued_then_made_ready_once(photos: Photos) -> None:
     assert photos.queue.enqueued == [
         (PROCESS_PHOTO, f"photo:{photo.id}", {"photo_id": str(photo.id)})
     ]
-    assert photos.files() == [f"photos/{photo.id}/original"]
+    assert photos.files() == [f"uploads/{photo.id}"]
     assert await photos.process(photo.id) is True
     assert await photos.process(photo.id) is False  # a second run changes nothing
-    assert photos.files() == [f"photos/{photo.id}/{n}.webp" for n in ("large", "medium", "thumb")]
+    # A pet's photo: kept where no CDN publishes (public/ is for profiles).
+    assert photos.files() == [
+        f"private/photos/{photo.id}/{n}.webp" for n in ("large", "medium", "thumb")
+    ]
     [view] = await photos.manage.ready(photo.subject, pet.id)
     assert view.photo.status is PhotoStatus.READY and view.variants is not None
 
@@ -114,3 +117,45 @@ async def test_uploads_need_the_pet_or_profile_owner(photos: Photos) -> None:
     with pytest.raises(NotFound):
         await photos.manage.upload_for_profile(pet.owner_id, picture("PNG"))
     assert photos.files() == []
+
+
+async def test_one_photo_the_sweep_cannot_process_fails_alone(photos: Photos) -> None:
+    pet = await photos.pet()
+    first = await photos.manage.upload_for_pet(pet.owner_id, pet.id, picture("PNG"))
+    second = await photos.manage.upload_for_pet(pet.owner_id, pet.id, picture("PNG"))
+    storage = photos.storage
+
+    class Flaky(FolderStorage):
+        async def get(self, key: str) -> bytes | None:
+            if str(first.id) in key:
+                raise OSError("disk error")
+            return await storage.get(key)
+
+    flaky = Flaky(photos.folder, "/media", "k" * 32)
+    job = ProcessPhoto(photos.world.uow, flaky, PillowImageProcessor())
+    sweep = ProcessPendingPhotos(photos.world.uow, job, photos.world.clock)
+    assert await sweep(timedelta(0)) == 1
+    failed = (await photos.manage.view(pet.owner_id, first.id)).photo
+    assert failed.status is PhotoStatus.FAILED and "OSError" in (failed.reason or "")
+    ready = (await photos.manage.view(pet.owner_id, second.id)).photo
+    assert ready.status is PhotoStatus.READY
+
+
+async def test_a_second_run_never_undoes_a_finished_one(photos: Photos) -> None:
+    """The job and the sweep overlapping: the later one finds the upload gone
+    and must not mark the ready photo failed."""
+    pet = await photos.pet()
+    photo = await photos.manage.upload_for_pet(pet.owner_id, pet.id, picture("PNG"))
+    storage = photos.storage
+
+    class Overtaken(FolderStorage):
+        async def get(self, key: str) -> bytes | None:
+            data = await storage.get(key)
+            await photos.process(photo.id)  # the other run finishes meanwhile
+            return data
+
+    late = ProcessPhoto(
+        photos.world.uow, Overtaken(photos.folder, "/media", "k" * 32), PillowImageProcessor()
+    )
+    assert await late(photo.id) is False
+    assert (await photos.manage.view(pet.owner_id, photo.id)).photo.status is PhotoStatus.READY

@@ -8,6 +8,7 @@ import hmac
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from uuid import uuid4
 
 
 class FolderStorage:
@@ -30,7 +31,7 @@ class FolderStorage:
 
         def write() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(path.suffix + ".tmp")
+            tmp = path.with_name(f".{path.name}.{uuid4().hex}.tmp")  # one per writer
             tmp.write_bytes(data)
             tmp.replace(path)
 

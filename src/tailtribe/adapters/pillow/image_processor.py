@@ -51,8 +51,12 @@ class PillowImageProcessor:
 
     def variants(self, data: bytes) -> dict[str, bytes]:
         image = self._open(data)
+        largest = max(VARIANTS.values())
         try:
-            image.load()
+            # Shrunk first, in place (a JPEG is even decoded at a reduced scale):
+            # one full-size copy at most, whatever the upload. The bounding box is
+            # square, so turning it upright afterwards gives the same sizes.
+            image.thumbnail((largest, largest), Image.Resampling.LANCZOS)
             upright = ImageOps.exif_transpose(image)  # apply, then drop, the orientation
         except Exception as exc:
             raise _refuse("the image is damaged") from exc

@@ -40,7 +40,10 @@ class S3Storage:
             Key=key,
             Body=data,
             ContentType=content_type,
-            CacheControl="public, max-age=31536000, immutable",
+            # Variants never change under their key; only public ones may be shared.
+            CacheControl="public, max-age=31536000, immutable"
+            if key.startswith("public/")
+            else "private, no-store",
         )
 
     async def get(self, key: str) -> bytes | None:
@@ -57,13 +60,16 @@ class S3Storage:
 
     async def delete(self, keys: Sequence[str]) -> None:
         if keys:
-            await asyncio.to_thread(
+            answer = await asyncio.to_thread(
                 self._client.delete_objects,
                 Bucket=self._bucket,
                 Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True},
             )
+            if answer.get("Errors"):  # quiet mode reports only what failed
+                raise RuntimeError(f"S3 kept {answer['Errors']}")
 
     def url(self, key: str, *, private: bool) -> str:
+        # Without a media address (a CDN) every address is presigned.
         if not private and self._media:
             return f"{self._media.rstrip('/')}/{key}"  # through the CDN
         address: str = self._client.generate_presigned_url(

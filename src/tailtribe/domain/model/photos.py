@@ -34,12 +34,14 @@ class Photo:
     status: PhotoStatus = PhotoStatus.PROCESSING
     reason: str | None = None
 
+    # Keys by visibility: a CDN exposes `public/` only; uploads (which may carry
+    # a GPS position) and pet photos are never under it.
     @property
     def original_key(self) -> str:
-        return f"photos/{self.id}/original"
+        return f"uploads/{self.id}"
 
     def variant_key(self, name: str) -> str:
-        return f"photos/{self.id}/{name}.webp"
+        return f"{'private' if self.private else 'public'}/photos/{self.id}/{name}.webp"
 
     @property
     def keys(self) -> list[str]:

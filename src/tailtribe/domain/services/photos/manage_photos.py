@@ -4,11 +4,13 @@ that makes their WebP variants."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
 from tailtribe.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.photos import (
     MAX_GALLERY,
     MAX_UPLOAD_BYTES,
@@ -27,6 +29,7 @@ from tailtribe.domain.ports import (
 )
 
 PROCESS_PHOTO = "process_photo"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +71,8 @@ class ManagePhotos:
             caregiver = await uow.caregivers.get_by_user(user_id)
             if caregiver is None:
                 raise NotFound("you have no caregiver profile")
-            kept = [
-                p
-                for p in await uow.photos.of(Subject.CAREGIVER, caregiver.id)
-                if p.status is not PhotoStatus.FAILED
-            ]
-            if len(kept) >= MAX_GALLERY:
-                raise Conflict(f"a gallery holds at most {MAX_GALLERY} photos: delete one first")
+            if caregiver.status in (CaregiverStatus.REJECTED, CaregiverStatus.SUSPENDED):
+                raise Conflict(f"a {caregiver.status.value} profile takes no photos")
         return await self._upload(user_id, Subject.CAREGIVER, caregiver.id, data)
 
     async def _upload(
@@ -87,9 +85,25 @@ class ManagePhotos:
         # Stored before the row: a crash in between leaves an unreferenced file,
         # never a row whose upload is missing.
         await self._storage.put(photo.original_key, data, "application/octet-stream")
-        async with self._uow as uow:
-            await uow.photos.add(photo)
-            await uow.commit()
+        try:
+            async with self._uow as uow:
+                if subject is Subject.CAREGIVER:
+                    # The profile's row lock: concurrent uploads count one at a time.
+                    await uow.caregivers.get(subject_id)
+                    kept = [
+                        p
+                        for p in await uow.photos.of(subject, subject_id)
+                        if p.status is not PhotoStatus.FAILED
+                    ]
+                    if len(kept) >= MAX_GALLERY:
+                        raise Conflict(
+                            f"a gallery holds at most {MAX_GALLERY} photos: delete one first"
+                        )
+                await uow.photos.add(photo)
+                await uow.commit()
+        except BaseException:
+            await self._storage.delete([photo.original_key])
+            raise
         # A lost enqueue is picked up by the pending-photos sweep.
         await self._tasks.enqueue(PROCESS_PHOTO, key=f"photo:{photo.id}", photo_id=str(photo.id))
         return photo
@@ -101,10 +115,14 @@ class ManagePhotos:
                 raise NotFound("no such photo")
         return self._view(photo)
 
-    async def find(self, photo_id: UUID) -> Photo | None:
-        """For serving stored files: no permission check, callers decide."""
+    async def servable(self, photo_id: UUID) -> Photo | None:
+        """A photo whose files anyone with the address may fetch: a public
+        profile's, or a pet's (whose addresses are signed, the caller checks)."""
         async with self._uow as uow:
-            return await uow.photos.get(photo_id)
+            photo = await uow.photos.get(photo_id)
+            if photo is None or not (photo.private or await self._may_see(uow, None, photo)):
+                return None
+            return photo
 
     async def ready(self, subject: Subject, subject_id: UUID) -> list[PhotoView]:
         """What pets and public profiles carry: their ready photos."""
@@ -117,9 +135,10 @@ class ManagePhotos:
             photo = await uow.photos.get(photo_id)
             if photo is None or photo.owner_id != user_id:
                 raise NotFound("no such photo")
-            await self._storage.delete(photo.keys)
             await uow.photos.remove(photo_id)
             await uow.commit()
+        # After the commit: a failed commit never leaves a row without its files.
+        await self._storage.delete(photo.keys)
 
     def _view(self, photo: Photo) -> PhotoView:
         if photo.status is not PhotoStatus.READY:
@@ -129,10 +148,11 @@ class ManagePhotos:
 
     @staticmethod
     async def _may_see(uow: UnitOfWork, user_id: UUID | None, photo: Photo) -> bool:
+        if photo.subject is Subject.PET:
+            pet = await uow.pets.get(photo.subject_id)
+            return pet is not None and pet.active and photo.owner_id == user_id
         if photo.owner_id == user_id:
             return True
-        if photo.subject is Subject.PET:
-            return False
         caregiver = await uow.caregivers.get(photo.subject_id)
         return caregiver is not None and caregiver.bookable
 
@@ -168,6 +188,8 @@ class ProcessPhoto:
             if current is None:  # deleted meanwhile: leave nothing behind
                 await self._storage.delete(photo.keys)
                 return False
+            if current.status is not PhotoStatus.PROCESSING:
+                return False  # another run (the sweep, a retried job) finished first
             await uow.photos.save(photo)
             await uow.commit()
         # The upload may carry a home's GPS position: only the clean variants stay.
@@ -189,6 +211,19 @@ class ProcessPendingPhotos:
         cutoff = self._clock.now() - min_age
         done = 0
         for photo in pending:
-            if photo.created_at <= cutoff:
+            if photo.created_at > cutoff:
+                continue
+            try:
                 done += await self._process(photo.id)
+            except Exception as exc:  # this photo only: the others still go
+                logger.exception("processing photo %s failed", photo.id)
+                await self._give_up(photo.id, f"processing failed: {type(exc).__name__}")
         return done
+
+    async def _give_up(self, photo_id: UUID, reason: str) -> None:
+        async with self._uow as uow:
+            photo = await uow.photos.get(photo_id)
+            if photo is not None and photo.status is PhotoStatus.PROCESSING:
+                photo.mark_failed(reason)  # its job had its chance; the owner uploads again
+                await uow.photos.save(photo)
+                await uow.commit()

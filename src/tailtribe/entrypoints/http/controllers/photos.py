@@ -86,7 +86,10 @@ class PhotoController(Controller):
         await photos.delete(current_user(request).id, photo_id)
 
 
-MEDIA_KEY = re.compile(r"^photos/([0-9a-f-]{36})/(thumb|medium|large)\.webp$")
+MEDIA_KEY = re.compile(
+    r"(public|private)/photos/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    r"/(thumb|medium|large)\.webp"
+)
 
 
 class MediaController(Controller):
@@ -106,13 +109,18 @@ class MediaController(Controller):
         signature: Annotated[str | None, QueryParameter(max_length=128)] = None,
     ) -> Response[bytes]:
         key = key.lstrip("/")
-        match = MEDIA_KEY.match(key)
+        match = MEDIA_KEY.fullmatch(key)
         if not isinstance(storage, FolderStorage) or match is None:
             raise NotFound("no such file")
-        photo = await photos.find(UUID(match.group(1)))
+        photo = await photos.servable(UUID(match.group(2)))
         signed = expires is not None and signature is not None
-        if photo is None or (
-            photo.private and not (signed and storage.verify(key, expires or 0, signature or ""))
+        if (
+            photo is None
+            or (match.group(1) == "private") != photo.private
+            or (
+                photo.private
+                and not (signed and storage.verify(key, expires or 0, signature or ""))
+            )
         ):
             raise NotFound("no such file")
         data = await storage.get(key)
