@@ -123,5 +123,7 @@ async def test_odd_media_addresses_and_a_deleted_pet(api: Api) -> None:
     await c.post("/api/v1/test/run-due-jobs")
     for key in ("public/photos/" + "-" * 36 + "/thumb.webp", "../secret_key", "uploads/x"):
         assert (await c.get(f"/media/{key}")).status_code == 404
+    assert stored_files(api)
     await c.delete(f"/api/v1/pets/{pet['id']}", headers=owner)
     assert (await c.get(f"/api/v1/photos/{photo['id']}", headers=owner)).status_code == 404
+    assert stored_files(api) == []  # a deleted pet's photos go with it

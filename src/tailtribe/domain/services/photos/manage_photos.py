@@ -140,6 +140,16 @@ class ManagePhotos:
         # After the commit: a failed commit never leaves a row without its files.
         await self._storage.delete(photo.keys)
 
+    async def delete_all(self, subject: Subject, subject_id: UUID) -> int:
+        """Every photo of a pet or profile that is gone, rows and files."""
+        async with self._uow as uow:
+            photos = list(await uow.photos.of(subject, subject_id))
+            for photo in photos:
+                await uow.photos.remove(photo.id)
+            await uow.commit()
+        await self._storage.delete([key for photo in photos for key in photo.keys])
+        return len(photos)
+
     def _view(self, photo: Photo) -> PhotoView:
         if photo.status is not PhotoStatus.READY:
             return PhotoView(photo, None)

@@ -72,6 +72,12 @@ class PetController(Controller):
     @delete("/{pet_id:uuid}", operation_id="delete_pet")
     @inject
     async def delete_pet(
-        self, request: Req, pet_id: FromPath[UUID], pets: FromDishka[ManagePets]
+        self,
+        request: Req,
+        pet_id: FromPath[UUID],
+        pets: FromDishka[ManagePets],
+        photos: FromDishka[ManagePhotos],
     ) -> None:
         await pets.delete(current_user(request).id, pet_id)
+        # Bookings keep naming a deleted pet; its photos go (a pet's are private).
+        await photos.delete_all(Subject.PET, pet_id)
