@@ -99,6 +99,7 @@ from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeE
 from tailtribe.domain.services.pets.manage_pets import ManagePets
 from tailtribe.domain.services.photos.manage_photos import (
     PROCESS_PHOTO,
+    DeletePet,
     ManagePhotos,
     ProcessPendingPhotos,
     ProcessPhoto,
@@ -346,6 +347,7 @@ class UseCaseProvider(Provider):
 
     business_metrics = provide(BusinessMetrics)
     manage_photos = provide(ManagePhotos)
+    delete_pet = provide(DeletePet)
     process_photo = provide(ProcessPhoto)
     pending_photos = provide(ProcessPendingPhotos)
 

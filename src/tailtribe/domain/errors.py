@@ -109,12 +109,6 @@ class InvalidWebhook(DomainError):
     title = "Invalid webhook"
 
 
-class DeliveryFailed(DomainError):
-    """The email provider did not take the email (down, refused, unreachable)."""
-
-    title = "Delivery failed"
-
-
 class SignInFailed(DomainError):
     """A sign-in with an outside identity provider did not prove who this is."""
 
@@ -125,3 +119,9 @@ class ProviderUnavailable(DomainError):
     """An outside provider (the identity provider) did not answer properly."""
 
     title = "Provider unavailable"
+
+
+class DeliveryFailed(ProviderUnavailable):
+    """The email provider did not take the email (down, refused, unreachable)."""
+
+    title = "Delivery failed"

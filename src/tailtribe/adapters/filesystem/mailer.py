@@ -7,6 +7,7 @@ import hashlib
 from email.message import EmailMessage
 from pathlib import Path
 
+from tailtribe.adapters.filesystem.atomic import write_atomically
 from tailtribe.domain.ports import Email
 
 
@@ -28,9 +29,6 @@ class FolderMailer:
         return name
 
     def _write(self, path: Path, data: bytes) -> None:
-        self._folder.mkdir(parents=True, exist_ok=True)
         if path.exists():  # the same key was sent already: send nothing twice
             return
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomically(path, data)

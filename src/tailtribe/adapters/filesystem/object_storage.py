@@ -8,7 +8,8 @@ import hmac
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from uuid import uuid4
+
+from tailtribe.adapters.filesystem.atomic import write_atomically
 
 
 class FolderStorage:
@@ -27,15 +28,7 @@ class FolderStorage:
         return path
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
-        path = self._path(key)
-
-        def write() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{uuid4().hex}.tmp")  # one per writer
-            tmp.write_bytes(data)
-            tmp.replace(path)
-
-        await asyncio.to_thread(write)
+        await asyncio.to_thread(write_atomically, self._path(key), data)
 
     async def get(self, key: str) -> bytes | None:
         path = self._path(key)

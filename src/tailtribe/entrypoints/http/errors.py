@@ -17,7 +17,6 @@ from litestar.types import ExceptionHandlersMap
 
 from tailtribe.domain.errors import (
     Conflict,
-    DeliveryFailed,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -39,8 +38,7 @@ _STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 422),
     (RateLimited, 429),
     (InvalidWebhook, 400),
-    (DeliveryFailed, 502),
-    (ProviderUnavailable, 502),
+    (ProviderUnavailable, 502),  # DeliveryFailed too
 )
 
 

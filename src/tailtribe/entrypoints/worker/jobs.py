@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from dishka import AsyncContainer
@@ -16,8 +17,18 @@ from tailtribe.domain.services.notifications.send_email import SendEmail
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos, ProcessPhoto
 
 SEND_EMAIL = "outbox_send"
+R = TypeVar("R")
 
 logger = logging.getLogger(__name__)
+
+
+async def in_scope(
+    container: AsyncContainer, use_case: type[Callable[..., Awaitable[R]]], *args: object
+) -> R:
+    """One use case, in a request scope (and so a unit of work) of its own."""
+    async with container() as scope:
+        run: Callable[..., Awaitable[R]] = await scope.get(use_case)
+        return await run(*args)
 
 
 async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
@@ -26,12 +37,11 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
     ran: dict[str, int] = {}
     for work in DueWork:
         # A scope per job: one failing kind does not stop the others.
-        async with container() as scope:
-            try:
-                ran[f"bookings.{work.value}"] = await (await scope.get(RunDueBookingJobs))(work)
-            except Exception:
-                logger.exception("scheduled job bookings.%s failed", work.value)
-                ran[f"bookings.{work.value}"] = -1
+        try:
+            ran[f"bookings.{work.value}"] = await in_scope(container, RunDueBookingJobs, work)
+        except Exception:
+            logger.exception("scheduled job bookings.%s failed", work.value)
+            ran[f"bookings.{work.value}"] = -1
     try:
         ran["photos.pending"] = await pending_photos(container, timedelta(minutes=5))
     except Exception:
@@ -41,24 +51,20 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
 
 
 async def make_variants(container: AsyncContainer, photo_id: UUID) -> bool:
-    async with container() as scope:
-        return await (await scope.get(ProcessPhoto))(photo_id)
+    return await in_scope(container, ProcessPhoto, photo_id)
 
 
 async def pending_photos(container: AsyncContainer, min_age: timedelta) -> int:
-    async with container() as scope:
-        return await (await scope.get(ProcessPendingPhotos))(min_age)
+    return await in_scope(container, ProcessPendingPhotos, min_age)
 
 
 async def relay_outbox(container: AsyncContainer) -> Sequence[UUID]:
     """Expand due events into email rows; the email rows due now."""
-    async with container() as scope:
-        return await (await scope.get(RelayOutbox))()
+    return await in_scope(container, RelayOutbox)
 
 
 async def send_email(container: AsyncContainer, message_id: UUID) -> bool:
-    async with container() as scope:
-        return await (await scope.get(SendEmail))(message_id)
+    return await in_scope(container, SendEmail, message_id)
 
 
 async def relay_and_enqueue(container: AsyncContainer, queue: TaskQueue) -> int:

@@ -27,6 +27,7 @@ from tailtribe.domain.ports import (
     TaskQueue,
     UnitOfWork,
 )
+from tailtribe.domain.services.pets.manage_pets import ManagePets
 
 PROCESS_PHOTO = "process_photo"
 logger = logging.getLogger(__name__)
@@ -237,3 +238,15 @@ class ProcessPendingPhotos:
                 photo.mark_failed(reason)  # its job had its chance; the owner uploads again
                 await uow.photos.save(photo)
                 await uow.commit()
+
+
+class DeletePet:
+    """Deleting a pet hides it (bookings keep naming it) and deletes its photos:
+    a pet's pictures are private and have no reason to outlive it."""
+
+    def __init__(self, pets: ManagePets, photos: ManagePhotos) -> None:
+        self._pets, self._photos = pets, photos
+
+    async def __call__(self, owner_id: UUID, pet_id: UUID) -> None:
+        await self._pets.delete(owner_id, pet_id)  # 404 unless it is the caller's
+        await self._photos.delete_all(Subject.PET, pet_id)

@@ -11,7 +11,7 @@ from litestar.security.jwt import Token
 from tailtribe.domain.model.photos import Subject
 from tailtribe.domain.model.users import Role, User
 from tailtribe.domain.services.pets.manage_pets import ManagePets, PetChanges
-from tailtribe.domain.services.photos.manage_photos import ManagePhotos
+from tailtribe.domain.services.photos.manage_photos import DeletePet, ManagePhotos
 from tailtribe.entrypoints.http.auth import current_user, requires
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset, sent_fields
 from tailtribe.entrypoints.http.schemas.pets import PetBody, PetList, PetOut, PetPatch
@@ -72,12 +72,6 @@ class PetController(Controller):
     @delete("/{pet_id:uuid}", operation_id="delete_pet")
     @inject
     async def delete_pet(
-        self,
-        request: Req,
-        pet_id: FromPath[UUID],
-        pets: FromDishka[ManagePets],
-        photos: FromDishka[ManagePhotos],
+        self, request: Req, pet_id: FromPath[UUID], delete_pet: FromDishka[DeletePet]
     ) -> None:
-        await pets.delete(current_user(request).id, pet_id)
-        # Bookings keep naming a deleted pet; its photos go (a pet's are private).
-        await photos.delete_all(Subject.PET, pet_id)
+        await delete_pet(current_user(request).id, pet_id)
