@@ -205,8 +205,8 @@ class PhotoRepository(Protocol):
 
     async def remove(self, photo_id: UUID) -> None: ...
 
-    async def of(self, subject: Subject, subject_id: UUID) -> Sequence[Photo]:
-        """Every photo of a pet or profile (any status), oldest first."""
+    async def of(self, subject: Subject, subject_ids: Sequence[UUID]) -> Sequence[Photo]:
+        """Every photo of these pets or profiles (any status), oldest first."""
         ...
 
     async def processing(self, limit: int) -> Sequence[Photo]:

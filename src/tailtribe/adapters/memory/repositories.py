@@ -272,7 +272,7 @@ class MemoryReviewRepository:
 
     async def rating(self, caregiver_id: UUID) -> Rating:
         stars = [r.rating for r in self._rows.values() if r.caregiver_id == caregiver_id]
-        return Rating(round(sum(stars) / len(stars), 2) if stars else None, len(stars))
+        return Rating.of(sum(stars) / len(stars) if stars else None, len(stars))
 
 
 class MemoryPhotoRepository:
@@ -293,9 +293,9 @@ class MemoryPhotoRepository:
     async def remove(self, photo_id: UUID) -> None:
         self._rows.pop(photo_id, None)
 
-    async def of(self, subject: Subject, subject_id: UUID) -> Sequence[Photo]:
+    async def of(self, subject: Subject, subject_ids: Sequence[UUID]) -> Sequence[Photo]:
         found = [
-            p for p in self._rows.values() if (p.subject, p.subject_id) == (subject, subject_id)
+            p for p in self._rows.values() if p.subject is subject and p.subject_id in subject_ids
         ]
         return [copy.deepcopy(p) for p in sorted(found, key=lambda p: (p.created_at, p.id))]
 

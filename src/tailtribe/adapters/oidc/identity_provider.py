@@ -136,10 +136,10 @@ class OidcIdentityProvider:
     async def _verify(self, id_token: str, nonce: str, issuer: str) -> dict[str, Any]:
         try:
             try:
-                token = jwt.decode(id_token, await self._key_set(), algorithms=["RS256"])
+                token = jwt.decode(id_token, await self._key_set(), algorithms=ALGORITHMS)
             except InvalidKeyIdError:  # a key we do not know yet: the provider rotated its keys
                 token = jwt.decode(
-                    id_token, await self._key_set(refresh=True), algorithms=["RS256"]
+                    id_token, await self._key_set(refresh=True), algorithms=ALGORITHMS
                 )
             # Google's issuer comes with and without its scheme.
             issuers = [issuer, issuer.removeprefix("https://")]

@@ -56,10 +56,10 @@ class SqlPhotoRepository:
     async def remove(self, photo_id: UUID) -> None:
         await self._session.execute(delete(PhotoRow).where(PhotoRow.id == photo_id))
 
-    async def of(self, subject: Subject, subject_id: UUID) -> Sequence[Photo]:
+    async def of(self, subject: Subject, subject_ids: Sequence[UUID]) -> Sequence[Photo]:
         rows = await self._session.scalars(
             select(PhotoRow)
-            .where(PhotoRow.subject == subject.value, PhotoRow.subject_id == subject_id)
+            .where(PhotoRow.subject == subject.value, PhotoRow.subject_id.in_(list(subject_ids)))
             .order_by(PhotoRow.created_at, PhotoRow.id)
         )
         return [_photo(r) for r in rows]

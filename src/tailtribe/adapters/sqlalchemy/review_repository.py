@@ -81,4 +81,4 @@ class SqlReviewRepository:
             )
         ).one()
         average, count = row
-        return Rating(None if average is None else round(float(average), 2), int(count))
+        return Rating.of(average, int(count))

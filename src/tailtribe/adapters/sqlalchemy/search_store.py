@@ -75,7 +75,7 @@ def _candidate(row: Mapping[str, Any], schedule: Schedule | None = None) -> Cand
         max_pets=row["max_pets"],
         cancellation_policy=row["cancellation_policy"],
         price_cents=row["price_cents"],
-        rating=Rating(round(float(row["rating_avg"]), 2), count) if count else NO_RATING,
+        rating=Rating.of(row["rating_avg"], count),
         schedule=schedule,
     )
 
@@ -253,7 +253,7 @@ class SqlCaregiverSearchStore:
             .where(ReviewRow.caregiver_id.in_(ids))
             .group_by(ReviewRow.caregiver_id)
         )
-        return {cid: Rating(round(float(avg), 2), int(n)) for cid, avg, n in rows}
+        return {cid: Rating.of(avg, int(n)) for cid, avg, n in rows}
 
 
 NO_RATING = Rating(None, 0)

@@ -66,7 +66,6 @@ class BookingStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-TERMINAL = frozenset({BookingStatus.DECLINED, BookingStatus.EXPIRED, BookingStatus.CANCELLED})
 # Statuses that hold the caregiver's calendar.
 ACTIVE = frozenset({BookingStatus.REQUESTED, BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import SupportsFloat
 from uuid import UUID
 
 from tailtribe.domain.errors import Conflict, FieldError, InvalidInput
@@ -61,3 +62,11 @@ class Rating:
 
     average: float | None
     count: int
+
+    @classmethod
+    def of(cls, average: SupportsFloat | None, count: int) -> Rating:
+        """From a store's mean (any number type) and count: rounded to cents of
+        a star, and no mean without reviews."""
+        if not count or average is None:
+            return cls(None, 0)
+        return cls(round(float(average), 2), int(count))

@@ -7,11 +7,12 @@ from typing import Any
 from uuid import UUID
 
 from tailtribe.domain.model.aggregate import Aggregate
+from tailtribe.domain.model.notifications import EVENT_TOPIC_PREFIX, EmailKind
 from tailtribe.domain.model.outbox import OutboxMessage
 from tailtribe.domain.ports import Clock, IdGenerator, UnitOfWork
 
-EMAIL_VERIFY = "email.verify_email"
-EMAIL_PASSWORD_RESET = "email.password_reset"  # noqa: S105  (a topic name)
+EMAIL_VERIFY = EmailKind.VERIFY_EMAIL.topic
+EMAIL_PASSWORD_RESET = EmailKind.PASSWORD_RESET.topic
 
 
 class Outbox:
@@ -36,7 +37,7 @@ class Outbox:
                 await uow.outbox.add(
                     OutboxMessage(
                         id=self._ids.new_id(),
-                        topic=f"event.{event.name}",
+                        topic=EVENT_TOPIC_PREFIX + event.name,
                         payload=event.payload(),
                         created_at=event.occurred_at,
                         available_at=event.occurred_at,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -93,7 +94,7 @@ class ManagePhotos:
                     await uow.caregivers.get(subject_id)
                     kept = [
                         p
-                        for p in await uow.photos.of(subject, subject_id)
+                        for p in await uow.photos.of(subject, [subject_id])
                         if p.status is not PhotoStatus.FAILED
                     ]
                     if len(kept) >= MAX_GALLERY:
@@ -127,9 +128,19 @@ class ManagePhotos:
 
     async def ready(self, subject: Subject, subject_id: UUID) -> list[PhotoView]:
         """What pets and public profiles carry: their ready photos."""
+        return (await self.ready_for(subject, [subject_id]))[subject_id]
+
+    async def ready_for(
+        self, subject: Subject, subject_ids: Sequence[UUID]
+    ) -> dict[UUID, list[PhotoView]]:
+        """The ready photos of several pets or profiles, in one query."""
         async with self._uow as uow:
-            photos = await uow.photos.of(subject, subject_id)
-        return [self._view(p) for p in photos if p.status is PhotoStatus.READY]
+            photos = await uow.photos.of(subject, subject_ids)
+        found: dict[UUID, list[PhotoView]] = {i: [] for i in subject_ids}
+        for photo in photos:
+            if photo.status is PhotoStatus.READY:
+                found[photo.subject_id].append(self._view(photo))
+        return found
 
     async def delete(self, user_id: UUID, photo_id: UUID) -> None:
         async with self._uow as uow:
@@ -144,7 +155,7 @@ class ManagePhotos:
     async def delete_all(self, subject: Subject, subject_id: UUID) -> int:
         """Every photo of a pet or profile that is gone, rows and files."""
         async with self._uow as uow:
-            photos = list(await uow.photos.of(subject, subject_id))
+            photos = list(await uow.photos.of(subject, [subject_id]))
             for photo in photos:
                 await uow.photos.remove(photo.id)
             await uow.commit()

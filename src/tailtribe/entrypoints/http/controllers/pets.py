@@ -42,7 +42,8 @@ class PetController(Controller):
         offset: Offset = 0,
     ) -> PetList:
         page = await pets.list(current_user(request).id, limit, offset)
-        items = [PetOut.of(p, await photos.ready(Subject.PET, p.id)) for p in page.items]
+        shown = await photos.ready_for(Subject.PET, [p.id for p in page.items])
+        items = [PetOut.of(p, shown[p.id]) for p in page.items]
         return PetList(items, page.total, limit, offset)
 
     @get("/{pet_id:uuid}", operation_id="get_pet")
