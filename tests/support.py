@@ -131,6 +131,21 @@ class Api:
         secrets = HmacTokenSecrets(self.settings.secret_key)
         return [secrets.secret_for(uuid.UUID(row.payload["token_id"])) for row in mine]
 
+    async def authorize_and_accept(
+        self, booking: dict[str, Any], caregiver: dict[str, str]
+    ) -> dict[str, Any]:
+        """The card held (Stripe's webhook), then the caregiver accepts."""
+        pi = booking["payment"]["payment_intent_id"]
+        amount = booking["price"]["total"]["amount_cents"]
+        event = payment_event("payment_intent.amount_capturable_updated", pi, amount)
+        assert await self.webhook(event) == 200
+        accepted = await self.client.post(
+            f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver
+        )
+        assert accepted.status_code == 200, accepted.text
+        result: dict[str, Any] = accepted.json()
+        return result
+
     async def approved_caregiver(
         self, admin: dict[str, str]
     ) -> tuple[dict[str, Any], dict[str, str]]:

@@ -90,6 +90,8 @@ from tailtribe.domain.services.caregivers.search import (
     GetPublicProfile,
     SearchCaregivers,
 )
+from tailtribe.domain.services.conversations.manage_conversations import ManageConversations
+from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
@@ -117,6 +119,7 @@ class RateLimitStores:
 
     general: Store
     auth: Store
+    messages: Store
 
 
 class InfrastructureProvider(Provider):
@@ -190,10 +193,11 @@ class InfrastructureProvider(Provider):
     @provide
     def rate_limit_stores(self, redis: Redis | None) -> RateLimitStores:
         if redis is None:
-            return RateLimitStores(MemoryStore(), MemoryStore())
+            return RateLimitStores(MemoryStore(), MemoryStore(), MemoryStore())
         return RateLimitStores(
             RedisStore(redis, namespace="tailtribe:ratelimit"),
             RedisStore(redis, namespace="tailtribe:ratelimit-auth"),
+            RedisStore(redis, namespace="tailtribe:ratelimit-messages"),
         )
 
     @provide
@@ -350,6 +354,8 @@ class UseCaseProvider(Provider):
     delete_pet = provide(DeletePet)
     process_photo = provide(ProcessPhoto)
     pending_photos = provide(ProcessPendingPhotos)
+    manage_conversations = provide(ManageConversations)
+    notify_unread = provide(NotifyUnreadMessages)
 
     @provide
     def get_user(self, factory: async_sessionmaker[AsyncSession]) -> GetUser:

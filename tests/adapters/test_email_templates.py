@@ -33,6 +33,7 @@ CAREGIVER = {
     "link": "https://app.example/caregiver/profile",
 }
 TOKEN = {"name": "Ann", "link": "https://app.example/verify-email?token=abc"}
+MESSAGE = {"name": "Ann", "sender_name": "Bram", "link": "https://app.example/conversations/1"}
 
 
 def variables_for(kind: EmailKind) -> dict[str, Any]:
@@ -40,6 +41,8 @@ def variables_for(kind: EmailKind) -> dict[str, Any]:
         return dict(TOKEN)
     if kind.value.startswith(("application_", "caregiver_")):
         return dict(CAREGIVER)
+    if kind is EmailKind.MESSAGE_UNREAD:
+        return dict(MESSAGE)
     return dict(BOOKING)
 
 

@@ -8,7 +8,6 @@ from tailtribe.config import Environment
 from tests.conftest import empty_database
 from tests.http.conftest import ClientFactory, api_for
 from tests.http.test_bookings import next_monday, setup, walk
-from tests.support import payment_event
 
 TEST_MODE = {
     "env": Environment.TEST,
@@ -72,14 +71,7 @@ async def test_accepted_bookings_start_complete_and_get_reminded(
         booking = (
             await client.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
         ).json()
-        pi = booking["payment"]["payment_intent_id"]
-        assert (
-            await api.webhook(payment_event("payment_intent.amount_capturable_updated", pi, 1500))
-            == 200
-        )
-        assert (
-            await client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
-        ).status_code == 200
+        await api.authorize_and_accept(booking, caregiver)
 
         async def at(moment: datetime) -> dict[str, int]:
             await client.put("/api/v1/test/clock", json={"now": moment.isoformat()})

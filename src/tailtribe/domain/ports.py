@@ -13,7 +13,8 @@ from uuid import UUID
 from tailtribe.domain.model.availability import Occupancy
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
-from tailtribe.domain.model.notifications import EmailKind
+from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.notifications import EmailKind, Party
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, Subject
@@ -214,6 +215,66 @@ class PhotoRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    conversation: Conversation
+    last_message: Message | None
+    owner_name: str
+    caregiver_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadCandidate:
+    """A party who may be owed the unread-message email, and when the oldest
+    message they were not yet told about was posted."""
+
+    conversation_id: UUID
+    party: Party
+    first_unnotified_at: datetime
+
+
+class ConversationRepository(Protocol):
+    async def get(self, conversation_id: UUID) -> Conversation | None:
+        """Locked until the transaction ends: messages are numbered one at a time."""
+        ...
+
+    async def find(self, conversation_id: UUID) -> Conversation | None:
+        """Not locked: for reading only."""
+        ...
+
+    async def get_for_pair(self, owner_id: UUID, caregiver_id: UUID) -> Conversation | None:
+        """Locked like `get`."""
+        ...
+
+    async def add(self, conversation: Conversation) -> None:
+        """Raises Conflict when the pair has a conversation already."""
+        ...
+
+    async def save(self, conversation: Conversation) -> None: ...
+
+    async def add_message(self, message: Message) -> None: ...
+
+    async def message(self, message_id: UUID) -> Message | None: ...
+
+    async def messages(
+        self, conversation_id: UUID, before_seq: int | None, limit: int
+    ) -> Sequence[Message]:
+        """Newest first; only those numbered below `before_seq` when given."""
+        ...
+
+    async def list_for(self, user_id: UUID, limit: int, offset: int) -> Page[ConversationSummary]:
+        """The user's conversations as owner or caregiver, latest activity first."""
+        ...
+
+    async def unread_candidates(
+        self, posted_before: datetime, notified_before: datetime, limit: int
+    ) -> Sequence[UnreadCandidate]:
+        """Parties with messages they have neither read nor been emailed about,
+        the oldest posted by `posted_before`, and no unread email since
+        `notified_before`; oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state, ledger and outbox rows commit together or not at all."""
 
@@ -243,6 +304,9 @@ class UnitOfWork(Protocol):
 
     @property
     def photos(self) -> PhotoRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

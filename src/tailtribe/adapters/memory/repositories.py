@@ -12,12 +12,14 @@ from tailtribe.domain.errors import Conflict, EmailTaken, SlotTaken
 from tailtribe.domain.model.availability import EXCLUSIVE, Occupancy
 from tailtribe.domain.model.bookings import ACTIVE, Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
+from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
-from tailtribe.domain.ports import DueWork, Page
+from tailtribe.domain.ports import ConversationSummary, DueWork, Page, UnreadCandidate
 
 T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -39,6 +41,8 @@ class MemoryStore:
         self.photos: dict[UUID, Photo] = {}
         self.caregivers: dict[UUID, Caregiver] = {}
         self.webhook_events: dict[str, tuple[str, str, datetime, datetime | None]] = {}
+        self.conversations: dict[UUID, Conversation] = {}
+        self.messages: dict[UUID, Message] = {}
 
 
 class MemoryUserRepository:
@@ -303,3 +307,89 @@ class MemoryPhotoRepository:
         found = [p for p in self._rows.values() if p.status is PhotoStatus.PROCESSING]
         found.sort(key=lambda p: (p.created_at, p.id))
         return [copy.deepcopy(p) for p in found[:limit]]
+
+
+class MemoryConversationRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows, self._messages = store.conversations, store.messages
+        self._store = store
+
+    async def get(self, conversation_id: UUID) -> Conversation | None:
+        return copy.deepcopy(self._rows.get(conversation_id))
+
+    async def find(self, conversation_id: UUID) -> Conversation | None:
+        return await self.get(conversation_id)
+
+    async def get_for_pair(self, owner_id: UUID, caregiver_id: UUID) -> Conversation | None:
+        found = (
+            c
+            for c in self._rows.values()
+            if c.owner_id == owner_id and c.caregiver_id == caregiver_id
+        )
+        return copy.deepcopy(next(found, None))
+
+    async def add(self, conversation: Conversation) -> None:
+        if await self.get_for_pair(conversation.owner_id, conversation.caregiver_id):
+            raise Conflict("the pair has a conversation already")
+        self._rows[conversation.id] = copy.deepcopy(conversation)
+
+    async def save(self, conversation: Conversation) -> None:
+        if conversation.id not in self._rows:
+            raise LookupError(f"conversation {conversation.id} is not stored")
+        self._rows[conversation.id] = copy.deepcopy(conversation)
+
+    async def add_message(self, message: Message) -> None:
+        if any(
+            m.conversation_id == message.conversation_id and m.seq == message.seq
+            for m in self._messages.values()
+        ):
+            raise Conflict("that message number is taken")
+        self._messages[message.id] = message
+
+    async def message(self, message_id: UUID) -> Message | None:
+        return self._messages.get(message_id)
+
+    async def messages(
+        self, conversation_id: UUID, before_seq: int | None, limit: int
+    ) -> Sequence[Message]:
+        found = [
+            m
+            for m in self._messages.values()
+            if m.conversation_id == conversation_id and (before_seq is None or m.seq < before_seq)
+        ]
+        return sorted(found, key=lambda m: m.seq, reverse=True)[:limit]
+
+    async def list_for(self, user_id: UUID, limit: int, offset: int) -> Page[ConversationSummary]:
+        mine = [c for c in self._rows.values() if c.party_of(user_id) is not None]
+        mine.sort(key=lambda c: (c.last_message_at or c.created_at, c.id), reverse=True)
+        last = {(m.conversation_id, m.seq): m for m in self._messages.values()}
+        return Page(
+            [
+                ConversationSummary(
+                    copy.deepcopy(c),
+                    last.get((c.id, c.last_seq)),
+                    self._store.users[c.owner_id].full_name,
+                    self._store.caregivers[c.caregiver_id].display_name,
+                )
+                for c in mine[offset : offset + limit]
+            ],
+            len(mine),
+        )
+
+    async def unread_candidates(
+        self, posted_before: datetime, notified_before: datetime, limit: int
+    ) -> Sequence[UnreadCandidate]:
+        by_seq = {(m.conversation_id, m.seq): m for m in self._messages.values()}
+        found = []
+        for c in self._rows.values():
+            for party in Party:
+                first = c.first_unnotified_seq(party)
+                notified_at = c.side(party).notified_at
+                message = by_seq.get((c.id, first)) if first is not None else None
+                if (
+                    message is not None
+                    and message.created_at <= posted_before
+                    and (notified_at is None or notified_at <= notified_before)
+                ):
+                    found.append(UnreadCandidate(c.id, party, message.created_at))
+        return sorted(found, key=lambda f: f.first_unnotified_at)[:limit]

@@ -9,6 +9,7 @@ from tailtribe.adapters.memory.outbox_repository import MemoryOutboxRepository
 from tailtribe.adapters.memory.repositories import (
     MemoryBookingRepository,
     MemoryCaregiverRepository,
+    MemoryConversationRepository,
     MemoryPetRepository,
     MemoryPhotoRepository,
     MemoryReviewRepository,
@@ -51,6 +52,7 @@ class MemoryUnitOfWork:
         self.bookings = MemoryBookingRepository(self._work)
         self.reviews = MemoryReviewRepository(self._work)
         self.photos = MemoryPhotoRepository(self._work)
+        self.conversations = MemoryConversationRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -58,6 +58,7 @@ def _booking(row: BookingRow, pet_ids: tuple[UUID, ...]) -> Booking:
         cancelled_by=Canceller(row.cancelled_by) if row.cancelled_by else None,
         reason=row.reason,
         reminder_sent_at=row.reminder_sent_at,
+        conversation_id=row.conversation_id,
     )
 
 
@@ -92,6 +93,7 @@ def _fill(row: BookingRow, b: Booking) -> BookingRow:
     row.cancelled_by = b.cancelled_by.value if b.cancelled_by else None
     row.reason = b.reason
     row.reminder_sent_at = b.reminder_sent_at
+    row.conversation_id = b.conversation_id
     return row
 
 

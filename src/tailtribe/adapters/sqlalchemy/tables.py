@@ -228,6 +228,9 @@ class BookingRow(UUIDv7Base):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), nullable=True
     )
+    conversation_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("conversation.id"), nullable=True
+    )
 
 
 class BookingPetRow(Base):
@@ -266,4 +269,51 @@ class PhotoRow(UUIDv7Base):
     subject_id: Mapped[UUID] = mapped_column()  # a pet or a caregiver profile
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class ConversationRow(UUIDv7Base):
+    __tablename__ = "conversation"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "caregiver_id", name="uq_conversation_pair"),
+        # A user's conversations, latest activity first, as either party.
+        Index("ix_conversation_owner_activity", "owner_id", "last_message_at"),
+        Index("ix_conversation_caregiver_activity", "caregiver_user_id", "last_message_at"),
+    )
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))
+    caregiver_id: Mapped[UUID] = mapped_column(ForeignKey("caregiver_profile.id"))
+    caregiver_user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_message_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
+    contacts_shared_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
+    owner_read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    owner_notified_seq: Mapped[int] = mapped_column(Integer, default=0)
+    owner_notified_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
+    caregiver_read_seq: Mapped[int] = mapped_column(Integer, default=0)
+    caregiver_notified_seq: Mapped[int] = mapped_column(Integer, default=0)
+    caregiver_notified_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
+
+
+class MessageRow(UUIDv7Base):
+    __tablename__ = "message"
+    __table_args__ = (
+        # Numbered in order within a conversation; pages walk this index.
+        UniqueConstraint("conversation_id", "seq", name="uq_message_seq"),
+    )
+
+    conversation_id: Mapped[UUID] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    sender_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    photo_ids: Mapped[list[str]] = mapped_column(JsonB, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -45,6 +45,7 @@ from tailtribe.domain.model.events import (
     PayoutSent,
     RefundIssued,
 )
+from tailtribe.domain.model.masking import mask_contacts
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pricing import Quote, Service, validate_period
 from tailtribe.domain.model.time import require_aware, utc
@@ -158,9 +159,18 @@ class Booking(Aggregate):
     cancelled_by: Canceller | None = None
     reason: str | None = None
     reminder_sent_at: datetime | None = None
+    conversation_id: UUID | None = None  # the pair's; None only for bookings made before
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
+
+    @property
+    def shown_message(self) -> str | None:
+        """The request's message as the parties see it: contact details stay
+        masked until the booking is accepted (DOMAIN.md, Conversations)."""
+        if self.message is None or self.captured_cents > 0:
+            return self.message
+        return mask_contacts(self.message)
 
     @property
     def occupancy(self) -> Occupancy:

@@ -25,6 +25,7 @@ class EmailKind(enum.StrEnum):
     BOOKING_COMPLETED = "booking_completed"
     PAYOUT_SENT = "payout_sent"
     REFUND_ISSUED = "refund_issued"
+    MESSAGE_UNREAD = "message_unread"
 
     @property
     def topic(self) -> str:

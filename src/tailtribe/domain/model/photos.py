@@ -22,6 +22,7 @@ class PhotoStatus(enum.StrEnum):
 class Subject(enum.StrEnum):
     PET = "pet"
     CAREGIVER = "caregiver"
+    CONVERSATION = "conversation"  # care updates: seen by the two parties only
 
 
 @dataclass(eq=False)
@@ -29,7 +30,7 @@ class Photo:
     id: UUID
     owner_id: UUID  # the user who uploaded it and may delete it
     subject: Subject
-    subject_id: UUID  # the pet or the caregiver profile
+    subject_id: UUID  # the pet, the caregiver profile or the conversation
     created_at: datetime
     status: PhotoStatus = PhotoStatus.PROCESSING
     reason: str | None = None
@@ -50,8 +51,9 @@ class Photo:
 
     @property
     def private(self) -> bool:
-        """Pet photos are shown through short-lived signed addresses only."""
-        return self.subject is Subject.PET
+        """Pet and conversation photos are shown through short-lived signed
+        addresses only; a caregiver's gallery is public."""
+        return self.subject is not Subject.CAREGIVER
 
     def mark_ready(self) -> None:
         self.status, self.reason = PhotoStatus.READY, None

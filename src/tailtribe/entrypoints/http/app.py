@@ -8,11 +8,16 @@ from typing import Any
 from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
 from litestar import Litestar, Request, Router
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.base import ChannelsBackend
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from redis.asyncio import Redis
 
 from tailtribe import __version__
 from tailtribe.config import Environment, Settings
@@ -27,6 +32,11 @@ from tailtribe.entrypoints.http.controllers.bookings import (
     ReviewController,
 )
 from tailtribe.entrypoints.http.controllers.caregivers import CaregiverProfileController
+from tailtribe.entrypoints.http.controllers.conversations import (
+    SEND_LIMIT_STORE,
+    ConversationController,
+    live,
+)
 from tailtribe.entrypoints.http.controllers.health import HealthController
 from tailtribe.entrypoints.http.controllers.pets import PetController
 from tailtribe.entrypoints.http.controllers.photos import MediaController, PhotoController
@@ -82,6 +92,35 @@ def _rate_limits(settings: Settings) -> tuple[RateLimitConfig, RateLimitConfig]:
     return general, auth
 
 
+class _OwnRedisPubSub(RedisChannelsPubSubBackend):
+    """Redis pub/sub on a client of its own, closed with the app."""
+
+    def __init__(self, url: str) -> None:
+        self._client = Redis.from_url(url)
+        super().__init__(redis=self._client)
+
+    async def on_shutdown(self) -> None:
+        await super().on_shutdown()
+        await self._client.aclose()
+
+
+def _channels(settings: Settings) -> ChannelsPlugin:
+    """Live delivery: through Redis pub/sub across processes when configured,
+    in this process's memory otherwise (embedded runs one process)."""
+    backend: ChannelsBackend
+    if settings.redis_url is None:
+        backend = MemoryChannelsBackend()
+    else:
+        backend = _OwnRedisPubSub(settings.redis_url)
+    # A client too slow to read loses its oldest pushes, never the server's memory.
+    return ChannelsPlugin(
+        backend=backend,
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=100,
+        subscriber_backlog_strategy="dropleft",
+    )
+
+
 def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
     test_mode: list[object] = [TestModeController] if settings.env is Environment.TEST else []
     return [
@@ -101,6 +140,8 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         ReviewController,
         PhotoController,
         MediaController,
+        ConversationController,
+        live,
     ]
 
 
@@ -112,6 +153,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         stores = await container.get(RateLimitStores)
         app.stores.register("rate_limit", stores.general, allow_override=True)
         app.stores.register("auth_rate_limit", stores.auth, allow_override=True)
+        app.stores.register(SEND_LIMIT_STORE, stores.messages, allow_override=True)
 
     lifespan = []
     if settings.redis_url is None and settings.env is not Environment.TEST:
@@ -131,7 +173,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         ),
         on_startup=[register_stores],
         on_shutdown=[container.close],
-        plugins=[problem_details_plugin()],
+        plugins=[problem_details_plugin(), _channels(settings)],
         exception_handlers=exception_handlers(),
         openapi_config=_openapi(),
         request_max_body_size=MAX_BODY_BYTES,

@@ -9,9 +9,11 @@ from uuid import UUID
 
 from dishka import AsyncContainer
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTAuth, Token
+from litestar.middleware import AuthenticationResult
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from tailtribe.config import Settings
 from tailtribe.domain.errors import NotFound
@@ -38,9 +40,13 @@ async def _retrieve_user(
 ) -> User | None:
     """The token's user, unless it is gone or its password changed since the token was made."""
     container: AsyncContainer = connection.state.dishka_container
-    get_user = await container.get(GetUser)
     try:
-        user = await get_user(UUID(token.sub))
+        if connection.scope["type"] == ScopeType.WEBSOCKET:
+            # A WebSocket lives in a session scope: one lookup, in a request of its own.
+            async with container() as request_scope:
+                user = await (await request_scope.get(GetUser))(UUID(token.sub))
+        else:
+            user = await (await container.get(GetUser))(UUID(token.sub))
     except (NotFound, ValueError):
         return None
     if token.extras.get(TOKEN_VERSION_CLAIM) != user.token_version:
@@ -48,8 +54,23 @@ async def _retrieve_user(
     return user
 
 
+class BearerOrQueryToken(JWTAuthenticationMiddleware):
+    """Litestar's JWT check, which also takes a WebSocket's token from
+    `?token=`: browsers cannot set headers on a WebSocket."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        if connection.scope["type"] == ScopeType.WEBSOCKET and (
+            token := connection.query_params.get("token")
+        ):
+            return await self.authenticate_token(token, connection)
+        return await super().authenticate_request(connection)
+
+
 def jwt_auth(settings: Settings) -> JWTAuth[User, Token]:
     return JWTAuth[User, Token](
+        authentication_middleware_class=BearerOrQueryToken,
         token_secret=settings.secret_key,
         retrieve_user_handler=_retrieve_user,
         default_token_expiration=timedelta(minutes=settings.access_token_minutes),

@@ -11,6 +11,7 @@ from uuid import UUID
 from dishka import AsyncContainer
 
 from tailtribe.domain.ports import DueWork, TaskQueue
+from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import SendEmail
@@ -32,8 +33,8 @@ async def in_scope(
 
 
 async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
-    """Expire, start, complete and remind whatever is due, and process photos
-    whose job was lost; each job idempotent."""
+    """Expire, start, complete and remind whatever is due, process photos
+    whose job was lost, and email about unread messages; each job idempotent."""
     ran: dict[str, int] = {}
     for work in DueWork:
         # A scope per job: one failing kind does not stop the others.
@@ -47,6 +48,11 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
     except Exception:
         logger.exception("scheduled job photos.pending failed")
         ran["photos.pending"] = -1
+    try:
+        ran["messages.unread"] = await in_scope(container, NotifyUnreadMessages)
+    except Exception:
+        logger.exception("scheduled job messages.unread failed")
+        ran["messages.unread"] = -1
     return ran
 
 

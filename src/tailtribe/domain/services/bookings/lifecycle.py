@@ -92,6 +92,12 @@ class BookingLifecycle:
             booking.accept(self._clock.now())
             if booking.payment_intent_id is None:
                 raise NotFound("the booking has no payment")
+            if booking.conversation_id is not None:
+                # An accepted booking: the pair may now exchange contact details.
+                conversation = await uow.conversations.get(booking.conversation_id)
+                if conversation is not None:
+                    conversation.share_contacts(self._clock.now())
+                    await uow.conversations.save(conversation)
             await self._gateway.capture(
                 booking.payment_intent_id, idempotency_key(booking, "capture")
             )

@@ -10,10 +10,12 @@ from tailtribe.domain.errors import FieldError, InvalidInput, NotFound, SlotTake
 from tailtribe.domain.model.availability import Occupancy, fits
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pricing import Quote, Service, quote, validate_period
 from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports import Clock, IdGenerator, PaymentGateway, UnitOfWork
 from tailtribe.domain.services.bookings.terms import MarketplaceTerms, idempotency_key
+from tailtribe.domain.services.conversations.manage_conversations import pair_conversation
 from tailtribe.domain.services.outbox import Outbox
 
 MAX_MESSAGE = 2000
@@ -129,6 +131,16 @@ class RequestBooking:
                 now=now,
                 message=_message(request.message),
             )
+            # The request joins the pair's conversation, its message too.
+            conversation = await pair_conversation(
+                uow, self._ids, self._clock, owner_id, caregiver.id, caregiver.user_id
+            )
+            booking.conversation_id = conversation.id
+            if booking.message:
+                message = conversation.post(self._ids.new_id(), owner_id, booking.message, (), now)
+                await uow.conversations.add_message(message)
+                conversation.announced_elsewhere(Party.CAREGIVER)  # the request's email tells
+                await uow.conversations.save(conversation)
             await uow.bookings.add(booking)
             intent = await self._gateway.create_payment_intent(
                 booking.id, price.total_cents, idempotency_key(booking, "payment-intent")

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from tailtribe.domain.model.money import Money
-from tailtribe.domain.model.notifications import EmailKind, email_kind
+from tailtribe.domain.model.notifications import EmailKind, Party, email_kind
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.tokens import token_digest
 from tailtribe.domain.ports import (
@@ -129,12 +129,35 @@ class SendEmail:
             variables["link"] = f"{app}/{TOKEN_PAGES[kind]}?token={secret}"
         elif "booking_id" in p:
             variables |= await self._booking(uow, UUID(p["booking_id"]), p)
+        elif "conversation_id" in p:
+            variables |= await self._conversation(
+                uow, UUID(p["conversation_id"]), Party(p["party"])
+            )
         else:
             variables |= {"reason": p.get("reason") or "-", "link": f"{app}/caregiver/profile"}
         rendered = self._renderer.render(kind, user.locale, variables)
         return Email(
             to=user.email, subject=rendered.subject, text=rendered.text, html=rendered.html
         )
+
+    async def _conversation(
+        self, uow: UnitOfWork, conversation_id: UUID, recipient: Party
+    ) -> dict[str, object]:
+        conversation = await uow.conversations.find(conversation_id)
+        if conversation is None:
+            raise Undeliverable("the conversation is gone")
+        if recipient is Party.OWNER:
+            caregiver = await uow.caregivers.get(conversation.caregiver_id)
+            sender = None if caregiver is None else caregiver.display_name
+        else:
+            owner = await uow.users.get(conversation.owner_id)
+            sender = None if owner is None else owner.full_name
+        if sender is None:
+            raise Undeliverable("the other party is gone")
+        return {
+            "sender_name": sender,
+            "link": f"{self._links.app_url}/conversations/{conversation.id}",
+        }
 
     async def _booking(
         self, uow: UnitOfWork, booking_id: UUID, p: dict[str, Any]

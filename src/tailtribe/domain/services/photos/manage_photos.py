@@ -42,7 +42,8 @@ class PhotoView:
 
 class ManagePhotos:
     """- A pet's photos are its owner's alone: uploaded, seen and deleted by
-      them (404 to anyone else). A caregiver's gallery (at most 12) is seen
+      them (404 to anyone else). A conversation's are uploaded and seen by
+      its two parties; the uploader deletes them. A caregiver's gallery (at most 12) is seen
       by anyone while the profile is public, by its owner always.
     - An upload is checked from its bytes (format, size, dimensions), kept
       as is and answered at once; a job makes the variants.
@@ -76,6 +77,16 @@ class ManagePhotos:
             if caregiver.status in (CaregiverStatus.REJECTED, CaregiverStatus.SUSPENDED):
                 raise Conflict(f"a {caregiver.status.value} profile takes no photos")
         return await self._upload(user_id, Subject.CAREGIVER, caregiver.id, data)
+
+    async def upload_for_conversation(
+        self, user_id: UUID, conversation_id: UUID, data: bytes
+    ) -> Photo:
+        """A photo for a message (a care update): the message names it once ready to send."""
+        async with self._uow as uow:
+            conversation = await uow.conversations.find(conversation_id)
+            if conversation is None or conversation.party_of(user_id) is None:
+                raise NotFound("no such conversation")
+        return await self._upload(user_id, Subject.CONVERSATION, conversation_id, data)
 
     async def _upload(
         self, user_id: UUID, subject: Subject, subject_id: UUID, data: bytes
@@ -142,6 +153,19 @@ class ManagePhotos:
                 found[photo.subject_id].append(self._view(photo))
         return found
 
+    async def of_conversation(
+        self, conversation_id: UUID, photo_ids: set[UUID]
+    ) -> dict[UUID, PhotoView]:
+        """Photos that messages of the conversation show, ready or still
+        processing; the caller has checked that the reader is a party."""
+        async with self._uow as uow:
+            photos = await uow.photos.of(Subject.CONVERSATION, [conversation_id])
+        return {
+            p.id: self._view(p)
+            for p in photos
+            if p.id in photo_ids and p.status is not PhotoStatus.FAILED
+        }
+
     async def delete(self, user_id: UUID, photo_id: UUID) -> None:
         async with self._uow as uow:
             photo = await uow.photos.get(photo_id)
@@ -170,6 +194,13 @@ class ManagePhotos:
 
     @staticmethod
     async def _may_see(uow: UnitOfWork, user_id: UUID | None, photo: Photo) -> bool:
+        if photo.subject is Subject.CONVERSATION:
+            conversation = await uow.conversations.find(photo.subject_id)
+            return (
+                user_id is not None
+                and conversation is not None
+                and conversation.party_of(user_id) is not None
+            )
         if photo.subject is Subject.PET:
             pet = await uow.pets.get(photo.subject_id)
             return pet is not None and pet.active and photo.owner_id == user_id

@@ -29,7 +29,7 @@ MAX_UPLOAD_BODY = MAX_UPLOAD_BYTES + 64 * 1024
 Upload = MultipartBody[dict[str, UploadFile]]
 
 
-async def _file(form: dict[str, UploadFile]) -> bytes:
+async def upload_of(form: dict[str, UploadFile]) -> bytes:
     upload = form.get("file")
     if upload is None:
         raise InvalidInput(
@@ -51,7 +51,7 @@ class PhotoController(Controller):
     async def upload_pet_photo(
         self, request: Req, pet_id: FromPath[UUID], data: Upload, photos: FromDishka[ManagePhotos]
     ) -> UploadedPhoto:
-        photo = await photos.upload_for_pet(current_user(request).id, pet_id, await _file(data))
+        photo = await photos.upload_for_pet(current_user(request).id, pet_id, await upload_of(data))
         return UploadedPhoto(photo.id, photo.status.value)
 
     @post(
@@ -64,7 +64,7 @@ class PhotoController(Controller):
     async def upload_caregiver_photo(
         self, request: Req, data: Upload, photos: FromDishka[ManagePhotos]
     ) -> UploadedPhoto:
-        photo = await photos.upload_for_profile(current_user(request).id, await _file(data))
+        photo = await photos.upload_for_profile(current_user(request).id, await upload_of(data))
         return UploadedPhoto(photo.id, photo.status.value)
 
     @get("/api/v1/photos/{photo_id:uuid}", operation_id="get_photo")

@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.adapters.system.clock import SettableClock
 from tailtribe.domain.ports import DueWork
+from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
 from tailtribe.entrypoints.http.schemas.common import Strict
@@ -60,10 +61,12 @@ class TestModeController(Controller):
         request: Request[Any, Any, Any],
         jobs: FromDishka[RunDueBookingJobs],
         photos: FromDishka[ProcessPendingPhotos],
+        unread: FromDishka[NotifyUnreadMessages],
     ) -> Ran:
         ran = {f"bookings.{work.value}": await jobs(work) for work in DueWork}
         # Photos wait here for their variants in test mode (no background jobs).
         ran["photos.processed"] = await photos(min_age=timedelta(0))
+        ran["messages.unread"] = await unread()
         # The booking jobs' events are in the outbox now: their emails go too,
         # each use case in its own scope of the app's container.
         app_container: AsyncContainer = request.app.state.dishka_container

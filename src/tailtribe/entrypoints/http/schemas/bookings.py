@@ -72,6 +72,7 @@ class BookingOut(msgspec.Struct):
     cancellation_policy: CancellationPolicy
     created_at: datetime
     message: str | None
+    conversation_id: UUID | None
     refunded: Money
     payment: PaymentOut | None = None
     refund: Money | None = None
@@ -94,7 +95,8 @@ class BookingOut(msgspec.Struct):
             price=PriceOut.of(b.price),
             cancellation_policy=b.cancellation_policy,
             created_at=b.created_at,
-            message=b.message,
+            message=b.shown_message,
+            conversation_id=b.conversation_id,
             refunded=Money(b.refunded_cents),
             payment=payment,
             refund=None if refund is None else Money(refund),

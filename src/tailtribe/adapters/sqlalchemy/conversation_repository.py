@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from tailtribe.adapters.sqlalchemy.tables import (
+    CaregiverRow,
+    ConversationRow,
+    MessageRow,
+    UserRow,
+)
+from tailtribe.domain.errors import Conflict
+from tailtribe.domain.model.conversations import Conversation, Message, ReadState
+from tailtribe.domain.model.notifications import Party
+from tailtribe.domain.ports import ConversationSummary, Page, UnreadCandidate
+
+
+def _conversation(row: ConversationRow) -> Conversation:
+    return Conversation(
+        id=row.id,
+        owner_id=row.owner_id,
+        caregiver_id=row.caregiver_id,
+        caregiver_user_id=row.caregiver_user_id,
+        created_at=row.created_at,
+        last_seq=row.last_seq,
+        last_message_at=row.last_message_at,
+        contacts_shared_at=row.contacts_shared_at,
+        owner_side=ReadState(row.owner_read_seq, row.owner_notified_seq, row.owner_notified_at),
+        caregiver_side=ReadState(
+            row.caregiver_read_seq, row.caregiver_notified_seq, row.caregiver_notified_at
+        ),
+    )
+
+
+def _fill(row: ConversationRow, c: Conversation) -> None:
+    row.owner_id, row.caregiver_id, row.caregiver_user_id = (
+        c.owner_id,
+        c.caregiver_id,
+        c.caregiver_user_id,
+    )
+    row.created_at, row.last_seq, row.last_message_at = c.created_at, c.last_seq, c.last_message_at
+    row.contacts_shared_at = c.contacts_shared_at
+    row.owner_read_seq = c.owner_side.read_seq
+    row.owner_notified_seq = c.owner_side.notified_seq
+    row.owner_notified_at = c.owner_side.notified_at
+    row.caregiver_read_seq = c.caregiver_side.read_seq
+    row.caregiver_notified_seq = c.caregiver_side.notified_seq
+    row.caregiver_notified_at = c.caregiver_side.notified_at
+
+
+def _message(row: MessageRow) -> Message:
+    return Message(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        seq=row.seq,
+        sender_id=row.sender_id,
+        body=row.body,
+        photo_ids=tuple(UUID(p) for p in row.photo_ids),
+        created_at=row.created_at,
+    )
+
+
+class SqlConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _one(self, where: ColumnElement[bool]) -> Conversation | None:
+        row = await self._session.scalar(
+            select(ConversationRow)
+            .where(where)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return None if row is None else _conversation(row)
+
+    async def get(self, conversation_id: UUID) -> Conversation | None:
+        return await self._one(ConversationRow.id == conversation_id)
+
+    async def find(self, conversation_id: UUID) -> Conversation | None:
+        row = await self._session.get(ConversationRow, conversation_id, populate_existing=True)
+        return None if row is None else _conversation(row)
+
+    async def get_for_pair(self, owner_id: UUID, caregiver_id: UUID) -> Conversation | None:
+        return await self._one(
+            and_(ConversationRow.owner_id == owner_id, ConversationRow.caregiver_id == caregiver_id)
+        )
+
+    async def add(self, conversation: Conversation) -> None:
+        row = ConversationRow(id=conversation.id)
+        _fill(row, conversation)
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+                await self._session.flush()
+        except IntegrityError as exc:
+            raise Conflict("the pair has a conversation already") from exc
+
+    async def save(self, conversation: Conversation) -> None:
+        row = await self._session.get(ConversationRow, conversation.id)
+        if row is None:
+            raise LookupError(f"conversation {conversation.id} is not stored")
+        _fill(row, conversation)
+
+    async def add_message(self, message: Message) -> None:
+        self._session.add(
+            MessageRow(
+                id=message.id,
+                conversation_id=message.conversation_id,
+                seq=message.seq,
+                sender_id=message.sender_id,
+                body=message.body,
+                photo_ids=[str(p) for p in message.photo_ids],
+                created_at=message.created_at,
+            )
+        )
+        await self._session.flush()
+
+    async def message(self, message_id: UUID) -> Message | None:
+        row = await self._session.get(MessageRow, message_id)
+        return None if row is None else _message(row)
+
+    async def messages(
+        self, conversation_id: UUID, before_seq: int | None, limit: int
+    ) -> Sequence[Message]:
+        query = select(MessageRow).where(MessageRow.conversation_id == conversation_id)
+        if before_seq is not None:
+            query = query.where(MessageRow.seq < before_seq)
+        rows = await self._session.scalars(query.order_by(MessageRow.seq.desc()).limit(limit))
+        return [_message(r) for r in rows]
+
+    async def list_for(self, user_id: UUID, limit: int, offset: int) -> Page[ConversationSummary]:
+        mine = or_(
+            ConversationRow.owner_id == user_id, ConversationRow.caregiver_user_id == user_id
+        )
+        total = await self._session.scalar(
+            select(func.count()).select_from(ConversationRow).where(mine)
+        )
+        last = aliased(MessageRow)
+        rows = await self._session.execute(
+            select(ConversationRow, last, UserRow.full_name, CaregiverRow.display_name)
+            .join(UserRow, UserRow.id == ConversationRow.owner_id)
+            .join(CaregiverRow, CaregiverRow.id == ConversationRow.caregiver_id)
+            .outerjoin(
+                last,
+                and_(
+                    last.conversation_id == ConversationRow.id, last.seq == ConversationRow.last_seq
+                ),
+            )
+            .where(mine)
+            .order_by(
+                func.coalesce(ConversationRow.last_message_at, ConversationRow.created_at).desc(),
+                ConversationRow.id.desc(),
+            )
+            .limit(limit)
+            .offset(offset)
+        )
+        return Page(
+            [
+                ConversationSummary(
+                    _conversation(c), None if m is None else _message(m), owner, caregiver
+                )
+                for c, m, owner, caregiver in rows.tuples()
+            ],
+            total or 0,
+        )
+
+    async def unread_candidates(
+        self, posted_before: datetime, notified_before: datetime, limit: int
+    ) -> Sequence[UnreadCandidate]:
+        c = ConversationRow
+        sides = (
+            (Party.OWNER, c.owner_read_seq, c.owner_notified_seq, c.owner_notified_at),
+            (
+                Party.CAREGIVER,
+                c.caregiver_read_seq,
+                c.caregiver_notified_seq,
+                c.caregiver_notified_at,
+            ),
+        )
+        queries = []
+        for party, read, notified, notified_at in sides:
+            first = case((read > notified, read), else_=notified) + 1
+            queries.append(
+                select(
+                    c.id.label("conversation_id"),
+                    MessageRow.created_at.label("posted_at"),
+                    literal(party.value).label("party"),
+                )
+                .join(
+                    MessageRow,
+                    and_(MessageRow.conversation_id == c.id, MessageRow.seq == first),
+                )
+                .where(
+                    c.last_seq >= first,
+                    MessageRow.created_at <= posted_before,
+                    or_(notified_at.is_(None), notified_at <= notified_before),
+                )
+            )
+        found = union_all(*queries).subquery()
+        rows = await self._session.execute(select(found).order_by(found.c.posted_at).limit(limit))
+        return [
+            UnreadCandidate(row.conversation_id, Party(row.party), row.posted_at) for row in rows
+        ]

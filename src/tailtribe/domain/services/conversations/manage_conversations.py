@@ -1,0 +1,239 @@
+"""Conversations: inquiries, arrangements and care updates between an owner
+and a caregiver (DOMAIN.md, Conversations)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from tailtribe.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from tailtribe.domain.model.bookings import BookingStatus
+from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.photos import PhotoStatus, Subject
+from tailtribe.domain.ports import Clock, IdGenerator, Page, UnitOfWork
+from tailtribe.domain.services.bookings.terms import Actor
+from tailtribe.domain.services.photos.manage_photos import ManagePhotos, PhotoView
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    message: Message
+    body: str  # as the parties see it: masked until the pair has an accepted booking
+    photos: Sequence[PhotoView]
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationView:
+    conversation: Conversation
+    unread_count: int
+    last_message: MessageView | None
+    owner_name: str
+    caregiver_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A new message and who should see it arrive: both parties, so that the
+    sender's other devices show it too."""
+
+    conversation: Conversation
+    message: MessageView
+
+    @property
+    def audience(self) -> tuple[UUID, UUID]:
+        return self.conversation.owner_id, self.conversation.caregiver_user_id
+
+
+async def pair_conversation(
+    uow: UnitOfWork,
+    ids: IdGenerator,
+    clock: Clock,
+    owner_id: UUID,
+    caregiver_id: UUID,
+    caregiver_user_id: UUID,
+) -> Conversation:
+    """The pair's conversation, locked; opened when they have none. Of two
+    concurrent openings one inserts and the other finds it."""
+    found = await uow.conversations.get_for_pair(owner_id, caregiver_id)
+    if found is not None:
+        return found
+    conversation = Conversation(
+        ids.new_id(), owner_id, caregiver_id, caregiver_user_id, clock.now()
+    )
+    try:
+        await uow.conversations.add(conversation)
+    except Conflict:
+        found = await uow.conversations.get_for_pair(owner_id, caregiver_id)
+        if found is None:
+            raise
+        return found
+    return conversation
+
+
+class ManageConversations:
+    """- One conversation per owner and caregiver profile: an owner's inquiry
+      opens it (or reuses it), and a booking request joins it.
+    - Only the two parties see it, 404 to anyone else; an admin reads it
+      while a booking of the pair is disputed.
+    - Messages are numbered under the conversation's row lock, so paging by
+      `before` and read markers never skip or repeat one.
+    - A message names only photos its sender uploaded to this conversation.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, photos: ManagePhotos, ids: IdGenerator, clock: Clock
+    ) -> None:
+        self._uow, self._photos, self._ids, self._clock = uow, photos, ids, clock
+
+    async def start(
+        self, owner_id: UUID, caregiver_id: UUID, body: str
+    ) -> tuple[ConversationView, Posted]:
+        """An inquiry: the pair's conversation (opened if need be) and its new message."""
+        async with self._uow as uow:
+            owner = await uow.users.get(owner_id)
+            if owner is None:
+                raise NotFound("no such user")
+            caregiver = await uow.caregivers.get(caregiver_id)
+            if caregiver is None or not caregiver.bookable:
+                raise NotFound("no such caregiver")
+            if caregiver.user_id == owner_id:
+                raise InvalidInput(
+                    "you cannot write to yourself", [FieldError("caregiver_id", "your own profile")]
+                )
+            conversation = await pair_conversation(
+                uow, self._ids, self._clock, owner_id, caregiver_id, caregiver.user_id
+            )
+            message = await self._post(uow, conversation, owner_id, body, ())
+            await uow.commit()
+        view = MessageView(message, conversation.shown(message), [])
+        unread = conversation.unread_count(owner_id)
+        summary = ConversationView(
+            conversation, unread, view, owner.full_name, caregiver.display_name
+        )
+        return summary, Posted(conversation, view)
+
+    async def post(
+        self, user_id: UUID, conversation_id: UUID, body: str, photo_ids: Sequence[UUID]
+    ) -> Posted:
+        async with self._uow as uow:
+            conversation = await self._as_party(uow, user_id, conversation_id)
+            photos = tuple(photo_ids)
+            if photos:
+                # Read, not locked: a photo's own lock is taken before its
+                # conversation's elsewhere, never after.
+                usable = {
+                    p.id
+                    for p in await uow.photos.of(Subject.CONVERSATION, [conversation.id])
+                    if p.owner_id == user_id and p.status is not PhotoStatus.FAILED
+                }
+                if unknown := [str(p) for p in photos if p not in usable]:
+                    raise InvalidInput(
+                        f"unknown photos: {', '.join(unknown)}",
+                        [FieldError("photo_ids", "upload them to this conversation first")],
+                    )
+            message = await self._post(uow, conversation, user_id, body, photos)
+            await uow.commit()
+        [view] = await self._views(conversation, [message])
+        return Posted(conversation, view)
+
+    async def _post(
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        sender_id: UUID,
+        body: str,
+        photos: tuple[UUID, ...],
+    ) -> Message:
+        message = conversation.post(self._ids.new_id(), sender_id, body, photos, self._clock.now())
+        await uow.conversations.add_message(message)
+        await uow.conversations.save(conversation)
+        return message
+
+    async def of_user(self, user_id: UUID, limit: int, offset: int) -> Page[ConversationView]:
+        async with self._uow as uow:
+            page = await uow.conversations.list_for(user_id, limit, offset)
+        items = []
+        for s in page.items:
+            c, last = s.conversation, s.last_message
+            views = [] if last is None else await self._views(c, [last])
+            items.append(
+                ConversationView(
+                    c,
+                    c.unread_count(user_id),
+                    views[0] if views else None,
+                    s.owner_name,
+                    s.caregiver_name,
+                )
+            )
+        return Page(items, page.total)
+
+    async def get(self, actor: Actor, conversation_id: UUID) -> Conversation:
+        async with self._uow as uow:
+            return await self._readable(uow, actor, conversation_id)
+
+    async def messages(
+        self, actor: Actor, conversation_id: UUID, limit: int, before: UUID | None
+    ) -> list[MessageView]:
+        """Newest first; with `before`, the ones posted before that message."""
+        async with self._uow as uow:
+            conversation = await self._readable(uow, actor, conversation_id)
+            before_seq = None
+            if before is not None:
+                anchor = await uow.conversations.message(before)
+                if anchor is None or anchor.conversation_id != conversation.id:
+                    raise InvalidInput(
+                        "`before` names no message of this conversation",
+                        [FieldError("before", "not a message of this conversation")],
+                    )
+                before_seq = anchor.seq
+            found = await uow.conversations.messages(conversation.id, before_seq, limit)
+        return await self._views(conversation, found)
+
+    async def read(self, user_id: UUID, conversation_id: UUID, up_to: UUID) -> None:
+        async with self._uow as uow:
+            conversation = await self._as_party(uow, user_id, conversation_id)
+            message = await uow.conversations.message(up_to)
+            if message is None or message.conversation_id != conversation.id:
+                raise InvalidInput(
+                    "`up_to` names no message of this conversation",
+                    [FieldError("up_to", "not a message of this conversation")],
+                )
+            conversation.mark_read(user_id, message)
+            await uow.conversations.save(conversation)
+            await uow.commit()
+
+    async def _views(
+        self, conversation: Conversation, messages: Sequence[Message]
+    ) -> list[MessageView]:
+        wanted = {p for m in messages for p in m.photo_ids}
+        photos = await self._photos.of_conversation(conversation.id, wanted) if wanted else {}
+        return [
+            MessageView(m, conversation.shown(m), [photos[p] for p in m.photo_ids if p in photos])
+            for m in messages
+        ]
+
+    @staticmethod
+    async def _as_party(uow: UnitOfWork, user_id: UUID, conversation_id: UUID) -> Conversation:
+        conversation = await uow.conversations.get(conversation_id)
+        if conversation is None or conversation.party_of(user_id) is None:
+            raise NotFound("no such conversation")
+        return conversation
+
+    @staticmethod
+    async def _readable(uow: UnitOfWork, actor: Actor, conversation_id: UUID) -> Conversation:
+        conversation = await uow.conversations.find(conversation_id)
+        if conversation is not None:
+            if conversation.party_of(actor.user_id) is not None:
+                return conversation
+            if actor.is_admin:
+                disputed = await uow.bookings.list_for(
+                    owner_id=conversation.owner_id,
+                    caregiver_id=conversation.caregiver_id,
+                    status=BookingStatus.DISPUTED,
+                    limit=1,
+                    offset=0,
+                )
+                if disputed.total:
+                    return conversation
+        raise NotFound("no such conversation")

@@ -1,0 +1,201 @@
+"""Conversations over HTTP, and their live delivery over a WebSocket.
+
+A posted message is published, after its commit, on each party's channel
+(`user:<id>`); every API process subscribes its connected clients to their
+user's channel, and with Redis the channels span processes. Live delivery is
+a courtesy: the message list is the record, and a client that reconnects
+fetches what it missed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from dishka.integrations.litestar import FromDishka, inject
+from litestar import Controller, Request, WebSocket, get, post, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
+from litestar.security.jwt import Token
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from tailtribe.domain.model.conversations import SENDS_PER_MINUTE
+from tailtribe.domain.model.users import User
+from tailtribe.domain.services.conversations.manage_conversations import (
+    ManageConversations,
+    Posted,
+)
+from tailtribe.domain.services.photos.manage_photos import ManagePhotos
+from tailtribe.entrypoints.http.auth import current_user
+from tailtribe.entrypoints.http.controllers.bookings import actor
+from tailtribe.entrypoints.http.controllers.photos import MAX_UPLOAD_BODY, upload_of
+from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
+from tailtribe.entrypoints.http.schemas.conversations import (
+    ConversationList,
+    ConversationOut,
+    LiveMessage,
+    MessageList,
+    MessageOut,
+    NewMessage,
+    ReadUpTo,
+    StartConversation,
+)
+from tailtribe.entrypoints.http.schemas.photos import UploadedPhoto
+
+Req = Request[User, Token, Any]
+SEND_LIMIT_STORE = "message_rate_limit"
+
+
+def _sender(request: Request[Any, Any, Any]) -> str:
+    return str(current_user(request).id)
+
+
+# DOMAIN.md: a user sends at most 30 messages a minute, whatever the client.
+# (Litestar's limiter, keyed by the signed-in user; it runs after authentication.)
+SEND_LIMIT = RateLimitConfig(
+    rate_limit=("minute", SENDS_PER_MINUTE),
+    store=SEND_LIMIT_STORE,
+    identifier_for_request=_sender,
+)
+
+
+def user_channel(user_id: UUID) -> str:
+    return f"user:{user_id}"
+
+
+def publish(channels: ChannelsPlugin, posted: Posted) -> MessageOut:
+    message = MessageOut.of(posted.message)
+    live = msgspec.json.encode(LiveMessage(posted.conversation.id, message))
+    channels.publish(live, [user_channel(u) for u in posted.audience])
+    return message
+
+
+class ConversationController(Controller):
+    path = "/api/v1/conversations"
+    tags = ("Conversations",)
+
+    @post(
+        operation_id="start_conversation",
+        status_code=HTTP_201_CREATED,
+        middleware=[SEND_LIMIT.middleware],
+    )
+    @inject
+    async def start(
+        self,
+        request: Req,
+        data: JSONBody[StartConversation],
+        conversations: FromDishka[ManageConversations],
+        channels: NamedDependency[ChannelsPlugin],
+    ) -> ConversationOut:
+        view, posted = await conversations.start(
+            current_user(request).id, data.caregiver_id, data.body
+        )
+        publish(channels, posted)
+        return ConversationOut.of(view)
+
+    @get(operation_id="list_conversations")
+    @inject
+    async def list_conversations(
+        self,
+        request: Req,
+        conversations: FromDishka[ManageConversations],
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> ConversationList:
+        page = await conversations.of_user(current_user(request).id, limit, offset)
+        return ConversationList(
+            [ConversationOut.of(v) for v in page.items], page.total, limit, offset
+        )
+
+    @get("/{conversation_id:uuid}/messages", operation_id="list_messages")
+    @inject
+    async def messages(
+        self,
+        request: Req,
+        conversation_id: FromPath[UUID],
+        conversations: FromDishka[ManageConversations],
+        limit: Limit = DEFAULT_LIMIT,
+        before: Annotated[UUID | None, QueryParameter(description="a message id")] = None,
+    ) -> MessageList:
+        views = await conversations.messages(actor(request), conversation_id, limit, before)
+        more = len(views) == limit and views[-1].message.seq > 1
+        return MessageList(
+            [MessageOut.of(v) for v in views], views[-1].message.id if more else None
+        )
+
+    @post(
+        "/{conversation_id:uuid}/messages",
+        operation_id="post_message",
+        status_code=HTTP_201_CREATED,
+        middleware=[SEND_LIMIT.middleware],
+    )
+    @inject
+    async def post_message(
+        self,
+        request: Req,
+        conversation_id: FromPath[UUID],
+        data: JSONBody[NewMessage],
+        conversations: FromDishka[ManageConversations],
+        channels: NamedDependency[ChannelsPlugin],
+    ) -> MessageOut:
+        posted = await conversations.post(
+            current_user(request).id, conversation_id, data.body, data.photo_ids
+        )
+        return publish(channels, posted)
+
+    @post(
+        "/{conversation_id:uuid}/read",
+        operation_id="read_conversation",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    @inject
+    async def read(
+        self,
+        request: Req,
+        conversation_id: FromPath[UUID],
+        data: JSONBody[ReadUpTo],
+        conversations: FromDishka[ManageConversations],
+    ) -> None:
+        await conversations.read(current_user(request).id, conversation_id, data.up_to)
+
+    @post(
+        "/{conversation_id:uuid}/photos",
+        operation_id="upload_conversation_photo",
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=MAX_UPLOAD_BODY,
+    )
+    @inject
+    async def upload_photo(
+        self,
+        request: Req,
+        conversation_id: FromPath[UUID],
+        data: MultipartBody[dict[str, UploadFile]],
+        photos: FromDishka[ManagePhotos],
+    ) -> UploadedPhoto:
+        photo = await photos.upload_for_conversation(
+            current_user(request).id, conversation_id, await upload_of(data)
+        )
+        return UploadedPhoto(photo.id, photo.status.value)
+
+
+@websocket("/api/v1/ws", operation_id="live")
+async def live(
+    socket: WebSocket[User, Token, Any], channels: NamedDependency[ChannelsPlugin]
+) -> None:
+    """Pushes `{"type": "message", "conversation_id", "message"}` to the
+    user's connected clients as messages arrive."""
+    user = current_user(socket)
+    await socket.accept()
+    async with (
+        channels.start_subscription([user_channel(user.id)]) as subscriber,
+        subscriber.run_in_background(socket.send_data),
+    ):
+        try:
+            while True:  # clients send nothing; this notices them leave
+                await socket.receive_data(mode="text")
+        except WebSocketDisconnect:
+            pass
