@@ -109,6 +109,7 @@ def _give_existing_bookings_their_conversation() -> None:
         sa.column("created_at", DateTimeUTC(timezone=True)),
         sa.column("conversation_id", GUID(length=16)),
         sa.column("status", sa.String(20)),
+        sa.column("captured_cents", sa.BigInteger()),
     )
     profile = sa.table(
         "caregiver_profile", sa.column("id", GUID(length=16)), sa.column("user_id", GUID(length=16))
@@ -136,7 +137,14 @@ def _give_existing_bookings_their_conversation() -> None:
             booking.c.caregiver_id,
             profile.c.user_id,
             sa.func.min(booking.c.created_at),
-            sa.func.max(sa.case((booking.c.status.in_(ACCEPTED_ONCE), 1), else_=0)),
+            sa.func.max(
+                sa.case(
+                    # accepted at some point: its status says so, or its capture
+                    # does (accepted, then cancelled)
+                    (booking.c.status.in_(ACCEPTED_ONCE) | (booking.c.captured_cents > 0), 1),
+                    else_=0,
+                )
+            ),
         )
         .join(profile, profile.c.id == booking.c.caregiver_id)
         .group_by(booking.c.owner_id, booking.c.caregiver_id, profile.c.user_id)

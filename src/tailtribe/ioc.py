@@ -49,6 +49,7 @@ from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
 from tailtribe.adapters.system.clock import SettableClock, SystemClock
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.config import Environment, Settings
+from tailtribe.domain.model.conversations import SENDS_PER_MINUTE
 from tailtribe.domain.ports import (
     Cache,
     Clock,
@@ -90,7 +91,10 @@ from tailtribe.domain.services.caregivers.search import (
     GetPublicProfile,
     SearchCaregivers,
 )
-from tailtribe.domain.services.conversations.manage_conversations import ManageConversations
+from tailtribe.domain.services.conversations.manage_conversations import (
+    ManageConversations,
+    SendThrottle,
+)
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
@@ -119,7 +123,6 @@ class RateLimitStores:
 
     general: Store
     auth: Store
-    messages: Store
 
 
 class InfrastructureProvider(Provider):
@@ -193,12 +196,17 @@ class InfrastructureProvider(Provider):
     @provide
     def rate_limit_stores(self, redis: Redis | None) -> RateLimitStores:
         if redis is None:
-            return RateLimitStores(MemoryStore(), MemoryStore(), MemoryStore())
+            return RateLimitStores(MemoryStore(), MemoryStore())
         return RateLimitStores(
             RedisStore(redis, namespace="tailtribe:ratelimit"),
             RedisStore(redis, namespace="tailtribe:ratelimit-auth"),
-            RedisStore(redis, namespace="tailtribe:ratelimit-messages"),
         )
+
+    @provide
+    def send_throttle(self, redis: Redis | None, clock: Clock) -> SendThrottle:
+        if redis is None:
+            return MemoryLoginThrottle(clock, SENDS_PER_MINUTE, 60)
+        return RedisLoginThrottle(redis, SENDS_PER_MINUTE, 60, name="message-sends")
 
     @provide
     def login_throttle(self, redis: Redis | None, clock: Clock) -> LoginThrottle:

@@ -12,12 +12,16 @@ import pytest
 from dishka import AsyncContainer
 
 from tailtribe.adapters.system.clock import SettableClock
+from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.config import Environment, Settings
 from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.notifications import EmailKind
-from tailtribe.domain.ports import UnitOfWork
+from tailtribe.domain.ports import Clock, UnitOfWork
 from tailtribe.domain.services.bookings.terms import Actor
-from tailtribe.domain.services.conversations.manage_conversations import ManageConversations
+from tailtribe.domain.services.conversations.manage_conversations import (
+    ManageConversations,
+    pair_conversation,
+)
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.ioc import make_container
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
@@ -101,3 +105,33 @@ async def test_racing_jobs_write_one_unread_email(container: AsyncContainer) -> 
         "conversation_id": email.payload["conversation_id"],
         "party": "caregiver",
     }
+
+
+async def test_two_openings_of_one_pair_meet_on_the_unique_constraint(
+    container: AsyncContainer,
+) -> None:
+    """Without the caregiver's row lock in front (a booking request and an
+    inquiry take it; this calls the opening directly), the second insert
+    waits for the first, then finds its conversation."""
+    owner, caregiver, sitter = await _pair(container)
+    ids, clock = Uuid7Generator(), await container.get(Clock)
+    async with container() as first_scope, container() as second_scope:
+        first, second = await first_scope.get(UnitOfWork), await second_scope.get(UnitOfWork)
+        async with first as uow1:
+            opened = await pair_conversation(uow1, ids, clock, owner, caregiver, sitter)
+            racing = asyncio.create_task(
+                _open_and_commit(second, ids, clock, owner, caregiver, sitter)
+            )
+            await asyncio.sleep(0.3)  # the second has read "none" and now waits on the insert
+            await uow1.commit()
+        found = await racing
+    assert found == opened.id
+
+
+async def _open_and_commit(
+    uow: UnitOfWork, ids: Uuid7Generator, clock: Clock, owner: UUID, caregiver: UUID, sitter: UUID
+) -> UUID:
+    async with uow:
+        conversation = await pair_conversation(uow, ids, clock, owner, caregiver, sitter)
+        await uow.commit()
+    return conversation.id

@@ -114,12 +114,21 @@ NUMBERS = st.one_of(
         st.integers(2024, 2030),
         st.sampled_from(["/", "-", "."]),
     ),
+    st.builds(  # year first, as machines and some people write them
+        lambda y, m, d, sep: f"{y}{sep}{m:02d}{sep}{d:02d}",
+        st.integers(2024, 2030),
+        st.integers(1, 12),
+        st.integers(1, 28),
+        st.sampled_from(["-", "/", "."]),
+    ),
 )
 # A number is followed by a word: digits that only spaces or dots separate
 # are what phone numbers are made of ("470 12 34 56"), and count as one.
 TOKEN = st.one_of(
     st.sampled_from(WORDS),
     st.builds(lambda n, w: f"{n} {w}", NUMBERS, st.sampled_from(WORDS)),
+    # a sentence ending without its space: "morgen.De hond", "Thanks.It was"
+    st.builds(lambda a, b: f"{a}.{b.capitalize()}", st.sampled_from(WORDS), st.sampled_from(WORDS)),
 )
 PUNCT = st.sampled_from([" ", " ", " ", ", ", ". ", "! ", "? ", "\n"])
 
@@ -151,7 +160,9 @@ def grouped(number: str, sizes: list[int], sep: str) -> str:
     return sep.join(p for p in out if p)
 
 
-SEPARATORS = st.sampled_from([" ", ".", "/", "-", "", " / ", " - ", "\u00a0"])
+SEPARATORS = st.sampled_from(
+    [" ", ".", "/", "-", "", " / ", " - ", "\u00a0", ",", "_", "\u2013", " \u2013 "]
+)
 
 
 @st.composite
@@ -213,7 +224,16 @@ def link(draw: st.DrawFn) -> str:
     return form.format(host, path)
 
 
-CONTACT = st.one_of(belgian_phone(), international_phone(), email(), link())
+HANDLE = st.builds(
+    lambda h: "@" + h, st.from_regex(r"[a-z][a-z0-9_.]{2,12}[a-z0-9]", fullmatch=True)
+)
+CONTACT = st.one_of(belgian_phone(), international_phone(), email(), link(), HANDLE)
+# Glued to the word before it: "gsm0470123456", "tel:+32470..."
+GLUED = st.builds(
+    lambda prefix, phone: prefix + phone,
+    st.sampled_from(["gsm", "tel:", "bel", "nr", "GSM:"]),
+    belgian_phone(),
+)
 
 
 @given(ordinary())
@@ -232,10 +252,18 @@ def test_ordinary_text_is_left_alone(text: str) -> None:
 @example("mail", "jan (at) example (dot) be", "graag")
 @example("or", "+32 (0)470/12.34.56", "thanks")
 @example("zie", "wa.me/32470123456", "dank")
+@example("or", "+1900.00.00.0", "thanks")  # a date-shaped international number
 def test_a_contact_detail_never_survives(before: str, contact: str, after: str) -> None:
     masked = mask_contacts(f"{before} {contact} {after}")
     # Replaced as a whole, and nothing around it touched.
     assert masked == f"{before} {MASK} {after}", contact
+
+
+@given(ordinary(), GLUED, ordinary())
+def test_a_phone_glued_to_a_word_goes_too(before: str, glued: str, after: str) -> None:
+    masked = mask_contacts(f"{before} {glued} {after}")
+    prefix = glued[: len(glued) - len(glued.lstrip("gsmtelbnrGSM:"))]
+    assert masked == f"{before} {prefix}{MASK} {after}", glued
 
 
 @given(st.lists(CONTACT, min_size=2, max_size=4), ordinary())
@@ -245,6 +273,8 @@ def test_several_contacts_in_one_message_all_go(contacts: list[str], filler: str
 
 
 @given(st.text(max_size=300))
+@example("x0470123456")
+@example("a@" + "a dot " * 50)
 def test_masking_is_idempotent_and_never_grows_a_contact(text: str) -> None:
     once = mask_contacts(text)
     assert mask_contacts(once) == once

@@ -18,9 +18,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tailtribe.domain.model.conversations import SENDS_PER_MINUTE
 from tests.conftest import REDIS_URL, empty_database
 from tests.http.conftest import ClientFactory, api_for
-from tests.http.test_bookings import setup
+from tests.http.test_bookings import next_monday, setup, walk
 
 SECRET = "live-delivery-secret-key-that-is-long-enough-0123"
 
@@ -101,7 +102,7 @@ async def test_a_message_posted_through_one_instance_reaches_a_client_of_the_oth
         api_process(pg_url, tmp_path / "second") as second,
     ):
         api = api_for(client)
-        profile, caregiver, owner, _, _ = await setup(api)
+        profile, caregiver, owner, _, pet = await setup(api)
         _, stranger = await api.new_user()
         ws_url = second.replace("http", "ws") + "/api/v1/ws"
 
@@ -144,7 +145,47 @@ async def test_a_message_posted_through_one_instance_reaches_a_client_of_the_oth
                     assert (await _next_push(owner_ws))["message"]["body"] == "Graag!"
                     # The sender's own other devices see it too.
                     assert (await _next_push(sitter_ws))["message"]["body"] == "Graag!"
+                # A booking request's message joins the conversation, live as well.
+                body = {**walk(profile, pet, next_monday(10)), "message": "Rex trekt wat"}
+                booked = await client.post("/api/v1/bookings", json=body, headers=owner)
+                assert booked.status_code == 201, booked.text
+                pushed = await _next_push(sitter_ws)
+                assert pushed["conversation_id"] == booked.json()["conversation_id"]
+                assert pushed["message"]["body"] == "Rex trekt wat"
                 # Nobody else hears a thing.
                 with pytest.raises(TimeoutError):
                     await stranger_ws.receive(timeout=1)
+        await api.container.close()
+
+
+async def test_the_send_limit_holds_across_instances(
+    pg_url: str, make_client: ClientFactory
+) -> None:
+    await (await empty_database(pg_url)).get_engine().dispose()
+    shared = {
+        "database_url": pg_url,
+        "redis_url": REDIS_URL,
+        "secret_key": SECRET,
+        "rate_limit_per_minute": 100_000,
+        "auth_rate_limit_per_minute": 100_000,
+    }
+    async with make_client(**shared) as first, make_client(**shared) as second:
+        api = api_for(first)
+        profile, _, owner, _, _ = await setup(api)
+        started = await first.post(
+            "/api/v1/conversations",
+            json={"caregiver_id": profile["id"], "body": "Hallo"},
+            headers=owner,
+        )
+        assert started.status_code == 201
+        url = f"/api/v1/conversations/{started.json()['id']}/messages"
+        sends = [
+            (first if i % 2 else second).post(url, json={"body": f"m{i}"}, headers=owner)
+            for i in range(80)
+        ]
+        statuses = [r.status_code for r in await asyncio.gather(*sends)]
+        assert statuses.count(201) == SENDS_PER_MINUTE - 1  # the inquiry was the first
+        assert statuses.count(429) == 80 - (SENDS_PER_MINUTE - 1)
+        page = (await first.get(f"{url}?limit=100", headers=owner)).json()
+        assert len(page["items"]) == SENDS_PER_MINUTE
         await api.container.close()

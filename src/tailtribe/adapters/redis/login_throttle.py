@@ -1,4 +1,5 @@
-"""Login attempts per account in Redis: counted atomically, across API processes."""
+"""Attempts per key in a fixed window, in Redis: counted atomically, across
+API processes (login failures per account, messages sent per user)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,20 @@ from redis.asyncio import Redis
 
 
 class RedisLoginThrottle:
-    def __init__(self, client: Redis, limit: int, window_seconds: int = 15 * 60) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        limit: int,
+        window_seconds: int = 15 * 60,
+        name: str = "login-attempts",
+    ) -> None:
         self._client = client
         self._limit = limit
         self._window = window_seconds
+        self._name = name
 
     def _key(self, key: str) -> str:
-        return f"tailtribe:login-attempts:{key}"
+        return f"tailtribe:{self._name}:{key}"
 
     async def attempt(self, key: str) -> int | None:
         name = self._key(key)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from dishka import AsyncContainer
@@ -33,7 +34,6 @@ from tailtribe.entrypoints.http.controllers.bookings import (
 )
 from tailtribe.entrypoints.http.controllers.caregivers import CaregiverProfileController
 from tailtribe.entrypoints.http.controllers.conversations import (
-    SEND_LIMIT_STORE,
     ConversationController,
     live,
 )
@@ -97,7 +97,15 @@ class _OwnRedisPubSub(RedisChannelsPubSubBackend):
 
     def __init__(self, url: str) -> None:
         self._client = Redis.from_url(url)
+        self._subscribing = asyncio.Lock()
         super().__init__(redis=self._client)
+
+    async def subscribe(self, channels: Iterable[str]) -> None:
+        # One at a time: the pub/sub connects on its first subscription, and two
+        # WebSockets opening at once would each connect it, losing the first
+        # one's channel. (Not at start-up: the API starts while Redis is down.)
+        async with self._subscribing:
+            await super().subscribe(channels)
 
     async def on_shutdown(self) -> None:
         await super().on_shutdown()
@@ -153,7 +161,6 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         stores = await container.get(RateLimitStores)
         app.stores.register("rate_limit", stores.general, allow_override=True)
         app.stores.register("auth_rate_limit", stores.auth, allow_override=True)
-        app.stores.register(SEND_LIMIT_STORE, stores.messages, allow_override=True)
 
     lifespan = []
     if settings.redis_url is None and settings.env is not Environment.TEST:

@@ -15,7 +15,11 @@ from tailtribe.domain.model.pricing import Quote, Service, quote, validate_perio
 from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports import Clock, IdGenerator, PaymentGateway, UnitOfWork
 from tailtribe.domain.services.bookings.terms import MarketplaceTerms, idempotency_key
-from tailtribe.domain.services.conversations.manage_conversations import pair_conversation
+from tailtribe.domain.services.conversations.manage_conversations import (
+    MessageView,
+    Posted,
+    pair_conversation,
+)
 from tailtribe.domain.services.outbox import Outbox
 
 MAX_MESSAGE = 2000
@@ -86,6 +90,12 @@ class QuoteBooking:
         return price
 
 
+@dataclass(frozen=True, slots=True)
+class Requested:
+    booking: Booking
+    message: Posted | None  # the request's message, posted to the pair's conversation
+
+
 class RequestBooking:
     """Create a booking request and its payment hold.
 
@@ -108,8 +118,9 @@ class RequestBooking:
         self._uow, self._gateway, self._terms = uow, gateway, terms
         self._outbox, self._ids, self._clock = outbox, ids, clock
 
-    async def __call__(self, owner_id: UUID, request: BookingRequest) -> Booking:
+    async def __call__(self, owner_id: UUID, request: BookingRequest) -> Requested:
         now = self._clock.now()
+        posted = None
         async with self._uow as uow:
             caregiver, price = await checked_quote(uow, self._terms, owner_id, request, now)
             await uow.bookings.lock_calendar(caregiver.id)
@@ -138,6 +149,7 @@ class RequestBooking:
             booking.conversation_id = conversation.id
             if booking.message:
                 message = conversation.post(self._ids.new_id(), owner_id, booking.message, (), now)
+                posted = Posted(conversation, MessageView(message, conversation.shown(message), []))
                 await uow.conversations.add_message(message)
                 conversation.announced_elsewhere(Party.CAREGIVER)  # the request's email tells
                 await uow.conversations.save(conversation)
@@ -149,4 +161,4 @@ class RequestBooking:
             await uow.bookings.save(booking)
             await self._outbox.publish(uow, [booking])
             await uow.commit()
-        return booking
+        return Requested(booking, posted)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from uuid import UUID
 
-from tailtribe.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from tailtribe.domain.errors import Conflict, FieldError, InvalidInput, NotFound, RateLimited
 from tailtribe.domain.model.bookings import BookingStatus
-from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.conversations import SENDS_PER_MINUTE, Conversation, Message
 from tailtribe.domain.model.photos import PhotoStatus, Subject
 from tailtribe.domain.ports import Clock, IdGenerator, Page, UnitOfWork
+from tailtribe.domain.services.accounts.ports import LoginThrottle
 from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos, PhotoView
 
@@ -71,6 +73,11 @@ async def pair_conversation(
     return conversation
 
 
+class SendThrottle(LoginThrottle, Protocol):
+    """Messages a user sends: at most SENDS_PER_MINUTE per minute, counted
+    atomically across every API process (`attempt` counts one send)."""
+
+
 class ManageConversations:
     """- One conversation per owner and caregiver profile: an owner's inquiry
       opens it (or reuses it), and a booking request joins it.
@@ -79,17 +86,31 @@ class ManageConversations:
     - Messages are numbered under the conversation's row lock, so paging by
       `before` and read markers never skip or repeat one.
     - A message names only photos its sender uploaded to this conversation.
+    - A user sends at most SENDS_PER_MINUTE messages a minute (inquiries
+      included); every attempt counts.
     """
 
     def __init__(
-        self, uow: UnitOfWork, photos: ManagePhotos, ids: IdGenerator, clock: Clock
+        self,
+        uow: UnitOfWork,
+        photos: ManagePhotos,
+        throttle: SendThrottle,
+        ids: IdGenerator,
+        clock: Clock,
     ) -> None:
-        self._uow, self._photos, self._ids, self._clock = uow, photos, ids, clock
+        self._uow, self._photos, self._throttle = uow, photos, throttle
+        self._ids, self._clock = ids, clock
+
+    async def _count_send(self, user_id: UUID) -> None:
+        wait = await self._throttle.attempt(str(user_id))
+        if wait is not None:
+            raise RateLimited(f"at most {SENDS_PER_MINUTE} messages a minute", wait)
 
     async def start(
         self, owner_id: UUID, caregiver_id: UUID, body: str
     ) -> tuple[ConversationView, Posted]:
         """An inquiry: the pair's conversation (opened if need be) and its new message."""
+        await self._count_send(owner_id)
         async with self._uow as uow:
             owner = await uow.users.get(owner_id)
             if owner is None:
@@ -116,6 +137,7 @@ class ManageConversations:
     async def post(
         self, user_id: UUID, conversation_id: UUID, body: str, photo_ids: Sequence[UUID]
     ) -> Posted:
+        await self._count_send(user_id)
         async with self._uow as uow:
             conversation = await self._as_party(uow, user_id, conversation_id)
             photos = tuple(photo_ids)

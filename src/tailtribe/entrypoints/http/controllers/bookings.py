@@ -5,6 +5,8 @@ from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, get, post
+from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_200_OK
@@ -16,6 +18,7 @@ from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBook
 from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.entrypoints.http.auth import current_user
+from tailtribe.entrypoints.http.live import publish
 from tailtribe.entrypoints.http.schemas.bookings import (
     BookingBody,
     BookingList,
@@ -61,9 +64,16 @@ class BookingController(Controller):
     @post(operation_id="create_booking")
     @inject
     async def create(
-        self, request: Req, data: JSONBody[BookingBody], use_case: FromDishka[RequestBooking]
+        self,
+        request: Req,
+        data: JSONBody[BookingBody],
+        use_case: FromDishka[RequestBooking],
+        channels: NamedDependency[ChannelsPlugin],
     ) -> BookingOut:
-        return out(request, await use_case(current_user(request).id, data.request()))
+        requested = await use_case(current_user(request).id, data.request())
+        if requested.message is not None:  # it joined the pair's conversation: live too
+            publish(channels, requested.message)
+        return out(request, requested.booking)
 
     @get(operation_id="list_bookings")
     @inject

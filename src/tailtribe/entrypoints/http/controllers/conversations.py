@@ -11,33 +11,29 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, WebSocket, get, post, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from tailtribe.domain.model.conversations import SENDS_PER_MINUTE
 from tailtribe.domain.model.users import User
 from tailtribe.domain.services.conversations.manage_conversations import (
     ManageConversations,
-    Posted,
 )
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.entrypoints.http.auth import current_user
 from tailtribe.entrypoints.http.controllers.bookings import actor
 from tailtribe.entrypoints.http.controllers.photos import MAX_UPLOAD_BODY, upload_of
+from tailtribe.entrypoints.http.live import publish, user_channel
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
 from tailtribe.entrypoints.http.schemas.conversations import (
     ConversationList,
     ConversationOut,
-    LiveMessage,
     MessageList,
     MessageOut,
     NewMessage,
@@ -47,31 +43,6 @@ from tailtribe.entrypoints.http.schemas.conversations import (
 from tailtribe.entrypoints.http.schemas.photos import UploadedPhoto
 
 Req = Request[User, Token, Any]
-SEND_LIMIT_STORE = "message_rate_limit"
-
-
-def _sender(request: Request[Any, Any, Any]) -> str:
-    return str(current_user(request).id)
-
-
-# DOMAIN.md: a user sends at most 30 messages a minute, whatever the client.
-# (Litestar's limiter, keyed by the signed-in user; it runs after authentication.)
-SEND_LIMIT = RateLimitConfig(
-    rate_limit=("minute", SENDS_PER_MINUTE),
-    store=SEND_LIMIT_STORE,
-    identifier_for_request=_sender,
-)
-
-
-def user_channel(user_id: UUID) -> str:
-    return f"user:{user_id}"
-
-
-def publish(channels: ChannelsPlugin, posted: Posted) -> MessageOut:
-    message = MessageOut.of(posted.message)
-    live = msgspec.json.encode(LiveMessage(posted.conversation.id, message))
-    channels.publish(live, [user_channel(u) for u in posted.audience])
-    return message
 
 
 class ConversationController(Controller):
@@ -81,7 +52,6 @@ class ConversationController(Controller):
     @post(
         operation_id="start_conversation",
         status_code=HTTP_201_CREATED,
-        middleware=[SEND_LIMIT.middleware],
     )
     @inject
     async def start(
@@ -131,7 +101,6 @@ class ConversationController(Controller):
         "/{conversation_id:uuid}/messages",
         operation_id="post_message",
         status_code=HTTP_201_CREATED,
-        middleware=[SEND_LIMIT.middleware],
     )
     @inject
     async def post_message(
