@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from tailtribe.config import ConfigError, Settings
@@ -140,6 +141,88 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _not_for_sqlite(settings: Settings, what: str) -> bool:
+    if not settings.direct_url.startswith("sqlite"):
+        return False
+    print(
+        f"error: {what} is for PostgreSQL; this database is a SQLite file: copy the file "
+        "(with the app stopped), or move to PostgreSQL with `tailtribe db copy`",
+        file=sys.stderr,
+    )
+    return True
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from tailtribe.adapters.postgres.backup import BackupError, backup
+
+    settings = Settings.from_env()
+    if _not_for_sqlite(settings, "backup"):
+        return 2
+    directory = args.dir or settings.data_dir / "backups"
+    try:
+        result = backup(settings.direct_url, directory, keep=args.keep)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written: {result.path}")
+    for path in result.removed:
+        print(f"older backup removed: {path}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from tailtribe.adapters.postgres.backup import BackupError, restore
+
+    settings = Settings.from_env()
+    if _not_for_sqlite(settings, "restore"):
+        return 2
+    target = make_url(settings.direct_url).render_as_string(hide_password=True)
+    if not args.yes:
+        print(
+            f"error: restoring replaces the data of {target} with the backup's; "
+            "run again with --yes to do it",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        restore(settings.direct_url, args.file)
+    except BackupError as exc:
+        print(f"error: {exc} (the database is unchanged)", file=sys.stderr)
+        return 1
+    print(f"restored {args.file} into {target}")
+    return 0
+
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from tailtribe.adapters.sqlalchemy.db_copy import (
+        CopyError,
+        CopyMismatch,
+        copy_database,
+        counts_table,
+    )
+    from tailtribe.config import _async_database_url
+
+    try:
+        counts = copy_database(_async_database_url(args.source), _async_database_url(args.target))
+    except CopyError as exc:
+        if isinstance(exc, CopyMismatch):
+            print(counts_table(exc.counts))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(counts_table(counts))
+    print("every row copied; counts and money sums match")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tailtribe", description="TailTribe marketplace backend")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +251,24 @@ def build_parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database administration")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
+    copy = db_commands.add_parser(
+        "copy", help="copy every row of a database (SQLite) into an empty one (PostgreSQL)"
+    )
+    copy.add_argument("--from", dest="source", required=True, metavar="URL")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL")
+    copy.set_defaults(run=cmd_db_copy)
+
+    backup = commands.add_parser(
+        "backup", help="pg_dump DIRECT_URL to a dated file, keeping the newest --keep"
+    )
+    backup.add_argument("--dir", type=Path, help="default: TAILTRIBE_DATA_DIR/backups")
+    backup.add_argument("--keep", type=_positive, default=30)
+    backup.set_defaults(run=cmd_backup)
+
+    restore = commands.add_parser("restore", help="replace DIRECT_URL's data with a backup")
+    restore.add_argument("file", type=Path)
+    restore.add_argument("--yes", action="store_true", help="confirm: the data is replaced")
+    restore.set_defaults(run=cmd_restore)
 
     admin = commands.add_parser(
         "create-admin", help="make EMAIL an admin (password: TAILTRIBE_ADMIN_PASSWORD or a prompt)"
