@@ -56,6 +56,13 @@ ensure_postgres() {
   log "PostgreSQL did not start"; return 1
 }
 
+ensure_pgbouncer() {
+  # Only the program: tests/adapters/test_pgbouncer.py starts its own, in front of the test database.
+  if command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ]; then return; fi
+  log "installing PgBouncer"
+  apt_install pgbouncer
+}
+
 ensure_redis() {
   [ -n "${TEST_REDIS_URL:-}" ] && return
   port_open 127.0.0.1 6379 && return

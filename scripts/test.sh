@@ -10,6 +10,7 @@ ensure_uv
 uv sync --frozen --quiet
 ensure_postgres
 ensure_redis
+ensure_pgbouncer
 
 log "ruff";          uv run ruff check src tests migrations bench
 log "ruff format";   uv run ruff format --check src tests migrations bench

@@ -30,7 +30,7 @@ def test_no_environment_means_embedded_defaults() -> None:
     ("given", "expected"),
     [
         ("postgres://u:p@db:5432/tt", "postgresql+asyncpg://u:p@db:5432/tt"),
-        ("postgresql://u@db/tt?pgbouncer=true", "postgresql+asyncpg://u@db/tt?pgbouncer=true"),
+        ("postgresql://u@db/tt?sslmode=require", "postgresql+asyncpg://u@db/tt?sslmode=require"),
         ("postgresql+asyncpg://u@db/tt", "postgresql+asyncpg://u@db/tt"),
         ("sqlite:///data/x.db", "sqlite+aiosqlite:///data/x.db"),
     ],

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from tailtribe.domain.errors import InvalidInput
 from tailtribe.domain.model.money import CommissionRate
@@ -54,11 +55,33 @@ class ConfigError(ValueError):
     """The environment describes a configuration the app must not run with."""
 
 
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _check_postgres_options(url: str) -> str:
+    """Refuse at start-up what the engine would refuse at the first query.
+
+    The options stay in the URL (`?pgbouncer=true` for a transaction-pooling
+    PgBouncer, libpq's `sslmode` and `sslrootcert`): the engine turns them into
+    driver arguments (adapters/sqlalchemy/database.py).
+    """
+    options = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    for name, allowed in (("pgbouncer", ("true", "false")), ("sslmode", SSL_MODES)):
+        for value in options.get(name, []):
+            if (value.lower() if name == "pgbouncer" else value) not in allowed:
+                raise ConfigError(
+                    f"{name}={value!r} in the database URL: expected one of {', '.join(allowed)}"
+                )
+    return url
+
+
 def _async_database_url(url: str) -> str:
     """Accept the URLs hosting providers hand out; pick the async driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
+            return _check_postgres_options("postgresql+asyncpg://" + url[len(prefix) :])
+    if url.startswith("postgresql+"):
+        return _check_postgres_options(url)
     if url.startswith("sqlite:///"):
         return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
     return url
@@ -153,6 +176,11 @@ class Settings:
             opt("DATABASE_URL") or f"sqlite:///{data_dir / 'tailtribe.db'}"
         )
         direct_url = _async_database_url(opt("DIRECT_URL") or database_url)
+        if "true" in (v.lower() for v in parse_qs(urlsplit(direct_url).query).get("pgbouncer", [])):
+            # Migrations hold locks across statements: not through a transaction pooler.
+            raise ConfigError(
+                "with DATABASE_URL ...?pgbouncer=true, set DIRECT_URL to the database itself"
+            )
         try:
             commission = CommissionRate.parse(opt("PLATFORM_COMMISSION_PERCENTAGE") or "20")
         except InvalidInput as exc:

@@ -204,7 +204,10 @@ class SqlCaregiverSearchStore:
         """One statement on PostgreSQL, sent through the driver itself: the
         profiles in the box with their price, rating and, for a period, their
         schedule as arrays. asyncpg keeps it prepared; no ORM work per row and
-        no transaction around a single read."""
+        no transaction around a single read. Behind a transaction-pooling
+        PgBouncer (`?pgbouncer=true`) the engine turns asyncpg's statement
+        cache off, and this same call sends the statement unnamed, parsed
+        anew in its own round trip (database.PGBOUNCER_CONNECT_ARGS)."""
         args: list[Any] = [
             query.service.value,
             box.min_lat,
