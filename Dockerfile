@@ -15,9 +15,12 @@ FROM python:3.11-slim AS runtime
 RUN useradd --system --uid 10001 --home /app tailtribe
 WORKDIR /app
 COPY --from=build --chown=tailtribe:tailtribe /app/.venv /app/.venv
-ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 TAILTRIBE_DATA_DIR=/app/var
+ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 TAILTRIBE_DATA_DIR=/app/var \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/metrics WEB_WORKERS=2
 RUN mkdir -p /app/var && chown tailtribe:tailtribe /app/var
 USER tailtribe
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=4).status != 200)"
-CMD ["tailtribe", "serve", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]
+# The granian workers of a container share their metrics through files,
+# cleared at each start (stale files would count dead processes).
+CMD ["sh", "-c", "rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec tailtribe serve --host 0.0.0.0 --port 8000 --workers \"$WEB_WORKERS\""]

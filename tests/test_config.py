@@ -68,6 +68,23 @@ def test_commission_percentage_is_exact(rate: str) -> None:
         {"RATE_LIMIT_PER_MINUTE": "many"},
         {"TAILTRIBE_ENV": "staging"},
         {"TAILTRIBE_ENV": "test", "STRIPE_SECRET_KEY": "sk_live_123"},
+        {"TAILTRIBE_ENV": "test", "RESEND_API_KEY": "re_from_the_dashboard"},
+        {"DATABASE_URL": "postgresql://u@pooler:6543/tt?pgbouncer=true"},  # no DIRECT_URL
+        {  # a live secret key beside a test publishable key
+            "TAILTRIBE_ENV": "production",
+            "TAILTRIBE_SECRET_KEY": STRONG,
+            "DATABASE_URL": "postgresql://db/tt",
+            "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
+            "RESEND_API_KEY": "re_from_the_dashboard",
+            "STRIPE_SECRET_KEY": "sk_live_abc",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_abc",
+        },
+        {
+            "STRIPE_SECRET_KEY": "sk_test_abc",
+            "STRIPE_PUBLISHABLE_KEY": "pk_live_abc",
+            "TAILTRIBE_SECRET_KEY": STRONG,
+            "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
+        },
         {"TAILTRIBE_ENV": "production", "DATABASE_URL": "postgresql://u@db/tt"},
         {
             "TAILTRIBE_ENV": "production",
@@ -104,6 +121,19 @@ def test_production_with_a_real_secret_and_postgres_starts() -> None:
         }
     )
     assert settings.env is Environment.PRODUCTION and not settings.embedded
+    matching = Settings.from_env(
+        {
+            "TAILTRIBE_ENV": "production",
+            "TAILTRIBE_SECRET_KEY": STRONG,
+            "DATABASE_URL": "postgresql://db/tt",
+            "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
+            "RESEND_API_KEY": "re_from_the_dashboard",
+            "STRIPE_SECRET_KEY": "sk_live_abc",
+            "STRIPE_PUBLISHABLE_KEY": "pk_live_abc",
+            "METRICS_TOKEN": "scrape-me",
+        }
+    )
+    assert matching.stripe_secret_key == "sk_live_abc" and matching.metrics_token == "scrape-me"
 
 
 def test_cors_origins_are_a_list() -> None:

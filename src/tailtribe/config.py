@@ -126,6 +126,7 @@ class Settings:
     resend_api_url: str = DEFAULT_RESEND_API_URL
     email_from: str = DEFAULT_EMAIL_FROM
     sentry_dsn: str | None = None
+    metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
     cors_allowed_origins: tuple[str, ...] = ()
     rate_limit_per_minute: int = 600
     auth_rate_limit_per_minute: int = 20
@@ -214,6 +215,7 @@ class Settings:
             resend_api_url=opt("RESEND_API_URL") or DEFAULT_RESEND_API_URL,
             email_from=opt("EMAIL_FROM") or DEFAULT_EMAIL_FROM,
             sentry_dsn=opt("SENTRY_DSN"),
+            metrics_token=opt("METRICS_TOKEN"),
             cors_allowed_origins=origins,
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
             auth_rate_limit_per_minute=_int(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
@@ -236,8 +238,16 @@ class Settings:
         live_key = bool(
             self.stripe_secret_key and self.stripe_secret_key.startswith(("sk_live", "rk_live"))
         )
-        if self.env is Environment.TEST and live_key:
-            raise ConfigError("TAILTRIBE_ENV=test cannot run with a live Stripe key")
+        if self.env is Environment.TEST and (live_key or self.resend_api_key):
+            # Test mode moves the clock through an open endpoint: never with real money or mail.
+            raise ConfigError("TAILTRIBE_ENV=test cannot run with a live Stripe key or Resend")
+        modes = {
+            key.split("_")[1]
+            for key in (self.stripe_secret_key, self.stripe_publishable_key)
+            if key and key.count("_") >= 2
+        }
+        if len(modes) > 1:
+            raise ConfigError("STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY mix test and live mode")
         if self.env is Environment.PRODUCTION and self.embedded:
             raise ConfigError("production needs DATABASE_URL pointing at PostgreSQL")
         shared = not self.embedded or self.stripe_secret_key is not None

@@ -41,8 +41,9 @@ from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.sqlalchemy.database import make_db_config
-from tailtribe.adapters.sqlalchemy.health import DatabaseHealthCheck
+from tailtribe.adapters.sqlalchemy.health import DatabaseHealthCheck, OutboxBacklogCheck
 from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
+from tailtribe.adapters.sqlalchemy.operations_store import SqlOperationsStore
 from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
@@ -110,7 +111,8 @@ from tailtribe.domain.services.photos.manage_photos import (
     ProcessPendingPhotos,
     ProcessPhoto,
 )
-from tailtribe.domain.services.platform.check_health import CheckHealth
+from tailtribe.domain.services.platform.check_health import CheckHealth, CheckReadiness
+from tailtribe.domain.services.platform.operations import OperationsStore, ReadOperations
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 
 # A hash of nothing, verified when a login names no account, to keep timing even.
@@ -326,6 +328,12 @@ class UseCaseProvider(Provider):
     def check_health(self, checks: list[HealthCheck]) -> CheckHealth:
         return CheckHealth(checks)
 
+    @provide
+    def check_readiness(
+        self, checks: list[HealthCheck], engine: AsyncEngine, clock: Clock
+    ) -> CheckReadiness:
+        return CheckReadiness([*checks, OutboxBacklogCheck(engine, clock)])
+
     register = provide(RegisterUser)
     verify_email = provide(VerifyEmail)
     request_reset = provide(RequestPasswordReset)
@@ -363,6 +371,7 @@ class UseCaseProvider(Provider):
     process_photo = provide(ProcessPhoto)
     pending_photos = provide(ProcessPendingPhotos)
     manage_conversations = provide(ManageConversations)
+    read_operations = provide(ReadOperations)
     notify_unread = provide(NotifyUnreadMessages)
 
     @provide
@@ -380,6 +389,13 @@ class UseCaseProvider(Provider):
     ) -> AsyncIterator[MetricsStore]:
         async with factory() as session:
             yield SqlMetricsStore(session)
+
+    @provide
+    async def operations_store(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[OperationsStore]:
+        async with factory() as session:
+            yield SqlOperationsStore(session)
 
     @provide
     async def search_store(

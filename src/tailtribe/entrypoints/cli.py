@@ -128,9 +128,12 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from tailtribe.entrypoints.observability import configure_logging, init_sentry
     from tailtribe.entrypoints.worker.saq_worker import run
 
     settings = Settings.from_env()
+    configure_logging()
+    init_sentry(settings.sentry_dsn, settings.env.value, "worker")
     if settings.redis_url is None:
         print(
             "the worker needs REDIS_URL; without it the API runs the scheduled jobs itself",

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tailtribe.adapters.sqlalchemy.tables import OutboxRow
+from tailtribe.domain.model.outbox import OutboxStatus
+from tailtribe.domain.ports import Clock
 
 
 class DatabaseHealthCheck:
@@ -14,3 +21,43 @@ class DatabaseHealthCheck:
         async with self._engine.connect() as conn:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.exec_driver_sql("SELECT 1")
+
+
+class OutboxBacklogCheck:
+    """The queue is healthy while the emails and events due get sent: it
+    fails when too many wait, or the oldest has waited too long (the worker
+    is down or stuck)."""
+
+    name = "queue"
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Clock,
+        max_backlog: int = 1000,
+        max_wait: timedelta = timedelta(minutes=10),
+    ) -> None:
+        self._engine, self._clock = engine, clock
+        self._max_backlog, self._max_wait = max_backlog, max_wait
+
+    async def check(self) -> None:
+        now = self._clock.now()
+        async with self._engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+            backlog, oldest = (
+                await conn.execute(
+                    select(func.count(), func.min(OutboxRow.available_at)).where(
+                        OutboxRow.status == OutboxStatus.PENDING.value,
+                        OutboxRow.available_at <= now,
+                    )
+                )
+            ).one()
+        if backlog > self._max_backlog:
+            raise QueueBacklog(f"{backlog} outbox rows due")
+        if oldest is not None and now - oldest > self._max_wait:
+            raise QueueBacklog(f"the oldest due row has waited {now - oldest}")
+
+
+class QueueBacklog(Exception):
+    pass

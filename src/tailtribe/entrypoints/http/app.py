@@ -14,10 +14,12 @@ from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig
 from redis.asyncio import Redis
 
 from tailtribe import __version__
@@ -38,19 +40,31 @@ from tailtribe.entrypoints.http.controllers.conversations import (
     live,
 )
 from tailtribe.entrypoints.http.controllers.health import HealthController
+from tailtribe.entrypoints.http.controllers.metrics import METRICS_PATH, MetricsController
 from tailtribe.entrypoints.http.controllers.pets import PetController
 from tailtribe.entrypoints.http.controllers.photos import MediaController, PhotoController
 from tailtribe.entrypoints.http.controllers.search import CaregiverSearchController
 from tailtribe.entrypoints.http.controllers.stripe_webhook import StripeWebhookController
 from tailtribe.entrypoints.http.controllers.test_mode import TestModeController
 from tailtribe.entrypoints.http.errors import exception_handlers, problem_details_plugin
+from tailtribe.entrypoints.http.middleware import (
+    REQUEST_ID_HEADER,
+    RequestContext,
+    security_headers,
+)
+from tailtribe.entrypoints.observability import configure_logging, init_sentry
 from tailtribe.entrypoints.worker.embedded import embedded_scheduler
 from tailtribe.ioc import RateLimitStores, make_container
 
 # JSON bodies are small; uploads raise this on their own routes.
 MAX_BODY_BYTES = 1024 * 1024
 # Never rate limited: Stripe retries on its own schedule, and probes must answer.
-UNLIMITED_PATHS = ["^/api/stripe/webhook/?$", "^/api/health/?$", "^/metrics/?$"]  # anchored regexes
+UNLIMITED_PATHS = [
+    "^/api/stripe/webhook/?$",
+    "^/api/health/?$",
+    "^/api/ready/?$",
+    "^/metrics/?$",
+]  # anchored regexes
 
 
 def _openapi() -> OpenAPIConfig:
@@ -112,6 +126,33 @@ class _OwnRedisPubSub(RedisChannelsPubSubBackend):
         await self._client.aclose()
 
 
+def _cors(settings: Settings) -> CORSConfig | None:
+    """Browsers on these origins may call the API; none when unset (the web
+    app is then served from the API's own origin, or through a proxy)."""
+    if not settings.cors_allowed_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_allowed_origins),
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+        expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
+        allow_credentials=False,  # bearer tokens, no cookies cross-origin
+        max_age=600,
+    )
+
+
+def _prometheus() -> PrometheusConfig:
+    # Routes by their template (/api/v1/bookings/{booking_id}), never by raw
+    # path: ids would make a series per booking.
+    return PrometheusConfig(
+        app_name="tailtribe",
+        prefix="tailtribe",
+        group_path=True,
+        exclude=[METRICS_PATH],
+        exclude_unhandled_paths=True,
+    )
+
+
 def _channels(settings: Settings) -> ChannelsPlugin:
     """Live delivery: through Redis pub/sub across processes when configured,
     in this process's memory otherwise (embedded runs one process)."""
@@ -150,6 +191,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         MediaController,
         ConversationController,
         live,
+        MetricsController,
     ]
 
 
@@ -183,12 +225,20 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         plugins=[problem_details_plugin(), _channels(settings)],
         exception_handlers=exception_handlers(),
         openapi_config=_openapi(),
+        cors_config=_cors(settings),
+        # Logs are configured once for the process (observability.py), as JSON.
+        logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
     config = auth.on_app_init(config)
     # The per-client limit runs first: a flood is refused before any token lookup.
     config.middleware.insert(0, general_limit.middleware)
+    # Outermost: every response, a refused one too, gets its id and headers,
+    # and the request counts and latencies cover everything inside.
+    config.middleware.insert(0, _prometheus().middleware)
+    config.middleware.insert(0, RequestContext())
+    config.before_send.append(security_headers(hsts=settings.env is Environment.PRODUCTION))
     return config
 
 
@@ -196,6 +246,8 @@ def create_app(
     settings: Settings | None = None, container: AsyncContainer | None = None
 ) -> Litestar:
     settings = settings or Settings.from_env()
+    configure_logging()
+    init_sentry(settings.sentry_dsn, settings.env.value, "api")
     container = container or make_container(settings)
     app = Litestar.from_config(_app_config(settings, container))
     setup_dishka(container, app)

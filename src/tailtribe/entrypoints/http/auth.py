@@ -27,6 +27,7 @@ TOKEN_VERSION_CLAIM = "v"  # noqa: S105  (a claim name)
 PUBLIC_PATHS = [
     "^/schema",
     "^/api/health/?$",
+    "^/api/ready/?$",
     "^/metrics/?$",
     "^/api/stripe/webhook/?$",
     "^/media/",

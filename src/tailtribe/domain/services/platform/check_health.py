@@ -41,3 +41,8 @@ class CheckHealth:
         except Exception as exc:  # any failure of the dependency is a failed check
             return check.name, f"error: {type(exc).__name__}"
         return check.name, "ok"
+
+
+class CheckReadiness(CheckHealth):
+    """Whether this instance should take traffic: the health checks and the
+    queue's backlog (a stuck worker makes the service not ready, not dead)."""

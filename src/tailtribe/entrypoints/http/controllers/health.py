@@ -5,7 +5,11 @@ from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, get
 from litestar.openapi import ResponseSpec
 
-from tailtribe.domain.services.platform.check_health import CheckHealth
+from tailtribe.domain.services.platform.check_health import (
+    CheckHealth,
+    CheckReadiness,
+    HealthReport,
+)
 
 
 class HealthBody(msgspec.Struct):
@@ -14,10 +18,11 @@ class HealthBody(msgspec.Struct):
 
 
 class HealthController(Controller):
-    path = "/api/health"
+    path = "/api"
     tags = ("Platform",)
 
     @get(
+        "/health",
         operation_id="health",
         summary="Liveness and dependencies",
         exclude_from_auth=True,
@@ -26,7 +31,22 @@ class HealthController(Controller):
     )
     @inject
     async def health(self, check_health: FromDishka[CheckHealth]) -> Response[HealthBody]:
-        report = await check_health()
-        status = 200 if report.healthy else 503
-        body = HealthBody(status="ok" if report.healthy else "unavailable", checks=report.checks)
-        return Response(body, status_code=status)
+        return _answer(await check_health())
+
+    @get(
+        "/ready",
+        operation_id="ready",
+        summary="Readiness: the dependencies and the queue's backlog",
+        exclude_from_auth=True,
+        cache=False,
+        responses={503: ResponseSpec(HealthBody, description="not ready: the failing check")},
+    )
+    @inject
+    async def ready(self, check: FromDishka[CheckReadiness]) -> Response[HealthBody]:
+        return _answer(await check())
+
+
+def _answer(report: HealthReport) -> Response[HealthBody]:
+    status = 200 if report.healthy else 503
+    body = HealthBody(status="ok" if report.healthy else "unavailable", checks=report.checks)
+    return Response(body, status_code=status)

@@ -1,0 +1,88 @@
+"""The role split of docs/db-roles.sql: migrations as the owner, the app as
+a role with only DML rights, and the app works that way."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from tailtribe.adapters.sqlalchemy.database import upgrade
+from tests.conftest import PG_SERVER_URL, _admin, in_thread
+from tests.http.conftest import ClientFactory, api_for
+from tests.http.test_bookings import next_monday, setup, walk
+from tests.http.test_test_mode import TEST_MODE
+
+SCRIPT = Path(__file__).parents[2] / "docs" / "db-roles.sql"
+
+
+def _url(role: str, password: str, database: str, driver: str = "postgresql+asyncpg") -> str:
+    server = make_url(PG_SERVER_URL)
+    return server.set(
+        drivername=driver, username=role, password=password, database=database
+    ).render_as_string(hide_password=False)
+
+
+async def test_the_app_runs_with_dml_rights_only(make_client: ClientFactory) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    database, owner, app = f"tailtribe_roles_{suffix}", f"tt_owner_{suffix}", f"tt_app_{suffix}"
+    secret = uuid.uuid4().hex
+    await _admin(f'CREATE DATABASE "{database}"')
+    try:
+        admin_url = _url("postgres", "", database, driver="postgresql").replace(":@", "@")
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [
+                "psql",
+                admin_url,
+                "-q",
+                "-v",
+                f"owner={owner}",
+                "-v",
+                f"owner_password={secret}",
+                "-v",
+                f"app={app}",
+                "-v",
+                f"app_password={secret}",
+                "-f",
+                str(SCRIPT),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        owner_url, app_url = _url(owner, secret, database), _url(app, secret, database)
+        in_thread(lambda: upgrade(owner_url))  # the release step, as the owner
+
+        async with make_client(database_url=app_url, direct_url=owner_url, **TEST_MODE) as client:
+            api = api_for(client)
+            profile, _, owner_headers, _, pet = await setup(api)
+            booked = await client.post(
+                "/api/v1/bookings", json=walk(profile, pet, next_monday(10)), headers=owner_headers
+            )
+            assert booked.status_code == 201, booked.text
+            await api.container.close()
+
+        conn = await asyncpg.connect(_url(app, secret, database, driver="postgresql"))
+        try:
+            for ddl in (
+                "CREATE TABLE intruder (id int)",
+                "DROP TABLE booking",
+                "ALTER TABLE booking ADD COLUMN x int",
+                "TRUNCATE booking",
+            ):
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await conn.execute(ddl)
+            assert await conn.fetchval("SELECT count(*) FROM booking") == 1
+        finally:
+            await conn.close()
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        for role in (app, owner):
+            await _admin(f'DROP ROLE IF EXISTS "{role}"')
