@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,13 +57,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def prepare(caregivers: int) -> tuple[list[str], str, str]:
+# Where a caregiver lives: (latitude, longitude, postcode, city) drawn from the loader's rng.
+Place = Callable[[random.Random], tuple[float, float, str, str]]
+
+
+def around_brussels(rng: random.Random) -> tuple[float, float, str, str]:
+    return (
+        CENTRE[0] + rng.uniform(-0.25, 0.25),
+        CENTRE[1] + rng.uniform(-0.35, 0.35),
+        "1000",
+        "Brussel",
+    )
+
+
+async def prepare(
+    caregivers: int, *, database: str = DB, place: Place = around_brussels
+) -> tuple[list[str], str, str]:
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
     admin = await asyncpg.connect(f"{SERVER}/postgres")
-    await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{DB}"')
+    await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{database}"')
     await admin.close()
-    await asyncio.to_thread(upgrade, URL)
-    config = make_db_config(URL)
+    await asyncio.to_thread(upgrade, url)
+    config = make_db_config(url)
     rng = random.Random(1)
     now = datetime.now(UTC)
     hasher = Argon2PasswordHasher()
@@ -90,15 +107,16 @@ async def prepare(caregivers: int) -> tuple[list[str], str, str]:
                 created_at=now,
             )
             await uow.users.add(user)
+            latitude, longitude, postcode, city = place(rng)
             c = Caregiver(
                 id=uuid4(),
                 user_id=user.id,
                 display_name=f"Carer {i}",
                 bio="Ervaren oppas " * 6,
-                postcode="1000",
-                city="Brussel",
-                latitude=CENTRE[0] + rng.uniform(-0.25, 0.25),
-                longitude=CENTRE[1] + rng.uniform(-0.35, 0.35),
+                postcode=postcode,
+                city=city,
+                latitude=latitude,
+                longitude=longitude,
                 service_radius_km=25,
                 accepted_species=frozenset({Species.DOG, Species.CAT}),
                 max_pets=3,
@@ -123,7 +141,7 @@ async def prepare(caregivers: int) -> tuple[list[str], str, str]:
     await config.get_engine().dispose()
     # Fresh statistics, as autovacuum keeps them in production: without them
     # the planner ignores the location index on a just-loaded table.
-    bench = await asyncpg.connect(f"{SERVER}/{DB}")
+    bench = await asyncpg.connect(f"{SERVER}/{database}")
     await bench.execute("ANALYZE")
     await bench.close()
     return ids, owner.email, str(pet.id)
