@@ -69,6 +69,23 @@ def test_commission_percentage_is_exact(rate: str) -> None:
         {"TAILTRIBE_ENV": "staging"},
         {"TAILTRIBE_ENV": "test", "STRIPE_SECRET_KEY": "sk_live_123"},
         {"TAILTRIBE_ENV": "test", "RESEND_API_KEY": "re_from_the_dashboard"},
+        {  # /metrics open to anyone
+            "TAILTRIBE_ENV": "production",
+            "TAILTRIBE_SECRET_KEY": STRONG,
+            "DATABASE_URL": "postgresql://db/tt",
+            "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
+            "RESEND_API_KEY": "re_from_the_dashboard",
+        },
+        {  # the published development webhook secret
+            "TAILTRIBE_SECRET_KEY": STRONG,
+            "DATABASE_URL": "postgresql://db/tt",
+            "STRIPE_WEBHOOK_SECRET": "whsec_tailtribe_development",
+        },
+        {  # the published development secret, lengthened
+            "TAILTRIBE_SECRET_KEY": DEFAULT_SECRET + "x" * 8,
+            "DATABASE_URL": "postgresql://db/tt",
+            "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
+        },
         {"DATABASE_URL": "postgresql://u@pooler:6543/tt?pgbouncer=true"},  # no DIRECT_URL
         {  # a live secret key beside a test publishable key
             "TAILTRIBE_ENV": "production",
@@ -118,6 +135,7 @@ def test_production_with_a_real_secret_and_postgres_starts() -> None:
             "DATABASE_URL": "postgresql://db/tt",
             "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
             "RESEND_API_KEY": "re_from_the_dashboard",
+            "METRICS_TOKEN": "scrape-me",
         }
     )
     assert settings.env is Environment.PRODUCTION and not settings.embedded

@@ -260,6 +260,13 @@ class Settings:
             )
         if not self.stripe_webhook_secret:
             raise ConfigError("STRIPE_WEBHOOK_SECRET must be set (Stripe dashboard, webhooks)")
+        if self.env is Environment.PRODUCTION and not self.metrics_token:
+            # /metrics tells payouts and bookings: only the scraper may read it.
+            raise ConfigError(
+                "production needs METRICS_TOKEN (Prometheus sends it as a bearer token)"
+            )
+        if self.webhook_secret == DEV_WEBHOOK_SECRET or DEFAULT_SECRET in self.secret_key:
+            raise ConfigError("the development secrets are published: set your own")
         if self.env is Environment.PRODUCTION and not self.resend_api_key:
             # Without it, emails (reset links among them) would go to a folder.
             raise ConfigError("production needs RESEND_API_KEY")

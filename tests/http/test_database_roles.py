@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from tailtribe.adapters.postgres.backup import backup, restore
 from tailtribe.adapters.sqlalchemy.database import upgrade
 from tests.conftest import PG_SERVER_URL, _admin, in_thread
 from tests.http.conftest import ClientFactory, api_for
@@ -28,7 +29,9 @@ def _url(role: str, password: str, database: str, driver: str = "postgresql+asyn
     ).render_as_string(hide_password=False)
 
 
-async def test_the_app_runs_with_dml_rights_only(make_client: ClientFactory) -> None:
+async def test_the_app_runs_with_dml_rights_only(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
     suffix = uuid.uuid4().hex[:8]
     database, owner, app = f"tailtribe_roles_{suffix}", f"tt_owner_{suffix}", f"tt_app_{suffix}"
     secret = uuid.uuid4().hex
@@ -79,6 +82,19 @@ async def test_the_app_runs_with_dml_rights_only(make_client: ClientFactory) -> 
             ):
                 with pytest.raises(asyncpg.InsufficientPrivilegeError):
                     await conn.execute(ddl)
+            assert await conn.fetchval("SELECT count(*) FROM booking") == 1
+        finally:
+            await conn.close()
+        # Backups and restores run as the owner (DIRECT_URL), extensions aside.
+        made = await asyncio.to_thread(backup, owner_url, tmp_path)
+        conn = await asyncpg.connect(_url(owner, secret, database, driver="postgresql"))
+        try:  # a mistake to recover from
+            await conn.execute("DELETE FROM booking_pet; DELETE FROM booking")
+        finally:
+            await conn.close()
+        await asyncio.to_thread(restore, owner_url, made.path)
+        conn = await asyncpg.connect(_url(app, secret, database, driver="postgresql"))
+        try:
             assert await conn.fetchval("SELECT count(*) FROM booking") == 1
         finally:
             await conn.close()

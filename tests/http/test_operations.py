@@ -74,11 +74,18 @@ async def test_logs_are_json_with_a_request_id_and_never_a_secret(
     structlog.get_logger("tailtribe.test").info(
         "paying", password=PASSWORD, card_number="4242424242424242", note=f"Bearer {token}"
     )
+    structlog.get_logger("tailtribe.test").error(
+        "payment failed", error=RuntimeError("card 4242424242424242 key sk_live_abcdefghijkl")
+    )
+    logging.getLogger("tailtribe.test").warning("body %r", {"password": "hunter2-secret"})
+    logging.getLogger("tailtribe.test").error("no database at postgresql://app:S3cretPw@db/tt")
 
     lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
     text = log_lines.getvalue()
     assert lines, "nothing was logged"
     for secret in (
+        "hunter2-secret",
+        "S3cretPw",
         token,
         PASSWORD,
         CARD,
@@ -188,9 +195,9 @@ async def test_metrics_expose_requests_per_route_and_business_counts(api: Api) -
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     metrics = _samples(response.text)
-    assert metrics["tailtribe_registrations_total"] == 5  # 2 + caregiver, owner, admin
+    assert metrics["tailtribe_accounts"] == 5  # 2 + caregiver, owner, admin
     assert metrics['tailtribe_bookings{status="requested"}'] == 1
-    assert metrics["tailtribe_emails_failed_total"] == 1
+    assert metrics["tailtribe_emails_failed"] == 1
     assert metrics["tailtribe_outbox_backlog"] >= 1  # the caregiver's events await the relay
     assert metrics["tailtribe_db_max_connections"] > metrics["tailtribe_db_connections"] > 0
     # Requests by route template, never by raw id.
@@ -200,6 +207,24 @@ async def test_metrics_expose_requests_per_route_and_business_counts(api: Api) -
     assert booked and all(pet not in k and profile["id"] not in k for k in booked)
     assert any('status_code="201"' in k for k in booked)
     assert any(k.startswith("tailtribe_request_duration_seconds_bucket") for k in metrics)
+    # Errors count by the status sent, whichever layer raised them. (Request
+    # counters live as long as the process: compare with before.)
+    unauthorized = 'tailtribe_requests_total{method="GET",path="/api/v1/pets",status_code="401"}'
+    not_found = (
+        'tailtribe_requests_total{method="GET",path="/api/v1/bookings/{booking_id}",'
+        'status_code="404"}'
+    )
+    before = _samples((await c.get("/metrics")).text)
+    assert (await c.get("/api/v1/pets")).status_code == 401  # the authentication middleware
+    _, someone = await api.new_user()
+    missing = await c.get(f"/api/v1/bookings/{uuid4()}", headers=someone)  # a use case
+    assert missing.status_code == 404
+    assert missing.headers["x-request-id"] and missing.headers["x-content-type-options"]
+    again = _samples((await c.get("/metrics")).text)
+    assert again[unauthorized] - before.get(unauthorized, 0) == 1
+    assert again[not_found] - before.get(not_found, 0) == 1
+    ok = 'tailtribe_requests_total{method="GET",path="/api/v1/pets",status_code="200"}'
+    assert again.get(ok, 0) == before.get(ok, 0)  # the 401 was not counted as a success
 
 
 def _samples(text: str) -> dict[str, float]:
@@ -233,7 +258,7 @@ async def test_metrics_want_the_token_when_one_is_set(
             await c.get("/metrics", headers={"Authorization": "Bearer wrong"})
         ).status_code == 401
         ok = await c.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
-        assert ok.status_code == 200 and "tailtribe_registrations_total" in ok.text
+        assert ok.status_code == 200 and "tailtribe_accounts" in ok.text
 
 
 def test_the_alert_rules_use_only_metrics_the_app_exposes() -> None:
@@ -259,7 +284,7 @@ def test_the_alert_rules_use_only_metrics_the_app_exposes() -> None:
         "tailtribe_payments_authorized_total",
         "tailtribe_outbox_backlog",
         "tailtribe_outbox_oldest_due_seconds",
-        "tailtribe_emails_failed_total",
+        "tailtribe_emails_failed",
         "up",
     }
     for rule in rules:
@@ -300,6 +325,14 @@ async def test_readiness_names_the_failing_dependency(
     ) as c:
         down = await c.get("/api/ready")
         assert down.status_code == 503 and down.json()["checks"]["redis"] != "ok"
+        # Its rate limiter cannot count: a 500, counted as one, with its request id.
+        failing = await c.get("/api/v1/pets")
+        assert failing.status_code == 500 and failing.headers["x-request-id"]
+        text = (await c.get("/metrics")).text
+        assert re.search(
+            r'tailtribe_requests_total\{[^}]*path="/api/v1/pets",status_code="500"\}', text
+        )
+        assert re.search(r'tailtribe_requests_error_total\{[^}]*path="/api/v1/pets"', text)
 
 
 async def test_security_headers_cors_and_the_body_limit(

@@ -39,10 +39,10 @@ _SECRET_VALUES = re.compile(
     r"|\b(?:sk|rk|pk)_(?:live|test)_\w{8,}"  # Stripe keys
     r"|\bwhsec_\w{8,}|\bre_\w{16,}"  # Stripe webhook secrets, Resend keys
     r"|(?:pi|seti)_\w+_secret_\w+"  # PaymentIntent client secrets
-    r"|(?<=[?&]token=)[^&\s\"']+"  # a token in a query string (the WebSocket's)
+    r"|(?<=[?&]token=)[^&\s\"'\\]+"  # a token in a query string (the WebSocket's)
     r"|(?i:(?<=bearer )[\w.~+/=-]{8,})"
-    r"|(?i:(?<=password=)[^&\s\"']+)"
-    r"|(?<![\w.])(?:\d[ -]?){12,18}\d(?!\w|\.\d)"  # card numbers (13 to 19 digits), not inside ids
+    r"|(?i:(?<=password=)[^&\s\"'\\]+)"
+    r"|(?<![\w.-])(?:\d[ -]?){12,18}\d(?!\w|\.\d)"  # card numbers (13 to 19 digits), not inside ids
 )
 
 
@@ -51,8 +51,18 @@ _SECRET_VALUES = re.compile(
 _PLAIN_KEYS = frozenset({"request_id", "timestamp", "level", "logger"})
 
 
+# Values after a sensitive name, as code prints them: password=..., 'token': '...'.
+_NAMED_VALUES = re.compile(
+    r"""(?i)(["']?(?:password|passwd|secret|token|api_key|apikey|authorization)["']?"""
+    r"""\s*[:=]\s*["']?)[^"'\\\s,&})]+"""
+)
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+(@)")  # postgresql://user:pw@host
+
+
 def scrub(text: str) -> str:
     """The text with every secret-looking value masked."""
+    text = _NAMED_VALUES.sub(rf"\g<1>{REDACTED}", text)
+    text = _URL_PASSWORD.sub(rf"\g<1>{REDACTED}\g<2>", text)
     return _SECRET_VALUES.sub(REDACTED, text)
 
 
@@ -68,7 +78,9 @@ def _clean(value: Any, depth: int = 0) -> Any:
         }
     if isinstance(value, list | tuple):
         return [_clean(v, depth + 1) for v in value]
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return scrub(str(value))  # an exception, a URL object...: its text, scrubbed
 
 
 def redact(
@@ -91,6 +103,11 @@ def _scrub_rendered(_logger: object, _name: str, event: MutableMapping[str, Any]
         if isinstance(event.get(key), str):
             event[key] = scrub(event[key])
     return event
+
+
+def _scrub_line(_logger: object, _name: str, line: Any) -> str:
+    # Last, on the rendered line: whatever slipped through above still goes.
+    return scrub(str(line))
 
 
 _SHARED: list[Any] = [
@@ -135,6 +152,7 @@ def json_handler(stream: Any) -> logging.Handler:
                 structlog.processors.format_exc_info,
                 _scrub_rendered,
                 structlog.processors.JSONRenderer(),
+                _scrub_line,
             ],
         )
     )

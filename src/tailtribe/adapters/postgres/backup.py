@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -132,9 +133,32 @@ def restore(database_url: str, file: Path) -> None:
     target = pg_target(database_url)
     if not file.is_file():
         raise BackupError(f"{file} is not a file")
+    # Extensions are the admin's (docs/db-roles.sql creates them), not the
+    # owner's: dropping one (--clean) would fail for the owner role. So they
+    # are left out of the restore and only made when missing (an empty
+    # database restored by a superuser).
+    with tempfile.TemporaryDirectory() as scratch:
+        contents = Path(scratch) / "contents"
+        _run(["pg_restore", "--list", f"--file={contents}", str(file)], target.env)
+        lines = contents.read_text().splitlines()
+        extensions = [
+            line.split()[-1] for line in lines if " EXTENSION - " in line and "COMMENT" not in line
+        ]
+        for name in extensions:
+            sql = f'CREATE EXTENSION IF NOT EXISTS "{name}"'
+            _run(
+                ["psql", "--no-password", "--quiet", f"--dbname={target.url}", "-c", sql],
+                target.env,
+            )
+        contents.write_text("\n".join(line for line in lines if " EXTENSION " not in line) + "\n")
+        _restore(target, file, contents)
+
+
+def _restore(target: PgTarget, file: Path, contents: Path) -> None:
     _run(
         [
             "pg_restore",
+            f"--use-list={contents}",
             # Drop what the backup holds before recreating it, in one transaction
             # (which also stops at the first error): a failed restore changes nothing.
             "--clean",

@@ -128,10 +128,17 @@ def make_db_config(url: str, *, pool_size: int = 10) -> SQLAlchemyAsyncConfig:
     # first statement instead; SQLAlchemy then invalidates the whole pool, so
     # only requests already in flight see the restart. Recycling bounds how
     # long an idle connection lives behind a proxy or load balancer.
+    # hide_parameters: a failed statement's error (logged, sent to Sentry) names
+    # the statement, never its values (emails, password hashes, tokens' digests).
     engine_config = (
-        EngineConfig()
+        EngineConfig(hide_parameters=True)
         if sqlite
-        else EngineConfig(pool_size=pool_size, pool_recycle=1800, connect_args=connect_args)
+        else EngineConfig(
+            pool_size=pool_size,
+            pool_recycle=1800,
+            connect_args=connect_args,
+            hide_parameters=True,
+        )
     )
     config = SQLAlchemyAsyncConfig(
         connection_string=url,

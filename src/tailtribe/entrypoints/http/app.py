@@ -49,6 +49,7 @@ from tailtribe.entrypoints.http.controllers.test_mode import TestModeController
 from tailtribe.entrypoints.http.errors import exception_handlers, problem_details_plugin
 from tailtribe.entrypoints.http.middleware import (
     REQUEST_ID_HEADER,
+    PrometheusWithErrors,
     RequestContext,
     security_headers,
 )
@@ -145,6 +146,7 @@ def _prometheus() -> PrometheusConfig:
     # Routes by their template (/api/v1/bookings/{booking_id}), never by raw
     # path: ids would make a series per booking.
     return PrometheusConfig(
+        middleware_class=PrometheusWithErrors,
         app_name="tailtribe",
         prefix="tailtribe",
         group_path=True,
@@ -234,10 +236,8 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
     config = auth.on_app_init(config)
     # The per-client limit runs first: a flood is refused before any token lookup.
     config.middleware.insert(0, general_limit.middleware)
-    # Outermost: every response, a refused one too, gets its id and headers,
-    # and the request counts and latencies cover everything inside.
+    # Outermost: the request counts and latencies cover everything inside.
     config.middleware.insert(0, _prometheus().middleware)
-    config.middleware.insert(0, RequestContext())
     config.before_send.append(security_headers(hsts=settings.env is Environment.PRODUCTION))
     return config
 
@@ -251,4 +251,7 @@ def create_app(
     container = container or make_container(settings)
     app = Litestar.from_config(_app_config(settings, container))
     setup_dishka(container, app)
+    # Around everything, Litestar's exception handling included: the request
+    # id and access line then cover every response as it was really sent.
+    app.asgi_handler = RequestContext(app.asgi_handler)
     return app

@@ -6,13 +6,19 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from typing import Any
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.middleware import ASGIMiddleware
+from litestar.exceptions import HTTPException
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
 from litestar.types import ASGIApp, BeforeMessageSendHookHandler, Message, Receive, Scope, Send
+
+from tailtribe.domain.errors import DomainError
+from tailtribe.entrypoints.http.errors import status_for
 
 REQUEST_ID_HEADER = "x-request-id"
 # A caller's id is kept only when it is short and plain (it goes into logs).
@@ -56,19 +62,25 @@ def security_headers(*, hsts: bool) -> BeforeMessageSendHookHandler:
     return add
 
 
-class RequestContext(ASGIMiddleware):
-    """Binds a request id for the logs, returns it as X-Request-ID, and
-    writes one access line per request (no query string: it may hold a token)."""
+class RequestContext:
+    """Around the whole app, its exception handling included, so that it sees
+    every response as sent: binds a request id for the logs, returns it as
+    X-Request-ID, and writes one access line per request with the status
+    actually sent (no query string: it may hold a token)."""
 
-    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in (ScopeType.HTTP, ScopeType.WEBSOCKET):
+            await self._app(scope, receive, send)
+            return
         given = _header(scope["headers"], REQUEST_ID_HEADER)
         request_id = given if given and _GOOD_ID.fullmatch(given) else uuid.uuid4().hex
         status = 0
         started = time.perf_counter()
 
-        async def send_with_headers(message: Message) -> None:
+        async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] in ("http.response.start", "websocket.accept"):
                 status = message["status"] if message["type"] == "http.response.start" else 101
@@ -77,17 +89,58 @@ class RequestContext(ASGIMiddleware):
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
             try:
-                await next_app(scope, receive, send_with_headers)
+                await self._app(scope, receive, send_with_id)
             finally:
-                method = scope.get("method", "WS")
                 ms = (time.perf_counter() - started) * 1000
                 access_log.info(
                     "request",
-                    method=method,
+                    method=scope.get("method", "WS"),
                     path=scope["path"],
-                    status=status or 500,
+                    status=status or 500,  # nothing sent: the connection broke
                     duration_ms=round(ms, 1),
                 )
+
+
+# The span of the request being measured, for the exception path below.
+_SPAN: ContextVar[dict[str, float]] = ContextVar("prometheus_span")
+
+
+class PrometheusWithErrors(PrometheusMiddleware):
+    """Litestar's Prometheus middleware, counting errors by their status.
+
+    Litestar turns an exception into its response outside the middleware
+    stack, so the stock middleware sees the exception pass and counts the
+    request as 200: a 401, a 404 from a use case or a 500 from Redis being
+    down all looked like successes, and no error-rate alert could fire. Here
+    the status comes from the exception as it passes, the same mapping the
+    exception handlers use."""
+
+    def __init__(self, app: ASGIApp, config: PrometheusConfig) -> None:
+        super().__init__(app, config)
+        inner = self.app
+
+        async def status_on_error(scope: Scope, receive: Receive, send: Send) -> None:
+            try:
+                await inner(scope, receive, send)
+            except Exception as exc:
+                span = _SPAN.get(None)
+                if span is not None:
+                    span["status_code"] = _status_of(exc)
+                raise
+
+        self.app = status_on_error
+
+    def _get_wrapped_send(self, send: Send, request_span: dict[str, float]) -> Callable[..., Any]:
+        _SPAN.set(request_span)
+        return super()._get_wrapped_send(send, request_span)
+
+
+def _status_of(exc: Exception) -> int:
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    if isinstance(exc, DomainError):
+        return status_for(exc)
+    return 500
 
 
 def _header(headers: Iterable[tuple[bytes, bytes]], name: str) -> str | None:

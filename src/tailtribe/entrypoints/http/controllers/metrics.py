@@ -29,6 +29,7 @@ from tailtribe.domain.services.platform.operations import OperationsSnapshot, Re
 
 METRICS_PATH = "/metrics"
 REFRESH_SECONDS = 10.0
+TAKEN_AT, REFRESHING = "metrics_taken_at", "metrics_refreshing"
 
 
 class BusinessCollector(Collector):
@@ -36,13 +37,16 @@ class BusinessCollector(Collector):
 
     def __init__(self) -> None:
         self.snapshot = OperationsSnapshot()
-        self.taken_at = 0.0
         self.pool_size = 0
         self.pool_checked_out = 0
 
     def collect(self) -> Iterator[Metric]:
         s = self.snapshot
-        yield _counter("tailtribe_registrations", "accounts ever registered", s.users)
+        # Counters only where the source only grows (payment events in the
+        # outbox); counts of rows whose state can go back (a failed email an
+        # admin retries, a payout reversed) are gauges, or Prometheus would
+        # read every drop as a reset.
+        yield _gauge("tailtribe_accounts", "registered accounts", s.users)
         bookings = GaugeMetricFamily(
             "tailtribe_bookings", "bookings by their current status", labels=["status"]
         )
@@ -51,12 +55,14 @@ class BusinessCollector(Collector):
         yield bookings
         yield _counter("tailtribe_payments_authorized", "cards held", s.payments_authorized)
         yield _counter("tailtribe_payments_failed", "card payments that failed", s.payments_failed)
-        yield _counter("tailtribe_payouts", "caregiver payouts made", s.payouts_paid)
-        yield _counter(
-            "tailtribe_payouts_cents", "caregiver payouts made, in cents", s.payouts_paid_cents
+        yield _gauge("tailtribe_payouts_paid", "bookings paid out", s.payouts_paid)
+        yield _gauge(
+            "tailtribe_payouts_paid_cents", "paid out to caregivers, in cents", s.payouts_paid_cents
         )
-        yield _counter("tailtribe_emails_sent", "emails sent", s.emails_sent)
-        yield _counter("tailtribe_emails_failed", "emails given up on", s.emails_failed)
+        yield _gauge("tailtribe_emails_sent", "emails sent", s.emails_sent)
+        yield _gauge(
+            "tailtribe_emails_failed", "emails given up on, awaiting a retry", s.emails_failed
+        )
         yield _gauge("tailtribe_outbox_backlog", "outbox rows due and not sent", s.outbox_backlog)
         yield _gauge(
             "tailtribe_outbox_oldest_due_seconds",
@@ -105,9 +111,17 @@ class MetricsController(Controller):
             given = request.headers.get("authorization", "").removeprefix("Bearer ")
             if not hmac.compare_digest(given.encode(), settings.metrics_token.encode()):
                 raise NotAuthorizedException("the metrics token is wrong or missing")
-        if time.monotonic() - BUSINESS.taken_at > REFRESH_SECONDS:
-            BUSINESS.snapshot = await operations()
-            BUSINESS.taken_at = time.monotonic()
+        # Per app (one per process in production; tests make many): the first
+        # scrape of an app always reads its own database.
+        state = request.app.state
+        stale = time.monotonic() - state.get(TAKEN_AT, float("-inf")) > REFRESH_SECONDS
+        if stale and not state.get(REFRESHING):  # one refresh at a time; others serve the last
+            state[REFRESHING] = True
+            try:
+                BUSINESS.snapshot = await operations()
+                state[TAKEN_AT] = time.monotonic()
+            finally:
+                state[REFRESHING] = False
         pool = engine.pool
         BUSINESS.pool_size = int(getattr(pool, "size", lambda: 0)())
         BUSINESS.pool_checked_out = int(getattr(pool, "checkedout", lambda: 0)())
