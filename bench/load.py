@@ -163,6 +163,7 @@ def server_env(args: argparse.Namespace, data_dir: str) -> dict[str, str]:
             # Production insists on a mail provider; only the worker sends
             # mail, and none runs here.
             "RESEND_API_KEY": "re_unused",
+            "METRICS_TOKEN": secrets.token_urlsafe(24),  # production insists
             "TAILTRIBE_DATA_DIR": data_dir,
             "CLIENT_IP_HEADER": "X-Forwarded-For",
             "RATE_LIMIT_PER_MINUTE": str(args.rate_limit),
