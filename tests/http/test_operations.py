@@ -79,6 +79,10 @@ async def test_logs_are_json_with_a_request_id_and_never_a_secret(
     )
     logging.getLogger("tailtribe.test").warning("body %r", {"password": "hunter2-secret"})
     logging.getLogger("tailtribe.test").error("no database at postgresql://app:S3cretPw@db/tt")
+    # Ordinary values stay as they are: big amounts, ports before an address.
+    structlog.get_logger("tailtribe.test").info(
+        "payout", amount_cents=1234567890123, url="http://localhost:8000/u/ann@example.be"
+    )
 
     lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
     text = log_lines.getvalue()
@@ -104,6 +108,9 @@ async def test_logs_are_json_with_a_request_id_and_never_a_secret(
     boom_id = next(a["request_id"] for a in access if a["path"] == "/api/v1/test/boom")
     assert error["request_id"] == boom_id and error["level"] == "error"
     assert "RuntimeError" in error["exception"] and "[redacted]" in error["exception"]
+    payout = next(line for line in lines if line["event"] == "payout")
+    assert payout["amount_cents"] == 1234567890123
+    assert payout["url"] == "http://localhost:8000/u/ann@example.be"
     paying = next(line for line in lines if line["event"] == "paying")
     assert paying["password"] == paying["card_number"] == "[redacted]"
 

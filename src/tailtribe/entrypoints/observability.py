@@ -56,7 +56,7 @@ _NAMED_VALUES = re.compile(
     r"""(?i)(["']?(?:password|passwd|secret|token|api_key|apikey|authorization)["']?"""
     r"""\s*[:=]\s*["']?)[^"'\\\s,&})]+"""
 )
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+(@)")  # postgresql://user:pw@host
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s/]+(@)")  # postgresql://user:pw@host
 
 
 def scrub(text: str) -> str:
@@ -105,11 +105,6 @@ def _scrub_rendered(_logger: object, _name: str, event: MutableMapping[str, Any]
     return event
 
 
-def _scrub_line(_logger: object, _name: str, line: Any) -> str:
-    # Last, on the rendered line: whatever slipped through above still goes.
-    return scrub(str(line))
-
-
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -152,7 +147,6 @@ def json_handler(stream: Any) -> logging.Handler:
                 structlog.processors.format_exc_info,
                 _scrub_rendered,
                 structlog.processors.JSONRenderer(),
-                _scrub_line,
             ],
         )
     )
