@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tailtribe.adapters.sqlalchemy.tables import OutboxRow
-from tailtribe.domain.model.outbox import OutboxStatus
+from tailtribe.adapters.sqlalchemy.operations_store import due_backlog
 from tailtribe.domain.ports import Clock
 
 
@@ -45,14 +43,7 @@ class OutboxBacklogCheck:
         async with self._engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
-            backlog, oldest = (
-                await conn.execute(
-                    select(func.count(), func.min(OutboxRow.available_at)).where(
-                        OutboxRow.status == OutboxStatus.PENDING.value,
-                        OutboxRow.available_at <= now,
-                    )
-                )
-            ).one()
+            backlog, oldest = (await conn.execute(due_backlog(now))).one()
         if backlog > self._max_backlog:
             raise QueueBacklog(f"{backlog} outbox rows due")
         if oldest is not None and now - oldest > self._max_wait:

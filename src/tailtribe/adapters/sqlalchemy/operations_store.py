@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.tables import BookingRow, OutboxRow, UserRow
@@ -12,6 +12,13 @@ from tailtribe.domain.model.bookings import PayoutStatus
 from tailtribe.domain.model.notifications import EMAIL_TOPIC_PREFIX, EVENT_TOPIC_PREFIX
 from tailtribe.domain.model.outbox import OutboxStatus
 from tailtribe.domain.services.platform.operations import OperationsSnapshot
+
+
+def due_backlog(now: datetime) -> Select[tuple[int, datetime]]:
+    """How many outbox rows are due and not sent, and since when the oldest (None if none)."""
+    return select(func.count(), func.min(OutboxRow.available_at)).where(
+        OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now
+    )
 
 
 class SqlOperationsStore:
@@ -65,13 +72,7 @@ class SqlOperationsStore:
             .tuples()
             .all()
         )
-        backlog, oldest = (
-            await s.execute(
-                select(func.count(), func.min(OutboxRow.available_at)).where(
-                    OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.available_at <= now
-                )
-            )
-        ).one()
+        backlog, oldest = (await s.execute(due_backlog(now))).one()
         connections = max_connections = None
         if s.bind.dialect.name == "postgresql":
             connections, max_connections = (
