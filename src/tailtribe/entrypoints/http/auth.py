@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from dishka import AsyncContainer
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -33,6 +34,8 @@ PUBLIC_PATHS = [
     "^/media/",
 ]
 
+# The request of a route behind authentication, as its handlers see it.
+Req = Request[User, Token, Any]
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
 

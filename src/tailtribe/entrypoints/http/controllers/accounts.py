@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.params import JSONBody, QueryParameter
-from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from tailtribe.domain.model.users import DEFAULT_LOCALE, Locale, User
+from tailtribe.domain.model.users import DEFAULT_LOCALE, Locale
 from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
 from tailtribe.domain.services.accounts.google_sign_in import STATE_SECONDS, GoogleSignIn
 from tailtribe.domain.services.accounts.password_reset import (
@@ -18,7 +17,7 @@ from tailtribe.domain.services.accounts.password_reset import (
 )
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
-from tailtribe.entrypoints.http.auth import AccessTokens, current_user
+from tailtribe.entrypoints.http.auth import AccessTokens, Req, current_user
 from tailtribe.entrypoints.http.schemas.accounts import (
     AccessToken,
     AuthorizationUrl,
@@ -30,8 +29,6 @@ from tailtribe.entrypoints.http.schemas.accounts import (
     TokenBody,
     UserOut,
 )
-
-Req = Request[User, Token, Any]
 
 
 def browser_locale(accept_language: str | None) -> Locale:

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.domain.model.caregivers import CaregiverStatus
-from tailtribe.domain.model.users import Role, User
+from tailtribe.domain.model.users import Role
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
-from tailtribe.entrypoints.http.auth import current_user, requires
+from tailtribe.entrypoints.http.auth import Req, current_user, requires
 from tailtribe.entrypoints.http.schemas.caregivers import (
     OptionalReasonBody,
     ProfileList,
@@ -20,8 +18,6 @@ from tailtribe.entrypoints.http.schemas.caregivers import (
     ReasonBody,
 )
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
-
-Req = Request[User, Token, Any]
 
 
 class AdminCaregiverController(Controller):

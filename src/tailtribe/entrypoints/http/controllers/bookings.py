@@ -4,20 +4,18 @@ from typing import Any, Literal
 from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.domain.model.bookings import BookingStatus
-from tailtribe.domain.model.users import User
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
 from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
-from tailtribe.entrypoints.http.auth import current_user
+from tailtribe.entrypoints.http.auth import Req, current_user
 from tailtribe.entrypoints.http.live import publish
 from tailtribe.entrypoints.http.schemas.bookings import (
     BookingBody,
@@ -30,8 +28,6 @@ from tailtribe.entrypoints.http.schemas.bookings import (
     ReviewOut,
 )
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
-
-Req = Request[User, Token, Any]
 
 
 def actor(request: Req) -> Actor:

@@ -1,17 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
-
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, get, patch, post, put
+from litestar import Controller, get, patch, post, put
 from litestar.params import JSONBody
-from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_200_OK
 
-from tailtribe.domain.model.users import Role, User
+from tailtribe.domain.model.users import Role
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
-from tailtribe.entrypoints.http.auth import current_user, requires
+from tailtribe.entrypoints.http.auth import Req, current_user, requires
 from tailtribe.entrypoints.http.schemas.caregivers import (
     AvailabilityBody,
     ProfileOut,
@@ -20,8 +17,6 @@ from tailtribe.entrypoints.http.schemas.caregivers import (
     service_prices,
 )
 from tailtribe.entrypoints.http.schemas.common import Url
-
-Req = Request[User, Token, Any]
 
 
 class CaregiverProfileController(Controller):

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, WebSocket, get, post, websocket
+from litestar import Controller, WebSocket, get, post, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
@@ -26,7 +26,7 @@ from tailtribe.domain.services.conversations.manage_conversations import (
     ManageConversations,
 )
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
-from tailtribe.entrypoints.http.auth import current_user
+from tailtribe.entrypoints.http.auth import Req, current_user
 from tailtribe.entrypoints.http.controllers.bookings import actor
 from tailtribe.entrypoints.http.controllers.photos import MAX_UPLOAD_BODY, upload_of
 from tailtribe.entrypoints.http.live import publish, user_channel
@@ -41,8 +41,6 @@ from tailtribe.entrypoints.http.schemas.conversations import (
     StartConversation,
 )
 from tailtribe.entrypoints.http.schemas.photos import UploadedPhoto
-
-Req = Request[User, Token, Any]
 
 
 class ConversationController(Controller):

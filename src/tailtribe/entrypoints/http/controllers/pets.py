@@ -1,22 +1,18 @@
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
-from litestar.security.jwt import Token
 
 from tailtribe.domain.model.photos import Subject
-from tailtribe.domain.model.users import Role, User
+from tailtribe.domain.model.users import Role
 from tailtribe.domain.services.pets.manage_pets import ManagePets, PetChanges
 from tailtribe.domain.services.photos.manage_photos import DeletePet, ManagePhotos
-from tailtribe.entrypoints.http.auth import current_user, requires
+from tailtribe.entrypoints.http.auth import Req, current_user, requires
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset, sent_fields
 from tailtribe.entrypoints.http.schemas.pets import PetBody, PetList, PetOut, PetPatch
-
-Req = Request[User, Token, Any]
 
 
 class PetController(Controller):

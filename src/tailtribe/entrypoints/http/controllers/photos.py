@@ -4,26 +4,23 @@ and, with the embedded folder store, the media files themselves."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, MultipartBody, QueryParameter
-from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from tailtribe.adapters.filesystem.object_storage import FolderStorage
 from tailtribe.domain.errors import FieldError, InvalidInput, NotFound
 from tailtribe.domain.model.photos import MAX_UPLOAD_BYTES
-from tailtribe.domain.model.users import User
 from tailtribe.domain.ports import ObjectStorage
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
-from tailtribe.entrypoints.http.auth import current_user
+from tailtribe.entrypoints.http.auth import Req, current_user
 from tailtribe.entrypoints.http.schemas.photos import PhotoOut, UploadedPhoto
 
-Req = Request[User, Token, Any]
 # The file and the multipart framing around it.
 MAX_UPLOAD_BODY = MAX_UPLOAD_BYTES + 64 * 1024
 Upload = MultipartBody[dict[str, UploadFile]]
