@@ -184,20 +184,7 @@ async def test_metrics_expose_requests_per_route_and_business_counts(api: Api) -
     for _ in range(2):
         await api.new_user()
     profile, _, _, _, pet = await _booked(api)
-    factory = await api.container.get(async_sessionmaker[AsyncSession])
-    async with factory() as session:
-        old = datetime.now(UTC) - timedelta(hours=1)
-        session.add(
-            OutboxRow(
-                topic="email.verify_email",
-                payload={},
-                created_at=old,
-                available_at=old,
-                status="failed",
-                attempts=8,
-            )
-        )
-        await session.commit()
+    await _outbox_row(api, "failed", timedelta(hours=1))
     response = await c.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
@@ -308,20 +295,7 @@ async def test_readiness_names_the_failing_dependency(
         assert ready.status_code == 200
         assert ready.json() == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
         api = api_for(c)
-        factory = await api.container.get(async_sessionmaker[AsyncSession])
-        async with factory() as session:  # a worker that stopped 20 minutes ago
-            stuck = datetime.now(UTC) - timedelta(minutes=20)
-            session.add(
-                OutboxRow(
-                    topic="email.verify_email",
-                    payload={},
-                    created_at=stuck,
-                    available_at=stuck,
-                    status="pending",
-                    attempts=0,
-                )
-            )
-            await session.commit()
+        await _outbox_row(api, "pending", timedelta(minutes=20))  # a worker stopped 20 min ago
         await api.container.close()
         stalled = await c.get("/api/ready")
         assert stalled.status_code == 503
@@ -378,3 +352,21 @@ async def test_security_headers_cors_and_the_body_limit(
     async with make_client(database_url=pg_url, env=Environment.PRODUCTION) as c:
         hsts = (await c.get("/api/health")).headers["strict-transport-security"]
         assert hsts.startswith("max-age=") and int(hsts.split("=")[1].split(";")[0]) >= 31536000
+
+
+async def _outbox_row(api: Api, status: str, age: timedelta) -> None:
+    """An email row of that status, due `age` ago."""
+    factory = await api.container.get(async_sessionmaker[AsyncSession])
+    async with factory() as session:
+        at = datetime.now(UTC) - age
+        session.add(
+            OutboxRow(
+                topic="email.verify_email",
+                payload={},
+                created_at=at,
+                available_at=at,
+                status=status,
+                attempts=8 if status == "failed" else 0,
+            )
+        )
+        await session.commit()
