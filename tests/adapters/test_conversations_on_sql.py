@@ -82,7 +82,7 @@ async def test_concurrent_inquiries_share_one_conversation_numbered_in_order(
         page = await use.of_user(sitter, 10, 0)
         shown = await use.messages(Actor(sitter, frozenset()), ids[0], limit=100, before=None)
     assert page.total == 1 and page.items[0].conversation.last_seq == 16
-    assert [v.message.seq for v in shown] == list(range(16, 0, -1))
+    assert [v.message.seq for v in shown.items] == list(range(16, 0, -1))
 
 
 async def test_racing_jobs_write_one_unread_email(container: AsyncContainer) -> None:

@@ -26,6 +26,12 @@ class MessageView:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagePage:
+    items: list[MessageView]
+    next_before: UUID | None  # the id to page on from, None at the first message
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationView:
     conversation: Conversation
     unread_count: int
@@ -196,7 +202,7 @@ class ManageConversations:
 
     async def messages(
         self, actor: Actor, conversation_id: UUID, limit: int, before: UUID | None
-    ) -> list[MessageView]:
+    ) -> MessagePage:
         """Newest first; with `before`, the ones posted before that message."""
         async with self._uow as uow:
             conversation = await self._readable(uow, actor, conversation_id)
@@ -210,7 +216,9 @@ class ManageConversations:
                     )
                 before_seq = anchor.seq
             found = await uow.conversations.messages(conversation.id, before_seq, limit)
-        return await self._views(conversation, found)
+        # Older ones remain unless this page reached message number 1.
+        more = len(found) == limit and found[-1].seq > 1
+        return MessagePage(await self._views(conversation, found), found[-1].id if more else None)
 
     async def read(self, user_id: UUID, conversation_id: UUID, up_to: UUID) -> None:
         async with self._uow as uow:

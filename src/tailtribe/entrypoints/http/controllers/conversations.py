@@ -89,11 +89,8 @@ class ConversationController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         before: Annotated[UUID | None, QueryParameter(description="a message id")] = None,
     ) -> MessageList:
-        views = await conversations.messages(actor(request), conversation_id, limit, before)
-        more = len(views) == limit and views[-1].message.seq > 1
-        return MessageList(
-            [MessageOut.of(v) for v in views], views[-1].message.id if more else None
-        )
+        page = await conversations.messages(actor(request), conversation_id, limit, before)
+        return MessageList([MessageOut.of(v) for v in page.items], page.next_before)
 
     @post(
         "/{conversation_id:uuid}/messages",
