@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailtribe.adapters.sqlalchemy.operations_store import AUTHORIZED_TOPIC, FAILED_TOPIC
 from tailtribe.adapters.sqlalchemy.tables import (
     BookingRow,
     CaregiverDecisionRow,
@@ -129,11 +130,11 @@ class SqlMetricsStore:
         payments = (
             await s.execute(
                 select(
-                    _count(OutboxRow.topic == "event.PaymentAuthorized"),
-                    _count(OutboxRow.topic == "event.PaymentFailed"),
+                    _count(OutboxRow.topic == AUTHORIZED_TOPIC),
+                    _count(OutboxRow.topic == FAILED_TOPIC),
                 ).where(
                     within(OutboxRow.created_at),
-                    OutboxRow.topic.in_(["event.PaymentAuthorized", "event.PaymentFailed"]),
+                    OutboxRow.topic.in_([AUTHORIZED_TOPIC, FAILED_TOPIC]),
                 )
             )
         ).one()
