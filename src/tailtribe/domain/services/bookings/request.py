@@ -16,9 +16,9 @@ from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports import Clock, IdGenerator, PaymentGateway, UnitOfWork
 from tailtribe.domain.services.bookings.terms import MarketplaceTerms, idempotency_key
 from tailtribe.domain.services.conversations.manage_conversations import (
-    MessageView,
     Posted,
     pair_conversation,
+    post_message,
 )
 from tailtribe.domain.services.outbox import Outbox
 
@@ -148,9 +148,9 @@ class RequestBooking:
             )
             booking.conversation_id = conversation.id
             if booking.message:
-                message = conversation.post(self._ids.new_id(), owner_id, booking.message, (), now)
-                posted = Posted(conversation, MessageView(message, conversation.shown(message), []))
-                await uow.conversations.add_message(message)
+                posted = await post_message(
+                    uow, self._ids, self._clock, conversation, owner_id, booking.message
+                )
                 conversation.announced_elsewhere(Party.CAREGIVER)  # the request's email tells
                 await uow.conversations.save(conversation)
             await uow.bookings.add(booking)

@@ -84,6 +84,23 @@ class SendThrottle(LoginThrottle, Protocol):
     atomically across every API process (`attempt` counts one send)."""
 
 
+async def post_message(
+    uow: UnitOfWork,
+    ids: IdGenerator,
+    clock: Clock,
+    conversation: Conversation,
+    sender_id: UUID,
+    body: str,
+    photos: tuple[UUID, ...] = (),
+) -> Posted:
+    """A new message in the (locked) conversation, stored with its new number;
+    shown without its photos' addresses (the caller adds them if any)."""
+    message = conversation.post(ids.new_id(), sender_id, body, photos, clock.now())
+    await uow.conversations.add_message(message)
+    await uow.conversations.save(conversation)
+    return Posted(conversation, MessageView(message, conversation.shown(message), []))
+
+
 class ManageConversations:
     """- One conversation per owner and caregiver profile: an owner's inquiry
       opens it (or reuses it), and a booking request joins it.
@@ -131,14 +148,13 @@ class ManageConversations:
             conversation = await pair_conversation(
                 uow, self._ids, self._clock, owner_id, caregiver_id, caregiver.user_id
             )
-            message = await self._post(uow, conversation, owner_id, body, ())
+            posted = await post_message(uow, self._ids, self._clock, conversation, owner_id, body)
             await uow.commit()
-        view = MessageView(message, conversation.shown(message), [])
         unread = conversation.unread_count(owner_id)
         summary = ConversationView(
-            conversation, unread, view, owner.full_name, caregiver.display_name
+            conversation, unread, posted.message, owner.full_name, caregiver.display_name
         )
-        return summary, Posted(conversation, view)
+        return summary, posted
 
     async def post(
         self, user_id: UUID, conversation_id: UUID, body: str, photo_ids: Sequence[UUID]
@@ -160,23 +176,12 @@ class ManageConversations:
                         f"unknown photos: {', '.join(unknown)}",
                         [FieldError("photo_ids", "upload them to this conversation first")],
                     )
-            message = await self._post(uow, conversation, user_id, body, photos)
+            posted = await post_message(
+                uow, self._ids, self._clock, conversation, user_id, body, photos
+            )
             await uow.commit()
-        [view] = await self._views(conversation, [message])
+        [view] = await self._views(conversation, [posted.message.message])
         return Posted(conversation, view)
-
-    async def _post(
-        self,
-        uow: UnitOfWork,
-        conversation: Conversation,
-        sender_id: UUID,
-        body: str,
-        photos: tuple[UUID, ...],
-    ) -> Message:
-        message = conversation.post(self._ids.new_id(), sender_id, body, photos, self._clock.now())
-        await uow.conversations.add_message(message)
-        await uow.conversations.save(conversation)
-        return message
 
     async def of_user(self, user_id: UUID, limit: int, offset: int) -> Page[ConversationView]:
         async with self._uow as uow:
