@@ -15,6 +15,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from tailtribe.adapters.sqlalchemy import tables  # noqa: F401  (registers the tables)
+from tailtribe.config import SSL_MODES  # libpq's, checked at start-up too
 
 VERSION_TABLE = "alembic_version"
 
@@ -31,7 +32,6 @@ PGBOUNCER_CONNECT_ARGS: dict[str, Any] = {
     "statement_cache_size": 0,  # asyncpg's own cache
     "prepared_statement_cache_size": 0,  # SQLAlchemy's, in its asyncpg adapter
 }
-SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
 def migrations_dir() -> Path:

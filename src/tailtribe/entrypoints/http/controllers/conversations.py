@@ -14,10 +14,9 @@ from uuid import UUID
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, WebSocket, get, post, websocket
 from litestar.channels import ChannelsPlugin
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
-from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.security.jwt import Token
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
@@ -28,7 +27,7 @@ from tailtribe.domain.services.conversations.manage_conversations import (
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.entrypoints.http.auth import Req, current_user
 from tailtribe.entrypoints.http.controllers.bookings import actor
-from tailtribe.entrypoints.http.controllers.photos import MAX_UPLOAD_BODY, upload_of
+from tailtribe.entrypoints.http.controllers.photos import MAX_UPLOAD_BODY, Upload, upload_of
 from tailtribe.entrypoints.http.live import publish, user_channel
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
 from tailtribe.entrypoints.http.schemas.conversations import (
@@ -137,7 +136,7 @@ class ConversationController(Controller):
         self,
         request: Req,
         conversation_id: FromPath[UUID],
-        data: MultipartBody[dict[str, UploadFile]],
+        data: Upload,
         photos: FromDishka[ManagePhotos],
     ) -> UploadedPhoto:
         photo = await photos.upload_for_conversation(
