@@ -136,6 +136,7 @@ def test_production_with_a_real_secret_and_postgres_starts() -> None:
             "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
             "RESEND_API_KEY": "re_from_the_dashboard",
             "METRICS_TOKEN": "scrape-me",
+            "STRIPE_SECRET_KEY": "sk_live_abc",
         }
     )
     assert settings.env is Environment.PRODUCTION and not settings.embedded
@@ -173,3 +174,23 @@ def test_embedded_mode_makes_and_keeps_its_own_secret(tmp_path: Path) -> None:
 def test_test_mode_may_use_the_development_secrets_on_postgres() -> None:
     settings = Settings.from_env({"TAILTRIBE_ENV": "test", "DATABASE_URL": "postgresql://db/tt"})
     assert settings.secret_key == DEFAULT_SECRET
+
+
+@pytest.mark.parametrize(
+    "stripe",
+    [{}, {"STRIPE_SECRET_KEY": "sk_live_abc", "STRIPE_API_BASE": "http://127.0.0.1:12111"}],
+)
+def test_production_refuses_the_simulated_gateway_and_a_stand_in(stripe: dict[str, str]) -> None:
+    # Without Stripe's own API the payments would be simulated: no money would move.
+    with pytest.raises(ConfigError, match="STRIPE_SECRET_KEY"):
+        Settings.from_env(
+            {
+                "TAILTRIBE_ENV": "production",
+                "TAILTRIBE_SECRET_KEY": STRONG,
+                "DATABASE_URL": "postgresql://db/tt",
+                "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
+                "RESEND_API_KEY": "re_from_the_dashboard",
+                "METRICS_TOKEN": "scrape-me",
+                **stripe,
+            }
+        )

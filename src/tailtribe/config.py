@@ -113,6 +113,7 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None  # a local stand-in of Stripe's API; never in production
     google_client_id: str | None = None
     google_client_secret: str | None = None
     google_discovery_url: str = GOOGLE_DISCOVERY_URL
@@ -202,6 +203,7 @@ class Settings:
             stripe_secret_key=opt("STRIPE_SECRET_KEY"),
             stripe_publishable_key=opt("STRIPE_PUBLISHABLE_KEY"),
             stripe_webhook_secret=opt("STRIPE_WEBHOOK_SECRET"),
+            stripe_api_base=opt("STRIPE_API_BASE"),
             google_client_id=opt("GOOGLE_CLIENT_ID"),
             google_client_secret=opt("GOOGLE_CLIENT_SECRET"),
             google_discovery_url=opt("GOOGLE_DISCOVERY_URL") or GOOGLE_DISCOVERY_URL,
@@ -270,3 +272,8 @@ class Settings:
         if self.env is Environment.PRODUCTION and not self.resend_api_key:
             # Without it, emails (reset links among them) would go to a folder.
             raise ConfigError("production needs RESEND_API_KEY")
+        if self.env is Environment.PRODUCTION and (
+            not self.stripe_secret_key or self.stripe_api_base
+        ):
+            # Without it the simulated gateway would accept every payment and move no money.
+            raise ConfigError("production needs STRIPE_SECRET_KEY, and Stripe's own API")

@@ -46,6 +46,7 @@ from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
 from tailtribe.adapters.sqlalchemy.operations_store import SqlOperationsStore
 from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make_stripe_client
 from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
 from tailtribe.adapters.system.clock import SettableClock, SystemClock
 from tailtribe.adapters.system.ids import Uuid7Generator
@@ -102,7 +103,13 @@ from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import Links, SendEmail
 from tailtribe.domain.services.outbox import Outbox
-from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent
+from tailtribe.domain.services.payments.disputes import ManageDisputes
+from tailtribe.domain.services.payments.handle_stripe_event import (
+    HandleStripeEvent,
+    RetryStripeEvents,
+)
+from tailtribe.domain.services.payments.ledger import ReadLedger, Reconcile
+from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.pets.manage_pets import ManagePets
 from tailtribe.domain.services.photos.manage_photos import (
     PROCESS_PHOTO,
@@ -242,8 +249,16 @@ class InfrastructureProvider(Provider):
         return TokenIssuer(secrets, outbox, ids)
 
     @provide
-    def payment_gateway(self) -> PaymentGateway:
-        return SimulatedPaymentGateway()
+    async def payment_gateway(self) -> AsyncIterator[PaymentGateway]:
+        settings = self._settings
+        if not settings.stripe_secret_key:
+            yield SimulatedPaymentGateway()
+            return
+        gateway = StripePaymentGateway(
+            make_stripe_client(settings.stripe_secret_key, settings.stripe_api_base)
+        )
+        yield gateway
+        await gateway.aclose()
 
     @provide
     def mailer(self) -> Mailer:
@@ -343,6 +358,11 @@ class UseCaseProvider(Provider):
     manage_profile = provide(ManageProfile)
     review_caregivers = provide(ReviewCaregivers)
     handle_stripe_event = provide(HandleStripeEvent)
+    retry_stripe_events = provide(RetryStripeEvents)
+    pay_out_due = provide(PayOutDue)
+    manage_disputes = provide(ManageDisputes)
+    read_ledger = provide(ReadLedger)
+    reconcile = provide(Reconcile)
     quote_booking = provide(QuoteBooking)
     request_booking = provide(RequestBooking)
     booking_lifecycle = provide(BookingLifecycle)

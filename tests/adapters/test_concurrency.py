@@ -122,8 +122,8 @@ async def test_a_stripe_event_racing_profile_edits_is_not_lost(container: AsyncC
         data = {"id": account, "payouts_enabled": True}
         async with container() as scope:
             await (await scope.get(HandleStripeEvent))(
-                ProviderEvent(
-                    f"evt_{uuid4().hex}", "account.updated", datetime.now(UTC), data, "{}"
+                ProviderEvent.build(
+                    f"evt_{uuid4().hex}", "account.updated", datetime.now(UTC), data
                 )
             )
 

@@ -25,6 +25,7 @@ BOOKING = {
     "total": Money(123450),
     "earnings": Money(98760),
     "amount": Money(5000),
+    "reason": "the dog came back hungry",
     "link": "https://app.example/bookings/1",
 }
 CAREGIVER = {

@@ -44,12 +44,14 @@ from tailtribe.domain.model.events import (
     BookingStarted,
     DisputeOpened,
     DisputeResolved,
+    MoneyMoved,
     PaymentAuthorized,
     PaymentFailed,
     PayoutHeld,
     PayoutSent,
     RefundIssued,
 )
+from tailtribe.domain.model.ledger import LedgerEntry, Movement, problems
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pricing import Service, ServicePrice, quote
 
@@ -61,12 +63,15 @@ DISPUTE_WINDOW = timedelta(hours=48)
 S, P, PO = BookingStatus, PaymentStatus, PayoutStatus
 CAPTURED_ANY = frozenset({P.CAPTURED, P.PARTIALLY_REFUNDED, P.REFUNDED})
 TERMINAL = frozenset({S.DECLINED, S.EXPIRED, S.CANCELLED})
+# Commands a cancelled booking still takes: its kept money is settled.
+SETTLING = frozenset({"refund", "hold_payout", "release_payout", "pay_out", "resolve_dispute"})
 
 # (status) -> (payment statuses allowed, payout statuses allowed), from DOMAIN.md:
 # - a request holds a payment that is pending, authorized or failed; nothing is paid out;
 # - decline / expiry release the hold (canceled), nothing was captured;
 # - cancelling a request releases the hold; cancelling an accepted booking keeps the
-#   capture, refunded in full, in part or not at all; payouts only follow completion;
+#   capture, refunded in full, in part or not at all, and the caregiver's share of
+#   what is kept is paid out like a completed booking's;
 # - accept captures the payment, refunds may follow;
 # - only a completed booking is paid out (or reversed); a disputed one has its payout
 #   held (or none, when nothing is left to pay).
@@ -74,7 +79,7 @@ ALLOWED: dict[BookingStatus, tuple[frozenset[PaymentStatus], frozenset[PayoutSta
     S.REQUESTED: (frozenset({P.PENDING, P.AUTHORIZED, P.FAILED}), frozenset({PO.NONE})),
     S.DECLINED: (frozenset({P.CANCELED}), frozenset({PO.NONE})),
     S.EXPIRED: (frozenset({P.CANCELED}), frozenset({PO.NONE})),
-    S.CANCELLED: (CAPTURED_ANY | {P.CANCELED}, frozenset({PO.NONE})),
+    S.CANCELLED: (CAPTURED_ANY | {P.CANCELED}, frozenset(PO)),
     S.ACCEPTED: (CAPTURED_ANY, frozenset({PO.NONE})),
     S.IN_PROGRESS: (CAPTURED_ANY, frozenset({PO.NONE})),
     S.COMPLETED: (CAPTURED_ANY, frozenset(PO)),
@@ -230,6 +235,7 @@ class BookingMachine(RuleBasedStateMachine):
         assert self.booking.status is S.REQUESTED
         assert self.booking.payment_status is P.PENDING
         self.ever_authorized = False
+        self.entries: list[LedgerEntry] = []
         self.transferred = 0  # sum of PayoutSent amounts
         self.visited_terminal: BookingStatus | None = None
         self.last_error: DomainError | None = None
@@ -294,10 +300,20 @@ class BookingMachine(RuleBasedStateMachine):
             assert self.booking.pull_events() == [], f"{name} refused but recorded events"
             self.last_error = exc
             return REFUSED, [], before
-        assert before["status"] not in TERMINAL, (
+        settling = before["status"] is S.CANCELLED and name in SETTLING
+        assert before["status"] not in TERMINAL or settling, (
             f"{name} succeeded on a {before['status']} booking; terminal states refuse all"
         )
-        return result, self.booking.pull_events(), before
+        events = self.booking.pull_events()
+        for e in events:
+            if isinstance(e, MoneyMoved):
+                assert e.occurred_at == self.now and e.amount_cents > 0
+                self.entries.append(
+                    LedgerEntry(
+                        uuid4(), e.booking_id, Movement(e.movement), e.amount_cents, e.occurred_at
+                    )
+                )
+        return result, [e for e in events if not isinstance(e, MoneyMoved)], before
 
     def one_event(self, events: list[Any], kind: type, **fields: Any) -> None:
         assert [type(e) for e in events] == [kind], f"expected one {kind.__name__}, got {events}"
@@ -456,6 +472,10 @@ class BookingMachine(RuleBasedStateMachine):
                 expected = remaining  # caregiver or admin: everything back
         assert result == expected
         assert b.refunded_cents == before["refunded_cents"] + expected
+        owed = self.new_payout(b.refunded_cents) if b.captured_cents else 0
+        assert b.payout_status is (PO.SCHEDULED if owed > 0 else PO.NONE)
+        if owed:
+            assert b.dispute_deadline == self.now + DISPUTE_WINDOW
         self.one_event(events, BookingCancelled, by=by, refund_cents=expected, reversal_cents=0)
 
     @rule()
@@ -520,7 +540,8 @@ class BookingMachine(RuleBasedStateMachine):
         expected = 0
         if outcome is DisputeOutcome.REFUND:
             expected = remaining if arg is None else arg
-        ok = before["status"] is S.DISPUTED and (
+        held = before["status"] in (S.COMPLETED, S.CANCELLED) and before["payout_status"] is PO.HELD
+        ok = (before["status"] is S.DISPUTED or held) and (
             outcome is DisputeOutcome.RELEASE or 0 < expected <= remaining
         )
         if result is REFUSED:
@@ -529,7 +550,7 @@ class BookingMachine(RuleBasedStateMachine):
         assert ok
         b = self.booking
         assert result == expected
-        assert b.status is S.COMPLETED
+        assert b.status is (S.COMPLETED if before["status"] is S.DISPUTED else before["status"])
         assert b.refunded_cents == before["refunded_cents"] + expected
         assert b.payout_status is (PO.SCHEDULED if self.new_payout(b.refunded_cents) else PO.NONE)
         assert b.dispute_deadline is not None and b.dispute_deadline <= self.now
@@ -544,9 +565,13 @@ class BookingMachine(RuleBasedStateMachine):
         result, events, before = self.attempt(
             "refund", lambda: self.booking.refund(self.now, amount)
         )
-        ok = before["status"] in (S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED, S.DISPUTED) and (
-            0 < amount <= remaining
-        )
+        ok = before["status"] in (
+            S.ACCEPTED,
+            S.IN_PROGRESS,
+            S.COMPLETED,
+            S.DISPUTED,
+            S.CANCELLED,
+        ) and (0 < amount <= remaining)
         if result is REFUSED:
             assert not ok
             return
@@ -566,7 +591,7 @@ class BookingMachine(RuleBasedStateMachine):
         result, events, before = self.attempt(
             "hold_payout", lambda: self.booking.hold_payout(self.now, reason)
         )
-        ok = before["status"] in (S.COMPLETED, S.DISPUTED) and (
+        ok = before["status"] in (S.COMPLETED, S.DISPUTED, S.CANCELLED) and (
             before["payout_status"] is PO.SCHEDULED
         )
         if result is REFUSED:
@@ -581,7 +606,7 @@ class BookingMachine(RuleBasedStateMachine):
         result, events, before = self.attempt(
             "release_payout", lambda: self.booking.release_payout(self.now)
         )
-        ok = before["status"] is S.COMPLETED and before["payout_status"] is PO.HELD
+        ok = before["status"] in (S.COMPLETED, S.CANCELLED) and before["payout_status"] is PO.HELD
         if result is REFUSED:
             assert not ok
             return
@@ -594,7 +619,7 @@ class BookingMachine(RuleBasedStateMachine):
         result, events, before = self.attempt("pay_out", lambda: self.booking.pay_out(self.now))
         deadline = before["dispute_deadline"]
         due = (
-            before["status"] is S.COMPLETED
+            before["status"] in (S.COMPLETED, S.CANCELLED)
             and before["payout_status"] is PO.SCHEDULED
             and deadline is not None
             and self.now >= deadline
@@ -604,7 +629,8 @@ class BookingMachine(RuleBasedStateMachine):
             return
         assert due, "paid out before completion, while held, or inside the dispute window"
         b = self.booking
-        assert b.completed_at is not None and self.now >= b.completed_at
+        if b.status is S.COMPLETED:
+            assert b.completed_at is not None and self.now >= b.completed_at
         owed = self.new_payout(b.refunded_cents)
         assert result == owed == b.paid_out_cents
         assert b.payout_status is PO.PAID
@@ -648,12 +674,17 @@ class BookingMachine(RuleBasedStateMachine):
         assert b.price.total_cents == self.total
 
     @invariant()
+    def ledger_balances_and_agrees(self) -> None:
+        """Every movement is in the ledger, and the ledger says what the booking says."""
+        assert problems(self.entries, self.booking.expected_ledger()) == []
+
+    @invariant()
     def history_is_consistent(self) -> None:
         b = self.booking
         if b.status is S.ACCEPTED or b.payment_status in CAPTURED_ANY:
             assert self.ever_authorized, "captured a payment that was never authorized"
         if b.payout_status in (PO.PAID, PO.REVERSED):
-            assert b.status is S.COMPLETED
+            assert b.status in (S.COMPLETED, S.CANCELLED)
         if b.status in (S.COMPLETED, S.DISPUTED):
             assert b.completed_at is not None and b.completed_at >= b.end
         if b.status in TERMINAL:
@@ -726,13 +757,21 @@ def test_happy_path_to_payout() -> None:
     # The owner can no longer dispute after the payout.
     with pytest.raises(InvalidTransition):
         b.open_dispute(JUNE_END + DISPUTE_WINDOW, "late")
-    kinds = [type(e) for e in b.pull_events()]
+    events = b.pull_events()
+    kinds = [type(e) for e in events if not isinstance(e, MoneyMoved)]
     assert kinds == [
         PaymentAuthorized,
         BookingAccepted,
         BookingStarted,
         BookingCompleted,
         PayoutSent,
+    ]
+    moved = [(e.movement, e.amount_cents) for e in events if isinstance(e, MoneyMoved)]
+    assert moved == [
+        ("authorization", 10_000),
+        ("capture", 10_000),
+        ("commission", 2_000),
+        ("transfer", 8_000),
     ]
 
 

@@ -112,8 +112,8 @@ async def _world(pg_url: str, max_pets: int) -> tuple[str, list[str], str]:
             caregiver = await profiles.get(cg_user.id)
             data = {"id": caregiver.stripe_account_id, "payouts_enabled": True}
             await (await scope.get(HandleStripeEvent))(
-                ProviderEvent(
-                    f"evt_{uuid.uuid4().hex}", "account.updated", datetime.now(UTC), data, "{}"
+                ProviderEvent.build(
+                    f"evt_{uuid.uuid4().hex}", "account.updated", datetime.now(UTC), data
                 )
             )
             await (await scope.get(ReviewCaregivers)).decide(

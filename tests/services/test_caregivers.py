@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -30,12 +29,11 @@ COMPLETE = {
 
 def event(world: World, account: str, enabled: bool, minutes: int = 0) -> ProviderEvent:
     data = {"id": account, "payouts_enabled": enabled}
-    return ProviderEvent(
-        id=f"evt_{world.ids.new_id().hex}",
-        type="account.updated",
-        created=world.clock.now() + timedelta(minutes=minutes),
-        data=data,
-        raw=json.dumps(data),
+    return ProviderEvent.build(
+        f"evt_{world.ids.new_id().hex}",
+        "account.updated",
+        world.clock.now() + timedelta(minutes=minutes),
+        data,
     )
 
 
@@ -72,7 +70,7 @@ async def test_the_caregiver_journey_with_memory_adapters(world: World) -> None:
     link = await StartPayoutOnboarding(world.uow, world.gateway, "https://app.example")(user.id)
     account = world.uow.store.caregivers[caregiver.id].stripe_account_id
     assert account and account in link
-    handle = HandleStripeEvent(world.uow, world.outbox, world.clock)
+    handle = HandleStripeEvent(world.uow, world.gateway, world.outbox, world.clock)
     enable = event(world, account, True)
     assert await handle(enable)
     assert not await handle(enable)  # a second delivery changes nothing

@@ -121,6 +121,12 @@ class ProviderUnavailable(DomainError):
     title = "Provider unavailable"
 
 
+class PaymentProviderError(ProviderUnavailable):
+    """The payment provider refused a call or could not be reached; no money moved."""
+
+    title = "Payment provider error"
+
+
 class DeliveryFailed(ProviderUnavailable):
     """The email provider did not take the email (down, refused, unreachable)."""
 

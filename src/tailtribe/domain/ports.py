@@ -14,6 +14,7 @@ from tailtribe.domain.model.availability import Occupancy
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.model.notifications import EmailKind, Party
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Pet
@@ -79,6 +80,8 @@ class UserRepository(Protocol):
 
     async def save(self, user: User) -> None: ...
 
+    async def admin_ids(self) -> Sequence[UUID]: ...
+
 
 class TokenRepository(Protocol):
     async def add(self, token: OneTimeToken) -> None: ...
@@ -133,6 +136,31 @@ class WebhookEventRepository(Protocol):
 
     async def mark_processed(self, event_id: str, now: datetime) -> None: ...
 
+    async def unprocessed(self, event_id: str) -> str | None:
+        """The stored payload of an event not processed yet, locked until the
+        transaction ends (one processor at a time); None otherwise."""
+        ...
+
+    async def pending(self, received_before: datetime, limit: int) -> Sequence[str]:
+        """Ids of events stored before then and still not processed, oldest first."""
+        ...
+
+    async def mark_failed(self, event_id: str, error: str) -> None:
+        """Count a failed processing; the event stays pending."""
+        ...
+
+
+class LedgerRepository(Protocol):
+    async def add(self, entries: Sequence[LedgerEntry]) -> None: ...
+
+    async def for_booking(self, booking_id: UUID) -> Sequence[LedgerEntry]:
+        """Oldest first."""
+        ...
+
+    async def bookings_since(self, since: datetime | None, limit: int, offset: int) -> Page[UUID]:
+        """Bookings with a movement at or after `since` (all when None), oldest first."""
+        ...
+
 
 class DueWork(enum.StrEnum):
     """What the scheduled jobs look for."""
@@ -141,6 +169,7 @@ class DueWork(enum.StrEnum):
     START = "start"
     COMPLETE = "complete"
     REMIND = "remind"
+    PAYOUT = "payout"  # settled, scheduled, past its window and its retry time
 
 
 class BookingRepository(Protocol):
@@ -308,6 +337,9 @@ class UnitOfWork(Protocol):
     @property
     def conversations(self) -> ConversationRepository: ...
 
+    @property
+    def ledger(self) -> LedgerRepository: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -330,8 +362,38 @@ class PaymentIntentRef:
     client_secret: str
 
 
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """A captured PaymentIntent: its charge, and Stripe's fee once it is known."""
+
+    charge_id: str | None
+    fee_cents: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRef:
+    id: str
+    amount_cents: int
+    reversed_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayRecord:
+    """What the provider holds for one booking, to reconcile the ledger with."""
+
+    captured_cents: int
+    refunded_cents: int
+    transferred_cents: int
+    reversed_cents: int
+    fee_cents: int | None
+
+
 class PaymentGateway(Protocol):
-    """Stripe Connect, separate charges and transfers. Every call is idempotent by key."""
+    """Stripe Connect, separate charges and transfers.
+
+    Every mutating call is idempotent by key; a refused or failed call raises
+    PaymentProviderError and moved no money.
+    """
 
     async def create_connected_account(self, email: str, idempotency_key: str) -> str: ...
 
@@ -339,11 +401,15 @@ class PaymentGateway(Protocol):
 
     async def create_payment_intent(
         self, booking_id: UUID, amount_cents: int, idempotency_key: str
-    ) -> PaymentIntentRef: ...
+    ) -> PaymentIntentRef:
+        """EUR, manual capture, `transfer_group` and metadata naming the booking."""
+        ...
 
-    async def capture(self, payment_intent_id: str, idempotency_key: str) -> None: ...
+    async def capture(self, payment_intent_id: str, idempotency_key: str) -> Capture: ...
 
-    async def cancel(self, payment_intent_id: str, idempotency_key: str) -> None: ...
+    async def cancel(self, payment_intent_id: str, idempotency_key: str) -> None:
+        """Release the hold; a PaymentIntent canceled already is no error."""
+        ...
 
     async def refund(
         self, payment_intent_id: str, amount_cents: int, idempotency_key: str
@@ -354,13 +420,23 @@ class PaymentGateway(Protocol):
         account_id: str,
         amount_cents: int,
         booking_id: UUID,
-        source_payment_intent_id: str,
+        source_charge_id: str | None,
         idempotency_key: str,
-    ) -> str: ...
+    ) -> str:
+        """Pay the caregiver's connected account; `transfer_group` names the booking."""
+        ...
+
+    async def find_transfer(self, booking_id: UUID) -> TransferRef | None:
+        """The booking's transfer, if one was made (whatever became of its key)."""
+        ...
 
     async def reverse_transfer(
         self, transfer_id: str, amount_cents: int, idempotency_key: str
     ) -> str: ...
+
+    async def record(self, payment_intent_id: str, booking_id: UUID) -> GatewayRecord:
+        """The provider's totals for the booking's payment and transfers."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,6 +127,26 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_payments_reconcile(args: argparse.Namespace) -> int:
+    """Exit 0 when every ledger agrees with its booking and with Stripe, 1 otherwise."""
+    from datetime import UTC, datetime
+
+    from tailtribe.domain.services.payments.ledger import Mismatch, Reconcile
+
+    settings = Settings.from_env()
+    since = None if args.since is None else datetime.combine(args.since, datetime.min.time(), UTC)
+
+    async def work(container: AsyncContainer) -> tuple[int, list[Mismatch]]:
+        async with container() as scope:
+            return await (await scope.get(Reconcile))(since)
+
+    checked, mismatches = asyncio.run(_with_container(settings, work))
+    for m in mismatches:
+        print(f"{m.booking_id}  {m.what}")
+    print(f"{checked} bookings compared, {len(mismatches)} mismatches")
+    return 1 if mismatches else 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from tailtribe.entrypoints.observability import configure_logging, init_sentry
     from tailtribe.entrypoints.worker.saq_worker import run
@@ -250,6 +270,16 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--from", dest="from_date", type=date.fromisoformat, metavar="YYYY-MM-DD")
     metrics.add_argument("--to", dest="to_date", type=date.fromisoformat, metavar="YYYY-MM-DD")
     metrics.set_defaults(run=cmd_metrics)
+
+    payments = commands.add_parser("payments", help="money: the ledger against Stripe")
+    payments_commands = payments.add_subparsers(dest="payments_command", required=True)
+    reconcile = payments_commands.add_parser(
+        "reconcile", help="compare each booking's ledger with the booking and with Stripe"
+    )
+    reconcile.add_argument(
+        "--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="default: every booking"
+    )
+    reconcile.set_defaults(run=cmd_payments_reconcile)
 
     db = commands.add_parser("db", help="database administration")
     db_commands = db.add_subparsers(dest="db_command", required=True)

@@ -5,7 +5,6 @@ Idempotent: when the demo owner exists, nothing is loaded again.
 
 from __future__ import annotations
 
-import json
 from datetime import date, time
 
 from dishka import AsyncContainer
@@ -109,12 +108,8 @@ async def load_demo_data(container: AsyncContainer) -> str:
             # What Stripe would send once onboarding is finished.
             account = {"id": caregiver.stripe_account_id, "payouts_enabled": True}
             await (await scope.get(HandleStripeEvent))(
-                ProviderEvent(
-                    id=f"evt_demo_{caregiver.id.hex}",
-                    type="account.updated",
-                    created=clock.now(),
-                    data=account,
-                    raw=json.dumps({"data": {"object": account}}),
+                ProviderEvent.build(
+                    f"evt_demo_{caregiver.id.hex}", "account.updated", clock.now(), account
                 )
             )
             review = await scope.get(ReviewCaregivers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
@@ -13,12 +14,13 @@ from tailtribe.domain.model.availability import EXCLUSIVE, Occupancy
 from tailtribe.domain.model.bookings import ACTIVE, Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
-from tailtribe.domain.model.users import User
+from tailtribe.domain.model.users import Role, User
 from tailtribe.domain.ports import ConversationSummary, DueWork, Page, UnreadCandidate
 
 T = TypeVar("T")
@@ -27,6 +29,16 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _page(items: list[T], limit: int, offset: int) -> Page[T]:
     return Page([copy.deepcopy(i) for i in items[offset : offset + limit]], len(items))
+
+
+@dataclass
+class StoredEvent:
+    type: str
+    payload: str
+    received_at: datetime
+    processed_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None
 
 
 class MemoryStore:
@@ -40,7 +52,8 @@ class MemoryStore:
         self.pets: dict[UUID, Pet] = {}
         self.photos: dict[UUID, Photo] = {}
         self.caregivers: dict[UUID, Caregiver] = {}
-        self.webhook_events: dict[str, tuple[str, str, datetime, datetime | None]] = {}
+        self.webhook_events: dict[str, StoredEvent] = {}
+        self.ledger: list[LedgerEntry] = []
         self.conversations: dict[UUID, Conversation] = {}
         self.messages: dict[UUID, Message] = {}
 
@@ -51,6 +64,9 @@ class MemoryUserRepository:
 
     async def get(self, user_id: UUID) -> User | None:
         return copy.deepcopy(self._rows.get(user_id))
+
+    async def admin_ids(self) -> list[UUID]:
+        return sorted(u.id for u in self._rows.values() if Role.ADMIN in u.roles)
 
     async def get_by_email(self, email: str) -> User | None:
         return copy.deepcopy(next((u for u in self._rows.values() if u.email == email), None))
@@ -158,12 +174,51 @@ class MemoryWebhookEventRepository:
     async def add_if_new(self, event_id: str, event_type: str, payload: str, now: datetime) -> bool:
         if event_id in self._rows:
             return False
-        self._rows[event_id] = (event_type, payload, now, None)
+        self._rows[event_id] = StoredEvent(event_type, payload, now)
         return True
 
     async def mark_processed(self, event_id: str, now: datetime) -> None:
-        event_type, payload, received, _ = self._rows[event_id]
-        self._rows[event_id] = (event_type, payload, received, now)
+        self._rows[event_id].processed_at = now
+
+    async def unprocessed(self, event_id: str) -> str | None:
+        row = self._rows.get(event_id)
+        return None if row is None or row.processed_at is not None else row.payload
+
+    async def pending(self, received_before: datetime, limit: int) -> list[str]:
+        rows = sorted(
+            (r.received_at, i)
+            for i, r in self._rows.items()
+            if r.processed_at is None and r.received_at < received_before
+        )
+        return [i for _, i in rows[:limit]]
+
+    async def mark_failed(self, event_id: str, error: str) -> None:
+        row = self._rows[event_id]
+        row.attempts += 1
+        row.last_error = error[:2000]
+
+
+class MemoryLedgerRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows = store.ledger
+
+    async def add(self, entries: Sequence[LedgerEntry]) -> None:
+        self._rows.extend(entries)
+
+    async def for_booking(self, booking_id: UUID) -> list[LedgerEntry]:
+        rows = [e for e in self._rows if e.booking_id == booking_id]
+        return sorted(rows, key=lambda e: (e.occurred_at, e.id))
+
+    async def bookings_since(self, since: datetime | None, limit: int, offset: int) -> Page[UUID]:
+        first: dict[UUID, datetime] = {}
+        last: dict[UUID, datetime] = {}
+        for e in self._rows:
+            first[e.booking_id] = min(first.get(e.booking_id, e.occurred_at), e.occurred_at)
+            last[e.booking_id] = max(last.get(e.booking_id, e.occurred_at), e.occurred_at)
+        ids = sorted(
+            (b for b in first if since is None or last[b] >= since), key=lambda b: (first[b], b)
+        )
+        return _page(ids, limit, offset)
 
 
 def _is_due(b: Booking, work: DueWork, now: datetime) -> bool:
@@ -173,6 +228,8 @@ def _is_due(b: Booking, work: DueWork, now: datetime) -> bool:
         return b.is_due_to_start(now)
     if work is DueWork.COMPLETE:
         return b.is_due_to_complete(now)
+    if work is DueWork.PAYOUT:
+        return b.is_payout_due(now) and (b.payout_retry_at is None or b.payout_retry_at <= now)
     return b.is_due_for_reminder(now)
 
 
@@ -382,7 +439,7 @@ class MemoryConversationRepository:
         by_seq = {(m.conversation_id, m.seq): m for m in self._messages.values()}
         found = []
         for c in self._rows.values():
-            for party in Party:
+            for party in (Party.OWNER, Party.CAREGIVER):
                 first = c.first_unnotified_seq(party)
                 notified_at = c.side(party).notified_at
                 message = by_seq.get((c.id, first)) if first is not None else None

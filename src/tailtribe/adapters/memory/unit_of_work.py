@@ -10,6 +10,7 @@ from tailtribe.adapters.memory.repositories import (
     MemoryBookingRepository,
     MemoryCaregiverRepository,
     MemoryConversationRepository,
+    MemoryLedgerRepository,
     MemoryPetRepository,
     MemoryPhotoRepository,
     MemoryReviewRepository,
@@ -53,6 +54,7 @@ class MemoryUnitOfWork:
         self.reviews = MemoryReviewRepository(self._work)
         self.photos = MemoryPhotoRepository(self._work)
         self.conversations = MemoryConversationRepository(self._work)
+        self.ledger = MemoryLedgerRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -3,32 +3,75 @@
 It hands out ids and client secrets and accepts every capture, cancel, refund
 and transfer. Like Stripe, it never reports authorizations itself: those
 arrive as signed webhooks. Repeating a call with the same idempotency key
-returns the first answer.
+returns the first answer and moves nothing more. It keeps the totals of each
+payment in memory, so that reconciliation has something to compare with
+while the process lives.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
 from uuid import UUID
 
-from tailtribe.domain.ports import PaymentIntentRef
+from tailtribe.domain.errors import PaymentProviderError
+from tailtribe.domain.ports import Capture, GatewayRecord, PaymentIntentRef, TransferRef
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Intent:
+    booking_id: UUID
+    amount_cents: int
+    captured_cents: int = 0
+    refunded_cents: int = 0
+    canceled: bool = False
+
+
+@dataclass
+class _Transfer:
+    id: str
+    booking_id: UUID
+    amount_cents: int
+    reversed_cents: int = 0
+
+
+@dataclass
+class _State:
+    answers: dict[str, object] = field(default_factory=dict)
+    intents: dict[str, _Intent] = field(default_factory=dict)
+    transfers: dict[str, _Transfer] = field(default_factory=dict)
 
 
 class SimulatedPaymentGateway:
     def __init__(self) -> None:
-        self._answers: dict[str, object] = {}
+        self._state = _State()
         self.calls: list[tuple[str, str]] = []
 
-    def _once(self, key: str, verb: str, make: object) -> object:
+    def _once(self, key: str, verb: str, make: Callable[[], T]) -> T:
+        """The first answer for a key; `make` runs (and moves money) only once."""
         self.calls.append((verb, key))
-        return self._answers.setdefault(key, make)
+        scoped = f"{verb}:{key}"
+        if scoped not in self._state.answers:
+            self._state.answers[scoped] = make()
+        answer: T = self._state.answers[scoped]  # type: ignore[assignment]
+        return answer
 
     @staticmethod
     def _id(prefix: str) -> str:
         return f"{prefix}_sim_{secrets.token_hex(12)}"
 
+    def _intent(self, payment_intent_id: str) -> _Intent:
+        intent = self._state.intents.get(payment_intent_id)
+        if intent is None:
+            raise PaymentProviderError(f"no such payment intent: {payment_intent_id}")
+        return intent
+
     async def create_connected_account(self, email: str, idempotency_key: str) -> str:
-        return str(self._once(idempotency_key, "account", self._id("acct")))
+        return self._once(idempotency_key, "account", lambda: self._id("acct"))
 
     async def onboarding_link(self, account_id: str, return_url: str, refresh_url: str) -> str:
         return f"{return_url}?simulated_onboarding={account_id}"
@@ -36,32 +79,84 @@ class SimulatedPaymentGateway:
     async def create_payment_intent(
         self, booking_id: UUID, amount_cents: int, idempotency_key: str
     ) -> PaymentIntentRef:
-        pi = self._id("pi")
-        ref = PaymentIntentRef(pi, f"{pi}_secret_{secrets.token_hex(8)}")
-        answer = self._once(idempotency_key, "payment_intent", ref)
-        assert isinstance(answer, PaymentIntentRef)
-        return answer
+        def make() -> PaymentIntentRef:
+            pi = self._id("pi")
+            self._state.intents[pi] = _Intent(booking_id, amount_cents)
+            return PaymentIntentRef(pi, f"{pi}_secret_{secrets.token_hex(8)}")
 
-    async def capture(self, payment_intent_id: str, idempotency_key: str) -> None:
-        self._once(idempotency_key, "capture", payment_intent_id)
+        return self._once(idempotency_key, "payment_intent", make)
+
+    async def capture(self, payment_intent_id: str, idempotency_key: str) -> Capture:
+        def make() -> Capture:
+            intent = self._intent(payment_intent_id)
+            if intent.canceled:
+                raise PaymentProviderError("the payment intent was canceled")
+            intent.captured_cents = intent.amount_cents
+            return Capture(charge_id=self._id("ch"), fee_cents=None)
+
+        return self._once(idempotency_key, "capture", make)
 
     async def cancel(self, payment_intent_id: str, idempotency_key: str) -> None:
-        self._once(idempotency_key, "cancel", payment_intent_id)
+        def make() -> None:
+            intent = self._intent(payment_intent_id)
+            if intent.captured_cents:
+                raise PaymentProviderError("a captured payment intent cannot be canceled")
+            intent.canceled = True
+
+        self._once(idempotency_key, "cancel", make)
 
     async def refund(self, payment_intent_id: str, amount_cents: int, idempotency_key: str) -> str:
-        return str(self._once(idempotency_key, "refund", self._id("re")))
+        def make() -> str:
+            intent = self._intent(payment_intent_id)
+            if not 0 < amount_cents <= intent.captured_cents - intent.refunded_cents:
+                raise PaymentProviderError("the refund exceeds what is left of the charge")
+            intent.refunded_cents += amount_cents
+            return self._id("re")
+
+        return self._once(idempotency_key, "refund", make)
 
     async def transfer(
         self,
         account_id: str,
         amount_cents: int,
         booking_id: UUID,
-        source_payment_intent_id: str,
+        source_charge_id: str | None,
         idempotency_key: str,
     ) -> str:
-        return str(self._once(idempotency_key, "transfer", self._id("tr")))
+        def make() -> str:
+            transfer = _Transfer(self._id("tr"), booking_id, amount_cents)
+            self._state.transfers[transfer.id] = transfer
+            return transfer.id
+
+        return self._once(idempotency_key, "transfer", make)
+
+    async def find_transfer(self, booking_id: UUID) -> TransferRef | None:
+        for t in self._state.transfers.values():
+            if t.booking_id == booking_id:
+                return TransferRef(t.id, t.amount_cents, t.reversed_cents)
+        return None
 
     async def reverse_transfer(
         self, transfer_id: str, amount_cents: int, idempotency_key: str
     ) -> str:
-        return str(self._once(idempotency_key, "reversal", self._id("trr")))
+        def make() -> str:
+            transfer = self._state.transfers.get(transfer_id)
+            if transfer is None:
+                raise PaymentProviderError(f"no such transfer: {transfer_id}")
+            if not 0 < amount_cents <= transfer.amount_cents - transfer.reversed_cents:
+                raise PaymentProviderError("the reversal exceeds what is left of the transfer")
+            transfer.reversed_cents += amount_cents
+            return self._id("trr")
+
+        return self._once(idempotency_key, "reversal", make)
+
+    async def record(self, payment_intent_id: str, booking_id: UUID) -> GatewayRecord:
+        intent = self._state.intents.get(payment_intent_id)
+        transfers = [t for t in self._state.transfers.values() if t.booking_id == booking_id]
+        return GatewayRecord(
+            captured_cents=intent.captured_cents if intent else 0,
+            refunded_cents=intent.refunded_cents if intent else 0,
+            transferred_cents=sum(t.amount_cents for t in transfers),
+            reversed_cents=sum(t.reversed_cents for t in transfers),
+            fee_cents=None,
+        )

@@ -17,6 +17,7 @@ from tailtribe.domain.model.availability import Occupancy
 from tailtribe.domain.model.bookings import (
     ACTIVE,
     REMINDER_LEAD,
+    SETTLED,
     Booking,
     BookingStatus,
     PaymentStatus,
@@ -59,6 +60,11 @@ def _booking(row: BookingRow, pet_ids: tuple[UUID, ...]) -> Booking:
         reason=row.reason,
         reminder_sent_at=row.reminder_sent_at,
         conversation_id=row.conversation_id,
+        charge_id=row.charge_id,
+        transfer_id=row.transfer_id,
+        stripe_fee_cents=row.stripe_fee_cents,
+        payout_attempts=row.payout_attempts,
+        payout_retry_at=row.payout_retry_at,
     )
 
 
@@ -94,6 +100,11 @@ def _fill(row: BookingRow, b: Booking) -> BookingRow:
     row.reason = b.reason
     row.reminder_sent_at = b.reminder_sent_at
     row.conversation_id = b.conversation_id
+    row.charge_id = b.charge_id
+    row.transfer_id = b.transfer_id
+    row.stripe_fee_cents = b.stripe_fee_cents
+    row.payout_attempts = b.payout_attempts
+    row.payout_retry_at = b.payout_retry_at
     return row
 
 
@@ -110,6 +121,13 @@ def _due(work: DueWork, now: datetime) -> ColumnElement[bool]:
         )
     if work is DueWork.START:
         return and_(BookingRow.status == BookingStatus.ACCEPTED.value, BookingRow.start_at <= now)
+    if work is DueWork.PAYOUT:
+        return and_(
+            BookingRow.payout_status == PayoutStatus.SCHEDULED.value,
+            BookingRow.status.in_([s.value for s in SETTLED]),
+            BookingRow.dispute_deadline <= now,
+            or_(BookingRow.payout_retry_at.is_(None), BookingRow.payout_retry_at <= now),
+        )
     if work is DueWork.COMPLETE:
         return and_(
             BookingRow.status.in_([BookingStatus.ACCEPTED.value, BookingStatus.IN_PROGRESS.value]),

@@ -12,6 +12,7 @@ from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     Float,
     ForeignKey,
@@ -180,6 +181,8 @@ class WebhookEventRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     processed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class BookingRow(UUIDv7Base):
@@ -191,6 +194,7 @@ class BookingRow(UUIDv7Base):
         Index("ix_booking_created", "created_at"),  # metrics: bookings created in a range
         Index("ix_booking_status_end", "status", "end_at"),
         Index("ix_booking_payment_intent", "payment_intent_id", unique=True),
+        Index("ix_booking_payout_due", "payout_status", "dispute_deadline"),
     )
 
     owner_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))
@@ -231,6 +235,32 @@ class BookingRow(UUIDv7Base):
     conversation_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("conversation.id"), nullable=True
     )
+    charge_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    transfer_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    stripe_fee_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    payout_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    payout_retry_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )
+
+
+class LedgerEntryRow(UUIDv7Base):
+    """One movement of a booking's money, from one account to another."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        Index("ix_ledger_entry_booking", "booking_id", "occurred_at"),
+        Index("ix_ledger_entry_occurred", "occurred_at"),
+        CheckConstraint("amount_cents > 0", name="ck_ledger_entry_positive"),
+    )
+
+    booking_id: Mapped[UUID] = mapped_column(ForeignKey("booking.id"))
+    movement: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(20))
+    destination: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
 
 class BookingPetRow(Base):

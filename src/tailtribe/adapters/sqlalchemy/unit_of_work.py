@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tailtribe.adapters.sqlalchemy.booking_repository import SqlBookingRepository
 from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepository
 from tailtribe.adapters.sqlalchemy.conversation_repository import SqlConversationRepository
+from tailtribe.adapters.sqlalchemy.ledger_repository import SqlLedgerRepository
 from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
 from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
 from tailtribe.adapters.sqlalchemy.photo_repository import SqlPhotoRepository
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
         self.reviews = SqlReviewRepository(session)
         self.photos = SqlPhotoRepository(session)
         self.conversations = SqlConversationRepository(session)
+        self.ledger = SqlLedgerRepository(session)
         return self
 
     async def __aexit__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -45,6 +46,12 @@ def _fill_user(row: UserRow, user: User) -> UserRow:
 class SqlUserRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def admin_ids(self) -> Sequence[UUID]:
+        rows = await self._session.scalars(
+            select(UserRow.id).where(UserRow.roles.contains(Role.ADMIN.value)).order_by(UserRow.id)
+        )
+        return list(rows)
 
     async def get(self, user_id: UUID) -> User | None:
         row = await self._session.get(UserRow, user_id)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,4 +30,31 @@ class SqlWebhookEventRepository:
     async def mark_processed(self, event_id: str, now: datetime) -> None:
         await self._session.execute(
             update(WebhookEventRow).where(WebhookEventRow.id == event_id).values(processed_at=now)
+        )
+
+    async def unprocessed(self, event_id: str) -> str | None:
+        row = await self._session.scalar(
+            select(WebhookEventRow.payload)
+            .where(WebhookEventRow.id == event_id, WebhookEventRow.processed_at.is_(None))
+            .with_for_update()
+        )
+        return row
+
+    async def pending(self, received_before: datetime, limit: int) -> Sequence[str]:
+        rows = await self._session.scalars(
+            select(WebhookEventRow.id)
+            .where(
+                WebhookEventRow.processed_at.is_(None),
+                WebhookEventRow.received_at < received_before,
+            )
+            .order_by(WebhookEventRow.received_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def mark_failed(self, event_id: str, error: str) -> None:
+        await self._session.execute(
+            update(WebhookEventRow)
+            .where(WebhookEventRow.id == event_id)
+            .values(attempts=WebhookEventRow.attempts + 1, last_error=error[:2000])
         )

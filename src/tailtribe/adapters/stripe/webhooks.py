@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-
 import stripe
 
 from tailtribe.domain.errors import InvalidWebhook
@@ -22,15 +19,7 @@ class StripeWebhookVerifier:
             stripe.WebhookSignature.verify_header(
                 payload.decode("utf-8"), signature, self._secret, TOLERANCE_SECONDS
             )
-            body = json.loads(payload)
-            data = body["data"]["object"]
-            event = ProviderEvent(
-                id=str(body["id"]),
-                type=str(body["type"]),
-                created=datetime.fromtimestamp(int(body["created"]), UTC),
-                data=data if isinstance(data, dict) else {},
-                raw=payload.decode("utf-8"),
-            )
+            event = ProviderEvent.from_json(payload.decode("utf-8"))
         except stripe.SignatureVerificationError as exc:
             raise InvalidWebhook("the Stripe-Signature header does not match") from exc
         except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:

@@ -37,14 +37,18 @@ from tailtribe.domain.model.events import (
     BookingReminder,
     BookingRequested,
     BookingStarted,
+    ChargebackOpened,
     DisputeOpened,
     DisputeResolved,
+    MoneyMoved,
     PaymentAuthorized,
     PaymentFailed,
+    PayoutFailed,
     PayoutHeld,
     PayoutSent,
     RefundIssued,
 )
+from tailtribe.domain.model.ledger import Expected, Movement
 from tailtribe.domain.model.masking import mask_contacts
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pricing import Quote, Service, validate_period
@@ -54,6 +58,10 @@ PAYMENT_WINDOW = timedelta(minutes=30)
 RESPONSE_WINDOW = timedelta(hours=24)
 DEFAULT_DISPUTE_WINDOW = timedelta(hours=48)
 REMINDER_LEAD = timedelta(hours=24)
+# A transfer that fails is tried again after 5 min, 20 min, 80 min, 5 h 20;
+# after the fifth failure the payout is held for an admin.
+PAYOUT_FIRST_RETRY = timedelta(minutes=5)
+PAYOUT_MAX_ATTEMPTS = 5
 
 
 class BookingStatus(enum.StrEnum):
@@ -113,21 +121,27 @@ TRANSITIONS: dict[tuple[BookingStatus, str], BookingStatus] = {
     (BookingStatus.DISPUTED, "resolve"): BookingStatus.COMPLETED,
 }
 
+# Settled bookings whose kept money is paid out: a completed one, and one the
+# owner cancelled late (the kept share is the new total, DOMAIN.md).
+SETTLED = frozenset({BookingStatus.COMPLETED, BookingStatus.CANCELLED})
+
 # Commands that change money or payment state without moving the status.
 _MONEY_COMMANDS: dict[str, frozenset[BookingStatus]] = {
     "authorize": frozenset({BookingStatus.REQUESTED}),
     "fail_payment": frozenset({BookingStatus.REQUESTED}),
+    "cancel_payment": frozenset({BookingStatus.REQUESTED}),
     "refund": frozenset(
         {
             BookingStatus.ACCEPTED,
             BookingStatus.IN_PROGRESS,
             BookingStatus.COMPLETED,
             BookingStatus.DISPUTED,
+            BookingStatus.CANCELLED,
         }
     ),
-    "hold_payout": frozenset({BookingStatus.COMPLETED, BookingStatus.DISPUTED}),
-    "release_payout": frozenset({BookingStatus.COMPLETED}),
-    "pay_out": frozenset({BookingStatus.COMPLETED}),
+    "hold_payout": SETTLED | {BookingStatus.DISPUTED},
+    "release_payout": SETTLED,
+    "pay_out": SETTLED,
 }
 
 
@@ -160,6 +174,11 @@ class Booking(Aggregate):
     reason: str | None = None
     reminder_sent_at: datetime | None = None
     conversation_id: UUID | None = None  # the pair's; None only for bookings made before
+    charge_id: str | None = None
+    transfer_id: str | None = None
+    stripe_fee_cents: int = 0
+    payout_attempts: int = 0
+    payout_retry_at: datetime | None = None
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
@@ -283,13 +302,47 @@ class Booking(Aggregate):
     def _refuse(self, command: str) -> InvalidTransition:
         return InvalidTransition("booking", self.status, command)
 
-    def _release_hold(self) -> None:
+    def _release_hold(self, now: datetime) -> None:
+        if self.payment_status is PaymentStatus.AUTHORIZED:
+            self._post(now, Movement.AUTHORIZATION_RELEASE, self.price.total_cents)
         if self.payment_status in (
             PaymentStatus.PENDING,
             PaymentStatus.AUTHORIZED,
             PaymentStatus.FAILED,
         ):
             self.payment_status = PaymentStatus.CANCELED
+
+    # -- ledger ---------------------------------------------------------
+    def _post(
+        self, now: datetime, movement: Movement, amount_cents: int, reference: str | None = None
+    ) -> None:
+        if amount_cents > 0:
+            self.record(
+                MoneyMoved(
+                    occurred_at=now,
+                    booking_id=self.id,
+                    movement=movement.value,
+                    amount_cents=amount_cents,
+                    reference=reference,
+                )
+            )
+
+    @property
+    def commission_taken(self) -> bool:
+        """The platform took its commission when the caregiver was paid."""
+        return self.payout_status in (PayoutStatus.PAID, PayoutStatus.REVERSED)
+
+    def expected_ledger(self) -> Expected:
+        """What the ledger must hold for this booking."""
+        authorized = self.payment_status is PaymentStatus.AUTHORIZED
+        return Expected(
+            authorized_cents=self.price.total_cents if authorized else 0,
+            captured_cents=self.captured_cents,
+            refunded_cents=self.refunded_cents,
+            paid_out_cents=self.paid_out_cents,
+            commission_cents=self.settlement.commission_cents if self.commission_taken else 0,
+            fee_cents=self.stripe_fee_cents,
+        )
 
     # -- payment --------------------------------------------------------
     def authorize(self, now: datetime, amount_cents: int) -> None:
@@ -302,6 +355,7 @@ class Booking(Aggregate):
         self.record(
             PaymentAuthorized(occurred_at=now, booking_id=self.id, amount_cents=amount_cents)
         )
+        self._post(now, Movement.AUTHORIZATION, amount_cents)
 
     def fail_payment(self, now: datetime) -> None:
         self._allow("fail_payment")
@@ -309,6 +363,24 @@ class Booking(Aggregate):
             raise self._refuse("fail_payment")
         self.payment_status = PaymentStatus.FAILED
         self.record(PaymentFailed(occurred_at=now, booking_id=self.id))
+
+    def cancel_payment(self, now: datetime) -> None:
+        """Stripe canceled the PaymentIntent of a request: nothing is held any
+        more, so it cannot be accepted; the expiry job frees the slot."""
+        self._allow("cancel_payment")
+        if self.payment_status is PaymentStatus.CANCELED:
+            raise self._refuse("cancel a canceled payment")
+        self._release_hold(now)
+
+    def record_capture(self, now: datetime, charge_id: str | None, fee_cents: int | None) -> None:
+        """What Stripe said of the capture: its charge, and its fee when known."""
+        if self.captured_cents == 0:
+            raise self._refuse("record a capture it never made")
+        if charge_id is not None:
+            self.charge_id = charge_id
+        if fee_cents and not self.stripe_fee_cents:
+            self.stripe_fee_cents = fee_cents
+            self._post(now, Movement.STRIPE_FEE, fee_cents, self.charge_id)
 
     # -- lifecycle ------------------------------------------------------
     def accept(self, now: datetime) -> None:
@@ -324,10 +396,11 @@ class Booking(Aggregate):
         self.record(
             BookingAccepted(occurred_at=now, booking_id=self.id, captured_cents=self.captured_cents)
         )
+        self._post(now, Movement.CAPTURE, self.captured_cents, self.payment_intent_id)
 
     def decline(self, now: datetime) -> None:
         self.status = self._move("decline")
-        self._release_hold()
+        self._release_hold(now)
         self.record(BookingDeclined(occurred_at=now, booking_id=self.id))
 
     def expire(self, now: datetime) -> None:
@@ -336,11 +409,21 @@ class Booking(Aggregate):
             raise self._refuse("expire before its deadline")
         self.status = target
         authorized = self.payment_status is PaymentStatus.AUTHORIZED
-        self._release_hold()
+        self._release_hold(now)
         self.record(BookingExpired(occurred_at=now, booking_id=self.id, authorized=authorized))
 
-    def cancel(self, by: Canceller, now: datetime, reason: str | None = None) -> int:
-        """Cancel; returns the refund in cents (zero before capture)."""
+    def cancel(
+        self,
+        by: Canceller,
+        now: datetime,
+        reason: str | None = None,
+        payout_delay: timedelta = DEFAULT_DISPUTE_WINDOW,
+    ) -> int:
+        """Cancel; returns the refund in cents (zero before capture).
+
+        What the owner does not get back is the new total: the caregiver's
+        share of it is paid out once `payout_delay` has passed.
+        """
         target = self._move("cancel")
         refund = 0
         if self.status is BookingStatus.ACCEPTED:
@@ -355,10 +438,13 @@ class Booking(Aggregate):
             else:
                 refund = remaining
         self.status = target
-        self._release_hold()
-        reversal = self._apply_refund(refund)
+        self._release_hold(now)
+        reversal = self._apply_refund(now, refund)
         self.cancelled_by = by
         self.reason = reason
+        if self.captured_cents and self.settlement.payout_cents > 0:
+            self.payout_status = PayoutStatus.SCHEDULED
+            self.dispute_deadline = now + payout_delay
         self.record(
             BookingCancelled(
                 occurred_at=now,
@@ -384,7 +470,8 @@ class Booking(Aggregate):
         self.status = target
         self.completed_at = now
         self.dispute_deadline = now + dispute_window
-        if self.settlement.payout_cents > 0:
+        # A payout held before the end (a chargeback) stays held.
+        if self.payout_status is PayoutStatus.NONE and self.settlement.payout_cents > 0:
             self.payout_status = PayoutStatus.SCHEDULED
         self.record(BookingCompleted(occurred_at=now, booking_id=self.id))
 
@@ -406,8 +493,17 @@ class Booking(Aggregate):
     def resolve_dispute(
         self, now: datetime, outcome: DisputeOutcome, refund_cents: int | None = None
     ) -> int:
-        """Release the payout, or refund (all that remains by default). Returns the refund."""
-        target = self._move("resolve")
+        """Release the payout, or refund (all that remains by default). Returns the refund.
+
+        Resolves an owner's dispute, and also a payout held otherwise (a
+        chargeback, a transfer that kept failing): the status stays then.
+        """
+        if self.status is BookingStatus.DISPUTED:
+            target = self._move("resolve")
+        elif self.status in SETTLED and self.payout_status is PayoutStatus.HELD:
+            target = self.status
+        else:
+            raise self._refuse("resolve a dispute")
         refund = 0
         if outcome is DisputeOutcome.REFUND:
             remaining = self.captured_cents - self.refunded_cents
@@ -415,10 +511,11 @@ class Booking(Aggregate):
             if not 0 < refund <= remaining:
                 raise InvalidInput(f"the refund must be within 1..{remaining} cents")
         self.status = target
-        self._apply_refund(refund)
+        self._apply_refund(now, refund)
         self.payout_status = (
             PayoutStatus.SCHEDULED if self.settlement.payout_cents > 0 else PayoutStatus.NONE
         )
+        self.payout_attempts, self.payout_retry_at = 0, None
         # The owner has been heard: the payout need not wait for another window.
         self.dispute_deadline = now
         self.record(
@@ -429,13 +526,13 @@ class Booking(Aggregate):
         return refund
 
     # -- money after capture --------------------------------------------
-    def refund(self, now: datetime, amount_cents: int) -> Settlement:
+    def refund(self, now: datetime, amount_cents: int, reason: str | None = None) -> Settlement:
         """An admin refund of part or all of what remains captured."""
         self._allow("refund")
         remaining = self.captured_cents - self.refunded_cents
         if not 0 < amount_cents <= remaining:
             raise InvalidInput(f"the refund must be within 1..{remaining} cents")
-        reversal = self._apply_refund(amount_cents)
+        reversal = self._apply_refund(now, amount_cents)
         nothing_left = self.settlement.payout_cents == 0
         if nothing_left and self.payout_status in (PayoutStatus.SCHEDULED, PayoutStatus.HELD):
             self.payout_status = PayoutStatus.NONE
@@ -445,14 +542,16 @@ class Booking(Aggregate):
                 booking_id=self.id,
                 amount_cents=amount_cents,
                 reversal_cents=reversal,
+                reason=reason,
             )
         )
         return self.settlement
 
-    def _apply_refund(self, amount_cents: int) -> int:
+    def _apply_refund(self, now: datetime, amount_cents: int) -> int:
         """Book a refund; returns how much of a past transfer must be reversed."""
         if amount_cents == 0:
             return 0
+        commission_before = self.settlement.commission_cents
         self.refunded_cents += amount_cents
         self.payment_status = (
             PaymentStatus.REFUNDED
@@ -464,6 +563,15 @@ class Booking(Aggregate):
             self.paid_out_cents -= reversal
             self.reversed_cents += reversal
             self.payout_status = PayoutStatus.REVERSED
+        if self.commission_taken:
+            # After the payout the refund comes back from both who were paid.
+            self._post(now, Movement.REVERSAL, reversal, self.transfer_id)
+            self._post(
+                now,
+                Movement.COMMISSION_RETURN,
+                commission_before - self.settlement.commission_cents,
+            )
+        self._post(now, Movement.REFUND, amount_cents)
         return reversal
 
     def hold_payout(self, now: datetime, reason: str) -> None:
@@ -473,22 +581,73 @@ class Booking(Aggregate):
         self.payout_status = PayoutStatus.HELD
         self.record(PayoutHeld(occurred_at=now, booking_id=self.id, reason=reason))
 
+    def open_chargeback(self, now: datetime, dispute_id: str, amount_cents: int) -> None:
+        """The bank disputes the charge: hold whatever is not paid out yet, tell admins."""
+        if self.captured_cents == 0:
+            raise self._refuse("be charged back before a capture")
+        hold = self.payout_status is PayoutStatus.SCHEDULED or (
+            self.payout_status is PayoutStatus.NONE
+            and self.status in (BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS)
+        )
+        if hold:
+            self.payout_status = PayoutStatus.HELD
+        self.record(
+            ChargebackOpened(
+                occurred_at=now,
+                booking_id=self.id,
+                dispute_id=dispute_id,
+                amount_cents=amount_cents,
+                payout_held=hold,
+            )
+        )
+
     def release_payout(self, now: datetime) -> None:
         self._allow("release_payout")
         if self.payout_status is not PayoutStatus.HELD:
             raise self._refuse("release a payout that is not held")
         self.payout_status = PayoutStatus.SCHEDULED
+        self.payout_attempts, self.payout_retry_at = 0, None
 
     def is_payout_due(self, now: datetime) -> bool:
         return (
-            self.status is BookingStatus.COMPLETED
+            self.status in SETTLED
             and self.payout_status is PayoutStatus.SCHEDULED
             and self.dispute_deadline is not None
             and now >= self.dispute_deadline
         )
 
-    def pay_out(self, now: datetime) -> int:
-        """Record the transfer of the caregiver's share; returns its amount."""
+    def claim_payout(self, now: datetime) -> int:
+        """Count an attempt before the transfer is made, and keep other runs
+        away until it may be retried; returns the attempt's number."""
+        self._allow("pay_out")
+        if not self.is_payout_due(now):
+            raise self._refuse("pay out before the dispute window has passed")
+        if self.payout_retry_at is not None and now < self.payout_retry_at:
+            raise self._refuse("retry a payout before its backoff")
+        self.payout_attempts += 1
+        self.payout_retry_at = now + PAYOUT_FIRST_RETRY * 4 ** (self.payout_attempts - 1)
+        return self.payout_attempts
+
+    def fail_payout(self, now: datetime, error: str) -> bool:
+        """A transfer attempt failed; True when that was the last and the payout is held."""
+        self._allow("pay_out")
+        if self.payout_status is not PayoutStatus.SCHEDULED:
+            raise self._refuse("fail a payout that is not scheduled")
+        if self.payout_attempts < PAYOUT_MAX_ATTEMPTS:
+            return False
+        self.payout_status = PayoutStatus.HELD
+        self.record(
+            PayoutFailed(
+                occurred_at=now, booking_id=self.id, attempts=self.payout_attempts, error=error
+            )
+        )
+        return True
+
+    def pay_out(self, now: datetime, transfer_id: str | None = None) -> int:
+        """Record the transfer of the caregiver's share; returns its amount.
+
+        The platform takes its commission from the kept money at the same time.
+        """
         self._allow("pay_out")
         if not self.is_payout_due(now):
             raise self._refuse("pay out before the dispute window has passed")
@@ -497,5 +656,9 @@ class Booking(Aggregate):
             raise self._refuse("pay out nothing")
         self.paid_out_cents = amount
         self.payout_status = PayoutStatus.PAID
+        self.transfer_id = transfer_id
+        self.payout_retry_at = None
+        self._post(now, Movement.COMMISSION, self.settlement.commission_cents)
+        self._post(now, Movement.TRANSFER, amount, transfer_id)
         self.record(PayoutSent(occurred_at=now, booking_id=self.id, amount_cents=amount))
         return amount

@@ -143,6 +143,7 @@ class DisputeResolved(BookingEvent):
 class RefundIssued(BookingEvent):
     amount_cents: int
     reversal_cents: int
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,3 +154,29 @@ class PayoutHeld(BookingEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PayoutSent(BookingEvent):
     amount_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoneyMoved(BookingEvent):
+    """One ledger entry; written to the ledger, never sent anywhere."""
+
+    movement: str
+    amount_cents: int
+    reference: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChargebackOpened(BookingEvent):
+    """The owner's bank disputes the charge: admins must answer it at Stripe."""
+
+    dispute_id: str
+    amount_cents: int
+    payout_held: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayoutFailed(BookingEvent):
+    """A transfer failed for the last time: the payout is held for an admin."""
+
+    attempts: int
+    error: str

@@ -26,6 +26,10 @@ class EmailKind(enum.StrEnum):
     PAYOUT_SENT = "payout_sent"
     REFUND_ISSUED = "refund_issued"
     MESSAGE_UNREAD = "message_unread"
+    # To admins: something waits for them.
+    DISPUTE_OPENED = "dispute_opened"
+    CHARGEBACK_OPENED = "chargeback_opened"
+    PAYOUT_FAILED = "payout_failed"
 
     @property
     def topic(self) -> str:
@@ -35,9 +39,10 @@ class EmailKind(enum.StrEnum):
 class Party(enum.StrEnum):
     OWNER = "owner"
     CAREGIVER = "caregiver"
+    ADMINS = "admins"  # every admin
 
 
-OWNER, CAREGIVER = Party.OWNER, Party.CAREGIVER
+OWNER, CAREGIVER, ADMINS = Party.OWNER, Party.CAREGIVER, Party.ADMINS
 
 # Event name -> the emails it sends. Events not listed send none.
 # - A caregiver hears of a request once the owner's card is authorized: before
@@ -67,12 +72,16 @@ EVENT_EMAILS: dict[str, tuple[tuple[EmailKind, Party], ...]] = {
     "BookingCompleted": ((EmailKind.BOOKING_COMPLETED, OWNER),),
     "PayoutSent": ((EmailKind.PAYOUT_SENT, CAREGIVER),),
     "RefundIssued": ((EmailKind.REFUND_ISSUED, OWNER),),
+    "DisputeOpened": ((EmailKind.DISPUTE_OPENED, ADMINS),),
+    "ChargebackOpened": ((EmailKind.CHARGEBACK_OPENED, ADMINS),),
+    "PayoutFailed": ((EmailKind.PAYOUT_FAILED, ADMINS),),
 }
 
 
 # Events that send nothing; any other event name is unknown to this version.
+# MoneyMoved goes to the ledger, never to the outbox.
 SILENT_EVENTS = frozenset(
-    {"BookingRequested", "BookingStarted", "DisputeOpened", "DisputeResolved", "PayoutHeld"}
+    {"BookingRequested", "BookingStarted", "DisputeResolved", "PayoutHeld", "MoneyMoved"}
 )
 
 

@@ -7,6 +7,8 @@ from typing import Any
 from uuid import UUID
 
 from tailtribe.domain.model.aggregate import Aggregate
+from tailtribe.domain.model.events import MoneyMoved
+from tailtribe.domain.model.ledger import LedgerEntry, Movement
 from tailtribe.domain.model.notifications import EVENT_TOPIC_PREFIX, EmailKind
 from tailtribe.domain.model.outbox import OutboxMessage
 from tailtribe.domain.ports import Clock, IdGenerator, UnitOfWork
@@ -31,9 +33,28 @@ class Outbox:
         return message.id
 
     async def publish(self, uow: UnitOfWork, aggregates: Iterable[Aggregate]) -> None:
-        """Every event the aggregates recorded becomes a row named after it."""
+        """Every event the aggregates recorded becomes a row named after it;
+        money movements become ledger entries instead, in the same transaction."""
         for aggregate in aggregates:
-            for event in aggregate.pull_events():
+            events = aggregate.pull_events()
+            moved = [e for e in events if isinstance(e, MoneyMoved)]
+            if moved:
+                await uow.ledger.add(
+                    [
+                        LedgerEntry(
+                            id=self._ids.new_id(),
+                            booking_id=e.booking_id,
+                            movement=Movement(e.movement),
+                            amount_cents=e.amount_cents,
+                            occurred_at=e.occurred_at,
+                            reference=e.reference,
+                        )
+                        for e in moved
+                    ]
+                )
+            for event in events:
+                if isinstance(event, MoneyMoved):
+                    continue
                 await uow.outbox.add(
                     OutboxMessage(
                         id=self._ids.new_id(),

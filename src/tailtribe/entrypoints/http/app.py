@@ -26,7 +26,10 @@ from tailtribe import __version__
 from tailtribe.config import Environment, Settings
 from tailtribe.entrypoints.http.auth import AccessTokens, jwt_auth
 from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeController
-from tailtribe.entrypoints.http.controllers.admin import AdminCaregiverController
+from tailtribe.entrypoints.http.controllers.admin import (
+    AdminBookingController,
+    AdminCaregiverController,
+)
 from tailtribe.entrypoints.http.controllers.admin_metrics import AdminMetricsController
 from tailtribe.entrypoints.http.controllers.admin_outbox import AdminOutboxController
 from tailtribe.entrypoints.http.controllers.bookings import (
@@ -183,6 +186,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         PetController,
         CaregiverProfileController,
         AdminCaregiverController,
+        AdminBookingController,
         AdminOutboxController,
         AdminMetricsController,
         CaregiverSearchController,

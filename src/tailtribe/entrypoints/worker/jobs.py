@@ -15,6 +15,8 @@ from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMe
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import SendEmail
+from tailtribe.domain.services.payments.handle_stripe_event import RetryStripeEvents
+from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos, ProcessPhoto
 
 SEND_EMAIL = "outbox_send"
@@ -32,17 +34,27 @@ async def in_scope(
         return await run(*args)
 
 
+BOOKING_WORK = (DueWork.EXPIRE, DueWork.START, DueWork.COMPLETE, DueWork.REMIND)
+
+
 async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
-    """Expire, start, complete and remind whatever is due, process photos
-    whose job was lost, and email about unread messages; each job idempotent."""
+    """Expire, start, complete and remind whatever is due, pay caregivers out,
+    apply Stripe events whose processing failed, process photos whose job was
+    lost, and email about unread messages; each job idempotent."""
     ran: dict[str, int] = {}
-    for work in DueWork:
+    for work in BOOKING_WORK:
         # A scope per job: one failing kind does not stop the others.
         try:
             ran[f"bookings.{work.value}"] = await in_scope(container, RunDueBookingJobs, work)
         except Exception:
             logger.exception("scheduled job bookings.%s failed", work.value)
             ran[f"bookings.{work.value}"] = -1
+    for name, use_case in (("payments.payouts", PayOutDue), ("webhooks.retry", RetryStripeEvents)):
+        try:
+            ran[name] = await in_scope(container, use_case)
+        except Exception:
+            logger.exception("scheduled job %s failed", name)
+            ran[name] = -1
     try:
         ran["photos.pending"] = await pending_photos(container, timedelta(minutes=5))
     except Exception:

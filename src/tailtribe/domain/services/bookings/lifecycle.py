@@ -17,6 +17,7 @@ from tailtribe.domain.services.bookings.terms import (
     idempotency_key,
 )
 from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.payments.refunds import Before, send_refund
 
 _HOLDS = (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.FAILED)
 
@@ -98,9 +99,10 @@ class BookingLifecycle:
                 if conversation is not None:
                     conversation.share_contacts(self._clock.now())
                     await uow.conversations.save(conversation)
-            await self._gateway.capture(
+            captured = await self._gateway.capture(
                 booking.payment_intent_id, idempotency_key(booking, "capture")
             )
+            booking.record_capture(self._clock.now(), captured.charge_id, captured.fee_cents)
             return await self._finish(uow, booking)
 
     async def decline(self, actor: Actor, booking_id: UUID) -> Booking:
@@ -126,15 +128,13 @@ class BookingLifecycle:
             found = await access(uow, actor, booking_id)
             booking = found.booking
             was = booking.payment_status
+            before = Before.of(booking)
             text = None if reason is None else clean_text(reason, "reason", max_length=2000) or None
-            refund = booking.cancel(found.canceller, self._clock.now(), text)
+            refund = booking.cancel(
+                found.canceller, self._clock.now(), text, self._terms.dispute_window
+            )
             await uow.bookings.save(booking)
             await release_hold(self._gateway, booking, was)
-            if refund and was in CAPTURED_STATES and booking.payment_intent_id is not None:
-                # The amount is part of the key: a retry after a cut-off computes
-                # another amount, which must not pass for the first one.
-                step = f"cancel-refund:{refund}"
-                await self._gateway.refund(
-                    booking.payment_intent_id, refund, idempotency_key(booking, step)
-                )
+            if was in CAPTURED_STATES:
+                await send_refund(self._gateway, booking, refund, before)
             return await self._finish(uow, booking), refund

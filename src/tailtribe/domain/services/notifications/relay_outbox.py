@@ -98,14 +98,17 @@ class RelayOutbox:
         now = self._clock.now()
         out = []
         for kind, party in emails:
-            user_id = recipients.get(party)
+            if party is Party.ADMINS:
+                user_ids = list(await uow.users.admin_ids())
+            else:
+                user_ids = [] if (found := recipients.get(party)) is None else [found]
             # An expired request the caregiver never saw (unpaid) is no news to them.
             expired_unseen = kind is EmailKind.BOOKING_EXPIRED and not message.payload.get(
                 "authorized"
             )
-            if user_id is None or (party is Party.CAREGIVER and expired_unseen):
+            if party is Party.CAREGIVER and expired_unseen:
                 continue
-            out.append(
+            out += [
                 OutboxMessage(
                     id=self._ids.new_id(),
                     topic=kind.topic,
@@ -113,7 +116,8 @@ class RelayOutbox:
                     created_at=now,
                     available_at=now,
                 )
-            )
+                for user_id in user_ids
+            ]
         return out
 
     @staticmethod

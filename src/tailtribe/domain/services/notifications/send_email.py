@@ -180,5 +180,6 @@ class SendEmail:
             "total": Money(booking.price.total_cents),
             "earnings": Money(booking.price.caregiver_payout_cents),
             "amount": Money(int(amount)),
+            "reason": p.get("reason") or p.get("error") or p.get("dispute_id") or "-",
             "link": f"{self._links.app_url}/bookings/{booking.id}",
         }

@@ -10,7 +10,15 @@ from litestar.status_codes import HTTP_200_OK
 from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
+from tailtribe.domain.services.payments.disputes import ManageDisputes
+from tailtribe.domain.services.payments.ledger import ReadLedger
 from tailtribe.entrypoints.http.auth import Req, current_user, requires
+from tailtribe.entrypoints.http.schemas.bookings import (
+    AdminRefundBody,
+    BookingOut,
+    LedgerOut,
+    ResolveDisputeBody,
+)
 from tailtribe.entrypoints.http.schemas.caregivers import (
     OptionalReasonBody,
     ProfileList,
@@ -111,3 +119,46 @@ class AdminCaregiverController(Controller):
     ) -> ProfileOut:
         reason = data.reason if data else None
         return await self._decide(request, review, caregiver_id, Verdict.REINSTATE, reason)
+
+
+class AdminBookingController(Controller):
+    """Money decisions on a booking: refunds, dispute resolutions, its ledger."""
+
+    path = "/api/v1/admin"
+    tags = ("Admin",)
+    guards = (requires(Role.ADMIN),)
+
+    @post(
+        "/bookings/{booking_id:uuid}/refund",
+        operation_id="admin_refund_booking",
+        status_code=HTTP_200_OK,
+    )
+    @inject
+    async def refund(
+        self,
+        booking_id: FromPath[UUID],
+        data: JSONBody[AdminRefundBody],
+        disputes: FromDishka[ManageDisputes],
+    ) -> BookingOut:
+        booking = await disputes.refund(booking_id, data.amount_cents, data.reason)
+        return BookingOut.of(booking, for_owner=False, refund=data.amount_cents)
+
+    @post(
+        "/bookings/{booking_id:uuid}/resolve-dispute",
+        operation_id="admin_resolve_dispute",
+        status_code=HTTP_200_OK,
+    )
+    @inject
+    async def resolve_dispute(
+        self,
+        booking_id: FromPath[UUID],
+        data: JSONBody[ResolveDisputeBody],
+        disputes: FromDishka[ManageDisputes],
+    ) -> BookingOut:
+        booking, refund = await disputes.resolve(booking_id, data.outcome, data.amount_cents)
+        return BookingOut.of(booking, for_owner=False, refund=refund)
+
+    @get("/ledger/{booking_id:uuid}", operation_id="admin_booking_ledger")
+    @inject
+    async def ledger(self, booking_id: FromPath[UUID], read: FromDishka[ReadLedger]) -> LedgerOut:
+        return LedgerOut.of(await read(booking_id))

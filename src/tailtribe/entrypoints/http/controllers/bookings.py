@@ -14,6 +14,7 @@ from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
 from tailtribe.domain.services.bookings.terms import Actor
+from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.entrypoints.http.auth import Req, current_user
 from tailtribe.entrypoints.http.live import publish
@@ -22,6 +23,7 @@ from tailtribe.entrypoints.http.schemas.bookings import (
     BookingList,
     BookingOut,
     CancelBody,
+    DisputeBody,
     PriceOut,
     ReplyBody,
     ReviewBody,
@@ -126,6 +128,17 @@ class BookingController(Controller):
         self, request: Req, booking_id: FromPath[UUID], bookings: FromDishka[BookingLifecycle]
     ) -> BookingOut:
         return out(request, await bookings.complete(actor(request), booking_id))
+
+    @post("/{booking_id:uuid}/dispute", operation_id="dispute_booking", status_code=HTTP_200_OK)
+    @inject
+    async def dispute(
+        self,
+        request: Req,
+        booking_id: FromPath[UUID],
+        data: JSONBody[DisputeBody],
+        disputes: FromDishka[ManageDisputes],
+    ) -> BookingOut:
+        return out(request, await disputes.open(actor(request), booking_id, data.reason))
 
     @post("/{booking_id:uuid}/review", operation_id="review_booking")
     @inject

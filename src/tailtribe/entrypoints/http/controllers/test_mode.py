@@ -16,12 +16,13 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.adapters.system.clock import SettableClock
-from tailtribe.domain.ports import DueWork
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
+from tailtribe.domain.services.payments.handle_stripe_event import RetryStripeEvents
+from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
 from tailtribe.entrypoints.http.schemas.common import Strict
-from tailtribe.entrypoints.worker.jobs import deliver_outbox
+from tailtribe.entrypoints.worker.jobs import BOOKING_WORK, deliver_outbox
 
 
 class ClockBody(Strict):
@@ -62,8 +63,12 @@ class TestModeController(Controller):
         jobs: FromDishka[RunDueBookingJobs],
         photos: FromDishka[ProcessPendingPhotos],
         unread: FromDishka[NotifyUnreadMessages],
+        payouts: FromDishka[PayOutDue],
+        webhooks: FromDishka[RetryStripeEvents],
     ) -> Ran:
-        ran = {f"bookings.{work.value}": await jobs(work) for work in DueWork}
+        ran = {f"bookings.{work.value}": await jobs(work) for work in BOOKING_WORK}
+        ran["payments.payouts"] = await payouts()
+        ran["webhooks.retry"] = await webhooks()
         # Photos wait here for their variants in test mode (no background jobs).
         ran["photos.processed"] = await photos(min_age=timedelta(0))
         ran["messages.unread"] = await unread()

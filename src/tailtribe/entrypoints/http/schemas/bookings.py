@@ -6,12 +6,20 @@ from uuid import UUID
 
 import msgspec
 
-from tailtribe.domain.model.bookings import Booking, BookingStatus, PaymentStatus, PayoutStatus
+from tailtribe.domain.model.bookings import (
+    Booking,
+    BookingStatus,
+    DisputeOutcome,
+    PaymentStatus,
+    PayoutStatus,
+)
 from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.ledger import Account, Movement
 from tailtribe.domain.model.money import CURRENCY
 from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, Quote, Service
 from tailtribe.domain.model.reviews import MAX_REVIEW_TEXT, Review
 from tailtribe.domain.services.bookings.request import MAX_MESSAGE, BookingRequest
+from tailtribe.domain.services.payments.ledger import BookingLedger
 from tailtribe.entrypoints.http.schemas.common import Strict, text
 
 Instant = Annotated[datetime, msgspec.Meta(tz=True)]
@@ -74,6 +82,8 @@ class BookingOut(msgspec.Struct):
     message: str | None
     conversation_id: UUID | None
     refunded: Money
+    paid_out: Money
+    payout_not_before: datetime | None  # the end of the dispute window
     payment: PaymentOut | None = None
     refund: Money | None = None
 
@@ -98,6 +108,8 @@ class BookingOut(msgspec.Struct):
             message=b.shown_message,
             conversation_id=b.conversation_id,
             refunded=Money(b.refunded_cents),
+            paid_out=Money(b.paid_out_cents),
+            payout_not_before=b.dispute_deadline,
             payment=payment,
             refund=None if refund is None else Money(refund),
         )
@@ -112,6 +124,59 @@ class BookingList(msgspec.Struct):
 
 class CancelBody(Strict):
     reason: Annotated[str, text(2000)] | None = None
+
+
+class DisputeBody(Strict):
+    reason: Annotated[str, text(2000, 1)]
+
+
+class AdminRefundBody(Strict):
+    amount_cents: Annotated[int, msgspec.Meta(ge=1)]
+    reason: Annotated[str, text(2000, 1)]
+
+
+class ResolveDisputeBody(Strict):
+    outcome: DisputeOutcome
+    amount_cents: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+
+class LedgerEntryOut(msgspec.Struct):
+    id: UUID
+    movement: Movement
+    source: Account
+    destination: Account
+    amount: Money
+    reference: str | None
+    occurred_at: datetime
+
+
+class LedgerOut(msgspec.Struct):
+    booking_id: UUID
+    entries: list[LedgerEntryOut]
+    balances: dict[str, Money]
+    balanced: bool
+    problems: list[str]
+
+    @classmethod
+    def of(cls, ledger: BookingLedger) -> LedgerOut:
+        return cls(
+            booking_id=ledger.booking.id,
+            entries=[
+                LedgerEntryOut(
+                    e.id,
+                    e.movement,
+                    e.source,
+                    e.destination,
+                    Money(e.amount_cents),
+                    e.reference,
+                    e.occurred_at,
+                )
+                for e in ledger.entries
+            ],
+            balances={a.value: Money(v) for a, v in ledger.balances.items()},
+            balanced=not ledger.problems,
+            problems=list(ledger.problems),
+        )
 
 
 class ReviewBody(Strict):

@@ -1,0 +1,66 @@
+"""The ledger on SQL: entries are only ever added."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tailtribe.adapters.sqlalchemy.tables import LedgerEntryRow
+from tailtribe.domain.model.ledger import LedgerEntry, Movement
+from tailtribe.domain.ports import Page
+
+
+class SqlLedgerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, entries: Sequence[LedgerEntry]) -> None:
+        self._session.add_all(
+            LedgerEntryRow(
+                id=e.id,
+                booking_id=e.booking_id,
+                movement=e.movement.value,
+                source=e.source.value,
+                destination=e.destination.value,
+                amount_cents=e.amount_cents,
+                reference=e.reference,
+                occurred_at=e.occurred_at,
+            )
+            for e in entries
+        )
+        await self._session.flush()
+
+    async def for_booking(self, booking_id: UUID) -> Sequence[LedgerEntry]:
+        rows = await self._session.scalars(
+            select(LedgerEntryRow)
+            .where(LedgerEntryRow.booking_id == booking_id)
+            .order_by(LedgerEntryRow.occurred_at, LedgerEntryRow.id)
+        )
+        return [
+            LedgerEntry(
+                id=r.id,
+                booking_id=r.booking_id,
+                movement=Movement(r.movement),
+                amount_cents=r.amount_cents,
+                occurred_at=r.occurred_at,
+                reference=r.reference,
+            )
+            for r in rows
+        ]
+
+    async def bookings_since(self, since: datetime | None, limit: int, offset: int) -> Page[UUID]:
+        first = func.min(LedgerEntryRow.occurred_at)
+        stmt = select(LedgerEntryRow.booking_id, first.label("first")).group_by(
+            LedgerEntryRow.booking_id
+        )
+        if since is not None:
+            stmt = stmt.having(func.max(LedgerEntryRow.occurred_at) >= since)
+        total = await self._session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self._session.execute(
+            stmt.order_by(first, LedgerEntryRow.booking_id).limit(limit).offset(offset)
+        )
+        return Page([r[0] for r in rows], total or 0)

@@ -1,0 +1,48 @@
+"""Refunds at Stripe, and the share of a past transfer they take back.
+
+Both calls happen before the commit, under the booking's row lock, each with
+a key derived from the booking's state before the step: a retry after a
+crash sends the same keys and moves nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tailtribe.domain.model.bookings import Booking
+from tailtribe.domain.ports import PaymentGateway
+from tailtribe.domain.services.bookings.terms import idempotency_key
+
+
+@dataclass(frozen=True, slots=True)
+class Before:
+    """What a booking had refunded and reversed before a refund was booked."""
+
+    refunded_cents: int
+    reversed_cents: int
+
+    @classmethod
+    def of(cls, booking: Booking) -> Before:
+        return cls(booking.refunded_cents, booking.reversed_cents)
+
+
+async def send_refund(
+    gateway: PaymentGateway, booking: Booking, refund_cents: int, before: Before
+) -> None:
+    """Refund the owner `refund_cents` and reverse the caregiver's share, as
+    the booking decided when the refund was booked on it."""
+    if booking.payment_intent_id is None:
+        return
+    reversal = booking.reversed_cents - before.reversed_cents
+    if reversal and booking.transfer_id is not None:
+        step = f"reversal:{before.reversed_cents}+{reversal}"
+        await gateway.reverse_transfer(
+            booking.transfer_id, reversal, idempotency_key(booking, step)
+        )
+    if refund_cents:
+        # Keyed by what was refunded before: a second refund of the same
+        # amount is a new refund, a retry of this one is not.
+        step = f"refund:{before.refunded_cents}+{refund_cents}"
+        await gateway.refund(
+            booking.payment_intent_id, refund_cents, idempotency_key(booking, step)
+        )
