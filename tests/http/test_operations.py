@@ -20,9 +20,10 @@ import sentry_sdk
 import structlog
 from aiohttp import web
 from litestar import get
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tailtribe.adapters.sqlalchemy.tables import OutboxRow
+from tailtribe.adapters.sqlalchemy.tables import BookingRow, OutboxRow, WebhookEventRow
 from tailtribe.config import Environment
 from tailtribe.entrypoints.observability import init_sentry, json_handler
 from tests.conftest import empty_database
@@ -185,6 +186,7 @@ async def test_metrics_expose_requests_per_route_and_business_counts(api: Api) -
         await api.new_user()
     profile, _, _, _, pet = await _booked(api)
     await _outbox_row(api, "failed", timedelta(hours=1))
+    await _money_waiting_for_admins(api)
     response = await c.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
@@ -193,6 +195,8 @@ async def test_metrics_expose_requests_per_route_and_business_counts(api: Api) -
     assert metrics['tailtribe_bookings{status="requested"}'] == 1
     assert metrics["tailtribe_emails_failed"] == 1
     assert metrics["tailtribe_outbox_backlog"] >= 1  # the caregiver's events await the relay
+    assert metrics["tailtribe_payouts_held"] == 1
+    assert metrics["tailtribe_webhooks_unprocessed"] == 1  # the old one, not the fresh one
     assert metrics["tailtribe_db_max_connections"] > metrics["tailtribe_db_connections"] > 0
     # Requests by route template, never by raw id.
     booked = [
@@ -279,6 +283,8 @@ def test_the_alert_rules_use_only_metrics_the_app_exposes() -> None:
         "tailtribe_outbox_backlog",
         "tailtribe_outbox_oldest_due_seconds",
         "tailtribe_emails_failed",
+        "tailtribe_webhooks_unprocessed",
+        "tailtribe_payouts_held",
         "up",
     }
     for rule in rules:
@@ -352,6 +358,24 @@ async def test_security_headers_cors_and_the_body_limit(
     async with make_client(database_url=pg_url, env=Environment.PRODUCTION) as c:
         hsts = (await c.get("/api/health")).headers["strict-transport-security"]
         assert hsts.startswith("max-age=") and int(hsts.split("=")[1].split(";")[0]) >= 31536000
+
+
+async def _money_waiting_for_admins(api: Api) -> None:
+    """A held payout, a Stripe event that failed to apply 10 minutes ago and a fresh one."""
+    factory = await api.container.get(async_sessionmaker[AsyncSession])
+    async with factory() as session:
+        await session.execute(update(BookingRow).values(payout_status="held"))
+        for minutes in (10, 1):
+            session.add(
+                WebhookEventRow(
+                    id=f"evt_stuck_{minutes}",
+                    type="charge.refunded",
+                    payload="{}",
+                    received_at=datetime.now(UTC) - timedelta(minutes=minutes),
+                    attempts=3,
+                )
+            )
+        await session.commit()
 
 
 async def _outbox_row(api: Api, status: str, age: timedelta) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tailtribe.adapters.sqlalchemy.tables import BookingRow, OutboxRow, UserRow
+from tailtribe.adapters.sqlalchemy.tables import BookingRow, OutboxRow, UserRow, WebhookEventRow
 from tailtribe.domain.model.bookings import PayoutStatus
 from tailtribe.domain.model.events import PaymentAuthorized, PaymentFailed
 from tailtribe.domain.model.notifications import EMAIL_TOPIC_PREFIX, EVENT_TOPIC_PREFIX
@@ -45,6 +45,20 @@ class SqlOperationsStore:
                 )
             )
         ).one()
+        held = await s.scalar(
+            select(func.count())
+            .select_from(BookingRow)
+            .where(BookingRow.payout_status == PayoutStatus.HELD.value)
+        )
+        # The worker retries a failed event after a minute: five means it keeps failing.
+        unprocessed = await s.scalar(
+            select(func.count())
+            .select_from(WebhookEventRow)
+            .where(
+                WebhookEventRow.processed_at.is_(None),
+                WebhookEventRow.received_at < now - timedelta(minutes=5),
+            )
+        )
         events = dict(
             (
                 await s.execute(
@@ -88,6 +102,8 @@ class SqlOperationsStore:
             payments_failed=events.get(FAILED_TOPIC, 0),
             payouts_paid=int(payouts),
             payouts_paid_cents=int(paid_cents),
+            payouts_held=held or 0,
+            webhooks_unprocessed=unprocessed or 0,
             emails_sent=emails.get(OutboxStatus.SENT.value, 0),
             emails_failed=emails.get(OutboxStatus.FAILED.value, 0),
             outbox_backlog=int(backlog),

@@ -18,6 +18,8 @@ class OperationsSnapshot:
     payments_failed: int = 0
     payouts_paid: int = 0
     payouts_paid_cents: int = 0
+    payouts_held: int = 0  # waiting for an admin: a dispute, a chargeback, failed transfers
+    webhooks_unprocessed: int = 0  # Stripe events stored over 5 minutes ago, not applied
     emails_sent: int = 0
     emails_failed: int = 0
     outbox_backlog: int = 0  # pending rows whose time has come

@@ -59,6 +59,12 @@ class BusinessCollector(Collector):
         yield _gauge(
             "tailtribe_payouts_paid_cents", "paid out to caregivers, in cents", s.payouts_paid_cents
         )
+        yield _gauge("tailtribe_payouts_held", "payouts waiting for an admin", s.payouts_held)
+        yield _gauge(
+            "tailtribe_webhooks_unprocessed",
+            "Stripe events stored over 5 minutes ago and not applied yet",
+            s.webhooks_unprocessed,
+        )
         yield _gauge("tailtribe_emails_sent", "emails sent", s.emails_sent)
         yield _gauge(
             "tailtribe_emails_failed", "emails given up on, awaiting a retry", s.emails_failed
