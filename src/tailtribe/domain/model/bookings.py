@@ -443,8 +443,9 @@ class Booking(Aggregate):
         self.cancelled_by = by
         self.reason = reason
         if self.captured_cents and self.settlement.payout_cents > 0:
-            self.payout_status = PayoutStatus.SCHEDULED
             self.dispute_deadline = now + payout_delay
+            if self.payout_status is PayoutStatus.NONE:  # a chargeback's hold stays
+                self.payout_status = PayoutStatus.SCHEDULED
         self.record(
             BookingCancelled(
                 occurred_at=now,

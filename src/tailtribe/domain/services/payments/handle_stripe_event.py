@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from tailtribe.domain.errors import DomainError
+from tailtribe.domain.errors import DomainError, ProviderUnavailable
 from tailtribe.domain.model.aggregate import Aggregate
 from tailtribe.domain.model.bookings import (
     CAPTURED_STATES,
@@ -281,7 +281,16 @@ class HandleStripeEvent:
                 handler = HANDLERS.get(event.type)
                 if handler is not None:
                     context = Context(uow, self._gateway, self._clock.now())
-                    await self._outbox.publish(uow, await handler(context, event))
+                    try:
+                        changed = await handler(context, event)
+                    except ProviderUnavailable:
+                        raise  # Stripe did not answer: try again later
+                    except DomainError as exc:
+                        # The booking refuses what the event says (a refusal
+                        # changes nothing): kept for the record, not retried.
+                        logger.warning("Stripe event %s not applied: %s", event_id, exc.detail)
+                        changed = []
+                    await self._outbox.publish(uow, changed)
                 await uow.webhook_events.mark_processed(event_id, self._clock.now())
                 await uow.commit()
                 return True
