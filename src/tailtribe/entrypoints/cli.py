@@ -136,9 +136,13 @@ def cmd_payments_reconcile(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     since = None if args.since is None else datetime.combine(args.since, datetime.min.time(), UTC)
 
+    with_stripe = settings.stripe_secret_key is not None
+    if not with_stripe:
+        print("payments are simulated (no STRIPE_SECRET_KEY): ledgers are checked against bookings")
+
     async def work(container: AsyncContainer) -> tuple[int, list[Mismatch]]:
         async with container() as scope:
-            return await (await scope.get(Reconcile))(since)
+            return await (await scope.get(Reconcile))(since, with_stripe)
 
     checked, mismatches = asyncio.run(_with_container(settings, work))
     for m in mismatches:
