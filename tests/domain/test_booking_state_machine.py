@@ -554,6 +554,10 @@ class BookingMachine(RuleBasedStateMachine):
         assert b.refunded_cents == before["refunded_cents"] + expected
         assert b.payout_status is (PO.SCHEDULED if self.new_payout(b.refunded_cents) else PO.NONE)
         assert b.dispute_deadline is not None and b.dispute_deadline <= self.now
+        if expected:  # the owner is told of the refund as of any other
+            assert [type(e) for e in events] == [DisputeResolved, RefundIssued], events
+            assert events[1].amount_cents == expected
+            events = events[:1]
         self.one_event(events, DisputeResolved, outcome=outcome, refund_cents=expected)
 
     # -- money after capture ------------------------------------------------------

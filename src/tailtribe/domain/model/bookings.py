@@ -512,7 +512,7 @@ class Booking(Aggregate):
             if not 0 < refund <= remaining:
                 raise InvalidInput(f"the refund must be within 1..{remaining} cents")
         self.status = target
-        self._apply_refund(now, refund)
+        reversal = self._apply_refund(now, refund)
         self.payout_status = (
             PayoutStatus.SCHEDULED if self.settlement.payout_cents > 0 else PayoutStatus.NONE
         )
@@ -524,6 +524,16 @@ class Booking(Aggregate):
                 occurred_at=now, booking_id=self.id, outcome=outcome, refund_cents=refund
             )
         )
+        if refund:  # the owner hears of it like of any refund
+            self.record(
+                RefundIssued(
+                    occurred_at=now,
+                    booking_id=self.id,
+                    amount_cents=refund,
+                    reversal_cents=reversal,
+                    reason="dispute resolved",
+                )
+            )
         return refund
 
     # -- money after capture --------------------------------------------
