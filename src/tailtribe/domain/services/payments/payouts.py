@@ -15,6 +15,11 @@ BATCH = 100
 logger = logging.getLogger(__name__)
 
 
+def claim_tag(booking: Booking) -> str:
+    retry_at = booking.payout_retry_at
+    return "" if retry_at is None else str(int(retry_at.timestamp()))
+
+
 class PayOutDue:
     """Transfer the caregiver's share of every settled booking whose window has passed.
 
@@ -106,8 +111,10 @@ class PayOutDue:
             booking.id,
             booking.charge_id,
             # Stripe answers a key it saw with its first answer, refusals too:
-            # each attempt has its own, and attempts after the first look first.
-            idempotency_key(booking, f"payout:{amount}:{attempt}"),
+            # each claim has its own (the attempt count restarts when an admin
+            # releases a held payout; the claim's retry time never repeats), and
+            # attempts after the first look for a transfer first.
+            idempotency_key(booking, f"payout:{amount}:{attempt}:{claim_tag(booking)}"),
         )
 
     async def _finish(self, uow: UnitOfWork, booking: Booking) -> None:
