@@ -2,7 +2,9 @@
 attempts, and webhook events that failed to process.
 
 Bookings settled before this revision get their ledger entries rebuilt from
-their amounts, so that every booking's ledger balances.
+their amounts, so that every booking's ledger balances; late owner
+cancellations, which now pay the caregiver's share of what was kept, get
+that payout scheduled.
 
 Revision ID: 0008
 Revises: 0007
@@ -80,10 +82,13 @@ def _backfill(ledger: sa.Table) -> None:
         sa.column("paid_out_cents", sa.BigInteger()),
         sa.column("reversed_cents", sa.BigInteger()),
         sa.column("commission_percent", sa.Numeric(5, 2)),
+        sa.column("status", sa.String()),
+        sa.column("dispute_deadline", DateTimeUTC(timezone=True)),
     )
     rows = op.get_bind().execute(sa.select(booking)).mappings()
     now = datetime.now(UTC)
     entries: list[dict[str, object]] = []
+    owed: list[object] = []  # cancelled with money kept, never paid out
 
     def post(b: sa.RowMapping, movement: str, route: tuple[str, str], amount: int) -> None:
         if amount > 0:
@@ -110,6 +115,10 @@ def _backfill(ledger: sa.Table) -> None:
         post(b, "authorization", ("owner", "card_hold"), captured)
         post(b, "capture", ("card_hold", "escrow"), captured)
         post(b, "refund", ("escrow", "owner"), refunded)
+        kept = captured - refunded
+        unpaid = b["status"] == "cancelled" and b["payout_status"] == "none"
+        if unpaid and kept - _commission(kept, b["commission_percent"]) > 0:
+            owed.append(b["id"])
         if b["payout_status"] in ("paid", "reversed"):
             kept = captured - refunded
             post(
@@ -119,6 +128,12 @@ def _backfill(ledger: sa.Table) -> None:
             post(b, "reversal", ("caregiver", "escrow"), reversed_)
     if entries:
         op.bulk_insert(ledger, entries)
+    if owed:
+        op.get_bind().execute(
+            sa.update(booking)
+            .where(booking.c.id.in_(owed))
+            .values(payout_status="scheduled", dispute_deadline=now)
+        )
 
 
 def downgrade() -> None:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.sqlalchemy.database import downgrade, upgrade
 from tests.conftest import in_thread
@@ -60,14 +64,19 @@ async def test_the_migration_rebuilds_balanced_ledgers(api: Api) -> None:
     )
     assert response.status_code == 200, response.text
     assert response.json()["payout_status"] == "reversed"
-    held = await book(8, weeks=3)  # still held on the card when the ledger is rebuilt
+    late = await book(9, weeks=3)  # the owner cancels a minute before: half is kept
+    await api.authorize_and_accept(late, caregiver)
+    await _at(api, next_monday(9, weeks=3) - timedelta(minutes=1))
+    cancelled = await c.post(f"/api/v1/bookings/{late['id']}/cancel", headers=owner)
+    assert cancelled.json()["payout_status"] == "scheduled"
+    held = await book(8, weeks=4)  # still held on the card when the ledger is rebuilt
     pi, total = held["payment"]["payment_intent_id"], held["price"]["total"]["amount_cents"]
     event = payment_event("payment_intent.amount_capturable_updated", pi, total)
     assert await api.webhook(event) == 200
 
     async def ledgers() -> dict[str, dict[str, Any]]:
         out = {}
-        for b in (held, refunded, reversed_, unpaid):
+        for b in (held, refunded, reversed_, unpaid, late):
             response = await c.get(f"/api/v1/admin/ledger/{b['id']}", headers=admin)
             assert response.status_code == 200, response.text
             out[b["id"]] = response.json()
@@ -87,7 +96,20 @@ async def test_the_migration_rebuilds_balanced_ledgers(api: Api) -> None:
 
     url = api.settings.direct_url
     in_thread(lambda: downgrade(url, "0007"))
+    # Before 0008 a late cancellation was never paid out: the migration schedules it.
+    factory = await api.container.get(async_sessionmaker[AsyncSession])
+    async with factory() as session:
+        await session.execute(
+            text(
+                "UPDATE booking SET payout_status = 'none', dispute_deadline = NULL WHERE id = :id"
+            ),
+            {"id": UUID(late["id"])},
+        )
+        await session.commit()
     in_thread(lambda: upgrade(url))
+    again = await c.get(f"/api/v1/bookings/{late['id']}", headers=owner)
+    assert again.json()["payout_status"] == "scheduled"
+    assert again.json()["payout_not_before"] is not None
 
     rebuilt = await ledgers()
     for booking_id, ledger in rebuilt.items():

@@ -141,8 +141,11 @@ class WebhookEventRepository(Protocol):
         transaction ends (one processor at a time); None otherwise."""
         ...
 
-    async def pending(self, received_before: datetime, limit: int) -> Sequence[str]:
-        """Ids of events stored before then and still not processed, oldest first."""
+    async def pending(
+        self, received_before: datetime, max_attempts: int, limit: int
+    ) -> Sequence[str]:
+        """Ids of events stored before then, not processed, tried fewer than
+        `max_attempts` times; oldest first."""
         ...
 
     async def mark_failed(self, event_id: str, error: str) -> None:

@@ -184,11 +184,13 @@ class MemoryWebhookEventRepository:
         row = self._rows.get(event_id)
         return None if row is None or row.processed_at is not None else row.payload
 
-    async def pending(self, received_before: datetime, limit: int) -> list[str]:
+    async def pending(self, received_before: datetime, max_attempts: int, limit: int) -> list[str]:
         rows = sorted(
             (r.received_at, i)
             for i, r in self._rows.items()
-            if r.processed_at is None and r.received_at < received_before
+            if r.processed_at is None
+            and r.received_at < received_before
+            and r.attempts < max_attempts
         )
         return [i for _, i in rows[:limit]]
 

@@ -40,12 +40,15 @@ class SqlWebhookEventRepository:
         )
         return row
 
-    async def pending(self, received_before: datetime, limit: int) -> Sequence[str]:
+    async def pending(
+        self, received_before: datetime, max_attempts: int, limit: int
+    ) -> Sequence[str]:
         rows = await self._session.scalars(
             select(WebhookEventRow.id)
             .where(
                 WebhookEventRow.processed_at.is_(None),
                 WebhookEventRow.received_at < received_before,
+                WebhookEventRow.attempts < max_attempts,
             )
             .order_by(WebhookEventRow.received_at)
             .limit(limit)

@@ -390,6 +390,9 @@ class Booking(Aggregate):
             raise PaymentNotAuthorized("the payment for this booking is not authorized yet")
         if now >= self.response_deadline:
             raise self._refuse("accept after its response deadline")
+        self._capture(now, target)
+
+    def _capture(self, now: datetime, target: BookingStatus) -> None:
         self.status = target
         self.payment_status = PaymentStatus.CAPTURED
         self.captured_cents = self.price.total_cents
@@ -397,6 +400,15 @@ class Booking(Aggregate):
             BookingAccepted(occurred_at=now, booking_id=self.id, captured_cents=self.captured_cents)
         )
         self._post(now, Movement.CAPTURE, self.captured_cents, self.payment_intent_id)
+
+    def recover_capture(self, now: datetime) -> None:
+        """Stripe captured the payment, but the acceptance that asked for it was
+        not committed (a crash in between): the caregiver did accept, so the
+        booking is accepted now, whatever the response deadline says."""
+        target = self._move("accept")
+        if self.payment_status is not PaymentStatus.AUTHORIZED:
+            raise PaymentNotAuthorized("the payment for this booking is not authorized")
+        self._capture(now, target)
 
     def decline(self, now: datetime) -> None:
         self.status = self._move("decline")
@@ -429,12 +441,13 @@ class Booking(Aggregate):
         if self.status is BookingStatus.ACCEPTED:
             remaining = self.captured_cents - self.refunded_cents
             if by is Canceller.OWNER:
-                refund = min(
-                    remaining,
-                    owner_refund_cents(
-                        self.cancellation_policy, self.service, self.start, now, self.captured_cents
-                    ),
+                # The policy's share is what the owner gets back in all: a refund
+                # made before (an admin's, or this cancellation's own whose
+                # commit was lost) counts towards it.
+                policy_share = owner_refund_cents(
+                    self.cancellation_policy, self.service, self.start, now, self.captured_cents
                 )
+                refund = min(remaining, max(0, policy_share - self.refunded_cents))
             else:
                 refund = remaining
         self.status = target
@@ -499,12 +512,15 @@ class Booking(Aggregate):
         Resolves an owner's dispute, and also a payout held otherwise (a
         chargeback, a transfer that kept failing): the status stays then.
         """
-        if self.status is BookingStatus.DISPUTED:
+        disputed = self.status is BookingStatus.DISPUTED
+        if disputed:
             target = self._move("resolve")
         elif self.status in SETTLED and self.payout_status is PayoutStatus.HELD:
             target = self.status
         else:
             raise self._refuse("resolve a dispute")
+        if outcome is DisputeOutcome.RELEASE and refund_cents is not None:
+            raise InvalidInput("a release refunds nothing: leave amount_cents out")
         refund = 0
         if outcome is DisputeOutcome.REFUND:
             remaining = self.captured_cents - self.refunded_cents
@@ -517,8 +533,10 @@ class Booking(Aggregate):
             PayoutStatus.SCHEDULED if self.settlement.payout_cents > 0 else PayoutStatus.NONE
         )
         self.payout_attempts, self.payout_retry_at = 0, None
-        # The owner has been heard: the payout need not wait for another window.
-        self.dispute_deadline = now
+        # The owner has been heard: the payout need not wait for the window.
+        # A hold of another kind (a chargeback) leaves the owner's window as it was.
+        if disputed:
+            self.dispute_deadline = now
         self.record(
             DisputeResolved(
                 occurred_at=now, booking_id=self.id, outcome=outcome, refund_cents=refund

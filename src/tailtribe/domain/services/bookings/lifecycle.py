@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from tailtribe.domain.errors import Forbidden, NotFound
@@ -26,6 +27,15 @@ async def release_hold(gateway: PaymentGateway, booking: Booking, was: PaymentSt
     """Cancel the PaymentIntent of a booking that ends before capture."""
     if booking.payment_intent_id is not None and was in _HOLDS:
         await gateway.cancel(booking.payment_intent_id, idempotency_key(booking, "cancel-intent"))
+
+
+async def share_contacts(uow: UnitOfWork, booking: Booking, now: datetime) -> None:
+    """An accepted booking: the pair may now exchange contact details."""
+    if booking.conversation_id is not None:
+        conversation = await uow.conversations.get(booking.conversation_id)
+        if conversation is not None:
+            conversation.share_contacts(now)
+            await uow.conversations.save(conversation)
 
 
 class BookingLifecycle:
@@ -93,12 +103,7 @@ class BookingLifecycle:
             booking.accept(self._clock.now())
             if booking.payment_intent_id is None:
                 raise NotFound("the booking has no payment")
-            if booking.conversation_id is not None:
-                # An accepted booking: the pair may now exchange contact details.
-                conversation = await uow.conversations.get(booking.conversation_id)
-                if conversation is not None:
-                    conversation.share_contacts(self._clock.now())
-                    await uow.conversations.save(conversation)
+            await share_contacts(uow, booking, self._clock.now())
             captured = await self._gateway.capture(
                 booking.payment_intent_id, idempotency_key(booking, "capture")
             )

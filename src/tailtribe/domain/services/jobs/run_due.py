@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from uuid import UUID
 
-from tailtribe.domain.errors import DomainError
+from tailtribe.domain.errors import DomainError, ProviderUnavailable
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.ports import Clock, DueWork, PaymentGateway, UnitOfWork
 from tailtribe.domain.services.bookings.lifecycle import release_hold
@@ -53,6 +53,13 @@ class RunDueBookingJobs:
                 return 0
             try:
                 await self._apply(work, booking)
+            except ProviderUnavailable:
+                # Stripe refused (a hold it no longer has) or did not answer: this
+                # booking needs a look if it keeps happening.
+                logger.exception(
+                    "bookings.%s: Stripe refused for %s; retried next run", work.value, booking_id
+                )
+                return 0
             except DomainError:
                 return 0  # no longer due: another run got there first
             except Exception:

@@ -25,6 +25,7 @@ from tailtribe.domain.model.bookings import (
     PayoutStatus,
 )
 from tailtribe.domain.ports import Clock, PaymentGateway, UnitOfWork
+from tailtribe.domain.services.bookings.lifecycle import share_contacts
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.refunds import Before, send_refund
 
@@ -144,11 +145,19 @@ async def _booking_of(ctx: Context, payment_intent: object) -> Booking | None:
 
 
 async def payment_succeeded(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
-    """The capture went through: learn its charge if the capture's answer was lost."""
+    """The capture went through. If the acceptance that asked for it was lost
+    (a crash before its commit), the booking is accepted now: the owner has
+    paid. Either way the booking learns its charge."""
     booking = await _booking_of(ctx, event.data.get("id"))
-    charge = event.data.get("latest_charge")
-    if booking is None or booking.charge_id or booking.captured_cents == 0:
+    if booking is None or booking.charge_id:
         return []
+    captured = event.data.get("amount_received")
+    if booking.status is BookingStatus.REQUESTED and captured == booking.price.total_cents:
+        booking.recover_capture(ctx.now)
+        await share_contacts(ctx.uow, booking, ctx.now)
+    if booking.captured_cents == 0:
+        return []
+    charge = event.data.get("latest_charge")
     if isinstance(charge, dict):
         charge = charge.get("id")
     booking.record_capture(ctx.now, charge if isinstance(charge, str) else None, None)
@@ -236,8 +245,11 @@ HANDLERS: dict[str, Handler] = {
     "transfer.reversed": transfer_reversed,
 }
 
-# An event that failed to process is tried again by the scheduled job after this.
+# An event that failed to process is tried again by the scheduled job after
+# this, up to MAX_ATTEMPTS times; then it waits for an admin (the metric
+# tailtribe_webhooks_unprocessed and its alert say so), not holding up newer ones.
 RETRY_AFTER = timedelta(minutes=1)
+MAX_ATTEMPTS = 10
 
 
 class HandleStripeEvent:
@@ -312,7 +324,9 @@ class RetryStripeEvents:
 
     async def __call__(self) -> int:
         async with self._uow as uow:
-            pending = await uow.webhook_events.pending(self._clock.now() - RETRY_AFTER, 100)
+            pending = await uow.webhook_events.pending(
+                self._clock.now() - RETRY_AFTER, MAX_ATTEMPTS, 100
+            )
         done = 0
         for event_id in pending:
             try:

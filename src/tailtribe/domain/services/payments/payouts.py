@@ -28,9 +28,9 @@ class PayOutDue:
        so another worker does not pick the booking up meanwhile;
     2. the transfer is made under the booking's row lock with a key derived
        from the booking and the amount, and recorded in the same transaction.
-    A crash between the transfer and its commit leaves the attempt counted:
-    the next attempt first asks Stripe for the booking's transfer (keys can be
-    pruned after a day) and records that one instead of making another.
+    Every attempt first asks Stripe for the booking's transfer (keys can be
+    pruned after a day, and an attempt's answer can be lost): a crash between
+    the transfer and its commit, or a lost answer, is recorded, not repeated.
     A failed transfer is retried with backoff; after the last attempt the
     payout is held and admins are told.
     """
@@ -94,14 +94,15 @@ class PayOutDue:
             return True
 
     async def _send(self, uow: UnitOfWork, booking: Booking, amount: int, attempt: int) -> str:
-        if attempt > 1:
-            made = await self._gateway.find_transfer(booking.id)
-            if made is not None:
-                if made.amount_cents != amount:
-                    raise PaymentProviderError(
-                        f"a transfer of {made.amount_cents} cents exists, {amount} are owed"
-                    )
-                return made.id
+        # Always asked first: an attempt whose answer was lost (counted as failed,
+        # then held and released by an admin) may have made the transfer.
+        made = await self._gateway.find_transfer(booking.id)
+        if made is not None:
+            if made.amount_cents != amount:
+                raise PaymentProviderError(
+                    f"a transfer of {made.amount_cents} cents exists, {amount} are owed"
+                )
+            return made.id
         caregiver = await uow.caregivers.get(booking.caregiver_id)
         if caregiver is None or caregiver.stripe_account_id is None:
             raise PaymentProviderError("the caregiver has no payout account")

@@ -33,16 +33,19 @@ async def send_refund(
     the booking decided when the refund was booked on it."""
     if booking.payment_intent_id is None:
         return
-    reversal = booking.reversed_cents - before.reversed_cents
-    if reversal and booking.transfer_id is not None:
-        step = f"reversal:{before.reversed_cents}+{reversal}"
-        await gateway.reverse_transfer(
-            booking.transfer_id, reversal, idempotency_key(booking, step)
-        )
+    # Keyed by what was refunded (reversed) before, not by the amount: a retry
+    # from the same state is Stripe's replay, or its refusal if the amount
+    # differs; never a second refund. A later refund starts from another state.
+    # The owner's refund goes first: if the reversal then fails, the refund's
+    # `charge.refunded` event books it and makes the reversal.
     if refund_cents:
-        # Keyed by what was refunded before: a second refund of the same
-        # amount is a new refund, a retry of this one is not.
-        step = f"refund:{before.refunded_cents}+{refund_cents}"
+        step = f"refund:{before.refunded_cents}"
         await gateway.refund(
             booking.payment_intent_id, refund_cents, idempotency_key(booking, step)
+        )
+    reversal = booking.reversed_cents - before.reversed_cents
+    if reversal and booking.transfer_id is not None:
+        step = f"reversal:{before.reversed_cents}"
+        await gateway.reverse_transfer(
+            booking.transfer_id, reversal, idempotency_key(booking, step)
         )

@@ -1,0 +1,193 @@
+"""Money calls whose answer is lost: Stripe moved the money, our commit never came.
+
+In each case the next run, a webhook or a retry must finish the step, and no
+money may move twice.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+from tailtribe.domain.errors import PaymentProviderError
+from tailtribe.domain.model.bookings import (
+    Booking,
+    BookingStatus,
+    DisputeOutcome,
+    PaymentStatus,
+    PayoutStatus,
+)
+from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.ledger import problems
+from tailtribe.domain.model.money import CommissionRate
+from tailtribe.domain.model.users import Role
+from tailtribe.domain.ports import Capture
+from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
+from tailtribe.domain.services.bookings.terms import Actor, MarketplaceTerms
+from tailtribe.domain.services.payments.disputes import ManageDisputes
+from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
+from tailtribe.domain.services.payments.payouts import PayOutDue
+from tests.domain.test_booking_state_machine import june_booking
+from tests.services.conftest import World
+
+TERMS = MarketplaceTerms(CommissionRate.parse("20"), timedelta(hours=48))
+
+
+class Flaky:
+    """The simulated gateway; `lose[verb]` calls move the money and then fail
+    (the answer is lost), `refuse[verb]` calls fail before moving anything."""
+
+    def __init__(self, world: World) -> None:
+        self.inner = world.gateway
+        self.lose: dict[str, int] = {}
+        self.refuse: dict[str, int] = {}
+        self.transfers = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def _fail_before(self, verb: str) -> None:
+        if self.refuse.get(verb, 0) > 0:
+            self.refuse[verb] -= 1
+            raise PaymentProviderError(f"Stripe refused to {verb}")
+
+    def _fail_after(self, verb: str) -> None:
+        if self.lose.get(verb, 0) > 0:
+            self.lose[verb] -= 1
+            raise PaymentProviderError(f"Stripe could not be reached to {verb}")
+
+    async def transfer(self, *args: object) -> str:
+        self._fail_before("transfer")
+        made: str = await self.inner.transfer(*args)  # type: ignore[arg-type]
+        self.transfers += 1
+        self._fail_after("transfer")
+        return made
+
+    async def refund(self, *args: object) -> str:
+        self._fail_before("refund")
+        made: str = await self.inner.refund(*args)  # type: ignore[arg-type]
+        self._fail_after("refund")
+        return made
+
+    async def capture(self, *args: object) -> Capture:
+        self._fail_before("capture")
+        made: Capture = await self.inner.capture(*args)  # type: ignore[arg-type]
+        self._fail_after("capture")
+        return made
+
+
+async def stored(world: World, booking: Booking) -> Booking:
+    async with world.uow as uow:
+        found = await uow.bookings.get(booking.id)
+        assert found is not None
+        return found
+
+
+async def ledger_agrees(world: World, booking: Booking) -> None:
+    async with world.uow as uow:
+        entries = await uow.ledger.for_booking(booking.id)
+    assert problems(entries, (await stored(world, booking)).expected_ledger()) == []
+
+
+async def authorized(world: World, policy: CancellationPolicy) -> Booking:
+    """A boarding of 100.00, its card held, stored with its caregiver."""
+    booking = june_booking(policy=policy)
+    intent = await world.gateway.create_payment_intent(booking.id, 10_000, f"{booking.id}")
+    booking.attach_payment(intent.id, intent.client_secret)
+    booking.authorize(booking.created_at, 10_000)
+    caregiver = Caregiver(
+        id=booking.caregiver_id, user_id=uuid4(), display_name="Lotte", stripe_account_id="acct_1"
+    )
+    async with world.uow as uow:
+        await uow.caregivers.add(caregiver)
+        await uow.bookings.add(booking)
+        await world.outbox.publish(uow, [booking])
+        await uow.commit()
+    world.clock.advance(booking.created_at + timedelta(minutes=10) - world.clock.now())
+    return booking
+
+
+async def test_a_lost_capture_is_finished_by_stripes_event(world: World) -> None:
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    # The caregiver accepts; Stripe captures; the process dies before the commit.
+    await world.gateway.capture(booking.payment_intent_id or "", f"booking:{booking.id}:capture")
+    assert (await stored(world, booking)).status is BookingStatus.REQUESTED
+    handle = HandleStripeEvent(world.uow, world.gateway, world.outbox, world.clock)
+    event = ProviderEvent.build(
+        f"evt_{uuid4().hex}",
+        "payment_intent.succeeded",
+        world.clock.now(),
+        {"id": booking.payment_intent_id, "amount_received": 10_000, "latest_charge": "ch_1"},
+    )
+    assert await handle(event)
+    after = await stored(world, booking)
+    assert (after.status, after.payment_status) == (BookingStatus.ACCEPTED, PaymentStatus.CAPTURED)
+    assert after.charge_id == "ch_1"
+    await ledger_agrees(world, booking)
+
+
+async def test_a_cancellation_retried_after_a_lost_refund_refunds_once(world: World) -> None:
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    gateway = Flaky(world)
+    owner = Actor(booking.owner_id, frozenset({Role.OWNER}))
+    lifecycle = BookingLifecycle(world.uow, gateway, TERMS, world.outbox, world.clock)  # type: ignore[arg-type]
+    async with world.uow as uow:
+        stored_booking = await uow.bookings.get(booking.id)
+        assert stored_booking is not None
+        stored_booking.accept(world.clock.now())
+        await uow.bookings.save(stored_booking)
+        await world.outbox.publish(uow, [stored_booking])
+        await uow.commit()
+    await world.gateway.capture(booking.payment_intent_id or "", "capture")
+    # Half an hour before the start: the flexible policy gives half back.
+    world.clock.advance(booking.start - timedelta(minutes=30) - world.clock.now())
+    gateway.lose["refund"] = 1
+    try:
+        await lifecycle.cancel(owner, booking.id, "plans changed")
+        raise AssertionError("the lost answer should have failed the cancellation")
+    except PaymentProviderError:
+        pass
+    # Stripe tells of the refund it made; then the owner tries again.
+    handle = HandleStripeEvent(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    charge = {"id": "ch_1", "payment_intent": booking.payment_intent_id, "amount_refunded": 5_000}
+    assert await handle(
+        ProviderEvent.build(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
+    )
+    cancelled, refund = await lifecycle.cancel(owner, booking.id, "plans changed")
+    assert refund == 0  # the half was given back already
+    assert (cancelled.status, cancelled.refunded_cents) == (BookingStatus.CANCELLED, 5_000)
+    record = await world.gateway.record(booking.payment_intent_id or "", booking.id)
+    assert record.refunded_cents == 5_000
+    await ledger_agrees(world, booking)
+
+
+async def test_a_payout_held_after_a_lost_transfer_is_not_paid_again(world: World) -> None:
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    gateway = Flaky(world)
+    async with world.uow as uow:
+        b = await uow.bookings.get(booking.id)
+        assert b is not None
+        b.accept(world.clock.now())
+        b.complete(b.end)
+        await uow.bookings.save(b)
+        await world.outbox.publish(uow, [b])
+        await uow.commit()
+    await world.gateway.capture(booking.payment_intent_id or "", "capture")
+    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    # Four refusals, then a transfer whose answer is lost: the payout is held.
+    gateway.refuse["transfer"], gateway.lose["transfer"] = 4, 1
+    world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
+    for _ in range(5):
+        assert await payouts() == 0
+        world.clock.advance(timedelta(hours=6))
+    held = await stored(world, booking)
+    assert held.payout_status is PayoutStatus.HELD and gateway.transfers == 1
+    # An admin releases it: the transfer Stripe made is found and recorded.
+    disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    await disputes.resolve(booking.id, DisputeOutcome.RELEASE, None)
+    assert await payouts() == 1
+    paid = await stored(world, booking)
+    assert (paid.payout_status, paid.paid_out_cents) == (PayoutStatus.PAID, 8_000)
+    assert gateway.transfers == 1
+    await ledger_agrees(world, booking)
