@@ -17,7 +17,7 @@ stored even when it is an error, such as a refused transfer; one refused by
 parameter validation is not); unknown and missing parameters, states that
 refuse a command and amounts beyond what remains are 400/404 errors in
 Stripe's shape; `expand[]` works on the fields that hold an id. Objects are
-Stripe's published fixtures (../shared/stripe/fixtures3-subset.json) with
+Stripe's published fixtures (tests/fixtures/stripe/fixtures3-subset.json) with
 their fields filled in, so the SDK parses them as the real thing. A captured
 charge gets a balance transaction whose fee is 1.5% + 25 cents (half up).
 
@@ -52,7 +52,7 @@ import httpx
 from granian.constants import Interfaces
 from granian.server.embed import Server
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "stripe" / "fixtures3-subset.json"
+FIXTURES = Path(__file__).parent / "fixtures" / "stripe" / "fixtures3-subset.json"
 SHAPES: dict[str, dict[str, Any]] = json.loads(FIXTURES.read_text())["resources"]
 
 API_KEY = "sk_test_standin_4eC39HqLyjWDarjtT1zdp7dc"
