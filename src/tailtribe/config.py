@@ -137,6 +137,9 @@ class Settings:
     # Behind a proxy every client shares its address: name the header the
     # proxy sets (X-Forwarded-For, X-Real-IP, CF-Connecting-IP) to key limits.
     client_ip_header: str | None = None
+    # Proxies of ours in front of the app, each appending to that header
+    # (a CDN before a load balancer is 2): the client is that many from the right.
+    client_ip_trusted_hops: int = 1
     # How long a stopping worker lets the jobs in hand finish before cancelling
     # them (SAQ also waits this long for its idle polling loops).
     worker_grace_seconds: int = 30
@@ -225,6 +228,7 @@ class Settings:
             dispute_window_hours=_int(env, "DISPUTE_WINDOW_HOURS", 48, 0, 24 * 60),
             access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 12 * 60, 1, 30 * 24 * 60),
             client_ip_header=opt("CLIENT_IP_HEADER"),
+            client_ip_trusted_hops=_int(env, "CLIENT_IP_TRUSTED_HOPS", 1, 1, 10),
             worker_grace_seconds=_int(env, "WORKER_GRACE_SECONDS", 30, 0, 3600),
         )
         settings.validate()

@@ -245,6 +245,77 @@ async def test_behind_a_proxy_clients_are_told_apart_by_its_header(
         assert (await client.get("/api/v1/me", headers=b)).status_code == 401
 
 
+async def _status_over_asgi(app: Litestar, path: str, headers: list[tuple[str, str]]) -> int:
+    """One request straight through ASGI, header lines kept apart as a server
+    gives them (the test client would join repeated lines into one)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers],
+        "client": ("10.0.0.2", 40000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)  # type: ignore[arg-type]
+    return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))  # type: ignore[call-overload]
+
+
+async def test_behind_a_proxy_a_client_cannot_choose_its_key_with_a_header_line_of_its_own(
+    pg_url: str, make_client: ClientFactory
+) -> None:
+    """The proxy appends its own line after the client's: every line counts, in order."""
+    async with make_client(
+        database_url=pg_url, rate_limit_per_minute=2, client_ip_header="X-Forwarded-For"
+    ) as client:
+        codes = [
+            await _status_over_asgi(
+                client.app,
+                "/api/v1/me",
+                [("X-Forwarded-For", f"203.0.113.{i}"), ("X-Forwarded-For", "198.51.100.7")],
+            )
+            for i in range(3)
+        ]
+        assert codes == [401, 401, 429]
+
+
+async def test_behind_two_proxies_the_entry_of_the_outer_one_is_the_client(
+    pg_url: str, make_client: ClientFactory
+) -> None:
+    async with make_client(
+        database_url=pg_url,
+        rate_limit_per_minute=2,
+        client_ip_header="X-Forwarded-For",
+        client_ip_trusted_hops=2,
+    ) as client:
+        codes = [
+            (
+                await client.get(
+                    "/api/v1/me",
+                    headers={"X-Forwarded-For": f"203.0.113.{i}, 198.51.100.7, 10.0.0.2"},
+                )
+            ).status_code
+            for i in range(3)
+        ]
+        assert codes == [401, 401, 429]
+        other = {"X-Forwarded-For": "198.51.100.8, 10.0.0.2"}
+        assert (await client.get("/api/v1/me", headers=other)).status_code == 401
+
+
 async def test_malformed_addresses_match_no_account(api: Api) -> None:
     for email in ("a\x00b@example.be", "x" * 300 + "@example.be", "not an address"):
         login = await api.client.post(

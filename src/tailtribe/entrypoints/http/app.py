@@ -81,13 +81,24 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
-def _client_of(header: str | None) -> Callable[[Request[Any, Any, Any]], str]:
-    """Who a request counts against: the proxy's header when configured, else the peer."""
+def _client_of(header: str | None, hops: int) -> Callable[[Request[Any, Any, Any]], str]:
+    """Who a request counts against: the proxy's header when configured, else the peer.
+
+    Each proxy appends the address it was reached from, so only the last
+    `hops` entries were written by proxies we run; anything left of them is
+    the client's to choose. A header sent as several lines is one list, in order.
+    """
 
     def identify(request: Request[Any, Any, Any]) -> str:
-        if header and (value := request.headers.get(header)):
-            # The rightmost entry is the one our own proxy added: clients can't forge it.
-            return value.split(",")[-1].strip()
+        if header:
+            entries = [
+                entry.strip()
+                for line in request.headers.getall(header, [])
+                for entry in line.split(",")
+                if entry.strip()
+            ]
+            if entries:
+                return entries[-hops] if len(entries) >= hops else entries[0]
         return get_remote_address(request)
 
     return identify
@@ -95,7 +106,7 @@ def _client_of(header: str | None) -> Callable[[Request[Any, Any, Any]], str]:
 
 def _rate_limits(settings: Settings) -> tuple[RateLimitConfig, RateLimitConfig]:
     """Every endpoint per client, and a stricter limit on the account endpoints."""
-    client = _client_of(settings.client_ip_header)
+    client = _client_of(settings.client_ip_header, settings.client_ip_trusted_hops)
     general = RateLimitConfig(
         rate_limit=("minute", settings.rate_limit_per_minute),
         store="rate_limit",
