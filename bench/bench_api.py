@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
@@ -229,7 +230,7 @@ async def main() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": URL,
-        "TAILTRIBE_SECRET_KEY": "b" * 48,
+        "TAILTRIBE_SECRET_KEY": secrets.token_urlsafe(48),
         "STRIPE_WEBHOOK_SECRET": "whsec_bench",
         # Many users, not one: each request comes from its own address, as
         # behind a proxy, so the per-client limiter does what it does in production.

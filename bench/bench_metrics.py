@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import statistics
 import sys
 import time
@@ -204,7 +205,7 @@ async def measure(runs: int) -> None:
     os.environ.update(
         {
             "DATABASE_URL": URL,
-            "TAILTRIBE_SECRET_KEY": "m" * 48,
+            "TAILTRIBE_SECRET_KEY": secrets.token_urlsafe(48),
             "STRIPE_WEBHOOK_SECRET": "whsec_bench",
             "RATE_LIMIT_PER_MINUTE": "100000",
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import sqlite3
 import subprocess
@@ -82,7 +83,7 @@ def test_serve_answers_health_on_postgres(
         [*TAILTRIBE, "serve", "--port", str(port)],
         env=_env(
             DATABASE_URL=pg_url,
-            TAILTRIBE_SECRET_KEY="s" * 40,
+            TAILTRIBE_SECRET_KEY=secrets.token_urlsafe(48),
             STRIPE_WEBHOOK_SECRET="whsec_cli_test",
         ),
         stdout=subprocess.DEVNULL,

@@ -7,7 +7,8 @@ import pytest
 
 from tailtribe.config import DEFAULT_SECRET, ConfigError, Environment, Settings
 
-STRONG = "x" * 40
+# A key as the error message says to make one (secrets.token_urlsafe(48)).
+STRONG = "q3ZsT1r8m0WkXy5bN2vCe7HdLpA9uJf4GhR6iOtY-_Ks0zQwEaVx1nBcM8lDgFjP"
 OWN_SECRETS = {"TAILTRIBE_SECRET_KEY": STRONG, "STRIPE_WEBHOOK_SECRET": "whsec_own"}
 
 
@@ -194,3 +195,37 @@ def test_production_refuses_the_simulated_gateway_and_a_stand_in(stripe: dict[st
                 **stripe,
             }
         )
+
+
+PRODUCTION = {
+    "TAILTRIBE_ENV": "production",
+    "DATABASE_URL": "postgresql://db/tt",
+    "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
+    "RESEND_API_KEY": "re_from_the_dashboard",
+    "METRICS_TOKEN": "scrape-me",
+    "STRIPE_SECRET_KEY": "sk_live_abc",
+}
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "x" * 32,
+        "x" * 200,
+        "ab" * 32,
+        "0123456789" * 4,
+        "passwordpasswordpasswordpassword",
+        "1" * 31 + "2",
+    ],
+)
+def test_production_refuses_a_long_but_predictable_secret_key(key: str) -> None:
+    with pytest.raises(ConfigError, match="TAILTRIBE_SECRET_KEY"):
+        Settings.from_env({**PRODUCTION, "TAILTRIBE_SECRET_KEY": key})
+
+
+def test_production_takes_the_secret_keys_the_error_message_suggests() -> None:
+    import secrets
+
+    for _ in range(200):
+        for key in (secrets.token_urlsafe(48), secrets.token_hex(32)):
+            assert Settings.from_env({**PRODUCTION, "TAILTRIBE_SECRET_KEY": key}).secret_key == key

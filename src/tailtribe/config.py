@@ -9,8 +9,10 @@ emails in a folder, simulated payments.
 from __future__ import annotations
 
 import enum
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,21 @@ class Environment(enum.StrEnum):
 
 class ConfigError(ValueError):
     """The environment describes a configuration the app must not run with."""
+
+
+# Tokens are signed with the secret key: guessing it is forging any account.
+MIN_SECRET_BITS = 128
+
+
+def estimated_bits(key: str) -> float:
+    """A generous estimate of the randomness in `key`: the Shannon information
+    of its characters, counted over its shortest repeating unit only, so that
+    `"ab" * 32` or a word said four times is judged by what was typed once."""
+    period = next(
+        p for p in range(1, len(key) + 1) if all(key[i] == key[i - p] for i in range(p, len(key)))
+    )
+    unit = key[:period]
+    return -sum(n * math.log2(n / len(unit)) for n in Counter(unit).values())
 
 
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
@@ -259,9 +276,14 @@ class Settings:
         shared = not self.embedded or self.stripe_secret_key is not None
         if self.env is Environment.TEST or not shared:
             return
-        if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+        if (
+            self.secret_key == DEFAULT_SECRET
+            or len(self.secret_key) < 32
+            or estimated_bits(self.secret_key) < MIN_SECRET_BITS
+        ):
             raise ConfigError(
-                "TAILTRIBE_SECRET_KEY must be set to at least 32 random characters "
+                f"TAILTRIBE_SECRET_KEY must be set to at least 32 random characters, "
+                f"about {MIN_SECRET_BITS} bits or more "
                 "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         if not self.stripe_webhook_secret:

@@ -4,6 +4,7 @@ exactly `capacity` succeed, every other one is a 409."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from tests.conftest import empty_database
 from tests.support import PASSWORD, CheapHashing
 from tests.test_cli import TAILTRIBE, _env, free_port, wait_for_health
 
-SECRET = "s" * 40
+SECRET = secrets.token_urlsafe(48)
 INSTANCES = 3
 REQUESTS = 50
 
