@@ -8,10 +8,12 @@ for one with another body. `fail_next` makes the next calls answer 500.
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,3 +81,29 @@ async def resend_standin() -> AsyncIterator[ResendStandIn]:
         yield standin
     finally:
         await runner.cleanup()
+
+
+@contextmanager
+def resend_standin_in_thread() -> Iterator[ResendStandIn]:
+    """The stand-in on a loop of its own, for callers whose loop blocks while
+    the app works (Litestar's test client runs the app behind a portal)."""
+    ready: threading.Event = threading.Event()
+    box: list[ResendStandIn] = []
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    async def serve() -> None:
+        async with resend_standin() as standin:
+            box.append(standin)
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    ready.wait(timeout=10)
+    try:
+        yield box[0]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(timeout=10)
+        loop.close()

@@ -229,3 +229,25 @@ def test_production_takes_the_secret_keys_the_error_message_suggests() -> None:
     for _ in range(200):
         for key in (secrets.token_urlsafe(48), secrets.token_hex(32)):
             assert Settings.from_env({**PRODUCTION, "TAILTRIBE_SECRET_KEY": key}).secret_key == key
+
+
+@pytest.mark.parametrize(
+    "url", ["https://api.resend.com", "https://api.resend.com/", "https://API.Resend.com/emails"]
+)
+def test_test_mode_refuses_resend_itself(url: str) -> None:
+    with pytest.raises(ConfigError, match="Resend"):
+        Settings.from_env(
+            {"TAILTRIBE_ENV": "test", "RESEND_API_KEY": "re_x", "RESEND_API_URL": url}
+        )
+
+
+def test_test_mode_takes_a_resend_key_for_a_stand_in() -> None:
+    settings = Settings.from_env(
+        {
+            "TAILTRIBE_ENV": "test",
+            "RESEND_API_KEY": "re_standin",
+            "RESEND_API_URL": "http://127.0.0.1:4010",
+        }
+    )
+    assert settings.resend_api_key == "re_standin"
+    assert settings.resend_api_url == "http://127.0.0.1:4010"

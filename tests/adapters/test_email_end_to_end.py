@@ -18,7 +18,7 @@ from tailtribe.config import Settings
 from tailtribe.entrypoints.http.app import create_app
 from tailtribe.ioc import make_container
 from tests.conftest import REDIS_URL, empty_database
-from tests.resend_standin import API_KEY, resend_standin
+from tests.resend_standin import API_KEY, resend_standin, resend_standin_in_thread
 from tests.support import PASSWORD, CheapHashing
 
 SECRET = "e2e-secret-key-that-is-long-enough-0123456789"
@@ -87,3 +87,35 @@ async def test_registration_email_is_sent_by_the_worker_process(
     await config.get_engine().dispose()
     assert row is not None and row.status == "sent"
     assert call["idempotency_key"] == str(row.id)  # the outbox row's id
+
+
+async def test_test_mode_sends_through_a_resend_stand_in(pg_url: str, tmp_path: Path) -> None:
+    """An end-to-end environment runs the real Resend adapter against a stand-in:
+    test mode takes a Resend key when RESEND_API_URL is not Resend's own API."""
+    await (await empty_database(pg_url)).get_engine().dispose()
+    with resend_standin_in_thread() as resend:
+        env = {
+            "TAILTRIBE_ENV": "test",
+            "DATABASE_URL": pg_url,
+            "RESEND_API_KEY": API_KEY,
+            "RESEND_API_URL": resend.url,
+            "TAILTRIBE_DATA_DIR": str(tmp_path),
+        }
+        settings = Settings.from_env(env)
+        app = create_app(settings, make_container(settings, CheapHashing()))
+        async with AsyncTestClient(app=app) as client:
+            response = await client.post(
+                "/api/v1/auth/register",
+                json={
+                    "email": "jan@example.be",
+                    "password": PASSWORD,
+                    "full_name": "Jan",
+                    "locale": "nl",
+                },
+            )
+            assert response.status_code == 201
+            ran = await client.post("/api/v1/test/run-due-jobs")
+            assert ran.status_code == 200
+            assert ran.json()["ran"]["outbox.sent"] == 1
+    [call] = [c for c in resend.calls if c["body"]["to"] == ["jan@example.be"]]
+    assert call["body"]["subject"] == "Bevestig je e-mailadres"
