@@ -11,21 +11,29 @@ import pytest
 from dishka import AsyncContainer
 
 from tailtribe.config import Settings
-from tailtribe.domain.errors import EmailTaken, InvalidCredentials, InvalidInput, RateLimited
+from tailtribe.domain.errors import (
+    Conflict,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidInput,
+    RateLimited,
+)
 from tailtribe.domain.model.availability import Availability, WeeklyWindow
 from tailtribe.domain.model.pricing import Service, ServicePrice
-from tailtribe.domain.model.users import Locale
+from tailtribe.domain.model.users import Locale, Role
 from tailtribe.domain.ports import Clock, TokenSecrets, UnitOfWork
 from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
+from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.outbox import EMAIL_VERIFY
 from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
+from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.ioc import make_container
 from tests.conftest import REDIS_URL, SQL_BACKENDS, empty_database, sql_url
-from tests.support import PASSWORD, CheapHashing
+from tests.support import PASSWORD, CheapHashing, completed_walk
 
 
 @pytest.fixture(params=SQL_BACKENDS)
@@ -155,3 +163,38 @@ async def test_a_burst_of_guesses_cannot_pass_the_login_limit(pg_url: str) -> No
         assert outcomes.count("refused") == 25
     finally:
         await container.close()
+
+
+async def _reviewed_booking(container: AsyncContainer) -> tuple[UUID, Actor]:
+    """A done walk, reviewed by its owner; returns the review and the caregiver as actor."""
+    walk = completed_walk()
+    async with container() as scope:
+        uow = await scope.get(UnitOfWork)
+        async with uow:
+            await walk.store(uow)
+            await uow.commit()
+        review = await (await scope.get(ManageReviews)).review(
+            Actor(walk.owner.id, frozenset({Role.OWNER})), walk.booking.id, 5, "Top"
+        )
+    return review.id, Actor(walk.carer.id, frozenset({Role.CAREGIVER}))
+
+
+async def test_concurrent_replies_to_a_review_store_one(container: AsyncContainer) -> None:
+    review_id, caregiver = await _reviewed_booking(container)
+
+    async def reply(i: int) -> str:
+        async with container() as scope:
+            try:
+                await (await scope.get(ManageReviews)).reply(caregiver, review_id, f"Thanks {i}")
+            except Conflict:
+                return "refused"
+            return "replied"
+
+    outcomes = await asyncio.gather(*(reply(i) for i in range(8)))
+    assert sorted(outcomes) == ["refused"] * 7 + ["replied"]
+    async with container() as scope:
+        uow = await scope.get(UnitOfWork)
+        async with uow:
+            stored = await uow.reviews.get(review_id)
+    assert stored is not None and stored.reply is not None and stored.reply.startswith("Thanks")
+

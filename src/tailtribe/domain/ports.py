@@ -220,7 +220,10 @@ class ReviewRepository(Protocol):
 
     async def get(self, review_id: UUID) -> Review | None: ...
 
-    async def save(self, review: Review) -> None: ...
+    async def save_reply(self, review: Review) -> None:
+        """Store the review's reply if the stored review has none yet; raises
+        Conflict otherwise (a concurrent reply was stored first)."""
+        ...
 
     async def list_for_caregiver(self, caregiver_id: UUID, limit: int, offset: int) -> Page[Review]:
         """Newest first."""

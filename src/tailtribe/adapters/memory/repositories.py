@@ -323,10 +323,13 @@ class MemoryReviewRepository:
     async def get(self, review_id: UUID) -> Review | None:
         return copy.deepcopy(self._rows.get(review_id))
 
-    async def save(self, review: Review) -> None:
-        if review.id not in self._rows:
+    async def save_reply(self, review: Review) -> None:
+        stored = self._rows.get(review.id)
+        if stored is None:
             raise LookupError(f"review {review.id} is not stored")
-        self._rows[review.id] = copy.deepcopy(review)
+        if stored.reply is not None:
+            raise Conflict("this review has a reply already")
+        stored.reply, stored.replied_at = review.reply, review.replied_at
 
     async def list_for_caregiver(self, caregiver_id: UUID, limit: int, offset: int) -> Page[Review]:
         rows = [r for r in self._rows.values() if r.caregiver_id == caregiver_id]

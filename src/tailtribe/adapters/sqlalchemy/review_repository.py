@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,12 +53,19 @@ class SqlReviewRepository:
         row = await self._session.get(ReviewRow, review_id)
         return None if row is None else _review(row)
 
-    async def save(self, review: Review) -> None:
-        row = await self._session.get(ReviewRow, review.id)
-        if row is None:
-            raise LookupError(f"review {review.id} is not stored")
-        row.reply = review.reply
-        row.replied_at = review.replied_at
+    async def save_reply(self, review: Review) -> None:
+        # Conditional: of two concurrent replies, the second waits for the
+        # first's row lock, then finds a reply and updates nothing.
+        result = await self._session.execute(
+            update(ReviewRow)
+            .where(ReviewRow.id == review.id, ReviewRow.reply.is_(None))
+            .values(reply=review.reply, replied_at=review.replied_at)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            if await self._session.get(ReviewRow, review.id) is None:
+                raise LookupError(f"review {review.id} is not stored")
+            raise Conflict("this review has a reply already")
 
     async def list_for_caregiver(self, caregiver_id: UUID, limit: int, offset: int) -> Page[Review]:
         where = ReviewRow.caregiver_id == caregiver_id

@@ -49,7 +49,9 @@ class ManageReviews:
             if review is None or review.caregiver_id != await caregiver_id_of(uow, actor):
                 raise NotFound("no such review")
             review.answer(comment, self._clock.now())
-            await uow.reviews.save(review)
+            # The check above read the review without a lock: the store refuses
+            # a second reply that raced it.
+            await uow.reviews.save_reply(review)
             await uow.commit()
         return review
 
