@@ -19,6 +19,7 @@ from tailtribe.domain.errors import (
     RateLimited,
 )
 from tailtribe.domain.model.availability import Availability, WeeklyWindow
+from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.model.users import Locale, Role
 from tailtribe.domain.ports import Clock, TokenSecrets, UnitOfWork
@@ -30,10 +31,11 @@ from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.outbox import EMAIL_VERIFY
 from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
+from tailtribe.domain.services.pets.manage_pets import MAX_PETS_PER_OWNER, ManagePets
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.ioc import make_container
 from tests.conftest import REDIS_URL, SQL_BACKENDS, empty_database, sql_url
-from tests.support import PASSWORD, CheapHashing, completed_walk
+from tests.support import PASSWORD, CheapHashing, completed_walk, new_user
 
 
 @pytest.fixture(params=SQL_BACKENDS)
@@ -198,3 +200,31 @@ async def test_concurrent_replies_to_a_review_store_one(container: AsyncContaine
             stored = await uow.reviews.get(review_id)
     assert stored is not None and stored.reply is not None and stored.reply.startswith("Thanks")
 
+
+async def test_concurrent_pet_creations_stop_at_the_cap(container: AsyncContainer) -> None:
+    now = datetime.now(UTC)
+    owner = new_user("owner", now)
+    async with container() as scope:
+        uow = await scope.get(UnitOfWork)
+        async with uow:
+            await uow.users.add(owner)
+            for i in range(30):
+                await uow.pets.add(Pet(uuid4(), owner.id, PetDetails(f"Dog {i}", Species.DOG), now))
+            await uow.commit()
+
+    async def create(i: int) -> str:
+        async with container() as scope:
+            try:
+                await (await scope.get(ManagePets)).create(
+                    owner.id, PetDetails(f"New {i}", Species.DOG)
+                )
+            except Conflict:
+                return "refused"
+            return "created"
+
+    outcomes = await asyncio.gather(*(create(i) for i in range(40)))
+    assert outcomes.count("created") == MAX_PETS_PER_OWNER - 30
+    assert outcomes.count("refused") == 40 - (MAX_PETS_PER_OWNER - 30)
+    async with container() as scope:
+        listed = await (await scope.get(ManagePets)).list(owner.id, 1, 0)
+    assert listed.total == MAX_PETS_PER_OWNER

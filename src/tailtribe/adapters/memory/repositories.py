@@ -116,6 +116,9 @@ class MemoryPetRepository:
         mine.sort(key=lambda p: (p.created_at, p.id))
         return _page(mine, limit, offset)
 
+    async def lock_owner(self, owner_id: UUID) -> None:
+        """One event loop, one transaction at a time: nothing to lock."""
+
     async def add(self, pet: Pet) -> None:
         self._rows[pet.id] = copy.deepcopy(pet)
 

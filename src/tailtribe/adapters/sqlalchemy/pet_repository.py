@@ -5,7 +5,8 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tailtribe.adapters.sqlalchemy.tables import PetRow
+from tailtribe.adapters.sqlalchemy import row_locks
+from tailtribe.adapters.sqlalchemy.tables import PetRow, UserRow
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.ports import Page
 
@@ -54,6 +55,17 @@ class SqlPetRepository:
             .offset(offset)
         )
         return Page([_pet(r) for r in rows], total or 0)
+
+    async def lock_owner(self, owner_id: UUID) -> None:
+        # The owner's account row is the lock, in every API process. NO KEY
+        # UPDATE (key_share): rows that merely reference the account (tokens,
+        # bookings) are not held up, only other pet creations and account writes.
+        if row_locks.held(self._session, UserRow.__tablename__, owner_id):
+            return
+        await self._session.execute(
+            select(UserRow.id).where(UserRow.id == owner_id).with_for_update(key_share=True)
+        )
+        row_locks.remember(self._session, UserRow.__tablename__, owner_id)
 
     async def add(self, pet: Pet) -> None:
         self._session.add(_fill(PetRow(id=pet.id), pet))

@@ -44,6 +44,9 @@ class ManagePets:
         now = self._clock.now()
         pet = Pet(self._ids.new_id(), owner_id, details.validated(local_date(now)), now)
         async with self._uow as uow:
+            # Counted under the owner's lock: concurrent creations take turns,
+            # each sees the pets the earlier ones added.
+            await uow.pets.lock_owner(owner_id)
             if (await uow.pets.list_active(owner_id, 1, 0)).total >= MAX_PETS_PER_OWNER:
                 raise Conflict(f"an owner has at most {MAX_PETS_PER_OWNER} pets")
             await uow.pets.add(pet)
