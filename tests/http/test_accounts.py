@@ -60,6 +60,17 @@ async def test_email_is_unique_case_insensitively(api: Api) -> None:
         {"email": 42, "password": PASSWORD, "full_name": "X"},
         {"email": "a@example.be", "password": "p" * 257, "full_name": "X"},
         {"email": "a@example.be", "password": PASSWORD, "full_name": "Bad\x00name"},
+        # Contact details in a name the caregiver sees before any booking.
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "Call 0470 12 34 56"},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "An an@example.be"},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "An www.an-hond.be"},
+        # Invisible or direction-changing characters.
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "\u200b\u200b\u200b"},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "An \u202eJanssens"},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "\u2066An\u2069"},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "An\ufeff"},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "\u3164"},
+        {"email": "a@example.be", "password": PASSWORD, "full_name": "\u0301\u0301"},
     ],
 )
 async def test_bad_registrations_are_refused_and_store_nothing(
@@ -73,6 +84,35 @@ async def test_bad_registrations_are_refused_and_store_nothing(
         "/api/v1/auth/login", json={"email": "a@example.be", "password": PASSWORD}
     )
     assert login.status_code == 401
+
+
+async def test_a_refused_name_names_the_field(api: Api) -> None:
+    response = await api.client.post(
+        "/api/v1/auth/register",
+        json={"email": "a@example.be", "password": PASSWORD, "full_name": "Bel 0470123456"},
+    )
+    assert response.status_code == 422, response.text
+    assert "full_name" in response.text
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("Anne-Marie O'Neil", "Anne-Marie O'Neil"),
+        ("Ægir", "Ægir"),
+        ("Zoë Van den Broeck", "Zoë Van den Broeck"),
+        ("محمد العلي", "محمد العلي"),
+        ("山田　太郎", "山田　太郎"),
+        ("Nguyễn Văn An", "Nguyễn Văn An"),
+        ("Louis XIV", "Louis XIV"),
+        ("Jan 2", "Jan 2"),
+        ("Cafe\u0301", "Caf\u00e9"),  # one composed character, as the same name is typed elsewhere
+        ("  Jo  ", "Jo"),
+    ],
+)
+async def test_real_names_are_accepted_in_composed_form(api: Api, given: str, stored: str) -> None:
+    user = await api.register(full_name=given)
+    assert user["full_name"] == stored
 
 
 async def test_wrong_password_and_unknown_email_answer_alike(api: Api) -> None:

@@ -196,6 +196,15 @@ async def test_profile_validation(api: Api) -> None:
         {"accepted_species": ["dragon"]},
         {"cancellation_policy": "lenient"},
         {"bio": "x" * 5001},
+        # A bio is public: no contact details, no direction overrides.
+        {"bio": PROFILE["bio"] + " Mail me: sofie@example.be"},
+        {"bio": PROFILE["bio"] + " Bel 0470 12 34 56"},
+        {"bio": PROFILE["bio"] + " \u202eevil"},
+        {"display_name": "\u200b\u200b\u200b"},
+        {"display_name": "Sofie \u202eeraC"},
+        {"display_name": "Sofie 0470/12.34.56"},
+        {"display_name": "sofie-care.be"},
+        {"city": "Gent 0470123456"},
         {"status": "approved"},
         {"payouts_enabled": True},
     ]
@@ -234,6 +243,18 @@ async def test_profile_validation(api: Api) -> None:
         response = await c.put("/api/v1/caregiver/availability", json=availability, headers=headers)
         assert response.status_code in (400, 422), (availability, response.text)
     assert (await c.get("/api/v1/caregiver/profile", headers=headers)).json() == before
+
+
+async def test_a_refused_profile_text_names_the_field(api: Api) -> None:
+    _, headers = await api.new_user()
+    body = {**PROFILE, "bio": PROFILE["bio"] + " Mail me: sofie@example.be"}
+    response = await api.client.post("/api/v1/caregiver/profile", json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    assert "bio" in response.text
+    composed = {**PROFILE, "display_name": "Sofie's Cafe\u0301"}
+    response = await api.client.post("/api/v1/caregiver/profile", json=composed, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["display_name"] == "Sofie's Caf\u00e9"
 
 
 async def test_a_live_profile_cannot_be_emptied(api: Api) -> None:

@@ -74,6 +74,10 @@ async def test_text_is_stored_as_given_and_returned_as_json(api: Api) -> None:
         {"name": "Rex", "species": "dog", "notes": "n" * 2001},
         {"name": "Rex", "species": "dog", "owner_id": "00000000-0000-0000-0000-000000000000"},
         {"name": ["Rex"], "species": "dog"},
+        {"name": "\u200b\u200b\u200b", "species": "dog"},
+        {"name": "Rex\u202e", "species": "dog"},
+        {"name": "Rex 0470 12 34 56", "species": "dog"},
+        {"name": "Rex rex@example.be", "species": "dog"},
     ],
 )
 async def test_bad_pets_are_refused_and_nothing_is_stored(
@@ -84,6 +88,14 @@ async def test_bad_pets_are_refused_and_nothing_is_stored(
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert (await api.client.get("/api/v1/pets", headers=headers)).json()["total"] == 0
+
+
+async def test_pet_names_are_stored_composed(api: Api) -> None:
+    _, headers = await api.new_user()
+    body = {"name": "Cafe\u0301 2", "species": "cat"}
+    response = await api.client.post("/api/v1/pets", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "Caf\u00e9 2"
 
 
 @pytest.mark.parametrize("query", ["limit=0", "limit=101", "offset=-1", "limit=abc"])

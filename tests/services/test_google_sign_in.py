@@ -90,6 +90,20 @@ async def test_a_new_google_user_gets_an_owner_account_in_the_browsers_language(
     assert flow.provider.jwks_requests == 1  # the keys are cached
 
 
+@pytest.mark.parametrize("name", ["Noor 0470 12 34 56", "Noor\u202e", "\u200b\u200b"])
+async def test_a_google_name_that_breaks_the_rules_on_names_gives_way_to_the_address(
+    flow: Flow, name: str
+) -> None:
+    flow.provider.user["name"] = name
+    signed_in = await flow.run()
+    assert signed_in.created and signed_in.user.full_name == "noor"
+
+
+async def test_a_google_name_is_stored_composed(flow: Flow) -> None:
+    flow.provider.user["name"] = "Noe\u0308l"
+    assert (await flow.run()).user.full_name == "No\u00ebl"
+
+
 async def test_a_verified_google_email_signs_into_the_existing_account(flow: Flow) -> None:
     old = await flow.existing("noor@example.be", verified=True)
     signed_in = await flow.run()

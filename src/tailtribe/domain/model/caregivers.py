@@ -24,9 +24,10 @@ from tailtribe.domain.model.events import (
     CaregiverSubmitted,
     CaregiverSuspended,
 )
+from tailtribe.domain.model.masking import mask_contacts
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
-from tailtribe.domain.model.users import clean_text
+from tailtribe.domain.model.text import clean_name, clean_text, refuse_contacts
 
 MIN_BIO_LENGTH = 50
 MAX_BIO_LENGTH = 5000
@@ -102,18 +103,24 @@ class ProfileDetails:
             errors.append(FieldError("max_pets", f"1..{MAX_PETS}"))
         if errors:
             raise InvalidInput("invalid profile", errors)
+        # Everything here but the payout details is public: no contact details.
         city = None if self.city is None else clean_text(self.city, "city", max_length=MAX_CITY)
+        bio = clean_text(self.bio, "bio", max_length=MAX_BIO_LENGTH, multiline=True)
         return replace(
             self,
-            display_name=clean_text(
-                self.display_name, "display_name", min_length=1, max_length=MAX_DISPLAY_NAME
-            ),
-            bio=clean_text(self.bio, "bio", max_length=MAX_BIO_LENGTH, multiline=True),
-            city=city or None,
+            display_name=clean_name(self.display_name, "display_name", max_length=MAX_DISPLAY_NAME),
+            bio=refuse_contacts(bio, "bio"),
+            city=refuse_contacts(city, "city") if city else None,
         )
 
 
 _PROFILE_FIELDS = tuple(f.name for f in fields(ProfileDetails))
+
+
+def shown_publicly(text: str) -> str:
+    """A public profile text as anyone sees it. Contact details are refused on
+    write; this hides those in profiles saved before that rule."""
+    return mask_contacts(text)
 
 
 @dataclass(eq=False)

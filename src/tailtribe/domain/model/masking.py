@@ -14,6 +14,10 @@ or a link. Each is replaced by `MASK` as a whole. What is caught:
   dots, slashes, dashes or brackets between them (`0470 12 34 56`,
   `+32 (0)470/12.34.56`, `0032470123456`, `+1 (555) 123-4567`, IBANs too).
 
+Invisible format characters (zero-width spaces and joiners, direction marks,
+soft hyphens) are looked through: 0470, a zero-width space, then 123456 is
+still a number.
+
 Ordinary text is left alone: counts, prices, times, postcodes and dates with
 a four-digit year (`12/05/2026`, also several in a row) never add up to a
 phone number. Known misses: numbers spelled out in words.
@@ -22,6 +26,7 @@ phone number. Known misses: numbers spelled out in words.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 MASK = "[hidden]"
 
@@ -112,8 +117,21 @@ def _mask_run(match: re.Match[str]) -> str:
     return "".join(pieces)
 
 
+def without_format_characters(text: str) -> str:
+    """The text without the characters that draw nothing (Unicode category Cf)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
 def mask_contacts(text: str) -> str:
     """The text with every email address, link, handle and phone number replaced by MASK."""
+    visible = without_format_characters(text)
+    masked = _mask(visible)
+    # Only a text that had something to hide loses its format characters
+    # (an emoji's zero-width joiner, say); everything else stays as written.
+    return text if masked == visible else masked
+
+
+def _mask(text: str) -> str:
     text = _EMAIL.sub(MASK, text)
     text = _LINK.sub(MASK, text)
     text = _HANDLE.sub(MASK, text)

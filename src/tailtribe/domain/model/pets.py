@@ -8,7 +8,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from tailtribe.domain.errors import FieldError, InvalidInput
-from tailtribe.domain.model.users import clean_text
+from tailtribe.domain.model.text import clean_name, clean_text
 
 MAX_PET_NAME = 50
 MAX_BREED = 80
@@ -48,7 +48,7 @@ class PetDetails:
         if errors:
             raise InvalidInput("invalid pet details", errors)
         return PetDetails(
-            name=clean_text(self.name, "name", min_length=1, max_length=MAX_PET_NAME),
+            name=clean_name(self.name, "name", max_length=MAX_PET_NAME),
             species=self.species,
             breed=_optional(self.breed, "breed", MAX_BREED),
             birth_date=self.birth_date,

@@ -9,6 +9,8 @@ from datetime import datetime
 from uuid import UUID
 
 from tailtribe.domain.errors import FieldError, InvalidInput
+from tailtribe.domain.model.text import clean_name
+from tailtribe.domain.model.text import clean_text as clean_text  # used across the domain
 
 MAX_EMAIL_LENGTH = 254
 MIN_PASSWORD_LENGTH = 10
@@ -58,24 +60,6 @@ def check_password(password: str, field: str = "password") -> str:
     return password
 
 
-def clean_text(
-    value: str, field: str, *, max_length: int, min_length: int = 0, multiline: bool = False
-) -> str:
-    """Trimmed text within bounds and free of control characters (bar tabs and newlines)."""
-    text = value.strip()
-    allowed = "\t\n\r" if multiline else "\t"
-    if any(ord(ch) < 32 and ch not in allowed for ch in text) or "\x7f" in text:
-        raise InvalidInput(
-            f"{field} contains control characters", [FieldError(field, "control characters")]
-        )
-    if not min_length <= len(text) <= max_length:
-        raise InvalidInput(
-            f"{field} must have {min_length}..{max_length} characters",
-            [FieldError(field, f"{min_length}..{max_length} characters")],
-        )
-    return text
-
-
 @dataclass(eq=False)
 class User:
     id: UUID
@@ -104,7 +88,7 @@ class User:
         return cls(
             id=id,
             email=normalize_email(email),
-            full_name=clean_text(full_name, "full_name", min_length=1, max_length=MAX_NAME_LENGTH),
+            full_name=clean_name(full_name, "full_name", max_length=MAX_NAME_LENGTH),
             password_hash=password_hash,
             locale=locale,
             roles=frozenset({Role.OWNER}),

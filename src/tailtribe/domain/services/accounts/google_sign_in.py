@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tailtribe.domain.errors import EmailTaken, FieldError, InvalidInput, NotFound, SignInFailed
-from tailtribe.domain.model.users import Locale, Role, User, normalize_email
+from tailtribe.domain.model.text import clean_name
+from tailtribe.domain.model.users import MAX_NAME_LENGTH, Locale, Role, User, normalize_email
 from tailtribe.domain.ports import (
     Cache,
     Clock,
@@ -126,7 +127,7 @@ class GoogleSignIn:
             user = User.register(
                 id=self._ids.new_id(),
                 email=email,
-                full_name=(identity.name or email.split("@")[0])[:100],
+                full_name=_full_name(identity.name, email),
                 password_hash=None,
                 locale=locale,
                 now=self._clock.now(),
@@ -135,6 +136,22 @@ class GoogleSignIn:
             await uow.users.add(user)
             await uow.commit()
             return SignedIn(user, created=True)
+
+
+# When neither Google's name nor the address gives a name others may see.
+NAMELESS = "TailTribe"
+
+
+def _full_name(google_name: str | None, email: str) -> str:
+    """Google's name, else the address's local part, if either passes the
+    rules on names (a sign-in does not fail on a name the user did not type)."""
+    for candidate in (google_name, email.split("@")[0]):
+        try:
+            name = (candidate or "")[:MAX_NAME_LENGTH]
+            return clean_name(name, "full_name", max_length=MAX_NAME_LENGTH)
+        except InvalidInput:
+            continue
+    return NAMELESS
 
 
 def _same_origin(url: str, app_url: str) -> bool:
