@@ -10,11 +10,17 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.sqlalchemy.database import downgrade, make_db_config, upgrade
-from tailtribe.adapters.sqlalchemy.tables import BookingRow, ConversationRow, OutboxRow
+from tailtribe.adapters.sqlalchemy.tables import (
+    BookingRow,
+    CaregiverRow,
+    ConversationRow,
+    OutboxRow,
+    UserRow,
+)
 from tailtribe.domain.model.conversations import SENDS_PER_MINUTE
 from tailtribe.domain.model.masking import MASK
 from tailtribe.domain.ports import UnitOfWork
@@ -202,6 +208,36 @@ async def test_contacts_are_masked_until_the_pair_has_an_accepted_booking(api: A
     ]
     assert (await conversations(api, caregiver))[0]["contacts_shared"]
     assert (await say(api, cid, owner, "an@example.be"))["body"] == "an@example.be"
+
+
+async def test_names_written_before_the_rules_are_masked_until_a_booking_is_accepted(
+    api: Api,
+) -> None:
+    profile, caregiver, owner, _, pet = await setup(api)
+    c = api.client
+    inquiry = await inquire(api, profile, owner, "Hallo!")
+    me = (await c.get("/api/v1/me", headers=owner)).json()
+    factory = await api.container.get(async_sessionmaker[AsyncSession])
+    async with factory() as session, session.begin():  # names stored before the rules
+        await session.execute(
+            update(UserRow).where(UserRow.id == me["id"]).values(full_name="An 0470 12 34 56")
+        )
+        await session.execute(
+            update(CaregiverRow)
+            .where(CaregiverRow.id == profile["id"])
+            .values(display_name="Sofie sofie@example.be")
+        )
+    [seen_by_caregiver] = await conversations(api, caregiver)
+    assert seen_by_caregiver["owner_name"] == f"An {MASK}"
+    [seen_by_owner] = await conversations(api, owner)
+    assert seen_by_owner["caregiver_name"] == f"Sofie {MASK}"
+
+    booking = (
+        await c.post("/api/v1/bookings", json=walk(profile, pet, next_monday(10)), headers=owner)
+    ).json()
+    await api.authorize_and_accept(booking, caregiver)
+    [after] = await conversations(api, caregiver)
+    assert after["id"] == inquiry["id"] and after["owner_name"] == "An 0470 12 34 56"
 
 
 async def test_an_admin_reads_a_conversation_while_its_booking_is_disputed(api: Api) -> None:

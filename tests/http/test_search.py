@@ -5,6 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tailtribe.adapters.sqlalchemy.tables import CaregiverRow
+from tailtribe.domain.model.masking import MASK
 from tests.support import PROFILE, Api
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -58,6 +63,33 @@ async def test_search_profile_and_suspension(api: Api) -> None:
     )
     assert (await c.get("/api/v1/caregivers", params=params)).json()["total"] == 0
     assert (await c.get(f"/api/v1/caregivers/{profile['id']}")).status_code == 404
+
+
+async def test_contact_details_written_before_the_rules_are_masked_publicly(api: Api) -> None:
+    # Profiles stored before contact details were refused on write.
+    admin = await api.new_admin()
+    profile, _ = await api.approved_caregiver(admin)
+    factory = await api.container.get(async_sessionmaker[AsyncSession])
+    async with factory() as session, session.begin():
+        await session.execute(
+            update(CaregiverRow)
+            .where(CaregiverRow.id == profile["id"])
+            .values(
+                display_name="Sofie 0470 12 34 56",
+                bio="Hondenoppas in Gent, mail sofie@example.be of bel +32 470 12 34 56.",
+                city="Gent www.sofie.be",
+            )
+        )
+    public = (await api.client.get(f"/api/v1/caregivers/{profile['id']}")).json()
+    shown = (public["display_name"], public["bio"], public["city"])
+    assert shown == (
+        f"Sofie {MASK}",
+        f"Hondenoppas in Gent, mail {MASK} of bel {MASK}.",
+        f"Gent {MASK}",
+    )
+    params = {"service": "dog_walking", **GENT, "radius_km": 5}
+    [item] = (await api.client.get("/api/v1/caregivers", params=params)).json()["items"]
+    assert (item["display_name"], item["bio"], item["city"]) == shown
 
 
 async def test_bad_searches_are_4xx(api: Api) -> None:

@@ -187,9 +187,11 @@ class Booking(Aggregate):
     def shown_message(self) -> str | None:
         """The request's message as the parties see it: contact details stay
         masked until the booking is accepted (DOMAIN.md, Conversations)."""
-        if self.message is None or self.captured_cents > 0:
-            return self.message
-        return mask_contacts(self.message)
+        return None if self.message is None else self.shown_text(self.message)
+
+    def shown_text(self, text: str) -> str:
+        """A party's text (the message, a name) as the other sees it for this booking."""
+        return text if self.captured_cents > 0 else mask_contacts(text)
 
     @property
     def occupancy(self) -> Occupancy:

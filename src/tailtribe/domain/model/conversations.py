@@ -119,7 +119,12 @@ class Conversation:
 
     def shown(self, message: Message) -> str:
         """The body as the parties see it."""
-        return message.body if self.contacts_shared_at is not None else mask_contacts(message.body)
+        return self.shown_text(message.body)
+
+    def shown_text(self, text: str) -> str:
+        """Any text of one party as the other sees it here: also the names,
+        which refuse contact details on write but may predate that rule."""
+        return text if self.contacts_shared_at is not None else mask_contacts(text)
 
     # -- the unread email ------------------------------------------------
     def first_unnotified_seq(self, party: Party) -> int | None:

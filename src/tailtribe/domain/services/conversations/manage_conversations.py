@@ -152,7 +152,11 @@ class ManageConversations:
             await uow.commit()
         unread = conversation.unread_count(owner_id)
         summary = ConversationView(
-            conversation, unread, posted.message, owner.full_name, caregiver.display_name
+            conversation,
+            unread,
+            posted.message,
+            conversation.shown_text(owner.full_name),
+            conversation.shown_text(caregiver.display_name),
         )
         return summary, posted
 
@@ -195,8 +199,8 @@ class ManageConversations:
                     c,
                     c.unread_count(user_id),
                     views[0] if views else None,
-                    s.owner_name,
-                    s.caregiver_name,
+                    c.shown_text(s.owner_name),
+                    c.shown_text(s.caregiver_name),
                 )
             )
         return Page(items, page.total)

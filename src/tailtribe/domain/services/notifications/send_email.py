@@ -155,7 +155,7 @@ class SendEmail:
         if sender is None:
             raise Undeliverable("the other party is gone")
         return {
-            "sender_name": sender,
+            "sender_name": conversation.shown_text(sender),
             "link": f"{self._links.app_url}/conversations/{conversation.id}",
         }
 
@@ -175,8 +175,9 @@ class SendEmail:
             "service": booking.service,
             "start": booking.start,
             "end": booking.end,
-            "owner_name": owner.full_name,
-            "caregiver_name": caregiver.display_name,
+            # Names predating the rule on contact details in names.
+            "owner_name": booking.shown_text(owner.full_name),
+            "caregiver_name": booking.shown_text(caregiver.display_name),
             "total": Money(booking.price.total_cents),
             "earnings": Money(booking.price.caregiver_payout_cents),
             "amount": Money(int(amount)),

@@ -4,7 +4,7 @@ from uuid import UUID
 
 import msgspec
 
-from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.caregivers import Caregiver, shown_publicly
 from tailtribe.domain.model.pricing import UNIT_OF
 from tailtribe.domain.model.reviews import Rating
 from tailtribe.domain.services.caregivers.search import SearchHit
@@ -38,9 +38,9 @@ class SearchItem(msgspec.Struct):
         c = h.caregiver
         return cls(
             c.id,
-            c.display_name,
-            c.bio,
-            c.city,
+            shown_publicly(c.display_name),
+            shown_publicly(c.bio),
+            None if c.city is None else shown_publicly(c.city),
             c.postcode,
             c.latitude,
             c.longitude,
@@ -85,10 +85,10 @@ class PublicProfile(msgspec.Struct):
     ) -> PublicProfile:
         return cls(
             id=c.id,
-            display_name=c.display_name,
-            bio=c.bio,
+            display_name=shown_publicly(c.display_name),
+            bio=shown_publicly(c.bio),
             postcode=c.postcode,
-            city=c.city,
+            city=None if c.city is None else shown_publicly(c.city),
             latitude=c.latitude,
             longitude=c.longitude,
             service_radius_km=c.service_radius_km,
