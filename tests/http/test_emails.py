@@ -10,11 +10,13 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tailtribe.adapters.sqlalchemy.tables import OutboxRow
+from tailtribe.adapters.sqlalchemy.tables import OutboxRow, UserRow
+from tailtribe.domain.model.masking import MASK
 from tests.conftest import empty_database
 from tests.http.conftest import ClientFactory, api_for
+from tests.http.test_bookings import next_monday, setup, walk
 from tests.http.test_test_mode import TEST_MODE
-from tests.support import Api
+from tests.support import Api, payment_event
 
 
 def emails_in(folder: Path) -> list[EmailMessage]:
@@ -53,6 +55,32 @@ async def _fail_every_email(api: Api) -> None:
             update(OutboxRow).values(status="failed", attempts=8, last_error="provider down")
         )
         await session.commit()
+
+
+async def test_a_name_saved_before_the_rules_is_masked_in_a_booking_request_email(
+    pg_url: str, make_client: ClientFactory, tmp_path: Path
+) -> None:
+    await (await empty_database(pg_url)).get_engine().dispose()
+    async with make_client(database_url=pg_url, **TEST_MODE) as client:
+        api = api_for(client)
+        profile, _, owner, _, pet = await setup(api)
+        me = (await client.get("/api/v1/me", headers=owner)).json()
+        factory = await api.container.get(async_sessionmaker[AsyncSession])
+        async with factory() as session, session.begin():
+            await session.execute(
+                update(UserRow).where(UserRow.id == me["id"]).values(full_name="An 0470123456")
+            )
+        body = walk(profile, pet, next_monday(10))
+        booking = (await client.post("/api/v1/bookings", json=body, headers=owner)).json()
+        held = payment_event(  # the caregiver hears of a request once the card is held
+            "payment_intent.amount_capturable_updated",
+            booking["payment"]["payment_intent_id"],
+            booking["price"]["total"]["amount_cents"],
+        )
+        assert await api.webhook(held) == 200
+        await client.post("/api/v1/test/run-due-jobs")
+        subjects = [m["Subject"] for m in emails_in(tmp_path / "emails")]
+        assert f"Nieuwe boekingsaanvraag van An {MASK}" in subjects, subjects
 
 
 async def test_admins_list_failed_emails_and_send_them_again(api: Api) -> None:
