@@ -186,6 +186,13 @@ class Api:
         """The secret the newest `topic` email to the user carries."""
         return (await self.email_tokens(topic, user_id))[-1]
 
+    async def email_count(self, topic: str, user_id: str) -> int:
+        """How many `topic` emails to the user are queued."""
+        factory = await self.container.get(async_sessionmaker[AsyncSession])
+        async with factory() as session:
+            rows = (await session.scalars(select(OutboxRow).where(OutboxRow.topic == topic))).all()
+        return sum(r.payload.get("user_id") == user_id for r in rows)
+
     async def email_tokens(self, topic: str, user_id: str) -> list[str]:
         """The secrets every `topic` email to the user carries, oldest first."""
         factory = await self.container.get(async_sessionmaker[AsyncSession])

@@ -37,6 +37,7 @@ from tailtribe.adapters.redis.login_throttle import RedisLoginThrottle
 from tailtribe.adapters.resend.mailer import ResendMailer
 from tailtribe.adapters.s3.object_storage import S3Storage
 from tailtribe.adapters.saq.task_queue import QUEUE_NAME, SaqTaskQueue
+from tailtribe.adapters.security.device_tokens import HmacDeviceTokens
 from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
@@ -77,7 +78,12 @@ from tailtribe.domain.services.accounts.password_reset import (
     ConfirmPasswordReset,
     RequestPasswordReset,
 )
-from tailtribe.domain.services.accounts.ports import LoginThrottle
+from tailtribe.domain.services.accounts.ports import (
+    EMAILS_PER_ADDRESS_PER_HOUR,
+    DeviceTokens,
+    EmailCap,
+    LoginThrottle,
+)
 from tailtribe.domain.services.accounts.register import RegisterUser
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
@@ -223,6 +229,16 @@ class InfrastructureProvider(Provider):
         return (
             MemoryLoginThrottle(clock, limit) if redis is None else RedisLoginThrottle(redis, limit)
         )
+
+    @provide
+    def email_cap(self, redis: Redis | None, clock: Clock) -> EmailCap:
+        if redis is None:
+            return MemoryLoginThrottle(clock, EMAILS_PER_ADDRESS_PER_HOUR, 3600)
+        return RedisLoginThrottle(redis, EMAILS_PER_ADDRESS_PER_HOUR, 3600, name="account-emails")
+
+    @provide
+    def device_tokens(self) -> DeviceTokens:
+        return HmacDeviceTokens(self._settings.secret_key)
 
     @provide
     def password_hasher(self) -> PasswordHasher:
@@ -431,8 +447,10 @@ class UseCaseProvider(Provider):
         hasher: PasswordHasher,
         throttle: LoginThrottle,
         dummy: TimingDummyHash,
+        devices: DeviceTokens,
+        clock: Clock,
     ) -> Authenticate:
-        return Authenticate(uow, hasher, throttle, dummy)
+        return Authenticate(uow, hasher, throttle, dummy, devices, clock)
 
     @provide
     def payout_onboarding(

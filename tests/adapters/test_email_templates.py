@@ -44,6 +44,8 @@ def variables_for(kind: EmailKind) -> dict[str, Any]:
         return dict(CAREGIVER)
     if kind is EmailKind.MESSAGE_UNREAD:
         return dict(MESSAGE)
+    if kind is EmailKind.ACCOUNT_EXISTS:
+        return {"name": "Ann", "link": "https://app.example/login"}
     return dict(BOOKING)
 
 

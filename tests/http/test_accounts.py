@@ -6,9 +6,15 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tailtribe.domain.services.outbox import EMAIL_PASSWORD_RESET, EMAIL_VERIFY
+from tailtribe.domain.services.outbox import (
+    EMAIL_ACCOUNT_EXISTS,
+    EMAIL_PASSWORD_RESET,
+    EMAIL_VERIFY,
+)
 from tests.http.conftest import ClientFactory, api_for
 from tests.support import PASSWORD, Api
+
+DEVICE_COOKIE = "tailtribe_device"
 
 
 async def test_register_login_me(api: Api) -> None:
@@ -37,14 +43,26 @@ async def test_default_locale_is_dutch(api: Api) -> None:
     assert (await api.register())["locale"] == "nl"
 
 
-async def test_email_is_unique_case_insensitively(api: Api) -> None:
-    await api.register("pieter@example.be")
+async def test_a_taken_email_answers_like_a_new_account_and_tells_its_owner(api: Api) -> None:
+    """Registration tells nobody whether an address has an account: the
+    existing account gets an email instead, and stays as it was."""
+    pieter = await api.register("pieter@example.be", full_name="Pieter")
+    fresh = await api.register("fresh@example.be", full_name="Other")
     response = await api.client.post(
         "/api/v1/auth/register",
         json={"email": "PIETER@example.be", "password": PASSWORD, "full_name": "Other"},
     )
-    assert response.status_code == 409
-    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.status_code == 201
+    assert response.headers["content-type"] == "application/json"
+    taken = response.json()
+    assert taken.keys() == fresh.keys()
+    assert {k: v for k, v in taken.items() if k not in ("id", "email")} == {
+        k: v for k, v in fresh.items() if k not in ("id", "email")
+    }
+    assert taken["email"] == "pieter@example.be" and taken["id"] != pieter["id"]
+    assert await api.email_count(EMAIL_ACCOUNT_EXISTS, pieter["id"]) == 1
+    headers = await api.login("pieter@example.be")
+    assert (await api.client.get("/api/v1/me", headers=headers)).json() == pieter
 
 
 @pytest.mark.parametrize(
@@ -364,3 +382,57 @@ async def test_malformed_addresses_match_no_account(api: Api) -> None:
         assert login.status_code in (400, 401), email  # 400: longer than any address
         reset = await api.client.post("/api/v1/auth/password-reset", json={"email": email})
         assert reset.status_code in (202, 400), email
+
+
+async def test_reset_emails_are_capped_per_address_and_answered_alike(api: Api) -> None:
+    user = await api.register()
+    answers = set()
+    for email in [user["email"]] * 6 + ["ghost@example.be"] * 6:
+        response = await api.client.post("/api/v1/auth/password-reset", json={"email": email})
+        answers.add((response.status_code, response.content, response.headers["content-type"]))
+    assert len(answers) == 1 and next(iter(answers))[0] == 202
+    assert await api.email_count(EMAIL_PASSWORD_RESET, user["id"]) == 3
+
+
+async def test_a_locked_account_still_opens_on_a_client_that_signed_in_before(
+    pg_url: str, make_client: ClientFactory
+) -> None:
+    async with make_client(
+        database_url=pg_url, login_failures_per_account=3, auth_rate_limit_per_minute=1000
+    ) as client:
+        api = api_for(client)
+        user = await api.register()
+        good = {"email": user["email"], "password": PASSWORD}
+        first = await client.post("/api/v1/auth/login", json=good)
+        device = first.headers["tailtribe-device"]
+        cookie = first.headers["set-cookie"]
+        assert f"{DEVICE_COOKIE}={device}" in cookie
+        assert "HttpOnly" in cookie and "Path=/api/v1/auth" in cookie
+        # Someone else, with no device token, guesses until the account locks.
+        client.cookies.clear()
+        bad = {"email": user["email"], "password": "wrong password"}
+        for _ in range(3):
+            assert (await client.post("/api/v1/auth/login", json=bad)).status_code == 401
+        assert (await client.post("/api/v1/auth/login", json=good)).status_code == 429
+        forged = {"TailTribe-Device": device[:-2] + "xx"}
+        assert (
+            await client.post("/api/v1/auth/login", json=good, headers=forged)
+        ).status_code == 429
+        # The owner's app (header) and browser (cookie) still sign in.
+        mobile = await client.post(
+            "/api/v1/auth/login", json=good, headers={"TailTribe-Device": device}
+        )
+        assert mobile.status_code == 200
+        client.cookies.set(DEVICE_COOKIE, device)
+        assert (await client.post("/api/v1/auth/login", json=good)).status_code == 200
+        # And from a new client, a password reset lifts the lock.
+        client.cookies.clear()
+        assert (await client.post("/api/v1/auth/login", json=good)).status_code == 429
+        await client.post("/api/v1/auth/password-reset", json={"email": user["email"]})
+        token = await api.email_token(EMAIL_PASSWORD_RESET, user["id"])
+        body = {"token": token, "new_password": "a new password!"}
+        assert (
+            await client.post("/api/v1/auth/password-reset/confirm", json=body)
+        ).status_code == 204
+        await api.login(user["email"], "a new password!")
+        await api.container.close()

@@ -8,10 +8,12 @@ from tailtribe.adapters.memory.cache import MemoryCache
 from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
 from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
+from tailtribe.adapters.security.device_tokens import HmacDeviceTokens
 from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.system.ids import Uuid7Generator
+from tailtribe.domain.services.accounts.ports import EMAILS_PER_ADDRESS_PER_HOUR
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.outbox import Outbox
 
@@ -29,6 +31,8 @@ class World:
         self.tokens = TokenIssuer(self.secrets, self.outbox, self.ids)
         self.gateway = SimulatedPaymentGateway()
         self.throttle = MemoryLoginThrottle(self.clock, limit=3)
+        self.email_cap = MemoryLoginThrottle(self.clock, EMAILS_PER_ADDRESS_PER_HOUR, 3600)
+        self.devices = HmacDeviceTokens("test-key")
         self.cache = MemoryCache(self.clock)
 
 

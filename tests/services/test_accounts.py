@@ -5,7 +5,7 @@ from uuid import UUID
 
 import pytest
 
-from tailtribe.domain.errors import EmailTaken, InvalidCredentials, InvalidInput, RateLimited
+from tailtribe.domain.errors import InvalidCredentials, InvalidInput, RateLimited
 from tailtribe.domain.model.users import Locale, Role
 from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
 from tailtribe.domain.services.accounts.create_admin import (
@@ -17,16 +17,23 @@ from tailtribe.domain.services.accounts.password_reset import (
     ConfirmPasswordReset,
     RequestPasswordReset,
 )
+from tailtribe.domain.services.accounts.ports import EMAILS_PER_ADDRESS_PER_HOUR
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
-from tailtribe.domain.services.outbox import EMAIL_PASSWORD_RESET, EMAIL_VERIFY
+from tailtribe.domain.services.outbox import (
+    EMAIL_ACCOUNT_EXISTS,
+    EMAIL_PASSWORD_RESET,
+    EMAIL_VERIFY,
+)
 from tests.services.conftest import World
 
 PASSWORD = "long enough pw"
 
 
 def register(world: World) -> RegisterUser:
-    return RegisterUser(world.uow, world.hasher, world.tokens, world.ids, world.clock)
+    return RegisterUser(
+        world.uow, world.hasher, world.tokens, world.ids, world.clock, world.outbox, world.email_cap
+    )
 
 
 def authenticate(world: World) -> Authenticate:
@@ -35,7 +42,17 @@ def authenticate(world: World) -> Authenticate:
         world.hasher,
         world.throttle,
         "$argon2id$v=19$m=8,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA",
+        world.devices,
+        world.clock,
     )
+
+
+def request_reset(world: World) -> RequestPasswordReset:
+    return RequestPasswordReset(world.uow, world.tokens, world.clock, world.email_cap)
+
+
+def confirm_reset(world: World) -> ConfirmPasswordReset:
+    return ConfirmPasswordReset(world.uow, world.tokens, world.hasher, world.clock, world.throttle)
 
 
 def emailed_secret(world: World, topic: str, user_id: UUID) -> str:
@@ -62,18 +79,35 @@ async def test_registration_queues_a_verification_email_with_no_secret_in_it(wor
     assert stored.password_hash and PASSWORD not in stored.password_hash
 
 
-async def test_a_taken_email_changes_nothing(world: World) -> None:
-    await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
-    with pytest.raises(EmailTaken):
-        await register(world)(Register("JAN@example.be", PASSWORD, "Other", Locale.NL))
+async def test_a_taken_email_answers_like_a_new_one_and_tells_the_owner(world: World) -> None:
+    jan = await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.FR))
+    again = await register(world)(Register("JAN@example.be", PASSWORD, "Other", Locale.NL))
+    # The same shape as a new account, and nothing of the existing one in it.
+    assert (again.email, again.full_name, again.locale) == ("jan@example.be", "Other", Locale.NL)
+    assert again.roles == {Role.OWNER} and not again.email_verified
+    assert again.id != jan.id and again.id not in world.uow.store.users
     assert len(world.uow.store.users) == 1
-    assert len(world.uow.outbox_rows) == 1
+    assert world.uow.store.users[jan.id].full_name == "Jan"
+    [told] = [m for m in world.uow.outbox_rows.values() if m.topic == EMAIL_ACCOUNT_EXISTS]
+    assert told.payload == {"user_id": str(jan.id)}
+
+
+async def test_the_owner_is_told_of_attempts_a_few_times_an_hour_at_most(world: World) -> None:
+    await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    for _ in range(6):
+        await register(world)(Register("jan@example.be", PASSWORD, "Other", Locale.NL))
+    topics = [m.topic for m in world.uow.outbox_rows.values()]
+    assert topics.count(EMAIL_ACCOUNT_EXISTS) == EMAILS_PER_ADDRESS_PER_HOUR
+    world.clock.advance(timedelta(hours=1))
+    await register(world)(Register("jan@example.be", PASSWORD, "Other", Locale.NL))
+    topics = [m.topic for m in world.uow.outbox_rows.values()]
+    assert topics.count(EMAIL_ACCOUNT_EXISTS) == EMAILS_PER_ADDRESS_PER_HOUR + 1
 
 
 async def test_login_and_lockout(world: World) -> None:
     await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
     login = authenticate(world)
-    assert (await login(Credentials("JAN@example.be", PASSWORD))).email == "jan@example.be"
+    assert (await login(Credentials("JAN@example.be", PASSWORD))).user.email == "jan@example.be"
     for _ in range(3):
         with pytest.raises(InvalidCredentials):
             await login(Credentials("jan@example.be", "wrong password"))
@@ -106,9 +140,9 @@ async def test_verification_expires_after_a_week(world: World) -> None:
 
 async def test_reset_tokens_last_an_hour_and_bump_the_token_version(world: World) -> None:
     user = await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
-    await RequestPasswordReset(world.uow, world.tokens, world.clock)("jan@example.be")
+    await request_reset(world)("jan@example.be")
     secret = emailed_secret(world, EMAIL_PASSWORD_RESET, user.id)
-    confirm = ConfirmPasswordReset(world.uow, world.tokens, world.hasher, world.clock)
+    confirm = confirm_reset(world)
     with pytest.raises(InvalidInput):
         await confirm(secret, "short")
     world.clock.advance(timedelta(minutes=59))
@@ -117,7 +151,7 @@ async def test_reset_tokens_last_an_hour_and_bump_the_token_version(world: World
     assert stored.token_version == user.token_version + 1
     assert await world.hasher.verify(stored.password_hash or "", "brand new password")
 
-    await RequestPasswordReset(world.uow, world.tokens, world.clock)("jan@example.be")
+    await request_reset(world)("jan@example.be")
     late = emailed_secret(world, EMAIL_PASSWORD_RESET, user.id)
     world.clock.advance(timedelta(hours=1))
     with pytest.raises(InvalidInput):
@@ -168,7 +202,63 @@ class SpyHasher:
 async def test_an_unknown_address_costs_a_hash_check_like_a_wrong_password(world: World) -> None:
     spy = SpyHasher(world)
     dummy = await world.hasher.hash("nobody has this")
-    login = Authenticate(world.uow, spy, world.throttle, dummy)
+    login = Authenticate(world.uow, spy, world.throttle, dummy, world.devices, world.clock)
     with pytest.raises(InvalidCredentials):
         await login(Credentials("ghost@example.be", PASSWORD))
     assert spy.verified == [dummy]
+
+
+async def test_an_attacker_locks_out_unknown_clients_only(world: World) -> None:
+    """Wrong guesses from elsewhere cannot keep the owner out of a client
+    that signed in before; a forged or other account's device token is unknown."""
+    await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    await register(world)(Register("piet@example.be", PASSWORD, "Piet", Locale.NL))
+    login = authenticate(world)
+    device = (await login(Credentials("jan@example.be", PASSWORD))).device
+    other = (await login(Credentials("piet@example.be", PASSWORD))).device
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            await login(Credentials("jan@example.be", "wrong password"))
+    for unknown in (None, other, device[:-2] + "xx", "garbage"):
+        with pytest.raises(RateLimited):
+            await login(Credentials("jan@example.be", PASSWORD, unknown))
+    signed_in = await login(Credentials("jan@example.be", PASSWORD, device))
+    assert signed_in.user.email == "jan@example.be"
+    # A known client has a limit of its own: a stolen token buys few guesses.
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            await login(Credentials("jan@example.be", "wrong password", device))
+    with pytest.raises(RateLimited):
+        await login(Credentials("jan@example.be", PASSWORD, device))
+
+
+async def test_a_password_reset_lifts_the_lock(world: World) -> None:
+    user = await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    login = authenticate(world)
+    for _ in range(3):
+        with pytest.raises(InvalidCredentials):
+            await login(Credentials("jan@example.be", "wrong password"))
+    with pytest.raises(RateLimited):
+        await login(Credentials("jan@example.be", PASSWORD))
+    await request_reset(world)("Jan@example.be")
+    await confirm_reset(world)(
+        emailed_secret(world, EMAIL_PASSWORD_RESET, user.id), "new password!"
+    )
+    assert (await login(Credentials("jan@example.be", "new password!"))).user.id == user.id
+
+
+async def test_reset_emails_are_capped_per_address(world: World) -> None:
+    user = await register(world)(Register("jan@example.be", PASSWORD, "Jan", Locale.NL))
+    for address in ["jan@example.be", "JAN@example.be ", *["jan@example.be"] * 10]:
+        assert await request_reset(world)(address) is None
+
+    def resets() -> int:
+        rows = world.uow.outbox_rows.values()
+        return sum(
+            m.topic == EMAIL_PASSWORD_RESET and m.payload["user_id"] == str(user.id) for m in rows
+        )
+
+    assert resets() == EMAILS_PER_ADDRESS_PER_HOUR
+    world.clock.advance(timedelta(hours=1))
+    await request_reset(world)("jan@example.be")
+    assert resets() == EMAILS_PER_ADDRESS_PER_HOUR + 1

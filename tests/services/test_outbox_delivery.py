@@ -29,6 +29,7 @@ from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.model.users import Locale, User
 from tailtribe.domain.ports import Email
+from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
 from tailtribe.domain.services.notifications.relay_outbox import MAX_EVENT_AGE, RelayOutbox
 from tailtribe.domain.services.notifications.send_email import LEASE, Links, SendEmail
@@ -315,3 +316,17 @@ def test_every_domain_event_is_either_emailed_or_known_to_be_silent() -> None:
 
     names = leaves(DomainEvent) - {"CaregiverEvent", "BookingEvent", "CaregiverDecision"}
     assert names == set(EVENT_EMAILS) | SILENT_EVENTS
+
+
+async def test_a_second_registration_tells_the_owner_in_their_language(h: Harness) -> None:
+    ann = await h.user("Ann", Locale.FR)
+    w = h.world
+    await RegisterUser(w.uow, w.hasher, w.tokens, w.ids, w.clock, w.outbox, w.email_cap)(
+        Register("ANN@example.be", "long enough pw", "Mallory", Locale.EN)
+    )
+    assert await h.deliver() == 1
+    [email] = h.mailer.sent.values()
+    assert email.to == ann.email
+    assert email.subject == "Vous avez déjà un compte TailTribe"
+    assert "https://app.tailtribe.test/login" in email.text and "Ann" in email.text
+    assert "Mallory" not in email.text

@@ -458,7 +458,7 @@ async def _populate(w: World) -> Parties:
     def actor(user_id: UUID) -> Actor:
         return Actor(user_id, frozenset(w.uow.store.users[user_id].roles))
 
-    register = RegisterUser(w.uow, w.hasher, w.tokens, w.ids, w.clock)
+    register = RegisterUser(w.uow, w.hasher, w.tokens, w.ids, w.clock, w.outbox, w.email_cap)
     admin, _ = await CreateAdmin(w.uow, w.hasher, w.ids, w.clock)("admin@example.be", PASSWORD)
     profiles = ManageProfile(w.uow, w.outbox, w.ids, w.clock, w.cache)
     review = ReviewCaregivers(w.uow, w.outbox, w.clock, w.cache)

@@ -11,6 +11,7 @@ EVENT_TOPIC_PREFIX = "event."
 class EmailKind(enum.StrEnum):
     VERIFY_EMAIL = "verify_email"
     PASSWORD_RESET = "password_reset"  # noqa: S105  (an email's name)
+    ACCOUNT_EXISTS = "account_exists"  # someone tried to register the address again
     APPLICATION_RECEIVED = "application_received"
     APPLICATION_APPROVED = "application_approved"
     APPLICATION_REJECTED = "application_rejected"

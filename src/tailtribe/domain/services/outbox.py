@@ -15,6 +15,7 @@ from tailtribe.domain.ports import Clock, IdGenerator, UnitOfWork
 
 EMAIL_VERIFY = EmailKind.VERIFY_EMAIL.topic
 EMAIL_PASSWORD_RESET = EmailKind.PASSWORD_RESET.topic
+EMAIL_ACCOUNT_EXISTS = EmailKind.ACCOUNT_EXISTS.topic
 
 
 class Outbox:

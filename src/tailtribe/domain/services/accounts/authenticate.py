@@ -5,14 +5,26 @@ from dataclasses import dataclass
 
 from tailtribe.domain.errors import InvalidCredentials, InvalidInput, RateLimited
 from tailtribe.domain.model.users import MAX_PASSWORD_LENGTH, User, normalize_email
-from tailtribe.domain.ports import PasswordHasher, UnitOfWork
-from tailtribe.domain.services.accounts.ports import LoginThrottle
+from tailtribe.domain.ports import Clock, PasswordHasher, UnitOfWork
+from tailtribe.domain.services.accounts.ports import DeviceTokens, LoginThrottle
 
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
     email: str
     password: str
+    device: str | None = None  # the token a previous sign-in gave this client
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    user: User
+    device: str  # for the client to send with its next sign-ins
+
+
+def account_key(email: str) -> str:
+    """What login attempts are counted by: the address, whether or not it has an account."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
 def _address(raw: str) -> str | None:
@@ -31,19 +43,35 @@ class Authenticate:
       password is checked, atomically, so a burst of guesses cannot slip
       past the limit; a success clears the count; past the limit the
       account refuses logins until the window ends (429);
+    - a client that signed in before sends the device token it was given and
+      is counted apart, per device: guesses from elsewhere lock out unknown
+      clients only, never the owner's own (a password reset lifts the lock
+      for new clients too);
     - a hash made with weaker parameters is upgraded on success.
     """
 
     def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, throttle: LoginThrottle, dummy_hash: str
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        throttle: LoginThrottle,
+        dummy_hash: str,
+        devices: DeviceTokens,
+        clock: Clock,
     ) -> None:
         self._uow, self._hasher, self._throttle = uow, hasher, throttle
         # Verified against when the account does not exist, to keep timing even.
         self._dummy_hash = dummy_hash
+        self._devices, self._clock = devices, clock
 
-    async def __call__(self, credentials: Credentials) -> User:
+    async def __call__(self, credentials: Credentials) -> SignedIn:
         email = credentials.email.strip().lower()
-        key = hashlib.sha256(email.encode()).hexdigest()
+        account = key = account_key(email)
+        now = self._clock.now()
+        token = credentials.device
+        device = self._devices.device(account, token, now) if token else None
+        if device is not None:
+            key = f"{account}:device:{device}"
         if (wait := await self._throttle.attempt(key)) is not None:
             raise RateLimited("too many login attempts for this account", wait)
         async with self._uow as uow:
@@ -58,4 +86,4 @@ class Authenticate:
                 user.password_hash = await self._hasher.hash(password)
                 await uow.users.save(user)
                 await uow.commit()
-        return user
+        return SignedIn(user, self._devices.issue(account, now, device))

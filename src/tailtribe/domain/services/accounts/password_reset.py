@@ -4,20 +4,29 @@ from tailtribe.domain.errors import InvalidInput
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.model.users import check_password, normalize_email
 from tailtribe.domain.ports import Clock, PasswordHasher, UnitOfWork
+from tailtribe.domain.services.accounts.authenticate import account_key
+from tailtribe.domain.services.accounts.ports import EmailCap, LoginThrottle
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 
 
 class RequestPasswordReset:
-    """Queue a reset email when the account exists; say nothing either way."""
+    """Queue a reset email when the account exists; say nothing either way.
 
-    def __init__(self, uow: UnitOfWork, tokens: TokenIssuer, clock: Clock) -> None:
-        self._uow, self._tokens, self._clock = uow, tokens, clock
+    At most EMAILS_PER_ADDRESS_PER_HOUR requests per address send one
+    (counted whether or not it has an account): nobody can flood a mailbox.
+    The owner still has the links those requests sent.
+    """
+
+    def __init__(self, uow: UnitOfWork, tokens: TokenIssuer, clock: Clock, cap: EmailCap) -> None:
+        self._uow, self._tokens, self._clock, self._cap = uow, tokens, clock, cap
 
     async def __call__(self, email: str) -> None:
         try:
             address = normalize_email(email)
         except InvalidInput:
             return  # no account has a malformed address; say nothing either way
+        if await self._cap.attempt("reset:" + account_key(address)) is not None:
+            return  # said nothing, as ever
         async with self._uow as uow:
             user = await uow.users.get_by_email(address)
             if user is None:
@@ -31,13 +40,20 @@ class ConfirmPasswordReset:
 
     - the token is single-use and expires after an hour;
     - access tokens issued before the change stop working;
-    - the address counts as verified: the reset link reached its inbox.
+    - the address counts as verified: the reset link reached its inbox;
+    - failed logins no longer lock the account out of new clients.
     """
 
     def __init__(
-        self, uow: UnitOfWork, tokens: TokenIssuer, hasher: PasswordHasher, clock: Clock
+        self,
+        uow: UnitOfWork,
+        tokens: TokenIssuer,
+        hasher: PasswordHasher,
+        clock: Clock,
+        throttle: LoginThrottle,
     ) -> None:
         self._uow, self._tokens, self._hasher, self._clock = uow, tokens, hasher, clock
+        self._throttle = throttle
 
     async def __call__(self, secret: str, new_password: str) -> None:
         check_password(new_password, "new_password")
@@ -53,3 +69,4 @@ class ConfirmPasswordReset:
             await uow.tokens.use_all(user.id, TokenPurpose.RESET_PASSWORD, now)
             await uow.users.save(user)
             await uow.commit()
+        await self._throttle.reset(account_key(user.email))

@@ -6,7 +6,10 @@ from tailtribe.domain.errors import EmailTaken
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.model.users import Locale, User, check_password, normalize_email
 from tailtribe.domain.ports import Clock, IdGenerator, PasswordHasher, UnitOfWork
+from tailtribe.domain.services.accounts.authenticate import account_key
+from tailtribe.domain.services.accounts.ports import EmailCap
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
+from tailtribe.domain.services.outbox import EMAIL_ACCOUNT_EXISTS, Outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +23,11 @@ class Register:
 class RegisterUser:
     """Every new user is an owner with an unverified address.
 
-    - the email is unique, case-insensitively (409 otherwise);
+    - the email is unique, case-insensitively; registering a taken one
+      answers exactly as a new account would (a user that is never stored)
+      and emails the existing account instead, at most
+      EMAILS_PER_ADDRESS_PER_HOUR times an hour: nobody learns from the
+      answer whether an address has an account;
     - the password has 10..256 characters and is stored as an argon2id hash;
     - a verification email is queued in the same transaction.
     """
@@ -32,9 +39,11 @@ class RegisterUser:
         tokens: TokenIssuer,
         ids: IdGenerator,
         clock: Clock,
+        outbox: Outbox,
+        cap: EmailCap,
     ) -> None:
         self._uow, self._hasher, self._tokens = uow, hasher, tokens
-        self._ids, self._clock = ids, clock
+        self._ids, self._clock, self._outbox, self._cap = ids, clock, outbox, cap
 
     async def __call__(self, command: Register) -> User:
         email = normalize_email(command.email)
@@ -48,10 +57,22 @@ class RegisterUser:
             locale=command.locale,
             now=now,
         )
-        async with self._uow as uow:
-            if await uow.users.get_by_email(email) is not None:
-                raise EmailTaken()
-            await uow.users.add(user)
-            await self._tokens.send(uow, user, TokenPurpose.VERIFY_EMAIL, now)
-            await uow.commit()
+        try:
+            async with self._uow as uow:
+                if (existing := await uow.users.get_by_email(email)) is not None:
+                    await self._tell(uow, existing)
+                    return user
+                await uow.users.add(user)
+                await self._tokens.send(uow, user, TokenPurpose.VERIFY_EMAIL, now)
+                await uow.commit()
+        except EmailTaken:  # a registration of the same address at the same time won
+            async with self._uow as uow:
+                if (existing := await uow.users.get_by_email(email)) is not None:
+                    await self._tell(uow, existing)
         return user
+
+    async def _tell(self, uow: UnitOfWork, existing: User) -> None:
+        """Let the account's owner know, in their own language."""
+        if await self._cap.attempt("exists:" + account_key(existing.email)) is None:
+            await self._outbox.add(uow, EMAIL_ACCOUNT_EXISTS, user_id=str(existing.id))
+            await uow.commit()

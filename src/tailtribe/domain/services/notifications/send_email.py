@@ -129,6 +129,8 @@ class SendEmail:
             variables["link"] = f"{app}/{TOKEN_PAGES[kind]}?token={secret}"
         elif "booking_id" in p:
             variables |= await self._booking(uow, UUID(p["booking_id"]), p)
+        elif kind is EmailKind.ACCOUNT_EXISTS:
+            variables["link"] = f"{app}/login"
         elif "conversation_id" in p:
             variables |= await self._conversation(
                 uow, UUID(p["conversation_id"]), Party(p["party"])

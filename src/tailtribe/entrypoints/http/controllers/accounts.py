@@ -53,6 +53,12 @@ def browser_locale(accept_language: str | None) -> Locale:
 
 BINDING_COOKIE = "tailtribe_google_signin"
 BINDING_PATH = "/api/v1/auth/google"
+# A client that signed in gets a device token (a cookie for browsers, this
+# header for apps) and sends it back: failed logins elsewhere cannot lock it out.
+DEVICE_COOKIE = "tailtribe_device"
+DEVICE_HEADER = "TailTribe-Device"
+DEVICE_PATH = "/api/v1/auth"
+DEVICE_SECONDS = 365 * 24 * 3600
 
 
 class AuthController(Controller):
@@ -103,6 +109,8 @@ class AuthController(Controller):
     async def register(
         self, data: JSONBody[RegisterBody], use_case: FromDishka[RegisterUser]
     ) -> UserOut:
+        """201 with the user, whether or not the address had an account: an
+        existing account is emailed instead and left as it is."""
         user = await use_case(Register(data.email, data.password, data.full_name, data.locale))
         return UserOut.of(user)
 
@@ -110,9 +118,24 @@ class AuthController(Controller):
     @inject
     async def login(
         self, request: Req, data: JSONBody[LoginBody], use_case: FromDishka[Authenticate]
-    ) -> AccessToken:
-        user = await use_case(Credentials(data.email, data.password))
-        return AccessTokens.of(request).issue(user)
+    ) -> Response[AccessToken]:
+        """A success also answers a device token: header and HttpOnly cookie."""
+        device = request.headers.get(DEVICE_HEADER) or request.cookies.get(DEVICE_COOKIE)
+        signed_in = await use_case(Credentials(data.email, data.password, device))
+        cookie = Cookie(
+            key=DEVICE_COOKIE,
+            value=signed_in.device,
+            path=DEVICE_PATH,
+            max_age=DEVICE_SECONDS,
+            httponly=True,
+            secure=request.app.state.get("secure_cookies", True),
+            samesite="strict",
+        )
+        return Response(
+            AccessTokens.of(request).issue(signed_in.user),
+            headers={DEVICE_HEADER: signed_in.device},
+            cookies=[cookie],
+        )
 
     @post(
         "/verify-email",
