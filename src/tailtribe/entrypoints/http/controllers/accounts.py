@@ -4,7 +4,7 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, get, post
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, ResponseHeader
 from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -114,7 +114,20 @@ class AuthController(Controller):
         user = await use_case(Register(data.email, data.password, data.full_name, data.locale))
         return UserOut.of(user)
 
-    @post("/login", operation_id="login", exclude_from_auth=True, status_code=HTTP_200_OK)
+    @post(
+        "/login",
+        operation_id="login",
+        exclude_from_auth=True,
+        status_code=HTTP_200_OK,
+        response_headers=[
+            ResponseHeader(
+                name=DEVICE_HEADER,
+                description="This client's device token: send it back when signing in "
+                "(browsers get it as an HttpOnly cookie too).",
+                documentation_only=True,
+            )
+        ],
+    )
     @inject
     async def login(
         self, request: Req, data: JSONBody[LoginBody], use_case: FromDishka[Authenticate]
