@@ -52,6 +52,7 @@ from tailtribe.entrypoints.http.controllers.test_mode import TestModeController
 from tailtribe.entrypoints.http.errors import exception_handlers, problem_details_plugin
 from tailtribe.entrypoints.http.middleware import (
     REQUEST_ID_HEADER,
+    CloseWhenBodyUnread,
     PrometheusWithErrors,
     RequestContext,
     security_headers,
@@ -268,5 +269,5 @@ def create_app(
     setup_dishka(container, app)
     # Around everything, Litestar's exception handling included: the request
     # id and access line then cover every response as it was really sent.
-    app.asgi_handler = RequestContext(app.asgi_handler)
+    app.asgi_handler = RequestContext(CloseWhenBodyUnread(app.asgi_handler))
     return app

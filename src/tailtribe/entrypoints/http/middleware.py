@@ -15,7 +15,15 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
-from litestar.types import ASGIApp, BeforeMessageSendHookHandler, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    BeforeMessageSendHookHandler,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
 
 from tailtribe.domain.errors import DomainError
 from tailtribe.entrypoints.http.errors import status_for
@@ -99,6 +107,51 @@ class RequestContext:
                     status=status or 500,  # nothing sent: the connection broke
                     duration_ms=round(ms, 1),
                 )
+
+
+class CloseWhenBodyUnread:
+    """Any response sent before the request body was read to its end carries
+    `Connection: close`, so the server closes that connection and the client
+    opens a fresh one.
+
+    Litestar refuses early without reading the body: a 413 on the declared
+    Content-Length, a 400 on a multipart body with too many parts, a 401, a
+    404 or a 429 on a POST. The unread bytes stay on the connection; granian
+    then closed it or not depending on how much had arrived, and without
+    saying so, so a client (or a proxy pooling connections for many users)
+    sent its next request down a dead connection. With the header, granian
+    closes every such connection and clients know not to reuse it. Closing
+    rather than draining: the body may be large, slow or endless."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP or not _has_body(scope["headers"]):
+            await self._app(scope, receive, send)
+            return
+        read_to_end = False
+
+        async def watching_receive() -> ReceiveMessage:
+            nonlocal read_to_end
+            message = await receive()
+            if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                read_to_end = True
+            return message
+
+        async def send_closing(message: Message) -> None:
+            if message["type"] == "http.response.start" and not read_to_end:
+                MutableScopeHeaders.from_message(message)["connection"] = "close"
+            await send(message)
+
+        await self._app(scope, watching_receive, send_closing)
+
+
+def _has_body(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    if _header(headers, "transfer-encoding") is not None:
+        return True
+    length = _header(headers, "content-length")
+    return length is not None and length.strip() not in ("", "0")
 
 
 # The span of the request being measured, for the exception path below.
