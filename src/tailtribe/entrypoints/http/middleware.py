@@ -127,7 +127,10 @@ class CloseWhenBodyUnread:
         self._app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or not _has_body(scope["headers"]):
+        # HTTP/1 only: HTTP/2 forbids the header, and a stream left unread
+        # there does not touch the next one.
+        http1 = scope.get("http_version", "1.1") in ("1.0", "1.1")
+        if scope["type"] != ScopeType.HTTP or not http1 or not _has_body(scope["headers"]):
             await self._app(scope, receive, send)
             return
         read_to_end = False
