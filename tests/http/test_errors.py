@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import msgspec
 import pytest
-from litestar import Litestar, post
+from litestar import Litestar, Request, post
 from litestar.params import FromPath, JSONBody
 from litestar.testing import AsyncTestClient
 
@@ -53,10 +55,16 @@ async def validate(data: JSONBody[Body]) -> dict[str, int]:
     return {"count": data.count}
 
 
+@post("/raw")
+async def read_raw(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """A handler that reads the body itself, as the webhook does."""
+    return {"type": type(await request.json()).__name__}
+
+
 @pytest.fixture
 async def client() -> AsyncIterator[AsyncTestClient[Litestar]]:
     app = Litestar(
-        route_handlers=[raise_it, validate],
+        route_handlers=[raise_it, validate, read_raw],
         plugins=[problem_details_plugin()],
         exception_handlers=exception_handlers(),
     )
@@ -121,3 +129,35 @@ async def test_crashes_answer_500_without_details(client: AsyncTestClient[Litest
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "hunter2" not in response.text
+
+
+DEEP = b"[" * 20_000 + b"]" * 20_000
+UNDECODABLE = {
+    "invalid utf-8 in a string": b'{"name": "\xff@x.io", "count": 1}',
+    "nested far too deep": b'{"name": ' + DEEP + b', "count": 1}',
+    "a deep list alone": DEEP,
+    "not json": b'{"name": ',
+}
+
+
+@pytest.mark.parametrize("path", ["/validate", "/raw"])
+@pytest.mark.parametrize("case", sorted(UNDECODABLE))
+async def test_undecodable_bodies_are_400_and_log_no_error(
+    client: AsyncTestClient[Litestar], caplog: pytest.LogCaptureFixture, path: str, case: str
+) -> None:
+    with caplog.at_level(logging.INFO):
+        response = await client.post(
+            path, content=UNDECODABLE[case], headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 400 and body["title"] == "Bad request" and body["detail"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_a_decodable_body_still_reaches_the_handler(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    response = await client.post("/raw", content=b"[[1]]")
+    assert (response.status_code, response.json()) == (201, {"type": "list"})

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
+from httpx import Response
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tailtribe.config import Settings
+from tailtribe.config import Environment, Settings
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.entrypoints.http.app import create_app
 from tailtribe.ioc import make_container
-from tests.support import AVAILABILITY, PASSWORD, PET_BODY, PROFILE, SERVICES, CheapHashing
+from tests.http.conftest import ClientFactory, api_for
+from tests.support import (
+    AVAILABILITY,
+    PASSWORD,
+    PET_BODY,
+    PROFILE,
+    SERVICES,
+    CheapHashing,
+)
 
 # Strings that break naive code: control characters, extreme dates, huge numbers.
 odd_strings = st.sampled_from(
@@ -143,3 +154,99 @@ def test_no_raw_bytes_make_a_5xx(
         headers={**headers, "Content-Type": "application/json"},
     )
     assert response.status_code < 500, (method, path, raw, response.text)
+
+
+# -- bodies no JSON decoder takes ----------------------------------------------
+
+DEPTH = 20_000
+
+
+def undecodable(valid: dict[str, Any]) -> dict[str, bytes]:
+    """The valid body with its first field made a raw 0xFF byte inside a string
+    (not UTF-8), or a list nested far deeper than any decoder recurses."""
+    field = sorted(valid)[0]
+    marked = json.dumps({**valid, field: "MARK"}).encode()
+    return {
+        "invalid utf-8": marked.replace(b'"MARK"', b'"\xff@x.io"'),
+        "deep nesting": marked.replace(b'"MARK"', b"[" * DEPTH + b"]" * DEPTH),
+        "deep top level": b"[" * DEPTH + b"]" * DEPTH,
+    }
+
+
+def assert_quiet_400(response: Response, caplog: pytest.LogCaptureFixture, case: object) -> None:
+    """A 400 in problem details, and nothing logged as an error (no traceback
+    in the logs nor in Sentry)."""
+    assert response.status_code == 400, (case, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 400 and body["title"] and body["detail"]
+    loud = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not loud, (case, [r.getMessage() for r in loud])
+
+
+@pytest.mark.parametrize("env", [Environment.TEST, Environment.PRODUCTION])
+async def test_undecodable_bodies_are_a_400_without_a_traceback(
+    pg_url: str, make_client: ClientFactory, env: Environment, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with make_client(
+        env=env,
+        database_url=pg_url,
+        direct_url=pg_url,
+        rate_limit_per_minute=100_000,
+        auth_rate_limit_per_minute=100_000,
+    ) as client:
+        api = api_for(client)
+        try:
+            _, headers = await api.new_user()
+        finally:
+            await api.container.close()
+        caplog.clear()
+        register = {"email": "fuzz@example.be", "password": PASSWORD, "full_name": "F"}
+        endpoints = [
+            ("/api/v1/auth/login", {"email": "fuzz@example.be", "password": PASSWORD}),
+            ("/api/v1/auth/register", register),
+            ("/api/v1/auth/password-reset", {"email": "fuzz@example.be"}),
+            ("/api/v1/pets", PET_BODY),
+        ]
+        for path, valid in endpoints:
+            for case, raw in undecodable(valid).items():
+                caplog.clear()
+                with caplog.at_level(logging.INFO):
+                    response = await client.post(
+                        path,
+                        content=raw,
+                        headers={**headers, "Content-Type": "application/json"},
+                    )
+                assert_quiet_400(response, caplog, (path, case))
+
+
+def spoiled(raw: bytes, at: int, how: str) -> bytes:
+    if how == "0xff after a quote" and b'"' in raw:
+        quotes = [i for i, byte in enumerate(raw) if byte == ord('"')]
+        cut = quotes[at % len(quotes)] + 1
+        return raw[:cut] + b"\xff" + raw[cut:]
+    return b"[" * DEPTH + raw + b"]" * DEPTH
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_undecodable_bodies_are_a_400_on_every_endpoint(
+    fuzz_client: tuple[TestClient[Litestar], dict[str, str], dict[str, str]], data: st.DataObject
+) -> None:
+    client, headers, ids = fuzz_client
+    method, path, valid = data.draw(st.sampled_from(ENDPOINTS))
+    raw = spoiled(
+        json.dumps(data.draw(mutations(valid))).encode(),
+        data.draw(st.integers(0, 1000)),
+        data.draw(st.sampled_from(["0xff after a quote", "nested deep"])),
+    )
+    response = client.request(
+        method,
+        path.format(**ids),
+        content=raw,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, (method, path, raw[:200], response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -6,7 +6,13 @@ import logging
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.config.app import AppConfig
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
     ProblemDetailsException,
@@ -117,8 +123,39 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return problem.to_response(request)
 
 
+class JsonBodyRequest(Request[Any, Any, Any]):
+    """A request whose JSON body, when it cannot be decoded, is the client's error.
+
+    Litestar turns msgspec's DecodeError into a 400, but only where it decodes
+    a handler's `data`, and msgspec raises two other errors for input it
+    refuses: UnicodeDecodeError for invalid UTF-8 inside a string, and
+    RecursionError past its nesting limit. Those escaped as 500s (a traceback
+    each, an error-rate alert anyone could trip). Every decoding of a body
+    goes through here: the `data` of every handler, and handlers reading
+    `request.json()` themselves."""
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except SerializationException as exc:  # malformed: msgspec says where
+            raise ClientException(str(exc)) from exc
+        except UnicodeDecodeError as exc:
+            raise ClientException("The request body is not valid UTF-8.") from exc
+        except RecursionError as exc:
+            raise ClientException("The request body is nested too deeply.") from exc
+
+
+class _ProblemDetails(ProblemDetailsPlugin):
+    """Problem details for every error, undecodable bodies included."""
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        if app_config.request_class is None:
+            app_config.request_class = JsonBodyRequest
+        return super().on_app_init(app_config)
+
+
 def problem_details_plugin() -> ProblemDetailsPlugin:
-    return ProblemDetailsPlugin(
+    return _ProblemDetails(
         ProblemDetailsConfig(
             exception_to_problem_detail_map={
                 DomainError: domain_problem,
