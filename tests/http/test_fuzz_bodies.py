@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -22,6 +23,7 @@ from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.entrypoints.http.app import create_app
 from tailtribe.ioc import make_container
 from tests.http.conftest import ClientFactory, api_for
+from tests.http.payments_support import stored_event
 from tests.support import (
     AVAILABILITY,
     PASSWORD,
@@ -29,6 +31,7 @@ from tests.support import (
     PROFILE,
     SERVICES,
     CheapHashing,
+    stripe_signature,
 )
 
 # Strings that break naive code: control characters, extreme dates, huge numbers.
@@ -250,3 +253,79 @@ def test_undecodable_bodies_are_a_400_on_every_endpoint(
     )
     assert response.status_code == 400, (method, path, raw[:200], response.text)
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+# -- signed webhooks that are not usable events --------------------------------
+
+
+def _event(**fields: Any) -> dict[str, Any]:
+    return {
+        "id": f"evt_{uuid.uuid4().hex}",
+        "object": "event",
+        "type": "account.updated",
+        "created": int(time.time()),
+        "data": {"object": {"id": "acct_1", "object": "account", "payouts_enabled": True}},
+        **fields,
+    }
+
+
+def _signed(payload: bytes, at: int | None = None) -> dict[str, str]:
+    return {
+        "Stripe-Signature": stripe_signature(payload, at=at),
+        "Content-Type": "application/json",
+    }
+
+
+def unusable_webhooks() -> dict[str, tuple[bytes, dict[str, str]]]:
+    """Bodies signed with the right secret, that still cannot be events."""
+    deep = json.dumps(_event(data="MARK")).encode()
+    deep = deep.replace(b'"MARK"', b'{"object": ' + b"[" * DEPTH + b"]" * DEPTH + b"}")
+    now = int(time.time())
+    cases = {
+        "created far beyond any date": json.dumps(_event(created=1e20)).encode(),
+        "created a huge integer": json.dumps(_event(created=10**30)).encode(),
+        "deep nesting": deep,
+        "invalid utf-8": json.dumps(_event(type="MARK")).encode().replace(b"MARK", b"\xff"),
+        "type longer than any Stripe type": json.dumps(_event(type="a." * 60)).encode(),
+        "id with a NUL": json.dumps(_event(id="evt_\x00")).encode(),
+    }
+    signed = {name: (payload, _signed(payload)) for name, payload in cases.items()}
+    fresh = json.dumps(_event()).encode()
+    signed["signed a day ahead"] = (fresh, _signed(fresh, at=now + 86_400))
+    signed["signed beyond the tolerance ahead"] = (fresh, _signed(fresh, at=now + 400))
+    signed["signed a day ago"] = (fresh, _signed(fresh, at=now - 86_400))
+    # The SDK reads the first t=: a later, current one cannot vouch for it.
+    ahead = _signed(fresh, at=now + 86_400)
+    ahead["Stripe-Signature"] += f",t={now}"
+    signed["a day ahead, then a current t="] = (fresh, ahead)
+    return signed
+
+
+@pytest.mark.parametrize("env", [Environment.TEST, Environment.PRODUCTION])
+async def test_signed_but_unusable_webhooks_are_a_400_and_not_stored(
+    pg_url: str, make_client: ClientFactory, env: Environment, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with make_client(env=env, database_url=pg_url, direct_url=pg_url) as client:
+        api = api_for(client)
+        try:
+            for case, (payload, headers) in unusable_webhooks().items():
+                caplog.clear()
+                with caplog.at_level(logging.INFO):
+                    response = await client.post(
+                        "/api/stripe/webhook", content=payload, headers=headers
+                    )
+                assert_quiet_400(response, caplog, case)
+                if b"\xff" not in payload and b"[[[" not in payload:
+                    event_id = json.loads(payload)["id"]
+                    # (PostgreSQL cannot even be asked about an id holding a NUL.)
+                    if event_id.isprintable():
+                        assert await stored_event(api, event_id) is None, case
+            # Signed now, within the tolerance either way, the same event is taken.
+            fresh = json.dumps(_event()).encode()
+            ahead = await client.post(
+                "/api/stripe/webhook", content=fresh, headers=_signed(fresh, int(time.time()) + 60)
+            )
+            assert ahead.status_code == 200, ahead.text
+            assert await stored_event(api, json.loads(fresh)["id"]) is not None
+        finally:
+            await api.container.close()

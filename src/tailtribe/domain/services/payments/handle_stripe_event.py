@@ -55,12 +55,20 @@ class ProviderEvent:
     @classmethod
     def from_json(cls, raw: str) -> ProviderEvent:
         """Raises ValueError, KeyError or TypeError for what is not an event."""
-        body = json.loads(raw)
+        try:
+            body = json.loads(raw)
+        except RecursionError as exc:
+            raise ValueError("the event is nested too deeply") from exc
         data = body["data"]["object"]
+        try:
+            # Overflow (and OSError on some platforms) past what a datetime holds.
+            created = datetime.fromtimestamp(int(body["created"]), UTC)
+        except (OverflowError, OSError) as exc:
+            raise ValueError("the event's creation time is not a date") from exc
         return cls(
             id=str(body["id"]),
             type=str(body["type"]),
-            created=datetime.fromtimestamp(int(body["created"]), UTC),
+            created=created,
             data=data if isinstance(data, dict) else {},
             raw=raw,
         )
