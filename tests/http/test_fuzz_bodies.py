@@ -203,6 +203,7 @@ async def test_undecodable_bodies_are_a_400_without_a_traceback(
             _, headers = await api.new_user()
         finally:
             await api.container.close()
+        before = _error_counts((await client.get("/metrics")).text)
         caplog.clear()
         register = {"email": "fuzz@example.be", "password": PASSWORD, "full_name": "F"}
         endpoints = [
@@ -221,6 +222,24 @@ async def test_undecodable_bodies_are_a_400_without_a_traceback(
                         headers={**headers, "Content-Type": "application/json"},
                     )
                 assert_quiet_400(response, caplog, (path, case))
+        # The error-rate alert reads these: each was counted a 400, none a 5xx.
+        after = _error_counts((await client.get("/metrics")).text)
+        assert after["5xx"] == before["5xx"]
+        assert after["400"] - before["400"] == 3 * len(endpoints)
+
+
+def _error_counts(metrics: str) -> dict[str, float]:
+    """Requests answered 400 and 5xx on the routes above, from /metrics."""
+    counts = {"400": 0.0, "5xx": 0.0}
+    for line in metrics.splitlines():
+        if line.startswith("tailtribe_requests_total{") and (
+            "/api/v1/auth/" in line or 'path="/api/v1/pets"' in line
+        ):
+            status = line.split('status_code="')[1][:3]
+            key = "5xx" if status.startswith("5") else status
+            if key in counts:
+                counts[key] += float(line.rsplit(" ", 1)[1])
+    return counts
 
 
 def spoiled(raw: bytes, at: int, how: str) -> bytes:
