@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 from litestar import Litestar, Request, post
+from litestar.exceptions import ImproperlyConfiguredException
 from litestar.params import FromPath, JSONBody
 from litestar.testing import AsyncTestClient
 
@@ -161,3 +162,9 @@ async def test_a_decodable_body_still_reaches_the_handler(
 ) -> None:
     response = await client.post("/raw", content=b"[[1]]")
     assert (response.status_code, response.json()) == (201, {"type": "list"})
+
+
+def test_another_request_class_is_refused() -> None:
+    """It would bring back the 500s for undecodable bodies."""
+    with pytest.raises(ImproperlyConfiguredException):
+        Litestar([validate], plugins=[problem_details_plugin()], request_class=Request)

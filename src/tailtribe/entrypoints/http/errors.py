@@ -10,6 +10,7 @@ from litestar.config.app import AppConfig
 from litestar.exceptions import (
     ClientException,
     HTTPException,
+    ImproperlyConfiguredException,
     SerializationException,
     ValidationException,
 )
@@ -130,8 +131,8 @@ class JsonBodyRequest(Request[Any, Any, Any]):
     a handler's `data`, and msgspec raises two other errors for input it
     refuses: UnicodeDecodeError for invalid UTF-8 inside a string, and
     RecursionError past its nesting limit. Those escaped as 500s (a traceback
-    each, an error-rate alert anyone could trip). Every decoding of a body
-    goes through here: the `data` of every handler, and handlers reading
+    each, an error-rate alert anyone could trip). Every JSON body is decoded
+    here: the `data` of every handler, and what handlers read with
     `request.json()` themselves."""
 
     async def json(self) -> Any:
@@ -151,6 +152,9 @@ class _ProblemDetails(ProblemDetailsPlugin):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         if app_config.request_class is None:
             app_config.request_class = JsonBodyRequest
+        elif not issubclass(app_config.request_class, JsonBodyRequest):
+            # Another request class would bring the 500s back, silently.
+            raise ImproperlyConfiguredException("the request class must extend JsonBodyRequest")
         return super().on_app_init(app_config)
 
 
