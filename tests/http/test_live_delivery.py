@@ -34,16 +34,19 @@ def _free_port() -> int:
 
 
 @asynccontextmanager
-async def api_process(pg_url: str, data_dir: Path) -> AsyncIterator[str]:
-    """`tailtribe serve` (granian) on PostgreSQL and Redis: the second instance."""
+async def api_process(
+    pg_url: str, data_dir: Path, redis_url: str | None = REDIS_URL
+) -> AsyncIterator[str]:
+    """`tailtribe serve` (granian) on PostgreSQL and Redis: the second instance.
+    Without Redis, its channels live in its own memory (embedded mode)."""
     port = _free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
         "TAILTRIBE_ENV": "test",
         "DATABASE_URL": pg_url,
-        "REDIS_URL": REDIS_URL,
         "TAILTRIBE_SECRET_KEY": SECRET,
         "TAILTRIBE_DATA_DIR": str(data_dir),
+        **({"REDIS_URL": redis_url} if redis_url else {}),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -61,7 +64,7 @@ async def api_process(pg_url: str, data_dir: Path) -> AsyncIterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(200):
+            for _ in range(600):
                 try:
                     async with http.get(f"{base}/api/health") as response:
                         if response.status == 200:
@@ -70,7 +73,9 @@ async def api_process(pg_url: str, data_dir: Path) -> AsyncIterator[str]:
                     pass
                 await asyncio.sleep(0.1)
             else:
-                raise AssertionError("the second instance did not start")
+                process.kill()
+                output, _ = await process.communicate()
+                raise AssertionError(f"the second instance did not start: {output.decode()}")
         yield base
     finally:
         process.send_signal(signal.SIGTERM)

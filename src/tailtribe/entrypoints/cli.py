@@ -17,6 +17,8 @@ from tailtribe.config import ConfigError, Settings
 if TYPE_CHECKING:
     from dishka import AsyncContainer
 
+    from tailtribe.domain.model.users import User
+
 APP_FACTORY = "tailtribe.entrypoints.http.app:create_app"
 T = TypeVar("T")
 
@@ -93,10 +95,13 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         async with container() as scope:
             create = await scope.get(CreateAdmin)
             try:
-                return await create(args.email, password)
+                user, created = await create(args.email, password)
             except PasswordRequired:
                 # A new account and no password in the environment: ask for one.
                 return await create(args.email, getpass.getpass("password for the new admin: "))
+        if password is not None and not created:
+            await _end_live_sessions(settings, user)
+        return user, created
 
     try:
         _, created = asyncio.run(_with_container(settings, work))
@@ -105,6 +110,24 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         return 1
     print(f"{args.email} is {'a new' if created else 'now an'} admin")
     return 0
+
+
+async def _end_live_sessions(settings: Settings, user: User) -> None:
+    """A new password voided the user's tokens: the API processes close their
+    sockets, told through Redis. (Embedded, the API's channels live in its own
+    memory: its sockets then end at their tokens' expiry.)"""
+    if settings.redis_url is None:
+        return
+    from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+    from redis.asyncio import Redis
+
+    from tailtribe.entrypoints.http.live import revoke_through
+
+    client = Redis.from_url(settings.redis_url)
+    try:
+        await revoke_through(RedisChannelsPubSubBackend(redis=client), user)
+    finally:
+        await client.aclose()
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:

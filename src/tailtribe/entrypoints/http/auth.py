@@ -58,6 +58,11 @@ async def _retrieve_user(
     return user
 
 
+async def token_holds(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether the token still names a user whose tokens were not revoked since."""
+    return await _retrieve_user(token, connection) is not None
+
+
 class BearerOrQueryToken(JWTAuthenticationMiddleware):
     """Litestar's JWT check, which also takes a WebSocket's token from
     `?token=`: browsers cannot set headers on a WebSocket."""

@@ -35,6 +35,8 @@ class Started:
 class SignedIn:
     user: User
     created: bool
+    # The user's earlier tokens were voided: the caller ends their live sessions.
+    revoked: bool = False
 
 
 def _digest(binding: str) -> str:
@@ -123,6 +125,7 @@ class GoogleSignIn:
                     user.change_password(None)  # set by someone who never proved the address
                     await uow.users.save(user)
                     await uow.commit()
+                    return SignedIn(user, created=False, revoked=True)
                 return SignedIn(user, created=False)
             user = User.register(
                 id=self._ids.new_id(),

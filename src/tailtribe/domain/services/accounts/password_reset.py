@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from tailtribe.domain.errors import InvalidInput
 from tailtribe.domain.model.tokens import TokenPurpose
-from tailtribe.domain.model.users import check_password, normalize_email
+from tailtribe.domain.model.users import User, check_password, normalize_email
 from tailtribe.domain.ports import Clock, PasswordHasher, UnitOfWork
 from tailtribe.domain.services.accounts.authenticate import account_key
 from tailtribe.domain.services.accounts.ports import EmailCap, LoginThrottle
@@ -55,7 +55,8 @@ class ConfirmPasswordReset:
         self._uow, self._tokens, self._hasher, self._clock = uow, tokens, hasher, clock
         self._throttle = throttle
 
-    async def __call__(self, secret: str, new_password: str) -> None:
+    async def __call__(self, secret: str, new_password: str) -> User:
+        """The user, committed: the caller ends their live sessions."""
         check_password(new_password, "new_password")
         now = self._clock.now()
         async with self._uow as uow:
@@ -70,3 +71,4 @@ class ConfirmPasswordReset:
             await uow.users.save(user)
             await uow.commit()
         await self._throttle.reset(account_key(user.email))
+        return user

@@ -4,7 +4,9 @@ from typing import Annotated
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, get, post
+from litestar.channels import ChannelsPlugin
 from litestar.datastructures import Cookie, ResponseHeader
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -18,6 +20,7 @@ from tailtribe.domain.services.accounts.password_reset import (
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
 from tailtribe.entrypoints.http.auth import AccessTokens, Req, current_user
+from tailtribe.entrypoints.http.live import revoke
 from tailtribe.entrypoints.http.schemas.accounts import (
     AccessToken,
     AuthorizationUrl,
@@ -96,12 +99,18 @@ class AuthController(Controller):
     )
     @inject
     async def google_callback(
-        self, request: Req, data: JSONBody[GoogleCallbackBody], sign_in: FromDishka[GoogleSignIn]
+        self,
+        request: Req,
+        data: JSONBody[GoogleCallbackBody],
+        sign_in: FromDishka[GoogleSignIn],
+        channels: NamedDependency[ChannelsPlugin],
     ) -> AccessToken:
         """Signs in (or up, in the browser's language); 400 for a bad state or code."""
         locale = browser_locale(request.headers.get("accept-language"))
         binding = request.cookies.get(BINDING_COOKIE)
         signed_in = await sign_in.finish(data.code, data.state, binding, locale)
+        if signed_in.revoked:
+            revoke(channels, signed_in.user)
         return AccessTokens.of(request).issue(signed_in.user)
 
     @post("/register", operation_id="register", exclude_from_auth=True)
@@ -182,9 +191,12 @@ class AuthController(Controller):
     )
     @inject
     async def confirm_reset(
-        self, data: JSONBody[ResetConfirmBody], use_case: FromDishka[ConfirmPasswordReset]
+        self,
+        data: JSONBody[ResetConfirmBody],
+        use_case: FromDishka[ConfirmPasswordReset],
+        channels: NamedDependency[ChannelsPlugin],
     ) -> None:
-        await use_case(data.token, data.new_password)
+        revoke(channels, await use_case(data.token, data.new_password))
 
 
 class MeController(Controller):

@@ -8,6 +8,8 @@ fetches what it missed."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -25,10 +27,21 @@ from tailtribe.domain.services.conversations.manage_conversations import (
     ManageConversations,
 )
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
-from tailtribe.entrypoints.http.auth import Req, current_user
+from tailtribe.entrypoints.http.auth import (
+    TOKEN_VERSION_CLAIM,
+    Req,
+    current_user,
+    token_holds,
+)
 from tailtribe.entrypoints.http.controllers.bookings import actor
 from tailtribe.entrypoints.http.controllers.photos import MAX_UPLOAD_BODY, Upload, upload_of
-from tailtribe.entrypoints.http.live import publish, user_channel
+from tailtribe.entrypoints.http.live import (
+    WS_TOKEN_ENDED,
+    publish,
+    revocation_channel,
+    revocation_of,
+    user_channel,
+)
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
 from tailtribe.entrypoints.http.schemas.conversations import (
     ConversationList,
@@ -150,15 +163,61 @@ async def live(
     socket: WebSocket[User, Token, Any], channels: NamedDependency[ChannelsPlugin]
 ) -> None:
     """Pushes `{"type": "message", "conversation_id", "message"}` to the
-    user's connected clients as messages arrive."""
-    user = current_user(socket)
+    user's connected clients as messages arrive. Closes with 4401 when the
+    token is revoked (a password reset) or expires."""
+    user, token = current_user(socket), socket.auth
+    version = token.extras.get(TOKEN_VERSION_CLAIM)
     await socket.accept()
+    revoked = asyncio.Event()
+
+    async def deliver(data: bytes) -> None:
+        # One subscriber for both channels: a revocation is seen in order, and
+        # nothing published after it reaches the socket.
+        if revoked.is_set():
+            return
+        if (notice := revocation_of(data)) is not None:
+            if not isinstance(version, int) or notice.token_version > version:
+                revoked.set()
+            return
+        await socket.send_data(data)
+
     async with (
-        channels.start_subscription([user_channel(user.id)]) as subscriber,
-        subscriber.run_in_background(socket.send_data),
+        channels.start_subscription(
+            [user_channel(user.id), revocation_channel(user.id)]
+        ) as subscriber,
+        subscriber.run_in_background(deliver),
     ):
+        # A revocation committed between the token check and the subscription
+        # was published before anyone here listened: look once more.
+        if not await token_holds(token, socket):
+            revoked.set()
+        ended = await _until_ended(socket, revoked, token.exp)
+    if ended is not None:
+        await socket.close(code=WS_TOKEN_ENDED, reason=ended)
+
+
+async def _until_ended(
+    socket: WebSocket[User, Token, Any], revoked: asyncio.Event, expires: datetime
+) -> str | None:
+    """Why the server ends the socket, or None when the client left first."""
+
+    async def client_leaves() -> None:
         try:
             while True:  # clients send nothing; this notices them leave
                 await socket.receive_data(mode="text")
         except WebSocketDisconnect:
             pass
+
+    leaving = asyncio.create_task(client_leaves())
+    revocation = asyncio.create_task(revoked.wait())
+    # The wall clock, as the JWT check itself uses for `exp`.
+    remaining = (expires - datetime.now(UTC)).total_seconds()
+    done, pending = await asyncio.wait(
+        {leaving, revocation}, timeout=max(remaining, 0), return_when=asyncio.FIRST_COMPLETED
+    )
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    if leaving in done:
+        return None
+    return "token revoked" if revocation in done else "token expired"
