@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -173,4 +176,43 @@ async def test_a_socket_is_closed_when_its_token_expires(
             assert frame.type is aiohttp.WSMsgType.CLOSE, frame
             assert (frame.data, frame.extra) == (REVOKED, "token expired")
             assert loop.time() - opened > 0.5  # at its expiry, not on arrival
+        await api.container.close()
+
+
+async def test_a_new_password_from_the_command_line_closes_the_admins_socket(
+    pg_url: str, make_client: ClientFactory, tmp_path: Path
+) -> None:
+    async with (
+        await _serving_and_api(make_client, pg_url, REDIS_URL) as client,
+        api_process(pg_url, tmp_path / "served") as base,
+    ):
+        api = api_for(client)
+        admin = await api.new_admin()
+        email = (await client.get("/api/v1/me", headers=admin)).json()["email"]
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(f"{base.replace('http', 'ws')}/api/v1/ws?token={_token(admin)}") as ws,
+        ):
+            await asyncio.sleep(0.5)  # the subscription reaches Redis
+            command = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "tailtribe.entrypoints.cli",
+                "create-admin",
+                email,
+                env={
+                    **os.environ,
+                    "TAILTRIBE_ENV": "test",
+                    "DATABASE_URL": pg_url,
+                    "REDIS_URL": REDIS_URL,
+                    "TAILTRIBE_SECRET_KEY": SECRET,
+                    "TAILTRIBE_DATA_DIR": str(tmp_path / "cli"),
+                    "TAILTRIBE_ADMIN_PASSWORD": "a brand new password",
+                },
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            output, _ = await command.communicate()
+            assert command.returncode == 0, output.decode()
+            await _assert_closed_for_revocation(ws)
         await api.container.close()

@@ -111,6 +111,7 @@ async def test_a_verified_google_email_signs_into_the_existing_account(flow: Flo
     stored = flow.world.uow.store.users[old.id]
     assert stored.locale is Locale.NL  # the account keeps its language
     assert stored.password_hash == "h" and stored.token_version == old.token_version
+    assert not signed_in.revoked  # its live sessions go on
 
 
 async def test_an_account_registered_by_someone_else_first_loses_its_password(
@@ -124,6 +125,7 @@ async def test_an_account_registered_by_someone_else_first_loses_its_password(
     stored = flow.world.uow.store.users[squatted.id]
     assert stored.email_verified and stored.password_hash is None
     assert stored.token_version == squatted.token_version + 1
+    assert signed_in.revoked  # the squatter's live sessions end too
 
 
 async def test_admins_sign_in_with_their_password_only(flow: Flow) -> None:
