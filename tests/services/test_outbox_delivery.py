@@ -33,6 +33,7 @@ from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
 from tailtribe.domain.services.notifications.relay_outbox import MAX_EVENT_AGE, RelayOutbox
 from tailtribe.domain.services.notifications.send_email import LEASE, Links, SendEmail
+from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
 from tests.services.conftest import World
 
 
@@ -167,7 +168,9 @@ async def test_failed_sends_back_off_then_fail_and_an_admin_retries(h: Harness) 
     assert (await admin.list(OutboxStatus.FAILED, 10, 0)).total == 0
 
 
-async def _booking(h: Harness, *, authorized: bool) -> tuple[Booking, User, User]:
+async def _booking(
+    h: Harness, *, authorized: bool, expire: bool = True
+) -> tuple[Booking, User, User]:
     w = h.world
     owner = await h.user("Olga", Locale.NL)
     carer = await h.user("Carl", Locale.EN)
@@ -204,8 +207,9 @@ async def _booking(h: Harness, *, authorized: bool) -> tuple[Booking, User, User
     booking.attach_payment("pi_1", "secret")
     if authorized:
         booking.authorize(now, 2000)
-    w.clock.advance(timedelta(hours=25))
-    booking.expire(w.clock.now())
+    if expire:
+        w.clock.advance(timedelta(hours=25))
+        booking.expire(w.clock.now())
     async with w.uow as uow:
         await uow.caregivers.add(caregiver)
         await uow.bookings.add(booking)
@@ -330,3 +334,25 @@ async def test_a_second_registration_tells_the_owner_in_their_language(h: Harnes
     assert email.subject == "Vous avez déjà un compte TailTribe"
     assert "https://app.tailtribe.test/login" in email.text and "Ann" in email.text
     assert "Mallory" not in email.text
+
+
+async def test_an_authorization_stamped_days_behind_our_clock_still_asks_the_caregiver(
+    h: Harness,
+) -> None:
+    """Stripe stamps its events with its own clock; ours (a test clock, or a
+    late delivery) can be days ahead. The row is news when we record it."""
+    w = h.world
+    booking, _, carer = await _booking(h, authorized=False, expire=False)
+    created = w.clock.now() - MAX_EVENT_AGE - timedelta(days=1)
+    event = ProviderEvent.build(
+        "evt_authorized",
+        "payment_intent.amount_capturable_updated",
+        created,
+        {"id": booking.payment_intent_id, "amount_capturable": booking.price.total_cents},
+    )
+
+    assert await HandleStripeEvent(w.uow, w.gateway, w.outbox, w.clock)(event)
+
+    assert await h.deliver() == 1
+    [email] = h.mailer.sent.values()
+    assert (email.to, email.subject) == (carer.email, "New booking request from Olga")

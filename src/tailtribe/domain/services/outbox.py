@@ -35,7 +35,13 @@ class Outbox:
 
     async def publish(self, uow: UnitOfWork, aggregates: Iterable[Aggregate]) -> None:
         """Every event the aggregates recorded becomes a row named after it;
-        money movements become ledger entries instead, in the same transaction."""
+        money movements become ledger entries instead, in the same transaction.
+
+        A row is stamped with our clock at recording, not with the event's
+        time: that can be the provider's (a webhook's `created`), hours or days
+        behind ours, and the relay judges a row's age by its stamp. The
+        event's own time stays in the payload, for ordering."""
+        now = self._clock.now()
         for aggregate in aggregates:
             events = aggregate.pull_events()
             moved = [e for e in events if isinstance(e, MoneyMoved)]
@@ -61,7 +67,7 @@ class Outbox:
                         id=self._ids.new_id(),
                         topic=EVENT_TOPIC_PREFIX + event.name,
                         payload=event.payload(),
-                        created_at=event.occurred_at,
-                        available_at=event.occurred_at,
+                        created_at=now,
+                        available_at=now,
                     )
                 )
