@@ -219,3 +219,21 @@ async def test_record_of_an_intent_not_yet_paid(subject: Subject) -> None:
     intent = await subject.gateway.create_payment_intent(booking, 6_000, key())
 
     assert await subject.gateway.record(intent.id, booking) == GatewayRecord(0, 0, 0, 0, None)
+
+
+async def test_a_key_reused_for_another_request_is_refused(subject: Subject) -> None:
+    booking, intent_id, charge_id = await captured(subject, 10_000)
+    k = key()
+    await subject.gateway.refund(intent_id, 2_500, k)
+
+    # As Stripe: a key is one request, never the first answer for another one.
+    with pytest.raises(PaymentProviderError, match=r"(?i)idempotency"):
+        await subject.gateway.refund(intent_id, 5_000, k)
+    with pytest.raises(PaymentProviderError, match=r"(?i)idempotency"):
+        await subject.gateway.capture(intent_id, k)
+    account = await caregiver_account(subject)
+    with pytest.raises(PaymentProviderError, match=r"(?i)idempotency"):
+        await subject.gateway.transfer(account, 2_500, booking, charge_id, k)
+
+    assert (await subject.gateway.record(intent_id, booking)).refunded_cents == 2_500
+    assert await subject.gateway.find_transfer(booking) is None

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import uuid4
 
+import pytest
+
 from tailtribe.domain.errors import PaymentProviderError
 from tailtribe.domain.model.bookings import (
     Booking,
@@ -190,4 +192,46 @@ async def test_a_payout_held_after_a_lost_transfer_is_not_paid_again(world: Worl
     paid = await stored(world, booking)
     assert (paid.payout_status, paid.paid_out_cents) == (PayoutStatus.PAID, 8_000)
     assert gateway.transfers == 1
+    await ledger_agrees(world, booking)
+
+
+async def test_an_admin_refund_after_a_lost_refund_never_books_what_stripe_did_not_move(
+    world: World,
+) -> None:
+    """The owner's cancellation refunded half at Stripe and lost the answer;
+    an admin then refunds everything the booking still shows. Stripe refuses
+    the reused key (other amount): nothing is booked that did not move."""
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    gateway = Flaky(world)
+    owner = Actor(booking.owner_id, frozenset({Role.OWNER}))
+    lifecycle = BookingLifecycle(world.uow, gateway, TERMS, world.outbox, world.clock)  # type: ignore[arg-type]
+    disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    async with world.uow as uow:
+        stored_booking = await uow.bookings.get(booking.id)
+        assert stored_booking is not None
+        stored_booking.accept(world.clock.now())
+        await uow.bookings.save(stored_booking)
+        await world.outbox.publish(uow, [stored_booking])
+        await uow.commit()
+    await world.gateway.capture(booking.payment_intent_id or "", f"booking:{booking.id}:capture")
+    world.clock.advance(booking.start - timedelta(minutes=30) - world.clock.now())
+    gateway.lose["refund"] = 1
+    with pytest.raises(PaymentProviderError):
+        await lifecycle.cancel(owner, booking.id, "plans changed")
+
+    with pytest.raises(PaymentProviderError):
+        await disputes.refund(booking.id, 10_000, "goodwill")
+
+    record = await world.gateway.record(booking.payment_intent_id or "", booking.id)
+    assert (record.refunded_cents, (await stored(world, booking)).refunded_cents) == (5_000, 0)
+    # Stripe's event books the half; the rest can then be refunded.
+    handle = HandleStripeEvent(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    charge = {"id": "ch_1", "payment_intent": booking.payment_intent_id, "amount_refunded": 5_000}
+    assert await handle(
+        ProviderEvent.build(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
+    )
+    await disputes.refund(booking.id, 5_000, "goodwill")
+    record = await world.gateway.record(booking.payment_intent_id or "", booking.id)
+    refunded = (await stored(world, booking)).refunded_cents
+    assert (record.refunded_cents, refunded) == (10_000, 10_000)
     await ledger_agrees(world, booking)

@@ -2,8 +2,10 @@
 
 It hands out ids and client secrets and accepts every capture, cancel, refund
 and transfer. Like Stripe, it never reports authorizations itself: those
-arrive as signed webhooks. Repeating a call with the same idempotency key
-returns the first answer and moves nothing more. It keeps the totals of each
+arrive as signed webhooks. Idempotency keys behave as Stripe's: repeating a
+call with the same key and the same parameters returns the first answer (a
+refusal too) and moves nothing more; a key seen before with another call or
+other parameters is refused and moves nothing. It keeps the totals of each
 payment in memory, so that reconciliation has something to compare with
 while the process lives.
 """
@@ -39,9 +41,20 @@ class _Transfer:
     reversed_cents: int = 0
 
 
+class _Unknown(PaymentProviderError):
+    """No such object: refused before anything ran, so not kept for the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    request: tuple[object, ...]  # the verb and the parameters the key was first used with
+    result: object
+    refusal: PaymentProviderError | None
+
+
 @dataclass
 class _State:
-    answers: dict[str, object] = field(default_factory=dict)
+    answers: dict[str, _Answer] = field(default_factory=dict)
     intents: dict[str, _Intent] = field(default_factory=dict)
     transfers: dict[str, _Transfer] = field(default_factory=dict)
 
@@ -51,14 +64,33 @@ class SimulatedPaymentGateway:
         self._state = _State()
         self.calls: list[tuple[str, str]] = []
 
-    def _once(self, key: str, verb: str, make: Callable[[], T]) -> T:
-        """The first answer for a key; `make` runs (and moves money) only once."""
+    def _once(self, key: str, request: tuple[object, ...], make: Callable[[], T]) -> T:
+        """The first answer for a key; `make` runs (and moves money) only once.
+
+        `request` is the verb and the parameters: as at Stripe, a key is one
+        request, and using it for another is an error (HTTP 400
+        idempotency_error), never the first request's answer."""
+        verb = str(request[0])
         self.calls.append((verb, key))
-        scoped = f"{verb}:{key}"
-        if scoped not in self._state.answers:
-            self._state.answers[scoped] = make()
-        answer: T = self._state.answers[scoped]  # type: ignore[assignment]
-        return answer
+        answer = self._state.answers.get(key)
+        if answer is None:
+            try:
+                answer = _Answer(request, make(), None)
+            except _Unknown:
+                raise
+            except PaymentProviderError as exc:
+                answer = _Answer(request, None, exc)
+            self._state.answers[key] = answer
+        elif answer.request != request:
+            raise PaymentProviderError(
+                f"Stripe refused to {verb} (idempotency_error, HTTP 400): keys for "
+                "idempotent requests can only be used with the same parameters they "
+                "were first used with"
+            )
+        if answer.refusal is not None:
+            raise answer.refusal
+        result: T = answer.result  # type: ignore[assignment]
+        return result
 
     @staticmethod
     def _id(prefix: str) -> str:
@@ -67,11 +99,11 @@ class SimulatedPaymentGateway:
     def _intent(self, payment_intent_id: str) -> _Intent:
         intent = self._state.intents.get(payment_intent_id)
         if intent is None:
-            raise PaymentProviderError(f"no such payment intent: {payment_intent_id}")
+            raise _Unknown(f"no such payment intent: {payment_intent_id}")
         return intent
 
     async def create_connected_account(self, email: str, idempotency_key: str) -> str:
-        return self._once(idempotency_key, "account", lambda: self._id("acct"))
+        return self._once(idempotency_key, ("account", email), lambda: self._id("acct"))
 
     async def onboarding_link(self, account_id: str, return_url: str, refresh_url: str) -> str:
         return f"{return_url}?simulated_onboarding={account_id}"
@@ -84,7 +116,7 @@ class SimulatedPaymentGateway:
             self._state.intents[pi] = _Intent(booking_id, amount_cents)
             return PaymentIntentRef(pi, f"{pi}_secret_{secrets.token_hex(8)}")
 
-        return self._once(idempotency_key, "payment_intent", make)
+        return self._once(idempotency_key, ("payment_intent", booking_id, amount_cents), make)
 
     async def capture(self, payment_intent_id: str, idempotency_key: str) -> Capture:
         def make() -> Capture:
@@ -94,7 +126,7 @@ class SimulatedPaymentGateway:
             intent.captured_cents = intent.amount_cents
             return Capture(charge_id=self._id("ch"), fee_cents=None)
 
-        return self._once(idempotency_key, "capture", make)
+        return self._once(idempotency_key, ("capture", payment_intent_id), make)
 
     async def cancel(self, payment_intent_id: str, idempotency_key: str) -> None:
         def make() -> None:
@@ -103,7 +135,7 @@ class SimulatedPaymentGateway:
                 raise PaymentProviderError("a captured payment intent cannot be canceled")
             intent.canceled = True
 
-        self._once(idempotency_key, "cancel", make)
+        self._once(idempotency_key, ("cancel", payment_intent_id), make)
 
     async def refund(self, payment_intent_id: str, amount_cents: int, idempotency_key: str) -> str:
         def make() -> str:
@@ -113,7 +145,7 @@ class SimulatedPaymentGateway:
             intent.refunded_cents += amount_cents
             return self._id("re")
 
-        return self._once(idempotency_key, "refund", make)
+        return self._once(idempotency_key, ("refund", payment_intent_id, amount_cents), make)
 
     async def transfer(
         self,
@@ -128,7 +160,11 @@ class SimulatedPaymentGateway:
             self._state.transfers[transfer.id] = transfer
             return transfer.id
 
-        return self._once(idempotency_key, "transfer", make)
+        return self._once(
+            idempotency_key,
+            ("transfer", account_id, amount_cents, booking_id, source_charge_id),
+            make,
+        )
 
     async def find_transfer(self, booking_id: UUID) -> TransferRef | None:
         for t in self._state.transfers.values():
@@ -142,13 +178,13 @@ class SimulatedPaymentGateway:
         def make() -> str:
             transfer = self._state.transfers.get(transfer_id)
             if transfer is None:
-                raise PaymentProviderError(f"no such transfer: {transfer_id}")
+                raise _Unknown(f"no such transfer: {transfer_id}")
             if not 0 < amount_cents <= transfer.amount_cents - transfer.reversed_cents:
                 raise PaymentProviderError("the reversal exceeds what is left of the transfer")
             transfer.reversed_cents += amount_cents
             return self._id("trr")
 
-        return self._once(idempotency_key, "reversal", make)
+        return self._once(idempotency_key, ("reversal", transfer_id, amount_cents), make)
 
     async def record(self, payment_intent_id: str, booking_id: UUID) -> GatewayRecord:
         intent = self._state.intents.get(payment_intent_id)
