@@ -18,11 +18,24 @@ from typing import TypeVar
 import asyncpg
 import pytest
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
+from hypothesis import settings
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 
 from tailtribe.adapters.sqlalchemy.database import make_db_config, upgrade
 from tailtribe.adapters.sqlalchemy.tables import metadata
+
+# CI lands nothing on luck: the same examples every run (derandomized, seeded
+# from each test), so a red build is a real regression and a green one stays
+# green until the code or the test changes. Local runs explore new examples
+# each time; `HYPOTHESIS_PROFILE=explore` runs ten times as many. A failure
+# found by exploring is kept as an explicit regression test.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", max_examples=1000)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI", "").lower() == "true" else "default")
+)
 
 PG_SERVER_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
