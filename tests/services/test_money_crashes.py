@@ -29,6 +29,7 @@ from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.terms import Actor, MarketplaceTerms
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
+from tailtribe.domain.services.payments.ledger import Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tests.domain.test_booking_state_machine import june_booking
 from tests.services.conftest import World
@@ -234,4 +235,40 @@ async def test_an_admin_refund_after_a_lost_refund_never_books_what_stripe_did_n
     record = await world.gateway.record(booking.payment_intent_id or "", booking.id)
     refunded = (await stored(world, booking)).refunded_cents
     assert (record.refunded_cents, refunded) == (10_000, 10_000)
+    await ledger_agrees(world, booking)
+
+
+async def test_an_admin_refund_while_a_payout_answer_is_lost_reverses_the_transfer(
+    world: World,
+) -> None:
+    """The payout's transfer went through at Stripe and its answer was lost;
+    before the retry, an admin refunds half. The refund finds the transfer,
+    records the payout and reverses the caregiver's share of it."""
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    gateway = Flaky(world)
+    async with world.uow as uow:
+        b = await uow.bookings.get(booking.id)
+        assert b is not None
+        b.accept(world.clock.now())
+        b.complete(b.end)
+        await uow.bookings.save(b)
+        await world.outbox.publish(uow, [b])
+        await uow.commit()
+    await world.gateway.capture(booking.payment_intent_id or "", "capture")
+    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    gateway.lose["transfer"] = 1
+    world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
+    assert await payouts() == 0 and gateway.transfers == 1
+
+    disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    await disputes.refund(booking.id, 5_000, "goodwill")
+    world.clock.advance(timedelta(days=1))
+    await payouts()
+
+    after = await stored(world, booking)
+    # Paid 80.00, half of it reversed with the refund.
+    assert (after.payout_status, after.reversed_cents) == (PayoutStatus.REVERSED, 4_000)
+    assert after.transfer_id is not None
+    assert gateway.transfers == 1
+    assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
     await ledger_agrees(world, booking)

@@ -10,7 +10,7 @@ from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports import Clock, PaymentGateway, UnitOfWork
 from tailtribe.domain.services.bookings.terms import Actor, access
 from tailtribe.domain.services.outbox import Outbox
-from tailtribe.domain.services.payments.refunds import Before, send_refund
+from tailtribe.domain.services.payments.refunds import Before, record_lost_payout, send_refund
 
 
 class ManageDisputes:
@@ -52,8 +52,9 @@ class ManageDisputes:
     async def refund(self, booking_id: UUID, amount_cents: int, reason: str) -> Booking:
         async with self._uow as uow:
             booking = await self._get(uow, booking_id)
-            before = Before.of(booking)
             text = clean_text(reason, "reason", max_length=2000)
+            await record_lost_payout(self._gateway, booking, self._clock.now())
+            before = Before.of(booking)
             booking.refund(self._clock.now(), amount_cents, text)
             await send_refund(self._gateway, booking, amount_cents, before)
             return await self._finish(uow, booking)

@@ -27,7 +27,7 @@ from tailtribe.domain.model.bookings import (
 from tailtribe.domain.ports import Clock, PaymentGateway, UnitOfWork
 from tailtribe.domain.services.bookings.lifecycle import share_contacts
 from tailtribe.domain.services.outbox import Outbox
-from tailtribe.domain.services.payments.refunds import Before, send_refund
+from tailtribe.domain.services.payments.refunds import Before, record_lost_payout, send_refund
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +182,7 @@ async def charge_refunded(ctx: Context, event: ProviderEvent) -> Sequence[Aggreg
         return []  # ours, already booked, or an older view of the charge
     if booking.payment_status not in CAPTURED_STATES:
         return []
+    await record_lost_payout(ctx.gateway, booking, ctx.now)
     before = Before.of(booking)
     booking.refund(ctx.now, min(refunded, booking.captured_cents) - before.refunded_cents)
     # The owner has the money back already: only the reversal is left to do.

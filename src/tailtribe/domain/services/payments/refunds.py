@@ -8,8 +8,10 @@ crash sends the same keys and moves nothing twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from tailtribe.domain.model.bookings import Booking
+from tailtribe.domain.errors import DomainError
+from tailtribe.domain.model.bookings import Booking, PayoutStatus
 from tailtribe.domain.ports import PaymentGateway
 from tailtribe.domain.services.bookings.terms import idempotency_key
 
@@ -24,6 +26,27 @@ class Before:
     @classmethod
     def of(cls, booking: Booking) -> Before:
         return cls(booking.refunded_cents, booking.reversed_cents)
+
+
+async def record_lost_payout(gateway: PaymentGateway, booking: Booking, now: datetime) -> None:
+    """Before a refund is booked: a payout attempt whose answer was lost (or
+    whose worker died) may have made the transfer at Stripe. Recorded first,
+    the refund then reverses the caregiver's share of it; left unrecorded, the
+    refund would shrink what is owed, and the payout's retry could never
+    match the transfer Stripe holds."""
+    if (
+        booking.payout_attempts == 0
+        or booking.transfer_id is not None
+        or booking.payout_status not in (PayoutStatus.SCHEDULED, PayoutStatus.HELD)
+    ):
+        return
+    made = await gateway.find_transfer(booking.id)
+    if made is None or made.amount_cents != booking.settlement.payout_cents:
+        return  # none made; or not this payout's, left to the payout's checks
+    try:
+        booking.pay_out(now, made.id)
+    except DomainError:
+        return  # disputed meanwhile: the resolution deals with it
 
 
 async def send_refund(
