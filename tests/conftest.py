@@ -30,7 +30,8 @@ from tailtribe.adapters.sqlalchemy.tables import metadata
 # green until the code or the test changes. Local runs explore new examples
 # each time; `HYPOTHESIS_PROFILE=explore` runs ten times as many. A failure
 # found by exploring is kept as an explicit regression test.
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+# No deadline in CI either: a slow shared runner is luck too.
+settings.register_profile("ci", derandomize=True, deadline=None, database=None, print_blob=True)
 settings.register_profile("explore", max_examples=1000)
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE")
