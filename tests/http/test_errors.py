@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -48,6 +49,12 @@ class Body(msgspec.Struct, forbid_unknown_fields=True):
 async def raise_it(kind: FromPath[str]) -> None:
     if kind == "crash":
         raise RuntimeError("database password=hunter2 leaked?")
+    if kind == "bad_bytes":  # our own decoding bugs stay crashes
+        b"\xff".decode()
+    if kind == "bad_codec":
+        b"x".decode("undefined")
+    if kind == "no_codec":
+        codecs.lookup("unknown")
     raise RAISED[kind]
 
 
@@ -62,10 +69,16 @@ async def read_raw(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {"type": type(await request.json()).__name__}
 
 
+@post("/form")
+async def read_form(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """A handler that reads a multipart form itself."""
+    return {k: str(v) for k, v in (await request.form()).items()}
+
+
 @pytest.fixture
 async def client() -> AsyncIterator[AsyncTestClient[Litestar]]:
     app = Litestar(
-        route_handlers=[raise_it, validate, read_raw],
+        route_handlers=[raise_it, validate, read_raw, read_form],
         plugins=[problem_details_plugin()],
         exception_handlers=exception_handlers(),
     )
@@ -130,6 +143,33 @@ async def test_crashes_answer_500_without_details(client: AsyncTestClient[Litest
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "hunter2" not in response.text
+
+
+@pytest.mark.parametrize("kind", ["bad_bytes", "bad_codec", "no_codec"])
+async def test_decoding_errors_outside_a_form_are_still_crashes(
+    client: AsyncTestClient[Litestar], caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    with caplog.at_level(logging.INFO):
+        response = await client.post(f"/raise/{kind}")
+    assert response.status_code == 500
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
+
+
+@pytest.mark.parametrize(
+    "part",
+    [b'name="note"\r\n\r\n\xff', b'name="note"\r\nContent-Type: text/plain; charset=nope\r\n\r\nx'],
+)
+async def test_a_form_read_by_the_handler_is_a_400_when_undecodable(
+    client: AsyncTestClient[Litestar], caplog: pytest.LogCaptureFixture, part: bytes
+) -> None:
+    body = b"--b\r\nContent-Disposition: form-data; " + part + b"\r\n--b--\r\n"
+    with caplog.at_level(logging.INFO):
+        response = await client.post(
+            "/form", content=body, headers={"Content-Type": "multipart/form-data; boundary=b"}
+        )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
 DEEP = b"[" * 20_000 + b"]" * 20_000

@@ -4,9 +4,11 @@ what, deletion; refused files store nothing."""
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from tailtribe.domain.model.photos import MAX_GALLERY
@@ -127,3 +129,56 @@ async def test_odd_media_addresses_and_a_deleted_pet(api: Api) -> None:
     await c.delete(f"/api/v1/pets/{pet['id']}", headers=owner)
     assert (await c.get(f"/api/v1/photos/{photo['id']}", headers=owner)).status_code == 404
     assert stored_files(api) == []  # a deleted pet's photos go with it
+
+
+BOUNDARY = "tailtribe-boundary"
+
+
+def multipart(*parts: bytes) -> bytes:
+    """A multipart body written by hand: clients are free to send any bytes."""
+    framed = b"".join(b"--" + BOUNDARY.encode() + b"\r\n" + part + b"\r\n" for part in parts)
+    return framed + b"--" + BOUNDARY.encode() + b"--\r\n"
+
+
+PICTURE_PART = b'Content-Disposition: form-data; name="file"; filename="x.jpg"\r\n'
+UNDECODABLE_PARTS = {
+    "0xff in a text field": b'Content-Disposition: form-data; name="note"\r\n\r\n\xff',
+    "0xff in a filename": b'Content-Disposition: form-data; name="file"; filename="\xff.jpg"\r\n'
+    b"Content-Type: image/jpeg\r\n\r\nx",
+    "0xff in a part header": b'Content-Disposition: form-data; name="note"\r\n'
+    b"X-Note: \xff\r\n\r\nx",
+    "unknown charset": b'Content-Disposition: form-data; name="note"\r\n'
+    b"Content-Type: text/plain; charset=unknown\r\n\r\nx",
+    # A codec written in Python that refuses everything it is given.
+    "charset that decodes nothing": b'Content-Disposition: form-data; name="note"\r\n'
+    b"Content-Type: text/plain; charset=undefined\r\n\r\nx",
+    "text in a charset it is not": b'Content-Disposition: form-data; name="note"\r\n'
+    b"Content-Type: text/plain; charset=utf-16\r\n\r\nx",
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNDECODABLE_PARTS))
+async def test_undecodable_multipart_parts_are_a_400_and_store_nothing(
+    api: Api, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    c = api.client
+    _, owner = await api.new_user()
+    pet = (await c.post("/api/v1/pets", json=PET_BODY, headers=owner)).json()
+    good = PICTURE_PART + b"Content-Type: image/png\r\n\r\n" + picture("PNG")
+    body = multipart(good, UNDECODABLE_PARTS[case])
+    headers = {**owner, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    for path in (f"/api/v1/pets/{pet['id']}/photos", "/api/v1/caregiver/photos"):
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            response = await c.post(path, content=body, headers=headers)
+        assert response.status_code == 400, (path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["detail"]
+        loud = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+        assert not loud, [r.getMessage() for r in loud]
+    assert stored_files(api) == []
+    # The same picture, its parts decodable, is taken.
+    taken = await c.post(
+        f"/api/v1/pets/{pet['id']}/photos", content=multipart(good), headers=headers
+    )
+    assert taken.status_code == 201, taken.text

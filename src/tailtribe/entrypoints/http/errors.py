@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from types import TracebackType
 from typing import Any
 
 from litestar import Request, Response
@@ -124,6 +125,32 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return problem.to_response(request)
 
 
+def _raised_decoding_a_form_part(exc: Exception) -> bool:
+    """Whether Litestar's multipart parser raised `exc` decoding a part's text:
+    its frame, then only codec frames down to where it was raised."""
+    tb: TracebackType | None = exc.__traceback__
+    modules = []
+    while tb is not None:
+        modules.append(tb.tb_frame.f_globals.get("__name__", ""))
+        tb = tb.tb_next
+    if "litestar._multipart" not in modules:
+        return False
+    below = modules[len(modules) - modules[::-1].index("litestar._multipart") :]
+    return all(m == "encodings" or m.startswith("encodings.") for m in below)
+
+
+def _undecodable_form_part(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A multipart text part in invalid UTF-8 or an unknown charset is the
+    client's error. Litestar parses multipart bodies itself, for `data`, without
+    the request class, and lets the codec's UnicodeError or LookupError escape
+    as a 500; bad part headers it already refuses with a 400. The same errors
+    raised anywhere else are still a crash."""
+    if not _raised_decoding_a_form_part(exc):
+        return _unexpected(request, exc)
+    detail = "A part of the multipart body is not text in its charset (UTF-8 by default)."
+    return http_problem(ClientException(detail)).to_response(request)
+
+
 class JsonBodyRequest(Request[Any, Any, Any]):
     """A request whose JSON body, when it cannot be decoded, is the client's error.
 
@@ -170,4 +197,8 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
 
 
 def exception_handlers() -> ExceptionHandlersMap:
-    return {HTTP_500_INTERNAL_SERVER_ERROR: _unexpected}
+    return {
+        HTTP_500_INTERNAL_SERVER_ERROR: _unexpected,
+        UnicodeError: _undecodable_form_part,
+        LookupError: _undecodable_form_part,
+    }
