@@ -157,6 +157,18 @@ UNDECODABLE_PARTS = {
 }
 
 
+async def upload_counts(api: Api) -> dict[str, float]:
+    """Uploads answered 400 and 5xx, from /metrics (counted since the process started)."""
+    counts = {"400": 0.0, "5xx": 0.0}
+    for line in (await api.client.get("/metrics")).text.splitlines():
+        if line.startswith("tailtribe_requests_total{") and '/photos"' in line:
+            status = line.split('status_code="')[1][:3]
+            key = "5xx" if status.startswith("5") else status
+            if key in counts:
+                counts[key] += float(line.rsplit(" ", 1)[1])
+    return counts
+
+
 @pytest.mark.parametrize("case", sorted(UNDECODABLE_PARTS))
 async def test_undecodable_multipart_parts_are_a_400_and_store_nothing(
     api: Api, caplog: pytest.LogCaptureFixture, case: str
@@ -167,6 +179,7 @@ async def test_undecodable_multipart_parts_are_a_400_and_store_nothing(
     good = PICTURE_PART + b"Content-Type: image/png\r\n\r\n" + picture("PNG")
     body = multipart(good, UNDECODABLE_PARTS[case])
     headers = {**owner, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    before = await upload_counts(api)
     for path in (f"/api/v1/pets/{pet['id']}/photos", "/api/v1/caregiver/photos"):
         caplog.clear()
         with caplog.at_level(logging.INFO):
@@ -177,6 +190,9 @@ async def test_undecodable_multipart_parts_are_a_400_and_store_nothing(
         loud = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
         assert not loud, [r.getMessage() for r in loud]
     assert stored_files(api) == []
+    # The error-rate alert reads these: both counted as the 400 they were.
+    after = await upload_counts(api)
+    assert after["5xx"] == before["5xx"] and after["400"] - before["400"] == 2
     # The same picture, its parts decodable, is taken.
     taken = await c.post(
         f"/api/v1/pets/{pet['id']}/photos", content=multipart(good), headers=headers
