@@ -35,7 +35,7 @@ def _free_port() -> int:
 
 @asynccontextmanager
 async def api_process(
-    pg_url: str, data_dir: Path, redis_url: str | None = REDIS_URL
+    pg_url: str, data_dir: Path, redis_url: str | None = REDIS_URL, **settings: str
 ) -> AsyncIterator[str]:
     """`tailtribe serve` (granian) on PostgreSQL and Redis: the second instance.
     Without Redis, its channels live in its own memory (embedded mode)."""
@@ -47,6 +47,7 @@ async def api_process(
         "TAILTRIBE_SECRET_KEY": SECRET,
         "TAILTRIBE_DATA_DIR": str(data_dir),
         **({"REDIS_URL": redis_url} if redis_url else {}),
+        **settings,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -216,3 +216,37 @@ async def test_a_new_password_from_the_command_line_closes_the_admins_socket(
             assert command.returncode == 0, output.decode()
             await _assert_closed_for_revocation(ws)
         await api.container.close()
+
+
+async def test_a_revocation_whose_notice_was_lost_still_closes_the_socket(
+    pg_url: str, make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """Pub/sub delivers at most once: the socket also looks at its token now and
+    then. Here the reset runs in another process with no channel between them,
+    as when a notice is lost."""
+    async with (
+        await _serving_and_api(make_client, pg_url, None) as client,
+        api_process(
+            pg_url, tmp_path / "served", redis_url=None, LIVE_TOKEN_RECHECK_SECONDS="1"
+        ) as base,
+    ):
+        api = api_for(client)
+        owner_user, owner, _, _ = await _conversation(api)
+        async with (
+            aiohttp.ClientSession() as http,
+            http.ws_connect(f"{base.replace('http', 'ws')}/api/v1/ws?token={_token(owner)}") as ws,
+        ):
+            await asyncio.sleep(0.3)
+            # Through the in-process app: its channels are its own memory.
+            asked = await client.post(
+                "/api/v1/auth/password-reset", json={"email": owner_user["email"]}
+            )
+            assert asked.status_code == 202
+            secret = await api.email_token(EMAIL_PASSWORD_RESET, owner_user["id"])
+            confirmed = await client.post(
+                "/api/v1/auth/password-reset/confirm",
+                json={"token": secret, "new_password": "a brand new password"},
+            )
+            assert confirmed.status_code == 204, confirmed.text
+            await _assert_closed_for_revocation(ws)
+        await api.container.close()

@@ -50,6 +50,7 @@ from tailtribe.entrypoints.http.controllers.search import CaregiverSearchControl
 from tailtribe.entrypoints.http.controllers.stripe_webhook import StripeWebhookController
 from tailtribe.entrypoints.http.controllers.test_mode import TestModeController
 from tailtribe.entrypoints.http.errors import exception_handlers, problem_details_plugin
+from tailtribe.entrypoints.http.live import LIVE_RECHECK_STATE_KEY
 from tailtribe.entrypoints.http.middleware import (
     REQUEST_ID_HEADER,
     CloseWhenBodyUnread,
@@ -234,6 +235,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         state=State(
             {
                 AccessTokens.STATE_KEY: AccessTokens(auth),
+                LIVE_RECHECK_STATE_KEY: settings.live_token_recheck_seconds,
                 # Secure cookies need HTTPS: the web app's scheme decides.
                 "secure_cookies": settings.app_url.startswith("https://"),
             }

@@ -17,6 +17,8 @@ from tailtribe.entrypoints.http.schemas.conversations import LiveMessage, Messag
 # Litestar closes a socket refused at its opening.
 WS_TOKEN_ENDED = 4401
 REVOKED = "revoked"
+# App state: how often a socket looks at its token in the database itself.
+LIVE_RECHECK_STATE_KEY = "live_token_recheck_seconds"
 
 
 class Revocation(msgspec.Struct, tag=REVOKED, tag_field="type"):

@@ -36,6 +36,7 @@ from tailtribe.entrypoints.http.auth import (
 from tailtribe.entrypoints.http.controllers.bookings import actor
 from tailtribe.entrypoints.http.controllers.photos import MAX_UPLOAD_BODY, Upload, upload_of
 from tailtribe.entrypoints.http.live import (
+    LIVE_RECHECK_STATE_KEY,
     WS_TOKEN_ENDED,
     publish,
     revocation_channel,
@@ -188,12 +189,29 @@ async def live(
         subscriber.run_in_background(deliver),
     ):
         # A revocation committed between the token check and the subscription
-        # was published before anyone here listened: look once more.
-        if not await token_holds(token, socket):
-            revoked.set()
-        ended = await _until_ended(socket, revoked, token.exp)
+        # was published before anyone here listened: look once more. Pub/sub
+        # delivers at most once, so keep looking now and then.
+        watching = asyncio.create_task(_watch_token(socket, token, revoked))
+        try:
+            ended = await _until_ended(socket, revoked, token.exp)
+        finally:
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
     if ended is not None:
         await socket.close(code=WS_TOKEN_ENDED, reason=ended)
+
+
+async def _watch_token(
+    socket: WebSocket[User, Token, Any], token: Token, revoked: asyncio.Event
+) -> None:
+    """Sets `revoked` once the token no longer holds: looked at once, then every
+    LIVE_TOKEN_RECHECK_SECONDS, for a notice that never arrived."""
+    interval: int = socket.app.state[LIVE_RECHECK_STATE_KEY]
+    while True:
+        if not await token_holds(token, socket):
+            revoked.set()
+            return
+        await asyncio.sleep(interval)
 
 
 async def _until_ended(
