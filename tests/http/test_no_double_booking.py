@@ -62,9 +62,15 @@ def servers(pg_url: str) -> Iterator[list[str]]:
             wait_for_health(int(url.rsplit(":", 1)[1]), proc)
         yield urls
     finally:
+        # Every server is stopped, even when one of them will not stop by itself.
         for proc in procs:
             proc.terminate()
-            proc.wait(timeout=10)
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 async def _clean(url: str) -> None:
