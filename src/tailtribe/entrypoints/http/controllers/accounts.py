@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, get, post
@@ -32,6 +32,21 @@ from tailtribe.entrypoints.http.schemas.accounts import (
     TokenBody,
     UserOut,
 )
+
+
+def _private_cookie(
+    request: Req, key: str, value: str, path: str, max_age: int, samesite: Literal["lax", "strict"]
+) -> Cookie:
+    """A cookie no script reads, sent only to `path` (and over HTTPS when the app is)."""
+    return Cookie(
+        key=key,
+        value=value,
+        path=path,
+        max_age=max_age,
+        httponly=True,
+        secure=request.app.state.get("secure_cookies", True),
+        samesite=samesite,
+    )
 
 
 def browser_locale(accept_language: str | None) -> Locale:
@@ -80,14 +95,8 @@ class AuthController(Controller):
         """Google's consent page; the state and the PKCE verifier stay here, and
         an HttpOnly cookie ties the sign-in to this browser."""
         started = await sign_in.start(redirect_uri)
-        cookie = Cookie(
-            key=BINDING_COOKIE,
-            value=started.binding,
-            path=BINDING_PATH,
-            max_age=STATE_SECONDS,
-            httponly=True,
-            secure=request.app.state.get("secure_cookies", True),
-            samesite="lax",
+        cookie = _private_cookie(
+            request, BINDING_COOKIE, started.binding, BINDING_PATH, STATE_SECONDS, "lax"
         )
         return Response(AuthorizationUrl(started.url), cookies=[cookie])
 
@@ -144,14 +153,8 @@ class AuthController(Controller):
         """A success also answers a device token: header and HttpOnly cookie."""
         device = request.headers.get(DEVICE_HEADER) or request.cookies.get(DEVICE_COOKIE)
         signed_in = await use_case(Credentials(data.email, data.password, device))
-        cookie = Cookie(
-            key=DEVICE_COOKIE,
-            value=signed_in.device,
-            path=DEVICE_PATH,
-            max_age=DEVICE_SECONDS,
-            httponly=True,
-            secure=request.app.state.get("secure_cookies", True),
-            samesite="strict",
+        cookie = _private_cookie(
+            request, DEVICE_COOKIE, signed_in.device, DEVICE_PATH, DEVICE_SECONDS, "strict"
         )
         return Response(
             AccessTokens.of(request).issue(signed_in.user),
