@@ -1,4 +1,4 @@
-"""Every email, in every locale, in HTML and plain text (DOMAIN.md, Notifications)."""
+"""Every email, in every locale, in HTML and plain text (docs/rules.md, Notifications)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""The booking lifecycle (DOMAIN.md, "Booking lifecycle", "Payments", "Cancellation").
+"""The booking lifecycle (docs/rules.md, "Booking lifecycle", "Payments",
+"Cancellation and refunds").
 
 A hypothesis state machine drives one Booking with random commands at random,
 forward-moving instants. Each command either succeeds or raises a DomainError;
 a refusal changes nothing; a success records exactly the expected event and
-leaves the booking in a combination of statuses that DOMAIN.md allows.
+leaves the booking in a combination of statuses that docs/rules.md allows.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ TERMINAL = frozenset({S.DECLINED, S.EXPIRED, S.CANCELLED})
 # Commands a cancelled booking still takes: its kept money is settled.
 SETTLING = frozenset({"refund", "hold_payout", "release_payout", "pay_out", "resolve_dispute"})
 
-# (status) -> (payment statuses allowed, payout statuses allowed), from DOMAIN.md:
+# (status) -> (payment statuses allowed, payout statuses allowed), from docs/rules.md:
 # - a request holds a payment that is pending, authorized or failed; nothing is paid out;
 # - decline / expiry release the hold (canceled), nothing was captured;
 # - cancelling a request releases the hold; cancelling an accepted booking keeps the
@@ -103,7 +104,7 @@ def expected_commission(total: int, percent: Decimal) -> int:
 def oracle_refund_percent(
     policy: CancellationPolicy, service: Service, start: datetime, at: datetime
 ) -> int:
-    """DOMAIN.md's cancellation table, written out independently of the code."""
+    """The cancellation table of docs/rules.md, written out independently of the code."""
     if service in (Service.DOG_WALKING, Service.DROP_IN):
         policy = CancellationPolicy.FLEXIBLE
     start_day = start.astimezone(BRUSSELS).date()

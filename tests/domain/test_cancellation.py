@@ -1,4 +1,4 @@
-"""Cancellation policies and refunds (DOMAIN.md, "Cancellation and refunds").
+"""Cancellation policies and refunds (docs/rules.md, "Cancellation and refunds").
 
 Cut-offs are noon Brussels time, N days before the start day; "until" means
 strictly before the cut-off instant. Expected instants below are worked out by
@@ -170,7 +170,7 @@ def test_other_services_keep_the_chosen_policy(
 def oracle_percent(
     policy: CancellationPolicy, service: Service, start: datetime, at: datetime
 ) -> int:
-    """The DOMAIN.md table, written out independently."""
+    """The table of docs/rules.md, written out independently."""
     if service in VISITS:
         policy = FLEXIBLE
     start_day = start.astimezone(BRUSSELS).date()

@@ -1,4 +1,4 @@
-"""Capacity and availability (DOMAIN.md, "Availability", "Booking lifecycle").
+"""Capacity and availability (docs/rules.md, "Availability", "Booking lifecycle").
 
 Capacity: 1 at a time for visits and house sitting (which takes the caregiver
 away from home, so it also excludes hosting), `max_pets` pets hosted at any

@@ -1,4 +1,4 @@
-"""Caregiver approval (DOMAIN.md, "Caregiver approval").
+"""Caregiver approval (docs/rules.md, "Caregiver approval").
 
 draft -> pending_review -> approved | rejected; rejected -> pending_review;
 approved -> suspended -> approved. A state machine edits the profile, toggles
@@ -393,7 +393,7 @@ def test_moves_outside_the_graph_are_refused(status: CaregiverStatus, command: s
 
 def test_profile_edits_refuse_a_blank_or_foreign_postcode() -> None:
     """A blank postcode would pass missing_for_submission (`not self.postcode`), so the
-    edit path must refuse it; DOMAIN.md asks for a postcode before submitting."""
+    edit path must refuse it; docs/rules.md asks for a postcode before submitting."""
     from tailtribe.domain.model.caregivers import ProfileDetails
 
     c = complete_caregiver()

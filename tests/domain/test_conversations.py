@@ -1,4 +1,4 @@
-"""Conversations (DOMAIN.md, Conversations): numbering, read markers, unread
+"""Conversations (docs/rules.md, Conversations): numbering, read markers, unread
 counts, masking until an accepted booking, and when the unread email is due."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Masking contact details (DOMAIN.md, Conversations): generated email
+"""Masking contact details (docs/rules.md, Conversations): generated email
 addresses, phone numbers and links, in many spellings, never survive, and
 ordinary text around them is left exactly as it was."""
 

@@ -1,4 +1,4 @@
-"""Money and the commission split (DOMAIN.md, "Money").
+"""Money and the commission split (docs/rules.md, "Money").
 
 Expectations are computed with Decimal and ROUND_HALF_UP, independently of the
 Fraction arithmetic of the code under test.

@@ -1,4 +1,4 @@
-"""Outbox retries (DOMAIN.md, "Notifications"): exponential backoff, then failed."""
+"""Outbox retries (docs/rules.md, "Notifications"): exponential backoff, then failed."""
 
 from __future__ import annotations
 

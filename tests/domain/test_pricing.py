@@ -1,4 +1,4 @@
-"""Services, units and quotes (DOMAIN.md, "Services and prices").
+"""Services, units and quotes (docs/rules.md, "Services and prices").
 
 Days and nights follow the Brussels calendar, DST included. Instants are built
 as Brussels wall-clock times (fold 0/1, gaps and ambiguous hours included) and
@@ -357,7 +357,7 @@ def test_service_price_minimums_are_accepted() -> None:
 
 
 def test_service_price_refuses_float_amounts() -> None:
-    """DOMAIN.md: "No floats anywhere on a money path"."""
+    """docs/rules.md: "No floats anywhere on a money path"."""
     refused = False
     try:
         ServicePrice(Service.BOARDING, 2500.5)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@ cut-offs (noon Brussels, or the start) a minute before and after, in ordinary
 weeks and in the weeks Belgium changes clock, visits always flexible, and the
 caregiver's, the admin's and pre-capture cancellations.
 
-DOMAIN.md, Cancellation and refunds:
+docs/rules.md, Cancellation and refunds:
 | policy   | 100% until                 | 50% until                  | then |
 | flexible | noon the day before        | the start                  | 0%   |
 | moderate | noon 3 days before         | the start                  | 0%   |

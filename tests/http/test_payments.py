@@ -324,7 +324,7 @@ async def test_an_owner_refunded_by_a_dispute_resolution_is_told(api: Api, tmp_p
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["refunded"] == money(700)
     await run_due_jobs(c)
-    # DOMAIN.md, Notifications: the owner gets the refund_issued email for any refund.
+    # docs/rules.md, Notifications: the owner gets the refund_issued email for any refund.
     [notice] = await sent_emails(api, "refund_issued", pet_owner.id)
     assert (notice["booking_id"], notice["amount_cents"]) == (booking["id"], 700)
     assert any(

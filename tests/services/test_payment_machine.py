@@ -1,4 +1,4 @@
-"""The payment use cases under random interleavings (DOMAIN.md, "Payments",
+"""The payment use cases under random interleavings (docs/rules.md, "Payments",
 "Cancellation and refunds").
 
 A hypothesis state machine drives the real use cases (RequestBooking,

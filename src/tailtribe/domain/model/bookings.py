@@ -122,7 +122,7 @@ TRANSITIONS: dict[tuple[BookingStatus, str], BookingStatus] = {
 }
 
 # Settled bookings whose kept money is paid out: a completed one, and one the
-# owner cancelled late (the kept share is the new total, DOMAIN.md).
+# owner cancelled late (the kept share is the new total, docs/rules.md).
 SETTLED = frozenset({BookingStatus.COMPLETED, BookingStatus.CANCELLED})
 
 # Commands that change money or payment state without moving the status.
@@ -186,7 +186,7 @@ class Booking(Aggregate):
     @property
     def shown_message(self) -> str | None:
         """The request's message as the parties see it: contact details stay
-        masked until the booking is accepted (DOMAIN.md, Conversations)."""
+        masked until the booking is accepted (docs/rules.md, Conversations)."""
         return None if self.message is None else self.shown_text(self.message)
 
     def shown_text(self, text: str) -> str:

@@ -1,4 +1,4 @@
-"""Conversations between an owner and a caregiver (DOMAIN.md, Conversations).
+"""Conversations between an owner and a caregiver (docs/rules.md, Conversations).
 
 One conversation per owner and caregiver profile. Its messages are numbered
 1, 2, 3 ... in the order they were posted; each party's read marker is the

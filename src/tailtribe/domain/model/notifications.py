@@ -1,4 +1,4 @@
-"""Which emails exist, and which domain events send which, to whom (DOMAIN.md, Notifications)."""
+"""Which emails exist, which domain events send them, to whom (docs/rules.md, Notifications)."""
 
 from __future__ import annotations
 

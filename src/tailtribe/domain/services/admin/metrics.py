@@ -1,4 +1,4 @@
-"""Business metrics for a range of Brussels dates (DOMAIN.md, Metrics).
+"""Business metrics for a range of Brussels dates (docs/rules.md, Metrics).
 
 What each figure counts:
 - registrations: owner accounts created in the range (owners; the daily

@@ -1,4 +1,4 @@
-"""Quotes and booking requests: every check of DOMAIN.md, then a price frozen on the booking."""
+"""Quotes and booking requests: every check of docs/rules.md, then a price frozen on the booking."""
 
 from __future__ import annotations
 

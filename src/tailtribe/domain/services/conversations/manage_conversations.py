@@ -1,5 +1,5 @@
 """Conversations: inquiries, arrangements and care updates between an owner
-and a caregiver (DOMAIN.md, Conversations)."""
+and a caregiver (docs/rules.md, Conversations)."""
 
 from __future__ import annotations
 
