@@ -29,7 +29,8 @@ from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.users import Locale, User
-from tailtribe.domain.ports import PasswordHasher, UnitOfWork
+from tailtribe.domain.ports.identity import PasswordHasher
+from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.ioc import make_container
 
 PASSWORD = "correct horse battery"

@@ -53,23 +53,25 @@ from tailtribe.adapters.system.clock import SettableClock, SystemClock
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.config import Environment, Settings
 from tailtribe.domain.model.conversations import SENDS_PER_MINUTE
-from tailtribe.domain.ports import (
-    Cache,
-    Clock,
-    EmailRenderer,
-    HealthCheck,
+from tailtribe.domain.ports.files import ImageProcessor, ObjectStorage
+from tailtribe.domain.ports.identity import (
+    DeviceTokens,
     IdentityProvider,
-    IdGenerator,
-    ImageProcessor,
-    Mailer,
-    ObjectStorage,
     PasswordHasher,
-    PaymentGateway,
-    TaskQueue,
     TokenSecrets,
-    UnitOfWork,
-    WebhookVerifier,
 )
+from tailtribe.domain.ports.limits import (
+    EMAILS_PER_ADDRESS_PER_HOUR,
+    EmailCap,
+    LoginThrottle,
+    SendThrottle,
+)
+from tailtribe.domain.ports.messaging import EmailRenderer, Mailer, TaskQueue
+from tailtribe.domain.ports.monitoring import HealthCheck, MetricsStore, OperationsStore
+from tailtribe.domain.ports.payments import PaymentGateway, WebhookVerifier
+from tailtribe.domain.ports.search import CaregiverSearchStore
+from tailtribe.domain.ports.storage import Cache, UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.accounts.authenticate import Authenticate
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.domain.services.accounts.get_user import GetUser
@@ -78,31 +80,18 @@ from tailtribe.domain.services.accounts.password_reset import (
     ConfirmPasswordReset,
     RequestPasswordReset,
 )
-from tailtribe.domain.services.accounts.ports import (
-    EMAILS_PER_ADDRESS_PER_HOUR,
-    DeviceTokens,
-    EmailCap,
-    LoginThrottle,
-)
 from tailtribe.domain.services.accounts.register import RegisterUser
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
-from tailtribe.domain.services.admin.metrics import BusinessMetrics, MetricsStore
+from tailtribe.domain.services.admin.metrics import BusinessMetrics
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
 from tailtribe.domain.services.bookings.terms import MarketplaceTerms
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
-from tailtribe.domain.services.caregivers.search import (
-    CaregiverSearchStore,
-    GetPublicProfile,
-    SearchCaregivers,
-)
-from tailtribe.domain.services.conversations.manage_conversations import (
-    ManageConversations,
-    SendThrottle,
-)
+from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
+from tailtribe.domain.services.conversations.manage_conversations import ManageConversations
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
@@ -125,7 +114,7 @@ from tailtribe.domain.services.photos.manage_photos import (
     ProcessPhoto,
 )
 from tailtribe.domain.services.platform.check_health import CheckHealth, CheckReadiness
-from tailtribe.domain.services.platform.operations import OperationsStore, ReadOperations
+from tailtribe.domain.services.platform.operations import ReadOperations
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 
 # A hash of nothing, verified when a login names no account, to keep timing even.

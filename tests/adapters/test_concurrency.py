@@ -16,7 +16,9 @@ from tailtribe.domain.model.availability import Availability, WeeklyWindow
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.model.users import Locale, Role
-from tailtribe.domain.ports import Clock, TokenSecrets, UnitOfWork
+from tailtribe.domain.ports.identity import TokenSecrets
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail

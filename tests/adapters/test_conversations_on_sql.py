@@ -16,7 +16,8 @@ from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.config import Environment, Settings
 from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.notifications import EmailKind
-from tailtribe.domain.ports import Clock, UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.conversations.manage_conversations import (
     ManageConversations,

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from tailtribe.adapters.filesystem.mailer import FolderMailer
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
-from tailtribe.domain.ports import Email
+from tailtribe.domain.ports.messaging import Email
 
 MESSAGE = Email(
     to="an@example.be",

@@ -19,7 +19,7 @@ from tailtribe.domain.model.caregivers import Caregiver
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.model.users import Locale, User
-from tailtribe.domain.ports import Email
+from tailtribe.domain.ports.messaging import Email
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import Links, SendEmail

@@ -39,7 +39,8 @@ from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.users import Locale, User
-from tailtribe.domain.ports import PaymentGateway, UnitOfWork
+from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.ledger import ReadLedger, Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue

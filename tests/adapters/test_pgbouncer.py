@@ -45,7 +45,8 @@ from tailtribe.adapters.sqlalchemy.database import (
 )
 from tailtribe.config import ConfigError, Environment, Settings
 from tailtribe.domain.model.pricing import Service
-from tailtribe.domain.services.caregivers.search import SearchCaregivers, SearchQuery
+from tailtribe.domain.ports.search import SearchQuery
+from tailtribe.domain.services.caregivers.search import SearchCaregivers
 from tailtribe.entrypoints.http.app import create_app
 from tailtribe.ioc import make_container
 from tests.conftest import empty_database

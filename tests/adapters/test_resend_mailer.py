@@ -6,7 +6,7 @@ import pytest
 
 from tailtribe.adapters.resend.mailer import ResendMailer
 from tailtribe.domain.errors import DeliveryFailed
-from tailtribe.domain.ports import Email
+from tailtribe.domain.ports.messaging import Email
 from tests.resend_standin import API_KEY, resend_standin
 
 EMAIL = Email(to="ann@example.be", subject="Hallo", text="Dag Ann", html="<p>Dag Ann</p>")

@@ -26,14 +26,9 @@ from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.pricing import Quote, Service, ServicePrice
 from tailtribe.domain.model.users import Locale, User
-from tailtribe.domain.ports import Page
-from tailtribe.domain.services.caregivers.search import (
-    Candidate,
-    SearchCaregivers,
-    SearchHit,
-    SearchQuery,
-    Sort,
-)
+from tailtribe.domain.ports.search import Candidate, SearchQuery, Sort
+from tailtribe.domain.ports.storage import Page
+from tailtribe.domain.services.caregivers.search import SearchCaregivers, SearchHit
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -18,7 +18,7 @@ from tailtribe.adapters.stripe import payment_gateway
 from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make_stripe_client
 from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
 from tailtribe.domain.errors import InvalidWebhook, PaymentProviderError
-from tailtribe.domain.ports import GatewayRecord
+from tailtribe.domain.ports.payments import GatewayRecord
 from tests.stripe_standin import (
     API_KEY,
     WEBHOOK_SECRET,

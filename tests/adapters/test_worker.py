@@ -18,7 +18,7 @@ from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.photos import PhotoStatus
 from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.users import Locale, User
-from tailtribe.domain.ports import UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.entrypoints.worker.embedded import embedded_scheduler
 from tailtribe.entrypoints.worker.jobs import run_booking_jobs

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
-from tailtribe.domain.ports import UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
 
 UowFactory = Callable[[], UnitOfWork]

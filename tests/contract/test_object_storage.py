@@ -15,7 +15,7 @@ from moto.server import ThreadedMotoServer
 
 from tailtribe.adapters.filesystem.object_storage import FolderStorage
 from tailtribe.adapters.s3.object_storage import S3Storage
-from tailtribe.domain.ports import ObjectStorage
+from tailtribe.domain.ports.files import ObjectStorage
 
 BUCKET = "tailtribe-media"
 MEDIA = "https://media.example"

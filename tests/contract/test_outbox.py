@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
-from tailtribe.domain.ports import UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
 
 T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 

@@ -19,7 +19,7 @@ import pytest
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make_stripe_client
 from tailtribe.domain.errors import PaymentProviderError
-from tailtribe.domain.ports import GatewayRecord, PaymentGateway, TransferRef
+from tailtribe.domain.ports.payments import GatewayRecord, PaymentGateway, TransferRef
 from tests.stripe_standin import API_KEY, fee_for, stripe_standin
 
 

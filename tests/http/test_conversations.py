@@ -23,7 +23,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
 )
 from tailtribe.domain.model.conversations import SENDS_PER_MINUTE
 from tailtribe.domain.model.masking import MASK
-from tailtribe.domain.ports import UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
 from tests.adapters.test_images import picture
 from tests.conftest import SQL_BACKENDS, empty_database, in_thread, sql_url
 from tests.http.conftest import ClientFactory, api_for

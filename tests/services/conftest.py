@@ -13,7 +13,7 @@ from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.system.ids import Uuid7Generator
-from tailtribe.domain.services.accounts.ports import EMAILS_PER_ADDRESS_PER_HOUR
+from tailtribe.domain.ports.limits import EMAILS_PER_ADDRESS_PER_HOUR
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.outbox import Outbox
 

@@ -7,6 +7,7 @@ import pytest
 
 from tailtribe.domain.errors import InvalidCredentials, InvalidInput, RateLimited
 from tailtribe.domain.model.users import Locale, Role
+from tailtribe.domain.ports.limits import EMAILS_PER_ADDRESS_PER_HOUR
 from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
 from tailtribe.domain.services.accounts.create_admin import (
     CreateAdmin,
@@ -17,7 +18,6 @@ from tailtribe.domain.services.accounts.password_reset import (
     ConfirmPasswordReset,
     RequestPasswordReset,
 )
-from tailtribe.domain.services.accounts.ports import EMAILS_PER_ADDRESS_PER_HOUR
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
 from tailtribe.domain.services.outbox import (

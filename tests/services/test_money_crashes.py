@@ -24,7 +24,7 @@ from tailtribe.domain.model.caregivers import Caregiver
 from tailtribe.domain.model.ledger import problems
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.users import Role
-from tailtribe.domain.ports import Capture
+from tailtribe.domain.ports.payments import Capture
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.terms import Actor, MarketplaceTerms
 from tailtribe.domain.services.payments.disputes import ManageDisputes

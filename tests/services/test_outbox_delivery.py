@@ -28,7 +28,7 @@ from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.model.users import Locale, User
-from tailtribe.domain.ports import Email
+from tailtribe.domain.ports.messaging import Email
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
 from tailtribe.domain.services.notifications.relay_outbox import MAX_EVENT_AGE, RelayOutbox

@@ -101,7 +101,8 @@ from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import PetDetails, Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.model.users import Locale
-from tailtribe.domain.ports import Capture, DueWork, PaymentIntentRef, TransferRef
+from tailtribe.domain.ports.payments import Capture, PaymentIntentRef, TransferRef
+from tailtribe.domain.ports.storage import DueWork
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict

@@ -14,7 +14,8 @@ from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.pets import PetDetails, Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.model.users import Locale
-from tailtribe.domain.ports import Clock, UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict

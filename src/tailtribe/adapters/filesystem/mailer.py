@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from tailtribe.adapters.filesystem.atomic import write_atomically
-from tailtribe.domain.ports import Email
+from tailtribe.domain.ports.messaging import Email
 
 
 class FolderMailer:

@@ -23,7 +23,7 @@ from tailtribe.domain.model.money import Money
 from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.users import Locale
-from tailtribe.domain.ports import RenderedEmail
+from tailtribe.domain.ports.messaging import RenderedEmail
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 BABEL_LOCALE = {Locale.NL: "nl_BE", Locale.FR: "fr_BE", Locale.EN: "en_BE"}

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tailtribe.domain.ports import Clock
+from tailtribe.domain.ports.time import Clock
 
 SWEEP_AT = 10_000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tailtribe.domain.ports import Clock
+from tailtribe.domain.ports.time import Clock
 
 
 class MemoryLoginThrottle:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tailtribe.domain.ports import Email
+from tailtribe.domain.ports.messaging import Email
 
 
 class MemoryMailer:

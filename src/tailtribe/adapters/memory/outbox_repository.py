@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
-from tailtribe.domain.ports import Page
+from tailtribe.domain.ports.storage import Page
 
 
 class MemoryOutboxRepository:

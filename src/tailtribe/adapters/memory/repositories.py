@@ -21,7 +21,7 @@ from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Role, User
-from tailtribe.domain.ports import ConversationSummary, DueWork, Page, UnreadCandidate
+from tailtribe.domain.ports.storage import ConversationSummary, DueWork, Page, UnreadCandidate
 
 T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

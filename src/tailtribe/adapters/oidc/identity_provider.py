@@ -17,7 +17,8 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 from tailtribe.domain.errors import ProviderUnavailable, SignInFailed
-from tailtribe.domain.ports import Clock, ExternalIdentity
+from tailtribe.domain.ports.identity import ExternalIdentity
+from tailtribe.domain.ports.time import Clock
 
 logger = logging.getLogger(__name__)
 LEEWAY_SECONDS = 60

@@ -11,7 +11,7 @@ import resend
 import resend.exceptions
 
 from tailtribe.domain.errors import DeliveryFailed
-from tailtribe.domain.ports import Email
+from tailtribe.domain.ports.messaging import Email
 
 DEFAULT_API_URL = "https://api.resend.com"
 # Resend's 409 for a key reused with a different payload.

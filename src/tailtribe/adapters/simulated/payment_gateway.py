@@ -19,7 +19,7 @@ from typing import TypeVar
 from uuid import UUID
 
 from tailtribe.domain.errors import PaymentProviderError
-from tailtribe.domain.ports import Capture, GatewayRecord, PaymentIntentRef, TransferRef
+from tailtribe.domain.ports.payments import Capture, GatewayRecord, PaymentIntentRef, TransferRef
 
 T = TypeVar("T")
 

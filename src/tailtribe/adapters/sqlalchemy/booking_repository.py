@@ -25,7 +25,7 @@ from tailtribe.domain.model.bookings import (
 )
 from tailtribe.domain.model.cancellation import CancellationPolicy, Canceller
 from tailtribe.domain.model.pricing import Quote, Service
-from tailtribe.domain.ports import DueWork, Page
+from tailtribe.domain.ports.storage import DueWork, Page
 
 _ACTIVE = [s.value for s in ACTIVE]
 EXCLUSION_VIOLATION = "23P01"

@@ -23,7 +23,7 @@ from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, Decision, DecisionKind
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
-from tailtribe.domain.ports import Page
+from tailtribe.domain.ports.storage import Page
 
 _CHILDREN = (CaregiverServiceRow, WeeklyWindowRow, BlockedPeriodRow)
 

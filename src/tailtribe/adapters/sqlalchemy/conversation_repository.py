@@ -18,7 +18,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
 from tailtribe.domain.errors import Conflict
 from tailtribe.domain.model.conversations import Conversation, Message, ReadState
 from tailtribe.domain.model.notifications import Party
-from tailtribe.domain.ports import ConversationSummary, Page, UnreadCandidate
+from tailtribe.domain.ports.storage import ConversationSummary, Page, UnreadCandidate
 
 
 def _conversation(row: ConversationRow) -> Conversation:

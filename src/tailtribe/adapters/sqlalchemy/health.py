@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tailtribe.adapters.sqlalchemy.operations_store import due_backlog
-from tailtribe.domain.ports import Clock
+from tailtribe.domain.ports.time import Clock
 
 
 class DatabaseHealthCheck:

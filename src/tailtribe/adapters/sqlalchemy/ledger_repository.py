@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.tables import LedgerEntryRow
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
-from tailtribe.domain.ports import Page
+from tailtribe.domain.ports.storage import Page
 
 
 class SqlLedgerRepository:

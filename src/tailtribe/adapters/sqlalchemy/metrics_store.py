@@ -36,7 +36,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
 from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.model.caregivers import DecisionKind
 from tailtribe.domain.model.users import Role
-from tailtribe.domain.services.admin.metrics import Day, Totals
+from tailtribe.domain.ports.monitoring import Day, Totals
 
 EPOCH = date(1970, 1, 1)
 DAY_SECONDS = 86400

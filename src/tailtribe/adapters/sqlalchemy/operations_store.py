@@ -12,7 +12,7 @@ from tailtribe.domain.model.bookings import PayoutStatus
 from tailtribe.domain.model.events import PaymentAuthorized, PaymentFailed
 from tailtribe.domain.model.notifications import EMAIL_TOPIC_PREFIX, EVENT_TOPIC_PREFIX
 from tailtribe.domain.model.outbox import OutboxStatus
-from tailtribe.domain.services.platform.operations import OperationsSnapshot
+from tailtribe.domain.ports.monitoring import OperationsSnapshot
 
 # The outbox keeps every payment event: the failure rate's source, which only grows.
 AUTHORIZED_TOPIC = EVENT_TOPIC_PREFIX + PaymentAuthorized.__name__

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.tables import OutboxRow
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
-from tailtribe.domain.ports import Page
+from tailtribe.domain.ports.storage import Page
 
 
 def _to_domain(row: OutboxRow) -> OutboxMessage:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tailtribe.adapters.sqlalchemy import row_locks
 from tailtribe.adapters.sqlalchemy.tables import PetRow, UserRow
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
-from tailtribe.domain.ports import Page
+from tailtribe.domain.ports.storage import Page
 
 
 def _pet(row: PetRow) -> Pet:

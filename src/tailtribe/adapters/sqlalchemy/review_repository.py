@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tailtribe.adapters.sqlalchemy.tables import ReviewRow
 from tailtribe.domain.errors import Conflict
 from tailtribe.domain.model.reviews import Rating, Review
-from tailtribe.domain.ports import Page
+from tailtribe.domain.ports.storage import Page
 
 
 def _review(row: ReviewRow) -> Review:

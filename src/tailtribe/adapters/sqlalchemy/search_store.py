@@ -31,12 +31,8 @@ from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.geo import BoundingBox
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.reviews import Rating
-from tailtribe.domain.services.caregivers.search import (
-    Candidate,
-    Schedule,
-    SearchQuery,
-    period_weekdays,
-)
+from tailtribe.domain.ports.search import Candidate, Schedule, SearchQuery
+from tailtribe.domain.services.caregivers.search import period_weekdays
 
 MAX_TEXT_WORDS = 8
 

@@ -15,7 +15,7 @@ from uuid import UUID
 import stripe
 
 from tailtribe.domain.errors import PaymentProviderError
-from tailtribe.domain.ports import Capture, GatewayRecord, PaymentIntentRef, TransferRef
+from tailtribe.domain.ports.payments import Capture, GatewayRecord, PaymentIntentRef, TransferRef
 
 T = TypeVar("T")
 

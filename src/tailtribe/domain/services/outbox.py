@@ -11,7 +11,8 @@ from tailtribe.domain.model.events import MoneyMoved
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
 from tailtribe.domain.model.notifications import EVENT_TOPIC_PREFIX, EmailKind
 from tailtribe.domain.model.outbox import OutboxMessage
-from tailtribe.domain.ports import Clock, IdGenerator, UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 
 EMAIL_VERIFY = EmailKind.VERIFY_EMAIL.topic
 EMAIL_PASSWORD_RESET = EmailKind.PASSWORD_RESET.topic

@@ -10,7 +10,8 @@ from uuid import UUID
 
 from dishka import AsyncContainer
 
-from tailtribe.domain.ports import DueWork, TaskQueue
+from tailtribe.domain.ports.messaging import TaskQueue
+from tailtribe.domain.ports.storage import DueWork
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 from tailtribe.domain.errors import InvalidCredentials, InvalidInput, RateLimited
 from tailtribe.domain.model.users import MAX_PASSWORD_LENGTH, User, normalize_email
-from tailtribe.domain.ports import Clock, PasswordHasher, UnitOfWork
-from tailtribe.domain.services.accounts.ports import DeviceTokens, LoginThrottle
+from tailtribe.domain.ports.identity import DeviceTokens, PasswordHasher
+from tailtribe.domain.ports.limits import LoginThrottle
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from tailtribe.domain.errors import InvalidInput
 from tailtribe.domain.model.users import Locale, Role, User, check_password, normalize_email
-from tailtribe.domain.ports import Clock, IdGenerator, PasswordHasher, UnitOfWork
+from tailtribe.domain.ports.identity import PasswordHasher
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 
 
 class PasswordRequired(InvalidInput):

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from tailtribe.domain.errors import NotFound
 from tailtribe.domain.model.users import User
-from tailtribe.domain.ports import UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
 
 
 class GetUser:

@@ -12,14 +12,9 @@ from urllib.parse import urlsplit
 from tailtribe.domain.errors import EmailTaken, FieldError, InvalidInput, NotFound, SignInFailed
 from tailtribe.domain.model.text import clean_name
 from tailtribe.domain.model.users import MAX_NAME_LENGTH, Locale, Role, User, normalize_email
-from tailtribe.domain.ports import (
-    Cache,
-    Clock,
-    ExternalIdentity,
-    IdentityProvider,
-    IdGenerator,
-    UnitOfWork,
-)
+from tailtribe.domain.ports.identity import ExternalIdentity, IdentityProvider
+from tailtribe.domain.ports.storage import Cache, UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 
 STATE_SECONDS = 600
 STATE_PREFIX = "oidc-state:"

@@ -3,9 +3,11 @@ from __future__ import annotations
 from tailtribe.domain.errors import InvalidInput
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.model.users import User, check_password, normalize_email
-from tailtribe.domain.ports import Clock, PasswordHasher, UnitOfWork
+from tailtribe.domain.ports.identity import PasswordHasher
+from tailtribe.domain.ports.limits import EmailCap, LoginThrottle
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.accounts.authenticate import account_key
-from tailtribe.domain.services.accounts.ports import EmailCap, LoginThrottle
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 
 

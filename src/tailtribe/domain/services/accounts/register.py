@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from tailtribe.domain.errors import EmailTaken
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.model.users import Locale, User, check_password, normalize_email
-from tailtribe.domain.ports import Clock, IdGenerator, PasswordHasher, UnitOfWork
+from tailtribe.domain.ports.identity import PasswordHasher
+from tailtribe.domain.ports.limits import EmailCap
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.accounts.authenticate import account_key
-from tailtribe.domain.services.accounts.ports import EmailCap
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.outbox import EMAIL_ACCOUNT_EXISTS, Outbox
 

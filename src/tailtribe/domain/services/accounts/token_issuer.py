@@ -7,7 +7,9 @@ from datetime import datetime
 from tailtribe.domain.errors import InvalidInput
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose, token_digest
 from tailtribe.domain.model.users import User
-from tailtribe.domain.ports import IdGenerator, TokenSecrets, UnitOfWork
+from tailtribe.domain.ports.identity import TokenSecrets
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import IdGenerator
 from tailtribe.domain.services.outbox import EMAIL_PASSWORD_RESET, EMAIL_VERIFY, Outbox
 
 TOPICS = {

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from tailtribe.domain.errors import InvalidInput
 from tailtribe.domain.model.tokens import TokenPurpose
-from tailtribe.domain.ports import Clock, UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 
 

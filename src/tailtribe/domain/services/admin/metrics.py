@@ -20,59 +20,16 @@ The stores compute each figure with aggregates; this module only divides.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from datetime import date, time, timedelta
 
 from tailtribe.domain.errors import FieldError, InvalidInput
 from tailtribe.domain.model.time import EARLIEST, LATEST, at_local, local_date, utc, utc_offsets
-from tailtribe.domain.ports import Clock
+from tailtribe.domain.ports.monitoring import Day, MetricsStore, Totals
+from tailtribe.domain.ports.time import Clock
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class Totals:
-    owners: int
-    caregivers: int
-    approvals: int
-    rejections: int
-    bookings_created: int
-    bookings_accepted: int
-    bookings_completed: int
-    bookings_cancelled: int
-    gross_booking_value_cents: int
-    commission_earned_cents: int
-    payouts_sent_cents: int
-    refunds_cents: int
-    median_seconds_to_first_booking: float | None
-    average_rating: float | None
-    reviews: int
-    payments_authorized: int
-    payments_failed: int
-
-
-@dataclass(frozen=True, slots=True)
-class Day:
-    day: date
-    registrations: int = 0
-    bookings_created: int = 0
-    gross_booking_value_cents: int = 0
-
-
-class MetricsStore(Protocol):
-    async def totals(self, start: datetime, end: datetime) -> Totals:
-        """Every figure's aggregate over [start, end)."""
-        ...
-
-    async def daily(
-        self, start: datetime, end: datetime, offsets: Sequence[tuple[datetime, int]]
-    ) -> list[Day]:
-        """Registrations, bookings created and their value per Brussels day
-        (days with none may be left out). `offsets`: see `utc_offsets`."""
-        ...
 
 
 def _ratio(part: int, whole: int) -> float | None:

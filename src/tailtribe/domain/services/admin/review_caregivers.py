@@ -7,7 +7,8 @@ from uuid import UUID
 
 from tailtribe.domain.errors import NotFound
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
-from tailtribe.domain.ports import Cache, Clock, Page, UnitOfWork
+from tailtribe.domain.ports.storage import Cache, Page, UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.caregivers.search import invalidate_search
 from tailtribe.domain.services.outbox import Outbox
 

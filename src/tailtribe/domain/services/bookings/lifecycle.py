@@ -8,7 +8,9 @@ from uuid import UUID
 from tailtribe.domain.errors import Forbidden, NotFound
 from tailtribe.domain.model.bookings import CAPTURED_STATES, Booking, BookingStatus, PaymentStatus
 from tailtribe.domain.model.users import clean_text
-from tailtribe.domain.ports import Clock, Page, PaymentGateway, UnitOfWork
+from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.storage import Page, UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.bookings.terms import (
     Access,
     Actor,

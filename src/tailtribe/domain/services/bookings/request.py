@@ -13,7 +13,9 @@ from tailtribe.domain.model.caregivers import Caregiver
 from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pricing import Quote, Service, quote, validate_period
 from tailtribe.domain.model.users import clean_text
-from tailtribe.domain.ports import Clock, IdGenerator, PaymentGateway, UnitOfWork
+from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.bookings.terms import MarketplaceTerms, idempotency_key
 from tailtribe.domain.services.conversations.manage_conversations import (
     Posted,

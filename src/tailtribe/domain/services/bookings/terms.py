@@ -11,7 +11,7 @@ from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.cancellation import Canceller
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.users import Role
-from tailtribe.domain.ports import UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from tailtribe.domain.model.availability import Availability
 from tailtribe.domain.model.caregivers import Caregiver
 from tailtribe.domain.model.pricing import ServicePrice
 from tailtribe.domain.model.users import Role
-from tailtribe.domain.ports import Cache, Clock, IdGenerator, UnitOfWork
+from tailtribe.domain.ports.storage import Cache, UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.caregivers.search import invalidate_search
 from tailtribe.domain.services.outbox import Outbox
 

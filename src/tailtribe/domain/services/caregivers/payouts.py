@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from tailtribe.domain.ports import PaymentGateway, UnitOfWork
+from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.caregivers.manage_profile import own_profile
 
 

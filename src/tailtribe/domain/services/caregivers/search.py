@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID, uuid4
 
 from tailtribe.domain.errors import FieldError, InvalidInput, NotFound
-from tailtribe.domain.model.availability import Availability, Occupancy, fits
+from tailtribe.domain.model.availability import Occupancy, fits
 from tailtribe.domain.model.caregivers import Caregiver
-from tailtribe.domain.model.geo import BoundingBox, bounding_box, distance_km
-from tailtribe.domain.model.pets import Species
+from tailtribe.domain.model.geo import bounding_box, distance_km
 from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, Service, validate_period
 from tailtribe.domain.model.reviews import Rating
 from tailtribe.domain.model.time import local
 from tailtribe.domain.model.users import clean_text
-from tailtribe.domain.ports import Cache, Page, UnitOfWork
+from tailtribe.domain.ports.search import (
+    Candidate,
+    CaregiverSearchStore,
+    SearchQuery,
+    Sort,
+)
+from tailtribe.domain.ports.storage import Cache, Page, UnitOfWork
 
 # The caregiver travels to the owner for these: the owner must be within its radius.
 AT_OWNERS_HOME = frozenset({Service.DOG_WALKING, Service.DROP_IN, Service.HOUSE_SITTING})
@@ -28,73 +31,6 @@ CACHE_SECONDS = 10
 GENERATION_KEY = "search:generation"
 MAX_RADIUS_KM = 100
 MAX_TEXT = 200
-
-
-class Sort(enum.StrEnum):
-    DISTANCE = "distance"
-    RATING = "rating"
-    PRICE = "price"
-
-
-@dataclass(frozen=True, slots=True)
-class SearchQuery:
-    service: Service
-    latitude: float
-    longitude: float
-    radius_km: float = 10
-    start: datetime | None = None
-    end: datetime | None = None
-    species: Species | None = None
-    pets: int = 1
-    min_price_cents: int | None = None
-    max_price_cents: int | None = None
-    text: str | None = None
-    sort: Sort = Sort.DISTANCE
-    limit: int = 20
-    offset: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """A caregiver's calendar around one period: the weekly windows of the
-    weekdays the period touches, the blocked periods and the active claims
-    that overlap it."""
-
-    availability: Availability
-    claims: Sequence[Occupancy]
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """What the search store found in the box: what a result shows, and what
-    the exact checks need. No domain aggregate: this is the hot path."""
-
-    id: UUID
-    display_name: str
-    bio: str
-    city: str | None
-    postcode: str | None
-    latitude: float
-    longitude: float
-    service_radius_km: int
-    accepted_species: tuple[str, ...]  # sorted
-    max_pets: int
-    cancellation_policy: str
-    price_cents: int
-    rating: Rating
-    schedule: Schedule | None = None
-
-
-class CaregiverSearchStore(Protocol):
-    async def candidates(self, query: SearchQuery, box: BoundingBox) -> Sequence[Candidate]:
-        """Approved caregivers in the box offering the service, with the species,
-        pet count, price bounds and text matching; when the query has a period,
-        each with its schedule around it (see `period_weekdays`)."""
-        ...
-
-    async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
-        """A point for a Belgian postcode, or None when it is unknown."""
-        ...
 
 
 def period_weekdays(start: datetime, end: datetime) -> list[int]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from uuid import UUID
 
 from tailtribe.domain.errors import Conflict, FieldError, InvalidInput, NotFound, RateLimited
 from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.model.conversations import SENDS_PER_MINUTE, Conversation, Message
 from tailtribe.domain.model.photos import PhotoStatus, Subject
-from tailtribe.domain.ports import Clock, IdGenerator, Page, UnitOfWork
-from tailtribe.domain.services.accounts.ports import LoginThrottle
+from tailtribe.domain.ports.limits import SendThrottle
+from tailtribe.domain.ports.storage import Page, UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos, PhotoView
 
@@ -77,11 +77,6 @@ async def pair_conversation(
             raise
         return found
     return conversation
-
-
-class SendThrottle(LoginThrottle, Protocol):
-    """Messages a user sends: at most SENDS_PER_MINUTE per minute, counted
-    atomically across every API process (`attempt` counts one send)."""
 
 
 async def post_message(

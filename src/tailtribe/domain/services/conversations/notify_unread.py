@@ -6,7 +6,8 @@ from uuid import UUID
 
 from tailtribe.domain.model.conversations import UNREAD_EMAIL_DELAY, UNREAD_EMAIL_INTERVAL
 from tailtribe.domain.model.notifications import EmailKind, Party
-from tailtribe.domain.ports import Clock, UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.outbox import Outbox
 
 BATCH = 100

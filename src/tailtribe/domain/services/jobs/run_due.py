@@ -11,7 +11,9 @@ from uuid import UUID
 
 from tailtribe.domain.errors import DomainError, ProviderUnavailable
 from tailtribe.domain.model.bookings import Booking
-from tailtribe.domain.ports import Clock, DueWork, PaymentGateway, UnitOfWork
+from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.storage import DueWork, UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.bookings.lifecycle import release_hold
 from tailtribe.domain.services.bookings.terms import MarketplaceTerms
 from tailtribe.domain.services.outbox import Outbox

@@ -6,7 +6,8 @@ from uuid import UUID
 
 from tailtribe.domain.errors import NotFound
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
-from tailtribe.domain.ports import Clock, Page, UnitOfWork
+from tailtribe.domain.ports.storage import Page, UnitOfWork
+from tailtribe.domain.ports.time import Clock
 
 
 class ManageOutbox:

@@ -16,7 +16,8 @@ from tailtribe.domain.model.notifications import (
     email_kind,
 )
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
-from tailtribe.domain.ports import Clock, IdGenerator, UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 
 logger = logging.getLogger(__name__)
 

@@ -11,14 +11,10 @@ from tailtribe.domain.model.money import Money
 from tailtribe.domain.model.notifications import EmailKind, Party, email_kind
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.tokens import token_digest
-from tailtribe.domain.ports import (
-    Clock,
-    Email,
-    EmailRenderer,
-    Mailer,
-    TokenSecrets,
-    UnitOfWork,
-)
+from tailtribe.domain.ports.identity import TokenSecrets
+from tailtribe.domain.ports.messaging import Email, EmailRenderer, Mailer
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 
 # Longer than any send: a crashed attempt's message is due again after it.
 LEASE = timedelta(minutes=5)

@@ -7,7 +7,9 @@ from uuid import UUID
 from tailtribe.domain.errors import Forbidden, NotFound
 from tailtribe.domain.model.bookings import Booking, DisputeOutcome
 from tailtribe.domain.model.users import clean_text
-from tailtribe.domain.ports import Clock, PaymentGateway, UnitOfWork
+from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.bookings.terms import Actor, access
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.refunds import Before, record_lost_payout, send_refund

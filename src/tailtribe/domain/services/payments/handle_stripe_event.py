@@ -24,7 +24,9 @@ from tailtribe.domain.model.bookings import (
     PaymentStatus,
     PayoutStatus,
 )
-from tailtribe.domain.ports import Clock, PaymentGateway, UnitOfWork
+from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.bookings.lifecycle import share_contacts
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.refunds import Before, record_lost_payout, send_refund

@@ -10,7 +10,8 @@ from uuid import UUID
 from tailtribe.domain.errors import NotFound, PaymentProviderError
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.ledger import Account, LedgerEntry, Movement, balances, problems, totals
-from tailtribe.domain.ports import PaymentGateway, UnitOfWork
+from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.storage import UnitOfWork
 
 PAGE = 200
 

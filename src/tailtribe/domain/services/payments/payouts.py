@@ -7,7 +7,9 @@ from uuid import UUID
 
 from tailtribe.domain.errors import DomainError, PaymentProviderError
 from tailtribe.domain.model.bookings import Booking, PayoutStatus
-from tailtribe.domain.ports import Clock, DueWork, PaymentGateway, UnitOfWork
+from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.storage import DueWork, UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.bookings.terms import idempotency_key
 from tailtribe.domain.services.outbox import Outbox
 

@@ -9,7 +9,8 @@ from uuid import UUID
 from tailtribe.domain.errors import Conflict, NotFound
 from tailtribe.domain.model.pets import Pet, PetDetails
 from tailtribe.domain.model.time import local_date
-from tailtribe.domain.ports import Clock, IdGenerator, Page, UnitOfWork
+from tailtribe.domain.ports.storage import Page, UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 
 MAX_PETS_PER_OWNER = 50
 

@@ -20,14 +20,10 @@ from tailtribe.domain.model.photos import (
     PhotoStatus,
     Subject,
 )
-from tailtribe.domain.ports import (
-    Clock,
-    IdGenerator,
-    ImageProcessor,
-    ObjectStorage,
-    TaskQueue,
-    UnitOfWork,
-)
+from tailtribe.domain.ports.files import ImageProcessor, ObjectStorage
+from tailtribe.domain.ports.messaging import TaskQueue
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.pets.manage_pets import ManagePets
 
 PROCESS_PHOTO = "process_photo"

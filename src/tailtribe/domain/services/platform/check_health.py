@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tailtribe.domain.ports import HealthCheck
+from tailtribe.domain.ports.monitoring import HealthCheck
 
 CHECK_TIMEOUT_SECONDS = 2.0
 

@@ -7,7 +7,8 @@ from uuid import UUID
 from tailtribe.domain.errors import Conflict, Forbidden, NotFound
 from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.model.reviews import Rating, Review
-from tailtribe.domain.ports import Clock, IdGenerator, Page, UnitOfWork
+from tailtribe.domain.ports.storage import Page, UnitOfWork
+from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.bookings.terms import Actor, access, caregiver_id_of
 
 _REVIEWABLE = (BookingStatus.COMPLETED, BookingStatus.DISPUTED)

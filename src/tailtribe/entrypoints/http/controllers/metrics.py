@@ -25,7 +25,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tailtribe.config import Settings
-from tailtribe.domain.services.platform.operations import OperationsSnapshot, ReadOperations
+from tailtribe.domain.ports.monitoring import OperationsSnapshot
+from tailtribe.domain.services.platform.operations import ReadOperations
 
 METRICS_PATH = "/metrics"
 REFRESH_SECONDS = 10.0

@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from tailtribe.adapters.filesystem.object_storage import FolderStorage
 from tailtribe.domain.errors import FieldError, InvalidInput, NotFound
 from tailtribe.domain.model.photos import MAX_UPLOAD_BYTES
-from tailtribe.domain.ports import ObjectStorage
+from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.entrypoints.http.auth import Req, current_user
 from tailtribe.entrypoints.http.schemas.photos import PhotoOut, UploadedPhoto

@@ -12,12 +12,8 @@ from tailtribe.domain.errors import FieldError, InvalidInput
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.photos import Subject
 from tailtribe.domain.model.pricing import MAX_PRICE_CENTS, Service
-from tailtribe.domain.services.caregivers.search import (
-    GetPublicProfile,
-    SearchCaregivers,
-    SearchQuery,
-    Sort,
-)
+from tailtribe.domain.ports.search import SearchQuery, Sort
+from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.entrypoints.http.schemas.bookings import ReviewList, ReviewOut

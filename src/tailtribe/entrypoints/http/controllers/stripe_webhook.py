@@ -7,7 +7,7 @@ from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_200_OK
 
-from tailtribe.domain.ports import WebhookVerifier
+from tailtribe.domain.ports.payments import WebhookVerifier
 from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent
 
 

@@ -1,13 +1,13 @@
-"""What the core needs from the outside world, one Protocol per capability."""
+"""Persistence: the unit of work, its repositories, and the cache."""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
+from typing import Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
 from tailtribe.domain.model.availability import Occupancy
@@ -15,26 +15,31 @@ from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
 from tailtribe.domain.model.ledger import LedgerEntry
-from tailtribe.domain.model.notifications import EmailKind, Party
+from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
-from tailtribe.domain.model.users import Locale, User
+from tailtribe.domain.model.users import User
 
-if TYPE_CHECKING:
-    from tailtribe.domain.services.payments.handle_stripe_event import ProviderEvent
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current instant, timezone-aware."""
-        ...
+T = TypeVar("T")
 
 
-class IdGenerator(Protocol):
-    def new_id(self) -> UUID: ...
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    total: int
+
+
+class DueWork(enum.StrEnum):
+    """What the scheduled jobs look for."""
+
+    EXPIRE = "expire"
+    START = "start"
+    COMPLETE = "complete"
+    REMIND = "remind"
+    PAYOUT = "payout"  # settled, scheduled, past its window and its retry time
 
 
 class OutboxRepository(Protocol):
@@ -56,15 +61,6 @@ class OutboxRepository(Protocol):
         ...
 
     async def save(self, message: OutboxMessage) -> None: ...
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: Sequence[T]
-    total: int
 
 
 class UserRepository(Protocol):
@@ -167,16 +163,6 @@ class LedgerRepository(Protocol):
     async def bookings_since(self, since: datetime | None, limit: int, offset: int) -> Page[UUID]:
         """Bookings with a movement at or after `since` (all when None), oldest first."""
         ...
-
-
-class DueWork(enum.StrEnum):
-    """What the scheduled jobs look for."""
-
-    EXPIRE = "expire"
-    START = "start"
-    COMPLETE = "complete"
-    REMIND = "remind"
-    PAYOUT = "payout"  # settled, scheduled, past its window and its retry time
 
 
 class BookingRepository(Protocol):
@@ -366,126 +352,6 @@ class UnitOfWork(Protocol):
     async def rollback(self) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentIntentRef:
-    id: str
-    client_secret: str
-
-
-@dataclass(frozen=True, slots=True)
-class Capture:
-    """A captured PaymentIntent: its charge, and Stripe's fee once it is known."""
-
-    charge_id: str | None
-    fee_cents: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class TransferRef:
-    id: str
-    amount_cents: int
-    reversed_cents: int
-
-
-@dataclass(frozen=True, slots=True)
-class GatewayRecord:
-    """What the provider holds for one booking, to reconcile the ledger with."""
-
-    captured_cents: int
-    refunded_cents: int
-    transferred_cents: int
-    reversed_cents: int
-    fee_cents: int | None
-
-
-class PaymentGateway(Protocol):
-    """Stripe Connect, separate charges and transfers.
-
-    Every mutating call is idempotent by key; a refused or failed call raises
-    PaymentProviderError and moved no money.
-    """
-
-    async def create_connected_account(self, email: str, idempotency_key: str) -> str: ...
-
-    async def onboarding_link(self, account_id: str, return_url: str, refresh_url: str) -> str: ...
-
-    async def create_payment_intent(
-        self, booking_id: UUID, amount_cents: int, idempotency_key: str
-    ) -> PaymentIntentRef:
-        """EUR, manual capture, `transfer_group` and metadata naming the booking."""
-        ...
-
-    async def capture(self, payment_intent_id: str, idempotency_key: str) -> Capture: ...
-
-    async def cancel(self, payment_intent_id: str, idempotency_key: str) -> None:
-        """Release the hold; a PaymentIntent canceled already is no error."""
-        ...
-
-    async def refund(
-        self, payment_intent_id: str, amount_cents: int, idempotency_key: str
-    ) -> str: ...
-
-    async def transfer(
-        self,
-        account_id: str,
-        amount_cents: int,
-        booking_id: UUID,
-        source_charge_id: str | None,
-        idempotency_key: str,
-    ) -> str:
-        """Pay the caregiver's connected account; `transfer_group` names the booking."""
-        ...
-
-    async def find_transfer(self, booking_id: UUID) -> TransferRef | None:
-        """The booking's transfer, if one was made (whatever became of its key)."""
-        ...
-
-    async def reverse_transfer(
-        self, transfer_id: str, amount_cents: int, idempotency_key: str
-    ) -> str: ...
-
-    async def record(self, payment_intent_id: str, booking_id: UUID) -> GatewayRecord:
-        """The provider's totals for the booking's payment and transfers."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class Email:
-    to: str
-    subject: str
-    text: str
-    html: str
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedEmail:
-    subject: str
-    text: str
-    html: str
-
-
-class EmailRenderer(Protocol):
-    def render(
-        self, kind: EmailKind, locale: Locale, variables: Mapping[str, object]
-    ) -> RenderedEmail:
-        """The email in the locale. Variables are plain values: str, int,
-        `Money` (formatted as currency), aware `datetime` (Brussels time),
-        `Service` (its name in the locale). Raises KeyError for a missing one."""
-        ...
-
-
-class Mailer(Protocol):
-    async def send(self, email: Email, idempotency_key: str) -> str:
-        """Returns the provider's message id; the same key never sends twice."""
-        ...
-
-
-class TaskQueue(Protocol):
-    async def enqueue(self, job: str, key: str | None = None, **kwargs: object) -> None:
-        """Run `job` in the background; a key already queued is not queued again."""
-        ...
-
-
 class Cache(Protocol):
     async def get(self, key: str) -> bytes | None: ...
 
@@ -495,93 +361,4 @@ class Cache(Protocol):
 
     async def take(self, key: str) -> bytes | None:
         """Get and delete at once: of two concurrent takers, one gets the value."""
-        ...
-
-
-class ObjectStorage(Protocol):
-    """Bytes by key: a local folder embedded, an S3-compatible store in production."""
-
-    async def put(self, key: str, data: bytes, content_type: str) -> None: ...
-
-    async def get(self, key: str) -> bytes | None: ...
-
-    async def delete(self, keys: Sequence[str]) -> None:
-        """Gone afterwards; keys that never existed are fine."""
-        ...
-
-    def url(self, key: str, *, private: bool) -> str:
-        """Where a client fetches it: the public media address, or for a
-        private object a short-lived signed one."""
-        ...
-
-
-class ImageProcessor(Protocol):
-    def inspect(self, data: bytes) -> str:
-        """The image's format, read from its bytes; InvalidInput for anything
-        that is not a JPEG, PNG, WebP or HEIC image within the size limits."""
-        ...
-
-    def variants(self, data: bytes) -> dict[str, bytes]:
-        """WebP variants (see VARIANTS), upright, with no metadata at all."""
-        ...
-
-
-@dataclass(frozen=True, slots=True)
-class ExternalIdentity:
-    """Who the identity provider vouches for, from its verified ID token."""
-
-    subject: str
-    email: str
-    email_verified: bool
-    name: str | None
-
-
-class IdentityProvider(Protocol):
-    """An OpenID Connect provider (Google), authorization code flow with PKCE."""
-
-    async def authorization_url(
-        self, redirect_uri: str, state: str, nonce: str, code_verifier: str
-    ) -> str: ...
-
-    async def identify(
-        self, code: str, redirect_uri: str, code_verifier: str, nonce: str
-    ) -> ExternalIdentity:
-        """Exchange the code and verify the ID token (signature against the
-        provider's keys, issuer, audience, expiry, nonce); SignInFailed otherwise."""
-        ...
-
-
-class PasswordHasher(Protocol):
-    """Deliberately slow hashing: implementations keep it off the event loop."""
-
-    async def hash(self, password: str) -> str: ...
-
-    async def verify(self, password_hash: str, password: str) -> bool:
-        """False for a wrong password; never raises for one."""
-        ...
-
-    def needs_rehash(self, password_hash: str) -> bool: ...
-
-
-class TokenSecrets(Protocol):
-    """The secret behind a one-time token, derived from its id with a server key.
-
-    The database keeps only a hash of it and the outbox only the id, so
-    neither alone can be used to take over an account.
-    """
-
-    def secret_for(self, token_id: UUID) -> str: ...
-
-
-class WebhookVerifier(Protocol):
-    def parse(self, payload: bytes, signature: str | None) -> ProviderEvent:
-        """The verified event; raises InvalidWebhook for a bad signature or body."""
-        ...
-
-
-class HealthCheck(Protocol):
-    name: str
-
-    async def check(self) -> None:
-        """Raises when the dependency is unusable."""
         ...

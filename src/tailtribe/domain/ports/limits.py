@@ -1,8 +1,7 @@
-"""Ports only the account use cases need."""
+"""Rate limits counted atomically across every API process."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Protocol
 
 
@@ -28,16 +27,6 @@ class EmailCap(LoginThrottle, Protocol):
     counts one email) in a window of an hour."""
 
 
-class DeviceTokens(Protocol):
-    """Signed, long-lived tokens marking a client that signed in to an account.
-
-    Login failures from clients without one cannot lock out a client with one.
-    """
-
-    def issue(self, account: str, now: datetime, device: str | None = None) -> str:
-        """A token for this account and device (a new device when None)."""
-        ...
-
-    def device(self, account: str, token: str, now: datetime) -> str | None:
-        """The device of a token issued for this account and not expired, else None."""
-        ...
+class SendThrottle(LoginThrottle, Protocol):
+    """Messages a user sends: at most SENDS_PER_MINUTE per minute, counted
+    atomically across every API process (`attempt` counts one send)."""

@@ -1,0 +1,99 @@
+"""Payments: the payment provider and its signed webhooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from tailtribe.domain.services.payments.handle_stripe_event import ProviderEvent
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentIntentRef:
+    id: str
+    client_secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """A captured PaymentIntent: its charge, and Stripe's fee once it is known."""
+
+    charge_id: str | None
+    fee_cents: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRef:
+    id: str
+    amount_cents: int
+    reversed_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayRecord:
+    """What the provider holds for one booking, to reconcile the ledger with."""
+
+    captured_cents: int
+    refunded_cents: int
+    transferred_cents: int
+    reversed_cents: int
+    fee_cents: int | None
+
+
+class PaymentGateway(Protocol):
+    """Stripe Connect, separate charges and transfers.
+
+    Every mutating call is idempotent by key; a refused or failed call raises
+    PaymentProviderError and moved no money.
+    """
+
+    async def create_connected_account(self, email: str, idempotency_key: str) -> str: ...
+
+    async def onboarding_link(self, account_id: str, return_url: str, refresh_url: str) -> str: ...
+
+    async def create_payment_intent(
+        self, booking_id: UUID, amount_cents: int, idempotency_key: str
+    ) -> PaymentIntentRef:
+        """EUR, manual capture, `transfer_group` and metadata naming the booking."""
+        ...
+
+    async def capture(self, payment_intent_id: str, idempotency_key: str) -> Capture: ...
+
+    async def cancel(self, payment_intent_id: str, idempotency_key: str) -> None:
+        """Release the hold; a PaymentIntent canceled already is no error."""
+        ...
+
+    async def refund(
+        self, payment_intent_id: str, amount_cents: int, idempotency_key: str
+    ) -> str: ...
+
+    async def transfer(
+        self,
+        account_id: str,
+        amount_cents: int,
+        booking_id: UUID,
+        source_charge_id: str | None,
+        idempotency_key: str,
+    ) -> str:
+        """Pay the caregiver's connected account; `transfer_group` names the booking."""
+        ...
+
+    async def find_transfer(self, booking_id: UUID) -> TransferRef | None:
+        """The booking's transfer, if one was made (whatever became of its key)."""
+        ...
+
+    async def reverse_transfer(
+        self, transfer_id: str, amount_cents: int, idempotency_key: str
+    ) -> str: ...
+
+    async def record(self, payment_intent_id: str, booking_id: UUID) -> GatewayRecord:
+        """The provider's totals for the booking's payment and transfers."""
+        ...
+
+
+class WebhookVerifier(Protocol):
+    def parse(self, payload: bytes, signature: str | None) -> ProviderEvent:
+        """The verified event; raises InvalidWebhook for a bad signature or body."""
+        ...
