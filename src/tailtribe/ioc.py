@@ -53,7 +53,7 @@ from tailtribe.adapters.system.clock import SettableClock, SystemClock
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.config import Environment, Settings
 from tailtribe.domain.model.conversations import SENDS_PER_MINUTE
-from tailtribe.domain.ports.files import ImageProcessor, ObjectStorage
+from tailtribe.domain.ports.files import ImageProcessor, ObjectStorage, ServedMedia
 from tailtribe.domain.ports.identity import (
     DeviceTokens,
     IdentityProvider,
@@ -71,7 +71,7 @@ from tailtribe.domain.ports.monitoring import HealthCheck, MetricsStore, Operati
 from tailtribe.domain.ports.payments import PaymentGateway, WebhookVerifier
 from tailtribe.domain.ports.search import CaregiverSearchStore
 from tailtribe.domain.ports.storage import Cache, UnitOfWork
-from tailtribe.domain.ports.time import Clock, IdGenerator
+from tailtribe.domain.ports.time import AdjustableClock, Clock, IdGenerator
 from tailtribe.domain.services.accounts.authenticate import Authenticate
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.domain.services.accounts.get_user import GetUser
@@ -150,6 +150,10 @@ class InfrastructureProvider(Provider):
     def clock(self, settable: SettableClock) -> Clock:
         # Only test mode may move time; everywhere else it is the real clock.
         return settable if self._settings.env is Environment.TEST else SystemClock()
+
+    @provide
+    def adjustable_clock(self, settable: SettableClock) -> AdjustableClock:
+        return settable
 
     @provide
     def terms(self) -> MarketplaceTerms:
@@ -302,6 +306,11 @@ class InfrastructureProvider(Provider):
                 region=s.s3_region,
             )
         return FolderStorage(s.media_dir, s.media_base_url or "/media", s.secret_key)
+
+    @provide
+    def served_media(self, storage: ObjectStorage) -> ServedMedia | None:
+        # The API serves only the embedded folder store's files; S3 serves its own.
+        return storage if isinstance(storage, FolderStorage) else None
 
     @provide
     def image_processor(self) -> ImageProcessor:

@@ -6,7 +6,7 @@ New code imports from the capability module (`tailtribe.domain.ports.storage`, .
 # Re-exported here only until parallel branches that import
 # `from tailtribe.domain.ports import X` are merged.
 
-from tailtribe.domain.ports.files import ImageProcessor, ObjectStorage
+from tailtribe.domain.ports.files import ImageProcessor, ObjectStorage, ServedMedia
 from tailtribe.domain.ports.identity import (
     DeviceTokens,
     ExternalIdentity,
@@ -63,10 +63,11 @@ from tailtribe.domain.ports.storage import (
     UserRepository,
     WebhookEventRepository,
 )
-from tailtribe.domain.ports.time import Clock, IdGenerator
+from tailtribe.domain.ports.time import AdjustableClock, Clock, IdGenerator
 
 __all__ = [
     "EMAILS_PER_ADDRESS_PER_HOUR",
+    "AdjustableClock",
     "BookingRepository",
     "Cache",
     "Candidate",
@@ -107,6 +108,7 @@ __all__ = [
     "Schedule",
     "SearchQuery",
     "SendThrottle",
+    "ServedMedia",
     "Sort",
     "TaskQueue",
     "TokenRepository",

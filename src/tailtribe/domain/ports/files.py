@@ -1,4 +1,4 @@
-"""Files: object storage and image processing."""
+"""Files: object storage, image processing, media the API serves itself."""
 
 from __future__ import annotations
 
@@ -31,4 +31,15 @@ class ImageProcessor(Protocol):
 
     def variants(self, data: bytes) -> dict[str, bytes]:
         """WebP variants (see VARIANTS), upright, with no metadata at all."""
+        ...
+
+
+class ServedMedia(Protocol):
+    """Objects the API serves itself (the embedded folder store); with S3 a
+    CDN or S3 serves them and there is none."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    def verify(self, key: str, expires: int, signature: str) -> bool:
+        """Whether a private object's signed address is genuine and not expired."""
         ...

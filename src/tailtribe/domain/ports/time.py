@@ -15,3 +15,11 @@ class Clock(Protocol):
 
 class IdGenerator(Protocol):
     def new_id(self) -> UUID: ...
+
+
+class AdjustableClock(Clock, Protocol):
+    """A clock test mode can move (`TAILTRIBE_ENV=test` only)."""
+
+    def set(self, instant: datetime | None) -> None:
+        """Freeze the clock at `instant` (timezone-aware), or back to real time for None."""
+        ...

@@ -13,10 +13,9 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from tailtribe.adapters.filesystem.object_storage import FolderStorage
 from tailtribe.domain.errors import FieldError, InvalidInput, NotFound
 from tailtribe.domain.model.photos import MAX_UPLOAD_BYTES
-from tailtribe.domain.ports.files import ObjectStorage
+from tailtribe.domain.ports.files import ServedMedia
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.entrypoints.http.auth import Req, current_user
 from tailtribe.entrypoints.http.schemas.photos import PhotoOut, UploadedPhoto
@@ -100,14 +99,14 @@ class MediaController(Controller):
     async def media(
         self,
         key: FromPath[str],
-        storage: FromDishka[ObjectStorage],
+        served: FromDishka[ServedMedia | None],
         photos: FromDishka[ManagePhotos],
         expires: Annotated[int | None, QueryParameter()] = None,
         signature: Annotated[str | None, QueryParameter(max_length=128)] = None,
     ) -> Response[bytes]:
         key = key.lstrip("/")
         match = MEDIA_KEY.fullmatch(key)
-        if not isinstance(storage, FolderStorage) or match is None:
+        if served is None or match is None:
             raise NotFound("no such file")
         photo = await photos.servable(UUID(match.group(2)))
         signed = expires is not None and signature is not None
@@ -115,12 +114,11 @@ class MediaController(Controller):
             photo is None
             or (match.group(1) == "private") != photo.private
             or (
-                photo.private
-                and not (signed and storage.verify(key, expires or 0, signature or ""))
+                photo.private and not (signed and served.verify(key, expires or 0, signature or ""))
             )
         ):
             raise NotFound("no such file")
-        data = await storage.get(key)
+        data = await served.get(key)
         if data is None:
             raise NotFound("no such file")
         cache = "private, max-age=300" if photo.private else "public, max-age=86400"

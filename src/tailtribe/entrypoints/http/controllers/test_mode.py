@@ -15,7 +15,7 @@ from litestar import Controller, Request, post, put
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from tailtribe.adapters.system.clock import SettableClock
+from tailtribe.domain.ports.time import AdjustableClock
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.payments.handle_stripe_event import RetryStripeEvents
@@ -45,7 +45,7 @@ class TestModeController(Controller):
     @put("/clock", operation_id="test_set_clock", exclude_from_auth=True)
     @inject
     async def set_clock(
-        self, data: JSONBody[ClockBody], clock: FromDishka[SettableClock]
+        self, data: JSONBody[ClockBody], clock: FromDishka[AdjustableClock]
     ) -> ClockOut:
         clock.set(data.now)
         return ClockOut(clock.now(), data.now is not None)
