@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
+from typing import Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
 from tailtribe.domain.model.availability import Occupancy
@@ -17,14 +17,12 @@ from tailtribe.domain.model.conversations import Conversation, Message
 from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.model.notifications import EmailKind, Party
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
+from tailtribe.domain.model.payment_events import PaymentEvent, ReceivedEvent
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Locale, User
-
-if TYPE_CHECKING:
-    from tailtribe.domain.services.payments.handle_stripe_event import ProviderEvent
 
 
 class Clock(Protocol):
@@ -574,8 +572,16 @@ class TokenSecrets(Protocol):
 
 
 class WebhookVerifier(Protocol):
-    def parse(self, payload: bytes, signature: str | None) -> ProviderEvent:
+    def parse(self, payload: bytes, signature: str | None) -> ReceivedEvent:
         """The verified event; raises InvalidWebhook for a bad signature or body."""
+        ...
+
+
+class PaymentEventDecoder(Protocol):
+    def decode(self, raw: str) -> PaymentEvent | None:
+        """The message a stored event body says; None for a kind the core
+        does not act on. Raises ValueError, KeyError or TypeError for a body
+        that is not an event."""
         ...
 
 
