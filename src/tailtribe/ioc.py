@@ -47,6 +47,7 @@ from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
 from tailtribe.adapters.sqlalchemy.operations_store import SqlOperationsStore
 from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.adapters.stripe.events import StripeEventDecoder
 from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make_stripe_client
 from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
 from tailtribe.adapters.system.clock import SettableClock, SystemClock
@@ -68,7 +69,7 @@ from tailtribe.domain.ports.limits import (
 )
 from tailtribe.domain.ports.messaging import EmailRenderer, Mailer, TaskQueue
 from tailtribe.domain.ports.monitoring import HealthCheck, MetricsStore, OperationsStore
-from tailtribe.domain.ports.payments import PaymentGateway, WebhookVerifier
+from tailtribe.domain.ports.payments import PaymentEventDecoder, PaymentGateway, WebhookVerifier
 from tailtribe.domain.ports.search import CaregiverSearchStore
 from tailtribe.domain.ports.storage import Cache, UnitOfWork
 from tailtribe.domain.ports.time import AdjustableClock, Clock, IdGenerator
@@ -98,11 +99,11 @@ from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import Links, SendEmail
 from tailtribe.domain.services.outbox import Outbox
-from tailtribe.domain.services.payments.disputes import ManageDisputes
-from tailtribe.domain.services.payments.handle_stripe_event import (
-    HandleStripeEvent,
-    RetryStripeEvents,
+from tailtribe.domain.services.payments.apply_payment_events import (
+    ReceivePaymentEvent,
+    RetryPaymentEvents,
 )
+from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.ledger import ReadLedger, Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.pets.manage_pets import ManagePets
@@ -250,6 +251,10 @@ class InfrastructureProvider(Provider):
         return StripeWebhookVerifier(self._settings.webhook_secret)
 
     @provide
+    def payment_event_decoder(self) -> PaymentEventDecoder:
+        return StripeEventDecoder()
+
+    @provide
     def outbox(self, ids: IdGenerator, clock: Clock) -> Outbox:
         return Outbox(ids, clock)
 
@@ -371,8 +376,8 @@ class UseCaseProvider(Provider):
     manage_pets = provide(ManagePets)
     manage_profile = provide(ManageProfile)
     review_caregivers = provide(ReviewCaregivers)
-    handle_stripe_event = provide(HandleStripeEvent)
-    retry_stripe_events = provide(RetryStripeEvents)
+    receive_payment_event = provide(ReceivePaymentEvent)
+    retry_payment_events = provide(RetryPaymentEvents)
     pay_out_due = provide(PayOutDue)
     manage_disputes = provide(ManageDisputes)
     read_ledger = provide(ReadLedger)

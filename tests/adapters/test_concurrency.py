@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 from dishka import AsyncContainer
 
+from tailtribe.adapters.stripe.events import stripe_event
 from tailtribe.config import Settings
 from tailtribe.domain.errors import Conflict, InvalidCredentials, InvalidInput, RateLimited
 from tailtribe.domain.model.availability import Availability, WeeklyWindow
@@ -26,7 +27,7 @@ from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.outbox import EMAIL_ACCOUNT_EXISTS, EMAIL_VERIFY
-from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
+from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
 from tailtribe.domain.services.pets.manage_pets import MAX_PETS_PER_OWNER, ManagePets
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.ioc import make_container
@@ -132,10 +133,8 @@ async def test_a_stripe_event_racing_profile_edits_is_not_lost(container: AsyncC
     async def enable() -> None:
         data = {"id": account, "payouts_enabled": True}
         async with container() as scope:
-            await (await scope.get(HandleStripeEvent))(
-                ProviderEvent.build(
-                    f"evt_{uuid4().hex}", "account.updated", datetime.now(UTC), data
-                )
+            await (await scope.get(ReceivePaymentEvent))(
+                stripe_event(f"evt_{uuid4().hex}", "account.updated", datetime.now(UTC), data)
             )
 
     await asyncio.gather(edit(1), enable(), edit(2), edit(3))

@@ -15,9 +15,20 @@ import pytest
 import stripe
 
 from tailtribe.adapters.stripe import payment_gateway
+from tailtribe.adapters.stripe.events import StripeEvent, decode
 from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make_stripe_client
 from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
 from tailtribe.domain.errors import InvalidWebhook, PaymentProviderError
+from tailtribe.domain.model.payment_events import (
+    AccountUpdated,
+    PaymentAuthorized,
+    PaymentCanceled,
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentRefunded,
+    TransferMade,
+    TransferReversed,
+)
 from tailtribe.domain.ports.payments import GatewayRecord
 from tests.stripe_standin import (
     API_KEY,
@@ -377,7 +388,9 @@ async def test_webhooks_are_signed_as_stripe_signs_them(
         await standin.drain()
 
         verifier = StripeWebhookVerifier(WEBHOOK_SECRET)
-        events = [verifier.parse(body, signature) for body, signature in receiver.received]
+        received = [verifier.parse(body, signature) for body, signature in receiver.received]
+        assert [r.kind for r in received] == [StripeEvent.from_json(r.raw).type for r in received]
+        events = [StripeEvent.from_json(r.raw) for r in received]
         assert [e.type for e in events] == [
             "payment_intent.amount_capturable_updated",
             "payment_intent.succeeded",
@@ -397,6 +410,37 @@ async def test_webhooks_are_signed_as_stripe_signs_them(
         assert (succeeded["status"], succeeded["amount_received"]) == ("succeeded", 10_000)
         assert events[3].data["amount_refunded"] == 2_000
         assert events[5].data["amount_reversed"] == 1_000
+
+        # What the core is told of them.
+        messages = [decode(e) for e in events]
+        assert messages[0] == PaymentAuthorized(
+            event_id=events[0].id,
+            occurred_at=events[0].created,
+            payment_intent_id=intent_id,
+            amount_cents=10_000,
+        )
+        assert messages[1] == PaymentCaptured(
+            event_id=events[1].id,
+            occurred_at=events[1].created,
+            payment_intent_id=intent_id,
+            amount_cents=10_000,
+            charge_id=charge_id,
+        )
+        assert messages[2] == AccountUpdated(
+            event_id=events[2].id,
+            occurred_at=events[2].created,
+            account_id=account,
+            payouts_enabled=True,
+        )
+        assert isinstance(messages[3], PaymentRefunded) and messages[3].refunded_cents == 2_000
+        assert isinstance(messages[4], TransferMade)
+        assert (messages[4].booking_id, messages[4].transfer_id) == (booking, transfer)
+        assert isinstance(messages[5], TransferReversed) and messages[5].booking_id == booking
+        assert messages[5].reversed_cents == 1_000
+        assert messages[6] == PaymentFailed(
+            event_id=events[6].id, occurred_at=events[6].created, payment_intent_id=declined.id
+        )
+        assert isinstance(messages[7], PaymentCanceled)
 
         for body, signature in receiver.received:
             with pytest.raises(InvalidWebhook):

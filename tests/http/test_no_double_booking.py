@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tailtribe.adapters.stripe.events import stripe_event
 from tailtribe.config import Settings
 from tailtribe.domain.model.availability import Availability, WeeklyWindow
 from tailtribe.domain.model.pets import PetDetails, Species
@@ -24,7 +25,7 @@ from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
-from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
+from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
 from tailtribe.domain.services.pets.manage_pets import ManagePets
 from tailtribe.ioc import make_container
 from tests.conftest import empty_database
@@ -118,10 +119,8 @@ async def _world(pg_url: str, max_pets: int) -> tuple[str, list[str], str]:
             await (await scope.get(StartPayoutOnboarding))(cg_user.id)
             caregiver = await profiles.get(cg_user.id)
             data = {"id": caregiver.stripe_account_id, "payouts_enabled": True}
-            await (await scope.get(HandleStripeEvent))(
-                ProviderEvent.build(
-                    f"evt_{uuid.uuid4().hex}", "account.updated", datetime.now(UTC), data
-                )
+            await (await scope.get(ReceivePaymentEvent))(
+                stripe_event(f"evt_{uuid.uuid4().hex}", "account.updated", datetime.now(UTC), data)
             )
             await (await scope.get(ReviewCaregivers)).decide(
                 admin.id, caregiver.id, Verdict.APPROVE, None

@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from tailtribe.adapters.stripe.events import StripeEventDecoder, stripe_event
 from tailtribe.domain.errors import Conflict, InvalidTransition, NotFound, ProfileIncomplete
 from tailtribe.domain.model.caregivers import CaregiverStatus
+from tailtribe.domain.model.payment_events import ReceivedEvent
 from tailtribe.domain.model.pets import PetDetails, Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.model.users import Locale, Role
@@ -13,7 +15,7 @@ from tailtribe.domain.services.accounts.register import Register
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
-from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
+from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
 from tailtribe.domain.services.pets.manage_pets import ManagePets, PetChanges
 from tests.services.conftest import World
 from tests.services.test_accounts import PASSWORD, register
@@ -27,9 +29,9 @@ COMPLETE = {
 }
 
 
-def event(world: World, account: str, enabled: bool, minutes: int = 0) -> ProviderEvent:
+def event(world: World, account: str, enabled: bool, minutes: int = 0) -> ReceivedEvent:
     data = {"id": account, "payouts_enabled": enabled}
-    return ProviderEvent.build(
+    return stripe_event(
         f"evt_{world.ids.new_id().hex}",
         "account.updated",
         world.clock.now() + timedelta(minutes=minutes),
@@ -70,7 +72,9 @@ async def test_the_caregiver_journey_with_memory_adapters(world: World) -> None:
     link = await StartPayoutOnboarding(world.uow, world.gateway, "https://app.example")(user.id)
     account = world.uow.store.caregivers[caregiver.id].stripe_account_id
     assert account and account in link
-    handle = HandleStripeEvent(world.uow, world.gateway, world.outbox, world.clock)
+    handle = ReceivePaymentEvent(
+        world.uow, world.gateway, world.outbox, world.clock, StripeEventDecoder()
+    )
     enable = event(world, account, True)
     assert await handle(enable)
     assert not await handle(enable)  # a second delivery changes nothing

@@ -11,6 +11,7 @@ from uuid import uuid4
 
 import pytest
 
+from tailtribe.adapters.stripe.events import StripeEventDecoder, stripe_event
 from tailtribe.domain.errors import PaymentProviderError
 from tailtribe.domain.model.bookings import (
     Booking,
@@ -27,8 +28,8 @@ from tailtribe.domain.model.users import Role
 from tailtribe.domain.ports.payments import Capture
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.terms import Actor, MarketplaceTerms
+from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
 from tailtribe.domain.services.payments.disputes import ManageDisputes
-from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
 from tailtribe.domain.services.payments.ledger import Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tests.domain.test_booking_state_machine import june_booking
@@ -116,8 +117,10 @@ async def test_a_lost_capture_is_finished_by_stripes_event(world: World) -> None
     # The caregiver accepts; Stripe captures; the process dies before the commit.
     await world.gateway.capture(booking.payment_intent_id or "", f"booking:{booking.id}:capture")
     assert (await stored(world, booking)).status is BookingStatus.REQUESTED
-    handle = HandleStripeEvent(world.uow, world.gateway, world.outbox, world.clock)
-    event = ProviderEvent.build(
+    handle = ReceivePaymentEvent(
+        world.uow, world.gateway, world.outbox, world.clock, StripeEventDecoder()
+    )
+    event = stripe_event(
         f"evt_{uuid4().hex}",
         "payment_intent.succeeded",
         world.clock.now(),
@@ -152,10 +155,16 @@ async def test_a_cancellation_retried_after_a_lost_refund_refunds_once(world: Wo
     except PaymentProviderError:
         pass
     # Stripe tells of the refund it made; then the owner tries again.
-    handle = HandleStripeEvent(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    handle = ReceivePaymentEvent(
+        world.uow,
+        gateway,  # type: ignore[arg-type]
+        world.outbox,
+        world.clock,
+        StripeEventDecoder(),
+    )
     charge = {"id": "ch_1", "payment_intent": booking.payment_intent_id, "amount_refunded": 5_000}
     assert await handle(
-        ProviderEvent.build(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
+        stripe_event(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
     )
     cancelled, refund = await lifecycle.cancel(owner, booking.id, "plans changed")
     assert refund == 0  # the half was given back already
@@ -226,10 +235,16 @@ async def test_an_admin_refund_after_a_lost_refund_never_books_what_stripe_did_n
     record = await world.gateway.record(booking.payment_intent_id or "", booking.id)
     assert (record.refunded_cents, (await stored(world, booking)).refunded_cents) == (5_000, 0)
     # Stripe's event books the half; the rest can then be refunded.
-    handle = HandleStripeEvent(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    handle = ReceivePaymentEvent(
+        world.uow,
+        gateway,  # type: ignore[arg-type]
+        world.outbox,
+        world.clock,
+        StripeEventDecoder(),
+    )
     charge = {"id": "ch_1", "payment_intent": booking.payment_intent_id, "amount_refunded": 5_000}
     assert await handle(
-        ProviderEvent.build(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
+        stripe_event(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
     )
     await disputes.refund(booking.id, 5_000, "goodwill")
     record = await world.gateway.record(booking.payment_intent_id or "", booking.id)

@@ -15,6 +15,7 @@ import pytest
 
 from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
 from tailtribe.adapters.memory.mailer import MemoryMailer
+from tailtribe.adapters.stripe.events import StripeEventDecoder, stripe_event
 from tailtribe.domain.errors import Conflict, DeliveryFailed
 from tailtribe.domain.model.availability import Availability
 from tailtribe.domain.model.bookings import Booking
@@ -33,7 +34,7 @@ from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
 from tailtribe.domain.services.notifications.relay_outbox import MAX_EVENT_AGE, RelayOutbox
 from tailtribe.domain.services.notifications.send_email import LEASE, Links, SendEmail
-from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
+from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
 from tests.services.conftest import World
 
 
@@ -344,14 +345,16 @@ async def test_an_authorization_stamped_days_behind_our_clock_still_asks_the_car
     w = h.world
     booking, _, carer = await _booking(h, authorized=False, expire=False)
     created = w.clock.now() - MAX_EVENT_AGE - timedelta(days=1)
-    event = ProviderEvent.build(
+    event = stripe_event(
         "evt_authorized",
         "payment_intent.amount_capturable_updated",
         created,
         {"id": booking.payment_intent_id, "amount_capturable": booking.price.total_cents},
     )
 
-    assert await HandleStripeEvent(w.uow, w.gateway, w.outbox, w.clock)(event)
+    assert await ReceivePaymentEvent(w.uow, w.gateway, w.outbox, w.clock, StripeEventDecoder())(
+        event
+    )
 
     assert await h.deliver() == 1
     [email] = h.mailer.sent.values()

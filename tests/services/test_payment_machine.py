@@ -3,7 +3,7 @@
 
 A hypothesis state machine drives the real use cases (RequestBooking,
 BookingLifecycle, RunDueBookingJobs, PayOutDue, ManageDisputes,
-HandleStripeEvent, RetryStripeEvents, Reconcile) over the memory unit of work,
+HandleStripeEvent, RetryPaymentEvents, Reconcile) over the memory unit of work,
 a settable clock and the simulated gateway. Each example starts from an admin,
 two approved caregivers with payout accounts and two owners with dogs, all made
 by the use cases, and one to three bookings brought along the usual path
@@ -87,6 +87,7 @@ from hypothesis.stateful import (
 from tailtribe.adapters.memory.repositories import MemoryBookingRepository, MemoryLedgerRepository
 from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
+from tailtribe.adapters.stripe.events import StripeEvent, StripeEventDecoder
 from tailtribe.domain.errors import DomainError, PaymentProviderError
 from tailtribe.domain.model.availability import Availability, WeeklyWindow
 from tailtribe.domain.model.bookings import (
@@ -112,12 +113,11 @@ from tailtribe.domain.services.bookings.terms import Actor, MarketplaceTerms
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
-from tailtribe.domain.services.payments.disputes import ManageDisputes
-from tailtribe.domain.services.payments.handle_stripe_event import (
-    HandleStripeEvent,
-    ProviderEvent,
-    RetryStripeEvents,
+from tailtribe.domain.services.payments.apply_payment_events import (
+    ReceivePaymentEvent,
+    RetryPaymentEvents,
 )
+from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.ledger import Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.pets.manage_pets import ManagePets
@@ -199,16 +199,16 @@ class TransferMade:
 class Pool:
     """Every event Stripe sent, in the order it sent them, and which concern which booking."""
 
-    events: list[ProviderEvent] = field(default_factory=list)
+    events: list[StripeEvent] = field(default_factory=list)
     booking_of: dict[str, UUID | None] = field(default_factory=dict)
     refunded_at_stripe: set[UUID] = field(default_factory=set)  # at its dashboard
     seq: int = 0
 
     def add(
         self, type_: str, created: datetime, data: dict[str, Any], booking_id: UUID | None
-    ) -> ProviderEvent:
+    ) -> StripeEvent:
         self.seq += 1
-        event = ProviderEvent.build(f"evt_{self.seq:05d}", type_, created, data)
+        event = StripeEvent.build(f"evt_{self.seq:05d}", type_, created, data)
         self.events.append(event)
         self.booking_of[event.id] = booking_id
         return event
@@ -464,7 +464,7 @@ async def _populate(w: World) -> Parties:
     profiles = ManageProfile(w.uow, w.outbox, w.ids, w.clock, w.cache)
     review = ReviewCaregivers(w.uow, w.outbox, w.clock, w.cache)
     onboarding = StartPayoutOnboarding(w.uow, w.gateway, "https://app.example")
-    handle = HandleStripeEvent(w.uow, w.gateway, w.outbox, w.clock)
+    handle = ReceivePaymentEvent(w.uow, w.gateway, w.outbox, w.clock, StripeEventDecoder())
     caregivers: dict[UUID, Actor] = {}
     for i in range(2):
         user = await register(Register(f"cg{i}@example.be", PASSWORD, f"Carer {i}", Locale.NL))
@@ -475,7 +475,8 @@ async def _populate(w: World) -> Parties:
         await onboarding(user.id)
         caregiver = await profiles.get(user.id)
         data = {"id": caregiver.stripe_account_id, "payouts_enabled": True}
-        await handle(ProviderEvent.build(f"evt_setup_{i}", "account.updated", w.clock.now(), data))
+        event = StripeEvent.build(f"evt_setup_{i}", "account.updated", w.clock.now(), data)
+        await handle(event.received())
         await review.decide(admin.id, caregiver.id, Verdict.APPROVE, "documents checked")
         caregivers[caregiver.id] = actor(user.id)
     assert all(c.payouts_enabled for c in w.uow.store.caregivers.values())
@@ -546,8 +547,8 @@ class PaymentMachine(RuleBasedStateMachine):
         self.sim = self.w.gateway
         self.gw = FaultyGateway(self.sim, self.w, self.pool)
         w, gw = self.w, self.gw
-        self.handle = HandleStripeEvent(w.uow, gw, w.outbox, w.clock)
-        self.retry = RetryStripeEvents(w.uow, self.handle, w.clock)
+        self.handle = ReceivePaymentEvent(w.uow, gw, w.outbox, w.clock, StripeEventDecoder())
+        self.retry = RetryPaymentEvents(w.uow, self.handle, w.clock)
         self.requests = RequestBooking(w.uow, gw, self.terms, w.outbox, w.ids, w.clock)
         self.lifecycle = BookingLifecycle(w.uow, gw, self.terms, w.outbox, w.clock)
         self.jobs = RunDueBookingJobs(w.uow, gw, self.terms, w.outbox, w.clock)
@@ -663,13 +664,13 @@ class PaymentMachine(RuleBasedStateMachine):
             self.sent.append((message.topic, message.payload.get("booking_id")))
         self.w.uow.outbox_rows = {}
 
-    def deliver_event(self, event: ProviderEvent, fault: tuple[str, int] | None = None) -> None:
+    def deliver_event(self, event: StripeEvent, fault: tuple[str, int] | None = None) -> None:
         note(f"deliver {event.id} {event.type} (created {event.created:%m-%d %H:%M:%S})")
-        self.run(f"webhook {event.type}", lambda: self.handle(event), fault)
+        self.run(f"webhook {event.type}", lambda: self.handle(event.received()), fault)
 
     def emit(
         self, type_: str, data: dict[str, Any], booking_id: UUID | None, deliver: bool
-    ) -> ProviderEvent:
+    ) -> StripeEvent:
         event = self.pool.add(type_, self.now, data, booking_id)
         if deliver:
             self.deliver_event(event)
@@ -830,7 +831,7 @@ class PaymentMachine(RuleBasedStateMachine):
 
     @rule(fault=FAULTS)
     def retry_stripe_events(self, fault: tuple[str, int] | None) -> None:
-        self.run("RetryStripeEvents", self.retry, fault)
+        self.run("RetryPaymentEvents", self.retry, fault)
 
     # -- the parties ---------------------------------------------------------------------
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID, uuid4
 
+from tailtribe.adapters.stripe.events import StripeEventDecoder, stripe_event
 from tailtribe.domain.errors import PaymentProviderError
 from tailtribe.domain.model.bookings import Booking, PayoutStatus
 from tailtribe.domain.model.ledger import problems
-from tailtribe.domain.services.payments.handle_stripe_event import (
-    HandleStripeEvent,
-    ProviderEvent,
-    RetryStripeEvents,
+from tailtribe.domain.model.payment_events import ReceivedEvent
+from tailtribe.domain.services.payments.apply_payment_events import (
+    ReceivePaymentEvent,
+    RetryPaymentEvents,
 )
 from tests.domain.test_booking_state_machine import june_booking
 from tests.services.conftest import World
@@ -56,9 +57,9 @@ async def paid_out_booking(world: World) -> Booking:
     return booking
 
 
-def refunded_at_stripe(booking: Booking, amount: int) -> ProviderEvent:
+def refunded_at_stripe(booking: Booking, amount: int) -> ReceivedEvent:
     charge = {"id": booking.charge_id, "payment_intent": booking.payment_intent_id}
-    return ProviderEvent.build(
+    return stripe_event(
         f"evt_{uuid4().hex}",
         "charge.refunded",
         booking.dispute_deadline,
@@ -77,7 +78,13 @@ async def test_an_event_that_fails_to_apply_is_kept_and_applied_by_the_job(world
     booking = await paid_out_booking(world)
     gateway = ReversalsDown(world)
     await world.gateway.refund(booking.payment_intent_id or "", 5_000, "dashboard")
-    handle = HandleStripeEvent(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    handle = ReceivePaymentEvent(
+        world.uow,
+        gateway,  # type: ignore[arg-type]
+        world.outbox,
+        world.clock,
+        StripeEventDecoder(),
+    )
     event = refunded_at_stripe(booking, 5_000)
 
     assert await handle(event) is True  # stored: Stripe is answered 200
@@ -85,7 +92,7 @@ async def test_an_event_that_fails_to_apply_is_kept_and_applied_by_the_job(world
     row = world.uow.store.webhook_events[event.id]
     assert row.processed_at is None and row.attempts == 1 and "reverse" in (row.last_error or "")
 
-    retry = RetryStripeEvents(world.uow, handle, world.clock)
+    retry = RetryPaymentEvents(world.uow, handle, world.clock)
     assert await retry() == 0  # too fresh: the job waits a minute
     world.clock.advance(timedelta(minutes=2))
     assert await retry() == 0  # Stripe still down
@@ -111,14 +118,16 @@ async def test_an_event_that_does_not_fit_the_booking_is_kept_and_not_retried(
     world: World,
 ) -> None:
     booking = await paid_out_booking(world)
-    handle = HandleStripeEvent(world.uow, world.gateway, world.outbox, world.clock)
+    handle = ReceivePaymentEvent(
+        world.uow, world.gateway, world.outbox, world.clock, StripeEventDecoder()
+    )
     # A capture's news for a booking that never captured: nothing to apply, nothing to retry.
     never_captured = june_booking()
     never_captured.attach_payment("pi_never", "pi_never_secret")
     async with world.uow as uow:
         await uow.bookings.add(never_captured)
         await uow.commit()
-    event = ProviderEvent.build(
+    event = stripe_event(
         f"evt_{uuid4().hex}",
         "payment_intent.succeeded",
         world.clock.now(),

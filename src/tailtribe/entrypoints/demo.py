@@ -9,8 +9,10 @@ from datetime import date, time
 
 from dishka import AsyncContainer
 
+from tailtribe.adapters.stripe.events import encode
 from tailtribe.domain.model.availability import Availability, WeeklyWindow
 from tailtribe.domain.model.cancellation import CancellationPolicy
+from tailtribe.domain.model.payment_events import AccountUpdated
 from tailtribe.domain.model.pets import PetDetails, Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.model.users import Locale
@@ -21,10 +23,7 @@ from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
-from tailtribe.domain.services.payments.handle_stripe_event import (
-    HandleStripeEvent,
-    ProviderEvent,
-)
+from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
 from tailtribe.domain.services.pets.manage_pets import ManagePets
 
 DEMO_PASSWORD = "tailtribe-demo"  # noqa: S105  (printed for the demo; never in production)
@@ -107,12 +106,13 @@ async def load_demo_data(container: AsyncContainer) -> str:
             await (await scope.get(StartPayoutOnboarding))(user.id)
             caregiver = await profiles.get(user.id)
             # What Stripe would send once onboarding is finished.
-            account = {"id": caregiver.stripe_account_id, "payouts_enabled": True}
-            await (await scope.get(HandleStripeEvent))(
-                ProviderEvent.build(
-                    f"evt_demo_{caregiver.id.hex}", "account.updated", clock.now(), account
-                )
+            finished = AccountUpdated(
+                event_id=f"evt_demo_{caregiver.id.hex}",
+                occurred_at=clock.now(),
+                account_id=str(caregiver.stripe_account_id),
+                payouts_enabled=True,
             )
+            await (await scope.get(ReceivePaymentEvent))(encode(finished))
             review = await scope.get(ReviewCaregivers)
             await review.decide(admin.id, caregiver.id, Verdict.APPROVE, "demo data")
     return _summary()

@@ -2,7 +2,9 @@
 
 It hands out ids and client secrets and accepts every capture, cancel, refund
 and transfer. Like Stripe, it never reports authorizations itself: those
-arrive as signed webhooks. Idempotency keys behave as Stripe's: repeating a
+arrive as signed Stripe webhooks (adapters/stripe/events.py reads them into
+the core's payment messages, and writes those messages as Stripe would send
+them for the demo data). Idempotency keys behave as Stripe's: repeating a
 call with the same key and the same parameters returns the first answer (a
 refusal too) and moves nothing more; a key seen before with another call or
 other parameters is refused and moves nothing. It keeps the totals of each

@@ -1,4 +1,4 @@
-"""Stripe-Signature verification with the SDK, and the event as the domain needs it."""
+"""Stripe-Signature verification with the SDK; the body is kept as received."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import time
 
 import stripe
 
+from tailtribe.adapters.stripe.events import StripeEvent
 from tailtribe.domain.errors import InvalidWebhook
-from tailtribe.domain.services.payments.handle_stripe_event import ProviderEvent
+from tailtribe.domain.model.payment_events import ReceivedEvent
 
 TOLERANCE_SECONDS = 300
 # What the webhook_event table holds (its id and type columns).
@@ -23,14 +24,14 @@ class StripeWebhookVerifier:
     def __init__(self, secret: str) -> None:
         self._secret = secret
 
-    def parse(self, payload: bytes, signature: str | None) -> ProviderEvent:
+    def parse(self, payload: bytes, signature: str | None) -> ReceivedEvent:
         if not signature:
             raise InvalidWebhook("the Stripe-Signature header is missing")
         try:
             stripe.WebhookSignature.verify_header(
                 payload.decode("utf-8"), signature, self._secret, TOLERANCE_SECONDS
             )
-            event = ProviderEvent.from_json(payload.decode("utf-8"))
+            event = StripeEvent.from_json(payload.decode("utf-8"))
         except stripe.SignatureVerificationError as exc:
             raise InvalidWebhook("the Stripe-Signature header does not match") from exc
         except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
@@ -46,4 +47,4 @@ class StripeWebhookVerifier:
             event.id.isprintable() and event.type.isprintable() and len(event.type) <= MAX_TYPE
         ):
             raise InvalidWebhook("the event id or type is not one Stripe sends")
-        return event
+        return event.received()

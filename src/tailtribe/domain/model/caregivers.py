@@ -144,7 +144,7 @@ class Caregiver(Aggregate):
     decisions: list[Decision] = field(default_factory=list)
     availability: Availability = field(default_factory=Availability)
     created_at: datetime | None = None
-    # The `created` time of the Stripe event that last set payouts_enabled.
+    # When the provider's event that last set payouts_enabled happened.
     payouts_updated_at: datetime | None = None
 
     def __post_init__(self) -> None:

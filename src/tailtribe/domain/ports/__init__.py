@@ -32,6 +32,7 @@ from tailtribe.domain.ports.monitoring import (
 from tailtribe.domain.ports.payments import (
     Capture,
     GatewayRecord,
+    PaymentEventDecoder,
     PaymentGateway,
     PaymentIntentRef,
     TransferRef,
@@ -99,6 +100,7 @@ __all__ = [
     "OutboxRepository",
     "Page",
     "PasswordHasher",
+    "PaymentEventDecoder",
     "PaymentGateway",
     "PaymentIntentRef",
     "PetRepository",

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from uuid import UUID
 
-if TYPE_CHECKING:
-    from tailtribe.domain.services.payments.handle_stripe_event import ProviderEvent
+from tailtribe.domain.model.payment_events import PaymentEvent, ReceivedEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +93,14 @@ class PaymentGateway(Protocol):
 
 
 class WebhookVerifier(Protocol):
-    def parse(self, payload: bytes, signature: str | None) -> ProviderEvent:
+    def parse(self, payload: bytes, signature: str | None) -> ReceivedEvent:
         """The verified event; raises InvalidWebhook for a bad signature or body."""
+        ...
+
+
+class PaymentEventDecoder(Protocol):
+    def decode(self, raw: str) -> PaymentEvent | None:
+        """The message a stored event body says; None for a kind the core
+        does not act on. Raises ValueError, KeyError or TypeError for a body
+        that is not an event."""
         ...

@@ -39,7 +39,7 @@ class Outbox:
         money movements become ledger entries instead, in the same transaction.
 
         A row is stamped with our clock at recording, not with the event's
-        time: that can be the provider's (a webhook's `created`), hours or days
+        time: that can be the provider's (a payment event's occurred_at), hours or days
         behind ours, and the relay judges a row's age by its stamp. The
         event's own time stays in the payload, for ordering."""
         now = self._clock.now()

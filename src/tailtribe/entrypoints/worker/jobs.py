@@ -16,7 +16,7 @@ from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMe
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import SendEmail
-from tailtribe.domain.services.payments.handle_stripe_event import RetryStripeEvents
+from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos, ProcessPhoto
 
@@ -50,7 +50,7 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
         except Exception:
             logger.exception("scheduled job bookings.%s failed", work.value)
             ran[f"bookings.{work.value}"] = -1
-    for name, use_case in (("payments.payouts", PayOutDue), ("webhooks.retry", RetryStripeEvents)):
+    for name, use_case in (("payments.payouts", PayOutDue), ("webhooks.retry", RetryPaymentEvents)):
         try:
             ran[name] = await in_scope(container, use_case)
         except Exception:

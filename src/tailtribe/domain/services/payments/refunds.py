@@ -60,7 +60,7 @@ async def send_refund(
     # from the same state is Stripe's replay, or its refusal if the amount
     # differs; never a second refund. A later refund starts from another state.
     # The owner's refund goes first: if the reversal then fails, the refund's
-    # `charge.refunded` event books it and makes the reversal.
+    # PaymentRefunded event books it and makes the reversal.
     if refund_cents:
         step = f"refund:{before.refunded_cents}"
         await gateway.refund(

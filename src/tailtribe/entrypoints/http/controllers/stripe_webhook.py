@@ -8,7 +8,7 @@ from litestar import Controller, Request, post
 from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.domain.ports.payments import WebhookVerifier
-from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent
+from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
 
 
 class Received(msgspec.Struct):
@@ -33,7 +33,7 @@ class StripeWebhookController(Controller):
         self,
         request: Request[Any, Any, Any],
         verifier: FromDishka[WebhookVerifier],
-        handle: FromDishka[HandleStripeEvent],
+        handle: FromDishka[ReceivePaymentEvent],
     ) -> Received:
         event = verifier.parse(await request.body(), request.headers.get("stripe-signature"))
         new = await handle(event)

@@ -18,7 +18,7 @@ from litestar.status_codes import HTTP_200_OK
 from tailtribe.domain.ports.time import AdjustableClock
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
-from tailtribe.domain.services.payments.handle_stripe_event import RetryStripeEvents
+from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
 from tailtribe.entrypoints.http.schemas.common import Strict
@@ -64,7 +64,7 @@ class TestModeController(Controller):
         photos: FromDishka[ProcessPendingPhotos],
         unread: FromDishka[NotifyUnreadMessages],
         payouts: FromDishka[PayOutDue],
-        webhooks: FromDishka[RetryStripeEvents],
+        webhooks: FromDishka[RetryPaymentEvents],
     ) -> Ran:
         ran = {f"bookings.{work.value}": await jobs(work) for work in BOOKING_WORK}
         ran["payments.payouts"] = await payouts()

@@ -1,19 +1,22 @@
-"""Stripe webhooks: stored once by id, applied exactly once in effect, in any order.
+"""Payment provider events: stored once by id, applied exactly once in effect, in any order.
 
 Each event is a hint: the handler re-reads the booking under its row lock
 and changes it only when the event says something the booking does not know
 yet, so a duplicate, a late or a reordered delivery changes nothing.
+
+What is stored is the provider's body exactly as received (the
+webhook_event row); the provider's adapter decodes it into a core message
+(`domain.model.payment_events`) through the PaymentEventDecoder port each
+time it is applied. So the stored rows need no migration when the core's
+messages change, and a retry reads the same bytes the first attempt did.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
-from uuid import UUID
+from datetime import datetime, timedelta
 
 from tailtribe.domain.errors import DomainError, ProviderUnavailable
 from tailtribe.domain.model.aggregate import Aggregate
@@ -24,60 +27,27 @@ from tailtribe.domain.model.bookings import (
     PaymentStatus,
     PayoutStatus,
 )
-from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.model.payment_events import (
+    AccountUpdated,
+    DisputeOpened,
+    PaymentAuthorized,
+    PaymentCanceled,
+    PaymentCaptured,
+    PaymentEvent,
+    PaymentFailed,
+    PaymentRefunded,
+    ReceivedEvent,
+    TransferMade,
+    TransferReversed,
+)
+from tailtribe.domain.ports.payments import PaymentEventDecoder, PaymentGateway
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.bookings.lifecycle import share_contacts
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.refunds import Before, record_lost_payout, send_refund
 
-
-@dataclass(frozen=True, slots=True)
-class ProviderEvent:
-    """A verified webhook event: its id, type, creation time and data object."""
-
-    id: str
-    type: str
-    created: datetime
-    data: Mapping[str, Any]
-    raw: str
-
-    @classmethod
-    def build(cls, id: str, type: str, created: datetime, data: Mapping[str, Any]) -> ProviderEvent:
-        """An event as Stripe would send it (the demo data, tests)."""
-        body = {
-            "id": id,
-            "object": "event",
-            "type": type,
-            "created": int(created.timestamp()),
-            "data": {"object": dict(data)},
-        }
-        return cls(id, type, created, data, json.dumps(body))
-
-    @classmethod
-    def from_json(cls, raw: str) -> ProviderEvent:
-        """Raises ValueError, KeyError or TypeError for what is not an event."""
-        try:
-            body = json.loads(raw)
-        except RecursionError as exc:
-            raise ValueError("the event is nested too deeply") from exc
-        data = body["data"]["object"]
-        try:
-            # Overflow (and OSError on some platforms) past what a datetime holds.
-            created = datetime.fromtimestamp(int(body["created"]), UTC)
-        except (OverflowError, OSError) as exc:
-            raise ValueError("the event's creation time is not a date") from exc
-        return cls(
-            id=str(body["id"]),
-            type=str(body["type"]),
-            created=created,
-            data=data if isinstance(data, dict) else {},
-            raw=raw,
-        )
-
-
 logger = logging.getLogger(__name__)
-Handler = Callable[["Context", ProviderEvent], Awaitable[Sequence[Aggregate]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,58 +57,58 @@ class Context:
     now: datetime
 
 
-async def account_updated(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
+async def account_updated(ctx: Context, event: AccountUpdated) -> Sequence[Aggregate]:
     """Connect onboarding finished (or lost its capability): set payouts_enabled."""
     uow = ctx.uow
-    caregiver = await uow.caregivers.get_by_stripe_account(str(event.data.get("id", "")))
+    caregiver = await uow.caregivers.get_by_stripe_account(event.account_id)
     if caregiver is None:
         return []
-    if caregiver.update_payouts(bool(event.data.get("payouts_enabled")), as_of=event.created):
+    if caregiver.update_payouts(event.payouts_enabled, as_of=event.occurred_at):
         await uow.caregivers.save(caregiver)
     return [caregiver]
 
 
-async def _requested_booking(ctx: Context, event: ProviderEvent) -> Booking | None:
-    booking = await ctx.uow.bookings.get_by_payment_intent(str(event.data.get("id", "")))
+async def _requested_booking(ctx: Context, payment_intent_id: str) -> Booking | None:
+    booking = await ctx.uow.bookings.get_by_payment_intent(payment_intent_id)
     if booking is None or booking.status is not BookingStatus.REQUESTED:
         return None  # unknown, or over: a late event changes nothing
     return booking
 
 
-async def payment_authorized(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
+async def payment_authorized(ctx: Context, event: PaymentAuthorized) -> Sequence[Aggregate]:
     """The owner confirmed the card: the hold is in place, the caregiver may accept."""
-    booking = await _requested_booking(ctx, event)
+    booking = await _requested_booking(ctx, event.payment_intent_id)
     if booking is None or booking.payment_status not in (
         PaymentStatus.PENDING,
         PaymentStatus.FAILED,
     ):
         return []
-    if event.created >= booking.payment_deadline:
+    if event.occurred_at >= booking.payment_deadline:
         return []  # too late: the request expires and the hold is released
-    amount = event.data.get("amount_capturable")
+    amount = event.amount_cents
     if amount != booking.price.total_cents:
         # Not what was asked for: stored for the record, never believed.
         logger.warning("authorization of %s for booking %s ignored", amount, booking.id)
         return []
-    booking.authorize(event.created, booking.price.total_cents)
+    booking.authorize(event.occurred_at, booking.price.total_cents)
     await ctx.uow.bookings.save(booking)
     return [booking]
 
 
-async def payment_failed(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
+async def payment_failed(ctx: Context, event: PaymentFailed) -> Sequence[Aggregate]:
     """The card was refused: the owner is told and may try again within the window."""
-    booking = await _requested_booking(ctx, event)
+    booking = await _requested_booking(ctx, event.payment_intent_id)
     if booking is None or booking.payment_status is not PaymentStatus.PENDING:
         return []
-    booking.fail_payment(event.created)
+    booking.fail_payment(event.occurred_at)
     await ctx.uow.bookings.save(booking)
     return [booking]
 
 
-async def payment_canceled(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
-    """Stripe canceled the PaymentIntent (the authorization lapsed, or someone
-    canceled it at Stripe): a request can no longer be accepted."""
-    booking = await _requested_booking(ctx, event)
+async def payment_canceled(ctx: Context, event: PaymentCanceled) -> Sequence[Aggregate]:
+    """The provider canceled the payment (the authorization lapsed, or someone
+    canceled it there): a request can no longer be accepted."""
+    booking = await _requested_booking(ctx, event.payment_intent_id)
     if booking is None or booking.payment_status is PaymentStatus.CANCELED:
         return []
     booking.cancel_payment(ctx.now)
@@ -146,41 +116,36 @@ async def payment_canceled(ctx: Context, event: ProviderEvent) -> Sequence[Aggre
     return [booking]
 
 
-async def _booking_of(ctx: Context, payment_intent: object) -> Booking | None:
-    if isinstance(payment_intent, dict):  # expanded
-        payment_intent = payment_intent.get("id")
-    if not isinstance(payment_intent, str):
+async def _booking_of(ctx: Context, payment_intent_id: str | None) -> Booking | None:
+    if payment_intent_id is None:
         return None
-    return await ctx.uow.bookings.get_by_payment_intent(payment_intent)
+    return await ctx.uow.bookings.get_by_payment_intent(payment_intent_id)
 
 
-async def payment_succeeded(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
+async def payment_captured(ctx: Context, event: PaymentCaptured) -> Sequence[Aggregate]:
     """The capture went through. If the acceptance that asked for it was lost
     (a crash before its commit), the booking is accepted now: the owner has
     paid. Either way the booking learns its charge."""
-    booking = await _booking_of(ctx, event.data.get("id"))
+    booking = await _booking_of(ctx, event.payment_intent_id)
     if booking is None or booking.charge_id:
         return []
-    captured = event.data.get("amount_received")
+    captured = event.amount_cents
     if booking.status is BookingStatus.REQUESTED and captured == booking.price.total_cents:
         booking.recover_capture(ctx.now)
         await share_contacts(ctx.uow, booking, ctx.now)
     if booking.captured_cents == 0:
         return []
-    charge = event.data.get("latest_charge")
-    if isinstance(charge, dict):
-        charge = charge.get("id")
-    booking.record_capture(ctx.now, charge if isinstance(charge, str) else None, None)
+    booking.record_capture(ctx.now, event.charge_id, None)
     await ctx.uow.bookings.save(booking)
     return [booking]
 
 
-async def charge_refunded(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
-    """A refund made at Stripe itself (the dashboard): booked like an admin's,
-    reversing the caregiver's share of a transfer already made."""
-    booking = await _booking_of(ctx, event.data.get("payment_intent"))
-    refunded = event.data.get("amount_refunded")
-    if booking is None or not isinstance(refunded, int) or refunded <= booking.refunded_cents:
+async def payment_refunded(ctx: Context, event: PaymentRefunded) -> Sequence[Aggregate]:
+    """A refund made at the provider itself (its dashboard): booked like an
+    admin's, reversing the caregiver's share of a transfer already made."""
+    booking = await _booking_of(ctx, event.payment_intent_id)
+    refunded = event.refunded_cents
+    if booking is None or refunded is None or refunded <= booking.refunded_cents:
         return []  # ours, already booked, or an older view of the charge
     if booking.payment_status not in CAPTURED_STATES:
         return []
@@ -193,68 +158,68 @@ async def charge_refunded(ctx: Context, event: ProviderEvent) -> Sequence[Aggreg
     return [booking]
 
 
-async def dispute_created(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
+async def dispute_opened(ctx: Context, event: DisputeOpened) -> Sequence[Aggregate]:
     """A chargeback: hold the payout if it has not gone, and tell admins."""
-    booking = await _booking_of(ctx, event.data.get("payment_intent"))
+    booking = await _booking_of(ctx, event.payment_intent_id)
     if booking is None or booking.captured_cents == 0:
         return []
-    amount = event.data.get("amount")
-    booking.open_chargeback(
-        ctx.now, str(event.data.get("id", "")), amount if isinstance(amount, int) else 0
-    )
+    booking.open_chargeback(ctx.now, event.dispute_id, event.amount_cents or 0)
     await ctx.uow.bookings.save(booking)
     return [booking]
 
 
-def _booking_id(transfer: Mapping[str, Any]) -> UUID | None:
-    metadata = transfer.get("metadata")
-    text = metadata.get("booking_id") if isinstance(metadata, dict) else None
-    try:
-        return UUID(str(text or transfer.get("transfer_group") or ""))
-    except ValueError:
-        return None
-
-
-async def transfer_created(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
-    """A transfer whose commit was lost (a crash after Stripe made it): record it now."""
-    booking_id = _booking_id(event.data)
+async def transfer_made(ctx: Context, event: TransferMade) -> Sequence[Aggregate]:
+    """A transfer whose commit was lost (a crash after the provider made it): record it now."""
+    booking_id = event.booking_id
     booking = None if booking_id is None else await ctx.uow.bookings.get(booking_id)
     if (
         booking is None
         or booking.payout_status is not PayoutStatus.SCHEDULED
         or booking.payout_attempts == 0
-        or event.data.get("amount") != booking.settlement.payout_cents
+        or event.amount_cents != booking.settlement.payout_cents
     ):
         return []
     try:
-        booking.pay_out(ctx.now, str(event.data.get("id")))
+        booking.pay_out(ctx.now, event.transfer_id)
     except DomainError:
         return []
     await ctx.uow.bookings.save(booking)
     return [booking]
 
 
-async def transfer_reversed(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
-    """Reversals are ours; one made at Stripe itself is left to reconciliation."""
-    booking_id = _booking_id(event.data)
+async def transfer_reversed(ctx: Context, event: TransferReversed) -> Sequence[Aggregate]:
+    """Reversals are ours; one made at the provider itself is left to reconciliation."""
+    booking_id = event.booking_id
     booking = None if booking_id is None else await ctx.uow.bookings.get(booking_id)
-    reversed_ = event.data.get("amount_reversed")
-    if booking is not None and isinstance(reversed_, int) and reversed_ > booking.reversed_cents:
+    reversed_ = event.reversed_cents
+    if booking is not None and reversed_ is not None and reversed_ > booking.reversed_cents:
         logger.warning("transfer of booking %s reversed outside the platform", booking.id)
     return []
 
 
-HANDLERS: dict[str, Handler] = {
-    "account.updated": account_updated,
-    "payment_intent.amount_capturable_updated": payment_authorized,
-    "payment_intent.payment_failed": payment_failed,
-    "payment_intent.canceled": payment_canceled,
-    "payment_intent.succeeded": payment_succeeded,
-    "charge.refunded": charge_refunded,
-    "charge.dispute.created": dispute_created,
-    "transfer.created": transfer_created,
-    "transfer.reversed": transfer_reversed,
-}
+async def apply(ctx: Context, event: PaymentEvent) -> Sequence[Aggregate]:
+    """The handler of each message; a message without one changes nothing."""
+    match event:
+        case AccountUpdated():
+            return await account_updated(ctx, event)
+        case PaymentAuthorized():
+            return await payment_authorized(ctx, event)
+        case PaymentFailed():
+            return await payment_failed(ctx, event)
+        case PaymentCanceled():
+            return await payment_canceled(ctx, event)
+        case PaymentCaptured():
+            return await payment_captured(ctx, event)
+        case PaymentRefunded():
+            return await payment_refunded(ctx, event)
+        case DisputeOpened():
+            return await dispute_opened(ctx, event)
+        case TransferMade():
+            return await transfer_made(ctx, event)
+        case TransferReversed():
+            return await transfer_reversed(ctx, event)
+    return []
+
 
 # An event that failed to process is tried again by the scheduled job after
 # this, up to MAX_ATTEMPTS times; then it waits for an admin (the metric
@@ -263,34 +228,40 @@ RETRY_AFTER = timedelta(minutes=1)
 MAX_ATTEMPTS = 10
 
 
-class HandleStripeEvent:
+class ReceivePaymentEvent:
     """Store the event, then apply it.
 
-    - storing commits first: the answer to Stripe is 200 once the event is
+    - storing commits first: the answer to the provider is 200 once the event is
       kept, even if applying it fails; the scheduled job applies it later;
     - applying runs under the event's row lock and marks it processed in the
       same transaction as its effects, so it happens once in effect;
     - a delivery of an id already processed changes nothing;
-    - an older `account.updated` than the last applied one is ignored;
-    - types without a handler are stored and acknowledged.
+    - an older AccountUpdated than the last applied one is ignored;
+    - kinds the decoder has no message for are stored and acknowledged.
     """
 
     def __init__(
-        self, uow: UnitOfWork, gateway: PaymentGateway, outbox: Outbox, clock: Clock
+        self,
+        uow: UnitOfWork,
+        gateway: PaymentGateway,
+        outbox: Outbox,
+        clock: Clock,
+        decoder: PaymentEventDecoder,
     ) -> None:
         self._uow, self._gateway, self._outbox, self._clock = uow, gateway, outbox, clock
+        self._decoder = decoder
 
-    async def __call__(self, event: ProviderEvent) -> bool:
+    async def __call__(self, event: ReceivedEvent) -> bool:
         """Returns False for a repeated delivery."""
         async with self._uow as uow:
             new = await uow.webhook_events.add_if_new(
-                event.id, event.type, event.raw, self._clock.now()
+                event.id, event.kind, event.raw, self._clock.now()
             )
             await uow.commit()
         try:
             await self.process(event.id)
         except Exception:  # kept: the scheduled job tries again
-            logger.exception("processing Stripe event %s failed", event.id)
+            logger.exception("processing payment event %s failed", event.id)
         return new
 
     async def process(self, event_id: str) -> bool:
@@ -300,18 +271,17 @@ class HandleStripeEvent:
                 raw = await uow.webhook_events.unprocessed(event_id)
                 if raw is None:
                     return False
-                event = ProviderEvent.from_json(raw)
-                handler = HANDLERS.get(event.type)
-                if handler is not None:
+                event = self._decoder.decode(raw)
+                if event is not None:
                     context = Context(uow, self._gateway, self._clock.now())
                     try:
-                        changed = await handler(context, event)
+                        changed = await apply(context, event)
                     except ProviderUnavailable:
-                        raise  # Stripe did not answer: try again later
+                        raise  # the provider did not answer: try again later
                     except DomainError as exc:
                         # The booking refuses what the event says (a refusal
                         # changes nothing): kept for the record, not retried.
-                        logger.warning("Stripe event %s not applied: %s", event_id, exc.detail)
+                        logger.warning("payment event %s not applied: %s", event_id, exc.detail)
                         changed = []
                     await self._outbox.publish(uow, changed)
                 await uow.webhook_events.mark_processed(event_id, self._clock.now())
@@ -327,10 +297,10 @@ class HandleStripeEvent:
             await uow.commit()
 
 
-class RetryStripeEvents:
+class RetryPaymentEvents:
     """The scheduled job: apply the stored events whose processing failed."""
 
-    def __init__(self, uow: UnitOfWork, handle: HandleStripeEvent, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWork, handle: ReceivePaymentEvent, clock: Clock) -> None:
         self._uow, self._handle, self._clock = uow, handle, clock
 
     async def __call__(self) -> int:
@@ -343,5 +313,5 @@ class RetryStripeEvents:
             try:
                 done += await self._handle.process(event_id)
             except Exception:
-                logger.exception("processing Stripe event %s failed again", event_id)
+                logger.exception("processing payment event %s failed again", event_id)
         return done
