@@ -14,13 +14,13 @@ from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pricing import Quote, Service, quote, validate_period
 from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports import Clock, IdGenerator, PaymentGateway, UnitOfWork
-from tailtribe.domain.services.bookings.terms import MarketplaceTerms, idempotency_key
 from tailtribe.domain.services.conversations.manage_conversations import (
     Posted,
     pair_conversation,
     post_message,
 )
 from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.terms import MarketplaceTerms, idempotency_key
 
 MAX_MESSAGE = 2000
 

@@ -14,8 +14,8 @@ from tailtribe.domain.model.conversations import SENDS_PER_MINUTE, Conversation,
 from tailtribe.domain.model.photos import PhotoStatus, Subject
 from tailtribe.domain.ports import Clock, IdGenerator, Page, UnitOfWork
 from tailtribe.domain.services.accounts.ports import LoginThrottle
-from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos, PhotoView
+from tailtribe.domain.services.terms import Actor
 
 
 @dataclass(frozen=True, slots=True)

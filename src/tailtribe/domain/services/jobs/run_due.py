@@ -13,8 +13,8 @@ from tailtribe.domain.errors import DomainError, ProviderUnavailable
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.ports import Clock, DueWork, PaymentGateway, UnitOfWork
 from tailtribe.domain.services.bookings.lifecycle import release_hold
-from tailtribe.domain.services.bookings.terms import MarketplaceTerms
 from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.terms import MarketplaceTerms
 
 BATCH = 200
 logger = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from tailtribe.domain.errors import Forbidden, NotFound
 from tailtribe.domain.model.bookings import Booking, DisputeOutcome
 from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports import Clock, PaymentGateway, UnitOfWork
-from tailtribe.domain.services.bookings.terms import Actor, access
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.refunds import Before, record_lost_payout, send_refund
+from tailtribe.domain.services.terms import Actor, access
 
 
 class ManageDisputes:

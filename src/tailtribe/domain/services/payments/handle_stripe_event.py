@@ -25,7 +25,6 @@ from tailtribe.domain.model.bookings import (
     PayoutStatus,
 )
 from tailtribe.domain.ports import Clock, PaymentGateway, UnitOfWork
-from tailtribe.domain.services.bookings.lifecycle import share_contacts
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.refunds import Before, record_lost_payout, send_refund
 
@@ -161,8 +160,7 @@ async def payment_succeeded(ctx: Context, event: ProviderEvent) -> Sequence[Aggr
         return []
     captured = event.data.get("amount_received")
     if booking.status is BookingStatus.REQUESTED and captured == booking.price.total_cents:
-        booking.recover_capture(ctx.now)
-        await share_contacts(ctx.uow, booking, ctx.now)
+        booking.recover_capture(ctx.now)  # its BookingAccepted shares the contacts
     if booking.captured_cents == 0:
         return []
     charge = event.data.get("latest_charge")

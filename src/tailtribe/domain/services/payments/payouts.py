@@ -8,8 +8,8 @@ from uuid import UUID
 from tailtribe.domain.errors import DomainError, PaymentProviderError
 from tailtribe.domain.model.bookings import Booking, PayoutStatus
 from tailtribe.domain.ports import Clock, DueWork, PaymentGateway, UnitOfWork
-from tailtribe.domain.services.bookings.terms import idempotency_key
 from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.terms import idempotency_key
 
 BATCH = 100
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from tailtribe.domain.errors import Conflict, Forbidden, NotFound
 from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.ports import Clock, IdGenerator, Page, UnitOfWork
-from tailtribe.domain.services.bookings.terms import Actor, access, caregiver_id_of
+from tailtribe.domain.services.terms import Actor, access, caregiver_id_of
 
 _REVIEWABLE = (BookingStatus.COMPLETED, BookingStatus.DISPUTED)
 
