@@ -88,7 +88,6 @@ from tailtribe.domain.services.admin.metrics import BusinessMetrics
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
-from tailtribe.domain.services.bookings.terms import MarketplaceTerms
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
@@ -116,7 +115,9 @@ from tailtribe.domain.services.photos.manage_photos import (
 )
 from tailtribe.domain.services.platform.check_health import CheckHealth, CheckReadiness
 from tailtribe.domain.services.platform.operations import ReadOperations
+from tailtribe.domain.services.reactions import reactions
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
+from tailtribe.domain.services.terms import MarketplaceTerms
 
 # A hash of nothing, verified when a login names no account, to keep timing even.
 TimingDummyHash = NewType("TimingDummyHash", str)
@@ -255,8 +256,8 @@ class InfrastructureProvider(Provider):
         return StripeEventDecoder()
 
     @provide
-    def outbox(self, ids: IdGenerator, clock: Clock) -> Outbox:
-        return Outbox(ids, clock)
+    def outbox(self, ids: IdGenerator, clock: Clock, cache: Cache) -> Outbox:
+        return Outbox(ids, clock, reactions(cache))
 
     @provide
     def token_issuer(self, secrets: TokenSecrets, outbox: Outbox, ids: IdGenerator) -> TokenIssuer:

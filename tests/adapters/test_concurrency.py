@@ -23,13 +23,13 @@ from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
-from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.outbox import EMAIL_ACCOUNT_EXISTS, EMAIL_VERIFY
 from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
 from tailtribe.domain.services.pets.manage_pets import MAX_PETS_PER_OWNER, ManagePets
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
+from tailtribe.domain.services.terms import Actor
 from tailtribe.ioc import make_container
 from tests.conftest import REDIS_URL, SQL_BACKENDS, empty_database, sql_url
 from tests.support import PASSWORD, CheapHashing, completed_walk, new_user

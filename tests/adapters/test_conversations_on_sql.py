@@ -18,12 +18,12 @@ from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
-from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.conversations.manage_conversations import (
     ManageConversations,
     pair_conversation,
 )
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
+from tailtribe.domain.services.terms import Actor
 from tailtribe.ioc import make_container
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
 from tests.contract.test_accounts_repositories import a_caregiver, a_user

@@ -16,6 +16,7 @@ from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.ports.limits import EMAILS_PER_ADDRESS_PER_HOUR
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.reactions import reactions
 
 
 class World:
@@ -27,13 +28,13 @@ class World:
         self.ids = Uuid7Generator()
         self.hasher = Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
         self.secrets = HmacTokenSecrets("test-key")
-        self.outbox = Outbox(self.ids, self.clock)
+        self.cache = MemoryCache(self.clock)
+        self.outbox = Outbox(self.ids, self.clock, reactions(self.cache))
         self.tokens = TokenIssuer(self.secrets, self.outbox, self.ids)
         self.gateway = SimulatedPaymentGateway()
         self.throttle = MemoryLoginThrottle(self.clock, limit=3)
         self.email_cap = MemoryLoginThrottle(self.clock, EMAILS_PER_ADDRESS_PER_HOUR, 3600)
         self.devices = HmacDeviceTokens("test-key")
-        self.cache = MemoryCache(self.clock)
 
 
 @pytest.fixture

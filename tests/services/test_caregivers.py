@@ -65,7 +65,7 @@ async def test_the_caregiver_journey_with_memory_adapters(world: World) -> None:
     assert submitted.status is CaregiverStatus.PENDING_REVIEW
     assert [m.topic for m in world.uow.outbox_rows.values()][-1] == "event.CaregiverSubmitted"
 
-    review = ReviewCaregivers(world.uow, world.outbox, world.clock, world.cache)
+    review = ReviewCaregivers(world.uow, world.outbox, world.clock)
     with pytest.raises(InvalidTransition):
         await review.decide(admin.id, caregiver.id, Verdict.APPROVE, None)
 

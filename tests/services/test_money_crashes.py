@@ -27,11 +27,11 @@ from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.ports.payments import Capture
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
-from tailtribe.domain.services.bookings.terms import Actor, MarketplaceTerms
 from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.ledger import Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
+from tailtribe.domain.services.terms import Actor, MarketplaceTerms
 from tests.domain.test_booking_state_machine import june_booking
 from tests.services.conftest import World
 

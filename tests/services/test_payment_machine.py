@@ -3,7 +3,7 @@
 
 A hypothesis state machine drives the real use cases (RequestBooking,
 BookingLifecycle, RunDueBookingJobs, PayOutDue, ManageDisputes,
-HandleStripeEvent, RetryPaymentEvents, Reconcile) over the memory unit of work,
+ReceivePaymentEvent, RetryPaymentEvents, Reconcile) over the memory unit of work,
 a settable clock and the simulated gateway. Each example starts from an admin,
 two approved caregivers with payout accounts and two owners with dogs, all made
 by the use cases, and one to three bookings brought along the usual path
@@ -109,7 +109,6 @@ from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.request import BookingRequest, RequestBooking
-from tailtribe.domain.services.bookings.terms import Actor, MarketplaceTerms
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
@@ -121,6 +120,7 @@ from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.ledger import Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.pets.manage_pets import ManagePets
+from tailtribe.domain.services.terms import Actor, MarketplaceTerms
 from tests.services.conftest import World
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -462,7 +462,7 @@ async def _populate(w: World) -> Parties:
     register = RegisterUser(w.uow, w.hasher, w.tokens, w.ids, w.clock, w.outbox, w.email_cap)
     admin, _ = await CreateAdmin(w.uow, w.hasher, w.ids, w.clock)("admin@example.be", PASSWORD)
     profiles = ManageProfile(w.uow, w.outbox, w.ids, w.clock, w.cache)
-    review = ReviewCaregivers(w.uow, w.outbox, w.clock, w.cache)
+    review = ReviewCaregivers(w.uow, w.outbox, w.clock)
     onboarding = StartPayoutOnboarding(w.uow, w.gateway, "https://app.example")
     handle = ReceivePaymentEvent(w.uow, w.gateway, w.outbox, w.clock, StripeEventDecoder())
     caregivers: dict[UUID, Actor] = {}

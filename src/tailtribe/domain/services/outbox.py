@@ -7,12 +7,13 @@ from typing import Any
 from uuid import UUID
 
 from tailtribe.domain.model.aggregate import Aggregate
-from tailtribe.domain.model.events import MoneyMoved
+from tailtribe.domain.model.events import DomainEvent, MoneyMoved
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
 from tailtribe.domain.model.notifications import EVENT_TOPIC_PREFIX, EmailKind
 from tailtribe.domain.model.outbox import OutboxMessage
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock, IdGenerator
+from tailtribe.domain.services.dispatch import EventDispatcher
 
 EMAIL_VERIFY = EmailKind.VERIFY_EMAIL.topic
 EMAIL_PASSWORD_RESET = EmailKind.PASSWORD_RESET.topic
@@ -22,9 +23,12 @@ EMAIL_ACCOUNT_EXISTS = EmailKind.ACCOUNT_EXISTS.topic
 class Outbox:
     """Writes messages through the unit of work; nothing leaves before commit."""
 
-    def __init__(self, ids: IdGenerator, clock: Clock) -> None:
+    def __init__(
+        self, ids: IdGenerator, clock: Clock, dispatcher: EventDispatcher | None = None
+    ) -> None:
         self._ids = ids
         self._clock = clock
+        self._dispatcher = EventDispatcher() if dispatcher is None else dispatcher
 
     async def add(self, uow: UnitOfWork, topic: str, **payload: Any) -> UUID:
         now = self._clock.now()
@@ -34,17 +38,29 @@ class Outbox:
         await uow.outbox.add(message)
         return message.id
 
-    async def publish(self, uow: UnitOfWork, aggregates: Iterable[Aggregate]) -> None:
-        """Every event the aggregates recorded becomes a row named after it;
-        money movements become ledger entries instead, in the same transaction.
+    async def commit(self, uow: UnitOfWork, aggregates: Iterable[Aggregate]) -> None:
+        """Publish, commit, then run the after-commit reactions: the way to
+        commit a change that other features react to after commit."""
+        events = await self.publish(uow, aggregates)
+        await uow.commit()
+        await self._dispatcher.dispatch_committed(events)
+
+    async def publish(self, uow: UnitOfWork, aggregates: Iterable[Aggregate]) -> list[DomainEvent]:
+        """Every event the aggregates recorded first reaches the in-transaction
+        reactions, then becomes a row named after it; money movements become
+        ledger entries instead, in the same transaction. Returns the events,
+        for the after-commit reactions (see `commit`).
 
         A row is stamped with our clock at recording, not with the event's
         time: that can be the provider's (a payment event's occurred_at), hours or days
         behind ours, and the relay judges a row's age by its stamp. The
         event's own time stays in the payload, for ordering."""
         now = self._clock.now()
+        published: list[DomainEvent] = []
         for aggregate in aggregates:
             events = aggregate.pull_events()
+            published.extend(events)
+            await self._dispatcher.dispatch(uow, events)
             moved = [e for e in events if isinstance(e, MoneyMoved)]
             if moved:
                 await uow.ledger.add(
@@ -72,3 +88,4 @@ class Outbox:
                         available_at=now,
                     )
                 )
+        return published

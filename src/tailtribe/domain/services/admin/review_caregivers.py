@@ -7,9 +7,8 @@ from uuid import UUID
 
 from tailtribe.domain.errors import NotFound
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
-from tailtribe.domain.ports.storage import Cache, Page, UnitOfWork
+from tailtribe.domain.ports.storage import Page, UnitOfWork
 from tailtribe.domain.ports.time import Clock
-from tailtribe.domain.services.caregivers.search import invalidate_search
 from tailtribe.domain.services.outbox import Outbox
 
 
@@ -25,11 +24,13 @@ class ReviewCaregivers:
 
     - approve needs `pending_review`, a complete profile and payouts enabled;
     - reject and suspend need a reason;
-    - suspending leaves accepted bookings as they are (decided one by one).
+    - suspending leaves accepted bookings as they are (decided one by one);
+    - a decision refreshes cached search results after commit (a reaction to
+      its event: see `reactions.py`), so a suspended caregiver vanishes at once.
     """
 
-    def __init__(self, uow: UnitOfWork, outbox: Outbox, clock: Clock, cache: Cache) -> None:
-        self._uow, self._outbox, self._clock, self._cache = uow, outbox, clock, cache
+    def __init__(self, uow: UnitOfWork, outbox: Outbox, clock: Clock) -> None:
+        self._uow, self._outbox, self._clock = uow, outbox, clock
 
     async def list(
         self, status: CaregiverStatus | None, limit: int, offset: int
@@ -54,8 +55,5 @@ class ReviewCaregivers:
             else:
                 caregiver.reinstate(admin_id, now, reason)
             await uow.caregivers.save(caregiver)
-            await self._outbox.publish(uow, [caregiver])
-            await uow.commit()
-        # A suspended caregiver must vanish from cached search results at once.
-        await invalidate_search(self._cache)
+            await self._outbox.commit(uow, [caregiver])
         return caregiver

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from tailtribe.domain.errors import Forbidden, NotFound
@@ -11,7 +10,9 @@ from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import Page, UnitOfWork
 from tailtribe.domain.ports.time import Clock
-from tailtribe.domain.services.bookings.terms import (
+from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.payments.refunds import Before, send_refund
+from tailtribe.domain.services.terms import (
     Access,
     Actor,
     MarketplaceTerms,
@@ -19,8 +20,6 @@ from tailtribe.domain.services.bookings.terms import (
     caregiver_id_of,
     idempotency_key,
 )
-from tailtribe.domain.services.outbox import Outbox
-from tailtribe.domain.services.payments.refunds import Before, send_refund
 
 _HOLDS = (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.FAILED)
 
@@ -29,15 +28,6 @@ async def release_hold(gateway: PaymentGateway, booking: Booking, was: PaymentSt
     """Cancel the PaymentIntent of a booking that ends before capture."""
     if booking.payment_intent_id is not None and was in _HOLDS:
         await gateway.cancel(booking.payment_intent_id, idempotency_key(booking, "cancel-intent"))
-
-
-async def share_contacts(uow: UnitOfWork, booking: Booking, now: datetime) -> None:
-    """An accepted booking: the pair may now exchange contact details."""
-    if booking.conversation_id is not None:
-        conversation = await uow.conversations.get(booking.conversation_id)
-        if conversation is not None:
-            conversation.share_contacts(now)
-            await uow.conversations.save(conversation)
 
 
 class BookingLifecycle:
@@ -49,6 +39,9 @@ class BookingLifecycle:
     - owner, caregiver or an admin may cancel; the owner gets the policy's
       share back after capture, everyone else's cancellation refunds all;
     - anyone else gets 404.
+
+    Accepting shares the pair's contacts in the same transaction: the
+    conversations feature reacts to `BookingAccepted` (see `reactions.py`).
     """
 
     def __init__(
@@ -105,7 +98,6 @@ class BookingLifecycle:
             booking.accept(self._clock.now())
             if booking.payment_intent_id is None:
                 raise NotFound("the booking has no payment")
-            await share_contacts(uow, booking, self._clock.now())
             captured = await self._gateway.capture(
                 booking.payment_intent_id, idempotency_key(booking, "capture")
             )

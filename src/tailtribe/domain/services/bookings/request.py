@@ -16,13 +16,13 @@ from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock, IdGenerator
-from tailtribe.domain.services.bookings.terms import MarketplaceTerms, idempotency_key
 from tailtribe.domain.services.conversations.manage_conversations import (
     Posted,
     pair_conversation,
     post_message,
 )
 from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.terms import MarketplaceTerms, idempotency_key
 
 MAX_MESSAGE = 2000
 

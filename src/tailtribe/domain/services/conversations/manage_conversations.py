@@ -14,8 +14,8 @@ from tailtribe.domain.model.photos import PhotoStatus, Subject
 from tailtribe.domain.ports.limits import SendThrottle
 from tailtribe.domain.ports.storage import Page, UnitOfWork
 from tailtribe.domain.ports.time import Clock, IdGenerator
-from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos, PhotoView
+from tailtribe.domain.services.terms import Actor
 
 
 @dataclass(frozen=True, slots=True)

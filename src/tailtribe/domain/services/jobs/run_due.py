@@ -15,8 +15,8 @@ from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import DueWork, UnitOfWork
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.bookings.lifecycle import release_hold
-from tailtribe.domain.services.bookings.terms import MarketplaceTerms
 from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.terms import MarketplaceTerms
 
 BATCH = 200
 logger = logging.getLogger(__name__)

@@ -43,7 +43,6 @@ from tailtribe.domain.model.payment_events import (
 from tailtribe.domain.ports.payments import PaymentEventDecoder, PaymentGateway
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
-from tailtribe.domain.services.bookings.lifecycle import share_contacts
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.refunds import Before, record_lost_payout, send_refund
 
@@ -131,8 +130,7 @@ async def payment_captured(ctx: Context, event: PaymentCaptured) -> Sequence[Agg
         return []
     captured = event.amount_cents
     if booking.status is BookingStatus.REQUESTED and captured == booking.price.total_cents:
-        booking.recover_capture(ctx.now)
-        await share_contacts(ctx.uow, booking, ctx.now)
+        booking.recover_capture(ctx.now)  # its BookingAccepted shares the contacts
     if booking.captured_cents == 0:
         return []
     booking.record_capture(ctx.now, event.charge_id, None)

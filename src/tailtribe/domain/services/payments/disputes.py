@@ -10,9 +10,9 @@ from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
-from tailtribe.domain.services.bookings.terms import Actor, access
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.refunds import Before, record_lost_payout, send_refund
+from tailtribe.domain.services.terms import Actor, access
 
 
 class ManageDisputes:

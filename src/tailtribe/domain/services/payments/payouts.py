@@ -10,8 +10,8 @@ from tailtribe.domain.model.bookings import Booking, PayoutStatus
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import DueWork, UnitOfWork
 from tailtribe.domain.ports.time import Clock
-from tailtribe.domain.services.bookings.terms import idempotency_key
 from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.terms import idempotency_key
 
 BATCH = 100
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from datetime import datetime
 from tailtribe.domain.errors import DomainError
 from tailtribe.domain.model.bookings import Booking, PayoutStatus
 from tailtribe.domain.ports.payments import PaymentGateway
-from tailtribe.domain.services.bookings.terms import idempotency_key
+from tailtribe.domain.services.terms import idempotency_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.ports.storage import Page, UnitOfWork
 from tailtribe.domain.ports.time import Clock, IdGenerator
-from tailtribe.domain.services.bookings.terms import Actor, access, caregiver_id_of
+from tailtribe.domain.services.terms import Actor, access, caregiver_id_of
 
 _REVIEWABLE = (BookingStatus.COMPLETED, BookingStatus.DISPUTED)
 

@@ -13,9 +13,9 @@ from litestar.status_codes import HTTP_200_OK
 from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
-from tailtribe.domain.services.bookings.terms import Actor
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
+from tailtribe.domain.services.terms import Actor
 from tailtribe.entrypoints.http.auth import Req, current_user
 from tailtribe.entrypoints.http.live import publish
 from tailtribe.entrypoints.http.schemas.bookings import (

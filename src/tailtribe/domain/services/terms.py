@@ -1,4 +1,4 @@
-"""The marketplace's terms and who is asking: shared by the booking use cases."""
+"""The marketplace's terms and who is asking: shared by the use cases of every feature."""
 
 from __future__ import annotations
 
