@@ -196,6 +196,10 @@ async def dispute_created(ctx: Context, event: ProviderEvent) -> Sequence[Aggreg
     booking = await _booking_of(ctx, event.data.get("payment_intent"))
     if booking is None or booking.captured_cents == 0:
         return []
+    # A payout whose commit or answer was lost has gone all the same: held, it
+    # could never be recorded (neither the retry nor transfer.created takes a
+    # held payout) and the ledger would disagree with Stripe for good.
+    await record_lost_payout(ctx.gateway, booking, ctx.now)
     amount = event.data.get("amount")
     booking.open_chargeback(
         ctx.now, str(event.data.get("id", "")), amount if isinstance(amount, int) else 0
