@@ -287,3 +287,55 @@ async def test_an_admin_refund_while_a_payout_answer_is_lost_reverses_the_transf
     assert gateway.transfers == 1
     assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
     await ledger_agrees(world, booking)
+
+
+async def test_a_chargeback_after_a_lost_transfer_records_the_payout_it_cannot_hold(
+    world: World,
+) -> None:
+    """The payout's transfer went through at Stripe and its answer was lost;
+    before the retry, the bank opens a chargeback. The money has gone: the
+    chargeback records the payout rather than holding it, and Stripe's
+    transfer.created and Reconcile then agree with the ledger."""
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    gateway = Flaky(world)
+    async with world.uow as uow:
+        b = await uow.bookings.get(booking.id)
+        assert b is not None
+        b.accept(world.clock.now())
+        b.complete(b.end)
+        await uow.bookings.save(b)
+        await world.outbox.publish(uow, [b])
+        await uow.commit()
+    await world.gateway.capture(booking.payment_intent_id or "", "capture")
+    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    gateway.lose["transfer"] = 1
+    world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
+    assert await payouts() == 0 and gateway.transfers == 1
+
+    handle = ReceivePaymentEvent(
+        world.uow, gateway, world.outbox, world.clock, StripeEventDecoder()
+    )  # type: ignore[arg-type]
+    dispute = {
+        "id": "dp_1",
+        "payment_intent": booking.payment_intent_id,
+        "amount": 10_000,
+        "reason": "fraudulent",
+    }
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "charge.dispute.created", world.clock.now(), dispute)
+    )
+    world.clock.advance(timedelta(days=1))
+    await payouts()
+    made = await world.gateway.find_transfer(booking.id)
+    assert made is not None
+    transfer = {"id": made.id, "amount": 8_000, "metadata": {"booking_id": str(booking.id)}}
+    await handle(
+        stripe_event(f"evt_{uuid4().hex}", "transfer.created", world.clock.now(), transfer)
+    )
+
+    after = await stored(world, booking)
+    assert (after.payout_status, after.paid_out_cents) == (PayoutStatus.PAID, 8_000)
+    assert after.transfer_id == made.id
+    assert gateway.transfers == 1
+    assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
+    await ledger_agrees(world, booking)

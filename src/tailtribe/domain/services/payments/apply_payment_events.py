@@ -161,6 +161,10 @@ async def dispute_opened(ctx: Context, event: DisputeOpened) -> Sequence[Aggrega
     booking = await _booking_of(ctx, event.payment_intent_id)
     if booking is None or booking.captured_cents == 0:
         return []
+    # A payout whose commit or answer was lost has gone all the same: held, it
+    # could never be recorded (neither the retry nor a transfer event takes a
+    # held payout) and the ledger would disagree with Stripe for good.
+    await record_lost_payout(ctx.gateway, booking, ctx.now)
     booking.open_chargeback(ctx.now, event.dispute_id, event.amount_cents or 0)
     await ctx.uow.bookings.save(booking)
     return [booking]

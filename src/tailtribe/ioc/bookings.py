@@ -1,0 +1,28 @@
+"""The marketplace's terms, bookings, their timed jobs and reviews."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dishka import Provider, Scope, provide
+
+from tailtribe.config import Settings
+from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
+from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
+from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
+from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
+from tailtribe.domain.services.terms import MarketplaceTerms
+
+
+class BookingsProvider(Provider):
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def terms(self, settings: Settings) -> MarketplaceTerms:
+        return MarketplaceTerms(settings.commission, timedelta(hours=settings.dispute_window_hours))
+
+    quote_booking = provide(QuoteBooking)
+    request_booking = provide(RequestBooking)
+    booking_lifecycle = provide(BookingLifecycle)
+    manage_reviews = provide(ManageReviews)
+    run_due_jobs = provide(RunDueBookingJobs)

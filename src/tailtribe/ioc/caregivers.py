@@ -1,0 +1,44 @@
+"""Caregiver profiles, their review by admins, search and payout onboarding."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
+from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.config import Settings
+from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.search import CaregiverSearchStore
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers
+from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
+from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
+from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
+
+
+class CaregiversProvider(Provider):
+    scope = Scope.REQUEST
+
+    manage_profile = provide(ManageProfile)
+    review_caregivers = provide(ReviewCaregivers)
+    search_caregivers = provide(SearchCaregivers)
+
+    @provide
+    def public_profile(self, factory: async_sessionmaker[AsyncSession]) -> GetPublicProfile:
+        return GetPublicProfile(SqlUnitOfWork(factory, read_only=True))
+
+    @provide
+    async def search_store(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[CaregiverSearchStore]:
+        async with factory() as session:
+            yield SqlCaregiverSearchStore(session)
+
+    @provide
+    def payout_onboarding(
+        self, uow: UnitOfWork, gateway: PaymentGateway, settings: Settings
+    ) -> StartPayoutOnboarding:
+        return StartPayoutOnboarding(uow, gateway, settings.app_url)

@@ -1,0 +1,51 @@
+"""Stripe (or its simulation), its webhooks, the ledger, payouts and disputes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from dishka import Provider, Scope, provide
+
+from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
+from tailtribe.adapters.stripe.events import StripeEventDecoder
+from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make_stripe_client
+from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
+from tailtribe.config import Settings
+from tailtribe.domain.ports.payments import PaymentEventDecoder, PaymentGateway, WebhookVerifier
+from tailtribe.domain.services.payments.apply_payment_events import (
+    ReceivePaymentEvent,
+    RetryPaymentEvents,
+)
+from tailtribe.domain.services.payments.disputes import ManageDisputes
+from tailtribe.domain.services.payments.ledger import ReadLedger, Reconcile
+from tailtribe.domain.services.payments.payouts import PayOutDue
+
+
+class PaymentsProvider(Provider):
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    async def payment_gateway(self, settings: Settings) -> AsyncIterator[PaymentGateway]:
+        if not settings.stripe_secret_key:
+            yield SimulatedPaymentGateway()
+            return
+        gateway = StripePaymentGateway(
+            make_stripe_client(settings.stripe_secret_key, settings.stripe_api_base)
+        )
+        yield gateway
+        await gateway.aclose()
+
+    @provide(scope=Scope.APP)
+    def webhook_verifier(self, settings: Settings) -> WebhookVerifier:
+        return StripeWebhookVerifier(settings.webhook_secret)
+
+    @provide(scope=Scope.APP)
+    def payment_event_decoder(self) -> PaymentEventDecoder:
+        return StripeEventDecoder()
+
+    receive_payment_event = provide(ReceivePaymentEvent)
+    retry_payment_events = provide(RetryPaymentEvents)
+    pay_out_due = provide(PayOutDue)
+    manage_disputes = provide(ManageDisputes)
+    read_ledger = provide(ReadLedger)
+    reconcile = provide(Reconcile)

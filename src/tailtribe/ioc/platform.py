@@ -1,0 +1,78 @@
+"""Health, rate limits, business metrics and the operations view."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from dishka import Provider, Scope, provide
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tailtribe.adapters.redis.health import RedisHealthCheck
+from tailtribe.adapters.sqlalchemy.health import DatabaseHealthCheck, OutboxBacklogCheck
+from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
+from tailtribe.adapters.sqlalchemy.operations_store import SqlOperationsStore
+from tailtribe.domain.ports.monitoring import HealthCheck, MetricsStore, OperationsStore
+from tailtribe.domain.ports.time import Clock
+from tailtribe.domain.services.admin.metrics import BusinessMetrics
+from tailtribe.domain.services.platform.check_health import CheckHealth, CheckReadiness
+from tailtribe.domain.services.platform.operations import ReadOperations
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitStores:
+    """Litestar stores: shared through Redis when configured, in memory otherwise."""
+
+    general: Store
+    auth: Store
+
+
+class PlatformProvider(Provider):
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def health_checks(self, engine: AsyncEngine, redis: Redis | None) -> list[HealthCheck]:
+        checks: list[HealthCheck] = [DatabaseHealthCheck(engine)]
+        if redis is not None:
+            checks.append(RedisHealthCheck(redis))
+        return checks
+
+    @provide(scope=Scope.APP)
+    def rate_limit_stores(self, redis: Redis | None) -> RateLimitStores:
+        if redis is None:
+            return RateLimitStores(MemoryStore(), MemoryStore())
+        return RateLimitStores(
+            RedisStore(redis, namespace="tailtribe:ratelimit"),
+            RedisStore(redis, namespace="tailtribe:ratelimit-auth"),
+        )
+
+    @provide
+    def check_health(self, checks: list[HealthCheck]) -> CheckHealth:
+        return CheckHealth(checks)
+
+    @provide
+    def check_readiness(
+        self, checks: list[HealthCheck], engine: AsyncEngine, clock: Clock
+    ) -> CheckReadiness:
+        return CheckReadiness([*checks, OutboxBacklogCheck(engine, clock)])
+
+    business_metrics = provide(BusinessMetrics)
+    read_operations = provide(ReadOperations)
+
+    @provide
+    async def metrics_store(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[MetricsStore]:
+        async with factory() as session:
+            yield SqlMetricsStore(session)
+
+    @provide
+    async def operations_store(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[OperationsStore]:
+        async with factory() as session:
+            yield SqlOperationsStore(session)
