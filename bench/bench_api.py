@@ -39,7 +39,7 @@ from tailtribe.adapters.security.passwords import Argon2PasswordHasher  # noqa: 
 from tailtribe.adapters.sqlalchemy.database import make_db_config, upgrade  # noqa: E402
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork  # noqa: E402
 from tailtribe.domain.model.availability import Availability, WeeklyWindow  # noqa: E402
-from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus  # noqa: E402
+from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, ProfileDetails  # noqa: E402
 from tailtribe.domain.model.pets import Pet, PetDetails, Species  # noqa: E402
 from tailtribe.domain.model.pricing import Service, ServicePrice  # noqa: E402
 from tailtribe.domain.model.users import Locale, Role, User  # noqa: E402
@@ -112,15 +112,17 @@ async def prepare(
             c = Caregiver(
                 id=uuid4(),
                 user_id=user.id,
-                display_name=f"Carer {i}",
-                bio="Ervaren oppas " * 6,
-                postcode=postcode,
-                city=city,
-                latitude=latitude,
-                longitude=longitude,
-                service_radius_km=25,
-                accepted_species=frozenset({Species.DOG, Species.CAT}),
-                max_pets=3,
+                profile=ProfileDetails(
+                    display_name=f"Carer {i}",
+                    bio="Ervaren oppas " * 6,
+                    postcode=postcode,
+                    city=city,
+                    latitude=latitude,
+                    longitude=longitude,
+                    service_radius_km=25,
+                    accepted_species=frozenset({Species.DOG, Species.CAT}),
+                    max_pets=3,
+                ),
                 services=(
                     ServicePrice(Service.DOG_WALKING, rng.randrange(1000, 2500, 100)),
                     ServicePrice(Service.BOARDING, rng.randrange(2500, 5000, 100)),

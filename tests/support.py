@@ -24,7 +24,7 @@ from tailtribe.adapters.sqlalchemy.tables import OutboxRow
 from tailtribe.config import DEV_WEBHOOK_SECRET, Settings
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.pricing import Quote, Service
@@ -73,7 +73,12 @@ def completed_walk() -> CompletedWalk:
     """A paid 15 EUR walk ten days ago, done: its owner may review it."""
     created = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
     owner, carer = new_user("owner", created), new_user("carer", created)
-    caregiver = Caregiver(id=uuid.uuid4(), user_id=carer.id, display_name="C", created_at=created)
+    caregiver = Caregiver(
+        id=uuid.uuid4(),
+        user_id=carer.id,
+        profile=ProfileDetails(display_name="C"),
+        created_at=created,
+    )
     pet = Pet(uuid.uuid4(), owner.id, PetDetails("Rex", Species.DOG), created)
     booking = completed_booking(owner.id, caregiver.id, pet.id)
     return CompletedWalk(owner, carer, caregiver, pet, booking)

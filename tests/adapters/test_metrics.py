@@ -18,7 +18,7 @@ from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.model.bookings import Booking, BookingStatus, PaymentStatus, PayoutStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy, settle
-from tailtribe.domain.model.caregivers import Caregiver, Decision, DecisionKind
+from tailtribe.domain.model.caregivers import Caregiver, Decision, DecisionKind, ProfileDetails
 from tailtribe.domain.model.money import CommissionRate, split
 from tailtribe.domain.model.outbox import OutboxMessage
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
@@ -98,7 +98,7 @@ async def seed(url: str) -> tuple[Any, History]:
             caregiver = Caregiver(
                 id=uuid4(),
                 user_id=user.id,
-                display_name=user.full_name,
+                profile=ProfileDetails(display_name=user.full_name),
                 created_at=moment(rng),
                 decisions=[] if kind is None else [Decision(kind, admin.id, decided, "r")],
             )

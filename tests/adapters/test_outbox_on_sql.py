@@ -15,7 +15,7 @@ from tailtribe.adapters.memory.mailer import MemoryMailer
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.system.ids import Uuid7Generator
-from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.model.users import Locale, User
@@ -103,7 +103,9 @@ async def test_two_relays_at_once_expand_an_event_once(
         locale=Locale.FR,
         now=NOW,
     )
-    caregiver = Caregiver(id=uuid4(), user_id=user.id, display_name="Cg", created_at=NOW)
+    caregiver = Caregiver(
+        id=uuid4(), user_id=user.id, profile=ProfileDetails(display_name="Cg"), created_at=NOW
+    )
     event = OutboxMessage(
         uuid4(), "event.CaregiverSubmitted", {"caregiver_id": str(caregiver.id)}, NOW, NOW
     )

@@ -33,7 +33,7 @@ from tailtribe.domain.model.bookings import (
     PayoutStatus,
 )
 from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
@@ -149,7 +149,9 @@ async def settled_booking(
         locale=Locale.NL,
         now=created,
     )
-    caregiver = Caregiver(id=uuid4(), user_id=carer.id, display_name="C", created_at=created)
+    caregiver = Caregiver(
+        id=uuid4(), user_id=carer.id, profile=ProfileDetails(display_name="C"), created_at=created
+    )
     account = await gateway.create_connected_account(carer.email, f"caregiver:{caregiver.id}")
     if standin is not None:
         await standin.set_payouts_enabled(account)

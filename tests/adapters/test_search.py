@@ -20,7 +20,7 @@ from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.model.availability import Availability, BlockedPeriod, WeeklyWindow
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
+from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, ProfileDetails
 from tailtribe.domain.model.geo import BoundingBox
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
@@ -86,17 +86,19 @@ async def _seed(
             c = Caregiver(
                 id=uuid4(),
                 user_id=user.id,
-                display_name=f"Carer {i} "
-                + rng.choice(["Hondenwandelaar", "Kattenoppas", "Dog walker"]),
-                bio="b" * 60,
-                postcode="1000",
-                latitude=CENTRE[0] + rng.uniform(-0.3, 0.3),
-                longitude=CENTRE[1] + rng.uniform(-0.45, 0.45),
-                service_radius_km=rng.choice([5, 10, 25]),
-                accepted_species=frozenset(
-                    rng.sample([Species.DOG, Species.CAT, Species.BIRD], rng.randint(1, 3))
+                profile=ProfileDetails(
+                    display_name=f"Carer {i} "
+                    + rng.choice(["Hondenwandelaar", "Kattenoppas", "Dog walker"]),
+                    bio="b" * 60,
+                    postcode="1000",
+                    latitude=CENTRE[0] + rng.uniform(-0.3, 0.3),
+                    longitude=CENTRE[1] + rng.uniform(-0.45, 0.45),
+                    service_radius_km=rng.choice([5, 10, 25]),
+                    accepted_species=frozenset(
+                        rng.sample([Species.DOG, Species.CAT, Species.BIRD], rng.randint(1, 3))
+                    ),
+                    max_pets=rng.randint(1, 3),
                 ),
-                max_pets=rng.randint(1, 3),
                 services=(
                     ServicePrice(Service.DOG_WALKING, rng.randrange(800, 3000, 100)),
                     ServicePrice(Service.BOARDING, rng.randrange(2000, 5000, 100)),
@@ -175,13 +177,17 @@ def brute_force(
 ) -> list[Any]:
     hits = []
     for c in caregivers:
-        if c.status is not CaregiverStatus.APPROVED or c.latitude is None or c.longitude is None:
+        if (
+            c.status is not CaregiverStatus.APPROVED
+            or c.profile.latitude is None
+            or c.profile.longitude is None
+        ):
             continue
         price = c.services[0].price_cents
-        d = haversine(q.latitude, q.longitude, c.latitude, c.longitude)
-        if d > q.radius_km or d > c.service_radius_km:
+        d = haversine(q.latitude, q.longitude, c.profile.latitude, c.profile.longitude)
+        if d > q.radius_km or d > c.profile.service_radius_km:
             continue
-        if q.species is not None and q.species not in c.accepted_species:
+        if q.species is not None and q.species not in c.profile.accepted_species:
             continue
         if q.max_price_cents is not None and price > q.max_price_cents:
             continue
@@ -244,11 +250,15 @@ def brute_force_boarding(
     ls, le = q.start.astimezone(BRUSSELS), q.end.astimezone(BRUSSELS)
     hits = []
     for c in caregivers:
-        if c.status is not CaregiverStatus.APPROVED or c.latitude is None or c.longitude is None:
+        if (
+            c.status is not CaregiverStatus.APPROVED
+            or c.profile.latitude is None
+            or c.profile.longitude is None
+        ):
             continue
-        if c.max_pets < q.pets:
+        if c.profile.max_pets < q.pets:
             continue
-        d = haversine(q.latitude, q.longitude, c.latitude, c.longitude)
+        d = haversine(q.latitude, q.longitude, c.profile.latitude, c.profile.longitude)
         if d > q.radius_km:
             continue
         if not all(
@@ -264,7 +274,7 @@ def brute_force_boarding(
         others = [b for b in stays.get(c.id, []) if b.start < q.end and q.start < b.end]
         instants = {q.start} | {b.start for b in others if q.start < b.start < q.end}
         peak = max(sum(len(b.pet_ids) for b in others if b.start <= t < b.end) for t in instants)
-        if peak + q.pets > c.max_pets:
+        if peak + q.pets > c.profile.max_pets:
             continue
         hits.append((d, c.services[1].price_cents, c.id))
     hits.sort(key=lambda h: (h[0], h[1]))

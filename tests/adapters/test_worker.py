@@ -12,7 +12,7 @@ from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.config import Settings
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.photos import PhotoStatus
@@ -48,7 +48,9 @@ async def _unpaid_request_an_hour_old(url: str) -> UUID:
         locale=Locale.NL,
         now=now,
     )
-    caregiver = Caregiver(id=uuid4(), user_id=carer.id, display_name="C", created_at=now)
+    caregiver = Caregiver(
+        id=uuid4(), user_id=carer.id, profile=ProfileDetails(display_name="C"), created_at=now
+    )
     pet = Pet(uuid4(), owner.id, PetDetails("Rex", Species.DOG), now)
     start = now + timedelta(days=3)
     booking = Booking.request(

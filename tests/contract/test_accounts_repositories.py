@@ -131,7 +131,12 @@ async def test_pets_list_only_the_owners_active_pets(make_uow: UowFactory) -> No
 
 
 def a_caregiver(user: User, created: datetime = T0) -> Caregiver:
-    caregiver = Caregiver(id=uuid4(), user_id=user.id, display_name="Sofie", created_at=created)
+    caregiver = Caregiver(
+        id=uuid4(),
+        user_id=user.id,
+        profile=ProfileDetails(display_name="Sofie"),
+        created_at=created,
+    )
     caregiver.edit(
         ProfileDetails(
             display_name="Sofie",

@@ -44,7 +44,7 @@ async def test_the_caregiver_journey_with_memory_adapters(world: World) -> None:
     admin = await register(world)(Register("admin@example.be", PASSWORD, "Admin", Locale.NL))
     profiles = ManageProfile(world.uow, world.outbox, world.ids, world.clock, world.cache)
     caregiver = await profiles.create(user.id, {})
-    assert caregiver.display_name == "Sofie"
+    assert caregiver.profile.display_name == "Sofie"
     assert world.uow.store.users[user.id].has(Role.CAREGIVER)
     with pytest.raises(Conflict):
         await profiles.create(user.id, {})

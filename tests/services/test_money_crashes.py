@@ -21,7 +21,7 @@ from tailtribe.domain.model.bookings import (
     PayoutStatus,
 )
 from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.ledger import problems
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.users import Role
@@ -101,7 +101,10 @@ async def authorized(world: World, policy: CancellationPolicy) -> Booking:
     booking.attach_payment(intent.id, intent.client_secret)
     booking.authorize(booking.created_at, 10_000)
     caregiver = Caregiver(
-        id=booking.caregiver_id, user_id=uuid4(), display_name="Lotte", stripe_account_id="acct_1"
+        id=booking.caregiver_id,
+        user_id=uuid4(),
+        profile=ProfileDetails(display_name="Lotte"),
+        stripe_account_id="acct_1",
     )
     async with world.uow as uow:
         await uow.caregivers.add(caregiver)

@@ -20,7 +20,7 @@ from tailtribe.domain.errors import Conflict, DeliveryFailed
 from tailtribe.domain.model.availability import Availability
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.events import DomainEvent
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.notifications import EVENT_EMAILS, SILENT_EVENTS, EmailKind
@@ -179,15 +179,17 @@ async def _booking(
     caregiver = Caregiver(
         id=uuid4(),
         user_id=carer.id,
-        display_name="Carl's care",
-        bio="",
-        postcode="1000",
-        city="Brussel",
-        latitude=50.85,
-        longitude=4.35,
-        service_radius_km=10,
-        accepted_species=frozenset({Species.DOG}),
-        max_pets=2,
+        profile=ProfileDetails(
+            display_name="Carl's care",
+            bio="",
+            postcode="1000",
+            city="Brussel",
+            latitude=50.85,
+            longitude=4.35,
+            service_radius_km=10,
+            accepted_species=frozenset({Species.DOG}),
+            max_pets=2,
+        ),
         services=(),
         availability=Availability(),
         created_at=now,

@@ -434,7 +434,7 @@ class MemoryConversationRepository:
                     copy.deepcopy(c),
                     last.get((c.id, c.last_seq)),
                     self._store.users[c.owner_id].full_name,
-                    self._store.caregivers[c.caregiver_id].display_name,
+                    self._store.caregivers[c.caregiver_id].profile.display_name,
                 )
                 for c in mine[offset : offset + limit]
             ],

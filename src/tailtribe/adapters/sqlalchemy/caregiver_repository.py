@@ -20,7 +20,13 @@ from tailtribe.adapters.sqlalchemy.tables import (
 from tailtribe.domain.errors import Conflict
 from tailtribe.domain.model.availability import Availability, BlockedPeriod, WeeklyWindow
 from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, Decision, DecisionKind
+from tailtribe.domain.model.caregivers import (
+    Caregiver,
+    CaregiverStatus,
+    Decision,
+    DecisionKind,
+    ProfileDetails,
+)
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.ports.storage import Page
@@ -171,11 +177,15 @@ class SqlCaregiverRepository:
         )
 
 
-def profile_from_row(row: Any, **extra: Any) -> Caregiver:
-    """A caregiver from any row with the profile's columns (ORM entity or Core row)."""
-    return Caregiver(
-        id=row.id,
-        user_id=row.user_id,
+# The caregiver_profile table is flat: each ProfileDetails field has a column of
+# the same name (caregiver.profile.bio <-> caregiver_profile.bio). Two need a
+# conversion: accepted_species is stored as sorted comma-joined values, the
+# cancellation policy as its value.
+
+
+def details_from_row(row: Any) -> ProfileDetails:
+    """The profile part of any row with the profile's columns (ORM entity or Core row)."""
+    return ProfileDetails(
         display_name=row.display_name,
         bio=row.bio,
         postcode=row.postcode,
@@ -186,6 +196,15 @@ def profile_from_row(row: Any, **extra: Any) -> Caregiver:
         accepted_species=frozenset(Species(s) for s in row.accepted_species.split(",") if s),
         max_pets=row.max_pets,
         cancellation_policy=CancellationPolicy(row.cancellation_policy),
+    )
+
+
+def profile_from_row(row: Any, **extra: Any) -> Caregiver:
+    """A caregiver from any row with the profile's columns (ORM entity or Core row)."""
+    return Caregiver(
+        id=row.id,
+        user_id=row.user_id,
+        profile=details_from_row(row),
         status=CaregiverStatus(row.status),
         created_at=row.created_at,
         **extra,
@@ -193,16 +212,17 @@ def profile_from_row(row: Any, **extra: Any) -> Caregiver:
 
 
 def _fill(row: CaregiverRow, c: Caregiver) -> CaregiverRow:
-    row.display_name = c.display_name
-    row.bio = c.bio
-    row.postcode = c.postcode
-    row.city = c.city
-    row.latitude = c.latitude
-    row.longitude = c.longitude
-    row.service_radius_km = c.service_radius_km
-    row.accepted_species = ",".join(sorted(s.value for s in c.accepted_species))
-    row.max_pets = c.max_pets
-    row.cancellation_policy = c.cancellation_policy.value
+    p = c.profile
+    row.display_name = p.display_name
+    row.bio = p.bio
+    row.postcode = p.postcode
+    row.city = p.city
+    row.latitude = p.latitude
+    row.longitude = p.longitude
+    row.service_radius_km = p.service_radius_km
+    row.accepted_species = ",".join(sorted(s.value for s in p.accepted_species))
+    row.max_pets = p.max_pets
+    row.cancellation_policy = p.cancellation_policy.value
     row.status = c.status.value
     row.stripe_account_id = c.stripe_account_id
     row.payouts_enabled = c.payouts_enabled

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -114,9 +114,6 @@ class ProfileDetails:
         )
 
 
-_PROFILE_FIELDS = tuple(f.name for f in fields(ProfileDetails))
-
-
 def shown_publicly(text: str) -> str:
     """A public profile text as anyone sees it. Contact details are refused on
     write; this hides those in profiles saved before that rule."""
@@ -127,16 +124,8 @@ def shown_publicly(text: str) -> str:
 class Caregiver(Aggregate):
     id: UUID
     user_id: UUID
-    display_name: str
-    bio: str = ""
-    postcode: str | None = None
-    city: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    service_radius_km: int = 10
-    accepted_species: frozenset[Species] = frozenset()
-    max_pets: int = 1
-    cancellation_policy: CancellationPolicy = CancellationPolicy.FLEXIBLE
+    # What the caregiver edits; replaced whole by `edit`, never field by field.
+    profile: ProfileDetails
     services: tuple[ServicePrice, ...] = ()
     status: CaregiverStatus = CaregiverStatus.DRAFT
     stripe_account_id: str | None = None
@@ -154,19 +143,12 @@ class Caregiver(Aggregate):
     def bookable(self) -> bool:
         return self.status is CaregiverStatus.APPROVED
 
-    @property
-    def profile(self) -> ProfileDetails:
-        return ProfileDetails(**{name: getattr(self, name) for name in _PROFILE_FIELDS})
-
     def edit(self, details: ProfileDetails) -> None:
         """Profiles stay editable in every state; once submitted they stay complete."""
-        valid = details.validated()
         before = self.profile
-        for name in _PROFILE_FIELDS:
-            setattr(self, name, getattr(valid, name))
+        self.profile = details.validated()
         if missing := self._missing_once_submitted():
-            for name in _PROFILE_FIELDS:
-                setattr(self, name, getattr(before, name))
+            self.profile = before
             raise ProfileIncomplete(missing)
 
     def _missing_once_submitted(self) -> list[str]:
@@ -208,15 +190,16 @@ class Caregiver(Aggregate):
 
     def missing_for_submission(self) -> list[str]:
         missing: list[str] = []
-        if len(self.bio.strip()) < MIN_BIO_LENGTH:
+        p = self.profile
+        if len(p.bio.strip()) < MIN_BIO_LENGTH:
             missing.append("bio")
-        if not self.postcode:
+        if not p.postcode:
             missing.append("postcode")
-        if self.latitude is None or self.longitude is None:
+        if p.latitude is None or p.longitude is None:
             missing.append("coordinates")
         if not self.services:
             missing.append("services")
-        if not self.accepted_species:
+        if not p.accepted_species:
             missing.append("accepted_species")
         return missing
 

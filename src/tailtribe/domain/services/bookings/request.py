@@ -63,10 +63,10 @@ async def checked_quote(
         # Someone else's pet is as unknown as a missing one.
         if pet is None or pet.owner_id != owner_id or not pet.active:
             raise _refuse("pet_ids", f"unknown pet {pet_id}")
-        if pet.details.species not in caregiver.accepted_species:
+        if pet.details.species not in caregiver.profile.accepted_species:
             raise _refuse("pet_ids", f"the caregiver does not take {pet.details.species.value}s")
-    if len(request.pet_ids) > caregiver.max_pets:
-        raise _refuse("pet_ids", f"the caregiver takes at most {caregiver.max_pets} pets")
+    if len(request.pet_ids) > caregiver.profile.max_pets:
+        raise _refuse("pet_ids", f"the caregiver takes at most {caregiver.profile.max_pets} pets")
     if not caregiver.availability.allows(request.service, request.start, request.end):
         raise _refuse("start", "outside the caregiver's availability")
     return caregiver, quote(
@@ -128,7 +128,7 @@ class RequestBooking:
             await uow.bookings.lock_calendar(caregiver.id)
             claim = Occupancy(request.service, request.start, request.end, len(request.pet_ids))
             taken = await uow.bookings.active_overlapping(caregiver.id, request.start, request.end)
-            if not fits(claim, taken, caregiver.max_pets):
+            if not fits(claim, taken, caregiver.profile.max_pets):
                 raise SlotTaken("the caregiver is booked at that time")
             booking = Booking.request(
                 id=self._ids.new_id(),
@@ -140,7 +140,7 @@ class RequestBooking:
                 end=request.end,
                 price=price,
                 rate=self._terms.commission,
-                policy=caregiver.cancellation_policy,
+                policy=caregiver.profile.cancellation_policy,
                 now=now,
                 message=_message(request.message),
             )

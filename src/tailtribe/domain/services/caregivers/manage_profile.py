@@ -8,7 +8,7 @@ from uuid import UUID
 
 from tailtribe.domain.errors import Conflict, NotFound
 from tailtribe.domain.model.availability import Availability
-from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.pricing import ServicePrice
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.ports.storage import Cache, UnitOfWork
@@ -60,7 +60,7 @@ class ManageProfile:
             caregiver = Caregiver(
                 id=self._ids.new_id(),
                 user_id=user_id,
-                display_name=user.full_name,
+                profile=ProfileDetails(display_name=user.full_name),
                 created_at=self._clock.now(),
             )
             caregiver.edit(replace(caregiver.profile, **changes))

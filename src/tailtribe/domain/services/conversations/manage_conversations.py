@@ -151,7 +151,7 @@ class ManageConversations:
             unread,
             posted.message,
             conversation.shown_text(owner.full_name),
-            conversation.shown_text(caregiver.display_name),
+            conversation.shown_text(caregiver.profile.display_name),
         )
         return summary, posted
 

@@ -146,7 +146,7 @@ class SendEmail:
             raise Undeliverable("the conversation is gone")
         if recipient is Party.OWNER:
             caregiver = await uow.caregivers.get(conversation.caregiver_id)
-            sender = None if caregiver is None else caregiver.display_name
+            sender = None if caregiver is None else caregiver.profile.display_name
         else:
             owner = await uow.users.get(conversation.owner_id)
             sender = None if owner is None else owner.full_name
@@ -175,7 +175,7 @@ class SendEmail:
             "end": booking.end,
             # Names predating the rule on contact details in names.
             "owner_name": booking.shown_text(owner.full_name),
-            "caregiver_name": booking.shown_text(caregiver.display_name),
+            "caregiver_name": booking.shown_text(caregiver.profile.display_name),
             "total": Money(booking.price.total_cents),
             "earnings": Money(booking.price.caregiver_payout_cents),
             "amount": Money(int(amount)),

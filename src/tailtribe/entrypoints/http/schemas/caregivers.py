@@ -168,19 +168,20 @@ class ProfileOut(msgspec.Struct):
     @classmethod
     def of(cls, c: Caregiver, *, for_admin: bool = False) -> ProfileOut:
         species_order = list(Species)
+        p = c.profile
         return cls(
             id=c.id,
             user_id=c.user_id,
-            display_name=c.display_name,
-            bio=c.bio,
-            postcode=c.postcode,
-            city=c.city,
-            latitude=c.latitude,
-            longitude=c.longitude,
-            service_radius_km=c.service_radius_km,
-            accepted_species=sorted(c.accepted_species, key=species_order.index),
-            max_pets=c.max_pets,
-            cancellation_policy=c.cancellation_policy,
+            display_name=p.display_name,
+            bio=p.bio,
+            postcode=p.postcode,
+            city=p.city,
+            latitude=p.latitude,
+            longitude=p.longitude,
+            service_radius_km=p.service_radius_km,
+            accepted_species=sorted(p.accepted_species, key=species_order.index),
+            max_pets=p.max_pets,
+            cancellation_policy=p.cancellation_policy,
             status=c.status,
             services=[
                 ServiceOut(p.service, UNIT_OF[p.service], p.price_cents, p.extra_pet_price_cents)

@@ -83,18 +83,19 @@ class PublicProfile(msgspec.Struct):
     def of(
         cls, c: Caregiver, rating: Rating, photos: list[PhotoView] | None = None
     ) -> PublicProfile:
+        p = c.profile
         return cls(
             id=c.id,
-            display_name=shown_publicly(c.display_name),
-            bio=shown_publicly(c.bio),
-            postcode=c.postcode,
-            city=None if c.city is None else shown_publicly(c.city),
-            latitude=c.latitude,
-            longitude=c.longitude,
-            service_radius_km=c.service_radius_km,
-            accepted_species=sorted(s.value for s in c.accepted_species),
-            max_pets=c.max_pets,
-            cancellation_policy=c.cancellation_policy.value,
+            display_name=shown_publicly(p.display_name),
+            bio=shown_publicly(p.bio),
+            postcode=p.postcode,
+            city=None if p.city is None else shown_publicly(p.city),
+            latitude=p.latitude,
+            longitude=p.longitude,
+            service_radius_km=p.service_radius_km,
+            accepted_species=sorted(s.value for s in p.accepted_species),
+            max_pets=p.max_pets,
+            cancellation_policy=p.cancellation_policy.value,
             status=c.status.value,
             services=[
                 ServiceOut(p.service, UNIT_OF[p.service], p.price_cents, p.extra_pet_price_cents)
