@@ -106,7 +106,7 @@ async def _requested_booking(ctx: Context, event: ProviderEvent) -> Booking | No
 async def payment_authorized(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
     """The owner confirmed the card: the hold is in place, the caregiver may accept."""
     booking = await _requested_booking(ctx, event)
-    if booking is None or booking.payment_status not in (
+    if booking is None or booking.payment.status not in (
         PaymentStatus.PENDING,
         PaymentStatus.FAILED,
     ):
@@ -126,7 +126,7 @@ async def payment_authorized(ctx: Context, event: ProviderEvent) -> Sequence[Agg
 async def payment_failed(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
     """The card was refused: the owner is told and may try again within the window."""
     booking = await _requested_booking(ctx, event)
-    if booking is None or booking.payment_status is not PaymentStatus.PENDING:
+    if booking is None or booking.payment.status is not PaymentStatus.PENDING:
         return []
     booking.fail_payment(event.created)
     await ctx.uow.bookings.save(booking)
@@ -137,7 +137,7 @@ async def payment_canceled(ctx: Context, event: ProviderEvent) -> Sequence[Aggre
     """Stripe canceled the PaymentIntent (the authorization lapsed, or someone
     canceled it at Stripe): a request can no longer be accepted."""
     booking = await _requested_booking(ctx, event)
-    if booking is None or booking.payment_status is PaymentStatus.CANCELED:
+    if booking is None or booking.payment.status is PaymentStatus.CANCELED:
         return []
     booking.cancel_payment(ctx.now)
     await ctx.uow.bookings.save(booking)
@@ -157,13 +157,13 @@ async def payment_succeeded(ctx: Context, event: ProviderEvent) -> Sequence[Aggr
     (a crash before its commit), the booking is accepted now: the owner has
     paid. Either way the booking learns its charge."""
     booking = await _booking_of(ctx, event.data.get("id"))
-    if booking is None or booking.charge_id:
+    if booking is None or booking.payment.charge_id:
         return []
     captured = event.data.get("amount_received")
     if booking.status is BookingStatus.REQUESTED and captured == booking.price.total_cents:
         booking.recover_capture(ctx.now)
         await share_contacts(ctx.uow, booking, ctx.now)
-    if booking.captured_cents == 0:
+    if booking.payment.captured_cents == 0:
         return []
     charge = event.data.get("latest_charge")
     if isinstance(charge, dict):
@@ -178,13 +178,17 @@ async def charge_refunded(ctx: Context, event: ProviderEvent) -> Sequence[Aggreg
     reversing the caregiver's share of a transfer already made."""
     booking = await _booking_of(ctx, event.data.get("payment_intent"))
     refunded = event.data.get("amount_refunded")
-    if booking is None or not isinstance(refunded, int) or refunded <= booking.refunded_cents:
+    if (
+        booking is None
+        or not isinstance(refunded, int)
+        or refunded <= booking.payment.refunded_cents
+    ):
         return []  # ours, already booked, or an older view of the charge
-    if booking.payment_status not in CAPTURED_STATES:
+    if booking.payment.status not in CAPTURED_STATES:
         return []
     await record_lost_payout(ctx.gateway, booking, ctx.now)
     before = Before.of(booking)
-    booking.refund(ctx.now, min(refunded, booking.captured_cents) - before.refunded_cents)
+    booking.refund(ctx.now, min(refunded, booking.payment.captured_cents) - before.refunded_cents)
     # The owner has the money back already: only the reversal is left to do.
     await send_refund(ctx.gateway, booking, 0, before)
     await ctx.uow.bookings.save(booking)
@@ -194,7 +198,7 @@ async def charge_refunded(ctx: Context, event: ProviderEvent) -> Sequence[Aggreg
 async def dispute_created(ctx: Context, event: ProviderEvent) -> Sequence[Aggregate]:
     """A chargeback: hold the payout if it has not gone, and tell admins."""
     booking = await _booking_of(ctx, event.data.get("payment_intent"))
-    if booking is None or booking.captured_cents == 0:
+    if booking is None or booking.payment.captured_cents == 0:
         return []
     amount = event.data.get("amount")
     booking.open_chargeback(
@@ -219,8 +223,8 @@ async def transfer_created(ctx: Context, event: ProviderEvent) -> Sequence[Aggre
     booking = None if booking_id is None else await ctx.uow.bookings.get(booking_id)
     if (
         booking is None
-        or booking.payout_status is not PayoutStatus.SCHEDULED
-        or booking.payout_attempts == 0
+        or booking.payout.status is not PayoutStatus.SCHEDULED
+        or booking.payout.attempts == 0
         or event.data.get("amount") != booking.settlement.payout_cents
     ):
         return []
@@ -237,7 +241,11 @@ async def transfer_reversed(ctx: Context, event: ProviderEvent) -> Sequence[Aggr
     booking_id = _booking_id(event.data)
     booking = None if booking_id is None else await ctx.uow.bookings.get(booking_id)
     reversed_ = event.data.get("amount_reversed")
-    if booking is not None and isinstance(reversed_, int) and reversed_ > booking.reversed_cents:
+    if (
+        booking is not None
+        and isinstance(reversed_, int)
+        and reversed_ > booking.payout.reversed_cents
+    ):
         logger.warning("transfer of booking %s reversed outside the platform", booking.id)
     return []
 
