@@ -16,7 +16,14 @@ import pytest
 from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
-from tailtribe.domain.model.bookings import Booking, BookingStatus, PaymentStatus, PayoutStatus
+from tailtribe.domain.model.bookings import (
+    Booking,
+    BookingPayment,
+    BookingPayout,
+    BookingStatus,
+    PaymentStatus,
+    PayoutStatus,
+)
 from tailtribe.domain.model.cancellation import CancellationPolicy, settle
 from tailtribe.domain.model.caregivers import Caregiver, Decision, DecisionKind, ProfileDetails
 from tailtribe.domain.model.money import CommissionRate, split
@@ -148,12 +155,16 @@ async def seed(url: str) -> tuple[Any, History]:
                 cancellation_policy=CancellationPolicy.FLEXIBLE,
                 created_at=created,
                 status=status,
-                payment_status=PaymentStatus.CAPTURED if captured else PaymentStatus.PENDING,
-                payout_status=PayoutStatus.PAID if paid else PayoutStatus.NONE,
-                captured_cents=captured,
-                refunded_cents=refunded,
-                paid_out_cents=paid,
-                reversed_cents=reversed_,
+                payment=BookingPayment(
+                    status=PaymentStatus.CAPTURED if captured else PaymentStatus.PENDING,
+                    captured_cents=captured,
+                    refunded_cents=refunded,
+                ),
+                payout=BookingPayout(
+                    status=PayoutStatus.PAID if paid else PayoutStatus.NONE,
+                    paid_out_cents=paid,
+                    reversed_cents=reversed_,
+                ),
             )
             await uow.bookings.add(booking)
             h["bookings"].append(booking)
@@ -189,7 +200,7 @@ def expected(h: History) -> dict[str, Any]:
 
     cohort = [b for b in h["bookings"] if within(b.created_at)]
     settled = [b for b in cohort if b.status in (BookingStatus.COMPLETED, BookingStatus.CANCELLED)]
-    accepted = [b for b in cohort if b.captured_cents > 0]
+    accepted = [b for b in cohort if b.payment.captured_cents > 0]
     completed = [b for b in cohort if b.status is BookingStatus.COMPLETED]
     decisions = [d for c in h["caregivers"] for d in c.decisions if within(d.at)]
     approvals = sum(d.kind is DecisionKind.APPROVE for d in decisions)
@@ -205,7 +216,7 @@ def expected(h: History) -> dict[str, Any]:
         events.count("event.PaymentFailed"),
         events.count("event.PaymentAuthorized"),
     )
-    gbv = sum(b.captured_cents for b in cohort)
+    gbv = sum(b.payment.captured_cents for b in cohort)
 
     def day(t: datetime) -> date:
         return t.astimezone(BRUSSELS).date()
@@ -220,7 +231,7 @@ def expected(h: History) -> dict[str, Any]:
                 for u in h["users"]
             ),
             len(made),
-            sum(b.captured_cents for b in made),
+            sum(b.payment.captured_cents for b in made),
         )
     return {
         "owners": sum(within(u.created_at) and Role.OWNER in u.roles for u in h["users"]),
@@ -233,8 +244,8 @@ def expected(h: History) -> dict[str, Any]:
         "conversion": round(len(accepted) / len(cohort), 4),
         "gbv": gbv,
         "commission": sum(b.settlement.commission_cents for b in settled),
-        "payouts": sum(b.paid_out_cents for b in cohort),
-        "refunds": sum(b.refunded_cents for b in cohort),
+        "payouts": sum(b.payout.paid_out_cents for b in cohort),
+        "refunds": sum(b.payment.refunded_cents for b in cohort),
         "average_value": round(gbv / len(accepted)),
         "median_hours": round(round(statistics.median(waits), 1) / 3600, 2),
         "rating": round(statistics.mean(reviews), 2),
@@ -284,7 +295,9 @@ async def test_every_figure_matches_an_independent_computation(
         assert actual(report) == want
         # The history is rich enough for every figure to mean something.
         assert want["created"] > 50 and 0 < want["conversion"] < 1 and want["refunds"] > 0
-        assert any(b.reversed_cents for b in history["bookings"] if START <= b.created_at < END)
+        assert any(
+            b.payout.reversed_cents for b in history["bookings"] if START <= b.created_at < END
+        )
         assert want["reviews"] > 3 and 0 < want["failure_rate"] < 1
         assert sum(v[0] for v in want["daily"].values()) > 20
         assert want["daily"][date(2027, 3, 28)] != (0, 0, 0)  # the 23-hour day

@@ -180,7 +180,7 @@ async def settled_booking(
     booking.record_capture(created + timedelta(minutes=2), capture.charge_id, capture.fee_cents)
     booking.start_service(booking.start)
     booking.complete(booking.end, WINDOW)
-    assert booking.dispute_deadline is not None
+    assert booking.dispute.deadline is not None
 
     factory = await container.get(async_sessionmaker[AsyncSession])
     outbox = await container.get(Outbox)
@@ -192,7 +192,7 @@ async def settled_booking(
         await uow.bookings.add(booking)
         await outbox.publish(uow, [booking])  # its ledger entries
         await uow.commit()
-    return Settled(booking.id, booking.dispute_deadline, capture.charge_id, account)
+    return Settled(booking.id, booking.dispute.deadline, capture.charge_id, account)
 
 
 async def set_clock(moment: datetime, *containers: AsyncContainer) -> None:
@@ -257,9 +257,12 @@ async def test_payout_runs_started_at_once_pay_each_booking_once(
             assert transfer["destination"] == s.account_id
             assert transfer["source_transaction"] == s.charge_id
             booking = await stored(containers[-1], s.booking_id)
-            assert booking.payout_status is PayoutStatus.PAID
-            assert (booking.transfer_id, booking.paid_out_cents) == (transfer["id"], 1200)
-            assert booking.payout_attempts == 1
+            assert booking.payout.status is PayoutStatus.PAID
+            assert (booking.payout.transfer_id, booking.payout.paid_out_cents) == (
+                transfer["id"],
+                1200,
+            )
+            assert booking.payout.attempts == 1
             moved = await entries(containers[-1], s.booking_id)
             assert [
                 (e.amount_cents, e.reference) for e in moved if e.movement is Movement.TRANSFER
@@ -298,15 +301,15 @@ async def test_a_transfer_whose_commit_was_lost_is_found_and_recorded_not_repeat
         found = await inner.find_transfer(settled.booking_id)
         assert found is not None and (found.id, found.amount_cents) == (made, 1200)
         booking = await stored(container, settled.booking_id)
-        assert booking.payout_status is PayoutStatus.SCHEDULED
-        assert (booking.payout_attempts, booking.transfer_id) == (1, None)
-        assert booking.payout_retry_at == first + PAYOUT_FIRST_RETRY
+        assert booking.payout.status is PayoutStatus.SCHEDULED
+        assert (booking.payout.attempts, booking.payout.transfer_id) == (1, None)
+        assert booking.payout.retry_at == first + PAYOUT_FIRST_RETRY
         assert Movement.TRANSFER not in {e.movement for e in await entries(container, booking.id)}
 
         # Not before the backoff; then the transfer is found, not made again.
         await set_clock(first + PAYOUT_FIRST_RETRY - timedelta(seconds=1), container)
         assert await pay_out(container) == 0
-        assert (await stored(container, settled.booking_id)).payout_attempts == 1
+        assert (await stored(container, settled.booking_id)).payout.attempts == 1
         await set_clock(first + PAYOUT_FIRST_RETRY, container)
         assert await pay_out(container) == 1
 
@@ -318,8 +321,12 @@ async def test_a_transfer_whose_commit_was_lost_is_found_and_recorded_not_repeat
             assert len(transfer_posts(standin)) == 1
         booking = await stored(container, settled.booking_id)
         assert booking.status is BookingStatus.COMPLETED
-        assert booking.payout_status is PayoutStatus.PAID
-        assert (booking.transfer_id, booking.paid_out_cents, booking.payout_attempts) == (
+        assert booking.payout.status is PayoutStatus.PAID
+        assert (
+            booking.payout.transfer_id,
+            booking.payout.paid_out_cents,
+            booking.payout.attempts,
+        ) == (
             made,
             1200,
             2,
@@ -355,8 +362,8 @@ async def test_a_lost_transfer_is_found_even_once_stripe_forgot_the_idempotency_
         assert await pay_out(crashed) == 0
         [made] = crashing.made
         booking = await stored(crashed, settled.booking_id)
-        assert booking.payout_status is PayoutStatus.SCHEDULED
-        assert booking.payout_attempts == 1
+        assert booking.payout.status is PayoutStatus.SCHEDULED
+        assert booking.payout.attempts == 1
     finally:
         await crashed.close()
         await inner.aclose()
@@ -369,7 +376,7 @@ async def test_a_lost_transfer_is_found_even_once_stripe_forgot_the_idempotency_
         assert [t["id"] for t in transfers_at(standin, settled.booking_id)] == [made]
         assert len(transfer_posts(standin)) == 1
         booking = await stored(later, settled.booking_id)
-        assert (booking.payout_status, booking.transfer_id) == (PayoutStatus.PAID, made)
+        assert (booking.payout.status, booking.payout.transfer_id) == (PayoutStatus.PAID, made)
         moved = await entries(later, booking.id)
         assert [
             (e.amount_cents, e.reference) for e in moved if e.movement is Movement.TRANSFER

@@ -9,6 +9,7 @@ leaves the booking in a combination of statuses that docs/rules.md allows.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -189,7 +190,8 @@ def make_booking(setup: Setup) -> Booking:
 
 
 def snapshot(booking: Booking) -> dict[str, Any]:
-    return {f.name: getattr(booking, f.name) for f in dataclasses.fields(booking)}
+    # Copies: the payment, payout and dispute parts change in place.
+    return {f.name: copy.deepcopy(getattr(booking, f.name)) for f in dataclasses.fields(booking)}
 
 
 REFUSED = object()
@@ -234,7 +236,7 @@ class BookingMachine(RuleBasedStateMachine):
         assert [type(e) for e in events] == [BookingRequested]
         assert events[0].occurred_at == self.now and events[0].booking_id == self.booking.id
         assert self.booking.status is S.REQUESTED
-        assert self.booking.payment_status is P.PENDING
+        assert self.booking.payment.status is P.PENDING
         self.ever_authorized = False
         self.entries: list[LedgerEntry] = []
         self.transferred = 0  # sum of PayoutSent amounts
@@ -258,7 +260,7 @@ class BookingMachine(RuleBasedStateMachine):
             "dispute": lambda: self.open_dispute("the dog came back hungry"),
             "resolve": lambda: self.resolve_dispute(DisputeOutcome.RELEASE, None),
             "pay": lambda: (
-                setattr(self, "now", max(self.now, b.dispute_deadline or self.now)),
+                setattr(self, "now", max(self.now, b.dispute.deadline or self.now)),
                 self.pay_out(),
             ),
         }
@@ -325,7 +327,7 @@ class BookingMachine(RuleBasedStateMachine):
             assert getattr(event, key) == value, (key, getattr(event, key), value)
 
     def remaining(self, before: dict[str, Any]) -> int:
-        return before["captured_cents"] - before["refunded_cents"]
+        return before["payment"].captured_cents - before["payment"].refunded_cents
 
     def amount(self, kind: str | int, remaining: int) -> int:
         return {
@@ -338,7 +340,7 @@ class BookingMachine(RuleBasedStateMachine):
         }.get(kind, kind)  # type: ignore[arg-type]
 
     def new_payout(self, refunded: int) -> int:
-        kept = self.booking.captured_cents - refunded
+        kept = self.booking.payment.captured_cents - refunded
         return kept - expected_commission(kept, self.setup.percent)
 
     # -- the clock -------------------------------------------------------------
@@ -365,7 +367,7 @@ class BookingMachine(RuleBasedStateMachine):
             "response": min(b.created_at + RESPONSE_WINDOW, b.start),
             "start": b.start,
             "end": b.end,
-            "dispute": b.dispute_deadline,
+            "dispute": b.dispute.deadline,
         }[which]
         if instant is not None:
             self.now = max(self.now, instant + timedelta(seconds=offset))
@@ -378,7 +380,7 @@ class BookingMachine(RuleBasedStateMachine):
         result, events, before = self.attempt(
             "authorize", lambda: self.booking.authorize(self.now, amount)
         )
-        eligible = before["status"] is S.REQUESTED and before["payment_status"] in (
+        eligible = before["status"] is S.REQUESTED and before["payment"].status in (
             P.PENDING,
             P.FAILED,
         )
@@ -386,7 +388,7 @@ class BookingMachine(RuleBasedStateMachine):
             assert not (eligible and exact and self.now < before["created_at"] + PAYMENT_WINDOW)
             return
         assert eligible and exact
-        assert self.booking.payment_status is P.AUTHORIZED
+        assert self.booking.payment.status is P.AUTHORIZED
         self.ever_authorized = True
         self.one_event(events, PaymentAuthorized, amount_cents=self.total)
 
@@ -396,11 +398,11 @@ class BookingMachine(RuleBasedStateMachine):
             "fail_payment", lambda: self.booking.fail_payment(self.now)
         )
         if result is REFUSED:
-            assert not (before["status"] is S.REQUESTED and before["payment_status"] is P.PENDING)
+            assert not (before["status"] is S.REQUESTED and before["payment"].status is P.PENDING)
             return
         assert before["status"] is S.REQUESTED
-        assert before["payment_status"] in (P.PENDING, P.FAILED)
-        assert self.booking.payment_status is P.FAILED
+        assert before["payment"].status in (P.PENDING, P.FAILED)
+        assert self.booking.payment.status is P.FAILED
         self.one_event(events, PaymentFailed)
 
     # -- lifecycle -------------------------------------------------------------
@@ -410,7 +412,7 @@ class BookingMachine(RuleBasedStateMachine):
         result, events, before = self.attempt("accept", lambda: self.booking.accept(self.now))
         in_time = self.now < min(before["created_at"] + RESPONSE_WINDOW, before["start"])
         requested = before["status"] is S.REQUESTED
-        authorized = before["payment_status"] is P.AUTHORIZED
+        authorized = before["payment"].status is P.AUTHORIZED
         if result is REFUSED:
             assert not (requested and authorized and in_time)
             if requested and not authorized and in_time:
@@ -418,8 +420,8 @@ class BookingMachine(RuleBasedStateMachine):
             return
         assert requested and authorized and in_time, "accept without authorization or too late"
         b = self.booking
-        assert (b.status, b.payment_status) == (S.ACCEPTED, P.CAPTURED)
-        assert b.captured_cents == self.total and b.refunded_cents == 0
+        assert (b.status, b.payment.status) == (S.ACCEPTED, P.CAPTURED)
+        assert b.payment.captured_cents == self.total and b.payment.refunded_cents == 0
         self.one_event(events, BookingAccepted, captured_cents=self.total)
 
     @rule()
@@ -429,14 +431,14 @@ class BookingMachine(RuleBasedStateMachine):
             assert before["status"] is not S.REQUESTED
             return
         assert before["status"] is S.REQUESTED
-        assert (self.booking.status, self.booking.payment_status) == (S.DECLINED, P.CANCELED)
+        assert (self.booking.status, self.booking.payment.status) == (S.DECLINED, P.CANCELED)
         self.one_event(events, BookingDeclined)
 
     @rule()
     def expire(self) -> None:
         result, events, before = self.attempt("expire", lambda: self.booking.expire(self.now))
         unanswered = self.now >= min(before["created_at"] + RESPONSE_WINDOW, before["start"])
-        unpaid = before["payment_status"] is not P.AUTHORIZED and (
+        unpaid = before["payment"].status is not P.AUTHORIZED and (
             self.now >= before["created_at"] + PAYMENT_WINDOW
         )
         due = before["status"] is S.REQUESTED and (unanswered or unpaid)
@@ -444,7 +446,7 @@ class BookingMachine(RuleBasedStateMachine):
             assert not due
             return
         assert due, "expired before any deadline"
-        assert (self.booking.status, self.booking.payment_status) == (S.EXPIRED, P.CANCELED)
+        assert (self.booking.status, self.booking.payment.status) == (S.EXPIRED, P.CANCELED)
         self.one_event(events, BookingExpired)
 
     @rule(by=st.sampled_from(list(Canceller)), reason=st.sampled_from([None, "plans changed"]))
@@ -460,25 +462,25 @@ class BookingMachine(RuleBasedStateMachine):
         assert b.status is S.CANCELLED and b.cancelled_by is by
         if before["status"] is S.REQUESTED:
             expected = 0
-            assert b.payment_status is P.CANCELED, "cancelling a request releases the hold"
-            assert b.captured_cents == 0
+            assert b.payment.status is P.CANCELED, "cancelling a request releases the hold"
+            assert b.payment.captured_cents == 0
         else:
             remaining = self.remaining(before)
             if by is Canceller.OWNER:
                 pct = oracle_refund_percent(
                     self.setup.policy, self.setup.service, self.setup.start, self.now
                 )
-                share = half_up(Decimal(before["captured_cents"]) * pct / 100)
+                share = half_up(Decimal(before["payment"].captured_cents) * pct / 100)
                 # The policy's share is the owner's refund in all, earlier refunds included.
-                expected = min(remaining, max(0, share - before["refunded_cents"]))
+                expected = min(remaining, max(0, share - before["payment"].refunded_cents))
             else:
                 expected = remaining  # caregiver or admin: everything back
         assert result == expected
-        assert b.refunded_cents == before["refunded_cents"] + expected
-        owed = self.new_payout(b.refunded_cents) if b.captured_cents else 0
-        assert b.payout_status is (PO.SCHEDULED if owed > 0 else PO.NONE)
+        assert b.payment.refunded_cents == before["payment"].refunded_cents + expected
+        owed = self.new_payout(b.payment.refunded_cents) if b.payment.captured_cents else 0
+        assert b.payout.status is (PO.SCHEDULED if owed > 0 else PO.NONE)
         if owed:
-            assert b.dispute_deadline == self.now + DISPUTE_WINDOW
+            assert b.dispute.deadline == self.now + DISPUTE_WINDOW
         self.one_event(events, BookingCancelled, by=by, refund_cents=expected, reversal_cents=0)
 
     @rule()
@@ -503,9 +505,9 @@ class BookingMachine(RuleBasedStateMachine):
         b = self.booking
         assert b.status is S.COMPLETED
         assert b.completed_at == self.now
-        assert b.dispute_deadline == self.now + DISPUTE_WINDOW
-        owed = self.new_payout(b.refunded_cents)
-        assert b.payout_status is (PO.SCHEDULED if owed > 0 else PO.NONE)
+        assert b.dispute.deadline == self.now + DISPUTE_WINDOW
+        owed = self.new_payout(b.payment.refunded_cents)
+        assert b.payout.status is (PO.SCHEDULED if owed > 0 else PO.NONE)
         self.one_event(events, BookingCompleted)
 
     # -- disputes --------------------------------------------------------------
@@ -515,12 +517,12 @@ class BookingMachine(RuleBasedStateMachine):
         result, events, before = self.attempt(
             "open_dispute", lambda: self.booking.open_dispute(self.now, reason)
         )
-        deadline = before["dispute_deadline"]
+        deadline = before["dispute"].deadline
         ok = (
             before["status"] is S.COMPLETED
             and deadline is not None
             and self.now < deadline
-            and before["payout_status"] not in (PO.PAID, PO.REVERSED)
+            and before["payout"].status not in (PO.PAID, PO.REVERSED)
             and reason.strip() != ""
         )
         if result is REFUSED:
@@ -529,13 +531,13 @@ class BookingMachine(RuleBasedStateMachine):
         assert ok
         b = self.booking
         assert b.status is S.DISPUTED
-        if before["payout_status"] in (PO.SCHEDULED, PO.HELD):
-            assert b.payout_status is PO.HELD, "a dispute holds the payout"
+        if before["payout"].status in (PO.SCHEDULED, PO.HELD):
+            assert b.payout.status is PO.HELD, "a dispute holds the payout"
         self.one_event(events, DisputeOpened, reason=reason.strip())
 
     @rule(outcome=st.sampled_from(list(DisputeOutcome)), kind=st.none() | amount_kinds)
     def resolve_dispute(self, outcome: DisputeOutcome, kind: str | int | None) -> None:
-        remaining = self.booking.captured_cents - self.booking.refunded_cents
+        remaining = self.booking.payment.captured_cents - self.booking.payment.refunded_cents
         arg = None if kind is None else self.amount(kind, remaining)
         result, events, before = self.attempt(
             "resolve_dispute", lambda: self.booking.resolve_dispute(self.now, outcome, arg)
@@ -543,7 +545,7 @@ class BookingMachine(RuleBasedStateMachine):
         expected = 0
         if outcome is DisputeOutcome.REFUND:
             expected = remaining if arg is None else arg
-        held = before["status"] in (S.COMPLETED, S.CANCELLED) and before["payout_status"] is PO.HELD
+        held = before["status"] in (S.COMPLETED, S.CANCELLED) and before["payout"].status is PO.HELD
         ok = (before["status"] is S.DISPUTED or held) and (
             (outcome is DisputeOutcome.RELEASE and arg is None) or 0 < expected <= remaining
         )
@@ -554,13 +556,15 @@ class BookingMachine(RuleBasedStateMachine):
         b = self.booking
         assert result == expected
         assert b.status is (S.COMPLETED if before["status"] is S.DISPUTED else before["status"])
-        assert b.refunded_cents == before["refunded_cents"] + expected
-        assert b.payout_status is (PO.SCHEDULED if self.new_payout(b.refunded_cents) else PO.NONE)
-        assert b.dispute_deadline is not None
+        assert b.payment.refunded_cents == before["payment"].refunded_cents + expected
+        assert b.payout.status is (
+            PO.SCHEDULED if self.new_payout(b.payment.refunded_cents) else PO.NONE
+        )
+        assert b.dispute.deadline is not None
         if before["status"] is S.DISPUTED:
-            assert b.dispute_deadline <= self.now  # heard: no second window
+            assert b.dispute.deadline <= self.now  # heard: no second window
         else:
-            assert b.dispute_deadline == before["dispute_deadline"]  # the owner's window stays
+            assert b.dispute.deadline == before["dispute"].deadline  # the owner's window stays
         if expected:  # the owner is told of the refund as of any other
             assert [type(e) for e in events] == [DisputeResolved, RefundIssued], events
             assert events[1].amount_cents == expected
@@ -571,7 +575,7 @@ class BookingMachine(RuleBasedStateMachine):
 
     @rule(kind=amount_kinds)
     def refund(self, kind: str | int) -> None:
-        remaining = self.booking.captured_cents - self.booking.refunded_cents
+        remaining = self.booking.payment.captured_cents - self.booking.payment.refunded_cents
         amount = self.amount(kind, remaining)
         result, events, before = self.attempt(
             "refund", lambda: self.booking.refund(self.now, amount)
@@ -588,13 +592,13 @@ class BookingMachine(RuleBasedStateMachine):
             return
         assert ok
         b = self.booking
-        assert b.refunded_cents == before["refunded_cents"] + amount
-        payout = self.new_payout(b.refunded_cents)
-        reversal = max(0, before["paid_out_cents"] - payout)
-        assert b.paid_out_cents == before["paid_out_cents"] - reversal
-        assert b.reversed_cents == before["reversed_cents"] + reversal
+        assert b.payment.refunded_cents == before["payment"].refunded_cents + amount
+        payout = self.new_payout(b.payment.refunded_cents)
+        reversal = max(0, before["payout"].paid_out_cents - payout)
+        assert b.payout.paid_out_cents == before["payout"].paid_out_cents - reversal
+        assert b.payout.reversed_cents == before["payout"].reversed_cents + reversal
         if reversal:
-            assert b.payout_status is PO.REVERSED
+            assert b.payout.status is PO.REVERSED
         self.one_event(events, RefundIssued, amount_cents=amount, reversal_cents=reversal)
 
     @rule(reason=st.sampled_from(["chargeback check", "fraud review"]))
@@ -603,13 +607,13 @@ class BookingMachine(RuleBasedStateMachine):
             "hold_payout", lambda: self.booking.hold_payout(self.now, reason)
         )
         ok = before["status"] in (S.COMPLETED, S.DISPUTED, S.CANCELLED) and (
-            before["payout_status"] is PO.SCHEDULED
+            before["payout"].status is PO.SCHEDULED
         )
         if result is REFUSED:
             assert not ok
             return
         assert ok
-        assert self.booking.payout_status is PO.HELD
+        assert self.booking.payout.status is PO.HELD
         self.one_event(events, PayoutHeld, reason=reason)
 
     @rule()
@@ -617,21 +621,21 @@ class BookingMachine(RuleBasedStateMachine):
         result, events, before = self.attempt(
             "release_payout", lambda: self.booking.release_payout(self.now)
         )
-        ok = before["status"] in (S.COMPLETED, S.CANCELLED) and before["payout_status"] is PO.HELD
+        ok = before["status"] in (S.COMPLETED, S.CANCELLED) and before["payout"].status is PO.HELD
         if result is REFUSED:
             assert not ok
             return
         assert ok
-        assert self.booking.payout_status is PO.SCHEDULED
+        assert self.booking.payout.status is PO.SCHEDULED
         assert events == []  # there is no event type for a release
 
     @rule()
     def pay_out(self) -> None:
         result, events, before = self.attempt("pay_out", lambda: self.booking.pay_out(self.now))
-        deadline = before["dispute_deadline"]
+        deadline = before["dispute"].deadline
         due = (
             before["status"] in (S.COMPLETED, S.CANCELLED)
-            and before["payout_status"] is PO.SCHEDULED
+            and before["payout"].status is PO.SCHEDULED
             and deadline is not None
             and self.now >= deadline
         )
@@ -642,9 +646,9 @@ class BookingMachine(RuleBasedStateMachine):
         b = self.booking
         if b.status is S.COMPLETED:
             assert b.completed_at is not None and self.now >= b.completed_at
-        owed = self.new_payout(b.refunded_cents)
-        assert result == owed == b.paid_out_cents
-        assert b.payout_status is PO.PAID
+        owed = self.new_payout(b.payment.refunded_cents)
+        assert result == owed == b.payout.paid_out_cents
+        assert b.payout.status is PO.PAID
         self.transferred += owed
         self.one_event(events, PayoutSent, amount_cents=owed)
 
@@ -654,33 +658,33 @@ class BookingMachine(RuleBasedStateMachine):
     def statuses_are_a_combination_domain_allows(self) -> None:
         b = self.booking
         payments, payouts = ALLOWED[b.status]
-        event(f"reached {b.status}/{b.payment_status}/{b.payout_status}")
-        assert b.payment_status in payments, (b.status, b.payment_status)
-        assert b.payout_status in payouts, (b.status, b.payout_status)
+        event(f"reached {b.status}/{b.payment.status}/{b.payout.status}")
+        assert b.payment.status in payments, (b.status, b.payment.status)
+        assert b.payout.status in payouts, (b.status, b.payout.status)
 
     @invariant()
     def money_adds_up(self) -> None:
         b = self.booking
-        assert 0 <= b.refunded_cents <= b.captured_cents
-        if b.payment_status in CAPTURED_ANY:
-            assert b.captured_cents == self.total
+        assert 0 <= b.payment.refunded_cents <= b.payment.captured_cents
+        if b.payment.status in CAPTURED_ANY:
+            assert b.payment.captured_cents == self.total
         else:
-            assert b.captured_cents == 0 and b.refunded_cents == 0
+            assert b.payment.captured_cents == 0 and b.payment.refunded_cents == 0
         # The payment status says how much of the capture went back.
-        if b.payment_status is P.REFUNDED:
-            assert b.refunded_cents == b.captured_cents
-        if b.payment_status is P.PARTIALLY_REFUNDED:
-            assert 0 < b.refunded_cents < b.captured_cents
-        if b.payment_status is P.CAPTURED:
-            assert b.refunded_cents == 0
+        if b.payment.status is P.REFUNDED:
+            assert b.payment.refunded_cents == b.payment.captured_cents
+        if b.payment.status is P.PARTIALLY_REFUNDED:
+            assert 0 < b.payment.refunded_cents < b.payment.captured_cents
+        if b.payment.status is P.CAPTURED:
+            assert b.payment.refunded_cents == 0
         s = b.settlement
-        assert s.refunded_cents + s.commission_cents + s.payout_cents == b.captured_cents
+        assert s.refunded_cents + s.commission_cents + s.payout_cents == b.payment.captured_cents
         assert s.commission_cents == expected_commission(s.kept_cents, self.setup.percent)
         assert min(s.commission_cents, s.payout_cents, s.reversal_cents) >= 0
-        assert 0 <= b.paid_out_cents <= s.payout_cents
-        assert b.reversed_cents >= 0
+        assert 0 <= b.payout.paid_out_cents <= s.payout_cents
+        assert b.payout.reversed_cents >= 0
         # Everything transferred is either still with the caregiver or reversed.
-        assert b.paid_out_cents + b.reversed_cents == self.transferred
+        assert b.payout.paid_out_cents + b.payout.reversed_cents == self.transferred
         # The frozen price never changes.
         assert b.price.total_cents == self.total
 
@@ -692,9 +696,9 @@ class BookingMachine(RuleBasedStateMachine):
     @invariant()
     def history_is_consistent(self) -> None:
         b = self.booking
-        if b.status is S.ACCEPTED or b.payment_status in CAPTURED_ANY:
+        if b.status is S.ACCEPTED or b.payment.status in CAPTURED_ANY:
             assert self.ever_authorized, "captured a payment that was never authorized"
-        if b.payout_status in (PO.PAID, PO.REVERSED):
+        if b.payout.status in (PO.PAID, PO.REVERSED):
             assert b.status in (S.COMPLETED, S.CANCELLED)
         if b.status in (S.COMPLETED, S.DISPUTED):
             assert b.completed_at is not None and b.completed_at >= b.end
@@ -750,18 +754,22 @@ def test_happy_path_to_payout() -> None:
     assert b.price.total_cents == 10_000  # two nights at 50.00
     b.authorize(created + timedelta(minutes=5), 10_000)
     b.accept(created + timedelta(hours=2))
-    assert (b.status, b.payment_status, b.captured_cents) == (S.ACCEPTED, P.CAPTURED, 10_000)
+    assert (b.status, b.payment.status, b.payment.captured_cents) == (
+        S.ACCEPTED,
+        P.CAPTURED,
+        10_000,
+    )
     with pytest.raises(InvalidTransition):
         b.start_service(JUNE_START - timedelta(seconds=1))
     b.start_service(JUNE_START)
     with pytest.raises(InvalidTransition):
         b.complete(JUNE_END - timedelta(seconds=1))
     b.complete(JUNE_END)
-    assert b.payout_status is PO.SCHEDULED
+    assert b.payout.status is PO.SCHEDULED
     with pytest.raises(InvalidTransition):
         b.pay_out(JUNE_END + DISPUTE_WINDOW - timedelta(seconds=1))
     assert b.pay_out(JUNE_END + DISPUTE_WINDOW) == 8_000  # 100.00 - 20% commission
-    assert (b.payout_status, b.paid_out_cents) == (PO.PAID, 8_000)
+    assert (b.payout.status, b.payout.paid_out_cents) == (PO.PAID, 8_000)
     # Paying twice is refused (idempotency lives in the state).
     with pytest.raises(InvalidTransition):
         b.pay_out(JUNE_END + DISPUTE_WINDOW + timedelta(hours=1))
@@ -793,7 +801,7 @@ def test_accept_needs_an_authorized_payment() -> None:
     b.fail_payment(b.created_at + timedelta(minutes=2))
     with pytest.raises(PaymentNotAuthorized):
         b.accept(b.created_at + timedelta(minutes=3))
-    assert (b.status, b.payment_status, b.captured_cents) == (S.REQUESTED, P.FAILED, 0)
+    assert (b.status, b.payment.status, b.payment.captured_cents) == (S.REQUESTED, P.FAILED, 0)
 
 
 def test_accept_after_24_hours_is_refused_and_the_request_expires() -> None:
@@ -804,7 +812,7 @@ def test_accept_after_24_hours_is_refused_and_the_request_expires() -> None:
     with pytest.raises(InvalidTransition):
         b.accept(b.created_at + RESPONSE_WINDOW)
     b.expire(b.created_at + RESPONSE_WINDOW)
-    assert (b.status, b.payment_status) == (S.EXPIRED, P.CANCELED)
+    assert (b.status, b.payment.status) == (S.EXPIRED, P.CANCELED)
 
 
 def test_unpaid_request_expires_after_30_minutes() -> None:
@@ -812,7 +820,7 @@ def test_unpaid_request_expires_after_30_minutes() -> None:
     with pytest.raises(InvalidTransition):
         b.expire(b.created_at + PAYMENT_WINDOW - timedelta(seconds=1))
     b.expire(b.created_at + PAYMENT_WINDOW)
-    assert (b.status, b.payment_status) == (S.EXPIRED, P.CANCELED)
+    assert (b.status, b.payment.status) == (S.EXPIRED, P.CANCELED)
 
 
 def test_request_close_to_the_start_expires_at_the_start() -> None:
@@ -868,7 +876,7 @@ def test_owner_cancel_of_a_strict_boarding_refunds_by_the_table() -> None:
     # Saturday 6 June 10:00 UTC is noon CEST 7 days before the start day: 50% from then.
     refund = b.cancel(Canceller.OWNER, datetime(2026, 6, 6, 10, 0, tzinfo=UTC))
     assert refund == 5_000
-    assert (b.payment_status, b.refunded_cents) == (P.PARTIALLY_REFUNDED, 5_000)
+    assert (b.payment.status, b.payment.refunded_cents) == (P.PARTIALLY_REFUNDED, 5_000)
     s = b.settlement
     assert (s.commission_cents, s.payout_cents) == (1_000, 4_000)
 
@@ -878,7 +886,7 @@ def test_caregiver_cancel_refunds_everything() -> None:
     b.authorize(b.created_at, 10_000)
     b.accept(b.created_at + timedelta(minutes=1))
     assert b.cancel(Canceller.CAREGIVER, JUNE_START - timedelta(minutes=1)) == 10_000
-    assert b.payment_status is P.REFUNDED
+    assert b.payment.status is P.REFUNDED
 
 
 def test_dispute_holds_then_refund_resolution() -> None:
@@ -889,11 +897,11 @@ def test_dispute_holds_then_refund_resolution() -> None:
     with pytest.raises(InvalidInput):
         b.open_dispute(JUNE_END + timedelta(hours=1), "   ")
     b.open_dispute(JUNE_END + timedelta(hours=1), "no walks")
-    assert (b.status, b.payout_status) == (S.DISPUTED, PO.HELD)
+    assert (b.status, b.payout.status) == (S.DISPUTED, PO.HELD)
     with pytest.raises(InvalidTransition):
         b.pay_out(JUNE_END + timedelta(days=5))
     assert b.resolve_dispute(JUNE_END + timedelta(days=1), DisputeOutcome.REFUND, 2_500) == 2_500
-    assert (b.status, b.payout_status) == (S.COMPLETED, PO.SCHEDULED)
+    assert (b.status, b.payout.status) == (S.COMPLETED, PO.SCHEDULED)
     # kept 75.00: commission 15.00, payout 60.00, payable now the owner was heard
     assert b.pay_out(JUNE_END + timedelta(days=1)) == 6_000
 
@@ -916,7 +924,11 @@ def test_refund_after_payout_reverses_in_proportion() -> None:
     b.pay_out(JUNE_END + DISPUTE_WINDOW)
     b.refund(JUNE_END + DISPUTE_WINDOW + timedelta(days=1), 5_000)
     # kept 50.00: payout 40.00, so 40.00 of the 80.00 transfer comes back
-    assert (b.paid_out_cents, b.reversed_cents, b.payout_status) == (4_000, 4_000, PO.REVERSED)
+    assert (b.payout.paid_out_cents, b.payout.reversed_cents, b.payout.status) == (
+        4_000,
+        4_000,
+        PO.REVERSED,
+    )
 
 
 def test_request_rules() -> None:
@@ -960,9 +972,9 @@ def test_fully_refunded_held_payout_is_never_paid_out_as_zero() -> None:
     except DomainError:
         pass
     sent = [e for e in b.pull_events() if isinstance(e, PayoutSent)]
-    assert not sent and b.payout_status is not PO.PAID, (
+    assert not sent and b.payout.status is not PO.PAID, (
         "DOMAIN BUG: after hold_payout + full refund the payout stays HELD with 0 cents "
         f"owed; release_payout makes it SCHEDULED and pay_out records {sent} and "
-        f"payout_status={b.payout_status} (bookings.py refund() only clears a SCHEDULED "
+        f"payout_status={b.payout.status} (bookings.py refund() only clears a SCHEDULED "
         "payout, release_payout() does not check the amount)"
     )

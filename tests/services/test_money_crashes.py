@@ -118,7 +118,7 @@ async def authorized(world: World, policy: CancellationPolicy) -> Booking:
 async def test_a_lost_capture_is_finished_by_stripes_event(world: World) -> None:
     booking = await authorized(world, CancellationPolicy.FLEXIBLE)
     # The caregiver accepts; Stripe captures; the process dies before the commit.
-    await world.gateway.capture(booking.payment_intent_id or "", f"booking:{booking.id}:capture")
+    await world.gateway.capture(booking.payment.intent_id or "", f"booking:{booking.id}:capture")
     assert (await stored(world, booking)).status is BookingStatus.REQUESTED
     handle = ReceivePaymentEvent(
         world.uow, world.gateway, world.outbox, world.clock, StripeEventDecoder()
@@ -127,12 +127,12 @@ async def test_a_lost_capture_is_finished_by_stripes_event(world: World) -> None
         f"evt_{uuid4().hex}",
         "payment_intent.succeeded",
         world.clock.now(),
-        {"id": booking.payment_intent_id, "amount_received": 10_000, "latest_charge": "ch_1"},
+        {"id": booking.payment.intent_id, "amount_received": 10_000, "latest_charge": "ch_1"},
     )
     assert await handle(event)
     after = await stored(world, booking)
-    assert (after.status, after.payment_status) == (BookingStatus.ACCEPTED, PaymentStatus.CAPTURED)
-    assert after.charge_id == "ch_1"
+    assert (after.status, after.payment.status) == (BookingStatus.ACCEPTED, PaymentStatus.CAPTURED)
+    assert after.payment.charge_id == "ch_1"
     await ledger_agrees(world, booking)
 
 
@@ -148,7 +148,7 @@ async def test_a_cancellation_retried_after_a_lost_refund_refunds_once(world: Wo
         await uow.bookings.save(stored_booking)
         await world.outbox.publish(uow, [stored_booking])
         await uow.commit()
-    await world.gateway.capture(booking.payment_intent_id or "", "capture")
+    await world.gateway.capture(booking.payment.intent_id or "", "capture")
     # Half an hour before the start: the flexible policy gives half back.
     world.clock.advance(booking.start - timedelta(minutes=30) - world.clock.now())
     gateway.lose["refund"] = 1
@@ -165,14 +165,14 @@ async def test_a_cancellation_retried_after_a_lost_refund_refunds_once(world: Wo
         world.clock,
         StripeEventDecoder(),
     )
-    charge = {"id": "ch_1", "payment_intent": booking.payment_intent_id, "amount_refunded": 5_000}
+    charge = {"id": "ch_1", "payment_intent": booking.payment.intent_id, "amount_refunded": 5_000}
     assert await handle(
         stripe_event(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
     )
     cancelled, refund = await lifecycle.cancel(owner, booking.id, "plans changed")
     assert refund == 0  # the half was given back already
-    assert (cancelled.status, cancelled.refunded_cents) == (BookingStatus.CANCELLED, 5_000)
-    record = await world.gateway.record(booking.payment_intent_id or "", booking.id)
+    assert (cancelled.status, cancelled.payment.refunded_cents) == (BookingStatus.CANCELLED, 5_000)
+    record = await world.gateway.record(booking.payment.intent_id or "", booking.id)
     assert record.refunded_cents == 5_000
     await ledger_agrees(world, booking)
 
@@ -188,7 +188,7 @@ async def test_a_payout_held_after_a_lost_transfer_is_not_paid_again(world: Worl
         await uow.bookings.save(b)
         await world.outbox.publish(uow, [b])
         await uow.commit()
-    await world.gateway.capture(booking.payment_intent_id or "", "capture")
+    await world.gateway.capture(booking.payment.intent_id or "", "capture")
     payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
     # Four refusals, then a transfer whose answer is lost: the payout is held.
     gateway.refuse["transfer"], gateway.lose["transfer"] = 4, 1
@@ -197,13 +197,13 @@ async def test_a_payout_held_after_a_lost_transfer_is_not_paid_again(world: Worl
         assert await payouts() == 0
         world.clock.advance(timedelta(hours=6))
     held = await stored(world, booking)
-    assert held.payout_status is PayoutStatus.HELD and gateway.transfers == 1
+    assert held.payout.status is PayoutStatus.HELD and gateway.transfers == 1
     # An admin releases it: the transfer Stripe made is found and recorded.
     disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
     await disputes.resolve(booking.id, DisputeOutcome.RELEASE, None)
     assert await payouts() == 1
     paid = await stored(world, booking)
-    assert (paid.payout_status, paid.paid_out_cents) == (PayoutStatus.PAID, 8_000)
+    assert (paid.payout.status, paid.payout.paid_out_cents) == (PayoutStatus.PAID, 8_000)
     assert gateway.transfers == 1
     await ledger_agrees(world, booking)
 
@@ -226,7 +226,7 @@ async def test_an_admin_refund_after_a_lost_refund_never_books_what_stripe_did_n
         await uow.bookings.save(stored_booking)
         await world.outbox.publish(uow, [stored_booking])
         await uow.commit()
-    await world.gateway.capture(booking.payment_intent_id or "", f"booking:{booking.id}:capture")
+    await world.gateway.capture(booking.payment.intent_id or "", f"booking:{booking.id}:capture")
     world.clock.advance(booking.start - timedelta(minutes=30) - world.clock.now())
     gateway.lose["refund"] = 1
     with pytest.raises(PaymentProviderError):
@@ -235,8 +235,11 @@ async def test_an_admin_refund_after_a_lost_refund_never_books_what_stripe_did_n
     with pytest.raises(PaymentProviderError):
         await disputes.refund(booking.id, 10_000, "goodwill")
 
-    record = await world.gateway.record(booking.payment_intent_id or "", booking.id)
-    assert (record.refunded_cents, (await stored(world, booking)).refunded_cents) == (5_000, 0)
+    record = await world.gateway.record(booking.payment.intent_id or "", booking.id)
+    assert (record.refunded_cents, (await stored(world, booking)).payment.refunded_cents) == (
+        5_000,
+        0,
+    )
     # Stripe's event books the half; the rest can then be refunded.
     handle = ReceivePaymentEvent(
         world.uow,
@@ -245,13 +248,13 @@ async def test_an_admin_refund_after_a_lost_refund_never_books_what_stripe_did_n
         world.clock,
         StripeEventDecoder(),
     )
-    charge = {"id": "ch_1", "payment_intent": booking.payment_intent_id, "amount_refunded": 5_000}
+    charge = {"id": "ch_1", "payment_intent": booking.payment.intent_id, "amount_refunded": 5_000}
     assert await handle(
         stripe_event(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
     )
     await disputes.refund(booking.id, 5_000, "goodwill")
-    record = await world.gateway.record(booking.payment_intent_id or "", booking.id)
-    refunded = (await stored(world, booking)).refunded_cents
+    record = await world.gateway.record(booking.payment.intent_id or "", booking.id)
+    refunded = (await stored(world, booking)).payment.refunded_cents
     assert (record.refunded_cents, refunded) == (10_000, 10_000)
     await ledger_agrees(world, booking)
 
@@ -272,7 +275,7 @@ async def test_an_admin_refund_while_a_payout_answer_is_lost_reverses_the_transf
         await uow.bookings.save(b)
         await world.outbox.publish(uow, [b])
         await uow.commit()
-    await world.gateway.capture(booking.payment_intent_id or "", "capture")
+    await world.gateway.capture(booking.payment.intent_id or "", "capture")
     payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
     gateway.lose["transfer"] = 1
     world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
@@ -285,8 +288,8 @@ async def test_an_admin_refund_while_a_payout_answer_is_lost_reverses_the_transf
 
     after = await stored(world, booking)
     # Paid 80.00, half of it reversed with the refund.
-    assert (after.payout_status, after.reversed_cents) == (PayoutStatus.REVERSED, 4_000)
-    assert after.transfer_id is not None
+    assert (after.payout.status, after.payout.reversed_cents) == (PayoutStatus.REVERSED, 4_000)
+    assert after.payout.transfer_id is not None
     assert gateway.transfers == 1
     assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
     await ledger_agrees(world, booking)
@@ -309,7 +312,7 @@ async def test_a_chargeback_after_a_lost_transfer_records_the_payout_it_cannot_h
         await uow.bookings.save(b)
         await world.outbox.publish(uow, [b])
         await uow.commit()
-    await world.gateway.capture(booking.payment_intent_id or "", "capture")
+    await world.gateway.capture(booking.payment.intent_id or "", "capture")
     payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
     gateway.lose["transfer"] = 1
     world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
@@ -320,7 +323,7 @@ async def test_a_chargeback_after_a_lost_transfer_records_the_payout_it_cannot_h
     )  # type: ignore[arg-type]
     dispute = {
         "id": "dp_1",
-        "payment_intent": booking.payment_intent_id,
+        "payment_intent": booking.payment.intent_id,
         "amount": 10_000,
         "reason": "fraudulent",
     }
@@ -337,8 +340,8 @@ async def test_a_chargeback_after_a_lost_transfer_records_the_payout_it_cannot_h
     )
 
     after = await stored(world, booking)
-    assert (after.payout_status, after.paid_out_cents) == (PayoutStatus.PAID, 8_000)
-    assert after.transfer_id == made.id
+    assert (after.payout.status, after.payout.paid_out_cents) == (PayoutStatus.PAID, 8_000)
+    assert after.payout.transfer_id == made.id
     assert gateway.transfers == 1
     assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
     await ledger_agrees(world, booking)

@@ -351,7 +351,7 @@ async def test_an_authorization_stamped_days_behind_our_clock_still_asks_the_car
         "evt_authorized",
         "payment_intent.amount_capturable_updated",
         created,
-        {"id": booking.payment_intent_id, "amount_capturable": booking.price.total_cents},
+        {"id": booking.payment.intent_id, "amount_capturable": booking.price.total_cents},
     )
 
     assert await ReceivePaymentEvent(w.uow, w.gateway, w.outbox, w.clock, StripeEventDecoder())(

@@ -710,7 +710,7 @@ class PaymentMachine(RuleBasedStateMachine):
         """The next step of the usual path: the card is authorized, the caregiver
         accepts, the booking starts and ends, the window passes and it is paid out."""
         booking = self.committed(b)
-        if booking.status is S.REQUESTED and booking.payment_status.value in ("pending", "failed"):
+        if booking.status is S.REQUESTED and booking.payment.status.value in ("pending", "failed"):
             self.owner_confirms_card(b, "authorized", deliver=True)
         elif booking.status is S.REQUESTED:
             self.accept(b, fault)
@@ -720,8 +720,8 @@ class PaymentMachine(RuleBasedStateMachine):
         elif booking.status is S.IN_PROGRESS:
             self.move_to(booking.end)
             self.due_booking_jobs(DueWork.COMPLETE, fault)
-        elif booking.payout_status is PO.SCHEDULED and booking.dispute_deadline is not None:
-            self.move_to(max(booking.dispute_deadline, booking.payout_retry_at or self.now))
+        elif booking.payout.status is PO.SCHEDULED and booking.dispute.deadline is not None:
+            self.move_to(max(booking.dispute.deadline, booking.payout.retry_at or self.now))
             self.pay_out_due(fault)
 
     @rule(b=bookings, fault=FAULT_ONLY)
@@ -738,10 +738,10 @@ class PaymentMachine(RuleBasedStateMachine):
     )
     def owner_confirms_card(self, b: UUID, outcome: str, deliver: bool) -> None:
         booking = self.committed(b)
-        intent = self.gw.intent(booking.payment_intent_id)
+        intent = self.gw.intent(booking.payment.intent_id)
         if intent is None or intent.canceled or intent.captured_cents:
             return  # Stripe sends nothing for a PaymentIntent that is over
-        data: dict[str, Any] = {"id": booking.payment_intent_id, "object": "payment_intent"}
+        data: dict[str, Any] = {"id": booking.payment.intent_id, "object": "payment_intent"}
         if outcome == "failed":
             data["status"] = "requires_payment_method"
             self.emit("payment_intent.payment_failed", data, b, deliver)
@@ -753,7 +753,7 @@ class PaymentMachine(RuleBasedStateMachine):
     @rule(b=bookings, deliver=st.booleans())
     def authorization_lapses(self, b: UUID, deliver: bool) -> None:
         """Stripe cancels an uncaptured PaymentIntent (seven days, or at its dashboard)."""
-        pi = self.committed(b).payment_intent_id
+        pi = self.committed(b).payment.intent_id
         intent = self.gw.intent(pi)
         if pi is None or intent is None or intent.canceled or intent.captured_cents:
             return
@@ -763,7 +763,7 @@ class PaymentMachine(RuleBasedStateMachine):
 
     @rule(b=bookings, kind=AMOUNT_KINDS, deliver=st.booleans())
     def refund_at_stripe_dashboard(self, b: UUID, kind: str, deliver: bool) -> None:
-        pi = self.committed(b).payment_intent_id
+        pi = self.committed(b).payment.intent_id
         intent = self.gw.intent(pi)
         if pi is None or intent is None or not intent.captured_cents:
             return
@@ -777,7 +777,7 @@ class PaymentMachine(RuleBasedStateMachine):
 
     @rule(b=bookings, deliver=st.booleans())
     def bank_opens_chargeback(self, b: UUID, deliver: bool) -> None:
-        pi = self.committed(b).payment_intent_id
+        pi = self.committed(b).payment.intent_id
         intent = self.gw.intent(pi)
         if pi is None or intent is None or not intent.captured_cents:
             return
@@ -882,7 +882,7 @@ class PaymentMachine(RuleBasedStateMachine):
         self, b: UUID, outcome: DisputeOutcome, kind: str | None, fault: tuple[str, int] | None
     ) -> None:
         booking = self.committed(b)
-        remaining = booking.captured_cents - booking.refunded_cents
+        remaining = booking.payment.captured_cents - booking.payment.refunded_cents
         amount = (
             None
             if kind is None or outcome is DisputeOutcome.RELEASE
@@ -901,7 +901,7 @@ class PaymentMachine(RuleBasedStateMachine):
     @rule(b=bookings, kind=AMOUNT_KINDS, fault=FAULTS)
     def admin_refunds(self, b: UUID, kind: str, fault: tuple[str, int] | None) -> None:
         booking = self.committed(b)
-        amount = amount_of(kind, booking.captured_cents - booking.refunded_cents)
+        amount = amount_of(kind, booking.payment.captured_cents - booking.payment.refunded_cents)
         self.run("admin refund", lambda: self.disputes.refund(b, amount, "goodwill"), fault)
 
     # -- the clock -------------------------------------------------------------------------
@@ -937,8 +937,8 @@ class PaymentMachine(RuleBasedStateMachine):
             "response": booking.response_deadline,
             "start": booking.start,
             "end": booking.end,
-            "dispute": booking.dispute_deadline,
-            "retry": booking.payout_retry_at,
+            "dispute": booking.dispute.deadline,
+            "retry": booking.payout.retry_at,
             "full": noon_before({"flexible": 1, "moderate": 3, "strict": 7}[policy.value]),
             "half": noon_before(1) if policy is CancellationPolicy.STRICT else booking.start,
         }[which]
@@ -994,8 +994,8 @@ class PaymentMachine(RuleBasedStateMachine):
             and e.id in stored
             and stored[e.id].processed_at is not None
         ]
-        pi = self.committed(booking_id).payment_intent_id
-        return max(told, default=0) < self.gw.intent(pi).refunded_cents
+        pi = self.committed(booking_id).payment.intent_id
+        return max(told, default=0) < self.gw.intent(pi).payment.refunded_cents
 
     @invariant()
     def nothing_unexpected_was_swallowed(self) -> None:
@@ -1005,7 +1005,7 @@ class PaymentMachine(RuleBasedStateMachine):
     def note_windows(self) -> None:
         """The owner's window as first set, at completion or cancellation."""
         for b in self.booking_ids:
-            deadline = self.committed(b).dispute_deadline
+            deadline = self.committed(b).dispute.deadline
             if deadline is not None:
                 self.window_end.setdefault(b, deadline)
 
@@ -1016,15 +1016,20 @@ class PaymentMachine(RuleBasedStateMachine):
             booking = self.committed(b)
             transfers = self.gw.transfers_of(b)
             assert len(transfers) <= 1, f"booking {b} paid out {len(transfers)} times"
-            if booking.payout_status in (PO.PAID, PO.REVERSED):
+            if booking.payout.status in (PO.PAID, PO.REVERSED):
                 statistic(f"paid out ({booking.status})")
                 assert len(transfers) == 1, f"booking {b} says paid, Stripe has no transfer"
                 [t] = transfers
-                assert t.id == booking.transfer_id
-                assert t.amount_cents == booking.paid_out_cents + booking.reversed_cents
+                assert t.id == booking.payout.transfer_id
+                assert (
+                    t.amount_cents == booking.payout.paid_out_cents + booking.payout.reversed_cents
+                )
                 if b not in self.gw.in_doubt:
-                    assert t.reversed_cents == booking.reversed_cents, (t, booking.reversed_cents)
-                    assert t.amount_cents - t.reversed_cents == booking.paid_out_cents
+                    assert t.reversed_cents == booking.payout.reversed_cents, (
+                        t,
+                        booking.payout.reversed_cents,
+                    )
+                    assert t.amount_cents - t.reversed_cents == booking.payout.paid_out_cents
             elif b not in self.gw.in_doubt:
                 assert not transfers, f"Stripe paid booking {b} out, the booking says not"
             sent = self.sent.count(("event.PayoutSent", str(b)))
@@ -1033,8 +1038,8 @@ class PaymentMachine(RuleBasedStateMachine):
             c = made.committed
             assert c is not None
             assert c.status in (S.COMPLETED, S.CANCELLED), (made, c.status)
-            assert c.payout_status is PO.SCHEDULED, (made, c.payout_status)
-            assert c.dispute_deadline is not None and made.at >= c.dispute_deadline, made
+            assert c.payout.status is PO.SCHEDULED, (made, c.payout.status)
+            assert c.dispute.deadline is not None and made.at >= c.dispute.deadline, made
             earliest = self.window_end[made.booking_id]
             if made.booking_id in self.heard:
                 earliest = min(earliest, self.heard[made.booking_id])
@@ -1048,22 +1053,22 @@ class PaymentMachine(RuleBasedStateMachine):
         ledger = self.w.uow.store.ledger
         for b in self.booking_ids:
             booking = self.committed(b)
-            intent = self.gw.intent(booking.payment_intent_id)
+            intent = self.gw.intent(booking.payment.intent_id)
             assert intent is not None and intent.amount_cents == booking.price.total_cents
             assert 0 <= intent.refunded_cents <= intent.captured_cents
             assert intent.captured_cents in (0, intent.amount_cents)
-            assert 0 <= booking.refunded_cents <= booking.captured_cents
+            assert 0 <= booking.payment.refunded_cents <= booking.payment.captured_cents
             entries = [e for e in ledger if e.booking_id == b]
             assert problems(entries, booking.expected_ledger()) == []
             s = booking.settlement
             assert s.commission_cents == half_up(Decimal(s.kept_cents) * self.percent / 100)
             assert s.refunded_cents + s.commission_cents + s.payout_cents == s.captured_cents
-            if booking.payout_status in (PO.PAID, PO.REVERSED):
-                assert booking.paid_out_cents == s.kept_cents - s.commission_cents
+            if booking.payout.status in (PO.PAID, PO.REVERSED):
+                assert booking.payout.paid_out_cents == s.kept_cents - s.commission_cents
             else:
-                assert booking.paid_out_cents == 0 and booking.reversed_cents == 0
+                assert booking.payout.paid_out_cents == 0 and booking.payout.reversed_cents == 0
             ended_before_capture = booking.status in (S.DECLINED, S.EXPIRED) or (
-                booking.status is S.CANCELLED and booking.captured_cents == 0
+                booking.status is S.CANCELLED and booking.payment.captured_cents == 0
             )
             if ended_before_capture and b not in self.gw.in_doubt:
                 assert intent.canceled, f"booking {b} ended, its hold was never released"

@@ -44,25 +44,25 @@ async def paid_out_booking(world: World) -> Booking:
     capture = await g.capture(intent.id, "capture")
     booking.record_capture(booking.created_at, capture.charge_id, None)
     booking.complete(booking.end)
-    assert booking.dispute_deadline is not None
+    assert booking.dispute.deadline is not None
     transfer = await g.transfer("acct_1", 8_000, booking.id, capture.charge_id, "payout")
-    booking.pay_out(booking.dispute_deadline, transfer)
+    booking.pay_out(booking.dispute.deadline, transfer)
     async with world.uow as uow:
         await uow.bookings.add(booking)
         await world.outbox.publish(uow, [booking])
         await uow.commit()
         entries = list(await uow.ledger.for_booking(booking.id))
     assert problems(entries, booking.expected_ledger()) == []
-    world.clock.advance(booking.dispute_deadline + timedelta(days=1) - world.clock.now())
+    world.clock.advance(booking.dispute.deadline + timedelta(days=1) - world.clock.now())
     return booking
 
 
 def refunded_at_stripe(booking: Booking, amount: int) -> ReceivedEvent:
-    charge = {"id": booking.charge_id, "payment_intent": booking.payment_intent_id}
+    charge = {"id": booking.payment.charge_id, "payment_intent": booking.payment.intent_id}
     return stripe_event(
         f"evt_{uuid4().hex}",
         "charge.refunded",
-        booking.dispute_deadline,
+        booking.dispute.deadline,
         {**charge, "amount_refunded": amount},
     )
 
@@ -77,7 +77,7 @@ async def stored(world: World, booking_id: UUID) -> Booking:
 async def test_an_event_that_fails_to_apply_is_kept_and_applied_by_the_job(world: World) -> None:
     booking = await paid_out_booking(world)
     gateway = ReversalsDown(world)
-    await world.gateway.refund(booking.payment_intent_id or "", 5_000, "dashboard")
+    await world.gateway.refund(booking.payment.intent_id or "", 5_000, "dashboard")
     handle = ReceivePaymentEvent(
         world.uow,
         gateway,  # type: ignore[arg-type]
@@ -88,7 +88,7 @@ async def test_an_event_that_fails_to_apply_is_kept_and_applied_by_the_job(world
     event = refunded_at_stripe(booking, 5_000)
 
     assert await handle(event) is True  # stored: Stripe is answered 200
-    assert (await stored(world, booking.id)).refunded_cents == 0  # not applied
+    assert (await stored(world, booking.id)).payment.refunded_cents == 0  # not applied
     row = world.uow.store.webhook_events[event.id]
     assert row.processed_at is None and row.attempts == 1 and "reverse" in (row.last_error or "")
 
@@ -105,9 +105,9 @@ async def test_an_event_that_fails_to_apply_is_kept_and_applied_by_the_job(world
     assert await handle(event) is False  # a redelivery changes nothing
     after = await stored(world, booking.id)
     # Kept 50.00: the caregiver's share is 40.00, so 40.00 of the 80.00 came back.
-    assert (after.refunded_cents, after.paid_out_cents) == (5_000, 4_000)
-    assert after.payout_status is PayoutStatus.REVERSED
-    record = await world.gateway.record(booking.payment_intent_id or "", booking.id)
+    assert (after.payment.refunded_cents, after.payout.paid_out_cents) == (5_000, 4_000)
+    assert after.payout.status is PayoutStatus.REVERSED
+    record = await world.gateway.record(booking.payment.intent_id or "", booking.id)
     assert (record.refunded_cents, record.reversed_cents) == (5_000, 4_000)
     async with world.uow as uow:
         entries = await uow.ledger.for_booking(booking.id)
@@ -135,5 +135,5 @@ async def test_an_event_that_does_not_fit_the_booking_is_kept_and_not_retried(
     )
     assert await handle(event) is True
     assert world.uow.store.webhook_events[event.id].processed_at is not None
-    assert (await stored(world, never_captured.id)).charge_id is None
-    assert (await stored(world, booking.id)).paid_out_cents == 8_000
+    assert (await stored(world, never_captured.id)).payment.charge_id is None
+    assert (await stored(world, booking.id)).payout.paid_out_cents == 8_000

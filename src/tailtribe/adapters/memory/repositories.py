@@ -234,7 +234,7 @@ def _is_due(b: Booking, work: DueWork, now: datetime) -> bool:
     if work is DueWork.COMPLETE:
         return b.is_due_to_complete(now)
     if work is DueWork.PAYOUT:
-        return b.is_payout_due(now) and (b.payout_retry_at is None or b.payout_retry_at <= now)
+        return b.is_payout_due(now) and (b.payout.retry_at is None or b.payout.retry_at <= now)
     return b.is_due_for_reminder(now)
 
 
@@ -246,7 +246,7 @@ class MemoryBookingRepository:
         return _fresh(self._rows.get(booking_id))
 
     async def get_by_payment_intent(self, payment_intent_id: str) -> Booking | None:
-        found = (b for b in self._rows.values() if b.payment_intent_id == payment_intent_id)
+        found = (b for b in self._rows.values() if b.payment.intent_id == payment_intent_id)
         return _fresh(next(found, None))
 
     async def lock_calendar(self, caregiver_id: UUID) -> None:

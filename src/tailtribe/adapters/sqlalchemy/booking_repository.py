@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy import row_locks
+from tailtribe.adapters.sqlalchemy.mapping import Embedded, RowMapper
 from tailtribe.adapters.sqlalchemy.tables import BookingPetRow, BookingRow, CaregiverRow
 from tailtribe.domain.errors import SlotTaken
 from tailtribe.domain.model.availability import Occupancy
@@ -23,89 +25,46 @@ from tailtribe.domain.model.bookings import (
     PaymentStatus,
     PayoutStatus,
 )
-from tailtribe.domain.model.cancellation import CancellationPolicy, Canceller
-from tailtribe.domain.model.pricing import Quote, Service
+from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.ports.storage import DueWork, Page
 
 _ACTIVE = [s.value for s in ACTIVE]
 EXCLUSION_VIOLATION = "23P01"
 
 
+# The booking's row: its own fields, with the parts' columns named as the
+# table has always named them; the pets live in booking_pet.
+BOOKING_ROW = RowMapper(
+    Booking,
+    columns={"start": "start_at", "end": "end_at"},
+    embedded={
+        "price": Embedded(),
+        "payment": Embedded(names={"status": "payment_status", "intent_id": "payment_intent_id"}),
+        "payout": Embedded(
+            names={
+                "status": "payout_status",
+                "attempts": "payout_attempts",
+                "retry_at": "payout_retry_at",
+            }
+        ),
+        "dispute": Embedded(prefix="dispute_"),
+    },
+    apart=["pet_ids"],
+    # Stored so the jobs find due bookings with an index, not arithmetic.
+    derived={
+        "pets": lambda b: len(b.pet_ids),
+        "payment_deadline": lambda b: b.payment_deadline,
+        "response_deadline": lambda b: b.response_deadline,
+    },
+)
+
+
 def _booking(row: BookingRow, pet_ids: tuple[UUID, ...]) -> Booking:
-    return Booking(
-        id=row.id,
-        owner_id=row.owner_id,
-        caregiver_id=row.caregiver_id,
-        service=Service(row.service),
-        pet_ids=pet_ids,
-        start=row.start_at,
-        end=row.end_at,
-        price=Quote(row.units, row.total_cents, row.commission_cents, row.caregiver_payout_cents),
-        commission_percent=row.commission_percent,
-        cancellation_policy=CancellationPolicy(row.cancellation_policy),
-        created_at=row.created_at,
-        message=row.message,
-        status=BookingStatus(row.status),
-        payment_status=PaymentStatus(row.payment_status),
-        payout_status=PayoutStatus(row.payout_status),
-        payment_intent_id=row.payment_intent_id,
-        client_secret=row.client_secret,
-        captured_cents=row.captured_cents,
-        refunded_cents=row.refunded_cents,
-        paid_out_cents=row.paid_out_cents,
-        reversed_cents=row.reversed_cents,
-        completed_at=row.completed_at,
-        dispute_deadline=row.dispute_deadline,
-        cancelled_by=Canceller(row.cancelled_by) if row.cancelled_by else None,
-        reason=row.reason,
-        reminder_sent_at=row.reminder_sent_at,
-        conversation_id=row.conversation_id,
-        charge_id=row.charge_id,
-        transfer_id=row.transfer_id,
-        stripe_fee_cents=row.stripe_fee_cents,
-        payout_attempts=row.payout_attempts,
-        payout_retry_at=row.payout_retry_at,
-    )
+    return BOOKING_ROW.load(row, pet_ids=pet_ids)
 
 
 def _fill(row: BookingRow, b: Booking) -> BookingRow:
-    row.owner_id = b.owner_id
-    row.caregiver_id = b.caregiver_id
-    row.service = b.service.value
-    row.start_at = b.start
-    row.end_at = b.end
-    row.pets = len(b.pet_ids)
-    row.status = b.status.value
-    row.payment_status = b.payment_status.value
-    row.payout_status = b.payout_status.value
-    row.units = b.price.units
-    row.total_cents = b.price.total_cents
-    row.commission_cents = b.price.commission_cents
-    row.caregiver_payout_cents = b.price.caregiver_payout_cents
-    row.commission_percent = b.commission_percent
-    row.cancellation_policy = b.cancellation_policy.value
-    row.created_at = b.created_at
-    row.payment_deadline = b.payment_deadline
-    row.response_deadline = b.response_deadline
-    row.message = b.message
-    row.payment_intent_id = b.payment_intent_id
-    row.client_secret = b.client_secret
-    row.captured_cents = b.captured_cents
-    row.refunded_cents = b.refunded_cents
-    row.paid_out_cents = b.paid_out_cents
-    row.reversed_cents = b.reversed_cents
-    row.completed_at = b.completed_at
-    row.dispute_deadline = b.dispute_deadline
-    row.cancelled_by = b.cancelled_by.value if b.cancelled_by else None
-    row.reason = b.reason
-    row.reminder_sent_at = b.reminder_sent_at
-    row.conversation_id = b.conversation_id
-    row.charge_id = b.charge_id
-    row.transfer_id = b.transfer_id
-    row.stripe_fee_cents = b.stripe_fee_cents
-    row.payout_attempts = b.payout_attempts
-    row.payout_retry_at = b.payout_retry_at
-    return row
+    return typing.cast(BookingRow, BOOKING_ROW.dump(b, row))
 
 
 def _due(work: DueWork, now: datetime) -> ColumnElement[bool]:

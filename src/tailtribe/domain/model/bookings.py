@@ -5,14 +5,16 @@ requested --decline | expire | cancel--> declined | expired | cancelled
 accepted  --cancel--> cancelled
 completed --dispute (in window)--> disputed --resolve--> completed
 
-Payment and payout statuses move with it; money is tracked in cents so that
-refunded + commission + payout always equals what was captured.
+The booking keeps the lifecycle and coordinates its parts: the payment
+(booking_payment.py), the payout (booking_payout.py) and the dispute window
+(booking_dispute.py) each hold their own state and rules. Money is tracked in
+cents so that refunded + commission + payout always equals what was captured.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -20,6 +22,16 @@ from uuid import UUID
 from tailtribe.domain.errors import InvalidInput, InvalidTransition, PaymentNotAuthorized
 from tailtribe.domain.model.aggregate import Aggregate
 from tailtribe.domain.model.availability import Occupancy
+from tailtribe.domain.model.booking_dispute import DEFAULT_DISPUTE_WINDOW as DEFAULT_DISPUTE_WINDOW
+from tailtribe.domain.model.booking_dispute import BookingDispute as BookingDispute
+from tailtribe.domain.model.booking_dispute import DisputeOutcome as DisputeOutcome
+from tailtribe.domain.model.booking_payment import CAPTURED_STATES as CAPTURED_STATES
+from tailtribe.domain.model.booking_payment import BookingPayment as BookingPayment
+from tailtribe.domain.model.booking_payment import PaymentStatus as PaymentStatus
+from tailtribe.domain.model.booking_payout import PAYOUT_FIRST_RETRY as PAYOUT_FIRST_RETRY
+from tailtribe.domain.model.booking_payout import PAYOUT_MAX_ATTEMPTS as PAYOUT_MAX_ATTEMPTS
+from tailtribe.domain.model.booking_payout import BookingPayout as BookingPayout
+from tailtribe.domain.model.booking_payout import PayoutStatus as PayoutStatus
 from tailtribe.domain.model.cancellation import (
     CancellationPolicy,
     Canceller,
@@ -56,12 +68,7 @@ from tailtribe.domain.model.time import require_aware, utc
 
 PAYMENT_WINDOW = timedelta(minutes=30)
 RESPONSE_WINDOW = timedelta(hours=24)
-DEFAULT_DISPUTE_WINDOW = timedelta(hours=48)
 REMINDER_LEAD = timedelta(hours=24)
-# A transfer that fails is tried again after 5 min, 20 min, 80 min, 5 h 20;
-# after the fifth failure the payout is held for an admin.
-PAYOUT_FIRST_RETRY = timedelta(minutes=5)
-PAYOUT_MAX_ATTEMPTS = 5
 
 
 class BookingStatus(enum.StrEnum):
@@ -77,34 +84,6 @@ class BookingStatus(enum.StrEnum):
 
 # Statuses that hold the caregiver's calendar.
 ACTIVE = frozenset({BookingStatus.REQUESTED, BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS})
-
-
-class PaymentStatus(enum.StrEnum):
-    PENDING = "pending"
-    AUTHORIZED = "authorized"
-    CAPTURED = "captured"
-    REFUNDED = "refunded"
-    PARTIALLY_REFUNDED = "partially_refunded"
-    FAILED = "failed"
-    CANCELED = "canceled"
-
-
-CAPTURED_STATES = frozenset(
-    {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
-)
-
-
-class PayoutStatus(enum.StrEnum):
-    NONE = "none"
-    SCHEDULED = "scheduled"
-    HELD = "held"
-    PAID = "paid"
-    REVERSED = "reversed"
-
-
-class DisputeOutcome(enum.StrEnum):
-    RELEASE = "release"
-    REFUND = "refund"
 
 
 # The status graph; guards on time and payment come on top of it.
@@ -160,25 +139,14 @@ class Booking(Aggregate):
     created_at: datetime
     message: str | None = None
     status: BookingStatus = BookingStatus.REQUESTED
-    payment_status: PaymentStatus = PaymentStatus.PENDING
-    payout_status: PayoutStatus = PayoutStatus.NONE
-    payment_intent_id: str | None = None
-    client_secret: str | None = None
-    captured_cents: int = 0
-    refunded_cents: int = 0
-    paid_out_cents: int = 0
-    reversed_cents: int = 0
+    payment: BookingPayment = field(default_factory=BookingPayment)
+    payout: BookingPayout = field(default_factory=BookingPayout)
+    dispute: BookingDispute = field(default_factory=BookingDispute)
     completed_at: datetime | None = None
-    dispute_deadline: datetime | None = None
     cancelled_by: Canceller | None = None
     reason: str | None = None
     reminder_sent_at: datetime | None = None
     conversation_id: UUID | None = None  # the pair's; None only for bookings made before
-    charge_id: str | None = None
-    transfer_id: str | None = None
-    stripe_fee_cents: int = 0
-    payout_attempts: int = 0
-    payout_retry_at: datetime | None = None
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
@@ -191,17 +159,16 @@ class Booking(Aggregate):
 
     def shown_text(self, text: str) -> str:
         """A party's text (the message, a name) as the other sees it for this booking."""
-        return text if self.captured_cents > 0 else mask_contacts(text)
+        return text if self.payment.captured_cents > 0 else mask_contacts(text)
 
     @property
     def occupancy(self) -> Occupancy:
         return Occupancy(self.service, self.start, self.end, len(self.pet_ids))
 
     def attach_payment(self, payment_intent_id: str, client_secret: str) -> None:
-        if self.payment_intent_id not in (None, payment_intent_id):
+        if not self.payment.can_attach(payment_intent_id):
             raise self._refuse("change its payment")
-        self.payment_intent_id = payment_intent_id
-        self.client_secret = client_secret
+        self.payment.attach(payment_intent_id, client_secret)
 
     def is_due_to_start(self, now: datetime) -> bool:
         return self.status is BookingStatus.ACCEPTED and now >= self.start
@@ -282,12 +249,17 @@ class Booking(Aggregate):
 
     @property
     def settlement(self) -> Settlement:
-        return settle(self.captured_cents, self.refunded_cents, self.paid_out_cents, self.rate)
+        return settle(
+            self.payment.captured_cents,
+            self.payment.refunded_cents,
+            self.payout.paid_out_cents,
+            self.rate,
+        )
 
     def is_due_to_expire(self, now: datetime) -> bool:
         if self.status is not BookingStatus.REQUESTED:
             return False
-        unpaid = self.payment_status is not PaymentStatus.AUTHORIZED
+        unpaid = not self.payment.is_authorized
         return now >= self.response_deadline or (unpaid and now >= self.payment_deadline)
 
     # -- guards ---------------------------------------------------------
@@ -305,14 +277,8 @@ class Booking(Aggregate):
         return InvalidTransition("booking", self.status, command)
 
     def _release_hold(self, now: datetime) -> None:
-        if self.payment_status is PaymentStatus.AUTHORIZED:
+        if self.payment.release_hold():
             self._post(now, Movement.AUTHORIZATION_RELEASE, self.price.total_cents)
-        if self.payment_status in (
-            PaymentStatus.PENDING,
-            PaymentStatus.AUTHORIZED,
-            PaymentStatus.FAILED,
-        ):
-            self.payment_status = PaymentStatus.CANCELED
 
     # -- ledger ---------------------------------------------------------
     def _post(
@@ -332,28 +298,28 @@ class Booking(Aggregate):
     @property
     def commission_taken(self) -> bool:
         """The platform took its commission when the caregiver was paid."""
-        return self.payout_status in (PayoutStatus.PAID, PayoutStatus.REVERSED)
+        return self.payout.commission_taken
 
     def expected_ledger(self) -> Expected:
         """What the ledger must hold for this booking."""
-        authorized = self.payment_status is PaymentStatus.AUTHORIZED
+        authorized = self.payment.is_authorized
         return Expected(
             authorized_cents=self.price.total_cents if authorized else 0,
-            captured_cents=self.captured_cents,
-            refunded_cents=self.refunded_cents,
-            paid_out_cents=self.paid_out_cents,
+            captured_cents=self.payment.captured_cents,
+            refunded_cents=self.payment.refunded_cents,
+            paid_out_cents=self.payout.paid_out_cents,
             commission_cents=self.settlement.commission_cents if self.commission_taken else 0,
-            fee_cents=self.stripe_fee_cents,
+            fee_cents=self.payment.stripe_fee_cents,
         )
 
     # -- payment --------------------------------------------------------
     def authorize(self, now: datetime, amount_cents: int) -> None:
         self._allow("authorize")
-        if self.payment_status not in (PaymentStatus.PENDING, PaymentStatus.FAILED):
+        if not self.payment.may_authorize():
             raise self._refuse("authorize")
         if amount_cents != self.price.total_cents:
             raise InvalidInput("the authorized amount differs from the booking total")
-        self.payment_status = PaymentStatus.AUTHORIZED
+        self.payment.status = PaymentStatus.AUTHORIZED
         self.record(
             PaymentAuthorized(occurred_at=now, booking_id=self.id, amount_cents=amount_cents)
         )
@@ -361,34 +327,31 @@ class Booking(Aggregate):
 
     def fail_payment(self, now: datetime) -> None:
         self._allow("fail_payment")
-        if self.payment_status is not PaymentStatus.PENDING:
+        if self.payment.status is not PaymentStatus.PENDING:
             raise self._refuse("fail_payment")
-        self.payment_status = PaymentStatus.FAILED
+        self.payment.status = PaymentStatus.FAILED
         self.record(PaymentFailed(occurred_at=now, booking_id=self.id))
 
     def cancel_payment(self, now: datetime) -> None:
         """Stripe canceled the PaymentIntent of a request: nothing is held any
         more, so it cannot be accepted; the expiry job frees the slot."""
         self._allow("cancel_payment")
-        if self.payment_status is PaymentStatus.CANCELED:
+        if self.payment.status is PaymentStatus.CANCELED:
             raise self._refuse("cancel a canceled payment")
         self._release_hold(now)
 
     def record_capture(self, now: datetime, charge_id: str | None, fee_cents: int | None) -> None:
         """What Stripe said of the capture: its charge, and its fee when known."""
-        if self.captured_cents == 0:
+        if self.payment.captured_cents == 0:
             raise self._refuse("record a capture it never made")
-        if charge_id is not None:
-            self.charge_id = charge_id
-        if fee_cents and not self.stripe_fee_cents:
-            self.stripe_fee_cents = fee_cents
-            self._post(now, Movement.STRIPE_FEE, fee_cents, self.charge_id)
+        new_fee = self.payment.note_capture(charge_id, fee_cents)
+        self._post(now, Movement.STRIPE_FEE, new_fee, self.payment.charge_id)
 
     # -- lifecycle ------------------------------------------------------
     def accept(self, now: datetime) -> None:
         """Needs an authorized payment and an answer within the deadline; captures it."""
         target = self._move("accept")
-        if self.payment_status is not PaymentStatus.AUTHORIZED:
+        if not self.payment.is_authorized:
             raise PaymentNotAuthorized("the payment for this booking is not authorized yet")
         if now >= self.response_deadline:
             raise self._refuse("accept after its response deadline")
@@ -396,19 +359,17 @@ class Booking(Aggregate):
 
     def _capture(self, now: datetime, target: BookingStatus) -> None:
         self.status = target
-        self.payment_status = PaymentStatus.CAPTURED
-        self.captured_cents = self.price.total_cents
-        self.record(
-            BookingAccepted(occurred_at=now, booking_id=self.id, captured_cents=self.captured_cents)
-        )
-        self._post(now, Movement.CAPTURE, self.captured_cents, self.payment_intent_id)
+        self.payment.capture(self.price.total_cents)
+        captured = self.payment.captured_cents
+        self.record(BookingAccepted(occurred_at=now, booking_id=self.id, captured_cents=captured))
+        self._post(now, Movement.CAPTURE, captured, self.payment.intent_id)
 
     def recover_capture(self, now: datetime) -> None:
         """Stripe captured the payment, but the acceptance that asked for it was
         not committed (a crash in between): the caregiver did accept, so the
         booking is accepted now, whatever the response deadline says."""
         target = self._move("accept")
-        if self.payment_status is not PaymentStatus.AUTHORIZED:
+        if not self.payment.is_authorized:
             raise PaymentNotAuthorized("the payment for this booking is not authorized")
         self._capture(now, target)
 
@@ -422,7 +383,7 @@ class Booking(Aggregate):
         if not self.is_due_to_expire(now):
             raise self._refuse("expire before its deadline")
         self.status = target
-        authorized = self.payment_status is PaymentStatus.AUTHORIZED
+        authorized = self.payment.is_authorized
         self._release_hold(now)
         self.record(BookingExpired(occurred_at=now, booking_id=self.id, authorized=authorized))
 
@@ -441,15 +402,19 @@ class Booking(Aggregate):
         target = self._move("cancel")
         refund = 0
         if self.status is BookingStatus.ACCEPTED:
-            remaining = self.captured_cents - self.refunded_cents
+            remaining = self.payment.remaining_cents
             if by is Canceller.OWNER:
                 # The policy's share is what the owner gets back in all: a refund
                 # made before (an admin's, or this cancellation's own whose
                 # commit was lost) counts towards it.
                 policy_share = owner_refund_cents(
-                    self.cancellation_policy, self.service, self.start, now, self.captured_cents
+                    self.cancellation_policy,
+                    self.service,
+                    self.start,
+                    now,
+                    self.payment.captured_cents,
                 )
-                refund = min(remaining, max(0, policy_share - self.refunded_cents))
+                refund = min(remaining, max(0, policy_share - self.payment.refunded_cents))
             else:
                 refund = remaining
         self.status = target
@@ -457,10 +422,9 @@ class Booking(Aggregate):
         reversal = self._apply_refund(now, refund)
         self.cancelled_by = by
         self.reason = reason
-        if self.captured_cents and self.settlement.payout_cents > 0:
-            self.dispute_deadline = now + payout_delay
-            if self.payout_status is PayoutStatus.NONE:  # a chargeback's hold stays
-                self.payout_status = PayoutStatus.SCHEDULED
+        if self.payment.captured_cents and self.settlement.payout_cents > 0:
+            self.dispute.open_window(now, payout_delay)
+            self.payout.schedule_if_none()  # a chargeback's hold stays
         self.record(
             BookingCancelled(
                 occurred_at=now,
@@ -485,24 +449,24 @@ class Booking(Aggregate):
             raise self._refuse("complete before its end time")
         self.status = target
         self.completed_at = now
-        self.dispute_deadline = now + dispute_window
+        self.dispute.open_window(now, dispute_window)
         # A payout held before the end (a chargeback) stays held.
-        if self.payout_status is PayoutStatus.NONE and self.settlement.payout_cents > 0:
-            self.payout_status = PayoutStatus.SCHEDULED
+        if self.settlement.payout_cents > 0:
+            self.payout.schedule_if_none()
         self.record(BookingCompleted(occurred_at=now, booking_id=self.id))
 
     # -- disputes -------------------------------------------------------
     def open_dispute(self, now: datetime, reason: str) -> None:
         target = self._move("dispute")
-        if self.dispute_deadline is None or now >= self.dispute_deadline:
+        if not self.dispute.is_open(now):
             raise self._refuse("be disputed after the dispute window")
-        if self.payout_status in (PayoutStatus.PAID, PayoutStatus.REVERSED):
+        if self.payout.commission_taken:
             raise self._refuse("be disputed after the payout")
         if not reason.strip():
             raise InvalidInput("a dispute needs a reason")
         self.status = target
-        if self.payout_status is PayoutStatus.SCHEDULED:
-            self.payout_status = PayoutStatus.HELD
+        if self.payout.is_scheduled:
+            self.payout.hold()
         self.reason = reason.strip()
         self.record(DisputeOpened(occurred_at=now, booking_id=self.id, reason=self.reason))
 
@@ -517,7 +481,7 @@ class Booking(Aggregate):
         disputed = self.status is BookingStatus.DISPUTED
         if disputed:
             target = self._move("resolve")
-        elif self.status in SETTLED and self.payout_status is PayoutStatus.HELD:
+        elif self.status in SETTLED and self.payout.is_held:
             target = self.status
         else:
             raise self._refuse("resolve a dispute")
@@ -525,20 +489,17 @@ class Booking(Aggregate):
             raise InvalidInput("a release refunds nothing: leave amount_cents out")
         refund = 0
         if outcome is DisputeOutcome.REFUND:
-            remaining = self.captured_cents - self.refunded_cents
+            remaining = self.payment.remaining_cents
             refund = remaining if refund_cents is None else refund_cents
             if not 0 < refund <= remaining:
                 raise InvalidInput(f"the refund must be within 1..{remaining} cents")
         self.status = target
         reversal = self._apply_refund(now, refund)
-        self.payout_status = (
-            PayoutStatus.SCHEDULED if self.settlement.payout_cents > 0 else PayoutStatus.NONE
-        )
-        self.payout_attempts, self.payout_retry_at = 0, None
+        self.payout.reschedule(self.settlement.payout_cents > 0)
         # The owner has been heard: the payout need not wait for the window.
         # A hold of another kind (a chargeback) leaves the owner's window as it was.
         if disputed:
-            self.dispute_deadline = now
+            self.dispute.close(now)
         self.record(
             DisputeResolved(
                 occurred_at=now, booking_id=self.id, outcome=outcome, refund_cents=refund
@@ -560,13 +521,12 @@ class Booking(Aggregate):
     def refund(self, now: datetime, amount_cents: int, reason: str | None = None) -> Settlement:
         """An admin refund of part or all of what remains captured."""
         self._allow("refund")
-        remaining = self.captured_cents - self.refunded_cents
+        remaining = self.payment.remaining_cents
         if not 0 < amount_cents <= remaining:
             raise InvalidInput(f"the refund must be within 1..{remaining} cents")
         reversal = self._apply_refund(now, amount_cents)
-        nothing_left = self.settlement.payout_cents == 0
-        if nothing_left and self.payout_status in (PayoutStatus.SCHEDULED, PayoutStatus.HELD):
-            self.payout_status = PayoutStatus.NONE
+        if self.settlement.payout_cents == 0:
+            self.payout.drop()
         self.record(
             RefundIssued(
                 occurred_at=now,
@@ -583,20 +543,13 @@ class Booking(Aggregate):
         if amount_cents == 0:
             return 0
         commission_before = self.settlement.commission_cents
-        self.refunded_cents += amount_cents
-        self.payment_status = (
-            PaymentStatus.REFUNDED
-            if self.refunded_cents == self.captured_cents
-            else PaymentStatus.PARTIALLY_REFUNDED
-        )
+        self.payment.add_refund(amount_cents)
         reversal = self.settlement.reversal_cents
         if reversal:
-            self.paid_out_cents -= reversal
-            self.reversed_cents += reversal
-            self.payout_status = PayoutStatus.REVERSED
+            self.payout.reverse(reversal)
         if self.commission_taken:
             # After the payout the refund comes back from both who were paid.
-            self._post(now, Movement.REVERSAL, reversal, self.transfer_id)
+            self._post(now, Movement.REVERSAL, reversal, self.payout.transfer_id)
             self._post(
                 now,
                 Movement.COMMISSION_RETURN,
@@ -607,21 +560,21 @@ class Booking(Aggregate):
 
     def hold_payout(self, now: datetime, reason: str) -> None:
         self._allow("hold_payout")
-        if self.payout_status is not PayoutStatus.SCHEDULED:
+        if not self.payout.is_scheduled:
             raise self._refuse("hold a payout that is not scheduled")
-        self.payout_status = PayoutStatus.HELD
+        self.payout.hold()
         self.record(PayoutHeld(occurred_at=now, booking_id=self.id, reason=reason))
 
     def open_chargeback(self, now: datetime, dispute_id: str, amount_cents: int) -> None:
         """The bank disputes the charge: hold whatever is not paid out yet, tell admins."""
-        if self.captured_cents == 0:
+        if self.payment.captured_cents == 0:
             raise self._refuse("be charged back before a capture")
-        hold = self.payout_status is PayoutStatus.SCHEDULED or (
-            self.payout_status is PayoutStatus.NONE
+        hold = self.payout.is_scheduled or (
+            self.payout.status is PayoutStatus.NONE
             and self.status in (BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS)
         )
         if hold:
-            self.payout_status = PayoutStatus.HELD
+            self.payout.hold()
         self.record(
             ChargebackOpened(
                 occurred_at=now,
@@ -634,18 +587,12 @@ class Booking(Aggregate):
 
     def release_payout(self, now: datetime) -> None:
         self._allow("release_payout")
-        if self.payout_status is not PayoutStatus.HELD:
+        if not self.payout.is_held:
             raise self._refuse("release a payout that is not held")
-        self.payout_status = PayoutStatus.SCHEDULED
-        self.payout_attempts, self.payout_retry_at = 0, None
+        self.payout.reschedule(anything_to_pay=True)
 
     def is_payout_due(self, now: datetime) -> bool:
-        return (
-            self.status in SETTLED
-            and self.payout_status is PayoutStatus.SCHEDULED
-            and self.dispute_deadline is not None
-            and now >= self.dispute_deadline
-        )
+        return self.status in SETTLED and self.payout.is_scheduled and self.dispute.has_passed(now)
 
     def claim_payout(self, now: datetime) -> int:
         """Count an attempt before the transfer is made, and keep other runs
@@ -653,23 +600,21 @@ class Booking(Aggregate):
         self._allow("pay_out")
         if not self.is_payout_due(now):
             raise self._refuse("pay out before the dispute window has passed")
-        if self.payout_retry_at is not None and now < self.payout_retry_at:
+        if not self.payout.may_retry(now):
             raise self._refuse("retry a payout before its backoff")
-        self.payout_attempts += 1
-        self.payout_retry_at = now + PAYOUT_FIRST_RETRY * 4 ** (self.payout_attempts - 1)
-        return self.payout_attempts
+        return self.payout.claim(now)
 
     def fail_payout(self, now: datetime, error: str) -> bool:
         """A transfer attempt failed; True when that was the last and the payout is held."""
         self._allow("pay_out")
-        if self.payout_status is not PayoutStatus.SCHEDULED:
+        if not self.payout.is_scheduled:
             raise self._refuse("fail a payout that is not scheduled")
-        if self.payout_attempts < PAYOUT_MAX_ATTEMPTS:
+        if not self.payout.exhausted:
             return False
-        self.payout_status = PayoutStatus.HELD
+        self.payout.hold()
         self.record(
             PayoutFailed(
-                occurred_at=now, booking_id=self.id, attempts=self.payout_attempts, error=error
+                occurred_at=now, booking_id=self.id, attempts=self.payout.attempts, error=error
             )
         )
         return True
@@ -685,10 +630,7 @@ class Booking(Aggregate):
         amount = self.settlement.payout_cents
         if amount <= 0:
             raise self._refuse("pay out nothing")
-        self.paid_out_cents = amount
-        self.payout_status = PayoutStatus.PAID
-        self.transfer_id = transfer_id
-        self.payout_retry_at = None
+        self.payout.paid(amount, transfer_id)
         self._post(now, Movement.COMMISSION, self.settlement.commission_cents)
         self._post(now, Movement.TRANSFER, amount, transfer_id)
         self.record(PayoutSent(occurred_at=now, booking_id=self.id, amount_cents=amount))

@@ -26,8 +26,8 @@ _HOLDS = (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED, PaymentStatus.FAILED)
 
 async def release_hold(gateway: PaymentGateway, booking: Booking, was: PaymentStatus) -> None:
     """Cancel the PaymentIntent of a booking that ends before capture."""
-    if booking.payment_intent_id is not None and was in _HOLDS:
-        await gateway.cancel(booking.payment_intent_id, idempotency_key(booking, "cancel-intent"))
+    if booking.payment.intent_id is not None and was in _HOLDS:
+        await gateway.cancel(booking.payment.intent_id, idempotency_key(booking, "cancel-intent"))
 
 
 class BookingLifecycle:
@@ -96,10 +96,10 @@ class BookingLifecycle:
         async with self._uow as uow:
             booking = (await self._as_caregiver(uow, actor, booking_id)).booking
             booking.accept(self._clock.now())
-            if booking.payment_intent_id is None:
+            if booking.payment.intent_id is None:
                 raise NotFound("the booking has no payment")
             captured = await self._gateway.capture(
-                booking.payment_intent_id, idempotency_key(booking, "capture")
+                booking.payment.intent_id, idempotency_key(booking, "capture")
             )
             booking.record_capture(self._clock.now(), captured.charge_id, captured.fee_cents)
             return await self._finish(uow, booking)
@@ -107,7 +107,7 @@ class BookingLifecycle:
     async def decline(self, actor: Actor, booking_id: UUID) -> Booking:
         async with self._uow as uow:
             booking = (await self._as_caregiver(uow, actor, booking_id)).booking
-            was = booking.payment_status
+            was = booking.payment.status
             booking.decline(self._clock.now())
             await release_hold(self._gateway, booking, was)
             return await self._finish(uow, booking)
@@ -126,7 +126,7 @@ class BookingLifecycle:
         async with self._uow as uow:
             found = await access(uow, actor, booking_id)
             booking = found.booking
-            was = booking.payment_status
+            was = booking.payment.status
             before = Before.of(booking)
             text = None if reason is None else clean_text(reason, "reason", max_length=2000) or None
             refund = booking.cancel(

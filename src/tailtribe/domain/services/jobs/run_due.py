@@ -78,7 +78,7 @@ class RunDueBookingJobs:
     async def _apply(self, work: DueWork, booking: Booking) -> None:
         now = self._clock.now()
         if work is DueWork.EXPIRE:
-            was = booking.payment_status
+            was = booking.payment.status
             booking.expire(now)
             await release_hold(self._gateway, booking, was)
         elif work is DueWork.START:

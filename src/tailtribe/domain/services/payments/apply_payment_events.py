@@ -77,7 +77,7 @@ async def _requested_booking(ctx: Context, payment_intent_id: str) -> Booking | 
 async def payment_authorized(ctx: Context, event: PaymentAuthorized) -> Sequence[Aggregate]:
     """The owner confirmed the card: the hold is in place, the caregiver may accept."""
     booking = await _requested_booking(ctx, event.payment_intent_id)
-    if booking is None or booking.payment_status not in (
+    if booking is None or booking.payment.status not in (
         PaymentStatus.PENDING,
         PaymentStatus.FAILED,
     ):
@@ -97,7 +97,7 @@ async def payment_authorized(ctx: Context, event: PaymentAuthorized) -> Sequence
 async def payment_failed(ctx: Context, event: PaymentFailed) -> Sequence[Aggregate]:
     """The card was refused: the owner is told and may try again within the window."""
     booking = await _requested_booking(ctx, event.payment_intent_id)
-    if booking is None or booking.payment_status is not PaymentStatus.PENDING:
+    if booking is None or booking.payment.status is not PaymentStatus.PENDING:
         return []
     booking.fail_payment(event.occurred_at)
     await ctx.uow.bookings.save(booking)
@@ -108,7 +108,7 @@ async def payment_canceled(ctx: Context, event: PaymentCanceled) -> Sequence[Agg
     """The provider canceled the payment (the authorization lapsed, or someone
     canceled it there): a request can no longer be accepted."""
     booking = await _requested_booking(ctx, event.payment_intent_id)
-    if booking is None or booking.payment_status is PaymentStatus.CANCELED:
+    if booking is None or booking.payment.status is PaymentStatus.CANCELED:
         return []
     booking.cancel_payment(ctx.now)
     await ctx.uow.bookings.save(booking)
@@ -126,12 +126,12 @@ async def payment_captured(ctx: Context, event: PaymentCaptured) -> Sequence[Agg
     (a crash before its commit), the booking is accepted now: the owner has
     paid. Either way the booking learns its charge."""
     booking = await _booking_of(ctx, event.payment_intent_id)
-    if booking is None or booking.charge_id:
+    if booking is None or booking.payment.charge_id:
         return []
     captured = event.amount_cents
     if booking.status is BookingStatus.REQUESTED and captured == booking.price.total_cents:
         booking.recover_capture(ctx.now)  # its BookingAccepted shares the contacts
-    if booking.captured_cents == 0:
+    if booking.payment.captured_cents == 0:
         return []
     booking.record_capture(ctx.now, event.charge_id, None)
     await ctx.uow.bookings.save(booking)
@@ -143,13 +143,13 @@ async def payment_refunded(ctx: Context, event: PaymentRefunded) -> Sequence[Agg
     admin's, reversing the caregiver's share of a transfer already made."""
     booking = await _booking_of(ctx, event.payment_intent_id)
     refunded = event.refunded_cents
-    if booking is None or refunded is None or refunded <= booking.refunded_cents:
+    if booking is None or refunded is None or refunded <= booking.payment.refunded_cents:
         return []  # ours, already booked, or an older view of the charge
-    if booking.payment_status not in CAPTURED_STATES:
+    if booking.payment.status not in CAPTURED_STATES:
         return []
     await record_lost_payout(ctx.gateway, booking, ctx.now)
     before = Before.of(booking)
-    booking.refund(ctx.now, min(refunded, booking.captured_cents) - before.refunded_cents)
+    booking.refund(ctx.now, min(refunded, booking.payment.captured_cents) - before.refunded_cents)
     # The owner has the money back already: only the reversal is left to do.
     await send_refund(ctx.gateway, booking, 0, before)
     await ctx.uow.bookings.save(booking)
@@ -159,7 +159,7 @@ async def payment_refunded(ctx: Context, event: PaymentRefunded) -> Sequence[Agg
 async def dispute_opened(ctx: Context, event: DisputeOpened) -> Sequence[Aggregate]:
     """A chargeback: hold the payout if it has not gone, and tell admins."""
     booking = await _booking_of(ctx, event.payment_intent_id)
-    if booking is None or booking.captured_cents == 0:
+    if booking is None or booking.payment.captured_cents == 0:
         return []
     # A payout whose commit or answer was lost has gone all the same: held, it
     # could never be recorded (neither the retry nor a transfer event takes a
@@ -176,8 +176,8 @@ async def transfer_made(ctx: Context, event: TransferMade) -> Sequence[Aggregate
     booking = None if booking_id is None else await ctx.uow.bookings.get(booking_id)
     if (
         booking is None
-        or booking.payout_status is not PayoutStatus.SCHEDULED
-        or booking.payout_attempts == 0
+        or booking.payout.status is not PayoutStatus.SCHEDULED
+        or booking.payout.attempts == 0
         or event.amount_cents != booking.settlement.payout_cents
     ):
         return []
@@ -194,7 +194,7 @@ async def transfer_reversed(ctx: Context, event: TransferReversed) -> Sequence[A
     booking_id = event.booking_id
     booking = None if booking_id is None else await ctx.uow.bookings.get(booking_id)
     reversed_ = event.reversed_cents
-    if booking is not None and reversed_ is not None and reversed_ > booking.reversed_cents:
+    if booking is not None and reversed_ is not None and reversed_ > booking.payout.reversed_cents:
         logger.warning("transfer of booking %s reversed outside the platform", booking.id)
     return []
 

@@ -85,10 +85,10 @@ class Reconcile:
         if booking is None:
             return ["the ledger names a booking that does not exist"]
         out = problems(entries, booking.expected_ledger())
-        if booking.payment_intent_id is None or not with_provider:
+        if booking.payment.intent_id is None or not with_provider:
             return out
         try:
-            record = await self._gateway.record(booking.payment_intent_id, booking.id)
+            record = await self._gateway.record(booking.payment.intent_id, booking.id)
         except PaymentProviderError as exc:
             return [*out, f"Stripe could not be asked: {exc.detail}"]
         moved = totals(entries)

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def claim_tag(booking: Booking) -> str:
-    retry_at = booking.payout_retry_at
+    retry_at = booking.payout.retry_at
     return "" if retry_at is None else str(int(retry_at.timestamp()))
 
 
@@ -79,8 +79,8 @@ class PayOutDue:
             booking = await uow.bookings.get(booking_id)
             if (
                 booking is None
-                or booking.payout_status is not PayoutStatus.SCHEDULED
-                or booking.payout_attempts != attempt
+                or booking.payout.status is not PayoutStatus.SCHEDULED
+                or booking.payout.attempts != attempt
             ):
                 return False  # another run took over after this one's backoff
             amount = booking.settlement.payout_cents
@@ -112,7 +112,7 @@ class PayOutDue:
             caregiver.stripe_account_id,
             amount,
             booking.id,
-            booking.charge_id,
+            booking.payment.charge_id,
             # Stripe answers a key it saw with its first answer, refusals too:
             # each claim has its own (the attempt count restarts when an admin
             # releases a held payout; the claim's retry time never repeats), and

@@ -25,7 +25,7 @@ class Before:
 
     @classmethod
     def of(cls, booking: Booking) -> Before:
-        return cls(booking.refunded_cents, booking.reversed_cents)
+        return cls(booking.payment.refunded_cents, booking.payout.reversed_cents)
 
 
 async def record_lost_payout(gateway: PaymentGateway, booking: Booking, now: datetime) -> None:
@@ -35,9 +35,9 @@ async def record_lost_payout(gateway: PaymentGateway, booking: Booking, now: dat
     refund would shrink what is owed, and the payout's retry could never
     match the transfer Stripe holds."""
     if (
-        booking.payout_attempts == 0
-        or booking.transfer_id is not None
-        or booking.payout_status not in (PayoutStatus.SCHEDULED, PayoutStatus.HELD)
+        booking.payout.attempts == 0
+        or booking.payout.transfer_id is not None
+        or booking.payout.status not in (PayoutStatus.SCHEDULED, PayoutStatus.HELD)
     ):
         return
     made = await gateway.find_transfer(booking.id)
@@ -54,7 +54,7 @@ async def send_refund(
 ) -> None:
     """Refund the owner `refund_cents` and reverse the caregiver's share, as
     the booking decided when the refund was booked on it."""
-    if booking.payment_intent_id is None:
+    if booking.payment.intent_id is None:
         return
     # Keyed by what was refunded (reversed) before, not by the amount: a retry
     # from the same state is Stripe's replay, or its refusal if the amount
@@ -64,11 +64,11 @@ async def send_refund(
     if refund_cents:
         step = f"refund:{before.refunded_cents}"
         await gateway.refund(
-            booking.payment_intent_id, refund_cents, idempotency_key(booking, step)
+            booking.payment.intent_id, refund_cents, idempotency_key(booking, step)
         )
-    reversal = booking.reversed_cents - before.reversed_cents
-    if reversal and booking.transfer_id is not None:
+    reversal = booking.payout.reversed_cents - before.reversed_cents
+    if reversal and booking.payout.transfer_id is not None:
         step = f"reversal:{before.reversed_cents}"
         await gateway.reverse_transfer(
-            booking.transfer_id, reversal, idempotency_key(booking, step)
+            booking.payout.transfer_id, reversal, idempotency_key(booking, step)
         )

@@ -90,7 +90,7 @@ class BookingOut(msgspec.Struct):
     @classmethod
     def of(cls, b: Booking, *, for_owner: bool, refund: int | None = None) -> BookingOut:
         # The client secret confirms the card: only the owner ever sees it.
-        payment = PaymentOut(b.payment_intent_id, b.client_secret) if for_owner else None
+        payment = PaymentOut(b.payment.intent_id, b.payment.client_secret) if for_owner else None
         return cls(
             id=b.id,
             owner_id=b.owner_id,
@@ -100,16 +100,16 @@ class BookingOut(msgspec.Struct):
             start=b.start,
             end=b.end,
             status=b.status,
-            payment_status=b.payment_status,
-            payout_status=b.payout_status,
+            payment_status=b.payment.status,
+            payout_status=b.payout.status,
             price=PriceOut.of(b.price),
             cancellation_policy=b.cancellation_policy,
             created_at=b.created_at,
             message=b.shown_message,
             conversation_id=b.conversation_id,
-            refunded=Money(b.refunded_cents),
-            paid_out=Money(b.paid_out_cents),
-            payout_not_before=b.dispute_deadline,
+            refunded=Money(b.payment.refunded_cents),
+            paid_out=Money(b.payout.paid_out_cents),
+            payout_not_before=b.dispute.deadline,
             payment=payment,
             refund=None if refund is None else Money(refund),
         )
