@@ -30,3 +30,15 @@ def test_domain_imports_only_the_standard_library() -> None:
         and name.split(".")[0] not in sys.stdlib_module_names
     }
     assert offenders == set()
+
+
+def test_the_application_never_imports_the_tests() -> None:
+    # Test doubles live in tests/fakes; the application wires only real adapters.
+    package = DOMAIN.parent
+    offenders = {
+        f"{path.relative_to(package)}: {name}"
+        for path in sorted(package.rglob("*.py"))
+        for name in _imports(path)
+        if name.split(".")[0] == "tests"
+    }
+    assert offenders == set()

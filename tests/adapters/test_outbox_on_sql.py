@@ -10,8 +10,6 @@ from uuid import uuid4
 import pytest
 
 from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
-from tailtribe.adapters.memory.clock import FixedClock
-from tailtribe.adapters.memory.mailer import MemoryMailer
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.system.ids import Uuid7Generator
@@ -25,6 +23,8 @@ from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import Links, SendEmail
 from tailtribe.domain.services.outbox import Outbox
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+from tests.fakes.clock import FixedClock
+from tests.fakes.mailer import MemoryMailer
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tailtribe.adapters.memory.cache import MemoryCache
-from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.model.availability import Availability, BlockedPeriod, WeeklyWindow
@@ -35,6 +34,7 @@ from tailtribe.domain.services.caregivers.search import (
     Sort,
 )
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+from tests.fakes.clock import FixedClock
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 CENTRE = (50.8467, 4.3525)

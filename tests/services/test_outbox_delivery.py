@@ -14,7 +14,6 @@ from uuid import UUID, uuid4
 import pytest
 
 from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
-from tailtribe.adapters.memory.mailer import MemoryMailer
 from tailtribe.domain.errors import Conflict, DeliveryFailed
 from tailtribe.domain.model.availability import Availability
 from tailtribe.domain.model.bookings import Booking
@@ -34,6 +33,7 @@ from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
 from tailtribe.domain.services.notifications.relay_outbox import MAX_EVENT_AGE, RelayOutbox
 from tailtribe.domain.services.notifications.send_email import LEASE, Links, SendEmail
 from tailtribe.domain.services.payments.handle_stripe_event import HandleStripeEvent, ProviderEvent
+from tests.fakes.mailer import MemoryMailer
 from tests.services.conftest import World
 
 

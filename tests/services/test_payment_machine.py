@@ -84,8 +84,6 @@ from hypothesis.stateful import (
     rule,
 )
 
-from tailtribe.adapters.memory.repositories import MemoryBookingRepository, MemoryLedgerRepository
-from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.domain.errors import DomainError, PaymentProviderError
 from tailtribe.domain.model.availability import Availability, WeeklyWindow
@@ -120,6 +118,8 @@ from tailtribe.domain.services.payments.handle_stripe_event import (
 from tailtribe.domain.services.payments.ledger import Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.pets.manage_pets import ManagePets
+from tests.fakes.repositories import MemoryBookingRepository, MemoryLedgerRepository
+from tests.fakes.unit_of_work import MemoryUnitOfWork
 from tests.services.conftest import World
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
