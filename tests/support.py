@@ -248,7 +248,7 @@ class Api:
         return response.json(), headers
 
 
-PROFILE = {
+PROFILE: dict[str, Any] = {
     "display_name": "Sofie's Dog Care",
     "bio": "Ervaren hondenoppas in Gent met een grote tuin en veel geduld voor elke hond.",
     "postcode": "9000",
@@ -260,15 +260,20 @@ PROFILE = {
     "max_pets": 3,
     "cancellation_policy": "moderate",
 }
-SERVICES = [
+SERVICES: list[dict[str, Any]] = [
     {"service": "dog_walking", "price_cents": 1500, "extra_pet_price_cents": 500},
     {"service": "boarding", "price_cents": 3500, "extra_pet_price_cents": 1500},
 ]
-AVAILABILITY = {
+AVAILABILITY: dict[str, Any] = {
     "weekly": [{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(5)],
     "blocked": [{"start": "2027-07-01T00:00:00+02:00", "end": "2027-07-15T00:00:00+02:00"}],
 }
-PET_BODY = {"name": "Bruno", "species": "dog", "breed": "Labrador", "weight_kg": 30.5}
+PET_BODY: dict[str, Any] = {
+    "name": "Bruno",
+    "species": "dog",
+    "breed": "Labrador",
+    "weight_kg": 30.5,
+}
 
 
 def payment_event(event_type: str, payment_intent_id: str, amount: int) -> bytes:

@@ -205,7 +205,7 @@ async def pay_out(container: AsyncContainer) -> int:
 
 async def stored(container: AsyncContainer, booking_id: UUID) -> Booking:
     async with container() as scope:
-        uow = await scope.get(UnitOfWork)
+        uow: UnitOfWork = await scope.get(UnitOfWork)
         async with uow:
             booking = await uow.bookings.get(booking_id)
     assert booking is not None

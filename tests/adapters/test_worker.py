@@ -79,7 +79,7 @@ async def _status(settings: Settings, booking_id: UUID) -> BookingStatus:
     container = make_container(settings)
     try:
         async with container() as scope:
-            uow = await scope.get(UnitOfWork)
+            uow: UnitOfWork = await scope.get(UnitOfWork)
             async with uow:
                 booking = await uow.bookings.get(booking_id)
         assert booking is not None

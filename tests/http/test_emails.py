@@ -21,7 +21,7 @@ from tests.support import Api, payment_event
 
 def emails_in(folder: Path) -> list[EmailMessage]:
     return [
-        email.message_from_bytes(p.read_bytes(), policy=default)  # type: ignore[misc]
+        email.message_from_bytes(p.read_bytes(), policy=default)
         for p in sorted(folder.glob("*.eml"))
     ]
 

@@ -8,7 +8,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,13 +43,13 @@ async def boom() -> None:
 
 
 @pytest.fixture
-def log_lines() -> AsyncIterator[io.StringIO]:
+def log_lines() -> Iterator[io.StringIO]:
     """Everything logged while the test runs, as the production handler writes it."""
     stream = io.StringIO()
     handler = json_handler(stream)
     root = logging.getLogger()
     root.addHandler(handler)
-    yield stream  # type: ignore[misc]
+    yield stream
     root.removeHandler(handler)
 
 

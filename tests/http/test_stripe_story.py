@@ -398,7 +398,7 @@ async def test_a_booking_paid_out_refunded_and_reconciled_with_stripe(stack: Sta
 
 def emails_in(folder: Path) -> list[EmailMessage]:
     return [
-        email.message_from_bytes(p.read_bytes(), policy=default)  # type: ignore[misc]
+        email.message_from_bytes(p.read_bytes(), policy=default)
         for p in sorted(folder.glob("*.eml"))
     ]
 

@@ -315,7 +315,7 @@ async def test_old_events_and_dead_links_send_nothing(h: Harness) -> None:
 
 def test_every_domain_event_is_either_emailed_or_known_to_be_silent() -> None:
     def leaves(cls: type) -> set[str]:
-        subs = cls.__subclasses__()
+        subs: list[type] = cls.__subclasses__()
         return {cls.__name__} if not subs else set().union(*(leaves(c) for c in subs))
 
     names = leaves(DomainEvent) - {"CaregiverEvent", "BookingEvent", "CaregiverDecision"}

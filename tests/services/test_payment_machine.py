@@ -993,7 +993,8 @@ class PaymentMachine(RuleBasedStateMachine):
             and stored[e.id].processed_at is not None
         ]
         pi = self.committed(booking_id).payment_intent_id
-        return max(told, default=0) < self.gw.intent(pi).refunded_cents
+        refunded: int = self.gw.intent(pi).refunded_cents
+        return max(told, default=0) < refunded
 
     @invariant()
     def nothing_unexpected_was_swallowed(self) -> None:

@@ -58,6 +58,7 @@ async def paid_out_booking(world: World) -> Booking:
 
 def refunded_at_stripe(booking: Booking, amount: int) -> ProviderEvent:
     charge = {"id": booking.charge_id, "payment_intent": booking.payment_intent_id}
+    assert booking.dispute_deadline is not None
     return ProviderEvent.build(
         f"evt_{uuid4().hex}",
         "charge.refunded",
