@@ -22,6 +22,7 @@ from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import Links, SendEmail
 from tailtribe.domain.services.outbox import Outbox
+from tests import factories
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
 from tests.fakes.clock import FixedClock
 from tests.fakes.mailer import MemoryMailer
@@ -49,14 +50,7 @@ async def test_two_jobs_for_one_email_send_it_once(
     config = await empty_database(sql_url(request, backend))
     factory = config.create_session_maker()
     clock, ids, secrets = FixedClock(NOW), Uuid7Generator(), HmacTokenSecrets("k" * 32)
-    user = User.register(
-        id=uuid4(),
-        email="an@example.be",
-        full_name="An",
-        password_hash="h",
-        locale=Locale.NL,
-        now=NOW,
-    )
+    user = factories.user("An", NOW, email="an@example.be")
     async with SqlUnitOfWork(factory) as uow:
         await uow.users.add(user)
         await TokenIssuer(secrets, Outbox(ids, clock), ids).send(

@@ -28,7 +28,7 @@ import pytest
 from tailtribe.config import Environment, Settings
 from tailtribe.domain.services.payments.ledger import Mismatch, Reconcile
 from tests.conftest import empty_database
-from tests.http.test_bookings import next_monday, walk
+from tests.factories import next_monday, walk
 from tests.stripe_standin import API_KEY, StripeStandIn, fee_for, free_port, stripe_standin
 from tests.support import AVAILABILITY, PROFILE, SERVICES, Api
 
