@@ -7,9 +7,6 @@ import hmac
 import json
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from dishka import Provider, Scope, provide
@@ -22,15 +19,7 @@ from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.sqlalchemy.tables import OutboxRow
 from tailtribe.config import DEV_WEBHOOK_SECRET, Settings
-from tailtribe.domain.model.bookings import Booking
-from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
-from tailtribe.domain.model.money import CommissionRate
-from tailtribe.domain.model.pets import Pet, PetDetails, Species
-from tailtribe.domain.model.pricing import Quote, Service
-from tailtribe.domain.model.users import Locale, User
 from tailtribe.domain.ports.identity import PasswordHasher
-from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.ioc import make_container
 
 PASSWORD = "correct horse battery"
@@ -44,70 +33,6 @@ class CheapHashing(Provider):
     @provide
     def hasher(self) -> PasswordHasher:
         return Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-def new_user(name: str, now: datetime) -> User:
-    email = f"{name}-{uuid.uuid4().hex[:8]}@example.be"
-    return User.register(
-        id=uuid.uuid4(), email=email, full_name=name, password_hash="h", locale=Locale.NL, now=now
-    )
-
-
-@dataclass(frozen=True)
-class CompletedWalk:
-    owner: User
-    carer: User
-    caregiver: Caregiver
-    pet: Pet
-    booking: Booking
-
-    async def store(self, uow: UnitOfWork) -> None:
-        await uow.users.add(self.owner)
-        await uow.users.add(self.carer)
-        await uow.caregivers.add(self.caregiver)
-        await uow.pets.add(self.pet)
-        await uow.bookings.add(self.booking)
-
-
-def completed_walk() -> CompletedWalk:
-    """A paid 15 EUR walk ten days ago, done: its owner may review it."""
-    created = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
-    owner, carer = new_user("owner", created), new_user("carer", created)
-    caregiver = Caregiver(
-        id=uuid.uuid4(),
-        user_id=carer.id,
-        profile=ProfileDetails(display_name="C"),
-        created_at=created,
-    )
-    pet = Pet(uuid.uuid4(), owner.id, PetDetails("Rex", Species.DOG), created)
-    booking = completed_booking(owner.id, caregiver.id, pet.id)
-    return CompletedWalk(owner, carer, caregiver, pet, booking)
-
-
-def completed_booking(owner_id: uuid.UUID, caregiver_id: uuid.UUID, pet_id: uuid.UUID) -> Booking:
-    """A paid 15 EUR walk of the pet ten days ago, done: its owner may review it."""
-    created = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
-    start = created + timedelta(days=1)
-    booking = Booking.request(
-        id=uuid.uuid4(),
-        owner_id=owner_id,
-        caregiver_id=caregiver_id,
-        service=Service.DOG_WALKING,
-        pet_ids=(pet_id,),
-        start=start,
-        end=start + timedelta(hours=1),
-        price=Quote(1, 1500, 300, 1200),
-        rate=CommissionRate(Decimal(20)),
-        policy=CancellationPolicy.FLEXIBLE,
-        now=created,
-    )
-    booking.attach_payment(f"pi_{uuid.uuid4().hex}", "secret")
-    booking.authorize(created + timedelta(minutes=1), 1500)
-    booking.accept(created + timedelta(minutes=2))
-    booking.record_capture(created + timedelta(minutes=2), f"ch_{uuid.uuid4().hex}", 50)
-    booking.start_service(booking.start)
-    booking.complete(booking.end, timedelta(hours=48))
-    return booking
 
 
 def stripe_signature(
@@ -254,7 +179,7 @@ class Api:
         return response.json(), headers
 
 
-PROFILE = {
+PROFILE: dict[str, Any] = {
     "display_name": "Sofie's Dog Care",
     "bio": "Ervaren hondenoppas in Gent met een grote tuin en veel geduld voor elke hond.",
     "postcode": "9000",
@@ -266,15 +191,20 @@ PROFILE = {
     "max_pets": 3,
     "cancellation_policy": "moderate",
 }
-SERVICES = [
+SERVICES: list[dict[str, Any]] = [
     {"service": "dog_walking", "price_cents": 1500, "extra_pet_price_cents": 500},
     {"service": "boarding", "price_cents": 3500, "extra_pet_price_cents": 1500},
 ]
-AVAILABILITY = {
+AVAILABILITY: dict[str, Any] = {
     "weekly": [{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(5)],
     "blocked": [{"start": "2027-07-01T00:00:00+02:00", "end": "2027-07-15T00:00:00+02:00"}],
 }
-PET_BODY = {"name": "Bruno", "species": "dog", "breed": "Labrador", "weight_kg": 30.5}
+PET_BODY: dict[str, Any] = {
+    "name": "Bruno",
+    "species": "dog",
+    "breed": "Labrador",
+    "weight_kg": 30.5,
+}
 
 
 def payment_event(event_type: str, payment_intent_id: str, amount: int) -> bytes:

@@ -107,3 +107,15 @@ def test_no_import_cycle() -> None:
     graph = {m: imports.find_modules_directly_imported_by(m) for m in imports.modules}
     cycles = [" -> ".join(cycle) for cycle in _cycles(graph)]
     assert cycles == [], "import cycles:\n" + "\n".join(cycles)
+
+
+def test_the_application_never_imports_the_tests() -> None:
+    # Test doubles live in tests/fakes; the application wires only real adapters.
+    package = DOMAIN.parent
+    offenders = {
+        f"{path.relative_to(package)}: {name}"
+        for path in sorted(package.rglob("*.py"))
+        for name in _imports(path)
+        if name.split(".")[0] == "tests"
+    }
+    assert offenders == set()

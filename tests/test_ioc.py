@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 import pytest
-from dishka import FromDishka, Scope
+from dishka import BaseScope, FromDishka, Scope
 
 import tailtribe.entrypoints
 from tailtribe.config import Environment, Settings
@@ -24,7 +24,7 @@ from tailtribe.ioc import make_container, providers
 from tests.conftest import REDIS_URL
 
 # The marker FromDishka[...] puts in Annotated: the default component's.
-FROM_DISHKA = get_args(FromDishka[object])[1]
+FROM_DISHKA = get_args(FromDishka[object])[1]  # type: ignore[misc]  # Annotated at runtime
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -61,7 +61,7 @@ MODES = {
 }
 
 
-def provided(settings: Settings) -> dict[Any, Scope]:
+def provided(settings: Settings) -> dict[Any, BaseScope | None]:
     return {
         factory.provides.type_hint: factory.scope
         for provider in providers(settings)

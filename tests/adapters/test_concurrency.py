@@ -31,8 +31,10 @@ from tailtribe.domain.services.pets.manage_pets import MAX_PETS_PER_OWNER, Manag
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.domain.services.terms import Actor
 from tailtribe.ioc import make_container
+from tests import factories
 from tests.conftest import REDIS_URL, SQL_BACKENDS, empty_database, sql_url
-from tests.support import PASSWORD, CheapHashing, completed_walk, new_user
+from tests.factories import completed_walk
+from tests.support import PASSWORD, CheapHashing
 
 
 @pytest.fixture(params=SQL_BACKENDS)
@@ -203,7 +205,7 @@ async def test_concurrent_replies_to_a_review_store_one(container: AsyncContaine
 
 async def test_concurrent_pet_creations_stop_at_the_cap(container: AsyncContainer) -> None:
     now = datetime.now(UTC)
-    owner = new_user("owner", now)
+    owner = factories.user("owner", now)
     async with container() as scope:
         uow = await scope.get(UnitOfWork)
         async with uow:

@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from tailtribe.adapters.memory.cache import MemoryCache
-from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.oidc.identity_provider import OidcIdentityProvider
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.sqlalchemy.user_repository import SqlUserRepository
@@ -18,6 +17,7 @@ from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.model.users import Locale
 from tailtribe.domain.services.accounts.google_sign_in import GoogleSignIn, SignedIn
 from tests.conftest import empty_database
+from tests.fakes.clock import FixedClock
 from tests.oidc_standin import CLIENT_ID, CLIENT_SECRET, oidc_standin
 
 APP = "http://127.0.0.1:8000"

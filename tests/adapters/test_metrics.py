@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.model.bookings import (
@@ -34,6 +33,7 @@ from tailtribe.domain.model.reviews import Review
 from tailtribe.domain.model.users import Locale, Role, User
 from tailtribe.domain.services.admin.metrics import BusinessMetrics, Report
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+from tests.fakes.clock import FixedClock
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 FIRST, LAST = date(2027, 3, 22), date(2027, 4, 4)  # summer time starts on 28 March

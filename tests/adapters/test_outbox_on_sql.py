@@ -10,8 +10,6 @@ from uuid import uuid4
 import pytest
 
 from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
-from tailtribe.adapters.memory.clock import FixedClock
-from tailtribe.adapters.memory.mailer import MemoryMailer
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.system.ids import Uuid7Generator
@@ -24,7 +22,10 @@ from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import Links, SendEmail
 from tailtribe.domain.services.outbox import Outbox
+from tests import factories
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+from tests.fakes.clock import FixedClock
+from tests.fakes.mailer import MemoryMailer
 
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
@@ -49,14 +50,7 @@ async def test_two_jobs_for_one_email_send_it_once(
     config = await empty_database(sql_url(request, backend))
     factory = config.create_session_maker()
     clock, ids, secrets = FixedClock(NOW), Uuid7Generator(), HmacTokenSecrets("k" * 32)
-    user = User.register(
-        id=uuid4(),
-        email="an@example.be",
-        full_name="An",
-        password_hash="h",
-        locale=Locale.NL,
-        now=NOW,
-    )
+    user = factories.user("An", NOW, email="an@example.be")
     async with SqlUnitOfWork(factory) as uow:
         await uow.users.add(user)
         await TokenIssuer(secrets, Outbox(ids, clock), ids).send(

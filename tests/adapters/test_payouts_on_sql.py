@@ -12,9 +12,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any, cast
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from dishka import AsyncContainer, Provider, Scope, provide
@@ -32,13 +31,7 @@ from tailtribe.domain.model.bookings import (
     BookingStatus,
     PayoutStatus,
 )
-from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
-from tailtribe.domain.model.money import CommissionRate
-from tailtribe.domain.model.pets import Pet, PetDetails, Species
-from tailtribe.domain.model.pricing import Quote, Service
-from tailtribe.domain.model.users import Locale, User
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.outbox import Outbox
@@ -46,6 +39,7 @@ from tailtribe.domain.services.payments.ledger import ReadLedger, Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.ioc import make_container
 from tests.conftest import empty_database
+from tests.factories import booked_walk
 from tests.stripe_standin import API_KEY, StripeStandIn, stripe_standin
 
 WINDOW = timedelta(hours=48)
@@ -132,44 +126,12 @@ async def settled_booking(
     """A 15 EUR walk, captured at the gateway, done; its dispute window is over."""
     created = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
     start = created + timedelta(days=1)
-    tag = uuid4().hex[:8]
-    owner = User.register(
-        id=uuid4(),
-        email=f"owner-{tag}@example.be",
-        full_name="O",
-        password_hash="h",
-        locale=Locale.NL,
-        now=created,
-    )
-    carer = User.register(
-        id=uuid4(),
-        email=f"carer-{tag}@example.be",
-        full_name="C",
-        password_hash="h",
-        locale=Locale.NL,
-        now=created,
-    )
-    caregiver = Caregiver(
-        id=uuid4(), user_id=carer.id, profile=ProfileDetails(display_name="C"), created_at=created
-    )
-    account = await gateway.create_connected_account(carer.email, f"caregiver:{caregiver.id}")
+    walk = booked_walk(created, start)
+    caregiver, booking = walk.caregiver, walk.booking
+    account = await gateway.create_connected_account(walk.carer.email, f"caregiver:{caregiver.id}")
     if standin is not None:
         await standin.set_payouts_enabled(account)
     caregiver.connect_payout_account(account)
-    pet = Pet(uuid4(), owner.id, PetDetails("Rex", Species.DOG), created)
-    booking = Booking.request(
-        id=uuid4(),
-        owner_id=owner.id,
-        caregiver_id=caregiver.id,
-        service=Service.DOG_WALKING,
-        pet_ids=(pet.id,),
-        start=start,
-        end=start + timedelta(hours=1),
-        price=Quote(1, 1500, 300, 1200),
-        rate=CommissionRate(Decimal(20)),
-        policy=CancellationPolicy.FLEXIBLE,
-        now=created,
-    )
     intent = await gateway.create_payment_intent(booking.id, 1500, f"booking:{booking.id}:pi")
     booking.attach_payment(intent.id, intent.client_secret)
     if standin is not None:
@@ -185,11 +147,7 @@ async def settled_booking(
     factory = await container.get(async_sessionmaker[AsyncSession])
     outbox = await container.get(Outbox)
     async with SqlUnitOfWork(factory) as uow:
-        await uow.users.add(owner)
-        await uow.users.add(carer)
-        await uow.caregivers.add(caregiver)
-        await uow.pets.add(pet)
-        await uow.bookings.add(booking)
+        await walk.store(uow)
         await outbox.publish(uow, [booking])  # its ledger entries
         await uow.commit()
     return Settled(booking.id, booking.dispute.deadline, capture.charge_id, account)
@@ -208,7 +166,7 @@ async def pay_out(container: AsyncContainer) -> int:
 
 async def stored(container: AsyncContainer, booking_id: UUID) -> Booking:
     async with container() as scope:
-        uow = await scope.get(UnitOfWork)
+        uow: UnitOfWork = await scope.get(UnitOfWork)
         async with uow:
             booking = await uow.bookings.get(booking_id)
     assert booking is not None

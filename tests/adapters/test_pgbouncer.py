@@ -177,7 +177,8 @@ async def serve(settings: Settings) -> AsyncIterator[tuple[Api, AsyncContainer]]
     app = create_app(settings, container)
     app.state["settings"] = settings
     async with app.lifespan():
-        transport = httpx.ASGITransport(app=app)
+        # Litestar's ASGI signature is narrower than the plain one httpx declares.
+        transport = httpx.ASGITransport(app=cast("Any", app))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             # The helper only uses httpx's methods, which both clients share.
             api = Api(cast("AsyncTestClient[Litestar]", http), settings)

@@ -6,7 +6,6 @@ import math
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -14,22 +13,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tailtribe.adapters.memory.cache import MemoryCache
-from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.model.availability import Availability, BlockedPeriod, WeeklyWindow
 from tailtribe.domain.model.bookings import Booking
-from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, ProfileDetails
 from tailtribe.domain.model.geo import BoundingBox
-from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.pricing import Quote, Service, ServicePrice
-from tailtribe.domain.model.users import Locale, User
 from tailtribe.domain.ports.search import Candidate, SearchQuery, Sort
 from tailtribe.domain.ports.storage import Page
 from tailtribe.domain.services.caregivers.search import SearchCaregivers, SearchHit
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+from tests.factories import booking_request, user
+from tests.fakes.clock import FixedClock
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 CENTRE = (50.8467, 4.3525)
@@ -56,14 +53,7 @@ async def _seed(
     rng = random.Random(7)
     config = await empty_database(url)
     factory = config.create_session_maker()
-    owner = User.register(
-        id=uuid4(),
-        email="o@example.be",
-        full_name="O",
-        password_hash="h",
-        locale=Locale.NL,
-        now=NOW,
-    )
+    owner = user("O", NOW, email="o@example.be")
     pets = [Pet(uuid4(), owner.id, PetDetails(f"Rex {n}", Species.DOG), NOW) for n in range(3)]
     pet = pets[0]
     caregivers: list[Caregiver] = []
@@ -74,18 +64,11 @@ async def _seed(
         for p in pets:
             await uow.pets.add(p)
         for i in range(COUNT):
-            user = User.register(
-                id=uuid4(),
-                email=f"c{i}@example.be",
-                full_name=f"C{i}",
-                password_hash="h",
-                locale=Locale.NL,
-                now=NOW,
-            )
-            await uow.users.add(user)
+            carer = user(f"C{i}", NOW, email=f"c{i}@example.be")
+            await uow.users.add(carer)
             c = Caregiver(
                 id=uuid4(),
-                user_id=user.id,
+                user_id=carer.id,
                 profile=ProfileDetails(
                     display_name=f"Carer {i} "
                     + rng.choice(["Hondenwandelaar", "Kattenoppas", "Dog walker"]),
@@ -125,35 +108,20 @@ async def _seed(
                 start = datetime(2027, 3, 8, 10, 0, tzinfo=BRUSSELS) + timedelta(
                     minutes=rng.choice([0, 30, 90])
                 )
-                b = Booking.request(
-                    id=uuid4(),
-                    owner_id=owner.id,
-                    caregiver_id=c.id,
-                    service=Service.DOG_WALKING,
-                    pet_ids=(pet.id,),
-                    start=start,
-                    end=start + timedelta(hours=1),
-                    price=Quote(1, 1500, 300, 1200),
-                    rate=CommissionRate(Decimal(20)),
-                    policy=CancellationPolicy.FLEXIBLE,
-                    now=NOW,
-                )
+                b = booking_request(owner.id, c.id, (pet.id,), start, now=NOW)
                 await uow.bookings.add(b)
                 booked[c.id] = [(b.start, b.end)]
             for _ in range(rng.choice([0, 0, 1, 2])):  # pets already boarding this week
                 start = _at(rng.randint(7, 11), 18)
-                stay = Booking.request(
-                    id=uuid4(),
-                    owner_id=owner.id,
-                    caregiver_id=c.id,
-                    service=Service.BOARDING,
-                    pet_ids=tuple(p.id for p in pets[: rng.randint(1, 2)]),
-                    start=start,
-                    end=start + timedelta(days=rng.randint(1, 3), hours=-8),
-                    price=Quote(1, 3000, 600, 2400),
-                    rate=CommissionRate(Decimal(20)),
-                    policy=CancellationPolicy.FLEXIBLE,
+                stay = booking_request(
+                    owner.id,
+                    c.id,
+                    tuple(p.id for p in pets[: rng.randint(1, 2)]),
+                    start,
                     now=NOW,
+                    hours=24 * rng.randint(1, 3) - 8,  # out by late afternoon
+                    service=Service.BOARDING,
+                    price=Quote(1, 3000, 600, 2400),
                 )
                 await uow.bookings.add(stay)
                 stays.setdefault(c.id, []).append(stay)

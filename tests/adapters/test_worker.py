@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.config import Settings
-from tailtribe.domain.model.bookings import Booking, BookingStatus
-from tailtribe.domain.model.cancellation import CancellationPolicy
-from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
-from tailtribe.domain.model.money import CommissionRate
-from tailtribe.domain.model.pets import Pet, PetDetails, Species
+from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.model.photos import PhotoStatus
-from tailtribe.domain.model.pricing import Quote, Service
-from tailtribe.domain.model.users import Locale, User
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.entrypoints.worker.embedded import embedded_scheduler
 from tailtribe.entrypoints.worker.jobs import run_booking_jobs
 from tailtribe.entrypoints.worker.saq_worker import make_worker
 from tailtribe.ioc import make_container
+from tests import factories
 from tests.adapters.test_images import picture
 from tests.conftest import REDIS_URL, empty_database
 
@@ -32,56 +26,19 @@ async def _unpaid_request_an_hour_old(url: str) -> UUID:
     """A booking request whose 30-minute payment window closed half an hour ago."""
     config = await empty_database(url)
     now = datetime.now(UTC)
-    owner = User.register(
-        id=uuid4(),
-        email="o@example.be",
-        full_name="O",
-        password_hash="h",
-        locale=Locale.NL,
-        now=now,
-    )
-    carer = User.register(
-        id=uuid4(),
-        email="c@example.be",
-        full_name="C",
-        password_hash="h",
-        locale=Locale.NL,
-        now=now,
-    )
-    caregiver = Caregiver(
-        id=uuid4(), user_id=carer.id, profile=ProfileDetails(display_name="C"), created_at=now
-    )
-    pet = Pet(uuid4(), owner.id, PetDetails("Rex", Species.DOG), now)
-    start = now + timedelta(days=3)
-    booking = Booking.request(
-        id=uuid4(),
-        owner_id=owner.id,
-        caregiver_id=caregiver.id,
-        service=Service.DOG_WALKING,
-        pet_ids=(pet.id,),
-        start=start,
-        end=start + timedelta(hours=1),
-        price=Quote(1, 1500, 300, 1200),
-        rate=CommissionRate(Decimal(20)),
-        policy=CancellationPolicy.FLEXIBLE,
-        now=now - timedelta(hours=1),
-    )
+    walk = factories.booked_walk(now, now + timedelta(days=3), requested=now - timedelta(hours=1))
     async with SqlUnitOfWork(config.create_session_maker()) as uow:
-        await uow.users.add(owner)
-        await uow.users.add(carer)
-        await uow.caregivers.add(caregiver)
-        await uow.pets.add(pet)
-        await uow.bookings.add(booking)
+        await walk.store(uow)
         await uow.commit()
     await config.get_engine().dispose()
-    return booking.id
+    return walk.booking.id
 
 
 async def _status(settings: Settings, booking_id: UUID) -> BookingStatus:
     container = make_container(settings)
     try:
         async with container() as scope:
-            uow = await scope.get(UnitOfWork)
+            uow: UnitOfWork = await scope.get(UnitOfWork)
             async with uow:
                 booking = await uow.bookings.get(booking_id)
         assert booking is not None
@@ -159,15 +116,8 @@ async def test_an_upload_is_turned_into_variants_by_the_saq_worker(
 ) -> None:
     config = await empty_database(pg_url)
     now = datetime.now(UTC)
-    owner = User.register(
-        id=uuid4(),
-        email="p@example.be",
-        full_name="P",
-        password_hash="h",
-        locale=Locale.NL,
-        now=now,
-    )
-    pet = Pet(uuid4(), owner.id, PetDetails("Rex", Species.DOG), now)
+    owner = factories.user("P", now, email="p@example.be")
+    pet = factories.pet(owner, now)
     async with SqlUnitOfWork(config.create_session_maker()) as uow:
         await uow.users.add(owner)
         await uow.pets.add(pet)

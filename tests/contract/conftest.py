@@ -6,10 +6,10 @@ from typing import cast
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.ports.storage import UnitOfWork
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+from tests.fakes.unit_of_work import MemoryUnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
 

@@ -11,10 +11,10 @@ import pytest
 from redis.asyncio import Redis
 
 from tailtribe.adapters.memory.cache import MemoryCache
-from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.redis.cache import RedisCache
 from tailtribe.domain.ports.storage import Cache
 from tests.conftest import REDIS_URL
+from tests.fakes.clock import FixedClock
 
 
 class Expirer:

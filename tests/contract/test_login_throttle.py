@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 import pytest
 from redis.asyncio import Redis
 
-from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
 from tailtribe.adapters.redis.login_throttle import RedisLoginThrottle
 from tailtribe.domain.ports.limits import LoginThrottle
 from tests.conftest import REDIS_URL
 from tests.contract.test_cache import Expirer
+from tests.fakes.clock import FixedClock
 
 LIMIT = 3
 

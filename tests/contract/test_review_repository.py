@@ -10,7 +10,7 @@ import pytest
 from tailtribe.domain.errors import Conflict
 from tailtribe.domain.model.reviews import Review
 from tests.contract.conftest import UowFactory
-from tests.support import completed_walk
+from tests.factories import completed_walk
 
 
 async def test_a_reply_read_before_another_was_stored_is_refused(make_uow: UowFactory) -> None:

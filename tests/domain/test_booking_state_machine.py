@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -234,7 +235,9 @@ class BookingMachine(RuleBasedStateMachine):
         )
         events = self.booking.pull_events()
         assert [type(e) for e in events] == [BookingRequested]
-        assert events[0].occurred_at == self.now and events[0].booking_id == self.booking.id
+        requested = events[0]
+        assert isinstance(requested, BookingRequested)
+        assert requested.occurred_at == self.now and requested.booking_id == self.booking.id
         assert self.booking.status is S.REQUESTED
         assert self.booking.payment.status is P.PENDING
         self.ever_authorized = False
@@ -251,17 +254,21 @@ class BookingMachine(RuleBasedStateMachine):
         end most runs), so each run starts from one of the stages of the lifecycle.
         """
         b = self.booking
-        steps = {
+
+        def then(moment: Callable[[], datetime], step: Callable[[], object]) -> None:
+            self.now = moment()
+            step()
+
+        steps: dict[str, Callable[[], object]] = {
             "authorize": lambda: self.authorize(exact=True),
             "accept": self.accept,
-            "start": lambda: (setattr(self, "now", b.start + late), self.start_service()),
-            "complete": lambda: (setattr(self, "now", b.end + late), self.complete()),
+            "start": lambda: then(lambda: b.start + late, self.start_service),
+            "complete": lambda: then(lambda: b.end + late, self.complete),
             "hold": lambda: self.hold_payout("fraud review"),
             "dispute": lambda: self.open_dispute("the dog came back hungry"),
             "resolve": lambda: self.resolve_dispute(DisputeOutcome.RELEASE, None),
-            "pay": lambda: (
-                setattr(self, "now", max(self.now, b.dispute.deadline or self.now)),
-                self.pay_out(),
+            "pay": lambda: then(
+                lambda: max(self.now, b.dispute.deadline or self.now), self.pay_out
             ),
         }
         path = ["authorize", "accept", "start", "complete"]
@@ -327,7 +334,8 @@ class BookingMachine(RuleBasedStateMachine):
             assert getattr(event, key) == value, (key, getattr(event, key), value)
 
     def remaining(self, before: dict[str, Any]) -> int:
-        return before["payment"].captured_cents - before["payment"].refunded_cents
+        remaining: int = before["payment"].captured_cents - before["payment"].refunded_cents
+        return remaining
 
     def amount(self, kind: str | int, remaining: int) -> int:
         return {
@@ -839,7 +847,7 @@ def test_terminal_bookings_refuse_everything(command: str) -> None:
     b.decline(b.created_at + timedelta(minutes=1))
     before = snapshot(b)
     now = b.created_at + timedelta(days=1)
-    calls = {
+    calls: dict[str, Callable[[], object]] = {
         "accept": lambda: b.accept(now),
         "decline": lambda: b.decline(now),
         "expire": lambda: b.expire(now),

@@ -37,8 +37,8 @@ POLICY_SERVICES = [Service.DAY_CARE, Service.HOUSE_SITTING, Service.BOARDING]
 VISITS = [Service.DOG_WALKING, Service.DROP_IN]
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def check_cutoff(

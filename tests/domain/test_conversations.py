@@ -162,7 +162,9 @@ def test_never_two_unread_emails_within_an_hour(gaps: list[int]) -> None:
     """However messages arrive, and the job runs each minute: emails are at
     least an hour apart, each about a message at least 15 minutes old."""
     c = conversation()
-    now, posted, emailed = T0, {}, []
+    now = T0
+    posted: dict[int, datetime] = {}
+    emailed: list[datetime] = []
     for gap in gaps:
         for _ in range(gap):
             now += timedelta(minutes=1)

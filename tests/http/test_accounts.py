@@ -330,7 +330,9 @@ async def _status_over_asgi(app: Litestar, path: str, headers: list[tuple[str, s
         sent.append(message)
 
     await app(scope, receive, send)  # type: ignore[arg-type]
-    return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))  # type: ignore[call-overload]
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    assert isinstance(status, int)
+    return status
 
 
 async def test_behind_a_proxy_a_client_cannot_choose_its_key_with_a_header_line_of_its_own(

@@ -4,42 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from tests.factories import BRUSSELS, marketplace, next_monday, requested_walk, walk
 from tests.support import Api, payment_event
-
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-def next_monday(hour: int, weeks: int = 1) -> datetime:
-    today = datetime.now(BRUSSELS).replace(hour=hour, minute=0, second=0, microsecond=0)
-    return today + timedelta(days=(7 - today.weekday()) % 7 + 7 * weeks)
-
-
-async def setup(
-    api: Api,
-) -> tuple[dict[str, Any], dict[str, str], dict[str, str], dict[str, str], str]:
-    admin = await api.new_admin()
-    profile, caregiver = await api.approved_caregiver(admin)
-    _, owner = await api.new_user()
-    pet = (
-        await api.client.post("/api/v1/pets", json={"name": "Rex", "species": "dog"}, headers=owner)
-    ).json()
-    return profile, caregiver, owner, admin, pet["id"]
-
-
-def walk(profile: dict[str, Any], pet: str, start: datetime, minutes: int = 60) -> dict[str, Any]:
-    return {
-        "caregiver_id": profile["id"],
-        "service": "dog_walking",
-        "pet_ids": [pet],
-        "start": start.isoformat(),
-        "end": (start + timedelta(minutes=minutes)).isoformat(),
-    }
 
 
 async def test_quote_request_authorize_accept_complete(api: Api) -> None:
-    profile, caregiver, owner, _, pet = await setup(api)
+    profile, caregiver, owner, _, pet = await marketplace(api)
     c = api.client
     body = walk(profile, pet, next_monday(10))
     quote = await c.post("/api/v1/quotes", json=body, headers=owner)
@@ -82,12 +53,8 @@ async def test_quote_request_authorize_accept_complete(api: Api) -> None:
 
 
 async def test_visibility_is_party_or_admin(api: Api) -> None:
-    profile, caregiver, owner, admin, pet = await setup(api)
-    booking = (
-        await api.client.post(
-            "/api/v1/bookings", json=walk(profile, pet, next_monday(11)), headers=owner
-        )
-    ).json()
+    profile, caregiver, owner, admin, pet = await marketplace(api)
+    booking = await requested_walk(api, profile, pet, owner, next_monday(11))
     _, stranger = await api.new_user()
     url = f"/api/v1/bookings/{booking['id']}"
     assert (await api.client.get(url, headers=owner)).status_code == 200
@@ -102,7 +69,7 @@ async def test_visibility_is_party_or_admin(api: Api) -> None:
 
 
 async def test_overlapping_walks_are_refused(api: Api) -> None:
-    profile, _, owner, _, pet = await setup(api)
+    profile, _, owner, _, pet = await marketplace(api)
     start = next_monday(14)
     first = await api.client.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
     assert first.status_code == 201
@@ -117,17 +84,13 @@ async def test_overlapping_walks_are_refused(api: Api) -> None:
 
 
 async def test_decline_and_cancel_release_the_slot(api: Api) -> None:
-    profile, caregiver, owner, _, pet = await setup(api)
+    profile, caregiver, owner, _, pet = await marketplace(api)
     start = next_monday(9)
-    b1 = (
-        await api.client.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
-    ).json()
+    b1 = await requested_walk(api, profile, pet, owner, start)
     declined = await api.client.post(f"/api/v1/bookings/{b1['id']}/decline", headers=caregiver)
     assert declined.json()["status"] == "declined"
     assert declined.json()["payment_status"] == "canceled"
-    b2 = (
-        await api.client.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
-    ).json()
+    b2 = await requested_walk(api, profile, pet, owner, start)
     cancelled = await api.client.post(
         f"/api/v1/bookings/{b2['id']}/cancel", json={"reason": "plans"}, headers=owner
     )
@@ -141,12 +104,8 @@ async def test_decline_and_cancel_release_the_slot(api: Api) -> None:
 
 
 async def test_owner_cancel_after_capture_refunds_by_policy(api: Api) -> None:
-    profile, caregiver, owner, _, pet = await setup(api)
-    booking = (
-        await api.client.post(
-            "/api/v1/bookings", json=walk(profile, pet, next_monday(12, weeks=2)), headers=owner
-        )
-    ).json()
+    profile, caregiver, owner, _, pet = await marketplace(api)
+    booking = await requested_walk(api, profile, pet, owner, next_monday(12, weeks=2))
     pi = booking["payment"]["payment_intent_id"]
     await api.webhook(payment_event("payment_intent.amount_capturable_updated", pi, 1500))
     await api.client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
@@ -158,7 +117,7 @@ async def test_owner_cancel_after_capture_refunds_by_policy(api: Api) -> None:
 
 
 async def test_bad_requests(api: Api) -> None:
-    profile, _, owner, _, pet = await setup(api)
+    profile, _, owner, _, pet = await marketplace(api)
     _, other_owner = await api.new_user()
     foreign = (
         await api.client.post(
@@ -194,12 +153,8 @@ async def test_bad_requests(api: Api) -> None:
 
 
 async def test_a_bad_cancel_reason_moves_no_money_and_changes_nothing(api: Api) -> None:
-    profile, caregiver, owner, _, pet = await setup(api)
-    booking = (
-        await api.client.post(
-            "/api/v1/bookings", json=walk(profile, pet, next_monday(15, weeks=2)), headers=owner
-        )
-    ).json()
+    profile, caregiver, owner, _, pet = await marketplace(api)
+    booking = await requested_walk(api, profile, pet, owner, next_monday(15, weeks=2))
     pi = booking["payment"]["payment_intent_id"]
     await api.webhook(payment_event("payment_intent.amount_capturable_updated", pi, 1500))
     await api.client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
@@ -216,12 +171,8 @@ async def test_a_bad_cancel_reason_moves_no_money_and_changes_nothing(api: Api) 
 
 
 async def test_wrong_or_late_authorizations_are_stored_but_not_believed(api: Api) -> None:
-    profile, caregiver, owner, _, pet = await setup(api)
-    booking = (
-        await api.client.post(
-            "/api/v1/bookings", json=walk(profile, pet, next_monday(16, weeks=2)), headers=owner
-        )
-    ).json()
+    profile, caregiver, owner, _, pet = await marketplace(api)
+    booking = await requested_walk(api, profile, pet, owner, next_monday(16, weeks=2))
     pi = booking["payment"]["payment_intent_id"]
     assert (
         await api.webhook(payment_event("payment_intent.amount_capturable_updated", pi, 999)) == 200

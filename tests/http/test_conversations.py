@@ -26,8 +26,8 @@ from tailtribe.domain.model.masking import MASK
 from tailtribe.domain.ports.storage import UnitOfWork
 from tests.adapters.test_images import picture
 from tests.conftest import SQL_BACKENDS, empty_database, in_thread, sql_url
+from tests.factories import marketplace, next_monday, requested_walk, walk
 from tests.http.conftest import ClientFactory, api_for
-from tests.http.test_bookings import next_monday, setup, walk
 from tests.http.test_emails import emails_in
 from tests.http.test_photos import upload
 from tests.http.test_test_mode import TEST_MODE
@@ -63,7 +63,7 @@ async def conversations(api: Api, headers: dict[str, str]) -> list[dict[str, Any
 
 
 async def test_an_inquiry_paging_unread_counts_and_read_markers(api: Api) -> None:
-    profile, caregiver, owner, _, _ = await setup(api)
+    profile, caregiver, owner, _, _ = await marketplace(api)
     c = api.client
     first = await inquire(api, profile, owner, "Hallo! Neem je ook katten?")
     assert first["caregiver_id"] == profile["id"] and first["unread_count"] == 0
@@ -113,7 +113,7 @@ async def test_an_inquiry_paging_unread_counts_and_read_markers(api: Api) -> Non
 
 
 async def test_only_the_two_parties_see_a_conversation(api: Api) -> None:
-    profile, caregiver, owner, admin, _ = await setup(api)
+    profile, caregiver, owner, admin, _ = await marketplace(api)
     c = api.client
     cid = (await inquire(api, profile, owner, "Hallo"))["id"]
     message = (await c.get(f"/api/v1/conversations/{cid}/messages", headers=owner)).json()
@@ -146,7 +146,7 @@ async def test_only_the_two_parties_see_a_conversation(api: Api) -> None:
 
 
 async def test_bad_messages_get_problem_details_and_change_nothing(api: Api) -> None:
-    profile, caregiver, owner, _, _ = await setup(api)
+    profile, caregiver, owner, _, _ = await marketplace(api)
     c = api.client
     cid = (await inquire(api, profile, owner, "Hallo"))["id"]
     url = f"/api/v1/conversations/{cid}/messages"
@@ -178,7 +178,7 @@ async def test_bad_messages_get_problem_details_and_change_nothing(api: Api) -> 
 
 
 async def test_contacts_are_masked_until_the_pair_has_an_accepted_booking(api: Api) -> None:
-    profile, caregiver, owner, _, pet = await setup(api)
+    profile, caregiver, owner, _, pet = await marketplace(api)
     c = api.client
     inquiry = await inquire(api, profile, owner, CONTACT)
     assert inquiry["last_message"]["body"] == MASKED
@@ -213,7 +213,7 @@ async def test_contacts_are_masked_until_the_pair_has_an_accepted_booking(api: A
 async def test_names_written_before_the_rules_are_masked_until_a_booking_is_accepted(
     api: Api,
 ) -> None:
-    profile, caregiver, owner, _, pet = await setup(api)
+    profile, caregiver, owner, _, pet = await marketplace(api)
     c = api.client
     inquiry = await inquire(api, profile, owner, "Hallo!")
     me = (await c.get("/api/v1/me", headers=owner)).json()
@@ -232,21 +232,17 @@ async def test_names_written_before_the_rules_are_masked_until_a_booking_is_acce
     [seen_by_owner] = await conversations(api, owner)
     assert seen_by_owner["caregiver_name"] == f"Sofie {MASK}"
 
-    booking = (
-        await c.post("/api/v1/bookings", json=walk(profile, pet, next_monday(10)), headers=owner)
-    ).json()
+    booking = await requested_walk(api, profile, pet, owner, next_monday(10))
     await api.authorize_and_accept(booking, caregiver)
     [after] = await conversations(api, caregiver)
     assert after["id"] == inquiry["id"] and after["owner_name"] == "An 0470 12 34 56"
 
 
 async def test_an_admin_reads_a_conversation_while_its_booking_is_disputed(api: Api) -> None:
-    profile, caregiver, owner, admin, pet = await setup(api)
+    profile, caregiver, owner, admin, pet = await marketplace(api)
     c = api.client
     start = next_monday(9)
-    booking = (
-        await c.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
-    ).json()
+    booking = await requested_walk(api, profile, pet, owner, start)
     await api.authorize_and_accept(booking, caregiver)
     cid = booking["conversation_id"]
     await say(api, cid, caregiver, "Rex was lief")
@@ -274,7 +270,7 @@ async def test_an_admin_reads_a_conversation_while_its_booking_is_disputed(api: 
 
 
 async def test_care_updates_carry_photos_of_the_conversation(api: Api) -> None:
-    profile, caregiver, owner, _, _ = await setup(api)
+    profile, caregiver, owner, _, _ = await marketplace(api)
     c = api.client
     cid = (await inquire(api, profile, owner, "Stuur je foto's?"))["id"]
     uploaded = await upload(api, f"/api/v1/conversations/{cid}/photos", picture("PNG"), caregiver)
@@ -311,7 +307,7 @@ async def test_care_updates_carry_photos_of_the_conversation(api: Api) -> None:
 
 
 async def test_a_user_sends_at_most_30_messages_a_minute(api: Api) -> None:
-    profile, caregiver, owner, _, _ = await setup(api)
+    profile, caregiver, owner, _, _ = await marketplace(api)
     cid = (await inquire(api, profile, owner, "1"))["id"]
     for i in range(SENDS_PER_MINUTE - 1):
         await say(api, cid, owner, f"message {i}")
@@ -341,7 +337,7 @@ async def test_an_unread_message_is_emailed_after_15_minutes_at_most_hourly(
     await (await empty_database(pg_url)).get_engine().dispose()
     async with make_client(database_url=pg_url, **TEST_MODE) as client:
         api = api_for(client)
-        profile, caregiver, owner, _, _ = await setup(api)
+        profile, caregiver, owner, _, _ = await marketplace(api)
         t0 = datetime(2027, 3, 28, 0, 50, tzinfo=UTC)  # summer time starts at 01:00 UTC
 
         async def at(minutes: int) -> dict[str, int]:
@@ -391,7 +387,7 @@ async def test_the_migration_gives_existing_bookings_their_pairs_conversation(
     await (await empty_database(url)).get_engine().dispose()
     async with make_client(database_url=url, direct_url=url, **TEST_MODE) as client:
         api = api_for(client)
-        profile, caregiver, owner, admin, pet = await setup(api)
+        profile, caregiver, owner, admin, pet = await marketplace(api)
         other, _ = await api.approved_caregiver(admin)
         made = []
         for when, who in ((10, profile), (13, profile), (15, other)):

@@ -15,8 +15,8 @@ from sqlalchemy.engine import make_url
 from tailtribe.adapters.postgres.backup import backup, restore
 from tailtribe.adapters.sqlalchemy.database import upgrade
 from tests.conftest import PG_SERVER_URL, _admin, in_thread
+from tests.factories import marketplace, next_monday, requested_walk
 from tests.http.conftest import ClientFactory, api_for
-from tests.http.test_bookings import next_monday, setup, walk
 from tests.http.test_test_mode import TEST_MODE
 
 SCRIPT = Path(__file__).parents[2] / "docs" / "db-roles.sql"
@@ -65,11 +65,8 @@ async def test_the_app_runs_with_dml_rights_only(
 
         async with make_client(database_url=app_url, direct_url=owner_url, **TEST_MODE) as client:
             api = api_for(client)
-            profile, _, owner_headers, _, pet = await setup(api)
-            booked = await client.post(
-                "/api/v1/bookings", json=walk(profile, pet, next_monday(10)), headers=owner_headers
-            )
-            assert booked.status_code == 201, booked.text
+            profile, _, owner_headers, _, pet = await marketplace(api)
+            await requested_walk(api, profile, pet, owner_headers, next_monday(10))
             await api.container.close()
 
         conn = await asyncpg.connect(_url(app, secret, database, driver="postgresql"))

@@ -13,15 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tailtribe.adapters.sqlalchemy.tables import OutboxRow, UserRow
 from tailtribe.domain.model.masking import MASK
 from tests.conftest import empty_database
+from tests.factories import marketplace, next_monday, walk
 from tests.http.conftest import ClientFactory, api_for
-from tests.http.test_bookings import next_monday, setup, walk
 from tests.http.test_test_mode import TEST_MODE
 from tests.support import Api, payment_event
 
 
 def emails_in(folder: Path) -> list[EmailMessage]:
     return [
-        email.message_from_bytes(p.read_bytes(), policy=default)  # type: ignore[misc]
+        email.message_from_bytes(p.read_bytes(), policy=default)
         for p in sorted(folder.glob("*.eml"))
     ]
 
@@ -63,7 +63,7 @@ async def test_a_name_saved_before_the_rules_is_masked_in_a_booking_request_emai
     await (await empty_database(pg_url)).get_engine().dispose()
     async with make_client(database_url=pg_url, **TEST_MODE) as client:
         api = api_for(client)
-        profile, _, owner, _, pet = await setup(api)
+        profile, _, owner, _, pet = await marketplace(api)
         me = (await client.get("/api/v1/me", headers=owner)).json()
         factory = await api.container.get(async_sessionmaker[AsyncSession])
         async with factory() as session, session.begin():

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.sqlalchemy.database import downgrade, upgrade
 from tests.conftest import in_thread
-from tests.http.test_bookings import next_monday, setup, walk
+from tests.factories import marketplace, next_monday, requested_walk
 from tests.support import Api, payment_event
 
 
@@ -29,15 +29,11 @@ async def _at(api: Api, moment: Any) -> dict[str, int]:
 
 
 async def test_the_migration_rebuilds_balanced_ledgers(api: Api) -> None:
-    profile, caregiver, owner, admin, pet = await setup(api)
+    profile, caregiver, owner, admin, pet = await marketplace(api)
     c = api.client
 
     async def book(hour: int, weeks: int = 1) -> dict[str, Any]:
-        body = walk(profile, pet, next_monday(hour, weeks))
-        created = await c.post("/api/v1/bookings", json=body, headers=owner)
-        assert created.status_code == 201, created.text
-        booking: dict[str, Any] = created.json()
-        return booking
+        return await requested_walk(api, profile, pet, owner, next_monday(hour, weeks))
 
     refunded = await book(10)
     await api.authorize_and_accept(refunded, caregiver)

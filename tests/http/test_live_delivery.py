@@ -20,8 +20,8 @@ import pytest
 
 from tailtribe.domain.model.conversations import SENDS_PER_MINUTE
 from tests.conftest import REDIS_URL, empty_database
+from tests.factories import marketplace, next_monday, walk
 from tests.http.conftest import ClientFactory, api_for
-from tests.http.test_bookings import next_monday, setup, walk
 
 SECRET = "live-delivery-secret-key-that-is-long-enough-0123"
 
@@ -108,7 +108,7 @@ async def test_a_message_posted_through_one_instance_reaches_a_client_of_the_oth
         api_process(pg_url, tmp_path / "second") as second,
     ):
         api = api_for(client)
-        profile, caregiver, owner, _, pet = await setup(api)
+        profile, caregiver, owner, _, pet = await marketplace(api)
         _, stranger = await api.new_user()
         ws_url = second.replace("http", "ws") + "/api/v1/ws"
 
@@ -177,7 +177,7 @@ async def test_the_send_limit_holds_across_instances(
     }
     async with make_client(**shared) as first, make_client(**shared) as second:
         api = api_for(first)
-        profile, _, owner, _, _ = await setup(api)
+        profile, _, owner, _, _ = await marketplace(api)
         started = await first.post(
             "/api/v1/conversations",
             json={"caregiver_id": profile["id"], "body": "Hallo"},

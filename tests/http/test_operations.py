@@ -8,7 +8,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +27,7 @@ from tailtribe.adapters.sqlalchemy.tables import BookingRow, OutboxRow, WebhookE
 from tailtribe.config import Environment
 from tailtribe.entrypoints.observability import init_sentry, json_handler
 from tests.conftest import empty_database
+from tests.factories import marketplace, next_monday, requested_walk
 from tests.http.conftest import ClientFactory, api_for
 from tests.http.test_test_mode import TEST_MODE
 from tests.support import PASSWORD, Api
@@ -43,13 +44,13 @@ async def boom() -> None:
 
 
 @pytest.fixture
-def log_lines() -> AsyncIterator[io.StringIO]:
+def log_lines() -> Iterator[io.StringIO]:
     """Everything logged while the test runs, as the production handler writes it."""
     stream = io.StringIO()
     handler = json_handler(stream)
     root = logging.getLogger()
     root.addHandler(handler)
-    yield stream  # type: ignore[misc]
+    yield stream
     root.removeHandler(handler)
 
 
@@ -237,13 +238,8 @@ def _samples(text: str) -> dict[str, float]:
 async def _booked(
     api: Api,
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, str], dict[str, str], str]:
-    from tests.http.test_bookings import next_monday, setup, walk
-
-    profile, caregiver, owner, admin, pet = await setup(api)
-    made = await api.client.post(
-        "/api/v1/bookings", json=walk(profile, pet, next_monday(10)), headers=owner
-    )
-    assert made.status_code == 201
+    profile, caregiver, owner, admin, pet = await marketplace(api)
+    await requested_walk(api, profile, pet, owner, next_monday(10))
     return profile, caregiver, owner, admin, pet
 
 

@@ -28,7 +28,7 @@ import pytest
 from tailtribe.config import Environment, Settings
 from tailtribe.domain.services.payments.ledger import Mismatch, Reconcile
 from tests.conftest import empty_database
-from tests.http.test_bookings import next_monday, walk
+from tests.factories import next_monday, walk
 from tests.stripe_standin import API_KEY, StripeStandIn, fee_for, free_port, stripe_standin
 from tests.support import AVAILABILITY, PROFILE, SERVICES, Api
 
@@ -398,7 +398,7 @@ async def test_a_booking_paid_out_refunded_and_reconciled_with_stripe(stack: Sta
 
 def emails_in(folder: Path) -> list[EmailMessage]:
     return [
-        email.message_from_bytes(p.read_bytes(), policy=default)  # type: ignore[misc]
+        email.message_from_bytes(p.read_bytes(), policy=default)
         for p in sorted(folder.glob("*.eml"))
     ]
 

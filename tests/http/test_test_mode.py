@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from tailtribe.config import Environment
 from tests.conftest import empty_database
+from tests.factories import marketplace, next_monday, requested_walk
 from tests.http.conftest import ClientFactory, api_for
-from tests.http.test_bookings import next_monday, setup, walk
 
 TEST_MODE = {
     "env": Environment.TEST,
@@ -32,12 +32,8 @@ async def test_unpaid_requests_expire_after_30_minutes(
     await (await empty_database(pg_url)).get_engine().dispose()
     async with make_client(database_url=pg_url, **TEST_MODE) as client:
         api = api_for(client)
-        profile, _, owner, _, pet = await setup(api)
-        booking = (
-            await client.post(
-                "/api/v1/bookings", json=walk(profile, pet, next_monday(10)), headers=owner
-            )
-        ).json()
+        profile, _, owner, _, pet = await marketplace(api)
+        booking = await requested_walk(api, profile, pet, owner, next_monday(10))
         created = datetime.fromisoformat(booking["created_at"])
 
         await client.put(
@@ -66,11 +62,9 @@ async def test_accepted_bookings_start_complete_and_get_reminded(
     await (await empty_database(pg_url)).get_engine().dispose()
     async with make_client(database_url=pg_url, **TEST_MODE) as client:
         api = api_for(client)
-        profile, caregiver, owner, _, pet = await setup(api)
+        profile, caregiver, owner, _, pet = await marketplace(api)
         start = next_monday(10)
-        booking = (
-            await client.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
-        ).json()
+        booking = await requested_walk(api, profile, pet, owner, start)
         await api.authorize_and_accept(booking, caregiver)
 
         async def at(moment: datetime) -> dict[str, int]:

@@ -5,9 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tailtribe.adapters.memory.cache import MemoryCache
-from tailtribe.adapters.memory.clock import FixedClock
 from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
-from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
 from tailtribe.adapters.security.device_tokens import HmacDeviceTokens
 from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
@@ -17,6 +15,8 @@ from tailtribe.domain.ports.limits import EMAILS_PER_ADDRESS_PER_HOUR
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.reactions import reactions
+from tests.fakes.clock import FixedClock
+from tests.fakes.unit_of_work import MemoryUnitOfWork
 
 
 class World:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tailtribe.adapters.memory.health import StaticHealthCheck
 from tailtribe.domain.services.platform.check_health import CheckHealth
+from tests.fakes.health import StaticHealthCheck
 
 
 class SlowCheck:

@@ -319,8 +319,12 @@ async def test_a_chargeback_after_a_lost_transfer_records_the_payout_it_cannot_h
     assert await payouts() == 0 and gateway.transfers == 1
 
     handle = ReceivePaymentEvent(
-        world.uow, gateway, world.outbox, world.clock, StripeEventDecoder()
-    )  # type: ignore[arg-type]
+        world.uow,
+        gateway,  # type: ignore[arg-type]
+        world.outbox,
+        world.clock,
+        StripeEventDecoder(),
+    )
     dispute = {
         "id": "dp_1",
         "payment_intent": booking.payment.intent_id,

@@ -84,8 +84,6 @@ from hypothesis.stateful import (
     rule,
 )
 
-from tailtribe.adapters.memory.repositories import MemoryBookingRepository, MemoryLedgerRepository
-from tailtribe.adapters.memory.unit_of_work import MemoryUnitOfWork
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.stripe.events import StripeEvent, StripeEventDecoder
 from tailtribe.domain.errors import DomainError, PaymentProviderError
@@ -121,6 +119,8 @@ from tailtribe.domain.services.payments.ledger import Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.pets.manage_pets import ManagePets
 from tailtribe.domain.services.terms import Actor, MarketplaceTerms
+from tests.fakes.repositories import MemoryBookingRepository, MemoryLedgerRepository
+from tests.fakes.unit_of_work import MemoryUnitOfWork
 from tests.services.conftest import World
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -995,7 +995,8 @@ class PaymentMachine(RuleBasedStateMachine):
             and stored[e.id].processed_at is not None
         ]
         pi = self.committed(booking_id).payment.intent_id
-        return max(told, default=0) < self.gw.intent(pi).payment.refunded_cents
+        refunded: int = self.gw.intent(pi).refunded_cents
+        return max(told, default=0) < refunded
 
     @invariant()
     def nothing_unexpected_was_swallowed(self) -> None:

@@ -84,7 +84,8 @@ async def test_an_image_that_cannot_be_decoded_fails_with_its_reason(photos: Pho
 async def test_a_photo_deleted_while_processing_leaves_nothing(photos: Photos) -> None:
     pet = await photos.pet()
     photo = await photos.manage.upload_for_pet(pet.owner_id, pet.id, picture("PNG"))
-    storage, deleted = photos.storage, []
+    storage = photos.storage
+    deleted: list[str] = []
 
     class RacingStorage(FolderStorage):
         async def put(self, key: str, data: bytes, content_type: str) -> None:

@@ -59,6 +59,7 @@ async def paid_out_booking(world: World) -> Booking:
 
 def refunded_at_stripe(booking: Booking, amount: int) -> ReceivedEvent:
     charge = {"id": booking.payment.charge_id, "payment_intent": booking.payment.intent_id}
+    assert booking.dispute.deadline is not None
     return stripe_event(
         f"evt_{uuid4().hex}",
         "charge.refunded",

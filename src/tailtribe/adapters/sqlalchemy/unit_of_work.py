@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from tailtribe.adapters.sqlalchemy.booking_repository import SqlBookingRepository
@@ -27,8 +28,10 @@ class SqlUnitOfWork:
     ROLLBACK, two round trips fewer. SQLite keeps its transactions, whose
     BEGIN costs no round trip there."""
 
+    # Any maker of sessions: an async_sessionmaker, or advanced_alchemy's
+    # create_session_maker(), which is typed as a plain callable.
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], *, read_only: bool = False
+        self, session_factory: Callable[[], AsyncSession], *, read_only: bool = False
     ) -> None:
         self._factory = session_factory
         self._read_only = read_only

@@ -5,8 +5,9 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from tailtribe.adapters.memory.outbox_repository import MemoryOutboxRepository
-from tailtribe.adapters.memory.repositories import (
+from tailtribe.domain.model.outbox import OutboxMessage
+from tests.fakes.outbox_repository import MemoryOutboxRepository
+from tests.fakes.repositories import (
     MemoryBookingRepository,
     MemoryCaregiverRepository,
     MemoryConversationRepository,
@@ -19,7 +20,6 @@ from tailtribe.adapters.memory.repositories import (
     MemoryUserRepository,
     MemoryWebhookEventRepository,
 )
-from tailtribe.domain.model.outbox import OutboxMessage
 
 
 class MemoryUnitOfWork:

@@ -1,0 +1,1 @@
+"""Test doubles: in-memory ports the application itself never wires."""
