@@ -9,14 +9,18 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import create_engine, insert, select
 
 from tailtribe.adapters.sqlalchemy.booking_repository import BOOKING_ROW
-from tailtribe.adapters.sqlalchemy.mapping import Codec, Embedded, RowMapper
-from tailtribe.adapters.sqlalchemy.tables import BookingRow
+from tailtribe.adapters.sqlalchemy.caregiver_repository import CAREGIVER_ROW, details_from_row
+from tailtribe.adapters.sqlalchemy.mapping import Codec, Embedded, RowMapper, joined_set
+from tailtribe.adapters.sqlalchemy.tables import BookingRow, CaregiverRow, metadata
+from tailtribe.domain.model.availability import Availability
 from tailtribe.domain.model.bookings import (
     Booking,
     BookingDispute,
@@ -27,6 +31,8 @@ from tailtribe.domain.model.bookings import (
     PayoutStatus,
 )
 from tailtribe.domain.model.cancellation import CancellationPolicy, Canceller
+from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, ProfileDetails
+from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import Quote, Service
 
 instants = st.datetimes(
@@ -81,8 +87,8 @@ bookings = st.builds(
 )
 
 
-def state(b: Booking) -> dict[str, Any]:
-    return {f.name: getattr(b, f.name) for f in dataclasses.fields(b)}
+def state(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
 
 
 @given(bookings)
@@ -174,3 +180,107 @@ def test_a_required_column_left_null_is_an_error() -> None:
     mapper = RowMapper(Cents)
     with pytest.raises(ValueError, match="NULL"):
         mapper.load(SimpleNamespace(amount=None))
+
+
+profiles = st.builds(
+    ProfileDetails,
+    display_name=st.text(min_size=1, max_size=30),
+    bio=st.text(max_size=60),
+    postcode=st.from_regex(r"\A[1-9][0-9]{3}\Z") | maybe(),
+    city=st.text(max_size=30) | maybe(),
+    latitude=st.floats(min_value=-90, max_value=90) | maybe(),
+    longitude=st.floats(min_value=-180, max_value=180) | maybe(),
+    service_radius_km=st.integers(min_value=1, max_value=100),
+    accepted_species=st.frozensets(st.sampled_from(Species)),
+    max_pets=st.integers(min_value=1, max_value=20),
+    cancellation_policy=st.sampled_from(CancellationPolicy),
+)
+caregivers = st.builds(
+    Caregiver,
+    id=st.uuids(),
+    user_id=st.uuids(),
+    profile=profiles,
+    status=st.sampled_from(CaregiverStatus),
+    stripe_account_id=ids | maybe(),
+    payouts_enabled=st.booleans(),
+    created_at=instants,
+    payouts_updated_at=instants | maybe(),
+)
+CAREGIVER_APART = ("services", "decisions", "availability")
+
+
+@given(caregivers)
+def test_a_caregiver_survives_its_row(caregiver: Caregiver) -> None:
+    row = CAREGIVER_ROW.dump(caregiver, CaregiverRow())
+    apart = {name: getattr(caregiver, name) for name in CAREGIVER_APART}
+    assert state(CAREGIVER_ROW.load(row, **apart)) == state(caregiver)
+    assert details_from_row(row) == caregiver.profile
+
+
+@given(caregivers)
+def test_the_caregiver_row_holds_plain_column_values(caregiver: Caregiver) -> None:
+    row = CAREGIVER_ROW.dump(caregiver, CaregiverRow())
+    p = caregiver.profile
+    assert row.accepted_species == ",".join(sorted(s.value for s in p.accepted_species))
+    assert row.cancellation_policy == p.cancellation_policy.value
+    assert row.status == caregiver.status.value
+    assert (row.display_name, row.service_radius_km, row.latitude) == (
+        p.display_name,
+        p.service_radius_km,
+        p.latitude,
+    )
+
+
+def test_every_caregiver_column_is_mapped() -> None:
+    own = {c.key for c in CaregiverRow.__table__.columns if c.key != "sa_orm_sentinel"}
+    assert CAREGIVER_ROW.column_names == own
+
+
+def test_a_caregiver_without_created_at_keeps_the_rows() -> None:
+    stored = datetime(2024, 5, 1, tzinfo=UTC)
+    caregiver = Caregiver(id=uuid4(), user_id=uuid4(), profile=ProfileDetails("Ann"))
+    row = CAREGIVER_ROW.dump(caregiver, CaregiverRow(created_at=stored))
+    assert row.created_at == stored
+
+
+def test_the_profile_reads_from_a_core_row() -> None:
+    # Queries that select columns (the search) get Core rows, not entities.
+    caregiver = Caregiver(
+        id=uuid4(),
+        user_id=uuid4(),
+        profile=ProfileDetails(
+            "Ann",
+            accepted_species=frozenset({Species.DOG, Species.CAT}),
+            cancellation_policy=CancellationPolicy.STRICT,
+        ),
+        created_at=datetime(2024, 5, 1, tzinfo=UTC),
+    )
+    row = CAREGIVER_ROW.dump(caregiver, CaregiverRow())
+    values = {c: getattr(row, c) for c in CAREGIVER_ROW.column_names}
+    engine = create_engine("sqlite://")
+    with engine.connect() as connection:
+        metadata.tables[CaregiverRow.__tablename__].create(connection)
+        connection.execute(insert(CaregiverRow).values(values))
+        core = connection.execute(select(*CaregiverRow.__table__.columns)).one()
+    assert details_from_row(core) == caregiver.profile
+    loaded = CAREGIVER_ROW.load(core, services=(), decisions=[], availability=Availability())
+    assert state(loaded) == state(caregiver)
+
+
+def test_a_set_of_enum_members_is_one_sorted_text() -> None:
+    codec = joined_set(Species)
+    assert codec.dump(frozenset({Species.DOG, Species.CAT})) == "cat,dog"
+    assert codec.load("cat,dog") == frozenset({Species.DOG, Species.CAT})
+    assert codec.dump(frozenset()) == "" and codec.load("") == frozenset()
+
+
+def test_keep_when_none_is_for_optional_fields_only() -> None:
+    with pytest.raises(ValueError, match="keep_when_none"):
+        RowMapper(Thing, keep_when_none=["name"])
+    mapper = RowMapper(
+        Thing, codecs={Cents: Codec(lambda c: c.amount, Cents)}, keep_when_none=["at"]
+    )
+    kept = datetime(2024, 1, 1, tzinfo=UTC)
+    row = SimpleNamespace(at=kept)
+    mapper.dump(Thing("x", Part(Colour.RED, ()), Cents(1), Decimal(1)), row)
+    assert row.at == kept
