@@ -43,7 +43,7 @@ CAREGIVER_ROW = RowMapper(
     Caregiver,
     codecs=_CODECS,
     apart=["services", "decisions", "availability"],
-    # A caregiver not stored yet may leave it to the row.
+    # A caregiver built without one never clears the stored creation time.
     keep_when_none=["created_at"],
 )
 
@@ -125,7 +125,7 @@ class SqlCaregiverRepository:
         )
         caregiver = CAREGIVER_ROW.load(
             row,
-            services=(),
+            services=(),  # set below: set_services puts them in the catalogue's order
             decisions=[
                 Decision(DecisionKind(d.kind), d.admin_id, d.decided_at, d.reason)
                 for d in decisions

@@ -48,14 +48,14 @@ class Embedded:
     names: Mapping[str, str] = field(default_factory=dict)
 
 
-E = TypeVar("E", bound=enum.Enum)
+E = TypeVar("E", bound=enum.StrEnum)
 
 
 def joined_set(member: type[E]) -> Codec[frozenset[E]]:
-    """A set of enum members in one text column: values sorted, joined by
+    """A set of text enum members in one column: values sorted, joined by
     commas; "" is the empty set. Sorted so equal sets give equal text."""
     return Codec(
-        lambda members: ",".join(sorted(str(m.value) for m in members)),
+        lambda members: ",".join(sorted(m.value for m in members)),
         lambda text: frozenset(member(v) for v in text.split(",") if v),
     )
 
