@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy import row_locks
+from tailtribe.adapters.sqlalchemy.mapping import Codec, RowMapper, joined_set
 from tailtribe.adapters.sqlalchemy.tables import (
     BlockedPeriodRow,
     CaregiverDecisionRow,
@@ -19,7 +21,6 @@ from tailtribe.adapters.sqlalchemy.tables import (
 )
 from tailtribe.domain.errors import Conflict
 from tailtribe.domain.model.availability import Availability, BlockedPeriod, WeeklyWindow
-from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.caregivers import (
     Caregiver,
     CaregiverStatus,
@@ -32,6 +33,19 @@ from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.ports.storage import Page
 
 _CHILDREN = (CaregiverServiceRow, WeeklyWindowRow, BlockedPeriodRow)
+
+# The caregiver_profile table is flat: each ProfileDetails field has a column of
+# the same name (caregiver.profile.bio <-> caregiver_profile.bio); the species
+# are one text column. Services, availability and decisions have their own tables.
+_CODECS: dict[type, Codec[Any]] = {frozenset[Species]: joined_set(Species)}
+PROFILE_ROW = RowMapper(ProfileDetails, codecs=_CODECS)
+CAREGIVER_ROW = RowMapper(
+    Caregiver,
+    codecs=_CODECS,
+    apart=["services", "decisions", "availability"],
+    # A caregiver built without one never clears the stored creation time.
+    keep_when_none=["created_at"],
+)
 
 
 class SqlCaregiverRepository:
@@ -109,11 +123,9 @@ class SqlCaregiverRepository:
             .where(CaregiverDecisionRow.caregiver_id == cid)
             .order_by(CaregiverDecisionRow.decided_at, CaregiverDecisionRow.id)
         )
-        caregiver = profile_from_row(
+        caregiver = CAREGIVER_ROW.load(
             row,
-            stripe_account_id=row.stripe_account_id,
-            payouts_enabled=row.payouts_enabled,
-            payouts_updated_at=row.payouts_updated_at,
+            services=(),  # set below: set_services puts them in the catalogue's order
             decisions=[
                 Decision(DecisionKind(d.kind), d.admin_id, d.decided_at, d.reason)
                 for d in decisions
@@ -177,55 +189,10 @@ class SqlCaregiverRepository:
         )
 
 
-# The caregiver_profile table is flat: each ProfileDetails field has a column of
-# the same name (caregiver.profile.bio <-> caregiver_profile.bio). Two need a
-# conversion: accepted_species is stored as sorted comma-joined values, the
-# cancellation policy as its value.
-
-
 def details_from_row(row: Any) -> ProfileDetails:
     """The profile part of any row with the profile's columns (ORM entity or Core row)."""
-    return ProfileDetails(
-        display_name=row.display_name,
-        bio=row.bio,
-        postcode=row.postcode,
-        city=row.city,
-        latitude=row.latitude,
-        longitude=row.longitude,
-        service_radius_km=row.service_radius_km,
-        accepted_species=frozenset(Species(s) for s in row.accepted_species.split(",") if s),
-        max_pets=row.max_pets,
-        cancellation_policy=CancellationPolicy(row.cancellation_policy),
-    )
-
-
-def profile_from_row(row: Any, **extra: Any) -> Caregiver:
-    """A caregiver from any row with the profile's columns (ORM entity or Core row)."""
-    return Caregiver(
-        id=row.id,
-        user_id=row.user_id,
-        profile=details_from_row(row),
-        status=CaregiverStatus(row.status),
-        created_at=row.created_at,
-        **extra,
-    )
+    return PROFILE_ROW.load(row)
 
 
 def _fill(row: CaregiverRow, c: Caregiver) -> CaregiverRow:
-    p = c.profile
-    row.display_name = p.display_name
-    row.bio = p.bio
-    row.postcode = p.postcode
-    row.city = p.city
-    row.latitude = p.latitude
-    row.longitude = p.longitude
-    row.service_radius_km = p.service_radius_km
-    row.accepted_species = ",".join(sorted(s.value for s in p.accepted_species))
-    row.max_pets = p.max_pets
-    row.cancellation_policy = p.cancellation_policy.value
-    row.status = c.status.value
-    row.stripe_account_id = c.stripe_account_id
-    row.payouts_enabled = c.payouts_enabled
-    row.payouts_updated_at = c.payouts_updated_at
-    row.created_at = c.created_at or row.created_at
-    return row
+    return typing.cast(CaregiverRow, CAREGIVER_ROW.dump(c, row))

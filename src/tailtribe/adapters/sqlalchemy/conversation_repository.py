@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from tailtribe.adapters.sqlalchemy.mapping import Codec, Embedded, RowMapper
 from tailtribe.adapters.sqlalchemy.tables import (
     CaregiverRow,
     ConversationRow,
@@ -16,54 +17,35 @@ from tailtribe.adapters.sqlalchemy.tables import (
     UserRow,
 )
 from tailtribe.domain.errors import Conflict
-from tailtribe.domain.model.conversations import Conversation, Message, ReadState
+from tailtribe.domain.model.conversations import Conversation, Message
 from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.ports.storage import ConversationSummary, Page, UnreadCandidate
 
+# Each party's read state in columns named by its side (owner_read_seq...).
+CONVERSATION_ROW = RowMapper(
+    Conversation,
+    embedded={
+        "owner_side": Embedded(prefix="owner_"),
+        "caregiver_side": Embedded(prefix="caregiver_"),
+    },
+)
+# The photo ids are a JSON list of strings.
+_PHOTO_IDS: Codec[tuple[UUID, ...]] = Codec(
+    lambda ids: [str(p) for p in ids], lambda stored: tuple(UUID(p) for p in stored)
+)
+MESSAGE_ROW = RowMapper(Message, codecs={tuple[UUID, ...]: _PHOTO_IDS})
+
 
 def _conversation(row: ConversationRow) -> Conversation:
-    return Conversation(
-        id=row.id,
-        owner_id=row.owner_id,
-        caregiver_id=row.caregiver_id,
-        caregiver_user_id=row.caregiver_user_id,
-        created_at=row.created_at,
-        last_seq=row.last_seq,
-        last_message_at=row.last_message_at,
-        contacts_shared_at=row.contacts_shared_at,
-        owner_side=ReadState(row.owner_read_seq, row.owner_notified_seq, row.owner_notified_at),
-        caregiver_side=ReadState(
-            row.caregiver_read_seq, row.caregiver_notified_seq, row.caregiver_notified_at
-        ),
-    )
+    return CONVERSATION_ROW.load(row)
 
 
 def _fill(row: ConversationRow, c: Conversation) -> None:
-    row.owner_id, row.caregiver_id, row.caregiver_user_id = (
-        c.owner_id,
-        c.caregiver_id,
-        c.caregiver_user_id,
-    )
-    row.created_at, row.last_seq, row.last_message_at = c.created_at, c.last_seq, c.last_message_at
-    row.contacts_shared_at = c.contacts_shared_at
-    row.owner_read_seq = c.owner_side.read_seq
-    row.owner_notified_seq = c.owner_side.notified_seq
-    row.owner_notified_at = c.owner_side.notified_at
-    row.caregiver_read_seq = c.caregiver_side.read_seq
-    row.caregiver_notified_seq = c.caregiver_side.notified_seq
-    row.caregiver_notified_at = c.caregiver_side.notified_at
+    CONVERSATION_ROW.dump(c, row)
 
 
 def _message(row: MessageRow) -> Message:
-    return Message(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        seq=row.seq,
-        sender_id=row.sender_id,
-        body=row.body,
-        photo_ids=tuple(UUID(p) for p in row.photo_ids),
-        created_at=row.created_at,
-    )
+    return MESSAGE_ROW.load(row)
 
 
 class SqlConversationRepository:
@@ -108,17 +90,7 @@ class SqlConversationRepository:
         _fill(row, conversation)
 
     async def add_message(self, message: Message) -> None:
-        self._session.add(
-            MessageRow(
-                id=message.id,
-                conversation_id=message.conversation_id,
-                seq=message.seq,
-                sender_id=message.sender_id,
-                body=message.body,
-                photo_ids=[str(p) for p in message.photo_ids],
-                created_at=message.created_at,
-            )
-        )
+        self._session.add(MESSAGE_ROW.dump(message, MessageRow()))
         await self._session.flush()
 
     async def message(self, message_id: UUID) -> Message | None:

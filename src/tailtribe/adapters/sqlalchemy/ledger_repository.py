@@ -9,9 +9,16 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailtribe.adapters.sqlalchemy.mapping import RowMapper
 from tailtribe.adapters.sqlalchemy.tables import LedgerEntryRow
-from tailtribe.domain.model.ledger import LedgerEntry, Movement
+from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.ports.storage import Page
+
+# The accounts follow from the movement; stored so the books read without code.
+LEDGER_ROW = RowMapper(
+    LedgerEntry,
+    derived={"source": lambda e: e.source.value, "destination": lambda e: e.destination.value},
+)
 
 
 class SqlLedgerRepository:
@@ -19,19 +26,7 @@ class SqlLedgerRepository:
         self._session = session
 
     async def add(self, entries: Sequence[LedgerEntry]) -> None:
-        self._session.add_all(
-            LedgerEntryRow(
-                id=e.id,
-                booking_id=e.booking_id,
-                movement=e.movement.value,
-                source=e.source.value,
-                destination=e.destination.value,
-                amount_cents=e.amount_cents,
-                reference=e.reference,
-                occurred_at=e.occurred_at,
-            )
-            for e in entries
-        )
+        self._session.add_all(LEDGER_ROW.dump(e, LedgerEntryRow()) for e in entries)
         await self._session.flush()
 
     async def for_booking(self, booking_id: UUID) -> Sequence[LedgerEntry]:
@@ -40,17 +35,7 @@ class SqlLedgerRepository:
             .where(LedgerEntryRow.booking_id == booking_id)
             .order_by(LedgerEntryRow.occurred_at, LedgerEntryRow.id)
         )
-        return [
-            LedgerEntry(
-                id=r.id,
-                booking_id=r.booking_id,
-                movement=Movement(r.movement),
-                amount_cents=r.amount_cents,
-                occurred_at=r.occurred_at,
-                reference=r.reference,
-            )
-            for r in rows
-        ]
+        return [LEDGER_ROW.load(r) for r in rows]
 
     async def bookings_since(self, since: datetime | None, limit: int, offset: int) -> Page[UUID]:
         first = func.min(LedgerEntryRow.occurred_at)

@@ -48,6 +48,18 @@ class Embedded:
     names: Mapping[str, str] = field(default_factory=dict)
 
 
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def joined_set(member: type[E]) -> Codec[frozenset[E]]:
+    """A set of text enum members in one column: values sorted, joined by
+    commas; "" is the empty set. Sorted so equal sets give equal text."""
+    return Codec(
+        lambda members: ",".join(sorted(m.value for m in members)),
+        lambda text: frozenset(member(v) for v in text.split(",") if v),
+    )
+
+
 def _identity(value: Any) -> Any:
     return value
 
@@ -63,6 +75,8 @@ class _Column:
     dump: Callable[[Any], Any]
     load: Callable[[Any], Any]
     optional: bool
+    # None in the model leaves the row's value (one the database keeps).
+    keep_when_none: bool = False
 
     def write(self, value: Any) -> Any:
         return None if value is None else self.dump(value)
@@ -114,7 +128,8 @@ class RowMapper(Generic[M]):
     own field names); `codecs` handle types not known here; `apart` names the
     fields stored elsewhere (another table), given to `load` by the caller;
     `derived` are columns written from the model but never read back (indexed
-    copies of computed values).
+    copies of computed values); `keep_when_none` names top-level optional
+    fields whose None leaves the row's value as it is instead of clearing it.
     """
 
     def __init__(
@@ -126,16 +141,24 @@ class RowMapper(Generic[M]):
         codecs: Mapping[type, Codec[Any]] | None = None,
         apart: Iterable[str] = (),
         derived: Mapping[str, Callable[[M], Any]] | None = None,
+        keep_when_none: Iterable[str] = (),
     ) -> None:
         self._model = model
         self._apart = frozenset(apart)
         self._derived = dict(derived or {})
         self._codecs = dict(codecs or {})
         self._embedded = dict(embedded or {})
+        self._keep = frozenset(keep_when_none)
         self._root = self._plan(model, "", dict(columns or {}), self._apart, model.__name__)
         unused = set(self._embedded) - {f.attribute for f in self._root.fields}
         if unused:
             raise ValueError(f"{model.__name__}: embedded names no field {sorted(unused)}")
+        optional = {f.attribute for f in self._root.fields if isinstance(f, _Column) and f.optional}
+        if self._keep - optional:
+            raise ValueError(
+                f"{model.__name__}: keep_when_none names no optional column field "
+                f"{sorted(self._keep - optional)}"
+            )
 
     def _plan(
         self,
@@ -172,7 +195,8 @@ class RowMapper(Generic[M]):
                 continue
             codec = _codec(hint, self._codecs, here)
             column = names.get(f.name, prefix + f.name)
-            planned.append(_Column(f.name, column, codec.dump, codec.load, optional))
+            keep = not attribute and f.name in self._keep
+            planned.append(_Column(f.name, column, codec.dump, codec.load, optional, keep))
         return _Part(attribute, cls, tuple(planned))
 
     @property
@@ -200,6 +224,8 @@ class RowMapper(Generic[M]):
             value = getattr(obj, item.attribute)
             if isinstance(item, _Part):
                 self._write(item, value, row)
+            elif value is None and item.keep_when_none:
+                continue
             else:
                 setattr(row, item.column, item.write(value))
 

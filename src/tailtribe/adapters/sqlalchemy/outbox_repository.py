@@ -2,42 +2,31 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailtribe.adapters.sqlalchemy.mapping import Codec, RowMapper
 from tailtribe.adapters.sqlalchemy.tables import OutboxRow
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.ports.storage import Page
 
+# The payload is a JSON column; read back as a dict of its own.
+_PAYLOAD: Codec[dict[str, Any]] = Codec(lambda payload: payload, dict)
+OUTBOX_ROW = RowMapper(OutboxMessage, codecs={dict[str, Any]: _PAYLOAD})
+
 
 def _to_domain(row: OutboxRow) -> OutboxMessage:
-    return OutboxMessage(
-        id=row.id,
-        topic=row.topic,
-        payload=dict(row.payload),
-        created_at=row.created_at,
-        available_at=row.available_at,
-        status=OutboxStatus(row.status),
-        attempts=row.attempts,
-        last_error=row.last_error,
-        sent_at=row.sent_at,
-    )
+    return OUTBOX_ROW.load(row)
 
 
 def _fill(row: OutboxRow, message: OutboxMessage) -> OutboxRow:
-    row.topic = message.topic
-    row.payload = message.payload
-    row.created_at = message.created_at
-    row.available_at = message.available_at
-    row.status = message.status.value
-    row.attempts = message.attempts
-    row.last_error = message.last_error
-    row.sent_at = message.sent_at
-    return row
+    return typing.cast(OutboxRow, OUTBOX_ROW.dump(message, row))
 
 
 class SqlOutboxRepository:

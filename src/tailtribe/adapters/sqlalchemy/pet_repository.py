@@ -1,39 +1,27 @@
 from __future__ import annotations
 
+import typing
 from uuid import UUID
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy import row_locks
+from tailtribe.adapters.sqlalchemy.mapping import RowMapper
 from tailtribe.adapters.sqlalchemy.tables import PetRow, UserRow
-from tailtribe.domain.model.pets import Pet, PetDetails, Species
+from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.ports.storage import Page
+
+# The pet table is flat: each PetDetails field has a column of the same name.
+PET_ROW = RowMapper(Pet)
 
 
 def _pet(row: PetRow) -> Pet:
-    details = PetDetails(
-        name=row.name,
-        species=Species(row.species),
-        breed=row.breed,
-        birth_date=row.birth_date,
-        weight_kg=row.weight_kg,
-        notes=row.notes,
-    )
-    return Pet(row.id, row.owner_id, details, row.created_at, row.deleted_at)
+    return PET_ROW.load(row)
 
 
 def _fill(row: PetRow, pet: Pet) -> PetRow:
-    row.owner_id = pet.owner_id
-    row.name = pet.details.name
-    row.species = pet.details.species.value
-    row.breed = pet.details.breed
-    row.birth_date = pet.details.birth_date
-    row.weight_kg = pet.details.weight_kg
-    row.notes = pet.details.notes
-    row.created_at = pet.created_at
-    row.deleted_at = pet.deleted_at
-    return row
+    return typing.cast(PetRow, PET_ROW.dump(pet, row))
 
 
 class SqlPetRepository:

@@ -6,20 +6,15 @@ from uuid import UUID
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailtribe.adapters.sqlalchemy.mapping import RowMapper
 from tailtribe.adapters.sqlalchemy.tables import PhotoRow
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 
+PHOTO_ROW = RowMapper(Photo)
+
 
 def _photo(row: PhotoRow) -> Photo:
-    return Photo(
-        id=row.id,
-        owner_id=row.owner_id,
-        subject=Subject(row.subject),
-        subject_id=row.subject_id,
-        created_at=row.created_at,
-        status=PhotoStatus(row.status),
-        reason=row.reason,
-    )
+    return PHOTO_ROW.load(row)
 
 
 class SqlPhotoRepository:
@@ -27,17 +22,7 @@ class SqlPhotoRepository:
         self._session = session
 
     async def add(self, photo: Photo) -> None:
-        self._session.add(
-            PhotoRow(
-                id=photo.id,
-                owner_id=photo.owner_id,
-                subject=photo.subject.value,
-                subject_id=photo.subject_id,
-                status=photo.status.value,
-                reason=photo.reason,
-                created_at=photo.created_at,
-            )
-        )
+        self._session.add(PHOTO_ROW.dump(photo, PhotoRow()))
         await self._session.flush()
 
     async def get(self, photo_id: UUID) -> Photo | None:

@@ -6,24 +6,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tailtribe.adapters.sqlalchemy.mapping import RowMapper
 from tailtribe.adapters.sqlalchemy.tables import ReviewRow
 from tailtribe.domain.errors import Conflict
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.ports.storage import Page
 
+REVIEW_ROW = RowMapper(Review)
+
 
 def _review(row: ReviewRow) -> Review:
-    return Review(
-        id=row.id,
-        booking_id=row.booking_id,
-        caregiver_id=row.caregiver_id,
-        owner_id=row.owner_id,
-        rating=row.rating,
-        comment=row.comment,
-        created_at=row.created_at,
-        reply=row.reply,
-        replied_at=row.replied_at,
-    )
+    return REVIEW_ROW.load(row)
 
 
 class SqlReviewRepository:
@@ -31,19 +24,7 @@ class SqlReviewRepository:
         self._session = session
 
     async def add(self, review: Review) -> None:
-        self._session.add(
-            ReviewRow(
-                id=review.id,
-                booking_id=review.booking_id,
-                caregiver_id=review.caregiver_id,
-                owner_id=review.owner_id,
-                rating=review.rating,
-                comment=review.comment,
-                created_at=review.created_at,
-                reply=review.reply,
-                replied_at=review.replied_at,
-            )
-        )
+        self._session.add(REVIEW_ROW.dump(review, ReviewRow()))
         try:
             await self._session.flush()
         except IntegrityError as exc:  # one review per booking, even under a race

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
@@ -11,36 +12,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from tailtribe.adapters.sqlalchemy.mapping import RowMapper, joined_set
 from tailtribe.adapters.sqlalchemy.tables import TokenRow, UserRow
 from tailtribe.domain.errors import Conflict, EmailTaken
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
-from tailtribe.domain.model.users import Locale, Role, User
+from tailtribe.domain.model.users import Role, User
+
+# The row's version column is SQLAlchemy's (optimistic locking), not the user's.
+USER_ROW = RowMapper(User, codecs={frozenset[Role]: joined_set(Role)})
+TOKEN_ROW = RowMapper(OneTimeToken)
 
 
 def _user(row: UserRow) -> User:
-    return User(
-        id=row.id,
-        email=row.email,
-        full_name=row.full_name,
-        password_hash=row.password_hash,
-        locale=Locale(row.locale),
-        roles=frozenset(Role(r) for r in row.roles.split(",") if r),
-        created_at=row.created_at,
-        email_verified=row.email_verified,
-        token_version=row.token_version,
-    )
+    return USER_ROW.load(row)
 
 
 def _fill_user(row: UserRow, user: User) -> UserRow:
-    row.email = user.email
-    row.full_name = user.full_name
-    row.password_hash = user.password_hash
-    row.locale = user.locale.value
-    row.roles = ",".join(sorted(r.value for r in user.roles))
-    row.email_verified = user.email_verified
-    row.created_at = user.created_at
-    row.token_version = user.token_version
-    return row
+    return typing.cast(UserRow, USER_ROW.dump(user, row))
 
 
 class SqlUserRepository:
@@ -80,15 +68,7 @@ class SqlUserRepository:
 
 
 def _token(row: TokenRow) -> OneTimeToken:
-    return OneTimeToken(
-        id=row.id,
-        user_id=row.user_id,
-        purpose=TokenPurpose(row.purpose),
-        digest=row.digest,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        used_at=row.used_at,
-    )
+    return TOKEN_ROW.load(row)
 
 
 class SqlTokenRepository:
@@ -96,17 +76,7 @@ class SqlTokenRepository:
         self._session = session
 
     async def add(self, token: OneTimeToken) -> None:
-        self._session.add(
-            TokenRow(
-                id=token.id,
-                user_id=token.user_id,
-                purpose=token.purpose.value,
-                digest=token.digest,
-                created_at=token.created_at,
-                expires_at=token.expires_at,
-                used_at=token.used_at,
-            )
-        )
+        self._session.add(TOKEN_ROW.dump(token, TokenRow()))
 
     async def get_by_digest(self, digest: str) -> OneTimeToken | None:
         # Locked: two redemptions of one token cannot both see it unused.
