@@ -15,14 +15,9 @@ import pytest
 
 from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
-from tailtribe.domain.model.bookings import (
-    Booking,
-    BookingPayment,
-    BookingPayout,
-    BookingStatus,
-    PaymentStatus,
-    PayoutStatus,
-)
+from tailtribe.domain.model.booking_payment import BookingPayment, PaymentStatus
+from tailtribe.domain.model.booking_payout import BookingPayout, PayoutStatus
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy, settle
 from tailtribe.domain.model.caregivers import Caregiver, Decision, DecisionKind, ProfileDetails
 from tailtribe.domain.model.money import CommissionRate, split

@@ -25,12 +25,8 @@ from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make
 from tailtribe.adapters.system.clock import SettableClock
 from tailtribe.config import Environment, Settings
 from tailtribe.domain.errors import PaymentProviderError
-from tailtribe.domain.model.bookings import (
-    PAYOUT_FIRST_RETRY,
-    Booking,
-    BookingStatus,
-    PayoutStatus,
-)
+from tailtribe.domain.model.booking_payout import PAYOUT_FIRST_RETRY, PayoutStatus
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import UnitOfWork

@@ -41,15 +41,10 @@ from tailtribe.adapters.sqlalchemy.tables import (
 )
 from tailtribe.adapters.sqlalchemy.user_repository import TOKEN_ROW, USER_ROW
 from tailtribe.domain.model.availability import Availability
-from tailtribe.domain.model.bookings import (
-    Booking,
-    BookingDispute,
-    BookingPayment,
-    BookingPayout,
-    BookingStatus,
-    PaymentStatus,
-    PayoutStatus,
-)
+from tailtribe.domain.model.booking_dispute import BookingDispute
+from tailtribe.domain.model.booking_payment import BookingPayment, PaymentStatus
+from tailtribe.domain.model.booking_payout import BookingPayout, PayoutStatus
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy, Canceller
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, ProfileDetails
 from tailtribe.domain.model.conversations import Conversation, Message, ReadState

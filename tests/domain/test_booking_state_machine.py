@@ -29,13 +29,10 @@ from tailtribe.domain.errors import (
     InvalidTransition,
     PaymentNotAuthorized,
 )
-from tailtribe.domain.model.bookings import (
-    Booking,
-    BookingStatus,
-    DisputeOutcome,
-    PaymentStatus,
-    PayoutStatus,
-)
+from tailtribe.domain.model.booking_dispute import DisputeOutcome
+from tailtribe.domain.model.booking_payment import PaymentStatus
+from tailtribe.domain.model.booking_payout import PayoutStatus
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy, Canceller
 from tailtribe.domain.model.events import (
     BookingAccepted,

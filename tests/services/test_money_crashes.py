@@ -13,13 +13,10 @@ import pytest
 
 from tailtribe.adapters.stripe.events import StripeEventDecoder, stripe_event
 from tailtribe.domain.errors import PaymentProviderError
-from tailtribe.domain.model.bookings import (
-    Booking,
-    BookingStatus,
-    DisputeOutcome,
-    PaymentStatus,
-    PayoutStatus,
-)
+from tailtribe.domain.model.booking_dispute import DisputeOutcome
+from tailtribe.domain.model.booking_payment import PaymentStatus
+from tailtribe.domain.model.booking_payout import PayoutStatus
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.ledger import problems

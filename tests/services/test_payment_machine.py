@@ -88,12 +88,9 @@ from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.stripe.events import StripeEvent, StripeEventDecoder
 from tailtribe.domain.errors import DomainError, PaymentProviderError
 from tailtribe.domain.model.availability import Availability, WeeklyWindow
-from tailtribe.domain.model.bookings import (
-    Booking,
-    BookingStatus,
-    DisputeOutcome,
-    PayoutStatus,
-)
+from tailtribe.domain.model.booking_dispute import DisputeOutcome
+from tailtribe.domain.model.booking_payout import PayoutStatus
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.ledger import problems
 from tailtribe.domain.model.money import CommissionRate

@@ -7,7 +7,8 @@ from uuid import UUID, uuid4
 
 from tailtribe.adapters.stripe.events import StripeEventDecoder, stripe_event
 from tailtribe.domain.errors import PaymentProviderError
-from tailtribe.domain.model.bookings import Booking, PayoutStatus
+from tailtribe.domain.model.booking_payout import PayoutStatus
+from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.ledger import problems
 from tailtribe.domain.model.payment_events import ReceivedEvent
 from tailtribe.domain.services.payments.apply_payment_events import (

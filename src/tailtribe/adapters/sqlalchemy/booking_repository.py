@@ -16,15 +16,9 @@ from tailtribe.adapters.sqlalchemy.mapping import Embedded, RowMapper
 from tailtribe.adapters.sqlalchemy.tables import BookingPetRow, BookingRow, CaregiverRow
 from tailtribe.domain.errors import SlotTaken
 from tailtribe.domain.model.availability import Occupancy
-from tailtribe.domain.model.bookings import (
-    ACTIVE,
-    REMINDER_LEAD,
-    SETTLED,
-    Booking,
-    BookingStatus,
-    PaymentStatus,
-    PayoutStatus,
-)
+from tailtribe.domain.model.booking_payment import PaymentStatus
+from tailtribe.domain.model.booking_payout import PayoutStatus
+from tailtribe.domain.model.bookings import ACTIVE, REMINDER_LEAD, SETTLED, Booking, BookingStatus
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.ports.storage import DueWork, Page
 

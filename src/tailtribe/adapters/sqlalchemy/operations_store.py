@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.tables import BookingRow, OutboxRow, UserRow, WebhookEventRow
-from tailtribe.domain.model.bookings import PayoutStatus
+from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.events import PaymentAuthorized, PaymentFailed
 from tailtribe.domain.model.notifications import EMAIL_TOPIC_PREFIX, EVENT_TOPIC_PREFIX
 from tailtribe.domain.model.outbox import OutboxStatus

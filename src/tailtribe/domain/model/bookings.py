@@ -22,16 +22,16 @@ from uuid import UUID
 from tailtribe.domain.errors import InvalidInput, InvalidTransition, PaymentNotAuthorized
 from tailtribe.domain.model.aggregate import Aggregate
 from tailtribe.domain.model.availability import Occupancy
-from tailtribe.domain.model.booking_dispute import DEFAULT_DISPUTE_WINDOW as DEFAULT_DISPUTE_WINDOW
-from tailtribe.domain.model.booking_dispute import BookingDispute as BookingDispute
-from tailtribe.domain.model.booking_dispute import DisputeOutcome as DisputeOutcome
-from tailtribe.domain.model.booking_payment import CAPTURED_STATES as CAPTURED_STATES
-from tailtribe.domain.model.booking_payment import BookingPayment as BookingPayment
-from tailtribe.domain.model.booking_payment import PaymentStatus as PaymentStatus
-from tailtribe.domain.model.booking_payout import PAYOUT_FIRST_RETRY as PAYOUT_FIRST_RETRY
-from tailtribe.domain.model.booking_payout import PAYOUT_MAX_ATTEMPTS as PAYOUT_MAX_ATTEMPTS
-from tailtribe.domain.model.booking_payout import BookingPayout as BookingPayout
-from tailtribe.domain.model.booking_payout import PayoutStatus as PayoutStatus
+from tailtribe.domain.model.booking_dispute import (
+    DEFAULT_DISPUTE_WINDOW,
+    BookingDispute,
+    DisputeOutcome,
+)
+from tailtribe.domain.model.booking_payment import BookingPayment, PaymentStatus
+from tailtribe.domain.model.booking_payout import (
+    BookingPayout,
+    PayoutStatus,
+)
 from tailtribe.domain.model.cancellation import (
     CancellationPolicy,
     Canceller,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from tailtribe.domain.errors import Forbidden, NotFound
-from tailtribe.domain.model.bookings import CAPTURED_STATES, Booking, BookingStatus, PaymentStatus
+from tailtribe.domain.model.booking_payment import CAPTURED_STATES, PaymentStatus
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import Page, UnitOfWork

@@ -20,13 +20,9 @@ from datetime import datetime, timedelta
 
 from tailtribe.domain.errors import DomainError, ProviderUnavailable
 from tailtribe.domain.model.aggregate import Aggregate
-from tailtribe.domain.model.bookings import (
-    CAPTURED_STATES,
-    Booking,
-    BookingStatus,
-    PaymentStatus,
-    PayoutStatus,
-)
+from tailtribe.domain.model.booking_payment import CAPTURED_STATES, PaymentStatus
+from tailtribe.domain.model.booking_payout import PayoutStatus
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.payment_events import (
     AccountUpdated,
     DisputeOpened,

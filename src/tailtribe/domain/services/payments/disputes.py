@@ -5,7 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from tailtribe.domain.errors import Forbidden, NotFound
-from tailtribe.domain.model.bookings import Booking, DisputeOutcome
+from tailtribe.domain.model.booking_dispute import DisputeOutcome
+from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import UnitOfWork

@@ -6,7 +6,8 @@ import logging
 from uuid import UUID
 
 from tailtribe.domain.errors import DomainError, PaymentProviderError
-from tailtribe.domain.model.bookings import Booking, PayoutStatus
+from tailtribe.domain.model.booking_payout import PayoutStatus
+from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import DueWork, UnitOfWork
 from tailtribe.domain.ports.time import Clock

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tailtribe.domain.errors import DomainError
-from tailtribe.domain.model.bookings import Booking, PayoutStatus
+from tailtribe.domain.model.booking_payout import PayoutStatus
+from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.services.terms import idempotency_key
 

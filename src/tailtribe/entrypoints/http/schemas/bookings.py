@@ -6,13 +6,10 @@ from uuid import UUID
 
 import msgspec
 
-from tailtribe.domain.model.bookings import (
-    Booking,
-    BookingStatus,
-    DisputeOutcome,
-    PaymentStatus,
-    PayoutStatus,
-)
+from tailtribe.domain.model.booking_dispute import DisputeOutcome
+from tailtribe.domain.model.booking_payment import PaymentStatus
+from tailtribe.domain.model.booking_payout import PayoutStatus
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.ledger import Account, Movement
 from tailtribe.domain.model.money import CURRENCY
