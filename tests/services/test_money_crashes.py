@@ -339,3 +339,57 @@ async def test_a_chargeback_after_a_lost_transfer_records_the_payout_it_cannot_h
     assert gateway.transfers == 1
     assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
     await ledger_agrees(world, booking)
+
+
+async def test_a_dashboard_refund_told_before_a_lost_capture_is_booked(world: World) -> None:
+    """The capture went through at Stripe and its commit was lost; the whole
+    payment is then refunded at Stripe's dashboard, and charge.refunded comes
+    before payment_intent.succeeded. The refund finds the capture at Stripe,
+    records it and books itself on it: neither event is left unbooked."""
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    intent = booking.payment_intent_id or ""
+    await world.gateway.capture(intent, f"booking:{booking.id}:capture")
+    await world.gateway.refund(intent, 10_000, "dashboard")
+    handle = ReceivePaymentEvent(
+        world.uow, world.gateway, world.outbox, world.clock, StripeEventDecoder()
+    )
+    charge = {"id": "ch_1", "payment_intent": intent, "amount_refunded": 10_000}
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
+    )
+    succeeded = {"id": intent, "amount_received": 10_000, "latest_charge": "ch_1"}
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "payment_intent.succeeded", world.clock.now(), succeeded)
+    )
+
+    after = await stored(world, booking)
+    assert (after.status, after.payment_status) == (BookingStatus.ACCEPTED, PaymentStatus.REFUNDED)
+    assert (after.captured_cents, after.refunded_cents) == (10_000, 10_000)
+    assert after.charge_id == "ch_1"
+    assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
+    await ledger_agrees(world, booking)
+
+
+async def test_a_chargeback_told_before_a_lost_capture_is_booked(world: World) -> None:
+    """As above with a bank's chargeback: it is opened on the capture found at
+    Stripe rather than dropped because the booking had not recorded one."""
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    intent = booking.payment_intent_id or ""
+    await world.gateway.capture(intent, f"booking:{booking.id}:capture")
+    handle = ReceivePaymentEvent(
+        world.uow, world.gateway, world.outbox, world.clock, StripeEventDecoder()
+    )
+    dispute = {"id": "dp_1", "payment_intent": intent, "amount": 10_000, "reason": "fraudulent"}
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "charge.dispute.created", world.clock.now(), dispute)
+    )
+    succeeded = {"id": intent, "amount_received": 10_000, "latest_charge": "ch_1"}
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "payment_intent.succeeded", world.clock.now(), succeeded)
+    )
+
+    after = await stored(world, booking)
+    assert (after.status, after.payment_status) == (BookingStatus.ACCEPTED, PaymentStatus.CAPTURED)
+    assert after.payout_status is PayoutStatus.HELD
+    assert after.charge_id == "ch_1"
+    await ledger_agrees(world, booking)

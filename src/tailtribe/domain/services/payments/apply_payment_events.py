@@ -138,6 +138,24 @@ async def payment_captured(ctx: Context, event: PaymentCaptured) -> Sequence[Agg
     return [booking]
 
 
+async def _recover_lost_capture(ctx: Context, booking: Booking) -> None:
+    """Before booking what happened to a charge (a refund, a chargeback): a
+    capture whose commit was lost has its event still on the way, and may come
+    after this one. Read from the provider and recorded first, so that what
+    this event says is booked on it; ignored, nothing would ever book it."""
+    if (
+        booking.status is not BookingStatus.REQUESTED
+        or booking.payment_status is not PaymentStatus.AUTHORIZED
+        or booking.payment_intent_id is None
+    ):
+        return
+    record = await ctx.gateway.record(booking.payment_intent_id, booking.id)
+    if record.captured_cents != booking.price.total_cents:
+        return  # not captured (or not as asked): left to the capture's own event
+    booking.recover_capture(ctx.now)  # its BookingAccepted shares the contacts
+    booking.record_capture(ctx.now, None, record.fee_cents)
+
+
 async def payment_refunded(ctx: Context, event: PaymentRefunded) -> Sequence[Aggregate]:
     """A refund made at the provider itself (its dashboard): booked like an
     admin's, reversing the caregiver's share of a transfer already made."""
@@ -145,6 +163,7 @@ async def payment_refunded(ctx: Context, event: PaymentRefunded) -> Sequence[Agg
     refunded = event.refunded_cents
     if booking is None or refunded is None or refunded <= booking.refunded_cents:
         return []  # ours, already booked, or an older view of the charge
+    await _recover_lost_capture(ctx, booking)
     if booking.payment_status not in CAPTURED_STATES:
         return []
     await record_lost_payout(ctx.gateway, booking, ctx.now)
@@ -159,7 +178,10 @@ async def payment_refunded(ctx: Context, event: PaymentRefunded) -> Sequence[Agg
 async def dispute_opened(ctx: Context, event: DisputeOpened) -> Sequence[Aggregate]:
     """A chargeback: hold the payout if it has not gone, and tell admins."""
     booking = await _booking_of(ctx, event.payment_intent_id)
-    if booking is None or booking.captured_cents == 0:
+    if booking is None:
+        return []
+    await _recover_lost_capture(ctx, booking)
+    if booking.captured_cents == 0:
         return []
     # A payout whose commit or answer was lost has gone all the same: held, it
     # could never be recorded (neither the retry nor a transfer event takes a
