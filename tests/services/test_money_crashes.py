@@ -393,3 +393,78 @@ async def test_a_chargeback_told_before_a_lost_capture_is_booked(world: World) -
     assert after.payout_status is PayoutStatus.HELD
     assert after.charge_id == "ch_1"
     await ledger_agrees(world, booking)
+
+
+async def held_after_a_lost_transfer(world: World, gateway: Flaky) -> Booking:
+    """Four refused attempts, then a transfer made at Stripe whose answer is
+    lost: the fifth failure holds the payout, though its money has gone."""
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    async with world.uow as uow:
+        b = await uow.bookings.get(booking.id)
+        assert b is not None
+        b.accept(world.clock.now())
+        b.complete(b.end)
+        await uow.bookings.save(b)
+        await world.outbox.publish(uow, [b])
+        await uow.commit()
+    await world.gateway.capture(booking.payment_intent_id or "", "capture")
+    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    gateway.refuse["transfer"], gateway.lose["transfer"] = 4, 1
+    world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
+    for _ in range(5):
+        assert await payouts() == 0
+        world.clock.advance(timedelta(hours=6))
+    held = await stored(world, booking)
+    assert held.payout_status is PayoutStatus.HELD and gateway.transfers == 1
+    return booking
+
+
+async def test_a_transfer_event_records_a_payout_held_after_its_lost_transfer(
+    world: World,
+) -> None:
+    """Stripe's transfer.created for the lost attempt records the payout:
+    held, it would wait for an admin while the ledger disagreed with Stripe."""
+    gateway = Flaky(world)
+    booking = await held_after_a_lost_transfer(world, gateway)
+    handle = ReceivePaymentEvent(
+        world.uow, gateway, world.outbox, world.clock, StripeEventDecoder()
+    )  # type: ignore[arg-type]
+    made = await world.gateway.find_transfer(booking.id)
+    assert made is not None
+    transfer = {"id": made.id, "amount": 8_000, "metadata": {"booking_id": str(booking.id)}}
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "transfer.created", world.clock.now(), transfer)
+    )
+
+    after = await stored(world, booking)
+    assert (after.payout_status, after.paid_out_cents) == (PayoutStatus.PAID, 8_000)
+    assert after.transfer_id == made.id
+    assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
+    await ledger_agrees(world, booking)
+
+
+async def test_a_chargeback_on_a_payout_held_after_its_lost_transfer_records_it(
+    world: World,
+) -> None:
+    """A chargeback comes for a booking whose payout was held after its lost
+    transfer: the transfer Stripe holds is recorded first, as for a payout
+    still scheduled."""
+    gateway = Flaky(world)
+    booking = await held_after_a_lost_transfer(world, gateway)
+    handle = ReceivePaymentEvent(
+        world.uow, gateway, world.outbox, world.clock, StripeEventDecoder()
+    )  # type: ignore[arg-type]
+    dispute = {
+        "id": "dp_1",
+        "payment_intent": booking.payment_intent_id,
+        "amount": 10_000,
+        "reason": "fraudulent",
+    }
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "charge.dispute.created", world.clock.now(), dispute)
+    )
+
+    after = await stored(world, booking)
+    assert (after.payout_status, after.paid_out_cents) == (PayoutStatus.PAID, 8_000)
+    assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
+    await ledger_agrees(world, booking)

@@ -193,18 +193,19 @@ async def dispute_opened(ctx: Context, event: DisputeOpened) -> Sequence[Aggrega
 
 
 async def transfer_made(ctx: Context, event: TransferMade) -> Sequence[Aggregate]:
-    """A transfer whose commit was lost (a crash after the provider made it): record it now."""
+    """A transfer whose commit was lost (a crash after the provider made it): record it now,
+    also when the payout was held since (its later attempts failed): it was sent all the same."""
     booking_id = event.booking_id
     booking = None if booking_id is None else await ctx.uow.bookings.get(booking_id)
     if (
         booking is None
-        or booking.payout_status is not PayoutStatus.SCHEDULED
+        or booking.payout_status not in (PayoutStatus.SCHEDULED, PayoutStatus.HELD)
         or booking.payout_attempts == 0
         or event.amount_cents != booking.settlement.payout_cents
     ):
         return []
     try:
-        booking.pay_out(ctx.now, event.transfer_id)
+        booking.record_lost_payout(ctx.now, event.transfer_id)
     except DomainError:
         return []
     await ctx.uow.bookings.save(booking)
