@@ -346,3 +346,140 @@ async def test_a_chargeback_after_a_lost_transfer_records_the_payout_it_cannot_h
     assert gateway.transfers == 1
     assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
     await ledger_agrees(world, booking)
+
+
+async def test_a_dashboard_refund_told_before_a_lost_capture_is_booked(world: World) -> None:
+    """The capture went through at Stripe and its commit was lost; the whole
+    payment is then refunded at Stripe's dashboard, and charge.refunded comes
+    before payment_intent.succeeded. The refund finds the capture at Stripe,
+    records it and books itself on it: neither event is left unbooked."""
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    intent = booking.payment.intent_id or ""
+    await world.gateway.capture(intent, f"booking:{booking.id}:capture")
+    await world.gateway.refund(intent, 10_000, "dashboard")
+    handle = ReceivePaymentEvent(
+        world.uow, world.gateway, world.outbox, world.clock, StripeEventDecoder()
+    )
+    charge = {"id": "ch_1", "payment_intent": intent, "amount_refunded": 10_000}
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
+    )
+    succeeded = {"id": intent, "amount_received": 10_000, "latest_charge": "ch_1"}
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "payment_intent.succeeded", world.clock.now(), succeeded)
+    )
+
+    after = await stored(world, booking)
+    assert (after.status, after.payment.status) == (BookingStatus.ACCEPTED, PaymentStatus.REFUNDED)
+    assert (after.payment.captured_cents, after.payment.refunded_cents) == (10_000, 10_000)
+    assert after.payment.charge_id == "ch_1"
+    assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
+    await ledger_agrees(world, booking)
+
+
+async def test_a_chargeback_told_before_a_lost_capture_is_booked(world: World) -> None:
+    """As above with a bank's chargeback: it is opened on the capture found at
+    Stripe rather than dropped because the booking had not recorded one."""
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    intent = booking.payment.intent_id or ""
+    await world.gateway.capture(intent, f"booking:{booking.id}:capture")
+    handle = ReceivePaymentEvent(
+        world.uow, world.gateway, world.outbox, world.clock, StripeEventDecoder()
+    )
+    dispute = {"id": "dp_1", "payment_intent": intent, "amount": 10_000, "reason": "fraudulent"}
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "charge.dispute.created", world.clock.now(), dispute)
+    )
+    succeeded = {"id": intent, "amount_received": 10_000, "latest_charge": "ch_1"}
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "payment_intent.succeeded", world.clock.now(), succeeded)
+    )
+
+    after = await stored(world, booking)
+    assert (after.status, after.payment.status) == (BookingStatus.ACCEPTED, PaymentStatus.CAPTURED)
+    assert after.payout.status is PayoutStatus.HELD
+    assert after.payment.charge_id == "ch_1"
+    await ledger_agrees(world, booking)
+
+
+async def held_after_a_lost_transfer(world: World, gateway: Flaky) -> Booking:
+    """Four refused attempts, then a transfer made at Stripe whose answer is
+    lost: the fifth failure holds the payout, though its money has gone."""
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    async with world.uow as uow:
+        b = await uow.bookings.get(booking.id)
+        assert b is not None
+        b.accept(world.clock.now())
+        b.complete(b.end)
+        await uow.bookings.save(b)
+        await world.outbox.publish(uow, [b])
+        await uow.commit()
+    await world.gateway.capture(booking.payment.intent_id or "", "capture")
+    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    gateway.refuse["transfer"], gateway.lose["transfer"] = 4, 1
+    world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
+    for _ in range(5):
+        assert await payouts() == 0
+        world.clock.advance(timedelta(hours=6))
+    held = await stored(world, booking)
+    assert held.payout.status is PayoutStatus.HELD and gateway.transfers == 1
+    return booking
+
+
+async def test_a_transfer_event_records_a_payout_held_after_its_lost_transfer(
+    world: World,
+) -> None:
+    """Stripe's transfer.created for the lost attempt records the payout:
+    held, it would wait for an admin while the ledger disagreed with Stripe."""
+    gateway = Flaky(world)
+    booking = await held_after_a_lost_transfer(world, gateway)
+    handle = ReceivePaymentEvent(
+        world.uow,
+        gateway,  # type: ignore[arg-type]
+        world.outbox,
+        world.clock,
+        StripeEventDecoder(),
+    )
+    made = await world.gateway.find_transfer(booking.id)
+    assert made is not None
+    transfer = {"id": made.id, "amount": 8_000, "metadata": {"booking_id": str(booking.id)}}
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "transfer.created", world.clock.now(), transfer)
+    )
+
+    after = await stored(world, booking)
+    assert (after.payout.status, after.payout.paid_out_cents) == (PayoutStatus.PAID, 8_000)
+    assert after.payout.transfer_id == made.id
+    assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
+    await ledger_agrees(world, booking)
+
+
+async def test_a_chargeback_on_a_payout_held_after_its_lost_transfer_records_it(
+    world: World,
+) -> None:
+    """A chargeback comes for a booking whose payout was held after its lost
+    transfer: the transfer Stripe holds is recorded first, as for a payout
+    still scheduled."""
+    gateway = Flaky(world)
+    booking = await held_after_a_lost_transfer(world, gateway)
+    handle = ReceivePaymentEvent(
+        world.uow,
+        gateway,  # type: ignore[arg-type]
+        world.outbox,
+        world.clock,
+        StripeEventDecoder(),
+    )
+    dispute = {
+        "id": "dp_1",
+        "payment_intent": booking.payment.intent_id,
+        "amount": 10_000,
+        "reason": "fraudulent",
+    }
+    assert await handle(
+        stripe_event(f"evt_{uuid4().hex}", "charge.dispute.created", world.clock.now(), dispute)
+    )
+
+    after = await stored(world, booking)
+    assert (after.payout.status, after.payout.paid_out_cents) == (PayoutStatus.PAID, 8_000)
+    assert await Reconcile(world.uow, world.gateway)(None) == (1, [])
+    await ledger_agrees(world, booking)

@@ -627,6 +627,23 @@ class Booking(Aggregate):
         self._allow("pay_out")
         if not self.is_payout_due(now):
             raise self._refuse("pay out before the dispute window has passed")
+        return self._paid_out(now, transfer_id)
+
+    def record_lost_payout(self, now: datetime, transfer_id: str) -> int:
+        """Stripe made the transfer of a payout attempt whose commit or answer
+        was lost: recorded as paid even if the payout was held since (its
+        later attempts failed, or a chargeback came): the money has gone, and
+        a held payout is never sent again. Returns its amount."""
+        self._allow("pay_out")
+        if (
+            self.payout.attempts == 0
+            or not (self.payout.is_scheduled or self.payout.is_held)
+            or self.dispute.deadline is None
+        ):
+            raise self._refuse("record a payout it never attempted")
+        return self._paid_out(now, transfer_id)
+
+    def _paid_out(self, now: datetime, transfer_id: str | None) -> int:
         amount = self.settlement.payout_cents
         if amount <= 0:
             raise self._refuse("pay out nothing")

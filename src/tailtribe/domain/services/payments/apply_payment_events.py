@@ -134,6 +134,24 @@ async def payment_captured(ctx: Context, event: PaymentCaptured) -> Sequence[Agg
     return [booking]
 
 
+async def _recover_lost_capture(ctx: Context, booking: Booking) -> None:
+    """Before booking what happened to a charge (a refund, a chargeback): a
+    capture whose commit was lost has its event still on the way, and may come
+    after this one. Read from the provider and recorded first, so that what
+    this event says is booked on it; ignored, nothing would ever book it."""
+    if (
+        booking.status is not BookingStatus.REQUESTED
+        or booking.payment.status is not PaymentStatus.AUTHORIZED
+        or booking.payment.intent_id is None
+    ):
+        return
+    record = await ctx.gateway.record(booking.payment.intent_id, booking.id)
+    if record.captured_cents != booking.price.total_cents:
+        return  # not captured (or not as asked): left to the capture's own event
+    booking.recover_capture(ctx.now)  # its BookingAccepted shares the contacts
+    booking.record_capture(ctx.now, None, record.fee_cents)
+
+
 async def payment_refunded(ctx: Context, event: PaymentRefunded) -> Sequence[Aggregate]:
     """A refund made at the provider itself (its dashboard): booked like an
     admin's, reversing the caregiver's share of a transfer already made."""
@@ -141,6 +159,7 @@ async def payment_refunded(ctx: Context, event: PaymentRefunded) -> Sequence[Agg
     refunded = event.refunded_cents
     if booking is None or refunded is None or refunded <= booking.payment.refunded_cents:
         return []  # ours, already booked, or an older view of the charge
+    await _recover_lost_capture(ctx, booking)
     if booking.payment.status not in CAPTURED_STATES:
         return []
     await record_lost_payout(ctx.gateway, booking, ctx.now)
@@ -155,7 +174,10 @@ async def payment_refunded(ctx: Context, event: PaymentRefunded) -> Sequence[Agg
 async def dispute_opened(ctx: Context, event: DisputeOpened) -> Sequence[Aggregate]:
     """A chargeback: hold the payout if it has not gone, and tell admins."""
     booking = await _booking_of(ctx, event.payment_intent_id)
-    if booking is None or booking.payment.captured_cents == 0:
+    if booking is None:
+        return []
+    await _recover_lost_capture(ctx, booking)
+    if booking.payment.captured_cents == 0:
         return []
     # A payout whose commit or answer was lost has gone all the same: held, it
     # could never be recorded (neither the retry nor a transfer event takes a
@@ -167,18 +189,19 @@ async def dispute_opened(ctx: Context, event: DisputeOpened) -> Sequence[Aggrega
 
 
 async def transfer_made(ctx: Context, event: TransferMade) -> Sequence[Aggregate]:
-    """A transfer whose commit was lost (a crash after the provider made it): record it now."""
+    """A transfer whose commit was lost (a crash after the provider made it): record it now,
+    also when the payout was held since (its later attempts failed): it was sent all the same."""
     booking_id = event.booking_id
     booking = None if booking_id is None else await ctx.uow.bookings.get(booking_id)
     if (
         booking is None
-        or booking.payout.status is not PayoutStatus.SCHEDULED
+        or booking.payout.status not in (PayoutStatus.SCHEDULED, PayoutStatus.HELD)
         or booking.payout.attempts == 0
         or event.amount_cents != booking.settlement.payout_cents
     ):
         return []
     try:
-        booking.pay_out(ctx.now, event.transfer_id)
+        booking.record_lost_payout(ctx.now, event.transfer_id)
     except DomainError:
         return []
     await ctx.uow.bookings.save(booking)

@@ -45,7 +45,7 @@ async def record_lost_payout(gateway: PaymentGateway, booking: Booking, now: dat
     if made is None or made.amount_cents != booking.settlement.payout_cents:
         return  # none made; or not this payout's, left to the payout's checks
     try:
-        booking.pay_out(now, made.id)
+        booking.record_lost_payout(now, made.id)
     except DomainError:
         return  # disputed meanwhile: the resolution deals with it
 
