@@ -112,6 +112,22 @@ async def authorized(world: World, policy: CancellationPolicy) -> Booking:
     return booking
 
 
+async def completed_and_captured(world: World) -> Booking:
+    """A flexible walk accepted, done and captured: its payout comes due
+    48 hours after its end."""
+    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    async with world.uow as uow:
+        b = await uow.bookings.get(booking.id)
+        assert b is not None
+        b.accept(world.clock.now())
+        b.complete(b.end)
+        await uow.bookings.save(b)
+        await world.outbox.publish(uow, [b])
+        await uow.commit()
+    await world.gateway.capture(booking.payment.intent_id or "", "capture")
+    return booking
+
+
 async def test_a_lost_capture_is_finished_by_stripes_event(world: World) -> None:
     booking = await authorized(world, CancellationPolicy.FLEXIBLE)
     # The caregiver accepts; Stripe captures; the process dies before the commit.
@@ -175,26 +191,9 @@ async def test_a_cancellation_retried_after_a_lost_refund_refunds_once(world: Wo
 
 
 async def test_a_payout_held_after_a_lost_transfer_is_not_paid_again(world: World) -> None:
-    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
     gateway = Flaky(world)
-    async with world.uow as uow:
-        b = await uow.bookings.get(booking.id)
-        assert b is not None
-        b.accept(world.clock.now())
-        b.complete(b.end)
-        await uow.bookings.save(b)
-        await world.outbox.publish(uow, [b])
-        await uow.commit()
-    await world.gateway.capture(booking.payment.intent_id or "", "capture")
+    booking = await held_after_a_lost_transfer(world, gateway)
     payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
-    # Four refusals, then a transfer whose answer is lost: the payout is held.
-    gateway.refuse["transfer"], gateway.lose["transfer"] = 4, 1
-    world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
-    for _ in range(5):
-        assert await payouts() == 0
-        world.clock.advance(timedelta(hours=6))
-    held = await stored(world, booking)
-    assert held.payout.status is PayoutStatus.HELD and gateway.transfers == 1
     # An admin releases it: the transfer Stripe made is found and recorded.
     disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
     await disputes.resolve(booking.id, DisputeOutcome.RELEASE, None)
@@ -262,17 +261,8 @@ async def test_an_admin_refund_while_a_payout_answer_is_lost_reverses_the_transf
     """The payout's transfer went through at Stripe and its answer was lost;
     before the retry, an admin refunds half. The refund finds the transfer,
     records the payout and reverses the caregiver's share of it."""
-    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    booking = await completed_and_captured(world)
     gateway = Flaky(world)
-    async with world.uow as uow:
-        b = await uow.bookings.get(booking.id)
-        assert b is not None
-        b.accept(world.clock.now())
-        b.complete(b.end)
-        await uow.bookings.save(b)
-        await world.outbox.publish(uow, [b])
-        await uow.commit()
-    await world.gateway.capture(booking.payment.intent_id or "", "capture")
     payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
     gateway.lose["transfer"] = 1
     world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
@@ -299,17 +289,8 @@ async def test_a_chargeback_after_a_lost_transfer_records_the_payout_it_cannot_h
     before the retry, the bank opens a chargeback. The money has gone: the
     chargeback records the payout rather than holding it, and Stripe's
     transfer.created and Reconcile then agree with the ledger."""
-    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
+    booking = await completed_and_captured(world)
     gateway = Flaky(world)
-    async with world.uow as uow:
-        b = await uow.bookings.get(booking.id)
-        assert b is not None
-        b.accept(world.clock.now())
-        b.complete(b.end)
-        await uow.bookings.save(b)
-        await world.outbox.publish(uow, [b])
-        await uow.commit()
-    await world.gateway.capture(booking.payment.intent_id or "", "capture")
     payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
     gateway.lose["transfer"] = 1
     world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
@@ -405,16 +386,7 @@ async def test_a_chargeback_told_before_a_lost_capture_is_booked(world: World) -
 async def held_after_a_lost_transfer(world: World, gateway: Flaky) -> Booking:
     """Four refused attempts, then a transfer made at Stripe whose answer is
     lost: the fifth failure holds the payout, though its money has gone."""
-    booking = await authorized(world, CancellationPolicy.FLEXIBLE)
-    async with world.uow as uow:
-        b = await uow.bookings.get(booking.id)
-        assert b is not None
-        b.accept(world.clock.now())
-        b.complete(b.end)
-        await uow.bookings.save(b)
-        await world.outbox.publish(uow, [b])
-        await uow.commit()
-    await world.gateway.capture(booking.payment.intent_id or "", "capture")
+    booking = await completed_and_captured(world)
     payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
     gateway.refuse["transfer"], gateway.lose["transfer"] = 4, 1
     world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
