@@ -1,29 +1,39 @@
 """Load test: many owners at once searching, reading profiles, asking quotes, booking.
 
     uv run python bench/load.py [--users 100] [--duration 60] [--ramp 10] [--think 1 3]
-                                [--workers 1] [--owners N] [--json FILE] [--base-url URL]
+                                [--workers 2] [--owners N] [--json FILE] [--base-url URL]
+    uv run python bench/load.py --find-max [--steps 250 500 1000 1500 2000 ...]
 
 Loads a fresh database `tailtribe_load` on the local PostgreSQL with 1,000
-approved caregivers spread over Belgium's towns (bench_api's loader) and a
-pool of owners with a dog each (straight through the repositories), serves
-the app with `tailtribe serve` on it and on the local Redis, logs every
-owner in once, then runs the virtual users: one asyncio task each, started
-evenly over the ramp. Each user, in a loop, with a random think time between
-steps: searches dog walkers for a slot near a random Belgian place, reads
-one or two of the profiles found, asks a quote from one of them and, in
-`--book-share` of the loops, books it (409, the slot taken meanwhile, is an
-expected outcome, counted apart). Users share the owners round-robin: a login
-costs an argon2id verification, about 0.1 s of CPU, so 1,000 of them would be
-a benchmark of their own. Each user has its own client address
-(X-Forwarded-For, the app reading it as behind a proxy), and the limits are
-raised so that they never refuse this load; the output says which.
+approved caregivers spread over Belgium's towns (bench_api's loader, each
+travelling 25 km) and a pool of owners with a dog each (straight through the
+repositories), serves the app with `tailtribe serve` (granian, 2 workers) on
+it and on the local Redis, logs every owner in once, then runs the virtual
+users: one asyncio task each, started evenly over the ramp. Each user, in a
+loop, with a random think time between steps: searches dog walkers for a
+slot near a random Belgian place, reads one or two of the profiles found,
+asks a quote from one of them and, in `--book-share` of the loops, books it
+(409, the slot taken meanwhile, is an expected outcome, counted apart).
+Users share the owners round-robin: a login costs an argon2id verification,
+about 0.1 s of CPU, so 1,000 of them would be a benchmark of their own. Each
+user has its own client address (X-Forwarded-For, the app reading it as
+behind a proxy), and the limits are raised so that they never refuse this
+load; the output says which.
+
+The server runs in development mode by default: on PostgreSQL and Redis
+(rate limits, cache and job queue in Redis, the system clock) it behaves as
+in production, but does not insist on Stripe and Resend keys, which
+production does (and a load test must not move money or send mail). Test
+mode (`--env test`) works too; it refuses Resend's own API key, so none is set.
 
 Prints, per endpoint and overall, requests, throughput, p50/p95/p99 latency
 and errors by kind (non-2xx other than a booking's 409, exceptions,
-timeouts), with the CPU the server, the client and PostgreSQL used meanwhile
-and the database connections in use. `--base-url` runs against a server
-already running (on the database this script loaded, or one loaded before
-with --skip-load).
+timeouts), with the CPU the server, the client and PostgreSQL used meanwhile,
+the database connections in use, and the resident memory (RSS) of each
+granian worker after the run. `--find-max` runs the users in steps on one
+server and prints the largest count whose p99 after the ramp stays under
+250 ms without errors. `--base-url` runs against a server already running
+(on the database this script loaded, or one loaded before with --skip-load).
 """
 
 from __future__ import annotations
@@ -152,7 +162,10 @@ def raise_open_files() -> int:
 
 
 def server_env(args: argparse.Namespace, data_dir: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("STRIPE_SECRET_KEY", "SENTRY_DSN")}
+    # No Stripe or Resend key: no money moves and no mail leaves (test mode
+    # refuses Resend's own API outright).
+    unset = ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "RESEND_API_KEY", "SENTRY_DSN")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(
         {
             "TAILTRIBE_ENV": args.env,
@@ -160,10 +173,6 @@ def server_env(args: argparse.Namespace, data_dir: str) -> dict[str, str]:
             "REDIS_URL": args.redis_url,
             "TAILTRIBE_SECRET_KEY": secrets.token_urlsafe(48),
             "STRIPE_WEBHOOK_SECRET": "whsec_load",
-            # Production insists on a mail provider; only the worker sends
-            # mail, and none runs here.
-            "RESEND_API_KEY": "re_unused",
-            "METRICS_TOKEN": secrets.token_urlsafe(24),  # production insists
             "TAILTRIBE_DATA_DIR": data_dir,
             "CLIENT_IP_HEADER": "X-Forwarded-For",
             "RATE_LIMIT_PER_MINUTE": str(args.rate_limit),
@@ -521,38 +530,142 @@ def show(result: dict[str, Any]) -> None:
     print(f"load average at the end: {result['load_average_end']}")
 
 
+def worker_memory(server_pid: int) -> list[tuple[int, int]]:
+    """(pid, RSS in kB) of each granian worker: the server's child processes."""
+    workers = []
+    for pid, parent, _ in processes():
+        if parent != server_pid:
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            continue
+        workers.append((pid, rss))
+    return workers
+
+
+def show_memory(server_pid: int) -> dict[str, Any]:
+    workers = worker_memory(server_pid)
+    parts = ", ".join(f"pid {pid} {rss / 1024:.0f} MiB" for pid, rss in workers)
+    total = sum(rss for _, rss in workers)
+    print(f"API RSS after the run: {total / 1024:.0f} MiB over {len(workers)} workers ({parts})")
+    return {"workers": [{"pid": p, "rss_kib": r} for p, r in workers], "total_kib": total}
+
+
+async def run_users(
+    args: argparse.Namespace,
+    users: int,
+    base: str,
+    session: aiohttp.ClientSession,
+    accounts: list[tuple[str, str]],
+    server: subprocess.Popen[bytes] | None,
+    served: str,
+    load_start: str,
+) -> dict[str, Any]:
+    """One measured phase: `users` virtual users for --duration seconds."""
+    owners = len(accounts)
+    started = time.perf_counter()
+    run = Run(
+        base=base,
+        session=session,
+        deadline=started + args.duration,
+        started=started,
+        think=(args.think[0], args.think[1]),
+        book_share=args.book_share,
+        radius_km=args.radius,
+    )
+    stop = asyncio.Event()
+    lags: list[float] = []
+    sampler = Sampler(server.pid if server else None, args.database)
+    watchers = [
+        asyncio.create_task(loop_lag(stop, lags)),
+        asyncio.create_task(sampler.run(stop)),
+    ]
+    tasks = []
+    for i in range(users):
+        token, pet = accounts[i % owners]
+        start_in = args.ramp * i / users
+        tasks.append(run.user(i, start_in, token, pet, args.seed))
+    await asyncio.gather(*tasks)
+    seconds = time.perf_counter() - started
+    stop.set()
+    await asyncio.gather(*watchers)
+    ordered_lags = sorted(lags)
+    return report(
+        run,
+        seconds,
+        args.ramp,
+        {
+            "users": users,
+            "duration_s": args.duration,
+            "ramp_s": args.ramp,
+            "think_s": list(args.think),
+            "owners": owners,
+            "server": served,
+            "load_average_start": load_start,
+            "load_average_end": " ".join(f"{v:.2f}" for v in os.getloadavg()),
+            "client_loop_lag_ms": {
+                "p99": percentile(ordered_lags, 0.99),
+                "max": ordered_lags[-1] if ordered_lags else math.nan,
+            },
+            "resources": sampler.summary(),
+        },
+    )
+
+
+P99_AIM_MS = 250
+
+
+def within_aim(result: dict[str, Any]) -> bool:
+    steady = result["after_ramp"] or next(
+        r for r in result["endpoints"] if r["endpoint"] == "overall"
+    )
+    return not result["errors_by_kind"] and steady["p99_ms"] < P99_AIM_MS
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=100, help="concurrent virtual users")
     parser.add_argument("--duration", type=float, default=60, help="seconds, ramp included")
     parser.add_argument("--ramp", type=float, default=10, help="users start over these seconds")
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"))
-    parser.add_argument("--workers", type=int, default=1, help="granian workers")
+    parser.add_argument("--workers", type=int, default=2, help="granian workers")
     parser.add_argument("--owners", type=int, help="owner accounts (default: users, at most 200)")
     parser.add_argument("--caregivers", type=int, default=1000)
     parser.add_argument("--book-share", type=float, default=0.2, help="loops that book")
     parser.add_argument("--radius", type=float, default=10, help="search radius_km")
     parser.add_argument("--timeout", type=float, default=30, help="per request, seconds")
-    parser.add_argument("--env", choices=["production", "test"], default="production")
+    parser.add_argument("--env", choices=["development", "test"], default="development")
     parser.add_argument("--rate-limit", type=int, default=1_000_000, help="per client and minute")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
     parser.add_argument("--database", default=DATABASE)
     parser.add_argument("--base-url", help="a server already running; none is started")
     parser.add_argument("--skip-load", action="store_true", help="reuse the loaded database")
     parser.add_argument("--login-concurrency", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--find-max",
+        action="store_true",
+        help=f"step the users up (--steps) and report the most with p99 < {P99_AIM_MS} ms",
+    )
+    parser.add_argument(
+        "--steps", type=int, nargs="+", default=[250, 500, 1000, 1500, 2000, 2500, 3000]
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args()
     if not 0 <= args.ramp < args.duration:
         parser.error("--ramp must be shorter than --duration")
-    owners = args.owners or min(args.users, 200)
+    counts = sorted(args.steps) if args.find_max else [args.users]
+    owners = args.owners or min(max(counts), 200)
 
     open_files = raise_open_files()
     load_start = " ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"load average at start: {load_start} ({os.cpu_count()} CPUs); open files {open_files}")
     if not args.skip_load:
         began = time.perf_counter()
-        await prepare(args.caregivers, database=args.database, place=somewhere)
+        # Every caregiver travels 25 km, as when these figures were first taken.
+        await prepare(args.caregivers, database=args.database, place=somewhere, radius=lambda _: 25)
         await add_owners(args.database, owners)
         print(
             f"loaded {args.caregivers} caregivers and {owners} owners into {args.database}"
@@ -563,6 +676,7 @@ async def main() -> None:
     server = None
     data_dir = tempfile.TemporaryDirectory(prefix="tailtribe-load-")
     log_path = Path(data_dir.name) / "server.log"
+    results: list[dict[str, Any]] = []
     if args.base_url:
         base = args.base_url.rstrip("/")
         served = f"{base} (already running)"
@@ -586,38 +700,23 @@ async def main() -> None:
             began = time.perf_counter()
             accounts = await log_in(session, base, owners, args.login_concurrency)
             print(
-                f"{owners} owners logged in in {time.perf_counter() - began:.1f} s"
-                f" (not measured); {args.users} users, {args.duration:g} s,"
-                f" ramp {args.ramp:g} s, think {args.think[0]:g}-{args.think[1]:g} s,"
+                f"{owners} owners logged in in {time.perf_counter() - began:.1f} s (not measured);"
+                f" {args.duration:g} s per run, ramp {args.ramp:g} s,"
+                f" think {args.think[0]:g}-{args.think[1]:g} s,"
                 f" booking in {args.book_share:.0%} of loops",
                 flush=True,
             )
-            started = time.perf_counter()
-            run = Run(
-                base=base,
-                session=session,
-                deadline=started + args.duration,
-                started=started,
-                think=(args.think[0], args.think[1]),
-                book_share=args.book_share,
-                radius_km=args.radius,
-            )
-            stop = asyncio.Event()
-            lags: list[float] = []
-            sampler = Sampler(server.pid if server else None, args.database)
-            watchers = [
-                asyncio.create_task(loop_lag(stop, lags)),
-                asyncio.create_task(sampler.run(stop)),
-            ]
-            users = []
-            for i in range(args.users):
-                token, pet = accounts[i % owners]
-                start_in = args.ramp * i / args.users
-                users.append(run.user(i, start_in, token, pet, args.seed))
-            await asyncio.gather(*users)
-            seconds = time.perf_counter() - started
-            stop.set()
-            await asyncio.gather(*watchers)
+            for users in counts:
+                print(f"\n== {users} users", flush=True)
+                result = await run_users(
+                    args, users, base, session, accounts, server, served, load_start
+                )
+                show(result)
+                if server is not None:
+                    result["api_rss"] = show_memory(server.pid)
+                results.append(result)
+                if args.find_max and not within_aim(result):
+                    break
     finally:
         if server is not None:
             server.terminate()
@@ -627,28 +726,20 @@ async def main() -> None:
                 server.kill()
                 server.wait()
             log.close()
-    ordered_lags = sorted(lags)
-    result = report(
-        run,
-        seconds,
-        args.ramp,
-        {
-            "users": args.users,
-            "duration_s": args.duration,
-            "ramp_s": args.ramp,
-            "think_s": list(args.think),
-            "owners": owners,
-            "server": served,
-            "load_average_start": load_start,
-            "load_average_end": " ".join(f"{v:.2f}" for v in os.getloadavg()),
-            "client_loop_lag_ms": {
-                "p99": percentile(ordered_lags, 0.99),
-                "max": ordered_lags[-1] if ordered_lags else math.nan,
-            },
-            "resources": sampler.summary(),
-        },
-    )
-    show(result)
+    if args.find_max:
+        print()
+        for r in results:
+            steady = r["after_ramp"] or r["endpoints"][-1]
+            print(
+                f"{r['users']:6d} users: p99 {steady['p99_ms']:8.1f} ms after the ramp,"
+                f" {steady['req_per_s']:7.1f} req/s, {sum(r['errors_by_kind'].values())} errors"
+                f" -> {'within' if within_aim(r) else 'over'} the aim"
+            )
+        good = [r["users"] for r in results if within_aim(r)]
+        print(
+            f"largest user count with p99 < {P99_AIM_MS} ms and no errors: "
+            + (f"{max(good)}" if good else f"none of {counts}")
+        )
     if server is not None and log_path.stat().st_size:
         tail = log_path.read_text(errors="replace").splitlines()
         problems = [line for line in tail if "Traceback" in line or "ERROR" in line]
@@ -656,7 +747,7 @@ async def main() -> None:
             print(f"server logged {len(problems)} error lines, e.g.: {problems[0][:200]}")
     data_dir.cleanup()
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+        args.json.write_text(json.dumps(results if args.find_max else results[0], indent=2))
         print(f"results written to {args.json}")
 
 
