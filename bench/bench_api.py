@@ -497,6 +497,11 @@ class Scenario:
     path: str = ""  # the URL path wrk is pointed at (its scripts choose their own)
     offset: bool = False  # a booking counter that must continue from run to run
 
+    @property
+    def key(self) -> str:
+        """A short name for the command line and file names."""
+        return self.group + ("-cached" if "cached" in self.name else "")
+
 
 def scenarios(seed: Seed, token: str, first_hour: int) -> list[Scenario]:
     rng = random.Random(4)
