@@ -1,7 +1,7 @@
 """Throughput and CPU per request of the real app, next to a bare SELECT 1 baseline.
 
     uv run python bench/bench_api.py [--seconds 8] [--connections 32] [--caregivers 1000]
-                                     [--only GROUP ...] [--large] [--threads 1]
+                                     [--only GROUP ...] [--large] [--threads 1] [--redis URL]
 
 Creates the database `tailtribe_bench` on the local PostgreSQL (dropped and
 made anew each run) and loads, through the repositories and the domain model:
@@ -357,8 +357,11 @@ async def wait_up(url: str) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def app_env(database: str, data_dir: str) -> dict[str, str]:
-    """Development mode on PostgreSQL without Redis, as the bench has always run it."""
+def app_env(database: str, data_dir: str, redis_url: str | None = None) -> dict[str, str]:
+    """Development mode on PostgreSQL, by default without Redis as the bench has always
+    run it: the worker process then also runs the scheduled jobs and sends the outbox
+    (booking creation pays for its emails). With `redis_url`, as in production: limits
+    and cache in Redis, jobs left to a worker (none runs)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -380,6 +383,8 @@ def app_env(database: str, data_dir: str) -> dict[str, str]:
             "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
         }
     )
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     return env
 
 
@@ -687,9 +692,12 @@ def first_booking_hour() -> int:
     return int((day + timedelta(days=2)).timestamp())
 
 
-def start_app(database: str, data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_app(
+    database: str, data_dir: str, redis_url: str | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    server = serve("tailtribe.entrypoints.http.app:create_app", port, app_env(database, data_dir))
+    env = app_env(database, data_dir, redis_url)
+    server = serve("tailtribe.entrypoints.http.app:create_app", port, env)
     base = f"http://127.0.0.1:{port}"
     try:
         asyncio.run(wait_up(f"{base}/api/health"))
@@ -718,6 +726,11 @@ def main() -> None:
     parser.add_argument(
         "--large", action="store_true", help="also search with a period over 10,000 caregivers"
     )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="run the app on this Redis, as in production (default: without, as always)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -739,7 +752,7 @@ def main() -> None:
         driver = Driver(args, scripts)
         base_port = free_port()
         baseline = serve("bench.baseline_app:create_app", base_port, app_env(DB, tmp))
-        app, app_base = start_app(DB, str(Path(tmp) / "app"))
+        app, app_base = start_app(DB, str(Path(tmp) / "app"), args.redis)
         servers = [baseline, app]
         try:
             asyncio.run(wait_up(f"http://127.0.0.1:{base_port}/select1"))
@@ -765,7 +778,7 @@ def main() -> None:
             if large is not None and selected(args.only, "search"):
                 stop(app)
                 servers.remove(app)
-                app, large_base = start_app(LARGE_DB, str(Path(tmp) / "large"))
+                app, large_base = start_app(LARGE_DB, str(Path(tmp) / "large"), args.redis)
                 servers.append(app)
                 large_token = login(large_base, large.owner_email)
                 period = next(
