@@ -265,7 +265,7 @@ async def _add_history(
     their payouts are not due while the bench runs (the dispute window is open)."""
     rate = CommissionRate.parse("20")
     hour = now.replace(minute=0, second=0, microsecond=0)
-    reviewers = []
+    reviewers: list[tuple[UUID, UUID]] = []
     for i in range(20):
         user = User.register(
             id=uuid4(),
@@ -297,8 +297,10 @@ async def _add_history(
     reviewed = caregivers[:REVIEWED]
     for c in reviewed:
         for j in range(rng.randint(1, 8)):
-            author, dog = reviewers[j % len(reviewers)]
-            await review(_completed(c, author, dog, hour - timedelta(hours=40 - j), rate), author)
+            author, their_dog = reviewers[j % len(reviewers)]
+            await review(
+                _completed(c, author, their_dog, hour - timedelta(hours=40 - j), rate), author
+            )
     # The bench owner: 10 walks done and reviewed, 10 asked and paid, weeks ahead.
     for k, c in enumerate(caregivers[REVIEWED : REVIEWED + 10]):
         await review(_completed(c, owner, pet, hour - timedelta(hours=30 - k), rate), owner)
