@@ -10,11 +10,9 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from tailtribe.domain.errors import FieldError, InvalidInput
 from tailtribe.domain.model.pets import Species
-from tailtribe.domain.model.photos import Subject
 from tailtribe.domain.model.pricing import MAX_PRICE_CENTS, Service
 from tailtribe.domain.ports.search import SearchQuery, Sort
 from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
-from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.entrypoints.http.schemas.bookings import ReviewList, ReviewOut
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
@@ -83,11 +81,8 @@ class CaregiverSearchController(Controller):
         self,
         caregiver_id: FromPath[UUID],
         use_case: FromDishka[GetPublicProfile],
-        photos: FromDishka[ManagePhotos],
     ) -> PublicProfile:
-        caregiver, rating = await use_case(caregiver_id)
-        gallery = await photos.ready(Subject.CAREGIVER, caregiver.id)
-        return PublicProfile.of(caregiver, rating, gallery)
+        return PublicProfile.of(*await use_case(caregiver_id))
 
     @get(
         "/{caregiver_id:uuid}/reviews",
