@@ -29,6 +29,8 @@ from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.model.reviews import Review
 from tailtribe.domain.model.users import Role, User
 from tailtribe.domain.services.caregivers.search import GetPublicProfile
+from tailtribe.domain.services.reviews.public_reviews import ListPublicReviews
+from tailtribe.entrypoints.http.schemas.bookings import ReviewOut
 from tailtribe.entrypoints.http.schemas.search import PublicProfile
 from tests.factories import booking_request, complete, pet, user
 
@@ -212,6 +214,35 @@ async def test_the_public_profile_answers_as_before(db_config: SQLAlchemyAsyncCo
     async with factory() as session:
         with pytest.raises(NotFound):
             await GetPublicProfile(SqlCaregiverQueries(session), Urls())(uuid4())
+
+
+async def test_reviews_page_as_the_repository_does(db_config: SQLAlchemyAsyncConfig) -> None:
+    world = await _seed(db_config)
+    factory = db_config.create_session_maker()
+    for caregiver in world.caregivers.values():
+        for limit, offset in PAGES:
+            async with factory() as session:
+                view = await SqlCaregiverQueries(session).reviews(caregiver.id, limit, offset)
+            async with SqlUnitOfWork(factory, read_only=True) as uow:
+                page = await uow.reviews.list_for_caregiver(caregiver.id, limit, offset)
+            assert view is not None
+            assert view.status is caregiver.status
+            assert view.page.total == page.total
+            assert _fields(view.page.items) == _fields(page.items)
+            assert [ReviewOut.of(r) for r in view.page.items] == [
+                ReviewOut.of(r) for r in page.items
+            ]
+    approved = world.caregivers[CaregiverStatus.APPROVED]
+    async with factory() as session:
+        found = await ListPublicReviews(SqlCaregiverQueries(session))(approved.id, 20, 0)
+    assert found.total == 2
+    assert [r.reply for r in found.items].count("Thanks!") == 1
+    async with factory() as session:
+        queries = SqlCaregiverQueries(session)
+        assert await queries.reviews(uuid4(), 20, 0) is None
+        for hidden in (uuid4(), world.caregivers[CaregiverStatus.SUSPENDED].id):
+            with pytest.raises(NotFound):
+                await ListPublicReviews(queries)(hidden, 20, 0)
 
 
 def test_uuids_are_plain() -> None:

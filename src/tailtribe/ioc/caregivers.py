@@ -18,6 +18,7 @@ from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
+from tailtribe.domain.services.reviews.public_reviews import ListPublicReviews
 
 
 class CaregiversProvider(Provider):
@@ -28,6 +29,7 @@ class CaregiversProvider(Provider):
     search_caregivers = provide(SearchCaregivers)
 
     public_profile = provide(GetPublicProfile)
+    public_reviews = provide(ListPublicReviews)
 
     @provide
     async def caregiver_queries(

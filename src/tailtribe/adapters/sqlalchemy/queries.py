@@ -1,4 +1,4 @@
-"""Read models on SQL: the public caregiver profile.
+"""Read models on SQL: the public profile, a caregiver's reviews.
 
 On PostgreSQL each view is one statement sent through the driver itself
 (as search_store does): asyncpg keeps it prepared, nested parts come back as
@@ -25,8 +25,9 @@ from tailtribe.adapters.sqlalchemy.tables import (
 from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.pricing import Service, ServicePrice
-from tailtribe.domain.model.reviews import Rating
-from tailtribe.domain.ports.queries import ProfileView
+from tailtribe.domain.model.reviews import Rating, Review
+from tailtribe.domain.ports.queries import ProfileView, ReviewsView
+from tailtribe.domain.ports.storage import Page
 
 _CATALOGUE = {s: i for i, s in enumerate(Service)}
 
@@ -67,6 +68,20 @@ def _profile(
         services=_services(services),
         rating=rating,
         photos=photos,
+    )
+
+
+def _review(row: Any) -> Review:
+    return Review(
+        id=_uuid(row["id"]),
+        booking_id=_uuid(row["booking_id"]),
+        caregiver_id=_uuid(row["caregiver_id"]),
+        owner_id=_uuid(row["owner_id"]),
+        rating=row["rating"],
+        comment=row["comment"],
+        created_at=row["created_at"],
+        reply=row["reply"],
+        replied_at=row["replied_at"],
     )
 
 
@@ -141,6 +156,37 @@ class SqlCaregiverQueries(_Sql):
             ),
         )
 
+    async def reviews(self, caregiver_id: UUID, limit: int, offset: int) -> ReviewsView | None:
+        if self._postgres:
+            driver = await self._driver()
+            rows = await driver.fetch(PG_REVIEWS, caregiver_id, limit, offset)
+            if not rows:
+                return None
+            found = [r for r in rows if r["id"] is not None]
+            total = found[0]["total"] if found else 0
+            if not found and offset:  # past the last page: the window counted nothing
+                total = await driver.fetchval(PG_REVIEW_COUNT, caregiver_id)
+            page = Page([_review(r) for r in found], total)
+            return ReviewsView(CaregiverStatus(rows[0]["status"]), page)
+        execute = self._session.execute
+        status = await self._session.scalar(
+            select(CaregiverRow.status).where(CaregiverRow.id == caregiver_id)
+        )
+        if status is None:
+            return None
+        where = ReviewRow.caregiver_id == caregiver_id
+        total = await self._session.scalar(select(func.count()).select_from(ReviewRow).where(where))
+        rows = await execute(
+            select(*_REVIEW_COLUMNS)
+            .where(where)
+            .order_by(ReviewRow.created_at.desc(), ReviewRow.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return ReviewsView(
+            CaregiverStatus(status), Page([_review(r._mapping) for r in rows], total or 0)
+        )
+
 
 _PROFILE_COLUMNS = (
     CaregiverRow.id,
@@ -155,6 +201,17 @@ _PROFILE_COLUMNS = (
     CaregiverRow.accepted_species,
     CaregiverRow.max_pets,
     CaregiverRow.cancellation_policy,
+)
+_REVIEW_COLUMNS = (
+    ReviewRow.id,
+    ReviewRow.booking_id,
+    ReviewRow.caregiver_id,
+    ReviewRow.owner_id,
+    ReviewRow.rating,
+    ReviewRow.comment,
+    ReviewRow.created_at,
+    ReviewRow.reply,
+    ReviewRow.replied_at,
 )
 # The profile with its services, rating and ready photos (oldest first) as arrays.
 PG_PROFILE = """
@@ -179,3 +236,19 @@ LEFT JOIN LATERAL (
 ) p ON true
 WHERE c.id = $1
 """
+
+# The caregiver's status and a page of its reviews with their total (one row
+# with NULL review columns when the page is empty; no row without the caregiver).
+PG_REVIEWS = """
+SELECT c.status, r.*
+FROM caregiver_profile c
+LEFT JOIN LATERAL (
+    SELECT id, booking_id, caregiver_id, owner_id, rating, comment, created_at, reply,
+           replied_at, count(*) OVER () AS total
+    FROM review WHERE caregiver_id = c.id
+    ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3
+) r ON true
+WHERE c.id = $1
+ORDER BY r.created_at DESC, r.id DESC
+"""
+PG_REVIEW_COUNT = "SELECT count(*) FROM review WHERE caregiver_id = $1"

@@ -15,7 +15,8 @@ from uuid import UUID
 from tailtribe.domain.model.caregivers import CaregiverStatus, ProfileDetails
 from tailtribe.domain.model.photos import Photo
 from tailtribe.domain.model.pricing import ServicePrice
-from tailtribe.domain.model.reviews import Rating
+from tailtribe.domain.model.reviews import Rating, Review
+from tailtribe.domain.ports.storage import Page
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,19 @@ class ProfileView:
     photos: tuple[Photo, ...]  # the ready ones, oldest first
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewsView:
+    """A page of a caregiver's reviews, newest first, and the caregiver's status."""
+
+    status: CaregiverStatus
+    page: Page[Review]
+
+
 class CaregiverQueries(Protocol):
     async def profile(self, caregiver_id: UUID) -> ProfileView | None:
         """The caregiver in any status (None if there is none)."""
+        ...
+
+    async def reviews(self, caregiver_id: UUID, limit: int, offset: int) -> ReviewsView | None:
+        """Its reviews ordered as ReviewRepository.list_for_caregiver (None: no such caregiver)."""
         ...
