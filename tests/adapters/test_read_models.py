@@ -16,9 +16,9 @@ import pytest
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
 
 from tailtribe.adapters.filesystem.object_storage import FolderStorage
-from tailtribe.adapters.sqlalchemy.queries import SqlCaregiverQueries
+from tailtribe.adapters.sqlalchemy.queries import SqlBookingQueries, SqlCaregiverQueries
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
-from tailtribe.domain.errors import NotFound
+from tailtribe.domain.errors import Forbidden, NotFound
 from tailtribe.domain.model.availability import Availability, WeeklyWindow
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import Canceller
@@ -28,9 +28,11 @@ from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.model.reviews import Review
 from tailtribe.domain.model.users import Role, User
+from tailtribe.domain.services.bookings.list_bookings import ListBookings
 from tailtribe.domain.services.caregivers.search import GetPublicProfile
 from tailtribe.domain.services.reviews.public_reviews import ListPublicReviews
-from tailtribe.entrypoints.http.schemas.bookings import ReviewOut
+from tailtribe.domain.services.terms import Actor
+from tailtribe.entrypoints.http.schemas.bookings import BookingOut, ReviewOut
 from tailtribe.entrypoints.http.schemas.search import PublicProfile
 from tests.factories import booking_request, complete, pet, user
 
@@ -243,6 +245,78 @@ async def test_reviews_page_as_the_repository_does(db_config: SQLAlchemyAsyncCon
         for hidden in (uuid4(), world.caregivers[CaregiverStatus.SUSPENDED].id):
             with pytest.raises(NotFound):
                 await ListPublicReviews(queries)(hidden, 20, 0)
+
+
+def _json(items: Sequence[BookingOut]) -> bytes:
+    return msgspec.json.encode(items)
+
+
+async def test_booking_lists_answer_as_the_aggregates(db_config: SQLAlchemyAsyncConfig) -> None:
+    world = await _seed(db_config)
+    factory = db_config.create_session_maker()
+    approved = world.caregivers[CaregiverStatus.APPROVED]
+    statuses: list[BookingStatus | None] = [None, *{b.status for b in world.bookings}]
+    statuses.append(BookingStatus.DISPUTED)  # none in it
+    for status in statuses:
+        for limit, offset in PAGES:
+            for role, party in (("owner", world.owner.id), ("caregiver", world.carer.id)):
+                async with factory() as session:
+                    queries = SqlBookingQueries(session)
+                    if role == "owner":
+                        view = await queries.of_owner(party, status, limit, offset)
+                    else:
+                        found = await queries.of_caregiver_user(party, status, limit, offset)
+                        assert found is not None
+                        view = found
+                async with SqlUnitOfWork(factory, read_only=True) as uow:
+                    page = await uow.bookings.list_for(
+                        owner_id=party if role == "owner" else None,
+                        caregiver_id=approved.id if role == "caregiver" else None,
+                        status=status,
+                        limit=limit,
+                        offset=offset,
+                    )
+                assert view.total == page.total, (role, status, limit, offset)
+                for for_owner in (True, False):
+                    assert _json(
+                        [BookingOut.of_view(b, for_owner=for_owner) for b in view.items]
+                    ) == _json([BookingOut.of(b, for_owner=for_owner) for b in page.items])
+    async with factory() as session:
+        everything = await SqlBookingQueries(session).of_owner(world.owner.id, None, 100, 0)
+    assert everything.total == 8
+    assert any(b.shown_message and "example.be" in b.shown_message for b in everything.items)
+    assert any(b.shown_message and "example.be" not in b.shown_message for b in everything.items)
+    assert any(len(b.pet_ids) == 2 for b in everything.items)
+
+
+async def test_the_caregivers_list_needs_a_profile(db_config: SQLAlchemyAsyncConfig) -> None:
+    world = await _seed(db_config)
+    factory = db_config.create_session_maker()
+    caregiver_actor = Actor(world.carer.id, world.carer.roles)
+    async with factory() as session:
+        queries = SqlBookingQueries(session)
+        assert await queries.of_caregiver_user(world.owner.id, None, 20, 0) is None
+        with pytest.raises(Forbidden):  # an owner only
+            await ListBookings(queries)(
+                Actor(world.owner.id, world.owner.roles), "caregiver", None, 20, 0
+            )
+        mine = await ListBookings(queries)(caregiver_actor, "caregiver", None, 20, 0)
+        assert mine.total == 6
+        assert await ListBookings(queries)(caregiver_actor, None, None, 20, 0) == (
+            await queries.of_owner(world.carer.id, None, 20, 0)
+        )
+    no_profile = user("Lone", NOW)
+    no_profile.roles = frozenset({Role.OWNER, Role.CAREGIVER})
+    async with SqlUnitOfWork(factory) as uow:
+        await uow.users.add(no_profile)
+        await uow.commit()
+    async with factory() as session:
+        with pytest.raises(Forbidden):
+            await ListBookings(SqlBookingQueries(session))(
+                Actor(no_profile.id, no_profile.roles), "caregiver", None, 20, 0
+            )
+        empty = await SqlBookingQueries(session).of_caregiver_user(no_profile.id, None, 20, 0)
+    assert empty is None
 
 
 def test_uuids_are_plain() -> None:
