@@ -36,6 +36,13 @@ from tailtribe.domain.ports.queries import BookingView, ProfileView, ReviewsView
 from tailtribe.domain.ports.storage import Page
 
 _CATALOGUE = {s: i for i, s in enumerate(Service)}
+# Enum members by stored value: a dict lookup, several times cheaper than
+# calling the enum, for the many rows of a list.
+_SERVICE = {m.value: m for m in Service}
+_BOOKING_STATUS = {m.value: m for m in BookingStatus}
+_PAYMENT_STATUS = {m.value: m for m in PaymentStatus}
+_PAYOUT_STATUS = {m.value: m for m in PayoutStatus}
+_POLICY = {m.value: m for m in CancellationPolicy}
 
 
 def _uuid(value: Any) -> UUID:
@@ -100,20 +107,20 @@ def _booking(row: Any, pet_ids: Sequence[Any]) -> BookingView:
         id=_uuid(row["id"]),
         owner_id=_uuid(row["owner_id"]),
         caregiver_id=_uuid(row["caregiver_id"]),
-        service=Service(row["service"]),
+        service=_SERVICE[row["service"]],
         pet_ids=tuple(_uuid(p) for p in pet_ids),
         start=row["start_at"],
         end=row["end_at"],
-        status=BookingStatus(row["status"]),
-        payment_status=PaymentStatus(row["payment_status"]),
-        payout_status=PayoutStatus(row["payout_status"]),
+        status=_BOOKING_STATUS[row["status"]],
+        payment_status=_PAYMENT_STATUS[row["payment_status"]],
+        payout_status=_PAYOUT_STATUS[row["payout_status"]],
         price=Quote(
             row["units"],
             row["total_cents"],
             row["commission_cents"],
             row["caregiver_payout_cents"],
         ),
-        cancellation_policy=CancellationPolicy(row["cancellation_policy"]),
+        cancellation_policy=_POLICY[row["cancellation_policy"]],
         created_at=row["created_at"],
         message=row["message"],
         conversation_id=_maybe_uuid(row["conversation_id"]),
