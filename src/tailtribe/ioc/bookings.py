@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailtribe.adapters.sqlalchemy.queries import SqlBookingQueries
 from tailtribe.config import Settings
+from tailtribe.domain.ports.queries import BookingQueries
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
+from tailtribe.domain.services.bookings.list_bookings import ListBookings
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
@@ -24,5 +29,13 @@ class BookingsProvider(Provider):
     quote_booking = provide(QuoteBooking)
     request_booking = provide(RequestBooking)
     booking_lifecycle = provide(BookingLifecycle)
+    list_bookings = provide(ListBookings)
     manage_reviews = provide(ManageReviews)
     run_due_jobs = provide(RunDueBookingJobs)
+
+    @provide
+    async def booking_queries(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[BookingQueries]:
+        async with factory() as session:
+            yield SqlBookingQueries(session)

@@ -7,16 +7,18 @@ from collections.abc import AsyncIterator
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailtribe.adapters.sqlalchemy.queries import SqlCaregiverQueries
 from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
-from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.config import Settings
 from tailtribe.domain.ports.payments import PaymentGateway
+from tailtribe.domain.ports.queries import CaregiverQueries
 from tailtribe.domain.ports.search import CaregiverSearchStore
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
+from tailtribe.domain.services.reviews.public_reviews import ListPublicReviews
 
 
 class CaregiversProvider(Provider):
@@ -26,9 +28,15 @@ class CaregiversProvider(Provider):
     review_caregivers = provide(ReviewCaregivers)
     search_caregivers = provide(SearchCaregivers)
 
+    public_profile = provide(GetPublicProfile)
+    public_reviews = provide(ListPublicReviews)
+
     @provide
-    def public_profile(self, factory: async_sessionmaker[AsyncSession]) -> GetPublicProfile:
-        return GetPublicProfile(SqlUnitOfWork(factory, read_only=True))
+    async def caregiver_queries(
+        self, factory: async_sessionmaker[AsyncSession]
+    ) -> AsyncIterator[CaregiverQueries]:
+        async with factory() as session:
+            yield SqlCaregiverQueries(session)
 
     @provide
     async def search_store(

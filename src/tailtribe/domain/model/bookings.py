@@ -124,6 +124,12 @@ _MONEY_COMMANDS: dict[str, frozenset[BookingStatus]] = {
 }
 
 
+def shown_text(text: str, captured_cents: int) -> str:
+    """A party's text as the other sees it: contact details stay masked until
+    money is captured, i.e. the booking was accepted (docs/rules.md, Conversations)."""
+    return text if captured_cents > 0 else mask_contacts(text)
+
+
 @dataclass(eq=False)
 class Booking(Aggregate):
     id: UUID
@@ -159,7 +165,7 @@ class Booking(Aggregate):
 
     def shown_text(self, text: str) -> str:
         """A party's text (the message, a name) as the other sees it for this booking."""
-        return text if self.payment.captured_cents > 0 else mask_contacts(text)
+        return shown_text(text, self.payment.captured_cents)
 
     @property
     def occupancy(self) -> Occupancy:

@@ -114,6 +114,11 @@ class ProfileDetails:
         )
 
 
+def bookable(status: CaregiverStatus) -> bool:
+    """Whether a caregiver in this status may be booked, and is shown to anyone."""
+    return status is CaregiverStatus.APPROVED
+
+
 def shown_publicly(text: str) -> str:
     """A public profile text as anyone sees it. Contact details are refused on
     write; this hides those in profiles saved before that rule."""
@@ -141,7 +146,7 @@ class Caregiver(Aggregate):
 
     @property
     def bookable(self) -> bool:
-        return self.status is CaregiverStatus.APPROVED
+        return bookable(self.status)
 
     def edit(self, details: ProfileDetails) -> None:
         """Profiles stay editable in every state; once submitted they stay complete."""

@@ -6,10 +6,10 @@ from uuid import UUID
 
 from tailtribe.domain.errors import Forbidden, NotFound
 from tailtribe.domain.model.booking_payment import CAPTURED_STATES, PaymentStatus
-from tailtribe.domain.model.bookings import Booking, BookingStatus
+from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports.payments import PaymentGateway
-from tailtribe.domain.ports.storage import Page, UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.refunds import Before, send_refund
@@ -18,7 +18,6 @@ from tailtribe.domain.services.terms import (
     Actor,
     MarketplaceTerms,
     access,
-    caregiver_id_of,
     idempotency_key,
 )
 
@@ -59,26 +58,6 @@ class BookingLifecycle:
     async def get(self, actor: Actor, booking_id: UUID) -> Booking:
         async with self._uow as uow:
             return (await access(uow, actor, booking_id)).booking
-
-    async def list(
-        self, actor: Actor, role: str | None, status: BookingStatus | None, limit: int, offset: int
-    ) -> Page[Booking]:
-        """The actor's bookings as owner (default) or as caregiver."""
-        async with self._uow as uow:
-            if role == "caregiver":
-                caregiver_id = await caregiver_id_of(uow, actor)
-                if caregiver_id is None:
-                    raise Forbidden("you are not a caregiver")
-                return await uow.bookings.list_for(
-                    owner_id=None,
-                    caregiver_id=caregiver_id,
-                    status=status,
-                    limit=limit,
-                    offset=offset,
-                )
-            return await uow.bookings.list_for(
-                owner_id=actor.user_id, caregiver_id=None, status=status, limit=limit, offset=offset
-            )
 
     async def _as_caregiver(self, uow: UnitOfWork, actor: Actor, booking_id: UUID) -> Access:
         found = await access(uow, actor, booking_id)

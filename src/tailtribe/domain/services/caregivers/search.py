@@ -11,19 +11,22 @@ from uuid import UUID, uuid4
 
 from tailtribe.domain.errors import FieldError, InvalidInput, NotFound
 from tailtribe.domain.model.availability import Occupancy, fits
-from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.caregivers import bookable
 from tailtribe.domain.model.geo import bounding_box, distance_km
 from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, Service, validate_period
 from tailtribe.domain.model.reviews import Rating
 from tailtribe.domain.model.time import local
 from tailtribe.domain.model.users import clean_text
+from tailtribe.domain.ports.files import ObjectStorage
+from tailtribe.domain.ports.queries import CaregiverQueries, ProfileView
 from tailtribe.domain.ports.search import (
     Candidate,
     CaregiverSearchStore,
     SearchQuery,
     Sort,
 )
-from tailtribe.domain.ports.storage import Cache, Page, UnitOfWork
+from tailtribe.domain.ports.storage import Cache, Page
+from tailtribe.domain.services.photos.manage_photos import PhotoView, photo_view
 
 # The caregiver travels to the owner for these: the owner must be within its radius.
 AT_OWNERS_HOME = frozenset({Service.DOG_WALKING, Service.DROP_IN, Service.HOUSE_SITTING})
@@ -191,14 +194,14 @@ async def invalidate_search(cache: Cache) -> None:
 
 
 class GetPublicProfile:
-    """An approved caregiver as anyone may see it, with its rating (404 otherwise)."""
+    """An approved caregiver as anyone may see it, with its rating and its
+    ready photos (404 otherwise). A read model in one query: no aggregate, no lock."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, queries: CaregiverQueries, storage: ObjectStorage) -> None:
+        self._queries, self._storage = queries, storage
 
-    async def __call__(self, caregiver_id: UUID) -> tuple[Caregiver, Rating]:
-        async with self._uow as uow:
-            caregiver = await uow.caregivers.get(caregiver_id)
-            if caregiver is None or not caregiver.bookable:
-                raise NotFound("no such caregiver")
-            return caregiver, await uow.reviews.rating(caregiver_id)
+    async def __call__(self, caregiver_id: UUID) -> tuple[ProfileView, list[PhotoView]]:
+        found = await self._queries.profile(caregiver_id)
+        if found is None or not bookable(found.status):
+            raise NotFound("no such caregiver")
+        return found, [photo_view(self._storage, p) for p in found.photos]

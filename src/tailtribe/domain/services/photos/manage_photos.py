@@ -36,6 +36,14 @@ class PhotoView:
     variants: dict[str, str] | None  # name -> address, once ready
 
 
+def photo_view(storage: ObjectStorage, photo: Photo) -> PhotoView:
+    """The photo with its variants' addresses once it is ready."""
+    if photo.status is not PhotoStatus.READY:
+        return PhotoView(photo, None)
+    urls = {n: storage.url(photo.variant_key(n), private=photo.private) for n in VARIANTS}
+    return PhotoView(photo, urls)
+
+
 class ManagePhotos:
     """- A pet's photos are its owner's alone: uploaded, seen and deleted by
       them (404 to anyone else). A conversation's are uploaded and seen by
@@ -183,10 +191,7 @@ class ManagePhotos:
         return len(photos)
 
     def _view(self, photo: Photo) -> PhotoView:
-        if photo.status is not PhotoStatus.READY:
-            return PhotoView(photo, None)
-        urls = {n: self._storage.url(photo.variant_key(n), private=photo.private) for n in VARIANTS}
-        return PhotoView(photo, urls)
+        return photo_view(self._storage, photo)
 
     @staticmethod
     async def _may_see(uow: UnitOfWork, user_id: UUID | None, photo: Photo) -> bool:

@@ -7,7 +7,7 @@ from uuid import UUID
 from tailtribe.domain.errors import Conflict, Forbidden, NotFound
 from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.model.reviews import Rating, Review
-from tailtribe.domain.ports.storage import Page, UnitOfWork
+from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.terms import Actor, access, caregiver_id_of
 
@@ -55,13 +55,6 @@ class ManageReviews:
             await uow.reviews.save_reply(review)
             await uow.commit()
         return review
-
-    async def list_public(self, caregiver_id: UUID, limit: int, offset: int) -> Page[Review]:
-        async with self._uow as uow:
-            caregiver = await uow.caregivers.get(caregiver_id)
-            if caregiver is None or not caregiver.bookable:
-                raise NotFound("no such caregiver")
-            return await uow.reviews.list_for_caregiver(caregiver_id, limit, offset)
 
     async def rating(self, caregiver_id: UUID) -> Rating:
         async with self._uow as uow:

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
+from tailtribe.domain.services.bookings.list_bookings import ListBookings
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
@@ -78,14 +79,16 @@ class BookingController(Controller):
     async def list_bookings(
         self,
         request: Req,
-        bookings: FromDishka[BookingLifecycle],
+        bookings: FromDishka[ListBookings],
         role: FromQuery[Literal["owner", "caregiver"]] = "owner",
         status: FromQuery[BookingStatus | None] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> BookingList:
-        page = await bookings.list(actor(request), role, status, limit, offset)
-        return BookingList([out(request, b) for b in page.items], page.total, limit, offset)
+        page = await bookings(actor(request), role, status, limit, offset)
+        me = current_user(request).id
+        items = [BookingOut.of_view(b, for_owner=b.owner_id == me) for b in page.items]
+        return BookingList(items, page.total, limit, offset)
 
     @get("/{booking_id:uuid}", operation_id="get_booking")
     @inject

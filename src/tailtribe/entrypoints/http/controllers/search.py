@@ -10,12 +10,10 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from tailtribe.domain.errors import FieldError, InvalidInput
 from tailtribe.domain.model.pets import Species
-from tailtribe.domain.model.photos import Subject
 from tailtribe.domain.model.pricing import MAX_PRICE_CENTS, Service
 from tailtribe.domain.ports.search import SearchQuery, Sort
 from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
-from tailtribe.domain.services.photos.manage_photos import ManagePhotos
-from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
+from tailtribe.domain.services.reviews.public_reviews import ListPublicReviews
 from tailtribe.entrypoints.http.schemas.bookings import ReviewList, ReviewOut
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
 from tailtribe.entrypoints.http.schemas.search import PublicProfile, SearchItem, SearchList
@@ -83,11 +81,8 @@ class CaregiverSearchController(Controller):
         self,
         caregiver_id: FromPath[UUID],
         use_case: FromDishka[GetPublicProfile],
-        photos: FromDishka[ManagePhotos],
     ) -> PublicProfile:
-        caregiver, rating = await use_case(caregiver_id)
-        gallery = await photos.ready(Subject.CAREGIVER, caregiver.id)
-        return PublicProfile.of(caregiver, rating, gallery)
+        return PublicProfile.of(*await use_case(caregiver_id))
 
     @get(
         "/{caregiver_id:uuid}/reviews",
@@ -98,9 +93,9 @@ class CaregiverSearchController(Controller):
     async def reviews(
         self,
         caregiver_id: FromPath[UUID],
-        reviews: FromDishka[ManageReviews],
+        reviews: FromDishka[ListPublicReviews],
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> ReviewList:
-        page = await reviews.list_public(caregiver_id, limit, offset)
+        page = await reviews(caregiver_id, limit, offset)
         return ReviewList([ReviewOut.of(r) for r in page.items], page.total, limit, offset)

@@ -15,6 +15,7 @@ from tailtribe.domain.model.ledger import Account, Movement
 from tailtribe.domain.model.money import CURRENCY
 from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, Quote, Service
 from tailtribe.domain.model.reviews import MAX_REVIEW_TEXT, Review
+from tailtribe.domain.ports.queries import BookingView
 from tailtribe.domain.services.bookings.request import MAX_MESSAGE, BookingRequest
 from tailtribe.domain.services.payments.ledger import BookingLedger
 from tailtribe.entrypoints.http.schemas.common import Strict, text
@@ -109,6 +110,32 @@ class BookingOut(msgspec.Struct):
             payout_not_before=b.dispute.deadline,
             payment=payment,
             refund=None if refund is None else Money(refund),
+        )
+
+    @classmethod
+    def of_view(cls, b: BookingView, *, for_owner: bool) -> BookingOut:
+        """The same answer as `of` gives for the booking, from its read model."""
+        payment = PaymentOut(b.payment_intent_id, b.client_secret) if for_owner else None
+        return cls(
+            id=b.id,
+            owner_id=b.owner_id,
+            caregiver_id=b.caregiver_id,
+            service=b.service,
+            pet_ids=list(b.pet_ids),
+            start=b.start,
+            end=b.end,
+            status=b.status,
+            payment_status=b.payment_status,
+            payout_status=b.payout_status,
+            price=PriceOut.of(b.price),
+            cancellation_policy=b.cancellation_policy,
+            created_at=b.created_at,
+            message=b.shown_message,
+            conversation_id=b.conversation_id,
+            refunded=Money(b.refunded_cents),
+            paid_out=Money(b.paid_out_cents),
+            payout_not_before=b.dispute_deadline,
+            payment=payment,
         )
 
 

@@ -4,9 +4,9 @@ from uuid import UUID
 
 import msgspec
 
-from tailtribe.domain.model.caregivers import Caregiver, shown_publicly
+from tailtribe.domain.model.caregivers import shown_publicly
 from tailtribe.domain.model.pricing import UNIT_OF
-from tailtribe.domain.model.reviews import Rating
+from tailtribe.domain.ports.queries import ProfileView
 from tailtribe.domain.services.caregivers.search import SearchHit
 from tailtribe.domain.services.photos.manage_photos import PhotoView
 from tailtribe.entrypoints.http.schemas.caregivers import ServiceOut
@@ -80,10 +80,8 @@ class PublicProfile(msgspec.Struct):
     photos: list[PhotoOut] = msgspec.field(default_factory=list)  # the ready ones
 
     @classmethod
-    def of(
-        cls, c: Caregiver, rating: Rating, photos: list[PhotoView] | None = None
-    ) -> PublicProfile:
-        p = c.profile
+    def of(cls, c: ProfileView, photos: list[PhotoView] | None = None) -> PublicProfile:
+        p, rating = c.profile, c.rating
         return cls(
             id=c.id,
             display_name=shown_publicly(p.display_name),
