@@ -146,6 +146,11 @@ class Settings:
     sentry_dsn: str | None = None
     metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
     cors_allowed_origins: tuple[str, ...] = ()
+    # Database connections each process keeps (see docs/deploy.md for sizing);
+    # overflow connections are closed on return, so they churn under load.
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
+    db_pool_timeout_seconds: int = 10
     rate_limit_per_minute: int = 600
     auth_rate_limit_per_minute: int = 20
     login_failures_per_account: int = 10
@@ -248,6 +253,9 @@ class Settings:
             sentry_dsn=opt("SENTRY_DSN"),
             metrics_token=opt("METRICS_TOKEN"),
             cors_allowed_origins=origins,
+            db_pool_size=_int(env, "DB_POOL_SIZE", 20, 1, 1000),
+            db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 0, 0, 1000),
+            db_pool_timeout_seconds=_int(env, "DB_POOL_TIMEOUT_SECONDS", 10, 1, 600),
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
             auth_rate_limit_per_minute=_int(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
             login_failures_per_account=_int(env, "LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000),
