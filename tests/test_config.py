@@ -64,6 +64,11 @@ def test_the_connection_pool_never_overflows_by_default() -> None:
     assert (sized.db_pool_size, sized.db_max_overflow, sized.db_pool_timeout_seconds) == (5, 2, 3)
 
 
+def test_the_token_user_is_kept_five_seconds_unless_told() -> None:
+    assert Settings.from_env({}).user_cache_seconds == 5
+    assert Settings.from_env({"USER_CACHE_SECONDS": "0"}).user_cache_seconds == 0
+
+
 @pytest.mark.parametrize("rate", ["17.5", "0", "100"])
 def test_commission_percentage_is_exact(rate: str) -> None:
     assert Settings.from_env(
@@ -80,6 +85,7 @@ def test_commission_percentage_is_exact(rate: str) -> None:
         {"RATE_LIMIT_PER_MINUTE": "many"},
         {"DB_POOL_SIZE": "0"},
         {"DB_MAX_OVERFLOW": "-1"},
+        {"USER_CACHE_SECONDS": "-1"},
         {"TAILTRIBE_ENV": "staging"},
         {"TAILTRIBE_ENV": "test", "STRIPE_SECRET_KEY": "sk_live_123"},
         {"TAILTRIBE_ENV": "test", "RESEND_API_KEY": "re_from_the_dashboard"},

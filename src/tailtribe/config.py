@@ -159,6 +159,10 @@ class Settings:
     # A live socket hears of its tokens' revocation through pub/sub, which may
     # lose a notice: it also looks at its token in the database this often.
     live_token_recheck_seconds: int = 60
+    # How long a process reuses the user a bearer token names before reading
+    # it again: a revocation (password reset, role change) takes this long to
+    # reach requests at most. 0 reads the user on every request.
+    user_cache_seconds: int = 5
     # Behind a proxy every client shares its address: name the header the
     # proxy sets (X-Forwarded-For, X-Real-IP, CF-Connecting-IP) to key limits.
     client_ip_header: str | None = None
@@ -262,6 +266,7 @@ class Settings:
             dispute_window_hours=_int(env, "DISPUTE_WINDOW_HOURS", 48, 0, 24 * 60),
             access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 12 * 60, 1, 30 * 24 * 60),
             live_token_recheck_seconds=_int(env, "LIVE_TOKEN_RECHECK_SECONDS", 60, 1, 3600),
+            user_cache_seconds=_int(env, "USER_CACHE_SECONDS", 5, 0, 300),
             client_ip_header=opt("CLIENT_IP_HEADER"),
             client_ip_trusted_hops=_int(env, "CLIENT_IP_TRUSTED_HOPS", 1, 1, 10),
             worker_grace_seconds=_int(env, "WORKER_GRACE_SECONDS", 30, 0, 3600),
