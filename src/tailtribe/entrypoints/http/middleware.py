@@ -98,10 +98,13 @@ class RequestContext:
                 MutableScopeHeaders.from_message(message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        # Set and reset by token: bound_contextvars() reads every context
+        # variable to save the key's previous value, the same one this restores.
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self._app(scope, receive, send_with_id)
+        finally:
             try:
-                await self._app(scope, receive, send_with_id)
-            finally:
                 ms = (time.perf_counter() - started) * 1000
                 access_log.info(
                     "request",
@@ -110,6 +113,8 @@ class RequestContext:
                     status=status or 500,  # nothing sent: the connection broke
                     duration_ms=round(ms, 1),
                 )
+            finally:
+                structlog.contextvars.reset_contextvars(**bound)
 
 
 class CloseWhenBodyUnread:
