@@ -53,6 +53,22 @@ def test_direct_url_is_kept_apart_for_migrations() -> None:
     assert settings.direct_url == "postgresql+asyncpg://u@db/tt"
 
 
+def test_the_connection_pool_never_overflows_by_default() -> None:
+    # Overflow connections are closed on return: under load they churn.
+    settings = Settings.from_env({})
+    assert (settings.db_pool_size, settings.db_max_overflow) == (20, 0)
+    assert settings.db_pool_timeout_seconds == 10
+    sized = Settings.from_env(
+        {"DB_POOL_SIZE": "5", "DB_MAX_OVERFLOW": "2", "DB_POOL_TIMEOUT_SECONDS": "3"}
+    )
+    assert (sized.db_pool_size, sized.db_max_overflow, sized.db_pool_timeout_seconds) == (5, 2, 3)
+
+
+def test_the_token_user_is_kept_five_seconds_unless_told() -> None:
+    assert Settings.from_env({}).user_cache_seconds == 5
+    assert Settings.from_env({"USER_CACHE_SECONDS": "0"}).user_cache_seconds == 0
+
+
 @pytest.mark.parametrize("rate", ["17.5", "0", "100"])
 def test_commission_percentage_is_exact(rate: str) -> None:
     assert Settings.from_env(
@@ -67,6 +83,9 @@ def test_commission_percentage_is_exact(rate: str) -> None:
         {"PLATFORM_COMMISSION_PERCENTAGE": "twenty"},
         {"RATE_LIMIT_PER_MINUTE": "0"},
         {"RATE_LIMIT_PER_MINUTE": "many"},
+        {"DB_POOL_SIZE": "0"},
+        {"DB_MAX_OVERFLOW": "-1"},
+        {"USER_CACHE_SECONDS": "-1"},
         {"TAILTRIBE_ENV": "staging"},
         {"TAILTRIBE_ENV": "test", "STRIPE_SECRET_KEY": "sk_live_123"},
         {"TAILTRIBE_ENV": "test", "RESEND_API_KEY": "re_from_the_dashboard"},

@@ -12,11 +12,14 @@ import importlib
 import inspect
 import pkgutil
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 import pytest
 from dishka import BaseScope, FromDishka, Scope
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 import tailtribe.entrypoints
 from tailtribe.config import Environment, Settings
@@ -138,3 +141,20 @@ def test_every_type_an_entrypoint_asks_for_is_provided(tmp_path: Path) -> None:
     for make, env in MODES.values():
         missing = asked - set(provided(make(tmp_path, env)))
         assert not missing, missing
+
+
+async def test_the_engine_pool_is_sized_by_the_settings(tmp_path: Path) -> None:
+    settings = replace(
+        postgresql(tmp_path, Environment.PRODUCTION),
+        db_pool_size=7,
+        db_max_overflow=0,
+        db_pool_timeout_seconds=4,
+    )
+    container = make_container(settings)
+    try:
+        pool = (await container.get(AsyncEngine)).pool
+        assert isinstance(pool, QueuePool)
+        assert (pool.size(), pool.timeout()) == (7, 4)
+        assert pool._max_overflow == 0  # no public accessor
+    finally:
+        await container.close()

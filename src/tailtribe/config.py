@@ -146,6 +146,11 @@ class Settings:
     sentry_dsn: str | None = None
     metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
     cors_allowed_origins: tuple[str, ...] = ()
+    # Database connections each process keeps (see docs/deploy.md for sizing);
+    # overflow connections are closed on return, so they churn under load.
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
+    db_pool_timeout_seconds: int = 10
     rate_limit_per_minute: int = 600
     auth_rate_limit_per_minute: int = 20
     login_failures_per_account: int = 10
@@ -154,6 +159,10 @@ class Settings:
     # A live socket hears of its tokens' revocation through pub/sub, which may
     # lose a notice: it also looks at its token in the database this often.
     live_token_recheck_seconds: int = 60
+    # How long a process reuses the user a bearer token names before reading
+    # it again: a revocation (password reset, role change) takes this long to
+    # reach requests at most. 0 reads the user on every request.
+    user_cache_seconds: int = 5
     # Behind a proxy every client shares its address: name the header the
     # proxy sets (X-Forwarded-For, X-Real-IP, CF-Connecting-IP) to key limits.
     client_ip_header: str | None = None
@@ -248,12 +257,16 @@ class Settings:
             sentry_dsn=opt("SENTRY_DSN"),
             metrics_token=opt("METRICS_TOKEN"),
             cors_allowed_origins=origins,
+            db_pool_size=_int(env, "DB_POOL_SIZE", 20, 1, 1000),
+            db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 0, 0, 1000),
+            db_pool_timeout_seconds=_int(env, "DB_POOL_TIMEOUT_SECONDS", 10, 1, 600),
             rate_limit_per_minute=_int(env, "RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000),
             auth_rate_limit_per_minute=_int(env, "AUTH_RATE_LIMIT_PER_MINUTE", 20, 1, 1_000_000),
             login_failures_per_account=_int(env, "LOGIN_FAILURES_PER_ACCOUNT", 10, 1, 1_000),
             dispute_window_hours=_int(env, "DISPUTE_WINDOW_HOURS", 48, 0, 24 * 60),
             access_token_minutes=_int(env, "ACCESS_TOKEN_MINUTES", 12 * 60, 1, 30 * 24 * 60),
             live_token_recheck_seconds=_int(env, "LIVE_TOKEN_RECHECK_SECONDS", 60, 1, 3600),
+            user_cache_seconds=_int(env, "USER_CACHE_SECONDS", 5, 0, 300),
             client_ip_header=opt("CLIENT_IP_HEADER"),
             client_ip_trusted_hops=_int(env, "CLIENT_IP_TRUSTED_HOPS", 1, 1, 10),
             worker_grace_seconds=_int(env, "WORKER_GRACE_SECONDS", 30, 0, 3600),

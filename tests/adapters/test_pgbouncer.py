@@ -53,7 +53,7 @@ from tests.conftest import empty_database
 from tests.support import PROFILE, Api, CheapHashing
 
 PGBOUNCER = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin:/usr/bin")
-POOL_SIZE = 5  # server connections; the app's engine alone opens up to 10 client ones
+POOL_SIZE = 5  # server connections; the app's engine alone opens up to 20 client ones
 BRUSSELS = ZoneInfo("Europe/Brussels")
 GENT = {"latitude": PROFILE["latitude"], "longitude": PROFILE["longitude"]}
 # What PostgreSQL says when a statement was prepared on another server connection.

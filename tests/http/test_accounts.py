@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailtribe.adapters.sqlalchemy.tables import UserRow
 from tailtribe.domain.services.outbox import (
     EMAIL_ACCOUNT_EXISTS,
     EMAIL_PASSWORD_RESET,
@@ -438,3 +444,72 @@ async def test_a_locked_account_still_opens_on_a_client_that_signed_in_before(
         ).status_code == 204
         await api.login(user["email"], "a new password!")
         await api.container.close()
+
+
+async def _set_clock(api: Api, now: datetime) -> None:
+    response = await api.client.put("/api/v1/test/clock", json={"now": now.isoformat()})
+    assert response.status_code == 200, response.text
+
+
+async def _change_user_elsewhere(api: Api, user_id: str, **values: object) -> None:
+    """As another process would: straight in the database, unseen by this one."""
+    factory = await api.container.get(async_sessionmaker[AsyncSession])
+    async with factory() as session, session.begin():
+        await session.execute(update(UserRow).where(UserRow.id == UUID(user_id)).values(**values))
+
+
+async def test_a_token_revoked_by_a_password_reset_is_refused_once_the_user_cache_expires(
+    api: Api,
+) -> None:
+    """A request reuses the user its token named for USER_CACHE_SECONDS, so a
+    reset made without that token (the emailed link) takes up to that long."""
+    ttl = timedelta(seconds=api.settings.user_cache_seconds)
+    assert ttl > timedelta(0)
+    now = datetime.now(UTC)
+    await _set_clock(api, now)
+    user, headers = await api.new_user()
+    assert (await api.client.get("/api/v1/me", headers=headers)).status_code == 200
+    assert (
+        await api.client.post("/api/v1/auth/password-reset", json={"email": user["email"]})
+    ).status_code == 202
+    token = await api.email_token(EMAIL_PASSWORD_RESET, user["id"])
+    confirm = await api.client.post(
+        "/api/v1/auth/password-reset/confirm",
+        json={"token": token, "new_password": "a new password!"},
+    )
+    assert confirm.status_code == 204
+    await _set_clock(api, now + ttl)
+    assert (await api.client.get("/api/v1/me", headers=headers)).status_code == 401
+
+
+async def test_a_change_to_a_user_is_seen_once_the_user_cache_expires(api: Api) -> None:
+    ttl = timedelta(seconds=api.settings.user_cache_seconds)
+    now = datetime.now(UTC)
+    await _set_clock(api, now)
+    user, headers = await api.new_user(full_name="Ann Peeters")
+
+    async def name() -> str:
+        me = await api.client.get("/api/v1/me", headers=headers)
+        return str(me.json()["full_name"])
+
+    assert await name() == "Ann Peeters"
+    await _change_user_elsewhere(api, user["id"], full_name="Ann Janssens")
+    # The price of the cache: up to the TTL, this process answers from it.
+    await _set_clock(api, now + ttl - timedelta(milliseconds=1))
+    assert await name() == "Ann Peeters"
+    await _set_clock(api, now + ttl)
+    assert await name() == "Ann Janssens"
+
+
+async def test_a_role_granted_elsewhere_opens_its_routes_at_once(api: Api) -> None:
+    """A guard reads the user afresh before refusing: a role just granted is
+    never refused for a kept user that predates it."""
+    user, headers = await api.new_user()
+    assert (await api.client.get("/api/v1/me", headers=headers)).json()["roles"] == ["owner"]
+    await _change_user_elsewhere(api, user["id"], roles="caregiver,owner")
+    profile = await api.client.get("/api/v1/caregiver/profile", headers=headers)
+    assert profile.status_code != 403, profile.text
+    assert (await api.client.get("/api/v1/me", headers=headers)).json()["roles"] == [
+        "owner",
+        "caregiver",
+    ]

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.sqlalchemy.tables import BookingRow, OutboxRow, WebhookEventRow
 from tailtribe.config import Environment
-from tailtribe.entrypoints.observability import init_sentry, json_handler
+from tailtribe.entrypoints.observability import REDACTED, init_sentry, json_handler, scrub
 from tests.conftest import empty_database
 from tests.factories import marketplace, next_monday, requested_walk
 from tests.http.conftest import ClientFactory, api_for
@@ -115,6 +115,38 @@ async def test_logs_are_json_with_a_request_id_and_never_a_secret(
     assert payout["url"] == "http://localhost:8000/u/ann@example.be"
     paying = next(line for line in lines if line["event"] == "paying")
     assert paying["password"] == paying["card_number"] == "[redacted]"
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("auth eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.c2lnbmF0dXJlMTI", "eyJhbGciOiJIUzI1"),
+        ("key sk_live_abcdefghijkl", "abcdefghijkl"),
+        ("key rk_test_abcdefghijkl", "abcdefghijkl"),
+        ("key pk_live_abcdefghijkl", "abcdefghijkl"),
+        ("whsec_abcdefghijk", "abcdefghijk"),
+        ("re_abcdefghijklmnopq", "abcdefghijklmnopq"),
+        ("pi_123_secret_456", "secret_456"),
+        ("/api/live?token=abc.def", "abc.def"),
+        ("BEARER abcdefgh12", "abcdefgh12"),
+        ("password=hunter2", "hunter2"),
+        ("token: hunter2", "hunter2"),
+        ("postgresql://app:S3cretPw@db/tt", "S3cretPw"),
+        ("card 4242 4242 4242 4242 declined", "4242 4242 4242 4242"),
+        ("card 4242-4242-4242-4242", "4242-4242-4242-4242"),
+        ("card 4242424242424", "4242424242424"),
+    ],
+)
+def test_every_kind_of_secret_is_masked_in_any_text(text: str, secret: str) -> None:
+    assert secret not in scrub(text)
+    assert REDACTED in scrub(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["request", "GET", "/api/v1/bookings/018f3c2a", "amount 123456789012", ""]
+)
+def test_plain_text_is_left_as_it_is(text: str) -> None:
+    assert scrub(text) == text
 
 
 @asynccontextmanager

@@ -13,12 +13,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import structlog
 
 if TYPE_CHECKING:
@@ -59,11 +61,25 @@ _NAMED_VALUES = re.compile(
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s/]+(@)")  # postgresql://user:pw@host
 
 
+# Each pattern above needs one of these to match anything (an underscore or
+# `=` or `:`, a JWT's start, a bearer prefix, 13 digits): a text without any,
+# like most log values, is returned without running them. Keep it in step.
+_MAYBE_SECRET = re.compile(r"[_=:]|eyJ|(?i:bearer )|(?:\d[ -]?){12}\d")
+
+
 def scrub(text: str) -> str:
     """The text with every secret-looking value masked."""
+    if not _MAYBE_SECRET.search(text):
+        return text
     text = _NAMED_VALUES.sub(rf"\g<1>{REDACTED}", text)
     text = _URL_PASSWORD.sub(rf"\g<1>{REDACTED}\g<2>", text)
     return _SECRET_VALUES.sub(REDACTED, text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _sensitive(key: str) -> bool:
+    # Keys are names in code, a few dozen: each is matched once.
+    return _SENSITIVE_KEY.search(key) is not None
 
 
 def _clean(value: Any, depth: int = 0) -> Any:
@@ -73,8 +89,7 @@ def _clean(value: Any, depth: int = 0) -> Any:
         return scrub(value)
     if isinstance(value, Mapping):
         return {
-            k: REDACTED if _SENSITIVE_KEY.search(str(k)) else _clean(v, depth + 1)
-            for k, v in value.items()
+            k: REDACTED if _sensitive(str(k)) else _clean(v, depth + 1) for k, v in value.items()
         }
     if isinstance(value, list | tuple):
         return [_clean(v, depth + 1) for v in value]
@@ -88,11 +103,7 @@ def redact(
 ) -> MutableMapping[str, Any]:
     """structlog processor: sensitive keys and secret-looking values go."""
     return {
-        k: v
-        if k in _PLAIN_KEYS
-        else REDACTED
-        if _SENSITIVE_KEY.search(k) and k != "event"
-        else _clean(v)
+        k: v if k in _PLAIN_KEYS else REDACTED if k != "event" and _sensitive(k) else _clean(v)
         for k, v in event.items()
     }
 
@@ -105,6 +116,7 @@ def _scrub_rendered(_logger: object, _name: str, event: MutableMapping[str, Any]
     return event
 
 
+# For the standard library's records (libraries, and the app's own logging.getLogger).
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -114,17 +126,66 @@ _SHARED: list[Any] = [
     redact,
 ]
 
+_JSON = msgspec.json.Encoder(enc_hook=repr)
+
+
+def _json(event: Any, **_ignored: Any) -> bytes:
+    """A json.dumps-compatible serializer for structlog's JSONRenderer, in bytes."""
+    return _JSON.encode(event)
+
 
 class _JsonHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Marks the handler this module installed, so installing twice is a no-op."""
+    """Marks the handler this module installed, so installing twice is a no-op;
+    structlog's lines, already rendered, are written to its stream too."""
+
+    def write_line(self, line: bytes) -> None:
+        with self.lock:  # type: ignore[union-attr]  # made by Handler.__init__
+            binary = getattr(self.stream, "buffer", None)
+            if binary is None:  # a text-only stream
+                self.stream.write(line.decode() + "\n")
+                self.stream.flush()
+            else:
+                # The text layer holds nothing: StreamHandler flushes every record.
+                binary.write(line + b"\n")
+                binary.flush()
+
+
+class _RootHandlers:
+    """structlog's output: each line goes straight to the streams of the JSON
+    handlers on the root logger, without a LogRecord or a formatter on the
+    way (the standard library's chain cost more than the request it logged)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name  # structlog.stdlib.add_logger_name reads it
+
+    def msg(self, line: bytes) -> None:
+        for handler in logging.root.handlers:
+            if isinstance(handler, _JsonHandler):
+                handler.write_line(line)
+
+    debug = info = warning = warn = error = err = critical = exception = fatal = log = msg
+
+
+def _root_handlers(name: str = "tailtribe", *_args: Any) -> _RootHandlers:
+    return _RootHandlers(name)
 
 
 def configure_logging(level: int = logging.INFO, stream: Any = None) -> None:
     """JSON lines on stdout for structlog and standard-library loggers alike."""
     structlog.configure(
-        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact,
+            structlog.processors.format_exc_info,
+            _scrub_rendered,
+            structlog.processors.JSONRenderer(serializer=_json),
+        ],
+        logger_factory=_root_handlers,
+        # Below `level` a call returns at once, before any processor runs.
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         cache_logger_on_first_use=True,
     )
     root = logging.getLogger()
@@ -137,7 +198,8 @@ def configure_logging(level: int = logging.INFO, stream: Any = None) -> None:
 
 
 def json_handler(stream: Any) -> logging.Handler:
-    """A handler writing JSON lines, redacted, to `stream`."""
+    """A handler writing JSON lines, redacted, to `stream`: the standard
+    library's records through its formatter, structlog's as they come."""
     handler = _JsonHandler(stream)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(

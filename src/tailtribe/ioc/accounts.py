@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import NewType
 
 import httpx
@@ -29,7 +30,7 @@ from tailtribe.domain.ports.storage import Cache, UnitOfWork
 from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.accounts.authenticate import Authenticate
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
-from tailtribe.domain.services.accounts.get_user import GetUser
+from tailtribe.domain.services.accounts.get_user import GetUser, RecentUsers
 from tailtribe.domain.services.accounts.google_sign_in import GoogleSignIn
 from tailtribe.domain.services.accounts.password_reset import (
     ConfirmPasswordReset,
@@ -116,6 +117,10 @@ class AccountsProvider(Provider):
         links: Links,
     ) -> GoogleSignIn:
         return GoogleSignIn(provider, cache, uow, ids, clock, links.app_url)
+
+    @provide(scope=Scope.APP)
+    def recent_users(self, settings: Settings, clock: Clock) -> RecentUsers:
+        return RecentUsers(clock, timedelta(seconds=settings.user_cache_seconds))
 
     @provide
     def get_user(self, factory: async_sessionmaker[AsyncSession]) -> GetUser:

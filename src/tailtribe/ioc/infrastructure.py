@@ -62,7 +62,13 @@ class InfrastructureProvider(Provider):
 
     @provide
     async def db_config(self) -> AsyncIterator[SQLAlchemyAsyncConfig]:
-        config = make_db_config(self._settings.database_url)
+        s = self._settings
+        config = make_db_config(
+            s.database_url,
+            pool_size=s.db_pool_size,
+            max_overflow=s.db_max_overflow,
+            pool_timeout=s.db_pool_timeout_seconds,
+        )
         yield config
         await config.get_engine().dispose()
 

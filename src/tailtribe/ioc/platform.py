@@ -50,11 +50,12 @@ class PlatformProvider(Provider):
             RedisStore(redis, namespace="tailtribe:ratelimit-auth"),
         )
 
-    @provide
+    # Stateless over the process's clients: built once, not per probe.
+    @provide(scope=Scope.APP)
     def check_health(self, checks: list[HealthCheck]) -> CheckHealth:
         return CheckHealth(checks)
 
-    @provide
+    @provide(scope=Scope.APP)
     def check_readiness(
         self, checks: list[HealthCheck], engine: AsyncEngine, clock: Clock
     ) -> CheckReadiness:

@@ -115,7 +115,23 @@ def driver_options(url: str) -> tuple[str, dict[str, Any]]:
     return plain.render_as_string(hide_password=False), connect_args
 
 
-def make_db_config(url: str, *, pool_size: int = 10) -> SQLAlchemyAsyncConfig:
+# Connections per process. No overflow: SQLAlchemy closes an overflow
+# connection as soon as it is returned, so under steady load above the pool's
+# size every few requests paid for a fresh connection (TLS handshake and
+# authentication) and closed it again. A request that finds every connection
+# busy waits for one instead, at most `pool_timeout` seconds.
+POOL_SIZE = 20
+MAX_OVERFLOW = 0
+POOL_TIMEOUT_SECONDS = 10
+
+
+def make_db_config(
+    url: str,
+    *,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = MAX_OVERFLOW,
+    pool_timeout: int = POOL_TIMEOUT_SECONDS,
+) -> SQLAlchemyAsyncConfig:
     """The engine and sessions for `url`, libpq-style options included (driver_options)."""
     url, connect_args = driver_options(url)
     sqlite = url.startswith("sqlite")
@@ -135,6 +151,8 @@ def make_db_config(url: str, *, pool_size: int = 10) -> SQLAlchemyAsyncConfig:
         if sqlite
         else EngineConfig(
             pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
             pool_recycle=1800,
             connect_args=connect_args,
             hide_parameters=True,

@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 
 from tailtribe import __version__
 from tailtribe.config import Environment, Settings
-from tailtribe.entrypoints.http.auth import AccessTokens, jwt_auth
+from tailtribe.entrypoints.http.auth import AccessTokens, forget_after_write, jwt_auth
 from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeController
 from tailtribe.entrypoints.http.controllers.admin import (
     AdminBookingController,
@@ -242,6 +242,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         ),
         on_startup=[register_stores],
         on_shutdown=[container.close],
+        after_response=forget_after_write,
         plugins=[problem_details_plugin(), _channels(settings)],
         exception_handlers=exception_handlers(),
         openapi_config=_openapi(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -19,9 +19,10 @@ from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 from tailtribe.config import Settings
 from tailtribe.domain.errors import NotFound
 from tailtribe.domain.model.users import Role, User
-from tailtribe.domain.services.accounts.get_user import GetUser
+from tailtribe.domain.services.accounts.get_user import GetUser, RecentUsers
 from tailtribe.entrypoints.http.schemas.accounts import AccessToken
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_VERSION_CLAIM = "v"  # noqa: S105  (a claim name)
 # Litestar matches these as regular expressions anywhere in the path: anchored,
 # so that /api/v1/admin/metrics is not mistaken for /metrics.
@@ -36,26 +37,50 @@ PUBLIC_PATHS = [
 
 # The request of a route behind authentication, as its handlers see it.
 Req = Request[User, Token, Any]
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 async def _retrieve_user(
     token: Token, connection: ASGIConnection[Any, Any, Any, Any]
 ) -> User | None:
-    """The token's user, unless it is gone or its password changed since the token was made."""
+    """The token's user, unless it is gone or its password changed since the token was made.
+
+    Reads take the user from RecentUsers when it was read a moment ago
+    (USER_CACHE_SECONDS); writes, and a WebSocket (which checks once for its
+    whole life, then now and then), always read it afresh.
+    """
     container: AsyncContainer = connection.state.dishka_container
     try:
+        user_id = UUID(token.sub)
         if connection.scope["type"] == ScopeType.WEBSOCKET:
             # A WebSocket lives in a session scope: one lookup, in a request of its own.
             async with container() as request_scope:
-                user = await (await request_scope.get(GetUser))(UUID(token.sub))
+                user = await (await request_scope.get(GetUser))(user_id)
         else:
-            user = await (await container.get(GetUser))(UUID(token.sub))
+            recent = await container.get(RecentUsers)
+            # A write reads its user afresh and keeps nothing: it may change it.
+            writes = connection.scope["method"] not in SAFE_METHODS
+            found = None if writes else recent.get(user_id)
+            if found is None:
+                found = await (await container.get(GetUser))(user_id)
+                if not writes:
+                    recent.keep(found)
+            user = found
     except (NotFound, ValueError):
         return None
     if token.extras.get(TOKEN_VERSION_CLAIM) != user.token_version:
         return None
     return user
+
+
+async def forget_after_write(request: Request[Any, Any, Any]) -> None:
+    """After a write by a user, this process reads that user afresh: what the
+    write changed (a role, the password) shows on the user's next request
+    here. Other processes see it once their entry expires."""
+    user = request.scope.get("user")
+    if isinstance(user, User) and request.method not in SAFE_METHODS:
+        container: AsyncContainer = request.state.dishka_container
+        (await container.get(RecentUsers)).forget(user.id)
 
 
 async def token_holds(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
@@ -119,11 +144,32 @@ def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User:
 
 
 def requires(role: Role) -> Guard:
-    """A guard: 401 without a valid token, 403 without the role."""
+    """A guard: 401 without a valid token, 403 without the role.
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if not current_user(connection).has(role):
+    A user taken from RecentUsers may predate a role granted since (by an
+    admin, or through another process): before refusing, the guard reads the
+    user afresh. (A WebSocket's user was read afresh already.)
+    """
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = current_user(connection)
+        if not user.has(role) and connection.scope["type"] == ScopeType.HTTP:
+            user = await _afresh(connection, user)
+        if not user.has(role):
             raise PermissionDeniedException(f"this needs the {role.value} role")
 
     guard.__name__ = f"requires_{role.value}"
     return guard
+
+
+async def _afresh(connection: ASGIConnection[Any, Any, Any, Any], user: User) -> User:
+    container: AsyncContainer = connection.state.dishka_container
+    try:
+        fresh = await (await container.get(GetUser))(user.id)
+    except NotFound:
+        raise NotAuthorizedException("authentication required") from None
+    if fresh.token_version != user.token_version:  # revoked meanwhile
+        raise NotAuthorizedException("authentication required")
+    (await container.get(RecentUsers)).keep(fresh)
+    connection.scope["user"] = fresh
+    return fresh

@@ -35,7 +35,9 @@ class CheckHealth:
 
     async def _run(self, check: HealthCheck) -> tuple[str, str]:
         try:
-            await asyncio.wait_for(check.check(), self._timeout)
+            # A deadline on this task rather than wait_for's task of its own.
+            async with asyncio.timeout(self._timeout):
+                await check.check()
         except TimeoutError:
             return check.name, "timeout"
         except Exception as exc:  # any failure of the dependency is a failed check
