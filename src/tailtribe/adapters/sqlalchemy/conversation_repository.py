@@ -2,12 +2,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from tailtribe.adapters.sqlalchemy.mapping import Codec, Embedded, RowMapper
 from tailtribe.adapters.sqlalchemy.tables import (
@@ -34,6 +46,19 @@ _PHOTO_IDS: Codec[tuple[UUID, ...]] = Codec(
     lambda ids: [str(p) for p in ids], lambda stored: tuple(UUID(p) for p in stored)
 )
 MESSAGE_ROW = RowMapper(Message, codecs={tuple[UUID, ...]: _PHOTO_IDS})
+
+
+_COLUMNS = inspect(ConversationRow).column_attrs
+
+
+def _insert_new(dialect: str, values: dict[str, Any]) -> Any:
+    """INSERT the pair's conversation unless the pair has one; RETURNING its id if new."""
+    pair = ["owner_id", "caregiver_id"]
+    if dialect == "postgresql":
+        pg = postgresql.insert(ConversationRow).values(values)
+        return pg.on_conflict_do_nothing(index_elements=pair).returning(ConversationRow.id)
+    lite = sqlite.insert(ConversationRow).values(values)
+    return lite.on_conflict_do_nothing(index_elements=pair).returning(ConversationRow.id)
 
 
 def _conversation(row: ConversationRow) -> Conversation:
@@ -76,12 +101,21 @@ class SqlConversationRepository:
     async def add(self, conversation: Conversation) -> None:
         row = ConversationRow(id=conversation.id)
         _fill(row, conversation)
+        # The pair's unique key decides between concurrent openings: ON CONFLICT
+        # DO NOTHING instead of a savepoint around a failing INSERT, so the
+        # loser's transaction goes on without two extra round trips.
+        values = {c.key: getattr(row, c.key) for c in _COLUMNS if c.key in row.__dict__}
+        stmt = _insert_new(self._session.bind.dialect.name, values)
         try:
-            async with self._session.begin_nested():
-                self._session.add(row)
-                await self._session.flush()
+            inserted = (await self._session.execute(stmt)).scalar_one_or_none()
         except IntegrityError as exc:
             raise Conflict("the pair has a conversation already") from exc
+        if inserted is None:
+            raise Conflict("the pair has a conversation already")
+        # Stored as it is: the session takes the row as loaded, so a later
+        # save() updates it without reading it back.
+        make_transient_to_detached(row)
+        self._session.add(row)
 
     async def save(self, conversation: Conversation) -> None:
         row = await self._session.get(ConversationRow, conversation.id)
