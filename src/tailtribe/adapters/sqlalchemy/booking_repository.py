@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.ports.storage import DueWork, Page
 
 _ACTIVE = [s.value for s in ACTIVE]
+_BOOKING_PET = typing.cast(Table, BookingPetRow.__table__)
 EXCLUSION_VIOLATION = "23P01"
 
 
@@ -169,11 +170,16 @@ class SqlBookingRepository:
             ):
                 raise SlotTaken("the caregiver is booked at that time") from exc
             raise
-        self._session.add_all(
-            BookingPetRow(booking_id=booking.id, pet_id=pet, position=i)
-            for i, pet in enumerate(booking.pet_ids)
-        )
-        await self._session.flush()
+        # Rows nobody edits: a plain INSERT (one statement for all the pets),
+        # without the ORM's flush machinery.
+        if booking.pet_ids:
+            await self._session.execute(
+                insert(_BOOKING_PET),
+                [
+                    {"booking_id": booking.id, "pet_id": pet, "position": i}
+                    for i, pet in enumerate(booking.pet_ids)
+                ],
+            )
         self._added[booking.id] = row
 
     async def save(self, booking: Booking) -> None:

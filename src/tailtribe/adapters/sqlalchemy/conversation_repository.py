@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
+    Table,
     and_,
     case,
     func,
@@ -48,17 +49,19 @@ _PHOTO_IDS: Codec[tuple[UUID, ...]] = Codec(
 MESSAGE_ROW = RowMapper(Message, codecs={tuple[UUID, ...]: _PHOTO_IDS})
 
 
+_TABLE = cast(Table, ConversationRow.__table__)
 _COLUMNS = inspect(ConversationRow).column_attrs
 
 
 def _insert_new(dialect: str, values: dict[str, Any]) -> Any:
-    """INSERT the pair's conversation unless the pair has one; RETURNING its id if new."""
+    """INSERT the pair's conversation unless the pair has one; RETURNING its id if new.
+    On the table, not the entity: a plain INSERT skips the ORM's bulk machinery."""
     pair = ["owner_id", "caregiver_id"]
     if dialect == "postgresql":
-        pg = postgresql.insert(ConversationRow).values(values)
-        return pg.on_conflict_do_nothing(index_elements=pair).returning(ConversationRow.id)
-    lite = sqlite.insert(ConversationRow).values(values)
-    return lite.on_conflict_do_nothing(index_elements=pair).returning(ConversationRow.id)
+        pg = postgresql.insert(_TABLE).values(values)
+        return pg.on_conflict_do_nothing(index_elements=pair).returning(_TABLE.c.id)
+    lite = sqlite.insert(_TABLE).values(values)
+    return lite.on_conflict_do_nothing(index_elements=pair).returning(_TABLE.c.id)
 
 
 def _conversation(row: ConversationRow) -> Conversation:
@@ -104,7 +107,7 @@ class SqlConversationRepository:
         # The pair's unique key decides between concurrent openings: ON CONFLICT
         # DO NOTHING instead of a savepoint around a failing INSERT, so the
         # loser's transaction goes on without two extra round trips.
-        values = {c.key: getattr(row, c.key) for c in _COLUMNS if c.key in row.__dict__}
+        values = {c.columns[0].name: getattr(row, c.key) for c in _COLUMNS if c.key in row.__dict__}
         stmt = _insert_new(self._session.bind.dialect.name, values)
         try:
             inserted = (await self._session.execute(stmt)).scalar_one_or_none()
