@@ -123,6 +123,9 @@ def _child_rows() -> Any:
 
 
 _CHILD_ROWS = _child_rows()
+_FIND = select(*(c for c in CaregiverRow.__table__.c if c.name != "sa_orm_sentinel")).where(
+    CaregiverRow.id == bindparam("cid")
+)
 
 
 class SqlCaregiverRepository:
@@ -133,8 +136,8 @@ class SqlCaregiverRepository:
         return await self._one(select(CaregiverRow).where(CaregiverRow.id == caregiver_id))
 
     async def find(self, caregiver_id: UUID) -> Caregiver | None:
-        stmt = select(CaregiverRow).where(CaregiverRow.id == caregiver_id)
-        row = await self._session.scalar(stmt)
+        # Plain columns, no entity: nothing here is saved through the session.
+        row = (await self._session.execute(_FIND, {"cid": caregiver_id})).one_or_none()
         return None if row is None else await self._load(row)
 
     async def get_by_user(self, user_id: UUID) -> Caregiver | None:
@@ -187,7 +190,7 @@ class SqlCaregiverRepository:
         row_locks.remember(self._session, CaregiverRow.__tablename__, row.id)
         return await self._load(row)
 
-    async def _load(self, row: CaregiverRow) -> Caregiver:
+    async def _load(self, row: Any) -> Caregiver:  # an entity or a plain row
         services: list[ServicePrice] = []
         windows: list[WeeklyWindow] = []
         blocked: list[tuple[datetime, BlockedPeriod]] = []
