@@ -2,22 +2,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
     Table,
+    TextualSelect,
     and_,
+    bindparam,
     case,
     func,
     inspect,
     literal,
     or_,
     select,
+    text,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, make_transient_to_detached
@@ -50,18 +52,26 @@ MESSAGE_ROW = RowMapper(Message, codecs={tuple[UUID, ...]: _PHOTO_IDS})
 
 
 _TABLE = cast(Table, ConversationRow.__table__)
-_COLUMNS = inspect(ConversationRow).column_attrs
+# Every column the domain fills (all but the ORM's insert sentinel), by attribute.
+_KEYS = {a.columns[0].name: a.key for a in inspect(ConversationRow).column_attrs}
+_STORED = [c for c in _TABLE.c if c.name != "sa_orm_sentinel"]
 
 
-def _insert_new(dialect: str, values: dict[str, Any]) -> Any:
-    """INSERT the pair's conversation unless the pair has one; RETURNING its id if new.
-    On the table, not the entity: a plain INSERT skips the ORM's bulk machinery."""
-    pair = ["owner_id", "caregiver_id"]
-    if dialect == "postgresql":
-        pg = postgresql.insert(_TABLE).values(values)
-        return pg.on_conflict_do_nothing(index_elements=pair).returning(_TABLE.c.id)
-    lite = sqlite.insert(_TABLE).values(values)
-    return lite.on_conflict_do_nothing(index_elements=pair).returning(_TABLE.c.id)
+def _insert_new() -> TextualSelect:
+    """INSERT the pair's conversation unless the pair has one; RETURNING its id
+    if new. Written out, since neither dialect's ON CONFLICT construct has a
+    cache key: built from it, the statement would be compiled on every call.
+    The same text runs on PostgreSQL and SQLite (3.35 and later)."""
+    names = ", ".join(c.name for c in _STORED)
+    params = ", ".join(f":{c.name}" for c in _STORED)
+    # Names from the table's own definition; every value is bound.
+    sql = f"INSERT INTO {_TABLE.name} ({names}) VALUES ({params}) "  # noqa: S608
+    sql += "ON CONFLICT (owner_id, caregiver_id) DO NOTHING RETURNING id"
+    typed = (bindparam(c.name, type_=c.type) for c in _STORED)
+    return text(sql).bindparams(*typed).columns(_TABLE.c.id)
+
+
+_INSERT_NEW = _insert_new()
 
 
 def _conversation(row: ConversationRow) -> Conversation:
@@ -107,10 +117,10 @@ class SqlConversationRepository:
         # The pair's unique key decides between concurrent openings: ON CONFLICT
         # DO NOTHING instead of a savepoint around a failing INSERT, so the
         # loser's transaction goes on without two extra round trips.
-        values = {c.columns[0].name: getattr(row, c.key) for c in _COLUMNS if c.key in row.__dict__}
-        stmt = _insert_new(self._session.bind.dialect.name, values)
+        values = {c.name: getattr(row, _KEYS[c.name]) for c in _STORED}
         try:
-            inserted = (await self._session.execute(stmt)).scalar_one_or_none()
+            result = await self._session.execute(_INSERT_NEW, values)
+            inserted = result.scalar_one_or_none()
         except IntegrityError as exc:
             raise Conflict("the pair has a conversation already") from exc
         if inserted is None:
