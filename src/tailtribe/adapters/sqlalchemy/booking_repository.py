@@ -167,6 +167,9 @@ class SqlBookingRepository:
     async def add(self, booking: Booking) -> None:
         row = _fill(BookingRow(id=booking.id), booking)
         values = {c.name: getattr(row, _KEYS[c.name]) for c in _STORED}
+        # A plain INSERT does not flush the session: rows it points at that
+        # this unit of work added (a pet, say) go first. Nothing to do if none.
+        await self._session.flush()
         try:
             # A plain INSERT, the booking row first: its pets point at it.
             await self._session.execute(insert(_BOOKING), values)

@@ -118,6 +118,7 @@ class SqlConversationRepository:
         # DO NOTHING instead of a savepoint around a failing INSERT, so the
         # loser's transaction goes on without two extra round trips.
         values = {c.name: getattr(row, _KEYS[c.name]) for c in _STORED}
+        await self._session.flush()  # rows it points at that this unit of work added go first
         try:
             result = await self._session.execute(_INSERT_NEW, values)
             inserted = result.scalar_one_or_none()
