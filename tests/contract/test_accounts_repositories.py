@@ -202,6 +202,51 @@ async def test_caregivers_round_trip_with_everything_they_own(make_uow: UowFacto
             await uow.caregivers.add(a_caregiver(user))
 
 
+async def test_a_caregiver_found_without_a_lock_has_everything_in_order(
+    make_uow: UowFactory,
+) -> None:
+    """`find` reads what `get` does: services in the catalogue's order, windows
+    by day and time, blocked periods by start, decisions as they were made."""
+    user = await stored_user(make_uow)
+    admin = await stored_user(make_uow, "admin@example.be")
+    caregiver = a_caregiver(user)
+    caregiver.set_availability(
+        Availability(
+            weekly=(
+                WeeklyWindow(0, time(8), time(12)),
+                WeeklyWindow(0, time(13), time(18)),
+                WeeklyWindow(4, time(7), time(9)),
+            ),
+            blocked=(
+                BlockedPeriod(T0 + timedelta(days=3), T0 + timedelta(days=5)),
+                BlockedPeriod(T0 + timedelta(days=9), T0 + timedelta(days=10)),
+            ),
+        )
+    )
+    caregiver.submit(T0)
+    caregiver.connect_payout_account("acct_123")
+    caregiver.update_payouts(True, T0)
+    caregiver.approve(admin.id, T0 + timedelta(hours=1), "ok")
+    caregiver.suspend(admin.id, T0 + timedelta(hours=2), "complaint")
+    caregiver.reinstate(admin.id, T0 + timedelta(hours=3), None)
+    async with make_uow() as uow:
+        await uow.caregivers.add(caregiver)
+        await uow.commit()
+    async with make_uow() as uow:
+        found = await uow.caregivers.find(caregiver.id)
+        locked = await uow.caregivers.get(caregiver.id)
+        assert await uow.caregivers.find(uuid4()) is None
+    for loaded in (found, locked):
+        assert loaded is not None
+        assert loaded.user_id == user.id and loaded.status is caregiver.status
+        assert loaded.profile == caregiver.profile
+        assert loaded.services == caregiver.services
+        assert loaded.availability == caregiver.availability
+        assert [(d.kind, d.admin_id, d.at, d.reason) for d in loaded.decisions] == [
+            (d.kind, d.admin_id, d.at, d.reason) for d in caregiver.decisions
+        ]
+
+
 async def test_caregivers_list_by_status_oldest_first(make_uow: UowFactory) -> None:
     created = []
     for i in range(3):

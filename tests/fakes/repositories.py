@@ -139,6 +139,9 @@ class MemoryCaregiverRepository:
     async def get(self, caregiver_id: UUID) -> Caregiver | None:
         return copy.deepcopy(self._rows.get(caregiver_id))
 
+    async def find(self, caregiver_id: UUID) -> Caregiver | None:
+        return copy.deepcopy(self._rows.get(caregiver_id))
+
     async def get_by_user(self, user_id: UUID) -> Caregiver | None:
         return self._find(user_id, "user_id")
 

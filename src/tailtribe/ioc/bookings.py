@@ -9,8 +9,10 @@ from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.sqlalchemy.queries import SqlBookingQueries
+from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.config import Settings
 from tailtribe.domain.ports.queries import BookingQueries
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.list_bookings import ListBookings
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
@@ -26,7 +28,13 @@ class BookingsProvider(Provider):
     def terms(self, settings: Settings) -> MarketplaceTerms:
         return MarketplaceTerms(settings.commission, timedelta(hours=settings.dispute_window_hours))
 
-    quote_booking = provide(QuoteBooking)
+    @provide
+    def quote_booking(
+        self, factory: async_sessionmaker[AsyncSession], terms: MarketplaceTerms, clock: Clock
+    ) -> QuoteBooking:
+        # A quote only reads: no transaction, no lock.
+        return QuoteBooking(SqlUnitOfWork(factory, read_only=True), terms, clock)
+
     request_booking = provide(RequestBooking)
     booking_lifecycle = provide(BookingLifecycle)
     list_bookings = provide(ListBookings)

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, func, insert, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from tailtribe.adapters.sqlalchemy import row_locks
 from tailtribe.adapters.sqlalchemy.mapping import Embedded, RowMapper
@@ -23,6 +24,11 @@ from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.ports.storage import DueWork, Page
 
 _ACTIVE = [s.value for s in ACTIVE]
+_BOOKING_PET = typing.cast(Table, BookingPetRow.__table__)
+_BOOKING = typing.cast(Table, BookingRow.__table__)
+# Every column a booking fills (all but the ORM's insert sentinel), by attribute.
+_KEYS = {a.columns[0].name: a.key for a in inspect(BookingRow).column_attrs}
+_STORED = [c for c in _BOOKING.c if c.name != "sa_orm_sentinel"]
 EXCLUSION_VIOLATION = "23P01"
 
 
@@ -160,20 +166,33 @@ class SqlBookingRepository:
 
     async def add(self, booking: Booking) -> None:
         row = _fill(BookingRow(id=booking.id), booking)
-        self._session.add(row)
+        values = {c.name: getattr(row, _KEYS[c.name]) for c in _STORED}
+        # A plain INSERT does not flush the session: rows it points at that
+        # this unit of work added (a pet, say) go first. Nothing to do if none.
+        await self._session.flush()
         try:
-            await self._session.flush()  # the booking row first: its pets point at it
+            # A plain INSERT, the booking row first: its pets point at it.
+            await self._session.execute(insert(_BOOKING), values)
         except IntegrityError as exc:
             if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION or (
                 "booking_no_overlap" in str(exc)
             ):
                 raise SlotTaken("the caregiver is booked at that time") from exc
             raise
-        self._session.add_all(
-            BookingPetRow(booking_id=booking.id, pet_id=pet, position=i)
-            for i, pet in enumerate(booking.pet_ids)
-        )
-        await self._session.flush()
+        # Rows nobody edits: a plain INSERT (one statement for all the pets),
+        # without the ORM's flush machinery.
+        if booking.pet_ids:
+            await self._session.execute(
+                insert(_BOOKING_PET),
+                [
+                    {"booking_id": booking.id, "pet_id": pet, "position": i}
+                    for i, pet in enumerate(booking.pet_ids)
+                ],
+            )
+        # Stored as it is: the session takes the row as loaded, so a later
+        # save() in this unit of work updates it without reading it back.
+        make_transient_to_detached(row)
+        self._session.add(row)
         self._added[booking.id] = row
 
     async def save(self, booking: Booking) -> None:

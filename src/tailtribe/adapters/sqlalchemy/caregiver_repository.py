@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import typing
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from tailtribe.adapters.sqlalchemy import row_locks
 from tailtribe.adapters.sqlalchemy.mapping import Codec, RowMapper, joined_set
@@ -48,12 +63,82 @@ CAREGIVER_ROW = RowMapper(
 )
 
 
+_SERVICE, _WINDOW, _BLOCKED, _DECISION = "s", "w", "b", "d"
+
+
+def _child_rows() -> Any:
+    """The services, weekly windows, blocked periods and decisions of the
+    caregiver `:cid` as one UNION ALL: a part tag, then the same typed
+    columns in each branch (NULL where a part has no such field). Built once;
+    its compiled form is cached like any other statement's."""
+    cid = bindparam("cid", type_=CaregiverRow.__table__.c.id.type)
+
+    def part(tag: str, table: Any, **columns: Any) -> Any:
+        typed: dict[str, TypeEngine[Any]] = {
+            "name": String(),
+            "n1": Integer(),
+            "n2": Integer(),
+            "t1": WeeklyWindowRow.__table__.c.start_time.type,
+            "t2": WeeklyWindowRow.__table__.c.end_time.type,
+            "d1": BlockedPeriodRow.__table__.c.start_at.type,
+            "d2": BlockedPeriodRow.__table__.c.end_at.type,
+            "admin_id": CaregiverDecisionRow.__table__.c.admin_id.type,
+            "reason": Text(),
+            "id": CaregiverDecisionRow.__table__.c.id.type,
+        }
+        return select(
+            literal_column(f"'{tag}'", String()).label("part"),
+            *(
+                (columns[name] if name in columns else cast(null(), kind)).label(name)
+                for name, kind in typed.items()
+            ),
+        ).where(table.caregiver_id == cid)
+
+    return union_all(
+        part(
+            _SERVICE,
+            CaregiverServiceRow,
+            name=CaregiverServiceRow.service,
+            n1=CaregiverServiceRow.price_cents,
+            n2=CaregiverServiceRow.extra_pet_price_cents,
+        ),
+        part(
+            _WINDOW,
+            WeeklyWindowRow,
+            n1=WeeklyWindowRow.weekday,
+            t1=WeeklyWindowRow.start_time,
+            t2=WeeklyWindowRow.end_time,
+        ),
+        part(_BLOCKED, BlockedPeriodRow, d1=BlockedPeriodRow.start_at, d2=BlockedPeriodRow.end_at),
+        part(
+            _DECISION,
+            CaregiverDecisionRow,
+            name=CaregiverDecisionRow.kind,
+            d1=CaregiverDecisionRow.decided_at,
+            admin_id=CaregiverDecisionRow.admin_id,
+            reason=CaregiverDecisionRow.reason,
+            id=CaregiverDecisionRow.id,
+        ),
+    )
+
+
+_CHILD_ROWS = _child_rows()
+_FIND = select(*(c for c in CaregiverRow.__table__.c if c.name != "sa_orm_sentinel")).where(
+    CaregiverRow.id == bindparam("cid")
+)
+
+
 class SqlCaregiverRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def get(self, caregiver_id: UUID) -> Caregiver | None:
         return await self._one(select(CaregiverRow).where(CaregiverRow.id == caregiver_id))
+
+    async def find(self, caregiver_id: UUID) -> Caregiver | None:
+        # Plain columns, no entity: nothing here is saved through the session.
+        row = (await self._session.execute(_FIND, {"cid": caregiver_id})).one_or_none()
+        return None if row is None else await self._load(row)
 
     async def get_by_user(self, user_id: UUID) -> Caregiver | None:
         return await self._one(select(CaregiverRow).where(CaregiverRow.user_id == user_id))
@@ -105,47 +190,32 @@ class SqlCaregiverRepository:
         row_locks.remember(self._session, CaregiverRow.__tablename__, row.id)
         return await self._load(row)
 
-    async def _load(self, row: CaregiverRow) -> Caregiver:
-        cid = row.id
-        services = await self._session.scalars(
-            select(CaregiverServiceRow).where(CaregiverServiceRow.caregiver_id == cid)
-        )
-        windows = await self._session.scalars(
-            select(WeeklyWindowRow).where(WeeklyWindowRow.caregiver_id == cid)
-        )
-        blocked = await self._session.scalars(
-            select(BlockedPeriodRow)
-            .where(BlockedPeriodRow.caregiver_id == cid)
-            .order_by(BlockedPeriodRow.start_at)
-        )
-        decisions = await self._session.scalars(
-            select(CaregiverDecisionRow)
-            .where(CaregiverDecisionRow.caregiver_id == cid)
-            .order_by(CaregiverDecisionRow.decided_at, CaregiverDecisionRow.id)
-        )
+    async def _load(self, row: Any) -> Caregiver:  # an entity or a plain row
+        services: list[ServicePrice] = []
+        windows: list[WeeklyWindow] = []
+        blocked: list[tuple[datetime, BlockedPeriod]] = []
+        decisions: list[tuple[datetime, UUID, Decision]] = []
+        # One round trip for all four child tables (see _CHILD_ROWS).
+        for r in await self._session.execute(_CHILD_ROWS, {"cid": row.id}):
+            if r.part == _SERVICE:
+                services.append(ServicePrice(Service(r.name), r.n1, r.n2))
+            elif r.part == _WINDOW:
+                windows.append(WeeklyWindow(r.n1, r.t1, r.t2))
+            elif r.part == _BLOCKED:
+                blocked.append((r.d1, BlockedPeriod(r.d1, r.d2)))
+            else:
+                decision = Decision(DecisionKind(r.name), r.admin_id, r.d1, r.reason)
+                decisions.append((r.d1, r.id, decision))
         caregiver = CAREGIVER_ROW.load(
             row,
             services=(),  # set below: set_services puts them in the catalogue's order
-            decisions=[
-                Decision(DecisionKind(d.kind), d.admin_id, d.decided_at, d.reason)
-                for d in decisions
-            ],
+            decisions=[d for _, _, d in sorted(decisions, key=lambda d: (d[0], d[1]))],
             availability=Availability(
-                weekly=tuple(
-                    sorted(
-                        (WeeklyWindow(w.weekday, w.start_time, w.end_time) for w in windows),
-                        key=lambda w: (w.weekday, w.start),
-                    )
-                ),
-                blocked=tuple(BlockedPeriod(b.start_at, b.end_at) for b in blocked),
+                weekly=tuple(sorted(windows, key=lambda w: (w.weekday, w.start))),
+                blocked=tuple(b for _, b in sorted(blocked, key=lambda b: b[0])),
             ),
         )
-        caregiver.set_services(
-            tuple(
-                ServicePrice(Service(s.service), s.price_cents, s.extra_pet_price_cents)
-                for s in services
-            )
-        )
+        caregiver.set_services(tuple(services))
         return caregiver
 
     async def _write_children(self, caregiver: Caregiver) -> None:

@@ -2,12 +2,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    TextualSelect,
+    and_,
+    bindparam,
+    case,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, make_transient_to_detached
 
 from tailtribe.adapters.sqlalchemy.mapping import Codec, Embedded, RowMapper
 from tailtribe.adapters.sqlalchemy.tables import (
@@ -34,6 +49,29 @@ _PHOTO_IDS: Codec[tuple[UUID, ...]] = Codec(
     lambda ids: [str(p) for p in ids], lambda stored: tuple(UUID(p) for p in stored)
 )
 MESSAGE_ROW = RowMapper(Message, codecs={tuple[UUID, ...]: _PHOTO_IDS})
+
+
+_TABLE = cast(Table, ConversationRow.__table__)
+# Every column the domain fills (all but the ORM's insert sentinel), by attribute.
+_KEYS = {a.columns[0].name: a.key for a in inspect(ConversationRow).column_attrs}
+_STORED = [c for c in _TABLE.c if c.name != "sa_orm_sentinel"]
+
+
+def _insert_new() -> TextualSelect:
+    """INSERT the pair's conversation unless the pair has one; RETURNING its id
+    if new. Written out, since neither dialect's ON CONFLICT construct has a
+    cache key: built from it, the statement would be compiled on every call.
+    The same text runs on PostgreSQL and SQLite (3.35 and later)."""
+    names = ", ".join(c.name for c in _STORED)
+    params = ", ".join(f":{c.name}" for c in _STORED)
+    # Names from the table's own definition; every value is bound.
+    sql = f"INSERT INTO {_TABLE.name} ({names}) VALUES ({params}) "  # noqa: S608
+    sql += "ON CONFLICT (owner_id, caregiver_id) DO NOTHING RETURNING id"
+    typed = (bindparam(c.name, type_=c.type) for c in _STORED)
+    return text(sql).bindparams(*typed).columns(_TABLE.c.id)
+
+
+_INSERT_NEW = _insert_new()
 
 
 def _conversation(row: ConversationRow) -> Conversation:
@@ -76,12 +114,22 @@ class SqlConversationRepository:
     async def add(self, conversation: Conversation) -> None:
         row = ConversationRow(id=conversation.id)
         _fill(row, conversation)
+        # The pair's unique key decides between concurrent openings: ON CONFLICT
+        # DO NOTHING instead of a savepoint around a failing INSERT, so the
+        # loser's transaction goes on without two extra round trips.
+        values = {c.name: getattr(row, _KEYS[c.name]) for c in _STORED}
+        await self._session.flush()  # rows it points at that this unit of work added go first
         try:
-            async with self._session.begin_nested():
-                self._session.add(row)
-                await self._session.flush()
+            result = await self._session.execute(_INSERT_NEW, values)
+            inserted = result.scalar_one_or_none()
         except IntegrityError as exc:
             raise Conflict("the pair has a conversation already") from exc
+        if inserted is None:
+            raise Conflict("the pair has a conversation already")
+        # Stored as it is: the session takes the row as loaded, so a later
+        # save() updates it without reading it back.
+        make_transient_to_detached(row)
+        self._session.add(row)
 
     async def save(self, conversation: Conversation) -> None:
         row = await self._session.get(ConversationRow, conversation.id)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.mapping import Codec, RowMapper
@@ -19,6 +19,8 @@ from tailtribe.domain.ports.storage import Page
 # The payload is a JSON column; read back as a dict of its own.
 _PAYLOAD: Codec[dict[str, Any]] = Codec(lambda payload: payload, dict)
 OUTBOX_ROW = RowMapper(OutboxMessage, codecs={dict[str, Any]: _PAYLOAD})
+_TABLE = typing.cast(Table, OutboxRow.__table__)
+_COLUMNS = inspect(OutboxRow).column_attrs
 
 
 def _to_domain(row: OutboxRow) -> OutboxMessage:
@@ -34,7 +36,11 @@ class SqlOutboxRepository:
         self._session = session
 
     async def add(self, message: OutboxMessage) -> None:
-        self._session.add(_fill(OutboxRow(id=message.id), message))
+        # A plain INSERT now rather than an entity flushed at commit: the row
+        # is new and written once, and the ORM's flush only costs CPU.
+        row = _fill(OutboxRow(id=message.id), message)
+        values = {c.columns[0].name: getattr(row, c.key) for c in _COLUMNS if c.key in row.__dict__}
+        await self._session.execute(insert(_TABLE), values)
 
     async def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         stmt = (

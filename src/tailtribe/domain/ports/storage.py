@@ -110,7 +110,13 @@ class PetRepository(Protocol):
 
 
 class CaregiverRepository(Protocol):
-    async def get(self, caregiver_id: UUID) -> Caregiver | None: ...
+    async def get(self, caregiver_id: UUID) -> Caregiver | None:
+        """Locked until the transaction ends."""
+        ...
+
+    async def find(self, caregiver_id: UUID) -> Caregiver | None:
+        """Not locked: for a use case that only looks (a quote)."""
+        ...
 
     async def get_by_user(self, user_id: UUID) -> Caregiver | None: ...
 

@@ -42,10 +42,19 @@ def _refuse(field: str, message: str) -> InvalidInput:
 
 
 async def checked_quote(
-    uow: UnitOfWork, terms: MarketplaceTerms, owner_id: UUID, request: BookingRequest, now: datetime
+    uow: UnitOfWork,
+    terms: MarketplaceTerms,
+    owner_id: UUID,
+    request: BookingRequest,
+    now: datetime,
+    *,
+    lock: bool,
 ) -> tuple[Caregiver, Quote]:
-    """Everything a request must satisfy before capacity; the price it would have."""
-    caregiver = await uow.caregivers.get(request.caregiver_id)
+    """Everything a request must satisfy before capacity; the price it would have.
+    With `lock`, the caregiver stays locked until the transaction ends (the
+    calendar lock a booking takes); a quote only looks."""
+    caregivers = uow.caregivers
+    caregiver = await (caregivers.get if lock else caregivers.find)(request.caregiver_id)
     if caregiver is None or not caregiver.bookable:
         raise NotFound("no such caregiver")
     if caregiver.user_id == owner_id:
@@ -88,7 +97,9 @@ class QuoteBooking:
 
     async def __call__(self, owner_id: UUID, request: BookingRequest) -> Quote:
         async with self._uow as uow:
-            _, price = await checked_quote(uow, self._terms, owner_id, request, self._clock.now())
+            _, price = await checked_quote(
+                uow, self._terms, owner_id, request, self._clock.now(), lock=False
+            )
         return price
 
 
@@ -124,7 +135,9 @@ class RequestBooking:
         now = self._clock.now()
         posted = None
         async with self._uow as uow:
-            caregiver, price = await checked_quote(uow, self._terms, owner_id, request, now)
+            caregiver, price = await checked_quote(
+                uow, self._terms, owner_id, request, now, lock=True
+            )
             await uow.bookings.lock_calendar(caregiver.id)
             claim = Occupancy(request.service, request.start, request.end, len(request.pet_ids))
             taken = await uow.bookings.active_overlapping(caregiver.id, request.start, request.end)
@@ -155,12 +168,14 @@ class RequestBooking:
                 )
                 conversation.announced_elsewhere(Party.CAREGIVER)  # the request's email tells
                 await uow.conversations.save(conversation)
-            await uow.bookings.add(booking)
+            # The hold before the row: the booking is written once, with its
+            # intent. The calendar lock and the capacity check above already
+            # decided the slot; the database's overlap refusal stays the backstop.
             intent = await self._gateway.create_payment_intent(
                 booking.id, price.total_cents, idempotency_key(booking, "payment-intent")
             )
             booking.attach_payment(intent.id, intent.client_secret)
-            await uow.bookings.save(booking)
+            await uow.bookings.add(booking)
             await self._outbox.publish(uow, [booking])
             await uow.commit()
         return Requested(booking, posted)
