@@ -13,7 +13,10 @@ from litestar import Litestar, Request, post
 from litestar.exceptions import ImproperlyConfiguredException
 from litestar.params import FromPath, JSONBody
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tailtribe.adapters.sqlalchemy.database import make_db_config
 from tailtribe.domain.errors import (
     Conflict,
     DomainError,
@@ -55,6 +58,8 @@ async def raise_it(kind: FromPath[str]) -> None:
         b"x".decode("undefined")
     if kind == "no_codec":
         codecs.lookup("unknown")
+    if kind == "db_busy":
+        raise PoolTimeout("QueuePool limit of size 1 overflow 0 reached")
     raise RAISED[kind]
 
 
@@ -208,3 +213,30 @@ def test_another_request_class_is_refused() -> None:
     """It would bring back the 500s for undecodable bodies."""
     with pytest.raises(ImproperlyConfiguredException):
         Litestar([validate], plugins=[problem_details_plugin()], request_class=Request)
+
+
+async def test_an_exhausted_pool_raises_the_timeout_that_maps_to_503(pg_url: str) -> None:
+    config = make_db_config(pg_url, pool_size=1, max_overflow=0, pool_timeout=1)
+    engine = config.get_engine()
+    try:
+        async with engine.connect() as held:  # the pool's only connection
+            await held.execute(text("SELECT 1"))
+            with pytest.raises(PoolTimeout):
+                async with engine.connect():
+                    pass
+    finally:
+        await engine.dispose()
+
+
+async def test_no_free_database_connection_is_a_503_to_retry(
+    client: AsyncTestClient[Litestar], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        busy = await client.post("/raise/db_busy")
+    assert busy.status_code == 503
+    assert busy.headers["content-type"].startswith("application/problem+json")
+    assert busy.headers["retry-after"] == "1"
+    assert busy.json()["status"] == 503
+    # Overload, not a crash: a warning, no traceback.
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r for r in caplog.records if r.levelno == logging.WARNING]

@@ -20,8 +20,9 @@ from litestar.plugins.problem_details import (
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tailtribe.domain.errors import (
     Conflict,
@@ -125,6 +126,20 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return problem.to_response(request)
 
 
+def _database_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Every pooled connection stayed busy for DB_POOL_TIMEOUT_SECONDS: the
+    process is overloaded, not broken. A 503 with Retry-After tells clients and
+    the load balancer to come back, rather than a crash report per request."""
+    logger.warning("no database connection free on %s %s", request.method, request.url.path)
+    problem = ProblemDetailsException(
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        title=_TITLES[503],
+        detail="The service is busy. Please try again in a moment.",
+        headers={"Retry-After": "1"},
+    )
+    return problem.to_response(request)
+
+
 def _raised_decoding_a_form_part(exc: Exception) -> bool:
     """Whether Litestar's multipart parser raised `exc` decoding a part's text:
     its frame, then only codec frames down to where it was raised."""
@@ -199,6 +214,7 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
 def exception_handlers() -> ExceptionHandlersMap:
     return {
         HTTP_500_INTERNAL_SERVER_ERROR: _unexpected,
+        PoolTimeout: _database_busy,
         UnicodeError: _undecodable_form_part,
         LookupError: _undecodable_form_part,
     }
