@@ -94,7 +94,7 @@ async def _seed(url: str) -> Any:
                     blocked=(
                         (
                             BlockedPeriod(
-                                _at(b := rng.randint(0, 6), 12), _at(b + rng.randint(1, 3), 9)
+                                _at(bd := rng.randint(0, 6), 12), _at(bd + rng.randint(1, 3), 9)
                             ),
                         )
                         if rng.random() < 0.2
