@@ -8,6 +8,7 @@ capacity are then decided by the domain on the few rows that remain.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -25,13 +26,21 @@ from tailtribe.adapters.sqlalchemy.tables import (
     ReviewRow,
     WeeklyWindowRow,
 )
-from tailtribe.domain.model.availability import Availability, BlockedPeriod, Occupancy, WeeklyWindow
+from tailtribe.domain.model.availability import (
+    HOSTED,
+    Availability,
+    BlockedPeriod,
+    Occupancy,
+    WeeklyWindow,
+    conflicting,
+    window_needs,
+)
 from tailtribe.domain.model.bookings import ACTIVE
 from tailtribe.domain.model.caregivers import CaregiverStatus
-from tailtribe.domain.model.geo import BoundingBox
+from tailtribe.domain.model.geo import EARTH_RADIUS_KM, BoundingBox
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.reviews import Rating
-from tailtribe.domain.ports.search import Candidate, Schedule, SearchQuery
+from tailtribe.domain.ports.search import Candidate, Schedule, SearchQuery, Sort
 from tailtribe.domain.services.caregivers.search import period_weekdays
 
 MAX_TEXT_WORDS = 8
@@ -234,6 +243,56 @@ class SqlCaregiverSearchStore:
         rows = await driver.fetch(sql, *args)
         return [_candidate(row, _pg_schedule(row) if period else None) for row in rows]
 
+    async def available_page(
+        self, query: SearchQuery, box: BoundingBox, at_owners_home: bool
+    ) -> tuple[Sequence[Candidate], int] | None:
+        """On PostgreSQL, one statement decides the whole page (see PG_PAGE);
+        elsewhere None, and the domain decides on the candidates."""
+        if not self._postgres or query.start is None or query.end is None:
+            return None
+        needs = window_needs(query.service, query.start, query.end)
+        if needs is None:
+            return [], 0
+        p1 = math.radians(query.latitude)
+        args: list[Any] = [
+            query.service.value,
+            box.min_lat,
+            box.max_lat,
+            box.min_lon,
+            box.max_lon,
+            query.pets,
+            f"%{query.species.value}%" if query.species else "%",
+            query.min_price_cents if query.min_price_cents is not None else 0,
+            query.max_price_cents if query.max_price_cents is not None else 2**31 - 1,
+            query.start,
+            query.end,
+            [s.value for s in ACTIVE],
+            [n[0] for n in needs],
+            [n[1] for n in needs],
+            [n[2] for n in needs],
+            [s.value for s in conflicting(query.service)],
+            [s.value for s in HOSTED] if query.service in HOSTED else [],
+            p1,
+            math.cos(p1),
+            query.longitude,
+            2 * EARTH_RADIUS_KM,
+            query.radius_km,
+            at_owners_home,
+            query.limit,
+            query.offset,
+        ]
+        words = " ".join(query.text.lower().split()[:MAX_TEXT_WORDS]) if query.text else ""
+        text = ""
+        if words:
+            args.append(words)
+            text = PG_TEXT.format(n=len(args))
+        sql = PG_PAGE.format(text=text, order=PG_ORDER[query.sort])
+        pooled = await (await self._session.connection()).get_raw_connection()
+        driver: Any = pooled.driver_connection  # asyncpg.Connection
+        rows = await driver.fetch(sql, *args)
+        total = rows[0]["total"]
+        return [_candidate(row) for row in rows if row["id"] is not None], total
+
     async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
         row = (
             await self._session.execute(
@@ -297,6 +356,93 @@ LEFT JOIN LATERAL (
     WHERE caregiver_id = c.id AND status = ANY($13::text[]) AND start_at < $12 AND end_at > $11
 ) k ON true""",
 )
+# Python's round(x, 2) of a float8, as the order compares it: on its shortest
+# exact decimal (float8 text output), halves to even.
+_ROUND2 = (
+    "(CASE WHEN {x}::text::numeric * 100 - floor({x}::text::numeric * 100) = 0.5"
+    " THEN floor({x}::text::numeric * 100) + mod(floor({x}::text::numeric * 100), 2)"
+    " ELSE round({x}::text::numeric * 100) END)"
+)
+# A period search decided whole in the database; only the page leaves it.
+# $10 $11 the period; $12 the active statuses; $13-$15 the weekly windows it
+# needs (domain.model.availability.window_needs); $16 the services a booking
+# may not overlap; $17 the hosted services when the pets are hosted (capacity
+# counted as peak_hosted_pets does, at every arrival); $18-$21 the distance
+# terms, in the order and precision of domain.model.geo.distance_km, so the
+# radius and the order agree with it exactly; $22 the searcher's radius, $23
+# whether the caregiver's own radius applies; $24 limit, $25 offset. Only
+# constants of this module are formatted in; every value is a parameter.
+PG_PAGE = """
+WITH hit AS (
+    SELECT c.id, c.display_name, c.bio, c.postcode, c.city, c.latitude, c.longitude,
+           c.service_radius_km, c.accepted_species, c.max_pets, c.cancellation_policy,
+           s.price_cents, r.average AS rating_avg, r.count AS rating_count, g.d
+    FROM caregiver_profile c
+    JOIN caregiver_service s ON s.caregiver_id = c.id AND s.service = $1
+    CROSS JOIN LATERAL (
+        SELECT $21::float8 * asin(least(1.0::float8, sqrt(
+            power(sin((radians(c.latitude) - $18::float8) / 2), 2)
+            + $19::float8 * cos(radians(c.latitude))
+              * power(sin(radians(c.longitude - $20::float8) / 2), 2)))) AS d
+    ) g
+    LEFT JOIN LATERAL (
+        SELECT avg(rating) AS average, count(*) AS count FROM review WHERE caregiver_id = c.id
+    ) r ON true
+    WHERE c.status = 'approved'
+      AND c.latitude BETWEEN $2 AND $3
+      AND c.longitude BETWEEN $4 AND $5
+      AND c.max_pets >= $6
+      AND c.accepted_species LIKE $7
+      AND s.price_cents BETWEEN $8 AND $9
+      AND g.d <= $22::float8
+      AND (NOT $23::bool OR g.d <= c.service_radius_km)
+      AND NOT EXISTS (
+          SELECT 1 FROM unnest($13::int[], $14::time[], $15::time[]) n(wd, t1, t2)
+          WHERE NOT EXISTS (
+              SELECT 1 FROM caregiver_weekly_window w
+              WHERE w.caregiver_id = c.id AND w.weekday = n.wd
+                AND w.start_time <= n.t1 AND n.t2 <= w.end_time))
+      AND NOT EXISTS (
+          SELECT 1 FROM caregiver_blocked_period b
+          WHERE b.caregiver_id = c.id AND b.start_at < $11 AND b.end_at > $10)
+      AND NOT EXISTS (
+          SELECT 1 FROM booking k
+          WHERE k.caregiver_id = c.id AND k.status = ANY($12::text[])
+            AND k.service = ANY($16::text[]) AND k.start_at < $11 AND k.end_at > $10)
+      AND (cardinality($17::text[]) = 0 OR c.max_pets >= (
+          SELECT max(load.pets) FROM (
+              SELECT (SELECT coalesce(sum(x.pets), 0) FROM booking x
+                      WHERE x.caregiver_id = c.id AND x.status = ANY($12::text[])
+                        AND x.service = ANY($17::text[]) AND x.start_at < $11 AND x.end_at > $10
+                        AND x.start_at <= t.t0 AND t.t0 < x.end_at)
+                     + CASE WHEN $10 <= t.t0 AND t.t0 < $11 THEN $6 ELSE 0 END AS pets
+              FROM (
+                  SELECT $10::timestamptz AS t0
+                  UNION
+                  SELECT y.start_at FROM booking y
+                  WHERE y.caregiver_id = c.id AND y.status = ANY($12::text[])
+                    AND y.service = ANY($17::text[]) AND y.start_at < $11 AND y.end_at > $10
+              ) t
+          ) load
+      ))
+{text}), keyed AS (
+    SELECT hit.*, {round_d} AS rd,
+           CASE WHEN rating_count > 0 THEN {round_rating} END AS rr
+    FROM hit
+)
+SELECT t.total, p.*
+FROM (SELECT count(*) AS total FROM keyed) t
+LEFT JOIN LATERAL (
+    SELECT * FROM keyed ORDER BY {order}, id LIMIT $24 OFFSET $25
+) p ON true
+""".replace("{round_d}", _ROUND2.format(x="d")).replace(
+    "{round_rating}", _ROUND2.format(x="rating_avg::float8")
+)
+PG_ORDER = {
+    Sort.DISTANCE: "rd, price_cents",
+    Sort.RATING: "rr IS NULL, rr DESC, rd",
+    Sort.PRICE: "price_cents, rd",
+}
 PG_TEXT = (
     "  AND to_tsvector('simple', c.display_name || ' ' || c.bio)"
     " @@ plainto_tsquery('simple', ${n})\n"

@@ -126,6 +126,31 @@ def _conflicts(a: Service, b: Service) -> bool:
     return Service.HOUSE_SITTING in (a, b) and (a in HOSTED or b in HOSTED)
 
 
+def conflicting(service: Service) -> frozenset[Service]:
+    """The services whose overlapping bookings rule out a new `service` booking."""
+    return frozenset(s for s in Service if _conflicts(service, s))
+
+
+def window_needs(
+    service: Service, start: datetime, end: datetime
+) -> list[tuple[int, time, time]] | None:
+    """What `Availability.allows` asks of the weekly windows, as (weekday, t1, t2):
+    each needs a window that day with start <= t1 and t2 <= end. None when no
+    window can do (a visit across midnight). Lets a store decide it in a query."""
+    ls, le = local(start), local(end)
+    unit = UNIT_OF[service]
+    if unit is Unit.VISIT:
+        if ls.date() != le.date():
+            return None
+        return [(ls.weekday(), ls.time(), le.time())]
+    if unit is Unit.DAY:
+        days = min((le.date() - ls.date()).days, 6) + 1
+        return [
+            ((ls.date() + timedelta(days=i)).weekday(), ls.time(), le.time()) for i in range(days)
+        ]
+    return [(ls.weekday(), ls.time(), ls.time()), (le.weekday(), le.time(), le.time())]
+
+
 def peak_hosted_pets(claims: Iterable[Occupancy]) -> int:
     """The largest number of pets hosted at any one instant (half-open intervals)."""
     edges: list[tuple[datetime, int]] = []

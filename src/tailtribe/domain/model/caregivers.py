@@ -10,6 +10,7 @@ import enum
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 
 from tailtribe.domain.errors import FieldError, InvalidInput, InvalidTransition, ProfileIncomplete
@@ -119,9 +120,11 @@ def bookable(status: CaregiverStatus) -> bool:
     return status is CaregiverStatus.APPROVED
 
 
+@lru_cache(maxsize=2048)
 def shown_publicly(text: str) -> str:
     """A public profile text as anyone sees it. Contact details are refused on
-    write; this hides those in profiles saved before that rule."""
+    write; this hides those in profiles saved before that rule. Remembered:
+    every search result shows it again, and masking is a pure function of it."""
     return mask_contacts(text)
 
 

@@ -78,6 +78,15 @@ class CaregiverSearchStore(Protocol):
         each with its schedule around it (see `services.caregivers.search.period_weekdays`)."""
         ...
 
+    async def available_page(
+        self, query: SearchQuery, box: BoundingBox, at_owners_home: bool
+    ) -> tuple[Sequence[Candidate], int] | None:
+        """For a query with a period, the page itself and the total: every rule of
+        `SearchCaregivers` decided by the store (distance, radii, windows, blocked
+        periods, capacity, order, offset and limit), without schedules. None
+        when the store cannot, and the service decides on `candidates`."""
+        ...
+
     async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
         """A point for a Belgian postcode, or None when it is unknown."""
         ...

@@ -167,6 +167,19 @@ class SearchCaregivers:
     async def _search(self, q: SearchQuery) -> Page[SearchHit]:
         box = bounding_box(q.latitude, q.longitude, q.radius_km)
         at_home = q.service in AT_OWNERS_HOME
+        found = None if q.start is None else await self._store.available_page(q, box, at_home)
+        if found is not None:
+            # The store decided everything; the distances shown are computed here, as below.
+            items, total = found
+            return Page(
+                [
+                    SearchHit(
+                        c, round(distance_km(q.latitude, q.longitude, c.latitude, c.longitude), 2)
+                    )
+                    for c in items
+                ],
+                total,
+            )
         claim = (
             Occupancy(q.service, q.start, q.end, q.pets)
             if q.start is not None and q.end is not None
