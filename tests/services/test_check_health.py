@@ -30,3 +30,12 @@ async def test_a_failing_dependency_is_named_without_leaking_its_message() -> No
 async def test_a_hanging_dependency_times_out() -> None:
     report = await CheckHealth([SlowCheck(), StaticHealthCheck("database")], timeout=0.05)()
     assert report.checks == {"queue": "timeout", "database": "ok"}
+
+
+async def test_a_single_check_is_reported_as_among_many() -> None:
+    assert (await CheckHealth([StaticHealthCheck("database")])()).checks == {"database": "ok"}
+    failing = await CheckHealth([StaticHealthCheck("database", "refused")])()
+    assert not failing.healthy
+    assert failing.checks == {"database": "error: ConnectionError"}
+    hanging = await CheckHealth([SlowCheck()], timeout=0.05)()
+    assert hanging.checks == {"queue": "timeout"}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,10 +16,23 @@ class DatabaseHealthCheck:
         self._engine = engine
 
     async def check(self) -> None:
-        # Autocommit: one round trip, not BEGIN, SELECT and ROLLBACK.
         async with self._engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.exec_driver_sql("SELECT 1")
+            if conn.dialect.name != "postgresql":
+                # Autocommit: one round trip, not BEGIN, SELECT and ROLLBACK.
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.exec_driver_sql("SELECT 1")
+                return
+            # Straight through asyncpg, outside any transaction: one round
+            # trip without SQLAlchemy's statement and cursor machinery.
+            driver: Any = (await conn.get_raw_connection()).driver_connection  # asyncpg
+            try:
+                await driver.fetchval("SELECT 1")
+            except BaseException:
+                # SQLAlchemy is not told of the driver's error: never hand a
+                # connection in doubt (dropped by the server, cancelled by the
+                # check's deadline) back to the pool.
+                await conn.invalidate()
+                raise
 
 
 class OutboxBacklogCheck:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
+import jwt
 from dishka import AsyncContainer
 from litestar import Request
 from litestar.connection import ASGIConnection
@@ -88,6 +90,76 @@ async def token_holds(token: Token, connection: ASGIConnection[Any, Any, Any, An
     return await _retrieve_user(token, connection) is not None
 
 
+class VerifiedOnce(Token):
+    """Litestar's token, each raw token's signature checked once per process.
+
+    A client sends the same bearer token on every request until it expires:
+    its payload, once PyJWT has verified it, is kept (at most
+    VERIFIED_TOKENS_KEPT, oldest out first) under the token and everything
+    that decided its validity. The time claims are checked again on every
+    use, against the clock of that moment, as PyJWT checks them; the
+    revocation check (the user's token version) runs per request as before.
+    """
+
+    VERIFIED_TOKENS_KEPT: ClassVar[int] = 4096
+    _verified: ClassVar[dict[tuple[Any, ...], dict[str, Any]]] = {}
+
+    @classmethod
+    def decode_payload(
+        cls,
+        encoded_token: str,
+        secret: str,
+        algorithms: list[str],
+        issuer: str | Sequence[str] | None = None,
+        audience: str | Sequence[str] | None = None,
+        options: Any = None,
+    ) -> Any:
+        key = (encoded_token, secret, tuple(algorithms), repr((issuer, audience, options)))
+        kept = cls._verified.get(key)
+        if kept is None:
+            payload = super().decode_payload(
+                encoded_token, secret, algorithms, issuer, audience, options
+            )
+            verified = (options or {}).get("verify_signature", True)
+            if verified and isinstance(payload, dict) and all(map(_flat, payload.values())):
+                if len(cls._verified) >= cls.VERIFIED_TOKENS_KEPT:
+                    del cls._verified[next(iter(cls._verified))]
+                cls._verified[key] = _copy(payload)
+            return payload
+        try:
+            _check_times(kept, options or {})
+        except jwt.InvalidTokenError:
+            cls._verified.pop(key, None)
+            raise
+        # Token.decode rewrites the payload it is given, and the token's
+        # extras are the caller's to change: a copy each time.
+        return _copy(kept)
+
+
+def _scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _flat(value: object) -> bool:
+    """A scalar, or a dict of scalars (Token.encode nests the extras)."""
+    return _scalar(value) or (isinstance(value, dict) and all(map(_scalar, value.values())))
+
+
+def _copy(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in payload.items()}
+
+
+def _check_times(payload: dict[str, Any], options: dict[str, Any]) -> None:
+    """PyJWT's checks of exp, nbf and iat (no leeway, as Litestar decodes)."""
+    now = time.time()
+    if "exp" in payload and options.get("verify_exp", True) and int(payload["exp"]) <= now:
+        raise jwt.ExpiredSignatureError("Signature has expired")
+    if "nbf" in payload and options.get("verify_nbf", True) and int(payload["nbf"]) > now:
+        raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+    if "iat" in payload and options.get("verify_iat", True) and int(payload["iat"]) > now:
+        raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
+
+
 class BearerOrQueryToken(JWTAuthenticationMiddleware):
     """Litestar's JWT check, which also takes a WebSocket's token from
     `?token=`: browsers cannot set headers on a WebSocket."""
@@ -105,6 +177,7 @@ class BearerOrQueryToken(JWTAuthenticationMiddleware):
 def jwt_auth(settings: Settings) -> JWTAuth[User, Token]:
     return JWTAuth[User, Token](
         authentication_middleware_class=BearerOrQueryToken,
+        token_cls=VerifiedOnce,
         token_secret=settings.secret_key,
         retrieve_user_handler=_retrieve_user,
         default_token_expiration=timedelta(minutes=settings.access_token_minutes),
