@@ -6,14 +6,18 @@ import math
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.memory.cache import MemoryCache
-from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
+from tailtribe.adapters.sqlalchemy.search_store import (
+    LazySqlCaregiverSearchStore,
+    SqlCaregiverSearchStore,
+)
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.model.availability import Availability, BlockedPeriod, WeeklyWindow
 from tailtribe.domain.model.bookings import Booking
@@ -303,5 +307,34 @@ async def test_a_cached_search_gives_the_same_page(
                 pages.append(await SearchCaregivers(CountingStore(session), cache)(q))
         assert CountingStore.calls == 1  # the second page came from the cache
         assert pages[0].total > 0 and pages[1] == pages[0]
+    finally:
+        await config.get_engine().dispose()
+
+
+@pytest.mark.parametrize("backend", SQL_BACKENDS)
+async def test_the_lazy_store_opens_a_session_only_when_asked(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    config, *_ = await _seed(sql_url(request, backend))
+    opened = 0
+    factory: async_sessionmaker[AsyncSession] = config.create_session_maker()
+
+    def counting() -> AsyncSession:
+        nonlocal opened
+        opened += 1
+        return factory()
+
+    q = SearchQuery(Service.DOG_WALKING, CENTRE[0], CENTRE[1], radius_km=20, sort=Sort.RATING)
+    try:
+        idle = LazySqlCaregiverSearchStore(cast(async_sessionmaker[AsyncSession], counting))
+        await idle.close()
+        assert opened == 0
+        store = LazySqlCaregiverSearchStore(cast(async_sessionmaker[AsyncSession], counting))
+        try:
+            lazy = await SearchCaregivers(store, MemoryCache(FixedClock(NOW)))(q)
+            await store.locate_postcode("1000")
+        finally:
+            await store.close()
+        assert opened == 1 and lazy == await _search(config, q) and lazy.total > 0
     finally:
         await config.get_engine().dispose()

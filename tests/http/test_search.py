@@ -6,11 +6,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from litestar.serialization import encode_json
+from msgspec.json import decode
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.sqlalchemy.tables import CaregiverRow
 from tailtribe.domain.model.masking import MASK
+from tailtribe.entrypoints.http.schemas.search import SearchList
 from tests.support import PROFILE, Api
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -141,3 +144,24 @@ async def test_boarding_across_dst_is_priced_by_nights(api: Api) -> None:
         # 47 hours in spring, 49 in autumn: two nights either way.
         assert quote.json()["units"] == 2
         assert quote.json()["total"]["amount_cents"] == 2 * 3500
+
+
+async def test_a_cached_search_answers_as_the_search_did(api: Api) -> None:
+    admin = await api.new_admin()
+    profile, headers = await api.approved_caregiver(admin)
+    params = {"service": "dog_walking", **GENT, "radius_km": 5}
+    miss = await api.client.get("/api/v1/caregivers", params=params)
+    hit = await api.client.get("/api/v1/caregivers", params=params)
+    assert hit.status_code == miss.status_code == 200
+    assert hit.headers["content-type"] == miss.headers["content-type"] == "application/json"
+    # Byte for byte, and exactly as Litestar encodes the SearchList it holds.
+    assert hit.content == miss.content == encode_json(decode(miss.content, type=SearchList))
+    assert [i["id"] for i in hit.json()["items"]] == [profile["id"]]
+
+    # An edited profile is a new cache generation: the next search shows the edit.
+    edited = await api.client.patch(
+        "/api/v1/caregiver/profile", json={"display_name": "Sofie Peeters"}, headers=headers
+    )
+    assert edited.status_code == 200, edited.text
+    [item] = (await api.client.get("/api/v1/caregivers", params=params)).json()["items"]
+    assert item["display_name"] == "Sofie Peeters"

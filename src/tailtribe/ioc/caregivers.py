@@ -8,7 +8,7 @@ from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.sqlalchemy.queries import SqlCaregiverQueries
-from tailtribe.adapters.sqlalchemy.search_store import SqlCaregiverSearchStore
+from tailtribe.adapters.sqlalchemy.search_store import LazySqlCaregiverSearchStore
 from tailtribe.config import Settings
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.queries import CaregiverQueries
@@ -42,8 +42,11 @@ class CaregiversProvider(Provider):
     async def search_store(
         self, factory: async_sessionmaker[AsyncSession]
     ) -> AsyncIterator[CaregiverSearchStore]:
-        async with factory() as session:
-            yield SqlCaregiverSearchStore(session)
+        store = LazySqlCaregiverSearchStore(factory)
+        try:
+            yield store
+        finally:
+            await store.close()
 
     @provide
     def payout_onboarding(

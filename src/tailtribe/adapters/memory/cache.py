@@ -20,6 +20,9 @@ class MemoryCache:
             return None
         return value
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        return [await self.get(k) for k in keys]
+
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         now = self._clock.now().timestamp()
         if len(self._items) >= SWEEP_AT:

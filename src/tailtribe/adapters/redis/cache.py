@@ -12,6 +12,10 @@ class RedisCache:
         value = await self._client.get(self._prefix + key)
         return value if isinstance(value, bytes) else None
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        values = await self._client.mget([self._prefix + k for k in keys])
+        return [v if isinstance(v, bytes) else None for v in values]
+
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await self._client.set(self._prefix + key, value, ex=ttl_seconds)
 

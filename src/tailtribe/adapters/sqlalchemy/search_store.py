@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.sqlalchemy.tables import (
     BlockedPeriodRow,
@@ -312,6 +312,37 @@ class SqlCaregiverSearchStore:
             .group_by(ReviewRow.caregiver_id)
         )
         return {cid: Rating.of(avg, int(n)) for cid, avg, n in rows}
+
+
+class LazySqlCaregiverSearchStore:
+    """Opens its session on first use: a search served from the cache needs none,
+    and a session made and closed for nothing is a fair share of such a request."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+        self._session: AsyncSession | None = None
+        self._store: SqlCaregiverSearchStore | None = None
+
+    def _open(self) -> SqlCaregiverSearchStore:
+        if self._store is None:
+            self._session = self._factory()
+            self._store = SqlCaregiverSearchStore(self._session)
+        return self._store
+
+    async def candidates(self, query: SearchQuery, box: BoundingBox) -> Sequence[Candidate]:
+        return await self._open().candidates(query, box)
+
+    async def available_page(
+        self, query: SearchQuery, box: BoundingBox, at_owners_home: bool
+    ) -> tuple[Sequence[Candidate], int] | None:
+        return await self._open().available_page(query, box, at_owners_home)
+
+    async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
+        return await self._open().locate_postcode(postcode)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 NO_RATING = Rating(None, 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -159,10 +160,32 @@ class SearchCaregivers:
         await self._cache.set(key, json.dumps(payload).encode(), CACHE_SECONDS)
         return page
 
+    async def rendered_at_postcode(
+        self, q: SearchQuery, postcode: str, render: Callable[[Page[SearchHit]], bytes]
+    ) -> bytes:
+        latitude, longitude = await locate(self._store, postcode)
+        return await self.rendered(replace(q, latitude=latitude, longitude=longitude), render)
+
+    async def rendered(self, q: SearchQuery, render: Callable[[Page[SearchHit]], bytes]) -> bytes:
+        """The page as `render` encodes it (one encoding per process: the caller's
+        response). Without a period the encoding itself is cached, stamped with the
+        cache generation it was found in; the generation and the page are read in one
+        round trip, and a page of an older generation is never returned."""
+        _validate(q)
+        if q.start is not None:
+            return render(await self._search(q))
+        key = f"search:rendered:{_fingerprint(q)}"
+        generation, cached = await self._cache.get_many(GENERATION_KEY, key)
+        stamp = (generation or b"0") + b"\n"  # a generation is hex: no newline in it
+        if cached is not None and cached.startswith(stamp):
+            return cached[len(stamp) :]
+        body = render(await self._search(q))
+        await self._cache.set(key, stamp + body, CACHE_SECONDS)
+        return body
+
     async def _key(self, q: SearchQuery) -> str:
         generation = (await self._cache.get(GENERATION_KEY) or b"0").decode()
-        fingerprint = hashlib.sha256(repr(q).encode()).hexdigest()[:32]
-        return f"search:{generation}:{fingerprint}"
+        return f"search:{generation}:{_fingerprint(q)}"
 
     async def _search(self, q: SearchQuery) -> Page[SearchHit]:
         box = bounding_box(q.latitude, q.longitude, q.radius_km)
@@ -199,6 +222,10 @@ class SearchCaregivers:
             near.append((c, distance))
         page = _order(near, q.sort)[q.offset : q.offset + q.limit]
         return Page([SearchHit(c, round(d, 2)) for c, d in page], len(near))
+
+
+def _fingerprint(q: SearchQuery) -> str:
+    return hashlib.sha256(repr(q).encode()).hexdigest()[:32]
 
 
 async def invalidate_search(cache: Cache) -> None:

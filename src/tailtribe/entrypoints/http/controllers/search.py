@@ -1,18 +1,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, cast
 from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get
 from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.serialization import encode_json
 
 from tailtribe.domain.errors import FieldError, InvalidInput
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import MAX_PRICE_CENTS, Service
 from tailtribe.domain.ports.search import SearchQuery, Sort
-from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
+from tailtribe.domain.ports.storage import Page
+from tailtribe.domain.services.caregivers.search import (
+    GetPublicProfile,
+    SearchCaregivers,
+    SearchHit,
+)
 from tailtribe.domain.services.reviews.public_reviews import ListPublicReviews
 from tailtribe.entrypoints.http.schemas.bookings import ReviewList, ReviewOut
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
@@ -64,16 +70,25 @@ class CaregiverSearchController(Controller):
             limit=limit,
             offset=offset,
         )
+
+        def render(page: Page[SearchHit]) -> bytes:
+            # As Litestar encodes the SearchList it would be given.
+            return encode_json(
+                SearchList([SearchItem.of(h) for h in page.items], page.total, limit, offset)
+            )
+
         if latitude is not None and longitude is not None:
-            page = await search(query)
+            body = await search.rendered(query, render)
         elif postcode is not None:
-            page = await search.at_postcode(query, postcode)
+            body = await search.rendered_at_postcode(query, postcode, render)
         else:
             raise InvalidInput(
                 "search needs latitude and longitude, or a postcode",
                 [FieldError("latitude", "required without postcode")],
             )
-        return SearchList([SearchItem.of(h) for h in page.items], page.total, limit, offset)
+        # The encoded SearchList, cached as such: Litestar sends bytes as they are, as
+        # application/json, and the annotation keeps the documented response.
+        return cast(SearchList, body)
 
     @get("/{caregiver_id:uuid}", operation_id="get_caregiver", exclude_from_auth=True)
     @inject
