@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import anyio
 from dishka import Provider, Scope, provide
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
@@ -32,19 +31,6 @@ class RateLimitStores:
     auth: Store
 
 
-class InMemoryStore(MemoryStore):
-    """Litestar's MemoryStore, its lock taken without a detour through the
-    event loop when free (anyio's fast_acquire): each rate-limited request
-    reads and writes its client's entry, and every plain acquire yielded to
-    the loop once. Exclusion is the same."""
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = anyio.Lock(fast_acquire=True)
-
-
 class PlatformProvider(Provider):
     scope = Scope.REQUEST
 
@@ -58,7 +44,7 @@ class PlatformProvider(Provider):
     @provide(scope=Scope.APP)
     def rate_limit_stores(self, redis: Redis | None) -> RateLimitStores:
         if redis is None:
-            return RateLimitStores(InMemoryStore(), InMemoryStore())
+            return RateLimitStores(MemoryStore(), MemoryStore())
         return RateLimitStores(
             RedisStore(redis, namespace="tailtribe:ratelimit"),
             RedisStore(redis, namespace="tailtribe:ratelimit-auth"),

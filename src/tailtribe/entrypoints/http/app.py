@@ -56,7 +56,6 @@ from tailtribe.entrypoints.http.middleware import (
     REQUEST_ID_HEADER,
     CloseWhenBodyUnread,
     PrometheusWithErrors,
-    RateLimit,
     RequestContext,
     security_headers,
 )
@@ -116,13 +115,11 @@ def _rate_limits(settings: Settings) -> tuple[RateLimitConfig, RateLimitConfig]:
         store="rate_limit",
         exclude=UNLIMITED_PATHS,
         identifier_for_request=client,
-        middleware_class=RateLimit,
     )
     auth = RateLimitConfig(
         rate_limit=("minute", settings.auth_rate_limit_per_minute),
         store="auth_rate_limit",
         identifier_for_request=client,
-        middleware_class=RateLimit,
     )
     return general, auth
 

@@ -9,14 +9,12 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any
 
-import anyio
 import structlog
 import uuid_utils
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
-from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
 from litestar.types import (
     ASGIApp,
@@ -167,17 +165,6 @@ def _has_body(headers: Iterable[tuple[bytes, bytes]]) -> bool:
         return True
     length = _header(headers, "content-length")
     return length is not None and length.strip() not in ("", "0")
-
-
-class RateLimit(RateLimitMiddleware):
-    """Litestar's rate limit, its lock taken without a detour through the
-    event loop when free (anyio's fast_acquire): it guards each client's
-    read-then-write of its history, and every plain acquire yielded to the
-    loop once per request. Exclusion is the same."""
-
-    def __init__(self, app: ASGIApp, config: RateLimitConfig) -> None:
-        super().__init__(app, config)
-        self._lock = anyio.Lock(fast_acquire=True)
 
 
 # The span of the request being measured, for the exception path below.
