@@ -63,11 +63,15 @@ def main() -> None:
         "--large-data", action="store_true", help="10,000 caregivers (tailtribe_bench_large)"
     )
     parser.add_argument("--output", type=Path, help="default: bench/profiles/<scenario>.svg")
+    parser.add_argument(
+        "--raw", action="store_true", help="collapsed stacks (.txt) instead of an SVG, for scripts"
+    )
     args = parser.parse_args()
     spy = py_spy()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
-    output = args.output or ROOT / "bench" / "profiles" / f"{args.scenario}.svg"
+    suffix = "txt" if args.raw else "svg"
+    output = args.output or ROOT / "bench" / "profiles" / f"{args.scenario}.{suffix}"
     output.parent.mkdir(parents=True, exist_ok=True)
 
     database, count = (LARGE_DB, 10_000) if args.large_data else (DB, args.caregivers)
@@ -106,6 +110,8 @@ def main() -> None:
             workers = worker_pids(app)
             spy_command = [spy, "record", "-r", str(args.rate), "-d", str(args.seconds + 1)]
             spy_command += ["-o", str(output), "--nonblocking"]
+            if args.raw:
+                spy_command += ["--format", "raw"]
             if len(workers) == 1:
                 spy_command += ["-p", str(workers[0])]
             else:
@@ -117,7 +123,7 @@ def main() -> None:
                 raise SystemExit("py-spy failed (it needs ptrace rights on the worker)")
         finally:
             stop(app)
-    print(f"flame graph written to {output}")
+    print(f"profile written to {output}")
 
 
 if __name__ == "__main__":
