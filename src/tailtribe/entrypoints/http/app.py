@@ -9,6 +9,7 @@ from typing import Any
 
 from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
+from limits.aio.strategies import MovingWindowRateLimiter
 from litestar import Litestar, Request, Router
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
@@ -59,9 +60,10 @@ from tailtribe.entrypoints.http.middleware import (
     RequestContext,
     security_headers,
 )
+from tailtribe.entrypoints.http.rate_limit import LIMITER_STATE_KEY, CountedRateLimitMiddleware
 from tailtribe.entrypoints.observability import configure_logging, init_sentry
 from tailtribe.entrypoints.worker.embedded import embedded_scheduler
-from tailtribe.ioc import RateLimitStores, make_container
+from tailtribe.ioc import make_container
 
 # JSON bodies are small; uploads raise this on their own routes.
 MAX_BODY_BYTES = 1024 * 1024
@@ -115,11 +117,13 @@ def _rate_limits(settings: Settings) -> tuple[RateLimitConfig, RateLimitConfig]:
         store="rate_limit",
         exclude=UNLIMITED_PATHS,
         identifier_for_request=client,
+        middleware_class=CountedRateLimitMiddleware,
     )
     auth = RateLimitConfig(
         rate_limit=("minute", settings.auth_rate_limit_per_minute),
         store="auth_rate_limit",
         identifier_for_request=client,
+        middleware_class=CountedRateLimitMiddleware,
     )
     return general, auth
 
@@ -227,10 +231,8 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
     auth = jwt_auth(settings)
     general_limit, auth_limit = _rate_limits(settings)
 
-    async def register_stores(app: Litestar) -> None:
-        stores = await container.get(RateLimitStores)
-        app.stores.register("rate_limit", stores.general, allow_override=True)
-        app.stores.register("auth_rate_limit", stores.auth, allow_override=True)
+    async def register_limiter(app: Litestar) -> None:
+        app.state[LIMITER_STATE_KEY] = await container.get(MovingWindowRateLimiter)
 
     lifespan = []
     if settings.redis_url is None and settings.env is not Environment.TEST:
@@ -249,7 +251,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
                 "secure_cookies": settings.app_url.startswith("https://"),
             }
         ),
-        on_startup=[register_stores, _freeze_startup_objects],
+        on_startup=[register_limiter, _freeze_startup_objects],
         on_shutdown=[container.close],
         after_response=forget_after_write,
         plugins=[problem_details_plugin(), _channels(settings)],
