@@ -154,9 +154,9 @@ Clients send nothing. The server pushes one JSON text frame per new message in
 any of the user's conversations:
 `{{"type": "message", "conversation_id": "<uuid>", "message": <Message, as
 GET /api/v1/conversations/{{conversation_id}}/messages lists it>}}`.
-It closes with code {WS_TOKEN_ENDED} and reason `token expired` or `token
-revoked` when the token ends (a password reset revokes it): sign in again and
-reconnect. Live delivery is a courtesy, at most once: after a reconnect, read
+It closes with code {WS_TOKEN_ENDED} and reason `token expired` or
+`token revoked` when the token ends (a password reset revokes it): sign in
+again and reconnect. Live delivery is a courtesy, at most once: after a reconnect, read
 the messages list for what was missed."""
 
 MEDIA = """\

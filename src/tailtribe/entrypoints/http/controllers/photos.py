@@ -99,6 +99,7 @@ class MediaController(Controller):
     only with a valid signature. With S3, a CDN or S3 itself serves them."""
 
     path = "/media"
+    tags = ("Photos",)
 
     @get("/{key:path}", operation_id="media", exclude_from_auth=True, media_type="image/webp")
     @inject
