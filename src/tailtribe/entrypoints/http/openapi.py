@@ -347,8 +347,7 @@ DOCS: dict[str, Doc] = {
     ),
     "verify_email": Doc(
         "Verify an email address",
-        "Public. Confirms the address with the token from the verification email. Booking "
-        "needs a verified address.",
+        "Public. Confirms the address with the token from the verification email.",
         errors=(409,),
     ),
     "request_password_reset": Doc(
@@ -364,10 +363,10 @@ DOCS: dict[str, Doc] = {
     "google_start": Doc(
         "Start Google sign-in",
         "Public. Returns the Google authorization address to send the browser to, and sets "
-        "a cookie binding the flow to this browser. `redirect_uri` must be one of the "
-        "configured ones.",
+        "an HttpOnly cookie binding the sign-in to this browser. `redirect_uri` must be on "
+        "the web app's origin (APP_URL), 422 otherwise.",
         errors=(404,),
-        parameters={"redirect_uri": "Where Google sends the browser back (one configured)."},
+        parameters={"redirect_uri": "Where Google sends the browser back: on APP_URL."},
     ),
     "google_callback": Doc(
         "Finish Google sign-in",
@@ -382,9 +381,11 @@ DOCS: dict[str, Doc] = {
     # Pets
     "create_pet": Doc(
         "Add a pet",
-        "Owners only. Adds a pet to the owner's list; bookings name the pets they are for.",
+        "Owners only. Adds a pet to the owner's list; bookings name the pets they are for. "
+        "409 when the owner has as many pets as allowed.",
+        errors=(409,),
     ),
-    "list_pets": Doc("List my pets", "Owners only. The owner's pets, newest first, paged."),
+    "list_pets": Doc("List my pets", "Owners only. The owner's pets, paged."),
     "get_pet": Doc("Get one of my pets", "Owners only; another owner's pet is 404."),
     "update_pet": Doc(
         "Change one of my pets",
@@ -392,13 +393,12 @@ DOCS: dict[str, Doc] = {
     ),
     "delete_pet": Doc(
         "Delete one of my pets",
-        "Owners only. 409 while the pet is in a booking that is not finished.",
-        errors=(409,),
+        "Owners only; another owner's pet is 404. Its photos go too.",
     ),
     # Caregivers
     "create_caregiver_profile": Doc(
         "Become a caregiver",
-        "Any signed-in user with a verified email. Creates the user's caregiver profile "
+        "Any signed-in user. Creates the user's caregiver profile "
         "(a draft, not listed until an admin approves it; docs/rules.md, *Caregiver "
         "approval*) and grants the caregiver role. One profile per user.",
         errors=(409,),
@@ -448,8 +448,7 @@ DOCS: dict[str, Doc] = {
     ),
     "list_caregiver_reviews": Doc(
         "A caregiver's reviews",
-        "Public. Reviews of an approved caregiver, newest first, with the caregiver's "
-        "replies. Paged.",
+        "Public. Reviews of an approved caregiver, with the caregiver's replies. Paged.",
     ),
     # Bookings
     "quote": Doc(
@@ -460,7 +459,7 @@ DOCS: dict[str, Doc] = {
     ),
     "create_booking": Doc(
         "Request a booking",
-        "Owners with a verified email. Requests a caregiver's service for the owner's pets "
+        "Any signed-in user, as the owner. Requests a caregiver's service for the owner's pets "
         "and opens a payment authorization (nothing is charged before the caregiver "
         "accepts). The answer carries what the client needs to authorize the payment. "
         "409 when the slot is taken. See docs/rules.md, *Booking lifecycle* and "
@@ -470,7 +469,7 @@ DOCS: dict[str, Doc] = {
     "list_bookings": Doc(
         "List my bookings",
         "Any signed-in user: the bookings where the user is the owner or, with "
-        "`role=caregiver`, the caregiver. Newest first, paged.",
+        "`role=caregiver`, the caregiver. Paged.",
         errors=(403,),
         parameters={
             "role": "Which side of the bookings to list: `owner` (bookings I made) or "
@@ -485,8 +484,8 @@ DOCS: dict[str, Doc] = {
     ),
     "accept_booking": Doc(
         "Accept a booking request",
-        "The booking's caregiver only, once its payment is authorized. Captures the payment "
-        "terms (docs/rules.md, *Booking lifecycle*); 409 from any other status.",
+        "The booking's caregiver only, once its payment is authorized (409 until "
+        "then); accepting captures the payment (docs/rules.md, *Booking lifecycle*).",
         errors=(403, 409, 502),
     ),
     "decline_booking": Doc(
@@ -510,8 +509,9 @@ DOCS: dict[str, Doc] = {
     ),
     "dispute_booking": Doc(
         "Dispute a booking",
-        "The booking's owner, within the dispute window after it ends; holds the payout until "
-        "an admin resolves it. 409 outside the window or when already disputed.",
+        "The booking's owner, until its dispute window ends and while the payout is unsent; "
+        "holds the payout until an admin resolves it (docs/rules.md, *Payments*). 409 "
+        "otherwise.",
         errors=(403, 409),
     ),
     "review_booking": Doc(
@@ -537,15 +537,16 @@ DOCS: dict[str, Doc] = {
     # Photos
     "upload_pet_photo": Doc(
         "Upload a photo of my pet",
-        "The pet's owner. A multipart body with one part, `file`: a JPEG, PNG or WebP image "
+        "The pet's owner. A multipart body with one part, `file`: a JPEG, PNG, WebP or HEIC image "
         "of at most 10 MB. The photo is processed in the background: read it with "
         "GET /api/v1/photos/{photo_id} until its status is ready.",
+        errors=(409,),
     ),
     "upload_caregiver_photo": Doc(
         "Upload a photo to my caregiver profile",
-        "Caregivers. A multipart body with one part, `file` (JPEG, PNG or WebP, at most "
+        "Caregivers. A multipart body with one part, `file` (JPEG, PNG, WebP or HEIC, at most "
         "10 MB). Profile photos are public once processed.",
-        errors=(403,),
+        errors=(403, 409),
     ),
     "get_photo": Doc(
         "Get a photo's status and addresses",
@@ -573,11 +574,12 @@ DOCS: dict[str, Doc] = {
     ),
     "list_conversations": Doc(
         "List my conversations",
-        "The user's conversations, the most recently active first, with unread counts. Paged.",
+        "Any signed-in user: the conversations the user is a party to. Paged.",
     ),
     "list_messages": Doc(
         "Read a conversation's messages",
-        "Its two parties only. Newest first; page back with `before`. Contact details in "
+        "Its two parties only. Paged back in time: pass the answer's `next_before` as "
+        "`before` for older messages. Contact details in "
         "messages are masked before a booking is accepted (docs/rules.md, *Conversations*).",
         parameters={
             "before": "Only messages older than this message id (the last one of the "
@@ -596,13 +598,14 @@ DOCS: dict[str, Doc] = {
     ),
     "upload_conversation_photo": Doc(
         "Send a photo in a conversation",
-        "Its two parties only. A multipart body with one part, `file` (JPEG, PNG or WebP, at "
+        "Its two parties only. A multipart body with one part, `file` (JPEG, PNG, WebP or HEIC, at "
         "most 10 MB); the photo is private to the pair.",
+        errors=(409,),
     ),
     # Admin
     "admin_list_caregivers": Doc(
         "List caregiver profiles",
-        "Admins only. Profiles by approval status, oldest first, for review.",
+        "Admins only. Caregiver profiles by approval status, for review. Paged.",
         parameters={"status": "Only profiles in this approval status.", **_PAGE},
     ),
     "admin_approve_caregiver": Doc(

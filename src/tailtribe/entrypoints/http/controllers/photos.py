@@ -27,8 +27,8 @@ MAX_UPLOAD_BODY = MAX_UPLOAD_BYTES + 64 * 1024
 
 @dataclass
 class PhotoUpload:
-    """The multipart body of an upload: one part, `file`, the image (JPEG, PNG
-    or WebP, at most 10 MB). Without it Litestar answers 400, naming the field."""
+    """The multipart body of an upload: one part, `file`, the image (JPEG, PNG,
+    WebP or HEIC, at most 10 MB). Without it Litestar answers 400, naming the field."""
 
     file: UploadFile
 
