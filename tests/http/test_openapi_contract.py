@@ -252,3 +252,15 @@ async def test_the_websocket_and_media_addresses_are_documented(
     media = doc["paths"]["/media/{key}"]["get"]
     assert is_public(doc, media)
     assert "image/webp" in media["responses"]["200"]["content"]
+
+
+async def test_query_parameters_that_need_it_are_described(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    doc = await document(client)
+    for method, path, op in operations(doc):
+        for parameter in op.get("parameters", []):
+            if parameter["name"] in ("role", "status", "limit", "offset", "before"):
+                assert parameter.get("description"), (method, path, parameter["name"])
+    read = doc["paths"]["/api/v1/conversations/{conversation_id}/read"]["post"]
+    assert "`up_to` is a message id" in read["description"]

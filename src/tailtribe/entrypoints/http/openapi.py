@@ -231,11 +231,11 @@ class DocumentedOperation(Operation):
 
     def __post_init__(self) -> None:
         doc = DOCS.get(self.operation_id or "")
-        if doc is not None:
-            for parameter in self.parameters or ():
-                name = getattr(parameter, "name", None)
-                if name in doc.parameters and not getattr(parameter, "description", None):
-                    parameter.description = doc.parameters[name]
+        notes = {**_PAGE, **(doc.parameters if doc else {})}
+        for parameter in self.parameters or ():
+            name = getattr(parameter, "name", None)
+            if name in notes and not getattr(parameter, "description", None):
+                parameter.description = notes[name]
         links = LINKS.get(self.operation_id or "")
         if links and self.responses:
             success = min(code for code in self.responses if code.startswith("2"))
