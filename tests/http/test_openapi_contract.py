@@ -115,6 +115,8 @@ async def test_declared_statuses_follow_how_each_route_is_served(
             assert "404" in errors, (method, path)
         if "requestBody" in op:
             assert {"400", "413", "422"} <= set(errors), (method, path)
+        if "429" in errors:
+            assert "Retry-After" in errors["429"]["headers"], (method, path)
 
 
 async def test_a_real_problem_fits_the_declared_schema(api: Api) -> None:

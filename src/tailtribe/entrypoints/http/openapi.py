@@ -18,7 +18,15 @@ import msgspec
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.openapi.spec import Link, OpenAPIResponse, Operation, Tag
+from litestar.openapi.spec import (
+    Link,
+    OpenAPIHeader,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Schema,
+    Tag,
+)
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
 
@@ -225,6 +233,13 @@ def openapi_config(version: str) -> OpenAPIConfig:
     )
 
 
+RETRY_AFTER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+    description="Seconds to wait before trying again.",
+    required=True,
+)
+
+
 @dataclass
 class DocumentedOperation(Operation):
     """An operation with the links and parameter notes declared above."""
@@ -236,6 +251,13 @@ class DocumentedOperation(Operation):
             name = getattr(parameter, "name", None)
             if name in notes and not getattr(parameter, "description", None):
                 parameter.description = notes[name]
+        for code in ("429", "503"):
+            response = (self.responses or {}).get(code)
+            # Only the problems carry it: the probes' 503 is their checks.
+            if isinstance(response, OpenAPIResponse) and PROBLEM_MEDIA_TYPE in (
+                response.content or {}
+            ):
+                response.headers = {**(response.headers or {}), "Retry-After": RETRY_AFTER}
         links = LINKS.get(self.operation_id or "")
         if links and self.responses:
             success = min(code for code in self.responses if code.startswith("2"))
