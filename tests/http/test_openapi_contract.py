@@ -83,6 +83,7 @@ async def test_errors_are_declared_as_problem_details_with_one_schema(
             assert list(response["content"]) == [PROBLEM_MEDIA_TYPE], (method, path, code)
             schema = response["content"][PROBLEM_MEDIA_TYPE]["schema"]
             assert schema == {"$ref": PROBLEM_REF}, (method, path, code)
+            assert "X-Request-ID" in response["headers"], (method, path, code)
 
 
 async def test_no_operation_declares_litestars_generic_error_shape(
@@ -132,6 +133,7 @@ async def test_a_real_problem_fits_the_declared_schema(api: Api) -> None:
     ]
     for answer in answers:
         assert answer.headers["content-type"].startswith(PROBLEM_MEDIA_TYPE)
+        assert answer.headers["x-request-id"]
         body = answer.json()
         assert set(problem["required"]) <= set(body) <= set(problem["properties"]), body
         assert body["status"] == answer.status_code

@@ -239,6 +239,12 @@ RETRY_AFTER = OpenAPIHeader(
     required=True,
 )
 
+REQUEST_ID = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.STRING),
+    description="This request's id, also in the server's logs: quote it when reporting an error.",
+    required=True,
+)
+
 
 @dataclass
 class DocumentedOperation(Operation):
@@ -251,13 +257,16 @@ class DocumentedOperation(Operation):
             name = getattr(parameter, "name", None)
             if name in notes and not getattr(parameter, "description", None):
                 parameter.description = notes[name]
-        for code in ("429", "503"):
-            response = (self.responses or {}).get(code)
-            # Only the problems carry it: the probes' 503 is their checks.
-            if isinstance(response, OpenAPIResponse) and PROBLEM_MEDIA_TYPE in (
+        for code, response in (self.responses or {}).items():
+            if not isinstance(response, OpenAPIResponse) or PROBLEM_MEDIA_TYPE not in (
                 response.content or {}
             ):
-                response.headers = {**(response.headers or {}), "Retry-After": RETRY_AFTER}
+                continue
+            headers = {**(response.headers or {}), "X-Request-ID": REQUEST_ID}
+            # The rate limiter and the busy pool say when to come back.
+            if code in ("429", "503"):
+                headers["Retry-After"] = RETRY_AFTER
+            response.headers = headers
         links = LINKS.get(self.operation_id or "")
         if links and self.responses:
             success = min(code for code in self.responses if code.startswith("2"))
