@@ -367,7 +367,6 @@ DOCS: dict[str, Doc] = {
         "caregiver profile) and emails a verification link. An address already registered "
         "gets an email saying so instead, and the answer is the same, so that addresses "
         "cannot be probed. Passwords: at least 10 characters.",
-        errors=(409,),
     ),
     "login": Doc(
         "Sign in with email and password",
@@ -378,8 +377,8 @@ DOCS: dict[str, Doc] = {
     ),
     "verify_email": Doc(
         "Verify an email address",
-        "Public. Confirms the address with the token from the verification email.",
-        errors=(409,),
+        "Public. Confirms the address with the token from the verification email; "
+        "422 when the link is invalid or has expired.",
     ),
     "request_password_reset": Doc(
         "Ask for a password reset email",
@@ -389,20 +388,24 @@ DOCS: dict[str, Doc] = {
     "confirm_password_reset": Doc(
         "Set a new password with a reset token",
         "Public. Sets the password and revokes every token issued before (open WebSockets "
-        "close with 4401). The token is single use and expires.",
+        "close with 4401). The token is single use and expires: 422 "
+        "when it is invalid or has expired.",
     ),
     "google_start": Doc(
         "Start Google sign-in",
         "Public. Returns the Google authorization address to send the browser to, and sets "
         "an HttpOnly cookie binding the sign-in to this browser. `redirect_uri` must be on "
-        "the web app's origin (APP_URL), 422 otherwise.",
+        "the web app's origin (APP_URL), 422 otherwise. 404 when Google sign-in is not "
+        "configured.",
         errors=(404,),
         parameters={"redirect_uri": "Where Google sends the browser back: on APP_URL."},
     ),
     "google_callback": Doc(
         "Finish Google sign-in",
         "Public. Exchanges Google's `code` and `state` for a bearer token, creating the "
-        "account on first sign-in. 400 for a bad or replayed state or code.",
+        "account on first sign-in. 400 when the sign-in expired, was used "
+        "already, started in another browser, or Google has not verified the address; 404 "
+        "when Google sign-in is not configured.",
         errors=(404, 502),
     ),
     "me": Doc(
@@ -600,8 +603,9 @@ DOCS: dict[str, Doc] = {
     "start_conversation": Doc(
         "Start or open a conversation",
         "Any signed-in user, with an approved caregiver: returns the pair's conversation, "
-        "creating it on first use (a pair has one conversation, bookings included).",
-        errors=(409,),
+        "creating it on first use (a pair has one conversation, bookings included); 404 "
+        "for no such approved caregiver.",
+        errors=(404,),
     ),
     "list_conversations": Doc(
         "List my conversations",
