@@ -441,33 +441,36 @@ DOCS: dict[str, Doc] = {
         "My caregiver profile",
         "Caregivers only. The profile as its owner sees it: approval status, services, "
         "availability and payout status included.",
+        errors=(404,),
     ),
     "update_caregiver_profile": Doc(
         "Edit my caregiver profile",
         "Caregivers only. Changes the fields sent. Bookings already made keep their terms.",
-        errors=(409,),
+        errors=(404, 409),
     ),
     "set_caregiver_services": Doc(
         "Set my services and prices",
         "Caregivers only. Replaces the list of services offered, with their prices in "
         "integer cents and cancellation policies (docs/rules.md, *Services and prices*).",
+        errors=(404,),
     ),
     "set_caregiver_availability": Doc(
         "Set my availability",
         "Caregivers only. Replaces the weekly availability and exceptions "
         "(docs/rules.md, *Availability*).",
+        errors=(404,),
     ),
     "start_payout_onboarding": Doc(
         "Start payout onboarding",
         "Caregivers only. Returns the Stripe Connect onboarding address where the caregiver "
         "gives their bank details; payouts need it done.",
-        errors=(409, 502),
+        errors=(404, 409, 502),
     ),
     "submit_caregiver_profile": Doc(
         "Submit my profile for approval",
         "Caregivers only. Sends a complete draft to the admins for review; 409 when it is "
         "not a draft or a rejected profile, 422 when it is incomplete.",
-        errors=(409,),
+        errors=(404, 409),
     ),
     "search_caregivers": Doc(
         "Search caregivers",
@@ -487,9 +490,10 @@ DOCS: dict[str, Doc] = {
     # Bookings
     "quote": Doc(
         "Price a booking",
-        "Owners only (the token's user is the owner). Prices the request exactly as "
-        "POST /api/v1/bookings would, without booking: the total and its parts in cents.",
-        errors=(403, 409),
+        "Any signed-in user, as the owner. Prices the request exactly as "
+        "POST /api/v1/bookings would, without booking: the total and its parts in cents. "
+        "404 for no such approved caregiver; 422 when the rules refuse the request.",
+        errors=(404,),
     ),
     "create_booking": Doc(
         "Request a booking",
@@ -498,7 +502,7 @@ DOCS: dict[str, Doc] = {
         "accepts). The answer carries what the client needs to authorize the payment. "
         "409 when the slot is taken. See docs/rules.md, *Booking lifecycle* and "
         "*Payments*.",
-        errors=(403, 409, 502),
+        errors=(404, 409, 502),
     ),
     "list_bookings": Doc(
         "List my bookings",
@@ -566,7 +570,7 @@ DOCS: dict[str, Doc] = {
         "Reply to a review",
         "The reviewed caregiver, once per review: `comment` is the public reply shown under "
         "the review. 409 when already replied.",
-        errors=(403, 409),
+        errors=(409,),
     ),
     # Photos
     "upload_pet_photo": Doc(
@@ -578,9 +582,10 @@ DOCS: dict[str, Doc] = {
     ),
     "upload_caregiver_photo": Doc(
         "Upload a photo to my caregiver profile",
-        "Caregivers. A multipart body with one part, `file` (JPEG, PNG, WebP or HEIC, at most "
-        "10 MB). Profile photos are public once processed.",
-        errors=(403, 409),
+        "A user with a caregiver profile (404 otherwise). A multipart body with one part, "
+        "`file` (JPEG, PNG, WebP or HEIC, at most 10 MB). Profile photos are public once "
+        "processed; 409 when the profile's status takes no photos or its gallery is full.",
+        errors=(409,),
     ),
     "get_photo": Doc(
         "Get a photo's status and addresses",
