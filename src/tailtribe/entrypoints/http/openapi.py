@@ -102,9 +102,6 @@ LINKS: dict[str, dict[str, Link]] = {
         "AcceptBooking": _link("accept_booking", "booking_id", "The caregiver accepts it."),
         "DeclineBooking": _link("decline_booking", "booking_id", "The caregiver declines it."),
         "CancelBooking": _link("cancel_booking", "booking_id", "Either party cancels it."),
-        "SimulatePayment": _link(
-            "simulate_payment", "booking_id", "Pay for it with the simulated gateway."
-        ),
     },
     "start_conversation": {
         "ListMessages": _link("list_messages", "conversation_id", "Its messages."),
