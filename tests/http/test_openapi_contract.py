@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from tailtribe.entrypoints.http.openapi import PROBLEM_MEDIA_TYPE
 from tests.adapters.test_images import picture
@@ -279,3 +280,9 @@ async def test_every_link_targets_an_operation_of_the_document(
                 assert link["operationId"] in paths, (method, path, link)
                 for parameter in link["parameters"]:
                     assert f"{{{parameter}}}" in paths[link["operationId"]], (method, path)
+
+
+async def test_the_document_is_valid_openapi_3_1(client: AsyncTestClient[Litestar]) -> None:
+    doc = await document(client)
+    errors = [e.message for e in OpenAPIV31SpecValidator(doc).iter_errors()]
+    assert errors == []

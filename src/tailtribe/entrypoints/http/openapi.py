@@ -255,9 +255,13 @@ class DocumentedOperation(Operation):
             if name in notes and not getattr(parameter, "description", None):
                 parameter.description = notes[name]
         for code, response in (self.responses or {}).items():
-            if not isinstance(response, OpenAPIResponse) or PROBLEM_MEDIA_TYPE not in (
-                response.content or {}
-            ):
+            if not isinstance(response, OpenAPIResponse):
+                continue
+            for header in (response.headers or {}).values():
+                # A documentation-only ResponseHeader has no schema; OpenAPI needs one.
+                if isinstance(header, OpenAPIHeader) and header.schema is None:
+                    header.schema = Schema(type=OpenAPIType.STRING)
+            if PROBLEM_MEDIA_TYPE not in (response.content or {}):
                 continue
             headers = {**(response.headers or {}), "X-Request-ID": REQUEST_ID}
             # The rate limiter and the busy pool say when to come back.
