@@ -601,6 +601,8 @@ DOCS: dict[str, Doc] = {
         "the built-in folder store. Private variants need the `expires` and `signature` the "
         "address carries; a wrong or expired signature is 404.",
         parameters={
+            "key": "The file's key, as the photo's address gives it: "
+            "`public|private/photos/<photo id>/thumb|medium|large.webp`.",
             "expires": "When the signed address expires (Unix seconds), as given.",
             "signature": "The address's signature, as given.",
         },
