@@ -19,14 +19,17 @@ from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from redis.asyncio import Redis
 
 from tailtribe import __version__
 from tailtribe.config import Environment, Settings
-from tailtribe.entrypoints.http.auth import AccessTokens, forget_after_write, jwt_auth
+from tailtribe.entrypoints.http.auth import (
+    PUBLIC_PATHS,
+    AccessTokens,
+    forget_after_write,
+    jwt_auth,
+)
 from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeController
 from tailtribe.entrypoints.http.controllers.admin import (
     AdminBookingController,
@@ -60,6 +63,7 @@ from tailtribe.entrypoints.http.middleware import (
     RequestContext,
     security_headers,
 )
+from tailtribe.entrypoints.http.openapi import OperationDocs, openapi_config
 from tailtribe.entrypoints.http.rate_limit import LIMITER_STATE_KEY, CountedRateLimitMiddleware
 from tailtribe.entrypoints.observability import configure_logging, init_sentry
 from tailtribe.entrypoints.worker.embedded import embedded_scheduler
@@ -74,16 +78,6 @@ UNLIMITED_PATHS = [
     "^/api/ready/?$",
     "^/metrics/?$",
 ]  # anchored regexes
-
-
-def _openapi() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="TailTribe API",
-        version=__version__,
-        description="Pet-care marketplace: owners, caregivers, bookings and payments.",
-        path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-    )
 
 
 def _client_of(header: str | None, hops: int) -> Callable[[Request[Any, Any, Any]], str]:
@@ -254,9 +248,13 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         on_startup=[register_limiter, _freeze_startup_objects],
         on_shutdown=[container.close],
         after_response=forget_after_write,
-        plugins=[problem_details_plugin(), _channels(settings)],
+        plugins=[
+            problem_details_plugin(),
+            _channels(settings),
+            OperationDocs(PUBLIC_PATHS, UNLIMITED_PATHS),
+        ],
         exception_handlers=exception_handlers(),
-        openapi_config=_openapi(),
+        openapi_config=openapi_config(__version__),
         cors_config=_cors(settings),
         # Logs are configured once for the process (observability.py), as JSON.
         logging_config=None,
