@@ -178,6 +178,20 @@ class Settings:
         return self.stripe_webhook_secret or DEV_WEBHOOK_SECRET
 
     @property
+    def payments_simulated(self) -> bool:
+        """No Stripe key: the simulated gateway takes the payments (never in production)."""
+        return not self.stripe_secret_key
+
+    @property
+    def stripe_livemode(self) -> bool:
+        """Stripe's live keys move real money; test keys (and no key) do not."""
+        return any(
+            key.startswith(("sk_live_", "rk_live_", "pk_live_"))
+            for key in (self.stripe_secret_key, self.stripe_publishable_key)
+            if key
+        )
+
+    @property
     def sends_through_resend(self) -> bool:
         """A Resend key aimed at Resend itself: real emails to real people."""
         host = (urlsplit(self.resend_api_url).hostname or "").lower()
