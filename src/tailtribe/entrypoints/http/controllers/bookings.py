@@ -8,7 +8,7 @@ from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.domain.model.bookings import BookingStatus
@@ -83,7 +83,15 @@ class BookingController(Controller):
         self,
         request: Req,
         bookings: FromDishka[ListBookings],
-        role: FromQuery[Literal["owner", "caregiver"]] = "owner",
+        role: Annotated[
+            Literal["owner", "caregiver"] | None,
+            Parameter(
+                description="owner: the bookings you made; caregiver: the bookings made with "
+                "you (403 without a caregiver profile). Default: caregiver for a caregiver "
+                "who never booked as an owner, owner for everyone else (someone who is both "
+                "keeps owner: pass role=caregiver for the other list)",
+            ),
+        ] = None,
         status: FromQuery[BookingStatus | None] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
