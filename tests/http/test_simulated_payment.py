@@ -202,3 +202,15 @@ async def test_the_operations_are_in_the_openapi_document(api: Api) -> None:
     operation = paths["/api/v1/bookings/{booking_id}/simulated-payment"]["post"]
     assert operation["operationId"] == "simulate_payment"
     assert operation["summary"] and operation["description"]
+
+
+async def test_production_never_offers_a_simulated_payment(
+    pg_url: str, make_client: ClientFactory
+) -> None:
+    # Production refuses to start without a Stripe key (tests/test_config.py);
+    # settings that skip that check still never say or offer "simulated".
+    async with make_client(database_url=pg_url, env=Environment.PRODUCTION) as client:
+        config = (await client.get("/api/v1/config")).json()
+        assert config["payment_provider"] == "stripe" and config["environment"] == "production"
+        paths = (await client.get("/schema/openapi.json")).json()["paths"]
+        assert not any(p.endswith("/simulated-payment") for p in paths)
