@@ -41,8 +41,10 @@ from tailtribe.entrypoints.http.controllers.bookings import (
     BookingController,
     QuoteController,
     ReviewController,
+    SimulatedPaymentController,
 )
 from tailtribe.entrypoints.http.controllers.caregivers import CaregiverProfileController
+from tailtribe.entrypoints.http.controllers.client_config import ConfigController
 from tailtribe.entrypoints.http.controllers.conversations import (
     ConversationController,
     live,
@@ -189,9 +191,13 @@ def _channels(settings: Settings) -> ChannelsPlugin:
 
 def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
     test_mode: list[object] = [TestModeController] if settings.env is Environment.TEST else []
+    # With a Stripe key, owners pay through Stripe.js: the simulated payment does not exist.
+    simulated: list[object] = [SimulatedPaymentController] if settings.payments_simulated else []
     return [
         *test_mode,
+        *simulated,
         HealthController,
+        ConfigController,
         StripeWebhookController,
         Router("/api/v1/auth", route_handlers=[AuthController], middleware=[auth_limit.middleware]),
         MeController,
