@@ -292,6 +292,4 @@ async def test_every_documented_operation_exists(client: AsyncTestClient[Litesta
     """No entry outlives its operation (a renamed operation_id would lose its docs)."""
     doc = await document(client)
     served = {op["operationId"] for _, _, op in operations(doc)}
-    # Added with the payment demo, documented ahead of it.
-    pending = {"get_config", "simulate_payment"}
-    assert set(DOCS) - served <= pending
+    assert set(DOCS) - served == set()

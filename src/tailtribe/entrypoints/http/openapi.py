@@ -102,6 +102,12 @@ LINKS: dict[str, dict[str, Link]] = {
         "AcceptBooking": _link("accept_booking", "booking_id", "The caregiver accepts it."),
         "DeclineBooking": _link("decline_booking", "booking_id", "The caregiver declines it."),
         "CancelBooking": _link("cancel_booking", "booking_id", "Either party cancels it."),
+        # Only in a document served without a Stripe key (the link is dropped otherwise).
+        "SimulatePayment": _link(
+            "simulate_payment",
+            "booking_id",
+            "Without Stripe: authorize, fail or abandon its payment.",
+        ),
     },
     "start_conversation": {
         "ListMessages": _link("list_messages", "conversation_id", "Its messages."),
