@@ -371,8 +371,27 @@ function pictureForm(): FormData {
   return form;
 }
 
-// PAY
+const SIMULATED_PAYMENT = "/api/v1/bookings/{booking_id}/simulated-payment";
+
+// The card held, as the owner's browser would have it: through the
+// simulate_payment operation when the served document has it, else through
+// the webhook Stripe sends once it holds a card.
 async function pay(booking: Schemas["BookingOut"], headers: Headers): Promise<Schemas["BookingOut"]> {
+  const document = (await (await fetch(`${BASE}/schema/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { operationId?: string }>>;
+  };
+  if (document.paths[SIMULATED_PAYMENT]?.["post"]?.operationId === "simulate_payment") {
+    console.log("    through POST /api/v1/bookings/{booking_id}/simulated-payment");
+    // Untyped until the operation is in the document every run generates from.
+    const response = await fetch(`${BASE}${SIMULATED_PAYMENT.replace("{booking_id}", booking.id)}`, {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "application/json" },
+      body: JSON.stringify({ outcome: "succeeded" }),
+    });
+    if (response.status !== 200) throw new Error(`simulated payment: HTTP ${response.status}: ${await response.text()}`);
+    return (await response.json()) as Schemas["BookingOut"];
+  }
+  console.log("    no simulate_payment operation: through Stripe's signed webhook");
   const intent = booking.payment?.payment_intent_id;
   if (!intent) throw new Error("the booking has no payment intent");
   await stripeSends({
