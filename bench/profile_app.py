@@ -8,8 +8,8 @@ bench_api.py does (with --large-data: `tailtribe_bench_large`'s 10,000
 caregivers), serves the app the same way (granian, one worker), warms it up
 with the scenario's wrk script, then drives it again with wrk while py-spy
 samples the worker process `--rate` times a second, and writes
-`bench/profiles/<scenario>.svg`. py-spy comes with the dev dependencies or
-`uv pip install py-spy`; it attaches to the worker by pid, which needs
+`bench/profiles/<scenario>.svg`. py-spy comes with the dev dependencies (`uv sync`,
+or `uv pip install py-spy`); it attaches to the worker by pid, which needs
 ptrace rights (root, or kernel.yama.ptrace_scope=0).
 """
 

@@ -178,6 +178,22 @@ class Settings:
         return self.stripe_webhook_secret or DEV_WEBHOOK_SECRET
 
     @property
+    def payments_simulated(self) -> bool:
+        """No Stripe key: owners pay through the simulated gateway. Never in
+        production, which refuses to start so (validate); even settings built
+        without that check never offer a simulated payment there."""
+        return not self.stripe_secret_key and self.env is not Environment.PRODUCTION
+
+    @property
+    def stripe_livemode(self) -> bool:
+        """Stripe's live keys move real money; test keys (and no key) do not."""
+        return any(
+            key.startswith(("sk_live_", "rk_live_", "pk_live_"))
+            for key in (self.stripe_secret_key, self.stripe_publishable_key)
+            if key
+        )
+
+    @property
     def sends_through_resend(self) -> bool:
         """A Resend key aimed at Resend itself: real emails to real people."""
         host = (urlsplit(self.resend_api_url).hostname or "").lower()

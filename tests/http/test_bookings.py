@@ -182,3 +182,31 @@ async def test_wrong_or_late_authorizations_are_stored_but_not_believed(api: Api
     assert (
         await api.client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
     ).status_code == 409
+
+
+async def test_the_list_follows_the_caller_when_no_role_is_given(api: Api) -> None:
+    profile, caregiver, owner, admin, pet = await marketplace(api)
+    booking = await requested_walk(api, profile, pet, owner, next_monday(10))
+    c = api.client
+
+    async def ids(headers: dict[str, str], query: str = "") -> list[str]:
+        response = await c.get(f"/api/v1/bookings{query}", headers=headers)
+        assert response.status_code == 200, response.text
+        return [b["id"] for b in response.json()["items"]]
+
+    # A caregiver who never booked as an owner sees the bookings made with them.
+    assert await ids(caregiver) == [booking["id"]]
+    assert await ids(owner) == [booking["id"]]
+    _, newcomer = await api.new_user()
+    assert await ids(newcomer) == []
+
+    # Once they book as an owner themselves, owner is their default again.
+    other, _ = await api.approved_caregiver(admin)
+    own_pet = (
+        await c.post("/api/v1/pets", json={"name": "Bo", "species": "dog"}, headers=caregiver)
+    ).json()
+    own = await requested_walk(api, other, own_pet["id"], caregiver, next_monday(12))
+    assert await ids(caregiver) == [own["id"]]
+    assert await ids(caregiver, "?role=owner") == [own["id"]]
+    assert await ids(caregiver, "?role=caregiver") == [booking["id"]]
+    assert (await c.get("/api/v1/bookings?role=caregiver", headers=owner)).status_code == 403

@@ -18,10 +18,9 @@ from tailtribe.ioc.infrastructure import InfrastructureProvider
 from tailtribe.ioc.messaging import MessagingProvider
 from tailtribe.ioc.payments import PaymentsProvider
 from tailtribe.ioc.pets import PetsProvider
-from tailtribe.ioc.platform import PlatformProvider, RateLimitStores
+from tailtribe.ioc.platform import PlatformProvider
 
 __all__ = [
-    "RateLimitStores",
     "TimingDummyHash",
     "make_container",
     "providers",

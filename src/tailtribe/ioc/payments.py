@@ -11,7 +11,14 @@ from tailtribe.adapters.stripe.events import StripeEventDecoder
 from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make_stripe_client
 from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
 from tailtribe.config import Settings
-from tailtribe.domain.ports.payments import PaymentEventDecoder, PaymentGateway, WebhookVerifier
+from tailtribe.domain.ports.payments import (
+    PaymentEventDecoder,
+    PaymentGateway,
+    PaymentSimulator,
+    WebhookVerifier,
+)
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.payments.apply_payment_events import (
     ReceivePaymentEvent,
     RetryPaymentEvents,
@@ -19,6 +26,7 @@ from tailtribe.domain.services.payments.apply_payment_events import (
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.ledger import ReadLedger, Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
+from tailtribe.domain.services.payments.simulate import SimulatePayment
 
 
 class PaymentsProvider(Provider):
@@ -27,13 +35,18 @@ class PaymentsProvider(Provider):
     @provide(scope=Scope.APP)
     async def payment_gateway(self, settings: Settings) -> AsyncIterator[PaymentGateway]:
         if not settings.stripe_secret_key:
-            yield SimulatedPaymentGateway()
+            yield SimulatedPaymentGateway(settings.webhook_secret)
             return
         gateway = StripePaymentGateway(
             make_stripe_client(settings.stripe_secret_key, settings.stripe_api_base)
         )
         yield gateway
         await gateway.aclose()
+
+    @provide(scope=Scope.APP)
+    def payment_simulator(self, gateway: PaymentGateway) -> PaymentSimulator | None:
+        # With Stripe, the owner's browser pays through Stripe.js: no simulation.
+        return gateway if isinstance(gateway, SimulatedPaymentGateway) else None
 
     @provide(scope=Scope.APP)
     def webhook_verifier(self, settings: Settings) -> WebhookVerifier:
@@ -49,3 +62,14 @@ class PaymentsProvider(Provider):
     manage_disputes = provide(ManageDisputes)
     read_ledger = provide(ReadLedger)
     reconcile = provide(Reconcile)
+
+    @provide
+    def simulate_payment(
+        self,
+        uow: UnitOfWork,
+        simulator: PaymentSimulator | None,
+        verifier: WebhookVerifier,
+        receive: ReceivePaymentEvent,
+        clock: Clock,
+    ) -> SimulatePayment:
+        return SimulatePayment(uow, simulator, verifier, receive, clock)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 from dishka import Provider, Scope, provide
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,14 +21,6 @@ from tailtribe.domain.services.platform.check_health import CheckHealth, CheckRe
 from tailtribe.domain.services.platform.operations import ReadOperations
 
 
-@dataclass(frozen=True, slots=True)
-class RateLimitStores:
-    """Litestar stores: shared through Redis when configured, in memory otherwise."""
-
-    general: Store
-    auth: Store
-
-
 class PlatformProvider(Provider):
     scope = Scope.REQUEST
 
@@ -42,13 +32,20 @@ class PlatformProvider(Provider):
         return checks
 
     @provide(scope=Scope.APP)
-    def rate_limit_stores(self, redis: Redis | None) -> RateLimitStores:
+    def rate_limiter(self, redis: Redis | None) -> MovingWindowRateLimiter:
+        """The per-client request counters: shared through Redis when configured
+        (on the app's own connection pool), in this process's memory otherwise."""
+        storage: Storage
         if redis is None:
-            return RateLimitStores(MemoryStore(), MemoryStore())
-        return RateLimitStores(
-            RedisStore(redis, namespace="tailtribe:ratelimit"),
-            RedisStore(redis, namespace="tailtribe:ratelimit-auth"),
-        )
+            storage = MemoryStorage()
+        else:
+            storage = RedisStorage(
+                "async+redis://",
+                implementation="redispy",
+                key_prefix="tailtribe:ratelimit",
+                connection_pool=redis.connection_pool,  # type: ignore[arg-type]
+            )
+        return MovingWindowRateLimiter(storage)
 
     # Stateless over the process's clients: built once, not per probe.
     @provide(scope=Scope.APP)

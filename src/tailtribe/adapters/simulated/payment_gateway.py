@@ -1,27 +1,40 @@
 """A payment gateway that plays Stripe without the network.
 
 It hands out ids and client secrets and accepts every capture, cancel, refund
-and transfer. Like Stripe, it never reports authorizations itself: those
-arrive as signed Stripe webhooks (adapters/stripe/events.py reads them into
-the core's payment messages, and writes those messages as Stripe would send
-them for the demo data). Idempotency keys behave as Stripe's: repeating a
-call with the same key and the same parameters returns the first answer (a
-refusal too) and moves nothing more; a key seen before with another call or
-other parameters is refused and moves nothing. It keeps the totals of each
-payment in memory, so that reconciliation has something to compare with
-while the process lives.
+and transfer. Like Stripe, it never reports authorizations in its answers:
+those arrive as signed Stripe webhooks (adapters/stripe/events.py reads them
+into the core's payment messages). Where a browser would confirm the card
+with Stripe.js, `simulate` plays Stripe's side instead: it writes the events
+Stripe sends for the outcome, signed with the webhook secret, for the app to
+receive through its webhook path (the PaymentSimulator port).
+
+Idempotency keys behave as Stripe's: repeating a call with the same key and
+the same parameters returns the first answer (a refusal too) and moves
+nothing more; a key seen before with another call or other parameters is
+refused and moves nothing. It keeps the totals of each payment in memory,
+so that reconciliation has something to compare with while the process lives.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
+from tailtribe.adapters.stripe.events import StripeEvent
+from tailtribe.adapters.stripe.webhooks import sign
 from tailtribe.domain.errors import PaymentProviderError
-from tailtribe.domain.ports.payments import Capture, GatewayRecord, PaymentIntentRef, TransferRef
+from tailtribe.domain.ports.payments import (
+    Capture,
+    GatewayRecord,
+    PaymentIntentRef,
+    PaymentOutcome,
+    TransferRef,
+    WebhookDelivery,
+)
 
 T = TypeVar("T")
 
@@ -61,9 +74,20 @@ class _State:
     transfers: dict[str, _Transfer] = field(default_factory=dict)
 
 
+# What a refused test card looks like in Stripe's payment_failed event.
+_DECLINED = {
+    "type": "card_error",
+    "code": "card_declined",
+    "decline_code": "generic_decline",
+    "message": "Your card was declined.",
+}
+
+
 class SimulatedPaymentGateway:
-    def __init__(self) -> None:
+    def __init__(self, webhook_secret: str | None = None) -> None:
+        """`webhook_secret` signs the simulated events; without it, `simulate` is refused."""
         self._state = _State()
+        self._webhook_secret = webhook_secret
         self.calls: list[tuple[str, str]] = []
 
     def _once(self, key: str, request: tuple[object, ...], make: Callable[[], T]) -> T:
@@ -198,3 +222,48 @@ class SimulatedPaymentGateway:
             reversed_cents=sum(t.reversed_cents for t in transfers),
             fee_cents=None,
         )
+
+    async def simulate(
+        self,
+        booking_id: UUID,
+        payment_intent_id: str,
+        amount_cents: int,
+        outcome: PaymentOutcome,
+        at: datetime,
+    ) -> Sequence[WebhookDelivery]:
+        """The event Stripe sends when the owner's confirmation of a manual-capture
+        PaymentIntent ends in `outcome`, created `at`, signed now (Stripe signs
+        on its real clock, and the webhook checks the signature's age on it)."""
+        if self._webhook_secret is None:
+            raise PaymentProviderError("no webhook secret to sign simulated events with")
+        intent = self._state.intents.get(payment_intent_id)
+        if intent is None:
+            # Made by an earlier process (the demo restarted): known from now on,
+            # so that the caregiver's acceptance can capture it.
+            intent = _Intent(booking_id, amount_cents)
+            self._state.intents[payment_intent_id] = intent
+        data: dict[str, Any] = {
+            "id": payment_intent_id,
+            "object": "payment_intent",
+            "amount": amount_cents,
+            "amount_capturable": 0,
+            "amount_received": 0,
+            "currency": "eur",
+            "capture_method": "manual",
+            "livemode": False,
+            "transfer_group": str(booking_id),
+            "metadata": {"booking_id": str(booking_id)},
+        }
+        match outcome:
+            case PaymentOutcome.SUCCEEDED:
+                kind = "payment_intent.amount_capturable_updated"
+                data |= {"status": "requires_capture", "amount_capturable": amount_cents}
+            case PaymentOutcome.FAILED:
+                kind = "payment_intent.payment_failed"
+                data |= {"status": "requires_payment_method", "last_payment_error": _DECLINED}
+            case PaymentOutcome.ABANDONED:
+                kind = "payment_intent.canceled"
+                data |= {"status": "canceled", "cancellation_reason": "abandoned"}
+                intent.canceled = True
+        payload = StripeEvent.build(self._id("evt"), kind, at, data).raw.encode()
+        return [WebhookDelivery(payload, sign(payload, self._webhook_secret))]

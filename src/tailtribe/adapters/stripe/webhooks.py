@@ -1,7 +1,12 @@
-"""Stripe-Signature verification with the SDK; the body is kept as received."""
+"""Stripe-Signature verification with the SDK; the body is kept as received.
+
+`sign` makes the header as Stripe does, for the simulated gateway's events.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 
 import stripe
@@ -18,6 +23,15 @@ MAX_ID, MAX_TYPE = 255, 100
 def signed_at(signature: str) -> int:
     """The header's `t=`, read as the SDK reads it (the first one)."""
     return int(next(i.split("=", 2)[1] for i in signature.split(",") if i.split("=")[0] == "t"))
+
+
+def sign(payload: bytes, secret: str, at: int | None = None) -> str:
+    """The Stripe-Signature header Stripe sends: an HMAC-SHA256 of `t.payload`
+    under the endpoint's secret, timestamped on the real clock as Stripe's are.
+    (The SDK checks signatures but does not make them.)"""
+    timestamp = int(time.time()) if at is None else at
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
 
 
 class StripeWebhookVerifier:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -103,4 +106,36 @@ class PaymentEventDecoder(Protocol):
         """The message a stored event body says; None for a kind the core
         does not act on. Raises ValueError, KeyError or TypeError for a body
         that is not an event."""
+        ...
+
+
+class PaymentOutcome(enum.StrEnum):
+    """What an owner's payment step can come to, as the provider tells it."""
+
+    SUCCEEDED = "succeeded"  # the card is held (authorized, to be captured on acceptance)
+    FAILED = "failed"  # the card was refused; the owner may try again
+    ABANDONED = "abandoned"  # the payment was given up: the provider canceled it
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """A provider callback as it arrives: the body and its signature header."""
+
+    payload: bytes
+    signature: str
+
+
+class PaymentSimulator(Protocol):
+    """The simulated provider's side of a payment the owner would make in a
+    browser: what the provider would send for an outcome, signed as it signs."""
+
+    async def simulate(
+        self,
+        booking_id: UUID,
+        payment_intent_id: str,
+        amount_cents: int,
+        outcome: PaymentOutcome,
+        at: datetime,
+    ) -> Sequence[WebhookDelivery]:
+        """The signed deliveries for the outcome, created `at` (the app's clock)."""
         ...

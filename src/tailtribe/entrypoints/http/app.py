@@ -9,6 +9,7 @@ from typing import Any
 
 from dishka import AsyncContainer
 from dishka.integrations.litestar import setup_dishka
+from limits.aio.strategies import MovingWindowRateLimiter
 from litestar import Litestar, Request, Router
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
@@ -18,14 +19,17 @@ from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from redis.asyncio import Redis
 
 from tailtribe import __version__
 from tailtribe.config import Environment, Settings
-from tailtribe.entrypoints.http.auth import AccessTokens, forget_after_write, jwt_auth
+from tailtribe.entrypoints.http.auth import (
+    PUBLIC_PATHS,
+    AccessTokens,
+    forget_after_write,
+    jwt_auth,
+)
 from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeController
 from tailtribe.entrypoints.http.controllers.admin import (
     AdminBookingController,
@@ -37,8 +41,10 @@ from tailtribe.entrypoints.http.controllers.bookings import (
     BookingController,
     QuoteController,
     ReviewController,
+    SimulatedPaymentController,
 )
 from tailtribe.entrypoints.http.controllers.caregivers import CaregiverProfileController
+from tailtribe.entrypoints.http.controllers.client_config import ConfigController
 from tailtribe.entrypoints.http.controllers.conversations import (
     ConversationController,
     live,
@@ -59,9 +65,11 @@ from tailtribe.entrypoints.http.middleware import (
     RequestContext,
     security_headers,
 )
+from tailtribe.entrypoints.http.openapi import OperationDocs, openapi_config
+from tailtribe.entrypoints.http.rate_limit import LIMITER_STATE_KEY, CountedRateLimitMiddleware
 from tailtribe.entrypoints.observability import configure_logging, init_sentry
 from tailtribe.entrypoints.worker.embedded import embedded_scheduler
-from tailtribe.ioc import RateLimitStores, make_container
+from tailtribe.ioc import make_container
 
 # JSON bodies are small; uploads raise this on their own routes.
 MAX_BODY_BYTES = 1024 * 1024
@@ -72,16 +80,6 @@ UNLIMITED_PATHS = [
     "^/api/ready/?$",
     "^/metrics/?$",
 ]  # anchored regexes
-
-
-def _openapi() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="TailTribe API",
-        version=__version__,
-        description="Pet-care marketplace: owners, caregivers, bookings and payments.",
-        path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-    )
 
 
 def _client_of(header: str | None, hops: int) -> Callable[[Request[Any, Any, Any]], str]:
@@ -115,11 +113,13 @@ def _rate_limits(settings: Settings) -> tuple[RateLimitConfig, RateLimitConfig]:
         store="rate_limit",
         exclude=UNLIMITED_PATHS,
         identifier_for_request=client,
+        middleware_class=CountedRateLimitMiddleware,
     )
     auth = RateLimitConfig(
         rate_limit=("minute", settings.auth_rate_limit_per_minute),
         store="auth_rate_limit",
         identifier_for_request=client,
+        middleware_class=CountedRateLimitMiddleware,
     )
     return general, auth
 
@@ -191,9 +191,13 @@ def _channels(settings: Settings) -> ChannelsPlugin:
 
 def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
     test_mode: list[object] = [TestModeController] if settings.env is Environment.TEST else []
+    # With a Stripe key, owners pay through Stripe.js: the simulated payment does not exist.
+    simulated: list[object] = [SimulatedPaymentController] if settings.payments_simulated else []
     return [
         *test_mode,
+        *simulated,
         HealthController,
+        ConfigController,
         StripeWebhookController,
         Router("/api/v1/auth", route_handlers=[AuthController], middleware=[auth_limit.middleware]),
         MeController,
@@ -227,10 +231,8 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
     auth = jwt_auth(settings)
     general_limit, auth_limit = _rate_limits(settings)
 
-    async def register_stores(app: Litestar) -> None:
-        stores = await container.get(RateLimitStores)
-        app.stores.register("rate_limit", stores.general, allow_override=True)
-        app.stores.register("auth_rate_limit", stores.auth, allow_override=True)
+    async def register_limiter(app: Litestar) -> None:
+        app.state[LIMITER_STATE_KEY] = await container.get(MovingWindowRateLimiter)
 
     lifespan = []
     if settings.redis_url is None and settings.env is not Environment.TEST:
@@ -249,12 +251,16 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
                 "secure_cookies": settings.app_url.startswith("https://"),
             }
         ),
-        on_startup=[register_stores, _freeze_startup_objects],
+        on_startup=[register_limiter, _freeze_startup_objects],
         on_shutdown=[container.close],
         after_response=forget_after_write,
-        plugins=[problem_details_plugin(), _channels(settings)],
+        plugins=[
+            problem_details_plugin(),
+            _channels(settings),
+            OperationDocs(PUBLIC_PATHS, UNLIMITED_PATHS),
+        ],
         exception_handlers=exception_handlers(),
-        openapi_config=_openapi(),
+        openapi_config=openapi_config(__version__),
         cors_config=_cors(settings),
         # Logs are configured once for the process (observability.py), as JSON.
         logging_config=None,

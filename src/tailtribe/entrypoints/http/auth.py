@@ -16,6 +16,7 @@ from litestar.enums import ScopeType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AuthenticationResult
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from tailtribe.config import Settings
@@ -174,8 +175,26 @@ class BearerOrQueryToken(JWTAuthenticationMiddleware):
         return await super().authenticate_request(connection)
 
 
+class BearerJWTAuth(JWTAuth[User, Token]):
+    """Litestar's JWTAuth, its OpenAPI security scheme valid for OpenAPI 3.1:
+    an `http` scheme has no `name` (the header is Authorization by definition)."""
+
+    @property
+    def openapi_components(self) -> Components:
+        return Components(
+            security_schemes={
+                self.openapi_security_scheme_name: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
+                    description=self.description,
+                )
+            }
+        )
+
+
 def jwt_auth(settings: Settings) -> JWTAuth[User, Token]:
-    return JWTAuth[User, Token](
+    return BearerJWTAuth(
         authentication_middleware_class=BearerOrQueryToken,
         token_cls=VerifiedOnce,
         token_secret=settings.secret_key,

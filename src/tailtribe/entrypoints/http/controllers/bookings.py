@@ -1,20 +1,23 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.domain.model.bookings import BookingStatus
+from tailtribe.domain.ports.payments import PaymentOutcome
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.list_bookings import ListBookings
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
 from tailtribe.domain.services.payments.disputes import ManageDisputes
+from tailtribe.domain.services.payments.simulate import SimulatePayment
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.domain.services.terms import Actor
 from tailtribe.entrypoints.http.auth import Req, current_user
@@ -30,7 +33,7 @@ from tailtribe.entrypoints.http.schemas.bookings import (
     ReviewBody,
     ReviewOut,
 )
-from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
+from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset, Strict
 
 
 def actor(request: Req) -> Actor:
@@ -80,7 +83,15 @@ class BookingController(Controller):
         self,
         request: Req,
         bookings: FromDishka[ListBookings],
-        role: FromQuery[Literal["owner", "caregiver"]] = "owner",
+        role: Annotated[
+            Literal["owner", "caregiver"] | None,
+            Parameter(
+                description="owner: the bookings you made; caregiver: the bookings made with "
+                "you (403 without a caregiver profile). Default: caregiver for a caregiver "
+                "who never booked as an owner, owner for everyone else (someone who is both "
+                "keeps owner: pass role=caregiver for the other list)",
+            ),
+        ] = None,
         status: FromQuery[BookingStatus | None] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
@@ -155,6 +166,55 @@ class BookingController(Controller):
         return ReviewOut.of(
             await reviews.review(actor(request), booking_id, data.rating, data.comment)
         )
+
+
+class SimulatedPaymentBody(Strict):
+    outcome: Annotated[
+        PaymentOutcome,
+        msgspec.Meta(
+            description="succeeded: the card is held (authorized; captured when the caregiver "
+            "accepts); failed: the card is refused (the owner may pay again within the "
+            "payment window); abandoned: the payment is canceled and the request can no "
+            "longer be accepted"
+        ),
+    ]
+
+
+class SimulatedPaymentController(Controller):
+    """Registered only while payments are simulated (no STRIPE_SECRET_KEY): 404 otherwise."""
+
+    path = "/api/v1/bookings"
+    tags = ("Bookings",)
+
+    @post(
+        "/{booking_id:uuid}/simulated-payment",
+        operation_id="simulate_payment",
+        status_code=HTTP_200_OK,
+        summary="Pay a booking without a card (simulated payments only)",
+        description=(
+            "Only where payments are simulated (`payment_provider` is `simulated` in "
+            "GET /api/v1/config: the demo, development and test mode; 404 with a Stripe key), "
+            "only for the booking's owner (404 for anyone else). Plays what Stripe.js and "
+            "Stripe would do when the owner confirms the booking's payment: the simulated "
+            "gateway signs the event Stripe sends for the outcome "
+            "(`payment_intent.amount_capturable_updated`, `payment_intent.payment_failed` "
+            "or `payment_intent.canceled`) and the app receives it through its webhook path "
+            "(signature check, event store, the same handler), before answering with the "
+            "booking as GET /api/v1/bookings/{booking_id} shows it. 409 when the payment is "
+            "no longer waiting for authorization (already authorized, canceled, the request "
+            "answered or its 30-minute payment window over): a second `succeeded` is refused, "
+            "never applied twice."
+        ),
+    )
+    @inject
+    async def simulate_payment(
+        self,
+        request: Req,
+        booking_id: FromPath[UUID],
+        data: JSONBody[SimulatedPaymentBody],
+        simulate: FromDishka[SimulatePayment],
+    ) -> BookingOut:
+        return out(request, await simulate(current_user(request).id, booking_id, data.outcome))
 
 
 class ReviewController(Controller):

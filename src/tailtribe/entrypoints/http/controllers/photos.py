@@ -4,6 +4,7 @@ and, with the embedded folder store, the media files themselves."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
@@ -13,7 +14,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from tailtribe.domain.errors import FieldError, InvalidInput, NotFound
+from tailtribe.domain.errors import NotFound
 from tailtribe.domain.model.photos import MAX_UPLOAD_BYTES
 from tailtribe.domain.ports.files import ServedMedia
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
@@ -22,16 +23,21 @@ from tailtribe.entrypoints.http.schemas.photos import PhotoOut, UploadedPhoto
 
 # The file and the multipart framing around it.
 MAX_UPLOAD_BODY = MAX_UPLOAD_BYTES + 64 * 1024
-Upload = MultipartBody[dict[str, UploadFile]]
 
 
-async def upload_of(form: dict[str, UploadFile]) -> bytes:
-    upload = form.get("file")
-    if upload is None:
-        raise InvalidInput(
-            "send the image as the multipart field `file`", [FieldError("file", "missing")]
-        )
-    return await upload.read()
+@dataclass
+class PhotoUpload:
+    """The multipart body of an upload: one part, `file`, the image (JPEG, PNG,
+    WebP or HEIC, at most 10 MB). Without it Litestar answers 400, naming the field."""
+
+    file: UploadFile
+
+
+Upload = MultipartBody[PhotoUpload]
+
+
+async def upload_of(form: PhotoUpload) -> bytes:
+    return await form.file.read()
 
 
 class PhotoController(Controller):
@@ -93,8 +99,9 @@ class MediaController(Controller):
     only with a valid signature. With S3, a CDN or S3 itself serves them."""
 
     path = "/media"
+    tags = ("Photos",)
 
-    @get("/{key:path}", operation_id="media", exclude_from_auth=True, include_in_schema=False)
+    @get("/{key:path}", operation_id="media", exclude_from_auth=True, media_type="image/webp")
     @inject
     async def media(
         self,

@@ -75,7 +75,15 @@ class BookingOut(msgspec.Struct):
     payment_status: PaymentStatus
     payout_status: PayoutStatus
     price: PriceOut
-    cancellation_policy: CancellationPolicy
+    cancellation_policy: Annotated[
+        CancellationPolicy,
+        msgspec.Meta(
+            description="the policy this booking's refunds follow, fixed when it was requested: "
+            "always flexible for dog walks and drop-ins (short visits, easily rebooked), the "
+            "caregiver's policy for the other services; a later change of the profile's "
+            "policy does not change it (docs/rules.md, Cancellation and refunds)"
+        ),
+    ]
     created_at: datetime
     message: str | None
     conversation_id: UUID | None

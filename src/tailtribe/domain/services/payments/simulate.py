@@ -1,0 +1,71 @@
+"""Pay without a card: the simulated provider's events for an outcome, applied as webhooks.
+
+Only where payments are simulated (no provider key: the demo, development,
+test mode). The events go through the webhook's own path, signature check and
+event store included, so they are applied once in effect like any delivery.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from tailtribe.domain.errors import Conflict, NotFound
+from tailtribe.domain.model.bookings import Booking, BookingStatus
+from tailtribe.domain.ports.payments import PaymentOutcome, PaymentSimulator, WebhookVerifier
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.time import Clock
+from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
+
+
+class SimulatePayment:
+    """The owner's payment step, played by the simulated provider.
+
+    - only with the simulated provider (404 otherwise);
+    - only the booking's owner (anyone else: 404, as for any booking not theirs);
+    - only while the payment waits for an authorization: a request whose
+      payment is pending or failed, within its payment window (409 otherwise,
+      so a second success is refused rather than repeated);
+    - the provider's signed deliveries are verified and received one by one,
+      exactly as the webhook endpoint does, then the booking is read again.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        simulator: PaymentSimulator | None,
+        verifier: WebhookVerifier,
+        receive: ReceivePaymentEvent,
+        clock: Clock,
+    ) -> None:
+        self._uow, self._simulator, self._verifier = uow, simulator, verifier
+        self._receive, self._clock = receive, clock
+
+    async def __call__(self, user_id: UUID, booking_id: UUID, outcome: PaymentOutcome) -> Booking:
+        if self._simulator is None:  # a real provider: the owner pays in the browser
+            raise NotFound("payments are not simulated here")
+        now = self._clock.now()
+        booking = await self._owned(user_id, booking_id)
+        intent_id = booking.payment.intent_id
+        waiting = (
+            booking.status is BookingStatus.REQUESTED
+            and booking.payment.may_authorize()
+            and now < booking.payment_deadline
+        )
+        if intent_id is None or not waiting:
+            raise Conflict(
+                f"the booking's payment is not waiting for authorization "
+                f"(booking {booking.status.value}, payment {booking.payment.status.value})"
+            )
+        deliveries = await self._simulator.simulate(
+            booking.id, intent_id, booking.price.total_cents, outcome, now
+        )
+        for delivery in deliveries:
+            await self._receive(self._verifier.parse(delivery.payload, delivery.signature))
+        return await self._owned(user_id, booking_id)
+
+    async def _owned(self, user_id: UUID, booking_id: UUID) -> Booking:
+        async with self._uow as uow:
+            booking = await uow.bookings.get(booking_id)
+        if booking is None or booking.owner_id != user_id:
+            raise NotFound("no such booking")
+        return booking
