@@ -272,6 +272,7 @@ async function main(): Promise<void> {
     200,
   );
   check(accepted.status === "accepted", `accepted, not ${accepted.status}`);
+  check(accepted.payment_status === "captured", `payment captured, not ${accepted.payment_status}`);
 
   step("owner and caregiver exchange messages, one with a photo");
   const conversation = ok(
