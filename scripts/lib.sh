@@ -73,3 +73,10 @@ ensure_redis() {
   for _ in $(seq 1 30); do port_open 127.0.0.1 6379 && return; sleep 1; done
   log "Redis did not start"; return 1
 }
+
+ensure_node() {
+  # tests/http/test_ts_client.py builds and runs a TypeScript client with them.
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && return
+  log "installing Node.js and npm"
+  apt_install nodejs npm
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything and run every check and the whole test suite.
-# On a machine without them, PostgreSQL and Redis are installed (apt) and started.
+# On a machine without them, PostgreSQL and Redis are installed (apt) and started,
+# and Node.js with npm (apt) for the TypeScript client test.
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/domain -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ uv sync --frozen --quiet
 ensure_postgres
 ensure_redis
 ensure_pgbouncer
+ensure_node
 
 log "ruff";          uv run ruff check src tests migrations bench
 log "ruff format";   uv run ruff format --check src tests migrations bench
