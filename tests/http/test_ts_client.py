@@ -40,8 +40,10 @@ ADMIN_PASSWORD = "admin password for the story"
 # What the shell may carry that would point the app somewhere else.
 FOREIGN = ("DATABASE_URL", "DIRECT_URL", "REDIS_URL", "STRIPE_", "RESEND_", "TAILTRIBE_", "APP_URL")
 
+# Skipped only outside CI, for a pytest run by hand on a machine without Node:
+# under CI (scripts/test.sh installs Node first) a missing Node fails the test.
 pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or shutil.which("npm") is None,
+    (shutil.which("node") is None or shutil.which("npm") is None) and not os.environ.get("CI"),
     reason="needs Node and npm (scripts/test.sh installs them)",
 )
 
