@@ -26,3 +26,5 @@ def test_pyproject_lock_readme_and_image_agree_on_the_versions() -> None:
     # The image stays on one supported version, the same in every stage.
     images = set(re.findall(r"^FROM python:(\d+\.\d+)", (ROOT / "Dockerfile").read_text(), re.M))
     assert len(images) == 1 and images <= set(SUPPORTED)
+    # uv (scripts/test.sh, CI) picks that one too, whichever others are installed.
+    assert (ROOT / ".python-version").read_text().strip() in images
