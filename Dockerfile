@@ -17,7 +17,9 @@ WORKDIR /app
 COPY --from=build --chown=tailtribe:tailtribe /app/.venv /app/.venv
 ENV PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1 TAILTRIBE_DATA_DIR=/app/var \
     PROMETHEUS_MULTIPROC_DIR=/tmp/metrics WEB_WORKERS=2
-RUN mkdir -p /app/var && chown tailtribe:tailtribe /app/var
+# media: the mount point of the photo volume (compose.yaml), made here so that
+# a new volume starts owned by the unprivileged user.
+RUN mkdir -p /app/var/media && chown -R tailtribe:tailtribe /app/var
 USER tailtribe
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=4).status != 200)"

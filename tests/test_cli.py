@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import json
 import os
+import re
 import secrets
 import socket
 import sqlite3
@@ -16,6 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tailtribe.config import Settings
+from tailtribe.entrypoints.cli import build_parser, demo_environment
 
 TAILTRIBE = [sys.executable, "-m", "tailtribe.entrypoints.cli"]
 
@@ -119,3 +125,145 @@ def test_production_refuses_the_default_secret() -> None:
     )
     assert result.returncode == 2
     assert b"TAILTRIBE_SECRET_KEY" in result.stderr
+
+
+def _bare_env(**extra: str) -> dict[str, str]:
+    """A shell with none of the app's settings, as a newcomer's."""
+    names = ("DATABASE_URL", "DIRECT_URL", "REDIS_URL", "TAILTRIBE_", "APP_URL", "NEXT_PUBLIC_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(names)}
+    env.update(extra)
+    return env
+
+
+def _commands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[str, ...]]:
+    """Every runnable command: ("serve",), ("db", "upgrade"), ..."""
+    subparsers = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subparsers:
+        yield path
+    for action in subparsers:
+        for name, sub in action.choices.items():
+            yield from _commands(sub, (*path, name))
+
+
+def _parser_of(command: tuple[str, ...]) -> argparse.ArgumentParser:
+    parser = build_parser()
+    for name in command:
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = action.choices[name]
+    return parser
+
+
+def test_every_command_and_option_has_help() -> None:
+    missing = []
+    for command in _commands(build_parser()):
+        for depth in range(len(command) + 1):
+            parser = _parser_of(command[:depth])
+            for action in parser._actions:
+                if isinstance(action, argparse._SubParsersAction):
+                    missing += [
+                        f"{' '.join(command[:depth])} {c.dest}"
+                        for c in action._choices_actions
+                        if not c.help
+                    ]
+                elif not action.help:
+                    missing.append(f"{' '.join(command[:depth])} {action.dest}")
+    assert missing == []
+
+
+COMMAND_WORD = re.compile(r"[a-z][a-z-]*")  # `db copy --from URL`: the words before options
+
+
+def test_the_readme_tables_list_every_command() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    listed = set()
+    for line in readme.splitlines():
+        if line.startswith("| `uv run tailtribe "):
+            words = line.removeprefix("| `uv run tailtribe ").split("`")[0].split()
+            listed.add(
+                tuple(itertools.takewhile(lambda w: re.fullmatch(r"[a-z][a-z-]*", w), words))
+            )
+    assert listed == set(_commands(build_parser()))
+
+
+def test_metrics_with_no_environment_and_no_database_says_what_to_set(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*TAILTRIBE, "metrics"],
+        env=_bare_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1, lines  # one line, no traceback
+    assert "DATABASE_URL" in lines[0] and "var/demo/tailtribe.db" in lines[0]
+    assert list(tmp_path.iterdir()) == []  # no empty database, no secret key
+
+
+def test_demo_environment_keeps_emails_where_the_readme_says_and_links_to_its_port() -> None:
+    env = {"DATABASE_URL": "postgresql://elsewhere/tt", "RESEND_API_KEY": "re_live"}
+    demo_environment(env, "0.0.0.0", 8123)
+    settings = Settings.from_env({**env, "TAILTRIBE_SECRET_KEY": secrets.token_urlsafe(48)})
+    assert settings.embedded and settings.resend_api_key is None
+    assert settings.email_dir == Path("var/demo/emails")
+    assert settings.app_url == "http://127.0.0.1:8123"
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "`var/demo/emails/`" in readme
+    # A web app of one's own keeps its address.
+    env = {"APP_URL": "https://app.example.be"}
+    demo_environment(env, "127.0.0.1", 8123)
+    assert env["APP_URL"] == "https://app.example.be"
+    # scripts/demo.sh hands its arguments (--port N) to the command.
+    script = (Path(__file__).resolve().parents[1] / "scripts" / "demo.sh").read_text()
+    assert 'tailtribe demo "$@"' in script
+
+
+def test_demo_emails_link_to_its_port_and_metrics_then_finds_its_data(
+    tmp_path: Path, running: list[subprocess.Popen[bytes]]
+) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*TAILTRIBE, "demo", "--port", str(port)],
+        env=_bare_env(),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    running.append(proc)
+    wait_for_health(port, proc)
+    body = {"email": "new@example.be", "password": "a long enough password", "full_name": "New"}
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/auth/register",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+    emails = tmp_path / "var" / "demo" / "emails"
+    deadline = time.monotonic() + 30
+    found: list[str] = []
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.3)
+        found = [
+            p.read_text()
+            for p in (emails.glob("*.eml") if emails.is_dir() else [])
+            if "new@example.be" in p.read_text()
+        ]
+    assert found, "no verification email in var/demo/emails"
+    assert f"http://127.0.0.1:{port}/verify-email?token=" in found[0].replace("=\n", "")
+    proc.terminate()
+    proc.wait(timeout=10)
+
+    result = subprocess.run(
+        [*TAILTRIBE, "metrics"],
+        env=_bare_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert not (tmp_path / "var" / "tailtribe.db").exists()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email
+import re
+from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 from uuid import uuid4
@@ -10,6 +12,7 @@ from uuid import uuid4
 from tailtribe.adapters.filesystem.mailer import FolderMailer
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.domain.ports.messaging import Email
+from tests.fakes.clock import FixedClock
 
 MESSAGE = Email(
     to="an@example.be",
@@ -20,7 +23,13 @@ MESSAGE = Email(
 
 
 async def test_folder_mailer_writes_one_eml_per_key(tmp_path: Path) -> None:
-    mailer = FolderMailer(tmp_path / "emails", "TailTribe <noreply@tailtribe.be>")
+    sent_at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    mailer = FolderMailer(
+        tmp_path / "emails",
+        "TailTribe <noreply@tailtribe.be>",
+        FixedClock(sent_at),
+        "https://app.tailtribe.be/",
+    )
     first = await mailer.send(MESSAGE, "outbox-1")
     again = await mailer.send(MESSAGE, "outbox-1")
     await mailer.send(MESSAGE, "outbox-2")
@@ -32,6 +41,11 @@ async def test_folder_mailer_writes_one_eml_per_key(tmp_path: Path) -> None:
     assert parsed["Subject"] == "Boeking bevestigd"
     bodies = {part.get_content_type() for part in parsed.walk()}
     assert {"text/plain", "text/html"} <= bodies
+    # Mail clients sort by Date and thread by Message-ID: both are there.
+    assert parsed["Date"].datetime == sent_at
+    assert re.fullmatch(r"<[^@<>\s]+@app\.tailtribe\.be>", str(parsed["Message-ID"]).strip())
+    other = email.message_from_bytes(files[1].read_bytes(), policy=policy.default)
+    assert other["Message-ID"] != parsed["Message-ID"]
 
 
 async def test_simulated_gateway_is_idempotent_by_key() -> None:

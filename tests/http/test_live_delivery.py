@@ -117,8 +117,9 @@ async def test_a_message_posted_through_one_instance_reaches_a_client_of_the_oth
 
         async with aiohttp.ClientSession() as http:
             for bad in ("", "?token=not-a-token"):
-                with pytest.raises(aiohttp.WSServerHandshakeError):
-                    await http.ws_connect(ws_url + bad)
+                async with http.ws_connect(ws_url + bad) as refused:
+                    frame = await refused.receive(timeout=5)
+                    assert (frame.type, frame.data) == (aiohttp.WSMsgType.CLOSE, 4401)
             async with (
                 http.ws_connect(f"{ws_url}?token={token(caregiver)}") as sitter_ws,
                 http.ws_connect(f"{ws_url}?token={token(stranger)}") as stranger_ws,

@@ -7,12 +7,12 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tailtribe.config import ConfigError, Settings
+from tailtribe.config import DEFAULT_DATA_DIR, ConfigError, Settings
 
 if TYPE_CHECKING:
     from dishka import AsyncContainer
@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from tailtribe.domain.model.users import User
 
 APP_FACTORY = "tailtribe.entrypoints.http.app:create_app"
+# Where `tailtribe demo` keeps its database, emails and photos (relative to the
+# working directory, the repository's root for scripts/demo.sh).
+DEMO_DATA_DIR = DEFAULT_DATA_DIR / "demo"
+DATABASE_FILE = "tailtribe.db"
 T = TypeVar("T")
 
 
@@ -61,20 +65,56 @@ async def _with_container(settings: Settings, work: Callable[[AsyncContainer], A
         await container.close()
 
 
+def demo_environment(env: MutableMapping[str, str], host: str, port: int) -> None:
+    """Embedded mode: whatever the shell has, the demo runs on its own SQLite
+    file, emails in a folder, and links in its emails lead to the port it serves on."""
+    for name in ("DATABASE_URL", "DIRECT_URL", "REDIS_URL", "STRIPE_SECRET_KEY", "RESEND_API_KEY"):
+        env.pop(name, None)
+    env.setdefault("TAILTRIBE_DATA_DIR", str(DEMO_DATA_DIR))
+    if not (env.get("APP_URL") or env.get("NEXT_PUBLIC_APP_URL")):
+        # A wildcard address is where the server listens, not where a browser goes.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        env["APP_URL"] = f"http://{shown}:{port}"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from tailtribe.entrypoints.demo import load_demo_data
 
-    # Embedded mode: whatever the shell has, the demo runs on its own SQLite file.
-    for name in ("DATABASE_URL", "DIRECT_URL", "REDIS_URL", "STRIPE_SECRET_KEY", "RESEND_API_KEY"):
-        os.environ.pop(name, None)
-    os.environ.setdefault("TAILTRIBE_DATA_DIR", "var/demo")
+    # The environment, not a Settings object, reaches granian's worker process.
+    demo_environment(os.environ, args.host, args.port)
     settings = Settings.from_env()
     _upgrade(settings)
     summary = asyncio.run(_with_container(settings, load_demo_data))
     print(f"demo data: {summary}")
     print(f"serving on http://{args.host}:{args.port} (API docs: /schema)")
+    print(f"emails are written as .eml files to {settings.email_dir}")
     _serve(args.host, args.port, 1)
     return 0
+
+
+class NoDatabase(Exception):
+    """A reading command found no database to read."""
+
+
+def existing_data_settings(env: Mapping[str, str]) -> Settings:
+    """The settings of a command that only reads: with no DATABASE_URL, the
+    embedded database TAILTRIBE_DATA_DIR names, else the server's default, else
+    the demo's. Never a new, empty one (nor its secret key file)."""
+    url = env.get("DATABASE_URL", "").strip()
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise NoDatabase(f"no database at {url.removeprefix('sqlite:///')} (DATABASE_URL)")
+    if url:
+        return Settings.from_env(env)
+    named = env.get("TAILTRIBE_DATA_DIR", "").strip()
+    folders = [Path(named)] if named else [DEFAULT_DATA_DIR, DEMO_DATA_DIR]
+    for folder in folders:
+        if (folder / DATABASE_FILE).is_file():
+            return Settings.from_env({**env, "TAILTRIBE_DATA_DIR": str(folder)})
+    where = " or ".join(str(folder / DATABASE_FILE) for folder in folders)
+    raise NoDatabase(
+        f"no database at {where}: set DATABASE_URL (PostgreSQL), or TAILTRIBE_DATA_DIR "
+        f"to an embedded one's folder, or start `tailtribe demo` once in this directory"
+    )
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -135,7 +175,11 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from tailtribe.domain.services.admin.metrics import BusinessMetrics, Report
     from tailtribe.entrypoints.metrics_table import metrics_table
 
-    settings = Settings.from_env()
+    try:
+        settings = existing_data_settings(os.environ)
+    except NoDatabase as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     async def work(container: AsyncContainer) -> Report:
         async with container() as scope:
@@ -156,7 +200,11 @@ def cmd_payments_reconcile(args: argparse.Namespace) -> int:
 
     from tailtribe.domain.services.payments.ledger import Mismatch, Reconcile
 
-    settings = Settings.from_env()
+    try:
+        settings = existing_data_settings(os.environ)
+    except NoDatabase as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     since = None if args.since is None else datetime.combine(args.since, datetime.min.time(), UTC)
 
     with_stripe = settings.stripe_secret_key is not None
@@ -274,66 +322,127 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tailtribe", description="TailTribe marketplace backend")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="tailtribe",
+        description="TailTribe marketplace backend. Every command reads the same environment "
+        "variables as the server (see the README's Configuration table).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="serve the API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve = commands.add_parser("serve", help="serve the API", description="Serve the API.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (%(default)s)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes serving requests (%(default)s)"
+    )
     serve.set_defaults(run=cmd_serve)
 
-    demo = commands.add_parser("demo", help="embedded mode: SQLite, demo data, serve")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
+    demo_help = (
+        f"embedded mode: SQLite in {DEMO_DATA_DIR}, demo data, emails to "
+        f"{DEMO_DATA_DIR / 'emails'}, serve"
+    )
+    demo = commands.add_parser("demo", help=demo_help, description=demo_help + ".")
+    demo.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port to listen on, also the one the emails' links use (%(default)s)",
+    )
     demo.set_defaults(run=cmd_demo)
 
-    worker = commands.add_parser("worker", help="the background worker (SAQ on Redis)")
+    worker_help = "the background worker (SAQ on Redis): scheduled jobs, outbox, emails"
+    worker = commands.add_parser("worker", help=worker_help, description=worker_help + ".")
     worker.set_defaults(run=cmd_worker)
 
+    metrics_help = "the business metrics for a range of Brussels dates (default: 30 days)"
     metrics = commands.add_parser(
-        "metrics", help="the business metrics for a range of Brussels dates (default: 30 days)"
+        "metrics",
+        help=metrics_help,
+        description=metrics_help + ". With no DATABASE_URL it reads the embedded database "
+        f"of TAILTRIBE_DATA_DIR, else {DEFAULT_DATA_DIR / DATABASE_FILE}, "
+        f"else the demo's {DEMO_DATA_DIR / DATABASE_FILE}.",
     )
-    metrics.add_argument("--from", dest="from_date", type=date.fromisoformat, metavar="YYYY-MM-DD")
-    metrics.add_argument("--to", dest="to_date", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    metrics.add_argument(
+        "--from",
+        dest="from_date",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="first day, included (default: 29 days before --to)",
+    )
+    metrics.add_argument(
+        "--to",
+        dest="to_date",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="last day, included (default: today)",
+    )
     metrics.set_defaults(run=cmd_metrics)
 
-    payments = commands.add_parser("payments", help="money: the ledger against Stripe")
-    payments_commands = payments.add_subparsers(dest="payments_command", required=True)
+    payments = commands.add_parser(
+        "payments", help="money: the ledger against Stripe", description="Money commands."
+    )
+    payments_commands = payments.add_subparsers(
+        dest="payments_command", required=True, metavar="COMMAND"
+    )
+    reconcile_help = "compare each booking's ledger with the booking and with Stripe"
     reconcile = payments_commands.add_parser(
-        "reconcile", help="compare each booking's ledger with the booking and with Stripe"
+        "reconcile",
+        help=reconcile_help,
+        description=reconcile_help + "; exit code 1 when any disagrees.",
     )
     reconcile.add_argument(
-        "--since", type=date.fromisoformat, metavar="YYYY-MM-DD", help="default: every booking"
+        "--since",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="only bookings with a ledger movement from this day (default: every booking)",
     )
     reconcile.set_defaults(run=cmd_payments_reconcile)
 
-    db = commands.add_parser("db", help="database administration")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=cmd_db_upgrade)
-    copy = db_commands.add_parser(
-        "copy", help="copy every row of a database (SQLite) into an empty one (PostgreSQL)"
+    db = commands.add_parser(
+        "db", help="database administration", description="Database administration."
     )
-    copy.add_argument("--from", dest="source", required=True, metavar="URL")
-    copy.add_argument("--to", dest="target", required=True, metavar="URL")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    upgrade_help = "apply migrations (to DIRECT_URL when set)"
+    db_commands.add_parser(
+        "upgrade", help=upgrade_help, description=upgrade_help + "."
+    ).set_defaults(run=cmd_db_upgrade)
+    copy_help = "copy every row of a database (SQLite) into an empty one (PostgreSQL)"
+    copy = db_commands.add_parser("copy", help=copy_help, description=copy_help + ".")
+    copy.add_argument(
+        "--from", dest="source", required=True, metavar="URL", help="the database to copy"
+    )
+    copy.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="URL",
+        help="the empty database to fill (migrated first)",
+    )
     copy.set_defaults(run=cmd_db_copy)
 
-    backup = commands.add_parser(
-        "backup", help="pg_dump DIRECT_URL to a dated file, keeping the newest --keep"
+    backup_help = "pg_dump DIRECT_URL to a dated file, keeping the newest --keep"
+    backup = commands.add_parser("backup", help=backup_help, description=backup_help + ".")
+    backup.add_argument(
+        "--dir", type=Path, help="folder of the backups (default: TAILTRIBE_DATA_DIR/backups)"
     )
-    backup.add_argument("--dir", type=Path, help="default: TAILTRIBE_DATA_DIR/backups")
-    backup.add_argument("--keep", type=_positive, default=30)
+    backup.add_argument(
+        "--keep",
+        type=_positive,
+        default=30,
+        help="how many of the newest backups to keep (%(default)s)",
+    )
     backup.set_defaults(run=cmd_backup)
 
-    restore = commands.add_parser("restore", help="replace DIRECT_URL's data with a backup")
-    restore.add_argument("file", type=Path)
+    restore_help = "replace DIRECT_URL's data with a backup"
+    restore = commands.add_parser("restore", help=restore_help, description=restore_help + ".")
+    restore.add_argument("file", type=Path, help="a backup written by `tailtribe backup`")
     restore.add_argument("--yes", action="store_true", help="confirm: the data is replaced")
     restore.set_defaults(run=cmd_restore)
 
-    admin = commands.add_parser(
-        "create-admin", help="make EMAIL an admin (password: TAILTRIBE_ADMIN_PASSWORD or a prompt)"
-    )
-    admin.add_argument("email")
+    admin_help = "make EMAIL an admin (password: TAILTRIBE_ADMIN_PASSWORD or a prompt)"
+    admin = commands.add_parser("create-admin", help=admin_help, description=admin_help + ".")
+    admin.add_argument("email", metavar="EMAIL", help="the admin's email address")
     admin.set_defaults(run=cmd_create_admin)
     return parser
 

@@ -39,12 +39,12 @@ class MessagingProvider(Provider):
         return RedisLoginThrottle(redis, SENDS_PER_MINUTE, 60, name="message-sends")
 
     @provide(scope=Scope.APP)
-    def mailer(self, settings: Settings) -> Mailer:
+    def mailer(self, settings: Settings, clock: Clock) -> Mailer:
         if settings.resend_api_key:
             return ResendMailer(
                 settings.resend_api_key, settings.email_from, settings.resend_api_url
             )
-        return FolderMailer(settings.email_dir, settings.email_from)
+        return FolderMailer(settings.email_dir, settings.email_from, clock, settings.app_url)
 
     @provide(scope=Scope.APP)
     def email_renderer(self) -> EmailRenderer:

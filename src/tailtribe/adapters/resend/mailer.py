@@ -25,6 +25,8 @@ class ResendMailer:
         self._sender = sender
 
     async def send(self, email: Email, idempotency_key: str) -> str:
+        # No headers of ours: Resend stamps Date and Message-ID itself, as the
+        # folder mailer does for its .eml files.
         params: resend.Emails.SendParams = {
             "from": self._sender,
             "to": [email.to],

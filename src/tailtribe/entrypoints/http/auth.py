@@ -13,7 +13,11 @@ from dishka import AsyncContainer
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    PermissionDeniedException,
+    WebSocketException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AuthenticationResult
 from litestar.openapi.spec import Components, SecurityScheme
@@ -26,6 +30,9 @@ from tailtribe.domain.services.accounts.get_user import GetUser, RecentUsers
 from tailtribe.entrypoints.http.schemas.accounts import AccessToken
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A WebSocket refused for its token closes with 4000 + 401, the code of a
+# socket whose token later ends (live.py): one code for "sign in again".
+WS_UNAUTHORIZED = 4401
 TOKEN_VERSION_CLAIM = "v"  # noqa: S105  (a claim name)
 # Litestar matches these as regular expressions anywhere in the path: anchored,
 # so that /api/v1/admin/metrics is not mistaken for /metrics.
@@ -168,11 +175,15 @@ class BearerOrQueryToken(JWTAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        if connection.scope["type"] == ScopeType.WEBSOCKET and (
-            token := connection.query_params.get("token")
-        ):
-            return await self.authenticate_token(token, connection)
-        return await super().authenticate_request(connection)
+        if connection.scope["type"] != ScopeType.WEBSOCKET:
+            return await super().authenticate_request(connection)
+        try:
+            if token := connection.query_params.get("token"):
+                return await self.authenticate_token(token, connection)
+            return await super().authenticate_request(connection)
+        except NotAuthorizedException as exc:
+            # Litestar would close with 4500 (its code for any other error).
+            raise WebSocketException(detail=exc.detail, code=WS_UNAUTHORIZED) from exc
 
 
 class BearerJWTAuth(JWTAuth[User, Token]):

@@ -11,11 +11,12 @@ from litestar.channels.backends.base import ChannelsBackend
 
 from tailtribe.domain.model.users import User
 from tailtribe.domain.services.conversations.manage_conversations import Posted
+from tailtribe.entrypoints.http.auth import WS_UNAUTHORIZED
 from tailtribe.entrypoints.http.schemas.conversations import LiveMessage, MessageOut
 
-# The close code of a socket whose token was revoked or expired: 4000 + 401, as
-# Litestar closes a socket refused at its opening.
-WS_TOKEN_ENDED = 4401
+# The close code of a socket whose token was revoked or expired: 4000 + 401,
+# as a socket refused at its opening for a missing or bad token.
+WS_TOKEN_ENDED = WS_UNAUTHORIZED
 REVOKED = "revoked"
 # App state: how often a socket looks at its token in the database itself.
 LIVE_RECHECK_STATE_KEY = "live_token_recheck_seconds"
