@@ -36,7 +36,8 @@ MAX_DISPLAY_NAME = 80
 MAX_CITY = 100
 MAX_RADIUS_KM = 100
 MAX_PETS = 20
-_POSTCODE = re.compile(r"^[1-9][0-9]{3}$")  # Belgian postcodes: 1000..9999
+POSTCODE_PATTERN = r"^[1-9][0-9]{3}$"  # Belgian postcodes: 1000..9999
+_POSTCODE = re.compile(POSTCODE_PATTERN)
 
 
 class CaregiverStatus(enum.StrEnum):
