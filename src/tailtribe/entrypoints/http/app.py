@@ -59,6 +59,7 @@ from tailtribe.entrypoints.http.middleware import (
     RequestContext,
     security_headers,
 )
+from tailtribe.entrypoints.http.schemas.common import StructSchemas
 from tailtribe.entrypoints.observability import configure_logging, init_sentry
 from tailtribe.entrypoints.worker.embedded import embedded_scheduler
 from tailtribe.ioc import RateLimitStores, make_container
@@ -252,7 +253,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         on_startup=[register_stores, _freeze_startup_objects],
         on_shutdown=[container.close],
         after_response=forget_after_write,
-        plugins=[problem_details_plugin(), _channels(settings)],
+        plugins=[problem_details_plugin(), _channels(settings), StructSchemas()],
         exception_handlers=exception_handlers(),
         openapi_config=_openapi(),
         cors_config=_cors(settings),
