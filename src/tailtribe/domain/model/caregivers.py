@@ -41,6 +41,9 @@ _POSTCODE = re.compile(POSTCODE_PATTERN)
 
 
 class CaregiverStatus(enum.StrEnum):
+    """draft -> pending_review (submitted) -> approved (found in search) or
+    rejected; an approved caregiver may be suspended and reinstated."""
+
     DRAFT = "draft"
     PENDING_REVIEW = "pending_review"
     APPROVED = "approved"

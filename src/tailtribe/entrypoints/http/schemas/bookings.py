@@ -98,9 +98,11 @@ class PriceOut(msgspec.Struct):
     units: Annotated[
         int, msgspec.Meta(description="How many walks, visits or nights the price counts.")
     ]
-    total: Money
-    commission: Money
-    caregiver_payout: Money
+    total: Annotated[Money, msgspec.Meta(description="What the owner pays.")]
+    commission: Annotated[Money, msgspec.Meta(description="The platform's share of the total.")]
+    caregiver_payout: Annotated[
+        Money, msgspec.Meta(description="The caregiver's share: total minus commission.")
+    ]
 
     @classmethod
     def of(cls, q: Quote) -> PriceOut:
@@ -136,7 +138,9 @@ class BookingOut(msgspec.Struct):
     cancellation_policy: CancellationPolicy
     created_at: datetime
     message: str | None
-    conversation_id: UUID | None
+    conversation_id: Annotated[
+        UUID | None, msgspec.Meta(description="The owner and caregiver's conversation, if any.")
+    ]
     refunded: Annotated[Money, msgspec.Meta(description="Refunded to the owner so far.")]
     paid_out: Annotated[Money, msgspec.Meta(description="Paid out to the caregiver so far.")]
     payout_not_before: Annotated[

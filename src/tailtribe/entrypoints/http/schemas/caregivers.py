@@ -195,9 +195,11 @@ def service_prices(body: list[ServiceIn]) -> tuple[ServicePrice, ...]:
 
 class ServiceOut(msgspec.Struct):
     service: Service
-    unit: Unit
-    price_cents: int
-    extra_pet_price_cents: int
+    unit: Annotated[Unit, msgspec.Meta(description="What one price counts: a visit, day or night.")]
+    price_cents: Annotated[int, msgspec.Meta(description="Integer cents (EUR) per unit.")]
+    extra_pet_price_cents: Annotated[
+        int, msgspec.Meta(description="Integer cents (EUR) per unit for each further pet.")
+    ]
 
 
 class WindowOut(msgspec.Struct):
@@ -241,10 +243,17 @@ class ProfileOut(msgspec.Struct):
     status: CaregiverStatus
     services: list[ServiceOut]
     availability: AvailabilityOut
-    stripe_account_id: str | None
-    payouts_enabled: bool
+    stripe_account_id: Annotated[
+        str | None, msgspec.Meta(description="The Stripe connected account payouts go to.")
+    ]
+    payouts_enabled: Annotated[
+        bool, msgspec.Meta(description="Stripe can pay out to the caregiver (onboarding done).")
+    ]
     decisions: list[DecisionOut]
-    missing_for_submission: list[str]
+    missing_for_submission: Annotated[
+        list[str],
+        msgspec.Meta(description="What the profile still needs before it can be submitted."),
+    ]
 
     @classmethod
     def of(cls, c: Caregiver, *, for_admin: bool = False) -> ProfileOut:

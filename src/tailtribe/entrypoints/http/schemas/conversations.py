@@ -113,7 +113,10 @@ class MessageList(msgspec.Struct):
     """Newest first; `next_before` pages on to older ones (null at the start)."""
 
     items: list[MessageOut]
-    next_before: UUID | None
+    next_before: Annotated[
+        UUID | None,
+        msgspec.Meta(description="A message id: pass it as `before` for older messages."),
+    ]
 
 
 class LiveMessage(msgspec.Struct):
