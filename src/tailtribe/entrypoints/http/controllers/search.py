@@ -6,6 +6,7 @@ from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get
+from litestar.openapi.spec import Example
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.serialization import encode_json
 
@@ -38,7 +39,7 @@ Price = Annotated[
         ge=0,
         le=MAX_PRICE_CENTS,
         schema_extra={"minimum": 0},
-        description="integer cents (EUR) per unit of the service",
+        description="Integer cents (EUR): the service's price per unit for one pet.",
     ),
 ]
 
@@ -55,16 +56,33 @@ class CaregiverSearchController(Controller):
         self,
         search: FromDishka[SearchCaregivers],
         service: FromQuery[Service],
-        latitude: Annotated[float | None, QueryParameter(ge=-90, le=90, description=_POINT)] = None,
+        latitude: Annotated[
+            float | None,
+            QueryParameter(ge=-90, le=90, description=_POINT, examples=[Example(value=51.05)]),
+        ] = None,
         longitude: Annotated[
-            float | None, QueryParameter(ge=-180, le=180, description=_POINT)
+            float | None,
+            QueryParameter(ge=-180, le=180, description=_POINT, examples=[Example(value=3.72)]),
         ] = None,
         postcode: Annotated[
-            str | None, QueryParameter(pattern=POSTCODE_PATTERN, description=_POSTCODE)
+            str | None,
+            QueryParameter(
+                pattern=POSTCODE_PATTERN, description=_POSTCODE, examples=[Example(value="9000")]
+            ),
         ] = None,
         radius_km: Annotated[float, QueryParameter(gt=0, le=MAX_RADIUS_KM)] = 10,
-        start: Annotated[datetime | None, QueryParameter(description=_PERIOD)] = None,
-        end: Annotated[datetime | None, QueryParameter(description=_PERIOD)] = None,
+        start: Annotated[
+            datetime | None,
+            QueryParameter(
+                description=_PERIOD, examples=[Example(value="2027-05-03T09:00:00+02:00")]
+            ),
+        ] = None,
+        end: Annotated[
+            datetime | None,
+            QueryParameter(
+                description=_PERIOD, examples=[Example(value="2027-05-03T10:00:00+02:00")]
+            ),
+        ] = None,
         species: FromQuery[Species | None] = None,
         pets: Annotated[int, QueryParameter(ge=1, le=MAX_PETS_PER_BOOKING)] = 1,
         min_price_cents: Price = None,
