@@ -158,10 +158,18 @@ async def test_a_bad_cancel_reason_moves_no_money_and_changes_nothing(api: Api) 
     pi = booking["payment"]["payment_intent_id"]
     await api.webhook(payment_event("payment_intent.amount_capturable_updated", pi, 1500))
     await api.client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
+    # Valid for the schema (2000 characters), refused by the use case: composed
+    # (NFC), each U+0958 becomes two characters.
+    reason = "\u0958" * 2000
     bad = await api.client.post(
+        f"/api/v1/bookings/{booking['id']}/cancel", json={"reason": reason}, headers=owner
+    )
+    assert bad.status_code == 422, bad.text
+    # A control character breaks the documented pattern: refused as malformed.
+    control = await api.client.post(
         f"/api/v1/bookings/{booking['id']}/cancel", json={"reason": "x\u0000y"}, headers=owner
     )
-    assert bad.status_code == 422
+    assert control.status_code == 400, control.text
     state = (await api.client.get(f"/api/v1/bookings/{booking['id']}", headers=owner)).json()
     assert (state["status"], state["payment_status"], state["refunded"]["amount_cents"]) == (
         "accepted",

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 
 
 class PaymentStatus(enum.StrEnum):
+    """pending: the card is not authorized yet; authorized: the amount is held;
+    captured: charged, as the caregiver accepts; refunded or partially_refunded
+    after a cancellation or a dispute; failed: the card was declined (the owner
+    may try again while the request is open); canceled: the hold was released."""
+
     PENDING = "pending"
     AUTHORIZED = "authorized"
     CAPTURED = "captured"

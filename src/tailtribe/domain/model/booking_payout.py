@@ -17,6 +17,10 @@ PAYOUT_MAX_ATTEMPTS = 5
 
 
 class PayoutStatus(enum.StrEnum):
+    """The caregiver's share: none (nothing to pay yet), scheduled (sent once the
+    dispute window ends), held (a dispute, a chargeback or repeated failures:
+    an admin decides), paid, reversed (taken back after a refund or chargeback)."""
+
     NONE = "none"
     SCHEDULED = "scheduled"
     HELD = "held"

@@ -72,6 +72,10 @@ REMINDER_LEAD = timedelta(hours=24)
 
 
 class BookingStatus(enum.StrEnum):
+    """requested (waits for the card and the caregiver) -> accepted -> in_progress
+    (from the start) -> completed (from the end); disputed while an owner's
+    dispute is open; declined, expired and cancelled are final."""
+
     REQUESTED = "requested"
     ACCEPTED = "accepted"
     IN_PROGRESS = "in_progress"

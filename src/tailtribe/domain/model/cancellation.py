@@ -16,6 +16,11 @@ from tailtribe.domain.model.time import days_before, local_date, local_noon, req
 
 
 class CancellationPolicy(enum.StrEnum):
+    """What an owner gets back when cancelling: all of it until noon (Brussels)
+    1 (flexible), 3 (moderate) or 7 (strict) days before the start day, then
+    half until the start (strict: until noon the day before the start day),
+    then nothing. Walks and drop-ins always follow flexible."""
+
     FLEXIBLE = "flexible"
     MODERATE = "moderate"
     STRICT = "strict"

@@ -36,10 +36,14 @@ MAX_DISPLAY_NAME = 80
 MAX_CITY = 100
 MAX_RADIUS_KM = 100
 MAX_PETS = 20
-_POSTCODE = re.compile(r"^[1-9][0-9]{3}$")  # Belgian postcodes: 1000..9999
+POSTCODE_PATTERN = r"^[1-9][0-9]{3}$"  # Belgian postcodes: 1000..9999
+_POSTCODE = re.compile(POSTCODE_PATTERN)
 
 
 class CaregiverStatus(enum.StrEnum):
+    """draft -> pending_review (submitted) -> approved (found in search) or
+    rejected; an approved caregiver may be suspended and reinstated."""
+
     DRAFT = "draft"
     PENDING_REVIEW = "pending_review"
     APPROVED = "approved"

@@ -12,6 +12,9 @@ from tailtribe.domain.model.time import local, local_date, require_aware, utc
 
 
 class Service(enum.StrEnum):
+    """Priced per visit (dog_walking, drop_in), per day (day_care) or per night
+    (house_sitting, boarding)."""
+
     DOG_WALKING = "dog_walking"
     DROP_IN = "drop_in"
     DAY_CARE = "day_care"

@@ -33,6 +33,37 @@ BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
+# The same rules as patterns for the API schema, written to mean the same in
+# ECMA-262 and Python: spaces are listed (the two `\s` differ), no surrogates.
+SPACES = r" \t-\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+# Free text: control characters but tab (and line breaks where multi-line),
+# and direction overrides, embeddings and isolates, are refused.
+_NOT_IN_LINE = r"\x00-\x08\x0a-\x1f\x7f\u202a-\u202e\u2066-\u2069"
+_NOT_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069"
+# Names: no control, format, surrogate or private-use characters, line or
+# paragraph separators, or blank letters (unassigned code points are refused
+# too, which no pattern lists).
+_NOT_IN_NAME = (
+    r"\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+    r"\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u2800\u3164"
+    r"\ue000-\uf8ff\ufeff\uffa0\ufff9-\ufffb"
+)
+
+
+def text_pattern(*, multiline: bool = False, required: bool = False) -> str:
+    """What `clean_text` accepts, as a pattern; `required`: not blank either."""
+    refused = _NOT_IN_TEXT if multiline else _NOT_IN_LINE
+    if not required:
+        return f"^[^{refused}]*$"
+    return rf"^[^{refused}]*[^{SPACES}{refused}][^{refused}]*$"
+
+
+def name_pattern() -> str:
+    """What `clean_name` accepts, as far as a pattern can say: at least one
+    character that is not a space, and none that draws nothing."""
+    return rf"^[^{_NOT_IN_NAME}]*[^{SPACES}{_NOT_IN_NAME}][^{_NOT_IN_NAME}]*$"
+
+
 def normalise(text: str) -> str:
     """Composed (NFC) and trimmed."""
     return unicodedata.normalize("NFC", text).strip()

@@ -9,7 +9,7 @@ from datetime import datetime
 from uuid import UUID
 
 from tailtribe.domain.errors import FieldError, InvalidInput
-from tailtribe.domain.model.text import clean_name
+from tailtribe.domain.model.text import SPACES, clean_name
 from tailtribe.domain.model.text import clean_text as clean_text  # used across the domain
 
 MAX_EMAIL_LENGTH = 254
@@ -20,7 +20,10 @@ MAX_NAME_LENGTH = 100
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Whether the
 # address works is settled by the verification email, not by a regex.
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# Control characters are refused too (the API schema states the same pattern).
+_NOT_IN_EMAIL = rf"@{SPACES}\x00-\x1f\x7f"
+EMAIL_PATTERN = rf"^[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\.[^.{_NOT_IN_EMAIL}]+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 class Role(enum.StrEnum):

@@ -67,6 +67,7 @@ from tailtribe.entrypoints.http.middleware import (
 )
 from tailtribe.entrypoints.http.openapi import OperationDocs, openapi_config
 from tailtribe.entrypoints.http.rate_limit import LIMITER_STATE_KEY, CountedRateLimitMiddleware
+from tailtribe.entrypoints.http.schemas.common import StructSchemas
 from tailtribe.entrypoints.observability import configure_logging, init_sentry
 from tailtribe.entrypoints.worker.embedded import embedded_scheduler
 from tailtribe.ioc import make_container
@@ -258,6 +259,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
             problem_details_plugin(),
             _channels(settings),
             OperationDocs(PUBLIC_PATHS, UNLIMITED_PATHS),
+            StructSchemas(),
         ],
         exception_handlers=exception_handlers(),
         openapi_config=openapi_config(__version__),

@@ -6,15 +6,20 @@ from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get
+from litestar.openapi.spec import Example
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.serialization import encode_json
 
 from tailtribe.domain.errors import FieldError, InvalidInput
+from tailtribe.domain.model.caregivers import POSTCODE_PATTERN
 from tailtribe.domain.model.pets import Species
-from tailtribe.domain.model.pricing import MAX_PRICE_CENTS, Service
+from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, MAX_PRICE_CENTS, Service
+from tailtribe.domain.model.text import text_pattern
 from tailtribe.domain.ports.search import SearchQuery, Sort
 from tailtribe.domain.ports.storage import Page
 from tailtribe.domain.services.caregivers.search import (
+    MAX_RADIUS_KM,
+    MAX_TEXT,
     GetPublicProfile,
     SearchCaregivers,
     SearchHit,
@@ -24,7 +29,19 @@ from tailtribe.entrypoints.http.schemas.bookings import ReviewList, ReviewOut
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
 from tailtribe.entrypoints.http.schemas.search import PublicProfile, SearchItem, SearchList
 
-Price = Annotated[int | None, QueryParameter(ge=0, le=MAX_PRICE_CENTS)]
+_POINT = "Where to search from: latitude and longitude together, or a postcode instead."
+_POSTCODE = "A Belgian postcode (1000..9999) to search from, instead of latitude and longitude."
+_PERIOD = "With start and end together (RFC 3339 with offset): only caregivers free for the period."
+# Litestar drops a bound of 0 on an optional parameter: schema_extra restates it.
+Price = Annotated[
+    int | None,
+    QueryParameter(
+        ge=0,
+        le=MAX_PRICE_CENTS,
+        schema_extra={"minimum": 0},
+        description="Integer cents (EUR): the service's price per unit for one pet.",
+    ),
+]
 
 
 class CaregiverSearchController(Controller):
@@ -39,17 +56,45 @@ class CaregiverSearchController(Controller):
         self,
         search: FromDishka[SearchCaregivers],
         service: FromQuery[Service],
-        latitude: Annotated[float | None, QueryParameter(ge=-90, le=90)] = None,
-        longitude: Annotated[float | None, QueryParameter(ge=-180, le=180)] = None,
-        postcode: Annotated[str | None, QueryParameter(pattern=r"^[1-9][0-9]{3}$")] = None,
-        radius_km: Annotated[float, QueryParameter(gt=0, le=100)] = 10,
-        start: FromQuery[datetime | None] = None,
-        end: FromQuery[datetime | None] = None,
+        latitude: Annotated[
+            float | None,
+            QueryParameter(ge=-90, le=90, description=_POINT, examples=[Example(value=51.05)]),
+        ] = None,
+        longitude: Annotated[
+            float | None,
+            QueryParameter(ge=-180, le=180, description=_POINT, examples=[Example(value=3.72)]),
+        ] = None,
+        postcode: Annotated[
+            str | None,
+            QueryParameter(
+                pattern=POSTCODE_PATTERN, description=_POSTCODE, examples=[Example(value="9000")]
+            ),
+        ] = None,
+        radius_km: Annotated[float, QueryParameter(gt=0, le=MAX_RADIUS_KM)] = 10,
+        start: Annotated[
+            datetime | None,
+            QueryParameter(
+                description=_PERIOD, examples=[Example(value="2027-05-03T09:00:00+02:00")]
+            ),
+        ] = None,
+        end: Annotated[
+            datetime | None,
+            QueryParameter(
+                description=_PERIOD, examples=[Example(value="2027-05-03T10:00:00+02:00")]
+            ),
+        ] = None,
         species: FromQuery[Species | None] = None,
-        pets: Annotated[int, QueryParameter(ge=1, le=20)] = 1,
+        pets: Annotated[int, QueryParameter(ge=1, le=MAX_PETS_PER_BOOKING)] = 1,
         min_price_cents: Price = None,
         max_price_cents: Price = None,
-        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=MAX_TEXT,
+                pattern=text_pattern(),
+                description="Words the display name and bio must all contain.",
+            ),
+        ] = None,
         sort: FromQuery[Sort] = Sort.DISTANCE,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,

@@ -15,18 +15,25 @@ from litestar import Controller, Request, post, put
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from tailtribe.domain.model.time import utc
 from tailtribe.domain.ports.time import AdjustableClock
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
-from tailtribe.entrypoints.http.schemas.common import Strict
+from tailtribe.entrypoints.http.schemas.common import Instant, Strict
 from tailtribe.entrypoints.worker.jobs import BOOKING_WORK, deliver_outbox
 
 
 class ClockBody(Strict):
-    now: Annotated[datetime, msgspec.Meta(tz=True)] | None
+    now: (
+        Annotated[
+            Instant,
+            msgspec.Meta(description="What the app's clock shows from now on; null: real time."),
+        ]
+        | None
+    )
 
 
 class ClockOut(msgspec.Struct):
@@ -47,7 +54,9 @@ class TestModeController(Controller):
     async def set_clock(
         self, data: JSONBody[ClockBody], clock: FromDishka[AdjustableClock]
     ) -> ClockOut:
-        clock.set(data.now)
+        # Within the instants the domain accepts (a JSON number is taken as a
+        # Unix timestamp by Litestar's lax conversion: 1970 is refused here).
+        clock.set(None if data.now is None else utc(data.now))
         return ClockOut(clock.now(), data.now is not None)
 
     @post(

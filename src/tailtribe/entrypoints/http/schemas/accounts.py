@@ -7,6 +7,7 @@ import msgspec
 
 from tailtribe.domain.model.users import (
     DEFAULT_LOCALE,
+    EMAIL_PATTERN,
     MAX_EMAIL_LENGTH,
     MAX_NAME_LENGTH,
     MAX_PASSWORD_LENGTH,
@@ -15,18 +16,40 @@ from tailtribe.domain.model.users import (
     Role,
     User,
 )
-from tailtribe.entrypoints.http.schemas.common import Strict, text
+from tailtribe.entrypoints.http.schemas.common import Strict, name_text, text
 
-Email = Annotated[str, text(MAX_EMAIL_LENGTH, 3)]
-Password = Annotated[str, text(MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH)]
-Token = Annotated[str, text(200, 1)]
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=3,
+        max_length=MAX_EMAIL_LENGTH,
+        pattern=EMAIL_PATTERN,
+        description="Compared case-insensitively; stored in lower case.",
+        examples=["an.peeters@example.be"],
+    ),
+]
+Password = Annotated[
+    str,
+    text(MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH),
+    msgspec.Meta(examples=["correct horse battery"]),
+]
+Token = Annotated[
+    str,
+    text(200, 1),
+    msgspec.Meta(description="The secret from the link in the email."),
+]
+EmailLocale = Annotated[
+    Locale, msgspec.Meta(description="Language of the emails the user receives.")
+]
 
 
 class RegisterBody(Strict):
+    """A new account; a verification email follows."""
+
     email: Email
     password: Password
-    full_name: Annotated[str, text(MAX_NAME_LENGTH, 1)]
-    locale: Locale = DEFAULT_LOCALE
+    full_name: Annotated[str, name_text(MAX_NAME_LENGTH), msgspec.Meta(examples=["An Peeters"])]
+    locale: EmailLocale = DEFAULT_LOCALE
 
 
 class LoginBody(Strict):
@@ -58,8 +81,10 @@ class ResetConfirmBody(Strict):
 
 
 class AccessToken(msgspec.Struct):
-    access_token: str
-    expires_in: int
+    access_token: Annotated[
+        str, msgspec.Meta(description="Send as `Authorization: Bearer <access_token>`.")
+    ]
+    expires_in: Annotated[int, msgspec.Meta(description="Seconds until the token expires.")]
     token_type: str = "bearer"  # noqa: S105  (the OAuth token type)
 
 
@@ -68,7 +93,13 @@ class UserOut(msgspec.Struct):
     email: str
     full_name: str
     locale: Locale
-    roles: list[Role]
+    roles: Annotated[
+        list[Role],
+        msgspec.Meta(
+            description="owner: books care for pets; caregiver: has a caregiver profile "
+            "(granted as it is created); admin: operates the platform."
+        ),
+    ]
     email_verified: bool
 
     @classmethod

@@ -18,23 +18,75 @@ from tailtribe.domain.model.reviews import MAX_REVIEW_TEXT, Review
 from tailtribe.domain.ports.queries import BookingView
 from tailtribe.domain.services.bookings.request import MAX_MESSAGE, BookingRequest
 from tailtribe.domain.services.payments.ledger import BookingLedger
-from tailtribe.entrypoints.http.schemas.common import Strict, text
+from tailtribe.entrypoints.http.schemas.common import Instant, Strict, free_text
 
-Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+Reason = Annotated[
+    str,
+    free_text(2000),
+    msgspec.Meta(description="One line of text.", examples=["Our plans changed."]),
+]
+RequiredReason = Annotated[
+    str,
+    free_text(2000, required=True),
+    msgspec.Meta(description="One line of text, not blank.", examples=["Bruno came home hurt."]),
+]
+AmountCents = Annotated[
+    int, msgspec.Meta(ge=1, description="Integer cents (EUR).", examples=[2500])
+]
 
 
 class Money(msgspec.Struct):
-    amount_cents: int
-    currency: str = CURRENCY
+    """An amount of money: integer cents, never a float."""
+
+    amount_cents: Annotated[
+        int, msgspec.Meta(description="Integer cents: 1500 is EUR 15.00.", examples=[1500])
+    ]
+    currency: Annotated[
+        str, msgspec.Meta(description="ISO 4217 code; always EUR.", examples=[CURRENCY])
+    ] = CURRENCY
 
 
 class BookingBody(Strict):
-    caregiver_id: UUID
+    """A booking request (also what a quote is asked for): the owner's pets, with
+    one approved caregiver, for one service, from start to end."""
+
+    caregiver_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The caregiver profile's id (as search gives it), not its user's.",
+            examples=["4f7a1c2e-9b3d-4e8a-a1f0-3c5d7e9b2a64"],
+        ),
+    ]
     service: Service
-    pet_ids: Annotated[list[UUID], msgspec.Meta(min_length=1, max_length=MAX_PETS_PER_BOOKING)]
+    pet_ids: Annotated[
+        list[UUID],
+        msgspec.Meta(
+            min_length=1,
+            max_length=MAX_PETS_PER_BOOKING,
+            description="The owner's own pets.",
+            examples=[["8d2b5e71-3f4a-4c9e-b6d0-1a2c3e4f5a6b"]],
+        ),
+    ]
     start: Instant
-    end: Instant
-    message: Annotated[str, text(MAX_MESSAGE)] | None = None
+    end: Annotated[
+        datetime,
+        msgspec.Meta(
+            tz=True,
+            description="After start; RFC 3339 with offset.",
+            examples=["2027-05-03T10:00:00+02:00"],
+        ),
+    ]
+    message: (
+        Annotated[
+            str,
+            free_text(MAX_MESSAGE, multiline=True),
+            msgspec.Meta(
+                description="To the caregiver; contact details are masked until accepted.",
+                examples=["Bruno pulls a bit on the lead."],
+            ),
+        ]
+        | None
+    ) = None
 
     def request(self) -> BookingRequest:
         return BookingRequest(
@@ -43,10 +95,14 @@ class BookingBody(Strict):
 
 
 class PriceOut(msgspec.Struct):
-    units: int
-    total: Money
-    commission: Money
-    caregiver_payout: Money
+    units: Annotated[
+        int, msgspec.Meta(description="How many walks, visits or nights the price counts.")
+    ]
+    total: Annotated[Money, msgspec.Meta(description="What the owner pays.")]
+    commission: Annotated[Money, msgspec.Meta(description="The platform's share of the total.")]
+    caregiver_payout: Annotated[
+        Money, msgspec.Meta(description="The caregiver's share: total minus commission.")
+    ]
 
     @classmethod
     def of(cls, q: Quote) -> PriceOut:
@@ -59,8 +115,12 @@ class PriceOut(msgspec.Struct):
 
 
 class PaymentOut(msgspec.Struct):
+    """The Stripe PaymentIntent holding the owner's card; only the owner sees it."""
+
     payment_intent_id: str | None
-    client_secret: str | None
+    client_secret: Annotated[
+        str | None, msgspec.Meta(description="For Stripe.js to confirm the card payment.")
+    ]
 
 
 class BookingOut(msgspec.Struct):
@@ -86,12 +146,19 @@ class BookingOut(msgspec.Struct):
     ]
     created_at: datetime
     message: str | None
-    conversation_id: UUID | None
-    refunded: Money
-    paid_out: Money
-    payout_not_before: datetime | None  # the end of the dispute window
+    conversation_id: Annotated[
+        UUID | None, msgspec.Meta(description="The owner and caregiver's conversation, if any.")
+    ]
+    refunded: Annotated[Money, msgspec.Meta(description="Refunded to the owner so far.")]
+    paid_out: Annotated[Money, msgspec.Meta(description="Paid out to the caregiver so far.")]
+    payout_not_before: Annotated[
+        datetime | None,
+        msgspec.Meta(description="The end of the dispute window: no payout before it."),
+    ]
     payment: PaymentOut | None = None
-    refund: Money | None = None
+    refund: Annotated[
+        Money | None, msgspec.Meta(description="On a cancellation: what the owner gets back.")
+    ] = None
 
     @classmethod
     def of(cls, b: Booking, *, for_owner: bool, refund: int | None = None) -> BookingOut:
@@ -155,21 +222,21 @@ class BookingList(msgspec.Struct):
 
 
 class CancelBody(Strict):
-    reason: Annotated[str, text(2000)] | None = None
+    reason: Reason | None = None
 
 
 class DisputeBody(Strict):
-    reason: Annotated[str, text(2000, 1)]
+    reason: RequiredReason
 
 
 class AdminRefundBody(Strict):
-    amount_cents: Annotated[int, msgspec.Meta(ge=1)]
-    reason: Annotated[str, text(2000, 1)]
+    amount_cents: AmountCents
+    reason: RequiredReason
 
 
 class ResolveDisputeBody(Strict):
     outcome: DisputeOutcome
-    amount_cents: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    amount_cents: AmountCents | None = None
 
 
 class LedgerEntryOut(msgspec.Struct):
@@ -212,12 +279,27 @@ class LedgerOut(msgspec.Struct):
 
 
 class ReviewBody(Strict):
-    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
-    comment: Annotated[str, text(MAX_REVIEW_TEXT)] = ""
+    """The owner's review of a completed booking, once."""
+
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5, description="Stars, 1..5.", examples=[5])]
+    comment: Annotated[
+        str,
+        free_text(MAX_REVIEW_TEXT, multiline=True),
+        msgspec.Meta(examples=["Sofie took great care of Bruno."]),
+    ] = ""
 
 
 class ReplyBody(Strict):
-    comment: Annotated[str, text(MAX_REVIEW_TEXT, 1)]
+    """The caregiver's public reply to a review of them, once."""
+
+    comment: Annotated[
+        str,
+        free_text(MAX_REVIEW_TEXT, multiline=True, required=True),
+        msgspec.Meta(
+            description="The reply's text, shown under the review.",
+            examples=["Thank you, Bruno is welcome any time!"],
+        ),
+    ]
 
 
 class ReviewOut(msgspec.Struct):
@@ -227,7 +309,7 @@ class ReviewOut(msgspec.Struct):
     rating: int
     comment: str
     created_at: datetime
-    reply: str | None
+    reply: Annotated[str | None, msgspec.Meta(description="The caregiver's reply, if any.")]
     replied_at: datetime | None
 
     @classmethod

@@ -20,6 +20,8 @@ from tailtribe.domain.model.caregivers import (
     MAX_DISPLAY_NAME,
     MAX_PETS,
     MAX_RADIUS_KM,
+    MIN_BIO_LENGTH,
+    POSTCODE_PATTERN,
     Caregiver,
     CaregiverStatus,
     DecisionKind,
@@ -33,35 +35,104 @@ from tailtribe.domain.model.pricing import (
     ServicePrice,
     Unit,
 )
-from tailtribe.entrypoints.http.schemas.common import Strict, sent_fields, text
+from tailtribe.entrypoints.http.schemas.common import (
+    Instant,
+    Strict,
+    free_text,
+    name_text,
+    sent_fields,
+    text,
+)
 
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
-Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
-Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
-Postcode = Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]{3}$", description="Belgian postcode")]
-Radius = Annotated[int, msgspec.Meta(ge=1, le=MAX_RADIUS_KM)]
-PetCount = Annotated[int, msgspec.Meta(ge=1, le=MAX_PETS)]
-SpeciesList = Annotated[list[Species], msgspec.Meta(max_length=len(Species))]
-ClockTime = Annotated[
-    str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["08:00"])
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90, examples=[51.0543])]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180, examples=[3.7174])]
+Postcode = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=POSTCODE_PATTERN, description="Belgian postcode, 1000..9999.", examples=["9000"]
+    ),
 ]
-Instant = Annotated[datetime, msgspec.Meta(tz=True)]
+Radius = Annotated[
+    int,
+    msgspec.Meta(
+        ge=1, le=MAX_RADIUS_KM, description="How far the caregiver travels, in km.", examples=[15]
+    ),
+]
+PetCount = Annotated[
+    int,
+    msgspec.Meta(ge=1, le=MAX_PETS, description="Most pets cared for at once.", examples=[3]),
+]
+SpeciesList = Annotated[
+    list[Species], msgspec.Meta(max_length=len(Species), examples=[["dog", "cat"]])
+]
+ClockTime = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="Local time in Belgium, HH:MM.",
+        examples=["08:00"],
+    ),
+]
+Policy = Annotated[
+    CancellationPolicy,
+    msgspec.Meta(
+        description="How much of the price an owner gets back when cancelling: "
+        "see the cancellation rules in the product documentation.",
+    ),
+]
+Cents = Annotated[
+    int,
+    msgspec.Meta(
+        ge=MIN_PRICE_CENTS,
+        le=MAX_PRICE_CENTS,
+        description="Integer cents (EUR) per unit of the service: a walk, a visit, a night.",
+        examples=[1500],
+    ),
+]
+ExtraPetCents = Annotated[
+    int,
+    msgspec.Meta(
+        ge=0,
+        le=MAX_PRICE_CENTS,
+        description="Integer cents (EUR) per unit for each pet after the first.",
+        examples=[500],
+    ),
+]
 
 
 class ProfilePatch(Strict):
     """Profile fields; on create every one is optional, on PATCH only the sent ones change."""
 
-    display_name: Annotated[str, text(MAX_DISPLAY_NAME, 1)] | Unset = UNSET
-    bio: Annotated[str, text(MAX_BIO_LENGTH)] | Unset = UNSET
+    display_name: (
+        Annotated[str, name_text(MAX_DISPLAY_NAME), msgspec.Meta(examples=["Sofie's Dog Care"])]
+        | Unset
+    ) = UNSET
+    bio: (
+        Annotated[
+            str,
+            free_text(MAX_BIO_LENGTH, multiline=True),
+            msgspec.Meta(
+                description=f"At least {MIN_BIO_LENGTH} characters to submit the profile "
+                "for review; no contact details.",
+                examples=[
+                    "Ervaren hondenoppas in Gent met een grote tuin en veel geduld voor elke hond."
+                ],
+            ),
+        ]
+        | Unset
+    ) = UNSET
     postcode: Postcode | Unset | None = UNSET
-    city: Annotated[str, text(MAX_CITY)] | Unset | None = UNSET
+    city: Annotated[str, free_text(MAX_CITY), msgspec.Meta(examples=["Gent"])] | Unset | None = (
+        UNSET
+    )
     latitude: Latitude | Unset | None = UNSET
     longitude: Longitude | Unset | None = UNSET
     service_radius_km: Radius | Unset = UNSET
     accepted_species: SpeciesList | Unset = UNSET
     max_pets: PetCount | Unset = UNSET
-    cancellation_policy: CancellationPolicy | Unset = UNSET
+    cancellation_policy: Policy | Unset = UNSET
 
     def changes(self) -> dict[str, Any]:
         values = sent_fields(self)
@@ -72,20 +143,30 @@ class ProfilePatch(Strict):
 
 class ServiceIn(Strict):
     service: Service
-    price_cents: Annotated[int, msgspec.Meta(ge=MIN_PRICE_CENTS, le=MAX_PRICE_CENTS)]
-    extra_pet_price_cents: Annotated[int, msgspec.Meta(ge=0, le=MAX_PRICE_CENTS)] = 0
+    price_cents: Cents
+    extra_pet_price_cents: ExtraPetCents = 0
 
 
-ServicesBody = Annotated[list[ServiceIn], msgspec.Meta(max_length=len(Service))]
+ServicesBody = Annotated[
+    list[ServiceIn],
+    msgspec.Meta(
+        max_length=len(Service),
+        description="Every service offered, each at most once; replaces the previous list.",
+    ),
+]
 
 
 class WindowIn(Strict):
-    weekday: Annotated[int, msgspec.Meta(ge=0, le=6, description="0 = Monday")]
+    """A weekly window the caregiver works in; it ends after it starts."""
+
+    weekday: Annotated[int, msgspec.Meta(ge=0, le=6, description="0 = Monday .. 6 = Sunday.")]
     start: ClockTime
     end: ClockTime
 
 
 class PeriodIn(Strict):
+    """A period the caregiver takes no bookings in; it ends after it starts."""
+
     start: Instant
     end: Instant
 
@@ -114,9 +195,11 @@ def service_prices(body: list[ServiceIn]) -> tuple[ServicePrice, ...]:
 
 class ServiceOut(msgspec.Struct):
     service: Service
-    unit: Unit
-    price_cents: int
-    extra_pet_price_cents: int
+    unit: Annotated[Unit, msgspec.Meta(description="What one price counts: a visit, day or night.")]
+    price_cents: Annotated[int, msgspec.Meta(description="Integer cents (EUR) per unit.")]
+    extra_pet_price_cents: Annotated[
+        int, msgspec.Meta(description="Integer cents (EUR) per unit for each further pet.")
+    ]
 
 
 class WindowOut(msgspec.Struct):
@@ -160,10 +243,17 @@ class ProfileOut(msgspec.Struct):
     status: CaregiverStatus
     services: list[ServiceOut]
     availability: AvailabilityOut
-    stripe_account_id: str | None
-    payouts_enabled: bool
+    stripe_account_id: Annotated[
+        str | None, msgspec.Meta(description="The Stripe connected account payouts go to.")
+    ]
+    payouts_enabled: Annotated[
+        bool, msgspec.Meta(description="Stripe can pay out to the caregiver (onboarding done).")
+    ]
     decisions: list[DecisionOut]
-    missing_for_submission: list[str]
+    missing_for_submission: Annotated[
+        list[str],
+        msgspec.Meta(description="What the profile still needs before it can be submitted."),
+    ]
 
     @classmethod
     def of(cls, c: Caregiver, *, for_admin: bool = False) -> ProfileOut:
@@ -212,7 +302,11 @@ class ProfileList(msgspec.Struct):
 
 
 class ReasonBody(Strict):
-    reason: Annotated[str, text(2000, 1)]
+    reason: Annotated[
+        str,
+        msgspec.Meta(min_length=1, max_length=2000, pattern=r"\S"),
+        msgspec.Meta(description="Shown to the caregiver; not blank."),
+    ]
 
 
 class OptionalReasonBody(Strict):

@@ -11,33 +11,55 @@ from tailtribe.domain.services.conversations.manage_conversations import (
     ConversationView,
     MessageView,
 )
-from tailtribe.entrypoints.http.schemas.common import Strict, text
+from tailtribe.entrypoints.http.schemas.common import Strict, free_text
 from tailtribe.entrypoints.http.schemas.photos import PhotoOut
 
-Body = Annotated[str, text(MAX_MESSAGE_LENGTH)]
+_MASKED = "Contact details are masked until the pair has an accepted booking."
 
 
 class StartConversation(Strict):
-    caregiver_id: UUID
-    body: Annotated[str, text(MAX_MESSAGE_LENGTH, min_length=1)]
+    """An owner's first message to a caregiver."""
+
+    caregiver_id: Annotated[UUID, msgspec.Meta(description="The caregiver profile's id.")]
+    body: Annotated[
+        str,
+        free_text(MAX_MESSAGE_LENGTH, multiline=True, required=True),
+        msgspec.Meta(description=_MASKED, examples=["Hello! Are you free next weekend?"]),
+    ]
 
 
 class NewMessage(Strict):
-    body: Body = ""
-    photo_ids: Annotated[list[UUID], msgspec.Meta(max_length=MAX_PHOTOS_PER_MESSAGE)] = (
-        msgspec.field(default_factory=list)
-    )
+    """A message: text, photos (uploaded first), or both; not empty."""
+
+    body: Annotated[
+        str,
+        free_text(MAX_MESSAGE_LENGTH, multiline=True),
+        msgspec.Meta(description=_MASKED, examples=["Here is Bruno after his bath."]),
+    ] = ""
+    photo_ids: Annotated[
+        list[UUID],
+        msgspec.Meta(
+            max_length=MAX_PHOTOS_PER_MESSAGE,
+            description="Ids of photos uploaded to this conversation and not yet sent, each once.",
+        ),
+    ] = msgspec.field(default_factory=list)
 
 
 class ReadUpTo(Strict):
-    up_to: UUID
+    up_to: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="A message id: it and every older message count as read.",
+            examples=["0b3e5d7f-2a4c-4e6a-8b0d-1f3a5c7e9b1d"],
+        ),
+    ]
 
 
 class MessageOut(msgspec.Struct):
     id: UUID
     conversation_id: UUID
     sender_id: UUID
-    body: str  # contact details masked until the pair has an accepted booking
+    body: Annotated[str, msgspec.Meta(description=_MASKED)]
     photos: list[PhotoOut]
     created_at: datetime
 
@@ -55,7 +77,9 @@ class ConversationOut(msgspec.Struct):
     owner_name: str
     caregiver_name: str
     unread_count: int
-    contacts_shared: bool
+    contacts_shared: Annotated[
+        bool, msgspec.Meta(description="True once the pair has an accepted booking.")
+    ]
     last_message: MessageOut | None
     last_message_at: datetime | None
     created_at: datetime
@@ -89,7 +113,10 @@ class MessageList(msgspec.Struct):
     """Newest first; `next_before` pages on to older ones (null at the start)."""
 
     items: list[MessageOut]
-    next_before: UUID | None
+    next_before: Annotated[
+        UUID | None,
+        msgspec.Meta(description="A message id: pass it as `before` for older messages."),
+    ]
 
 
 class LiveMessage(msgspec.Struct):

@@ -7,6 +7,7 @@ from uuid import UUID
 import msgspec
 
 from tailtribe.domain.model.pets import (
+    MAX_AGE_YEARS,
     MAX_BREED,
     MAX_NOTES,
     MAX_PET_NAME,
@@ -16,20 +17,35 @@ from tailtribe.domain.model.pets import (
     Species,
 )
 from tailtribe.domain.services.photos.manage_photos import PhotoView
-from tailtribe.entrypoints.http.schemas.common import Strict, text
+from tailtribe.entrypoints.http.schemas.common import Strict, free_text, name_text
 from tailtribe.entrypoints.http.schemas.photos import PhotoOut
 
-Name = Annotated[str, text(MAX_PET_NAME, 1)]
-Breed = Annotated[str, text(MAX_BREED)]
-Notes = Annotated[str, text(MAX_NOTES)]
-Weight = Annotated[float, msgspec.Meta(gt=0, le=MAX_WEIGHT_KG)]
+Name = Annotated[str, name_text(MAX_PET_NAME), msgspec.Meta(examples=["Bruno"])]
+Breed = Annotated[str, free_text(MAX_BREED), msgspec.Meta(examples=["Labrador"])]
+Notes = Annotated[
+    str,
+    free_text(MAX_NOTES, multiline=True),
+    msgspec.Meta(
+        description="For the caregiver: food, medication, habits.",
+        examples=["Two walks a day; afraid of bicycles."],
+    ),
+]
+Weight = Annotated[float, msgspec.Meta(gt=0, le=MAX_WEIGHT_KG, examples=[30.5])]
+BirthDate = Annotated[
+    date,
+    msgspec.Meta(
+        description=f"Not in the future, and no earlier than 1 January {MAX_AGE_YEARS} "
+        "years ago (checked against today's date).",
+        examples=["2021-04-12"],
+    ),
+]
 
 
 class PetBody(Strict):
     name: Name
     species: Species
     breed: Breed | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     weight_kg: Weight | None = None
     notes: Notes | None = None
 
@@ -50,7 +66,7 @@ class PetPatch(Strict):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     species: Species | msgspec.UnsetType = msgspec.UNSET
     breed: Breed | msgspec.UnsetType | None = msgspec.UNSET
-    birth_date: date | msgspec.UnsetType | None = msgspec.UNSET
+    birth_date: BirthDate | msgspec.UnsetType | None = msgspec.UNSET
     weight_kg: Weight | msgspec.UnsetType | None = msgspec.UNSET
     notes: Notes | msgspec.UnsetType | None = msgspec.UNSET
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -14,8 +15,10 @@ from tailtribe.entrypoints.http.schemas.photos import PhotoOut
 
 
 class RatingOut(msgspec.Struct):
-    average: float | None
-    count: int
+    average: Annotated[
+        float | None, msgspec.Meta(description="Mean of the review ratings (1..5); null: none yet.")
+    ]
+    count: Annotated[int, msgspec.Meta(description="How many reviews.")]
 
 
 class SearchItem(msgspec.Struct):
@@ -29,8 +32,13 @@ class SearchItem(msgspec.Struct):
     accepted_species: list[str]
     max_pets: int
     cancellation_policy: str
-    distance_km: float
-    price_cents: int
+    distance_km: Annotated[
+        float, msgspec.Meta(description="From the point or postcode searched from, in km.")
+    ]
+    price_cents: Annotated[
+        int,
+        msgspec.Meta(description="The service's price per unit for one pet, integer cents (EUR)."),
+    ]
     rating: RatingOut
 
     @classmethod
