@@ -477,13 +477,15 @@ DOCS: dict[str, Doc] = {
         "Submit my profile for approval",
         "Caregivers only. Sends a complete draft to the admins for review; 409 when it is "
         "not a draft or a rejected profile, 422 when it is incomplete.",
-        errors=(404, 409),
+        errors=(404, 409, 422),
     ),
     "search_caregivers": Doc(
         "Search caregivers",
         "Public. Approved caregivers offering `service`, near a place (`postcode` or "
         "`latitude`/`longitude`, within `radius_km`), free for `start`..`end` when given, "
-        "with prices for the pets described. Paged.",
+        "with prices for the pets described. Paged. 422 when neither a postcode nor both "
+        "coordinates are given, or the period is not a valid one for the service.",
+        errors=(422,),
     ),
     "get_caregiver": Doc(
         "A caregiver's public profile",
@@ -725,12 +727,15 @@ DOCS: dict[str, Doc] = {
     "metrics": Doc(
         "Prometheus metrics",
         "Public, not rate limited, in the Prometheus text format: request counts and "
-        "latencies by route and status, and the app's gauges. Restrict it at the proxy.",
+        "latencies by route and status, and the app's gauges. With `METRICS_TOKEN` set, "
+        "only for `Authorization: Bearer <that token>` (401 otherwise).",
+        errors=(401,),
     ),
     "stripe_webhook": Doc(
         "Stripe events",
         "Called by Stripe only, not rate limited: verified with the `Stripe-Signature` "
         "header (400 when it does not hold), applied once per event id.",
+        errors=(400,),
     ),
     # Test mode
     "test_set_clock": Doc(

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Request, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.exceptions import NotAuthorizedException
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -105,7 +105,13 @@ class MetricsController(Controller):
     path = METRICS_PATH
     tags = ("Platform",)
 
-    @get(operation_id="metrics", exclude_from_auth=True, cache=False, include_in_schema=True)
+    @get(
+        operation_id="metrics",
+        exclude_from_auth=True,
+        cache=False,
+        include_in_schema=True,
+        media_type=MediaType.TEXT,  # Prometheus' text format, as documented
+    )
     @inject
     async def metrics(
         self,
