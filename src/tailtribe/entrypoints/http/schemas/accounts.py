@@ -31,7 +31,10 @@ Email = Annotated[
 Password = Annotated[
     str,
     text(MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH),
-    msgspec.Meta(examples=["correct horse battery"]),
+    msgspec.Meta(
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        examples=["correct horse battery"],
+    ),
 ]
 Token = Annotated[
     str,
@@ -55,16 +58,28 @@ class RegisterBody(Strict):
 class LoginBody(Strict):
     email: Email
     # Any length is accepted here: a too-short password simply does not match.
-    password: Annotated[str, text(MAX_PASSWORD_LENGTH)]
+    password: Annotated[
+        str,
+        text(MAX_PASSWORD_LENGTH),
+        msgspec.Meta(description="The account's password."),
+    ]
 
 
 class GoogleCallbackBody(Strict):
-    code: Annotated[str, text(2000)]
-    state: Annotated[str, text(200)]
+    code: Annotated[
+        str,
+        text(2000),
+        msgspec.Meta(description="The `code` Google sent back to the redirect address."),
+    ]
+    state: Annotated[
+        str,
+        text(200),
+        msgspec.Meta(description="The `state` Google sent back, as the authorization URL set it."),
+    ]
 
 
 class AuthorizationUrl(msgspec.Struct):
-    url: str
+    url: Annotated[str, msgspec.Meta(description="Google's sign-in page to send the browser to.")]
 
 
 class TokenBody(Strict):
@@ -85,14 +100,14 @@ class AccessToken(msgspec.Struct):
         str, msgspec.Meta(description="Send as `Authorization: Bearer <access_token>`.")
     ]
     expires_in: Annotated[int, msgspec.Meta(description="Seconds until the token expires.")]
-    token_type: str = "bearer"  # noqa: S105  (the OAuth token type)
+    token_type: Annotated[str, msgspec.Meta(description="Always `bearer`.")] = "bearer"  # noqa: S105  (the OAuth token type)
 
 
 class UserOut(msgspec.Struct):
-    id: UUID
-    email: str
-    full_name: str
-    locale: Locale
+    id: Annotated[UUID, msgspec.Meta(description="The user's id.")]
+    email: Annotated[str, msgspec.Meta(description="The sign-in email, in lower case.")]
+    full_name: Annotated[str, msgspec.Meta(description="The user's full name.")]
+    locale: EmailLocale
     roles: Annotated[
         list[Role],
         msgspec.Meta(
@@ -100,7 +115,12 @@ class UserOut(msgspec.Struct):
             "(granted as it is created); admin: operates the platform."
         ),
     ]
-    email_verified: bool
+    email_verified: Annotated[
+        bool,
+        msgspec.Meta(
+            description="True once the address is verified: by the emailed link or Google."
+        ),
+    ]
 
     @classmethod
     def of(cls, user: User) -> UserOut:

@@ -13,12 +13,22 @@ from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.ledger import Account, Movement
 from tailtribe.domain.model.money import CURRENCY
-from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, Quote, Service
+from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, Quote
 from tailtribe.domain.model.reviews import MAX_REVIEW_TEXT, Review
 from tailtribe.domain.ports.queries import BookingView
 from tailtribe.domain.services.bookings.request import MAX_MESSAGE, BookingRequest
 from tailtribe.domain.services.payments.ledger import BookingLedger
-from tailtribe.entrypoints.http.schemas.common import Instant, Strict, free_text
+from tailtribe.entrypoints.http.schemas.common import (
+    INSTANT,
+    PAGE_ITEMS,
+    Instant,
+    PageLimit,
+    PageOffset,
+    ServiceKind,
+    Strict,
+    Total,
+    free_text,
+)
 
 Reason = Annotated[
     str,
@@ -57,7 +67,7 @@ class BookingBody(Strict):
             examples=["4f7a1c2e-9b3d-4e8a-a1f0-3c5d7e9b2a64"],
         ),
     ]
-    service: Service
+    service: ServiceKind
     pet_ids: Annotated[
         list[UUID],
         msgspec.Meta(
@@ -117,24 +127,49 @@ class PriceOut(msgspec.Struct):
 class PaymentOut(msgspec.Struct):
     """The Stripe PaymentIntent holding the owner's card; only the owner sees it."""
 
-    payment_intent_id: str | None
+    payment_intent_id: Annotated[
+        str | None,
+        msgspec.Meta(description="The Stripe PaymentIntent's id; null until one is created."),
+    ]
     client_secret: Annotated[
         str | None, msgspec.Meta(description="For Stripe.js to confirm the card payment.")
     ]
 
 
 class BookingOut(msgspec.Struct):
-    id: UUID
-    owner_id: UUID
-    caregiver_id: UUID
-    service: Service
-    pet_ids: list[UUID]
-    start: datetime
-    end: datetime
-    status: BookingStatus
-    payment_status: PaymentStatus
-    payout_status: PayoutStatus
-    price: PriceOut
+    id: Annotated[UUID, msgspec.Meta(description="The booking's id.")]
+    owner_id: Annotated[UUID, msgspec.Meta(description="The owner's user id.")]
+    caregiver_id: Annotated[
+        UUID, msgspec.Meta(description="The caregiver profile's id, not its user's.")
+    ]
+    service: ServiceKind
+    pet_ids: Annotated[list[UUID], msgspec.Meta(description="The owner's pets in the booking.")]
+    start: Annotated[datetime, msgspec.Meta(description=f"When the care starts; {INSTANT}.")]
+    end: Annotated[datetime, msgspec.Meta(description=f"When the care ends; {INSTANT}.")]
+    status: Annotated[
+        BookingStatus,
+        msgspec.Meta(
+            description="requested -> accepted -> in_progress -> completed; disputed while a "
+            "dispute is open; declined, expired and cancelled are final."
+        ),
+    ]
+    payment_status: Annotated[
+        PaymentStatus,
+        msgspec.Meta(
+            description="The owner's card payment: pending, authorized (held), captured "
+            "(charged), refunded, partially_refunded, failed or canceled (hold released)."
+        ),
+    ]
+    payout_status: Annotated[
+        PayoutStatus,
+        msgspec.Meta(
+            description="The caregiver's share: none, scheduled (after the dispute window), "
+            "held (an admin decides), paid or reversed."
+        ),
+    ]
+    price: Annotated[
+        PriceOut, msgspec.Meta(description="The price fixed when the booking was requested.")
+    ]
     cancellation_policy: Annotated[
         CancellationPolicy,
         msgspec.Meta(
@@ -144,8 +179,16 @@ class BookingOut(msgspec.Struct):
             "policy does not change it (docs/rules.md, Cancellation and refunds)"
         ),
     ]
-    created_at: datetime
-    message: str | None
+    created_at: Annotated[
+        datetime, msgspec.Meta(description=f"When the booking was requested; {INSTANT}.")
+    ]
+    message: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The owner's message with the request, contact details masked until "
+            "the booking is accepted; null if none."
+        ),
+    ]
     conversation_id: Annotated[
         UUID | None, msgspec.Meta(description="The owner and caregiver's conversation, if any.")
     ]
@@ -153,9 +196,15 @@ class BookingOut(msgspec.Struct):
     paid_out: Annotated[Money, msgspec.Meta(description="Paid out to the caregiver so far.")]
     payout_not_before: Annotated[
         datetime | None,
-        msgspec.Meta(description="The end of the dispute window: no payout before it."),
+        msgspec.Meta(
+            description=f"The end of the dispute window, no payout before it; {INSTANT}; "
+            "null until the booking has one."
+        ),
     ]
-    payment: PaymentOut | None = None
+    payment: Annotated[
+        PaymentOut | None,
+        msgspec.Meta(description="The card payment; to the owner only, null for others."),
+    ] = None
     refund: Annotated[
         Money | None, msgspec.Meta(description="On a cancellation: what the owner gets back.")
     ] = None
@@ -215,10 +264,10 @@ class BookingOut(msgspec.Struct):
 
 
 class BookingList(msgspec.Struct):
-    items: list[BookingOut]
-    total: int
-    limit: int
-    offset: int
+    items: Annotated[list[BookingOut], msgspec.Meta(description=PAGE_ITEMS)]
+    total: Total
+    limit: PageLimit
+    offset: PageOffset
 
 
 class CancelBody(Strict):
@@ -235,26 +284,60 @@ class AdminRefundBody(Strict):
 
 
 class ResolveDisputeBody(Strict):
-    outcome: DisputeOutcome
+    outcome: Annotated[
+        DisputeOutcome,
+        msgspec.Meta(
+            description="release: pay the caregiver, refund nothing; refund: refund amount_cents "
+            "(default: all that remains) and pay out the rest."
+        ),
+    ]
     amount_cents: AmountCents | None = None
 
 
+LedgerAccount = Annotated[
+    Account,
+    msgspec.Meta(
+        description="owner, card_hold, escrow, platform, caregiver or stripe_fees: "
+        "where money sits."
+    ),
+]
+
+
 class LedgerEntryOut(msgspec.Struct):
-    id: UUID
-    movement: Movement
-    source: Account
-    destination: Account
-    amount: Money
-    reference: str | None
-    occurred_at: datetime
+    id: Annotated[UUID, msgspec.Meta(description="The ledger entry's id.")]
+    movement: Annotated[
+        Movement,
+        msgspec.Meta(description="What moved the money; each movement always goes the same way."),
+    ]
+    source: Annotated[LedgerAccount, msgspec.Meta(description="The account the money left.")]
+    destination: Annotated[
+        LedgerAccount, msgspec.Meta(description="The account the money went to.")
+    ]
+    amount: Annotated[Money, msgspec.Meta(description="How much moved; always positive.")]
+    reference: Annotated[
+        str | None,
+        msgspec.Meta(description="The Stripe object's id behind the entry; null if none."),
+    ]
+    occurred_at: Annotated[datetime, msgspec.Meta(description=f"When the money moved; {INSTANT}.")]
 
 
 class LedgerOut(msgspec.Struct):
-    booking_id: UUID
-    entries: list[LedgerEntryOut]
-    balances: dict[str, Money]
-    balanced: bool
-    problems: list[str]
+    booking_id: Annotated[UUID, msgspec.Meta(description="The booking this ledger is of.")]
+    entries: Annotated[
+        list[LedgerEntryOut], msgspec.Meta(description="Every money movement of the booking.")
+    ]
+    balances: Annotated[
+        dict[str, Money],
+        msgspec.Meta(description="Each account's balance from the entries, keyed by account."),
+    ]
+    balanced: Annotated[bool, msgspec.Meta(description="True when problems is empty.")]
+    problems: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="Where the entries do not balance or disagree with the booking; "
+            "empty when all is well."
+        ),
+    ]
 
     @classmethod
     def of(cls, ledger: BookingLedger) -> LedgerOut:
@@ -285,7 +368,10 @@ class ReviewBody(Strict):
     comment: Annotated[
         str,
         free_text(MAX_REVIEW_TEXT, multiline=True),
-        msgspec.Meta(examples=["Sofie took great care of Bruno."]),
+        msgspec.Meta(
+            description="The review's text, shown publicly; may be empty.",
+            examples=["Sofie took great care of Bruno."],
+        ),
     ] = ""
 
 
@@ -303,14 +389,21 @@ class ReplyBody(Strict):
 
 
 class ReviewOut(msgspec.Struct):
-    id: UUID
-    booking_id: UUID
-    caregiver_id: UUID
-    rating: int
-    comment: str
-    created_at: datetime
+    id: Annotated[UUID, msgspec.Meta(description="The review's id.")]
+    booking_id: Annotated[UUID, msgspec.Meta(description="The completed booking reviewed.")]
+    caregiver_id: Annotated[
+        UUID, msgspec.Meta(description="The caregiver profile's id the review is of.")
+    ]
+    rating: Annotated[int, msgspec.Meta(description="Stars, 1..5.")]
+    comment: Annotated[str, msgspec.Meta(description="The owner's text; may be empty.")]
+    created_at: Annotated[
+        datetime, msgspec.Meta(description=f"When the review was written; {INSTANT}.")
+    ]
     reply: Annotated[str | None, msgspec.Meta(description="The caregiver's reply, if any.")]
-    replied_at: datetime | None
+    replied_at: Annotated[
+        datetime | None,
+        msgspec.Meta(description=f"When the caregiver replied; {INSTANT}; null if not yet."),
+    ]
 
     @classmethod
     def of(cls, r: Review) -> ReviewOut:
@@ -327,7 +420,7 @@ class ReviewOut(msgspec.Struct):
 
 
 class ReviewList(msgspec.Struct):
-    items: list[ReviewOut]
-    total: int
-    limit: int
-    offset: int
+    items: Annotated[list[ReviewOut], msgspec.Meta(description=PAGE_ITEMS)]
+    total: Total
+    limit: PageLimit
+    offset: PageOffset

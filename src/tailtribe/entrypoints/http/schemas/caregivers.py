@@ -36,8 +36,14 @@ from tailtribe.domain.model.pricing import (
     Unit,
 )
 from tailtribe.entrypoints.http.schemas.common import (
+    INSTANT,
+    PAGE_ITEMS,
     Instant,
+    PageLimit,
+    PageOffset,
+    ServiceKind,
     Strict,
+    Total,
     free_text,
     name_text,
     sent_fields,
@@ -46,8 +52,37 @@ from tailtribe.entrypoints.http.schemas.common import (
 
 Unset = msgspec.UnsetType
 UNSET = msgspec.UNSET
-Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90, examples=[51.0543])]
-Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180, examples=[3.7174])]
+STATUS = (
+    "draft -> pending_review (submitted) -> approved (found in search) or rejected; "
+    "an approved caregiver may be suspended and reinstated."
+)
+SERVICES = "The services offered, with their prices."
+RADIUS = "How far the caregiver travels, in km."
+SPECIES = "The kinds of pets the caregiver takes."
+PETS = "Most pets cared for at once."
+POLICY = (
+    "How much of the price an owner gets back when cancelling (flexible, moderate or strict); "
+    "see the cancellation rules in the product documentation."
+)
+
+Latitude = Annotated[
+    float,
+    msgspec.Meta(
+        ge=-90,
+        le=90,
+        description="Where the caregiver is: degrees north (WGS 84).",
+        examples=[51.0543],
+    ),
+]
+Longitude = Annotated[
+    float,
+    msgspec.Meta(
+        ge=-180,
+        le=180,
+        description="Where the caregiver is: degrees east (WGS 84).",
+        examples=[3.7174],
+    ),
+]
 Postcode = Annotated[
     str,
     msgspec.Meta(
@@ -56,16 +91,19 @@ Postcode = Annotated[
 ]
 Radius = Annotated[
     int,
-    msgspec.Meta(
-        ge=1, le=MAX_RADIUS_KM, description="How far the caregiver travels, in km.", examples=[15]
-    ),
+    msgspec.Meta(ge=1, le=MAX_RADIUS_KM, description=RADIUS, examples=[15]),
 ]
 PetCount = Annotated[
     int,
-    msgspec.Meta(ge=1, le=MAX_PETS, description="Most pets cared for at once.", examples=[3]),
+    msgspec.Meta(ge=1, le=MAX_PETS, description=PETS, examples=[3]),
 ]
 SpeciesList = Annotated[
-    list[Species], msgspec.Meta(max_length=len(Species), examples=[["dog", "cat"]])
+    list[Species],
+    msgspec.Meta(
+        max_length=len(Species),
+        description=SPECIES,
+        examples=[["dog", "cat"]],
+    ),
 ]
 ClockTime = Annotated[
     str,
@@ -124,9 +162,15 @@ class ProfilePatch(Strict):
         | Unset
     ) = UNSET
     postcode: Postcode | Unset | None = UNSET
-    city: Annotated[str, free_text(MAX_CITY), msgspec.Meta(examples=["Gent"])] | Unset | None = (
-        UNSET
-    )
+    city: (
+        Annotated[
+            str,
+            free_text(MAX_CITY),
+            msgspec.Meta(description="The caregiver's town, shown publicly.", examples=["Gent"]),
+        ]
+        | Unset
+        | None
+    ) = UNSET
     latitude: Latitude | Unset | None = UNSET
     longitude: Longitude | Unset | None = UNSET
     service_radius_km: Radius | Unset = UNSET
@@ -142,7 +186,7 @@ class ProfilePatch(Strict):
 
 
 class ServiceIn(Strict):
-    service: Service
+    service: ServiceKind
     price_cents: Cents
     extra_pet_price_cents: ExtraPetCents = 0
 
@@ -172,12 +216,18 @@ class PeriodIn(Strict):
 
 
 class AvailabilityBody(Strict):
-    weekly: Annotated[list[WindowIn], msgspec.Meta(max_length=MAX_WINDOWS)] = msgspec.field(
-        default_factory=list
-    )
-    blocked: Annotated[list[PeriodIn], msgspec.Meta(max_length=MAX_BLOCKED)] = msgspec.field(
-        default_factory=list
-    )
+    """The whole availability: it replaces the previous one."""
+
+    weekly: Annotated[
+        list[WindowIn],
+        msgspec.Meta(
+            max_length=MAX_WINDOWS, description="The weekly windows bookings may fall in."
+        ),
+    ] = msgspec.field(default_factory=list)
+    blocked: Annotated[
+        list[PeriodIn],
+        msgspec.Meta(max_length=MAX_BLOCKED, description="Periods with no bookings."),
+    ] = msgspec.field(default_factory=list)
 
     def availability(self) -> Availability:
         return Availability(
@@ -194,7 +244,7 @@ def service_prices(body: list[ServiceIn]) -> tuple[ServicePrice, ...]:
 
 
 class ServiceOut(msgspec.Struct):
-    service: Service
+    service: ServiceKind
     unit: Annotated[Unit, msgspec.Meta(description="What one price counts: a visit, day or night.")]
     price_cents: Annotated[int, msgspec.Meta(description="Integer cents (EUR) per unit.")]
     extra_pet_price_cents: Annotated[
@@ -203,53 +253,73 @@ class ServiceOut(msgspec.Struct):
 
 
 class WindowOut(msgspec.Struct):
-    weekday: int
-    start: str
-    end: str
+    weekday: Annotated[int, msgspec.Meta(description="0 = Monday .. 6 = Sunday.")]
+    start: Annotated[str, msgspec.Meta(description="Local time in Belgium, HH:MM.")]
+    end: Annotated[str, msgspec.Meta(description="Local time in Belgium, HH:MM; after start.")]
 
 
 class PeriodOut(msgspec.Struct):
-    start: datetime
-    end: datetime
+    start: Annotated[datetime, msgspec.Meta(description=f"Start of the period; {INSTANT}.")]
+    end: Annotated[datetime, msgspec.Meta(description=f"End of the period; {INSTANT}.")]
 
 
 class AvailabilityOut(msgspec.Struct):
-    weekly: list[WindowOut]
-    blocked: list[PeriodOut]
+    weekly: Annotated[
+        list[WindowOut], msgspec.Meta(description="The weekly windows bookings may fall in.")
+    ]
+    blocked: Annotated[list[PeriodOut], msgspec.Meta(description="Periods with no bookings.")]
 
 
 class DecisionOut(msgspec.Struct):
-    decision: DecisionKind
-    at: datetime
-    reason: str | None
-    admin_id: UUID | None = None  # to admins only
+    decision: Annotated[
+        DecisionKind,
+        msgspec.Meta(description="An admin's decision: approve, reject, suspend or reinstate."),
+    ]
+    at: Annotated[datetime, msgspec.Meta(description=f"When it was taken; {INSTANT}.")]
+    reason: Annotated[
+        str | None, msgspec.Meta(description="The reason given to the caregiver; null if none.")
+    ]
+    admin_id: Annotated[
+        UUID | None,
+        msgspec.Meta(description="The deciding admin's user id; shown to admins only, else null."),
+    ] = None
 
 
 class ProfileOut(msgspec.Struct):
     """The profile as its caregiver and admins see it."""
 
-    id: UUID
-    user_id: UUID
-    display_name: str
-    bio: str
-    postcode: str | None
-    city: str | None
-    latitude: float | None
-    longitude: float | None
-    service_radius_km: int
-    accepted_species: list[Species]
-    max_pets: int
-    cancellation_policy: CancellationPolicy
-    status: CaregiverStatus
-    services: list[ServiceOut]
-    availability: AvailabilityOut
+    id: Annotated[UUID, msgspec.Meta(description="The caregiver profile's id.")]
+    user_id: Annotated[UUID, msgspec.Meta(description="The caregiver's user id.")]
+    display_name: Annotated[str, msgspec.Meta(description="The name shown to owners.")]
+    bio: Annotated[str, msgspec.Meta(description="The caregiver's text about themselves.")]
+    postcode: Annotated[
+        str | None, msgspec.Meta(description="Belgian postcode, 1000..9999; null if not set.")
+    ]
+    city: Annotated[str | None, msgspec.Meta(description="The town; null if not set.")]
+    latitude: Annotated[
+        float | None, msgspec.Meta(description="Degrees north (WGS 84); null if not set.")
+    ]
+    longitude: Annotated[
+        float | None, msgspec.Meta(description="Degrees east (WGS 84); null if not set.")
+    ]
+    service_radius_km: Annotated[int, msgspec.Meta(description=RADIUS)]
+    accepted_species: Annotated[list[Species], msgspec.Meta(description=SPECIES)]
+    max_pets: Annotated[int, msgspec.Meta(description=PETS)]
+    cancellation_policy: Annotated[CancellationPolicy, msgspec.Meta(description=POLICY)]
+    status: Annotated[CaregiverStatus, msgspec.Meta(description=STATUS)]
+    services: Annotated[list[ServiceOut], msgspec.Meta(description=SERVICES)]
+    availability: Annotated[
+        AvailabilityOut, msgspec.Meta(description="When the caregiver takes bookings.")
+    ]
     stripe_account_id: Annotated[
         str | None, msgspec.Meta(description="The Stripe connected account payouts go to.")
     ]
     payouts_enabled: Annotated[
         bool, msgspec.Meta(description="Stripe can pay out to the caregiver (onboarding done).")
     ]
-    decisions: list[DecisionOut]
+    decisions: Annotated[
+        list[DecisionOut], msgspec.Meta(description="The admins' decisions on the profile.")
+    ]
     missing_for_submission: Annotated[
         list[str],
         msgspec.Meta(description="What the profile still needs before it can be submitted."),
@@ -295,10 +365,10 @@ class ProfileOut(msgspec.Struct):
 
 
 class ProfileList(msgspec.Struct):
-    items: list[ProfileOut]
-    total: int
-    limit: int
-    offset: int
+    items: Annotated[list[ProfileOut], msgspec.Meta(description=PAGE_ITEMS)]
+    total: Total
+    limit: PageLimit
+    offset: PageOffset
 
 
 class ReasonBody(Strict):
@@ -310,4 +380,11 @@ class ReasonBody(Strict):
 
 
 class OptionalReasonBody(Strict):
-    reason: Annotated[str, text(2000)] | None = None
+    reason: (
+        Annotated[
+            str,
+            text(2000),
+            msgspec.Meta(description="Why, for the caregiver to read; null or absent: none."),
+        ]
+        | None
+    ) = None

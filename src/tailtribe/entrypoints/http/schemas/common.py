@@ -11,6 +11,7 @@ from litestar.openapi.spec import Schema
 from litestar.params import Parameter
 from litestar.typing import FieldDefinition
 
+from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.text import name_pattern, text_pattern
 
 if TYPE_CHECKING:
@@ -50,6 +51,24 @@ Instant = Annotated[
         tz=True,
         description="An instant, RFC 3339 with its UTC offset, between the years 2000 and 2200.",
         examples=["2027-05-03T09:00:00+02:00"],
+    ),
+]
+
+# Wordings response fields share, said once.
+INSTANT = "RFC 3339 instant with its UTC offset"
+CENTS = "integer cents (EUR)"
+
+Total = Annotated[int, msgspec.Meta(description="How many items match in all, across every page.")]
+PageLimit = Annotated[int, msgspec.Meta(description="The page size asked for (`limit`), 1..100.")]
+PageOffset = Annotated[
+    int, msgspec.Meta(description="How many items come before this page (`offset`).")
+]
+PAGE_ITEMS = "This page of the matches; the next page starts at offset + limit."
+ServiceKind = Annotated[
+    Service,
+    msgspec.Meta(
+        description="The service: dog_walking and drop_in are priced per visit, day_care per "
+        "day, house_sitting and boarding per night."
     ),
 ]
 

@@ -11,10 +11,19 @@ from tailtribe.domain.services.conversations.manage_conversations import (
     ConversationView,
     MessageView,
 )
-from tailtribe.entrypoints.http.schemas.common import Strict, free_text
+from tailtribe.entrypoints.http.schemas.common import (
+    INSTANT,
+    PAGE_ITEMS,
+    PageLimit,
+    PageOffset,
+    Strict,
+    Total,
+    free_text,
+)
 from tailtribe.entrypoints.http.schemas.photos import PhotoOut
 
 _MASKED = "Contact details are masked until the pair has an accepted booking."
+_MASKED_NAME = "contact details in it are masked until the pair has an accepted booking."
 
 
 class StartConversation(Strict):
@@ -56,12 +65,12 @@ class ReadUpTo(Strict):
 
 
 class MessageOut(msgspec.Struct):
-    id: UUID
-    conversation_id: UUID
-    sender_id: UUID
+    id: Annotated[UUID, msgspec.Meta(description="The message's id.")]
+    conversation_id: Annotated[UUID, msgspec.Meta(description="The conversation it is in.")]
+    sender_id: Annotated[UUID, msgspec.Meta(description="The sender's user id.")]
     body: Annotated[str, msgspec.Meta(description=_MASKED)]
-    photos: list[PhotoOut]
-    created_at: datetime
+    photos: Annotated[list[PhotoOut], msgspec.Meta(description="The photos sent with it.")]
+    created_at: Annotated[datetime, msgspec.Meta(description=f"When it was sent; {INSTANT}.")]
 
     @classmethod
     def of(cls, view: MessageView) -> MessageOut:
@@ -71,18 +80,31 @@ class MessageOut(msgspec.Struct):
 
 
 class ConversationOut(msgspec.Struct):
-    id: UUID
-    owner_id: UUID
-    caregiver_id: UUID
-    owner_name: str
-    caregiver_name: str
-    unread_count: int
+    id: Annotated[UUID, msgspec.Meta(description="The conversation's id.")]
+    owner_id: Annotated[UUID, msgspec.Meta(description="The owner's user id.")]
+    caregiver_id: Annotated[
+        UUID, msgspec.Meta(description="The caregiver profile's id, not its user's.")
+    ]
+    owner_name: Annotated[str, msgspec.Meta(description="The owner's full name; " + _MASKED_NAME)]
+    caregiver_name: Annotated[
+        str, msgspec.Meta(description="The caregiver's display name; " + _MASKED_NAME)
+    ]
+    unread_count: Annotated[
+        int, msgspec.Meta(description="Messages after the last one the caller has read.")
+    ]
     contacts_shared: Annotated[
         bool, msgspec.Meta(description="True once the pair has an accepted booking.")
     ]
-    last_message: MessageOut | None
-    last_message_at: datetime | None
-    created_at: datetime
+    last_message: Annotated[
+        MessageOut | None, msgspec.Meta(description="The newest message; null if none yet.")
+    ]
+    last_message_at: Annotated[
+        datetime | None,
+        msgspec.Meta(description=f"When the newest message was sent; {INSTANT}; null if none."),
+    ]
+    created_at: Annotated[
+        datetime, msgspec.Meta(description=f"When the conversation was started; {INSTANT}.")
+    ]
 
     @classmethod
     def of(cls, view: ConversationView) -> ConversationOut:
@@ -103,16 +125,18 @@ class ConversationOut(msgspec.Struct):
 
 
 class ConversationList(msgspec.Struct):
-    items: list[ConversationOut]
-    total: int
-    limit: int
-    offset: int
+    items: Annotated[list[ConversationOut], msgspec.Meta(description=PAGE_ITEMS)]
+    total: Total
+    limit: PageLimit
+    offset: PageOffset
 
 
 class MessageList(msgspec.Struct):
     """Newest first; `next_before` pages on to older ones (null at the start)."""
 
-    items: list[MessageOut]
+    items: Annotated[
+        list[MessageOut], msgspec.Meta(description="Up to `limit` messages, newest first.")
+    ]
     next_before: Annotated[
         UUID | None,
         msgspec.Meta(description="A message id: pass it as `before` for older messages."),

@@ -17,11 +17,24 @@ from tailtribe.domain.model.pets import (
     Species,
 )
 from tailtribe.domain.services.photos.manage_photos import PhotoView
-from tailtribe.entrypoints.http.schemas.common import Strict, free_text, name_text
+from tailtribe.entrypoints.http.schemas.common import (
+    PAGE_ITEMS,
+    PageLimit,
+    PageOffset,
+    Strict,
+    Total,
+    free_text,
+    name_text,
+)
 from tailtribe.entrypoints.http.schemas.photos import PhotoOut
 
 Name = Annotated[str, name_text(MAX_PET_NAME), msgspec.Meta(examples=["Bruno"])]
-Breed = Annotated[str, free_text(MAX_BREED), msgspec.Meta(examples=["Labrador"])]
+Breed = Annotated[
+    str,
+    free_text(MAX_BREED),
+    msgspec.Meta(description="The breed, if known.", examples=["Labrador"]),
+]
+Kind = Annotated[Species, msgspec.Meta(description="What kind of animal the pet is.")]
 Notes = Annotated[
     str,
     free_text(MAX_NOTES, multiline=True),
@@ -30,7 +43,10 @@ Notes = Annotated[
         examples=["Two walks a day; afraid of bicycles."],
     ),
 ]
-Weight = Annotated[float, msgspec.Meta(gt=0, le=MAX_WEIGHT_KG, examples=[30.5])]
+Weight = Annotated[
+    float,
+    msgspec.Meta(gt=0, le=MAX_WEIGHT_KG, description="The weight in kilograms.", examples=[30.5]),
+]
 BirthDate = Annotated[
     date,
     msgspec.Meta(
@@ -43,7 +59,7 @@ BirthDate = Annotated[
 
 class PetBody(Strict):
     name: Name
-    species: Species
+    species: Kind
     breed: Breed | None = None
     birth_date: BirthDate | None = None
     weight_kg: Weight | None = None
@@ -64,7 +80,7 @@ class PetPatch(Strict):
     """Only the fields sent change; null clears an optional field."""
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
-    species: Species | msgspec.UnsetType = msgspec.UNSET
+    species: Kind | msgspec.UnsetType = msgspec.UNSET
     breed: Breed | msgspec.UnsetType | None = msgspec.UNSET
     birth_date: BirthDate | msgspec.UnsetType | None = msgspec.UNSET
     weight_kg: Weight | msgspec.UnsetType | None = msgspec.UNSET
@@ -72,14 +88,23 @@ class PetPatch(Strict):
 
 
 class PetOut(msgspec.Struct):
-    id: UUID
-    name: str
-    species: Species
-    breed: str | None
-    birth_date: date | None
-    weight_kg: float | None
-    notes: str | None
-    photos: list[PhotoOut] = msgspec.field(default_factory=list)  # the ready ones
+    id: Annotated[UUID, msgspec.Meta(description="The pet's id.")]
+    name: Annotated[str, msgspec.Meta(description="The pet's name.")]
+    species: Kind
+    breed: Annotated[str | None, msgspec.Meta(description="The breed; null if not given.")]
+    birth_date: Annotated[
+        date | None, msgspec.Meta(description="The birth date, YYYY-MM-DD; null if not given.")
+    ]
+    weight_kg: Annotated[
+        float | None, msgspec.Meta(description="The weight in kilograms; null if not given.")
+    ]
+    notes: Annotated[
+        str | None,
+        msgspec.Meta(description="For the caregiver: food, medication, habits; null if none."),
+    ]
+    photos: Annotated[
+        list[PhotoOut], msgspec.Meta(description="The pet's photos that are ready.")
+    ] = msgspec.field(default_factory=list)
 
     @classmethod
     def of(cls, pet: Pet, photos: list[PhotoView] | None = None) -> PetOut:
@@ -89,7 +114,7 @@ class PetOut(msgspec.Struct):
 
 
 class PetList(msgspec.Struct):
-    items: list[PetOut]
-    total: int
-    limit: int
-    offset: int
+    items: Annotated[list[PetOut], msgspec.Meta(description=PAGE_ITEMS)]
+    total: Total
+    limit: PageLimit
+    offset: PageOffset

@@ -18,7 +18,7 @@ Status = Annotated[
 
 
 class PhotoOut(msgspec.Struct):
-    id: UUID
+    id: Annotated[UUID, msgspec.Meta(description="The photo's id.")]
     status: Status
     variants: Annotated[
         dict[str, str] | None,
@@ -34,7 +34,7 @@ class PhotoOut(msgspec.Struct):
 
 
 class UploadedPhoto(msgspec.Struct):
-    id: UUID
+    id: Annotated[UUID, msgspec.Meta(description="The new photo's id.")]
     status: Annotated[
         str, msgspec.Meta(description="processing: it is being resized.", examples=["processing"])
     ]
