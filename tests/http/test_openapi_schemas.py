@@ -51,3 +51,15 @@ def test_every_example_satisfies_its_own_schema(document: dict[str, Any]) -> Non
                 assert validator.is_valid(example), f"{name}.{field}: {example!r}"
                 checked += 1
     assert checked >= 30
+
+
+def test_every_property_says_what_it_means(document: dict[str, Any]) -> None:
+    # Litestar puts a field's description beside its $ref in an `allOf` wrapper,
+    # so a property that points at another schema carries its own description too.
+    missing = [
+        f"{name}.{field}"
+        for name, schema in _schemas(document).items()
+        for field, sub in (schema.get("properties") or {}).items()
+        if not str(sub.get("description") or "").strip()
+    ]
+    assert not missing, missing

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, get
@@ -13,8 +15,13 @@ from tailtribe.domain.services.platform.check_health import (
 
 
 class HealthBody(msgspec.Struct):
-    status: str
-    checks: dict[str, str]
+    status: Annotated[
+        str, msgspec.Meta(description="ok when every check passed (200), else unavailable (503).")
+    ]
+    checks: Annotated[
+        dict[str, str],
+        msgspec.Meta(description="Each dependency's result: ok, timeout or error: <kind>."),
+    ]
 
 
 class HealthController(Controller):

@@ -11,7 +11,7 @@ from uuid import UUID
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, MultipartBody, QueryParameter
+from litestar.params import Body, FromPath, MultipartBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from tailtribe.domain.errors import NotFound
@@ -30,7 +30,9 @@ class PhotoUpload:
     """The multipart body of an upload: one part, `file`, the image (JPEG, PNG,
     WebP or HEIC, at most 10 MB). Without it Litestar answers 400, naming the field."""
 
-    file: UploadFile
+    file: Annotated[
+        UploadFile, Body(description="The image: JPEG, PNG, WebP or HEIC, 10 MB at most.")
+    ]
 
 
 Upload = MultipartBody[PhotoUpload]

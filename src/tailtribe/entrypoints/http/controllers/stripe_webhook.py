@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from dishka.integrations.litestar import FromDishka, inject
@@ -12,8 +12,10 @@ from tailtribe.domain.services.payments.apply_payment_events import ReceivePayme
 
 
 class Received(msgspec.Struct):
-    received: bool
-    duplicate: bool
+    received: Annotated[bool, msgspec.Meta(description="Always true: the event was accepted.")]
+    duplicate: Annotated[
+        bool, msgspec.Meta(description="True for a repeated delivery of an event already stored.")
+    ]
 
 
 class StripeWebhookController(Controller):

@@ -10,8 +10,29 @@ from tailtribe.domain.model.pricing import UNIT_OF
 from tailtribe.domain.ports.queries import ProfileView
 from tailtribe.domain.services.caregivers.search import SearchHit
 from tailtribe.domain.services.photos.manage_photos import PhotoView
-from tailtribe.entrypoints.http.schemas.caregivers import ServiceOut
+from tailtribe.entrypoints.http.schemas.caregivers import (
+    PETS,
+    POLICY,
+    RADIUS,
+    SERVICES,
+    SPECIES,
+    STATUS,
+    ServiceOut,
+)
+from tailtribe.entrypoints.http.schemas.common import PAGE_ITEMS, PageLimit, PageOffset, Total
 from tailtribe.entrypoints.http.schemas.photos import PhotoOut
+
+_MASKED = "contact details in it are masked."
+Id = Annotated[UUID, msgspec.Meta(description="The caregiver profile's id, as bookings take it.")]
+DisplayName = Annotated[str, msgspec.Meta(description=f"The name shown to owners; {_MASKED}")]
+Bio = Annotated[str, msgspec.Meta(description=f"The caregiver's text; {_MASKED}")]
+City = Annotated[str | None, msgspec.Meta(description=f"The town; {_MASKED} Null if not set.")]
+Postcode = Annotated[
+    str | None, msgspec.Meta(description="Belgian postcode, 1000..9999; null if not set.")
+]
+SpeciesNames = Annotated[list[str], msgspec.Meta(description=SPECIES)]
+MaxPets = Annotated[int, msgspec.Meta(description=PETS)]
+PolicyName = Annotated[str, msgspec.Meta(description=POLICY)]
 
 
 class RatingOut(msgspec.Struct):
@@ -21,17 +42,20 @@ class RatingOut(msgspec.Struct):
     count: Annotated[int, msgspec.Meta(description="How many reviews.")]
 
 
+Rating = Annotated[RatingOut, msgspec.Meta(description="The caregiver's reviews.")]
+
+
 class SearchItem(msgspec.Struct):
-    id: UUID
-    display_name: str
-    bio: str
-    city: str | None
-    postcode: str | None
-    latitude: float
-    longitude: float
-    accepted_species: list[str]
-    max_pets: int
-    cancellation_policy: str
+    id: Id
+    display_name: DisplayName
+    bio: Bio
+    city: City
+    postcode: Postcode
+    latitude: Annotated[float, msgspec.Meta(description="Degrees north (WGS 84).")]
+    longitude: Annotated[float, msgspec.Meta(description="Degrees east (WGS 84).")]
+    accepted_species: SpeciesNames
+    max_pets: MaxPets
+    cancellation_policy: PolicyName
     distance_km: Annotated[
         float, msgspec.Meta(description="From the point or postcode searched from, in km.")
     ]
@@ -39,7 +63,7 @@ class SearchItem(msgspec.Struct):
         int,
         msgspec.Meta(description="The service's price per unit for one pet, integer cents (EUR)."),
     ]
-    rating: RatingOut
+    rating: Rating
 
     @classmethod
     def of(cls, h: SearchHit) -> SearchItem:
@@ -62,30 +86,36 @@ class SearchItem(msgspec.Struct):
 
 
 class SearchList(msgspec.Struct):
-    items: list[SearchItem]
-    total: int
-    limit: int
-    offset: int
+    items: Annotated[list[SearchItem], msgspec.Meta(description=PAGE_ITEMS)]
+    total: Total
+    limit: PageLimit
+    offset: PageOffset
 
 
 class PublicProfile(msgspec.Struct):
     """A caregiver as anyone sees it: no payout details, no decisions."""
 
-    id: UUID
-    display_name: str
-    bio: str
-    postcode: str | None
-    city: str | None
-    latitude: float | None
-    longitude: float | None
-    service_radius_km: int
-    accepted_species: list[str]
-    max_pets: int
-    cancellation_policy: str
-    status: str
-    services: list[ServiceOut]
-    rating: RatingOut
-    photos: list[PhotoOut] = msgspec.field(default_factory=list)  # the ready ones
+    id: Id
+    display_name: DisplayName
+    bio: Bio
+    postcode: Postcode
+    city: City
+    latitude: Annotated[
+        float | None, msgspec.Meta(description="Degrees north (WGS 84); null if not set.")
+    ]
+    longitude: Annotated[
+        float | None, msgspec.Meta(description="Degrees east (WGS 84); null if not set.")
+    ]
+    service_radius_km: Annotated[int, msgspec.Meta(description=RADIUS)]
+    accepted_species: SpeciesNames
+    max_pets: MaxPets
+    cancellation_policy: PolicyName
+    status: Annotated[str, msgspec.Meta(description=STATUS)]
+    services: Annotated[list[ServiceOut], msgspec.Meta(description=SERVICES)]
+    rating: Rating
+    photos: Annotated[
+        list[PhotoOut], msgspec.Meta(description="The caregiver's photos that are ready.")
+    ] = msgspec.field(default_factory=list)
 
     @classmethod
     def of(cls, c: ProfileView, photos: list[PhotoView] | None = None) -> PublicProfile:
