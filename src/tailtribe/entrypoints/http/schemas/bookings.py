@@ -198,7 +198,7 @@ class BookingOut(msgspec.Struct):
         datetime | None,
         msgspec.Meta(
             description=f"The end of the dispute window, no payout before it; {INSTANT}; "
-            "null until the booking has one."
+            "null until it completes or is cancelled with a payout."
         ),
     ]
     payment: Annotated[
@@ -313,7 +313,7 @@ class LedgerEntryOut(msgspec.Struct):
     destination: Annotated[
         LedgerAccount, msgspec.Meta(description="The account the money went to.")
     ]
-    amount: Annotated[Money, msgspec.Meta(description="How much moved; always positive.")]
+    amount: Annotated[Money, msgspec.Meta(description="How much moved from source to destination.")]
     reference: Annotated[
         str | None,
         msgspec.Meta(description="The Stripe object's id behind the entry; null if none."),
