@@ -222,7 +222,8 @@ async def test_metrics_expose_requests_per_route_and_business_counts(api: Api) -
     await _money_waiting_for_admins(api)
     response = await c.get("/metrics")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
+    content_type = response.headers["content-type"]
+    assert content_type.startswith("text/plain") and content_type.count("charset=") == 1
     metrics = _samples(response.text)
     assert metrics["tailtribe_accounts"] == 5  # 2 + caregiver, owner, admin
     assert metrics['tailtribe_bookings{status="requested"}'] == 1

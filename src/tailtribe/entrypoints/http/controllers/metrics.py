@@ -29,6 +29,11 @@ from tailtribe.domain.ports.monitoring import OperationsSnapshot
 from tailtribe.domain.services.platform.operations import ReadOperations
 
 METRICS_PATH = "/metrics"
+# Litestar appends the charset to a text media type itself: given twice, a
+# strict scraper or client refuses the header.
+PROMETHEUS_TEXT = "; ".join(
+    part for part in CONTENT_TYPE_LATEST.split("; ") if not part.startswith("charset=")
+)
 REFRESH_SECONDS = 10.0
 TAKEN_AT, REFRESHING = "metrics_taken_at", "metrics_refreshing"
 
@@ -145,6 +150,6 @@ class MetricsController(Controller):
             registry.register(BUSINESS)
         return Response(
             generate_latest(registry),
-            media_type=CONTENT_TYPE_LATEST,
+            media_type=PROMETHEUS_TEXT,
             headers={"Cache-Control": "no-store"},
         )
