@@ -160,7 +160,8 @@ LIVE = f"""\
 **Live delivery: the WebSocket `/api/v1/ws`.** Connect with
 `wss://<host>/api/v1/ws?token=<access_token>` (browsers cannot set headers on
 a WebSocket; other clients may send `Authorization: Bearer <access_token>`).
-A missing, expired or revoked token is refused before the connection opens.
+A missing, expired or revoked token: the connection opens and is closed at once
+with code 4401 (a browser's script sees close codes, not a refused handshake).
 Clients send nothing. The server pushes one JSON text frame per new message in
 any of the user's conversations:
 `{{"type": "message", "conversation_id": "<uuid>", "message": <Message, as
@@ -570,9 +571,14 @@ DOCS: dict[str, Doc] = {
     "simulate_payment": Doc(
         "Complete, fail or abandon a simulated payment",
         "The booking's owner, only when the simulated payment gateway is in use (no "
-        "STRIPE_SECRET_KEY; 404 otherwise). Makes the gateway send the signed Stripe events "
-        "of that outcome through the webhook path, then answers the booking. 409 when its "
-        "payment no longer waits for authorization.",
+        "STRIPE_SECRET_KEY, `payment_provider` `simulated` in GET /api/v1/config; 404 "
+        "otherwise). Plays what Stripe.js and Stripe do when the owner confirms the payment: "
+        "the gateway signs the event Stripe sends for the outcome "
+        "(`payment_intent.amount_capturable_updated`, `payment_intent.payment_failed` or "
+        "`payment_intent.canceled`), the app receives it through its webhook path, then "
+        "answers the booking. 409 when its payment no longer waits for authorization "
+        "(already authorized or canceled, the request answered, its payment window over): "
+        "a second `succeeded` is refused, never applied twice.",
         errors=(409,),
     ),
     "reply_to_review": Doc(
@@ -712,8 +718,11 @@ DOCS: dict[str, Doc] = {
     # Platform
     "get_config": Doc(
         "Public client configuration",
-        "Public. What a client needs to pay: the payment provider in use (`simulated` or "
-        "`stripe`), Stripe's publishable key and mode, and whether test mode is on.",
+        "Public. What a client needs to pay: the payment provider in use (`stripe`: load "
+        "Stripe.js with `stripe_publishable_key` and confirm the booking's "
+        "`payment.client_secret`; `simulated`: POST "
+        "/api/v1/bookings/{booking_id}/simulated-payment), whether that is live money, and "
+        "whether test mode is on.",
     ),
     "health": Doc(
         "Liveness and dependencies",

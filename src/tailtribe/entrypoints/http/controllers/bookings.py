@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-import msgspec
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
 from litestar.channels import ChannelsPlugin
@@ -12,7 +11,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.domain.model.bookings import BookingStatus
-from tailtribe.domain.ports.payments import PaymentOutcome
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.list_bookings import ListBookings
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
@@ -32,8 +30,9 @@ from tailtribe.entrypoints.http.schemas.bookings import (
     ReplyBody,
     ReviewBody,
     ReviewOut,
+    SimulatedPaymentBody,
 )
-from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset, Strict
+from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
 
 
 def actor(request: Req) -> Actor:
@@ -168,18 +167,6 @@ class BookingController(Controller):
         )
 
 
-class SimulatedPaymentBody(Strict):
-    outcome: Annotated[
-        PaymentOutcome,
-        msgspec.Meta(
-            description="succeeded: the card is held (authorized; captured when the caregiver "
-            "accepts); failed: the card is refused (the owner may pay again within the "
-            "payment window); abandoned: the payment is canceled and the request can no "
-            "longer be accepted"
-        ),
-    ]
-
-
 class SimulatedPaymentController(Controller):
     """Registered only while payments are simulated (no STRIPE_SECRET_KEY): 404 otherwise."""
 
@@ -190,21 +177,6 @@ class SimulatedPaymentController(Controller):
         "/{booking_id:uuid}/simulated-payment",
         operation_id="simulate_payment",
         status_code=HTTP_200_OK,
-        summary="Pay a booking without a card (simulated payments only)",
-        description=(
-            "Only where payments are simulated (`payment_provider` is `simulated` in "
-            "GET /api/v1/config: the demo, development and test mode; 404 with a Stripe key), "
-            "only for the booking's owner (404 for anyone else). Plays what Stripe.js and "
-            "Stripe would do when the owner confirms the booking's payment: the simulated "
-            "gateway signs the event Stripe sends for the outcome "
-            "(`payment_intent.amount_capturable_updated`, `payment_intent.payment_failed` "
-            "or `payment_intent.canceled`) and the app receives it through its webhook path "
-            "(signature check, event store, the same handler), before answering with the "
-            "booking as GET /api/v1/bookings/{booking_id} shows it. 409 when the payment is "
-            "no longer waiting for authorization (already authorized, canceled, the request "
-            "answered or its 30-minute payment window over): a second `succeeded` is refused, "
-            "never applied twice."
-        ),
     )
     @inject
     async def simulate_payment(

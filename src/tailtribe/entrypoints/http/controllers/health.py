@@ -31,7 +31,6 @@ class HealthController(Controller):
     @get(
         "/health",
         operation_id="health",
-        summary="Liveness and dependencies",
         exclude_from_auth=True,
         cache=False,
         responses={503: ResponseSpec(HealthBody, description="a dependency is down")},
@@ -43,7 +42,6 @@ class HealthController(Controller):
     @get(
         "/ready",
         operation_id="ready",
-        summary="Readiness: the dependencies and the queue's backlog",
         exclude_from_auth=True,
         cache=False,
         responses={503: ResponseSpec(HealthBody, description="not ready: the failing check")},

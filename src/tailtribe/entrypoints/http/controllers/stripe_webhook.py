@@ -28,7 +28,6 @@ class StripeWebhookController(Controller):
         operation_id="stripe_webhook",
         exclude_from_auth=True,
         status_code=HTTP_200_OK,
-        summary="Stripe events (Stripe-Signature verified)",
     )
     @inject
     async def receive(

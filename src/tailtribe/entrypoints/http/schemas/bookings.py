@@ -15,6 +15,7 @@ from tailtribe.domain.model.ledger import Account, Movement
 from tailtribe.domain.model.money import CURRENCY
 from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, Quote
 from tailtribe.domain.model.reviews import MAX_REVIEW_TEXT, Review
+from tailtribe.domain.ports.payments import PaymentOutcome
 from tailtribe.domain.ports.queries import BookingView
 from tailtribe.domain.services.bookings.request import MAX_MESSAGE, BookingRequest
 from tailtribe.domain.services.payments.ledger import BookingLedger
@@ -424,3 +425,15 @@ class ReviewList(msgspec.Struct):
     total: Total
     limit: PageLimit
     offset: PageOffset
+
+
+class SimulatedPaymentBody(Strict):
+    outcome: Annotated[
+        PaymentOutcome,
+        msgspec.Meta(
+            description="succeeded: the card is held (authorized; captured when the caregiver "
+            "accepts); failed: the card is refused (the owner may pay again within the "
+            "payment window); abandoned: the payment is canceled and the request can no "
+            "longer be accepted"
+        ),
+    ]
