@@ -26,6 +26,8 @@ from tailtribe.domain.model.money import CommissionRate
 DEV_WEBHOOK_SECRET = "whsec_tailtribe_development"  # noqa: S105
 DEFAULT_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105  (refused in production)
 DEFAULT_DATA_DIR = Path("var")
+# The embedded database, in the data folder.
+DATABASE_FILE = "tailtribe.db"
 DEFAULT_APP_URL = "http://127.0.0.1:8000"
 DEFAULT_EMAIL_FROM = "TailTribe <noreply@tailtribe.be>"
 DEFAULT_RESEND_API_URL = "https://api.resend.com"
@@ -229,7 +231,7 @@ class Settings:
             ) from exc
         data_dir = Path(opt("TAILTRIBE_DATA_DIR") or DEFAULT_DATA_DIR)
         database_url = _async_database_url(
-            opt("DATABASE_URL") or f"sqlite:///{data_dir / 'tailtribe.db'}"
+            opt("DATABASE_URL") or f"sqlite:///{data_dir / DATABASE_FILE}"
         )
         direct_url = _async_database_url(opt("DIRECT_URL") or database_url)
         if "true" in (v.lower() for v in parse_qs(urlsplit(direct_url).query).get("pgbouncer", [])):

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tailtribe.config import DEFAULT_DATA_DIR, ConfigError, Settings
+from tailtribe.config import DATABASE_FILE, DEFAULT_DATA_DIR, ConfigError, Settings
 
 if TYPE_CHECKING:
     from dishka import AsyncContainer
@@ -23,7 +23,6 @@ APP_FACTORY = "tailtribe.entrypoints.http.app:create_app"
 # Where `tailtribe demo` keeps its database, emails and photos (relative to the
 # working directory, the repository's root for scripts/demo.sh).
 DEMO_DATA_DIR = DEFAULT_DATA_DIR / "demo"
-DATABASE_FILE = "tailtribe.db"
 T = TypeVar("T")
 
 
