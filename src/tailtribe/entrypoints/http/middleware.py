@@ -101,8 +101,7 @@ class RequestContext:
                 # its scripts neither status (only code 1006). Accepted, then
                 # closed with 4000 + the status (4401 for a token), it reaches
                 # every client; the access log and the metrics say the same.
-                code = message.get("code", 1000)
-                status = code - 4000 if 4000 <= code < 5000 else 403
+                status = _status_of_close(message.get("code", 1000)) or 403
                 await send(
                     {
                         "type": "websocket.accept",
@@ -230,11 +229,17 @@ class PrometheusWithErrors(PrometheusMiddleware):
         return super()._get_wrapped_send(send, request_span)
 
 
+def _status_of_close(code: int) -> int | None:
+    """The HTTP status a WebSocket close code stands for: 4000 + the status
+    (4401 for a token), as the app closes refused sockets; None for others."""
+    return code - 4000 if 4000 <= code < 5000 else None
+
+
 def _status_of(exc: Exception) -> int:
     if isinstance(exc, HTTPException):
         return exc.status_code
-    if isinstance(exc, WebSocketException) and 4000 <= exc.code < 5000:
-        return exc.code - 4000  # 4000 + the status, as the client and the access log see it
+    if isinstance(exc, WebSocketException) and (status := _status_of_close(exc.code)):
+        return status  # as the client and the access log see it
     if isinstance(exc, DomainError):
         return status_for(exc)
     return 500
