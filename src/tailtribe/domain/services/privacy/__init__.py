@@ -1,0 +1,1 @@
+"""Personal data: how long it is kept, what a user may take away or have erased."""
