@@ -5,6 +5,7 @@ failing rule leaves the others to run."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from advanced_alchemy.config import SQLAlchemyAsyncConfig
 from sqlalchemy import func, select, update
 
 from tailtribe.adapters.filesystem.object_storage import FolderStorage
+from tailtribe.adapters.sqlalchemy.database import make_db_config
 from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
 from tailtribe.adapters.sqlalchemy.operations_store import AUTHORIZED_TOPIC, FAILED_TOPIC
 from tailtribe.adapters.sqlalchemy.tables import (
@@ -27,6 +29,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
 )
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.system.ids import Uuid7Generator
+from tailtribe.config import Settings
 from tailtribe.domain.model.conversations import Conversation
 from tailtribe.domain.model.events import PaymentAuthorized, PaymentFailed
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
@@ -43,7 +46,12 @@ from tailtribe.domain.services.privacy.retention import (
     ApplyRetention,
     Rule,
 )
+from tailtribe.entrypoints.cli import main
+from tailtribe.entrypoints.worker.embedded import embedded_scheduler
+from tailtribe.entrypoints.worker.saq_worker import RETENTION_CRON, make_worker
+from tailtribe.ioc import make_container
 from tests import factories
+from tests.conftest import REDIS_URL, empty_database, in_thread
 from tests.fakes.clock import FixedClock
 
 NOW = datetime(2027, 6, 1, 3, 17, tzinfo=UTC)
@@ -421,3 +429,76 @@ async def test_a_failing_rule_leaves_the_others_to_run(db: Any, storage: FolderS
 
     assert ran == {"broken": FAILED, **NOTHING, "unverified_accounts": 1, "spent_tokens": 1}
     assert await count(db, UserRow, UserRow.id == idle.id) == 0
+
+
+def test_the_command_prints_each_rule_count(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    idle = factories.user("Idle", datetime.now(UTC) - PERIOD["unverified_accounts"] - MINUTE)
+
+    async def seed() -> None:
+        config = await empty_database(sqlite_url)
+        await store(config.create_session_maker(), idle)
+        await config.get_engine().dispose()
+
+    in_thread(lambda: asyncio.run(seed()))
+    monkeypatch.setenv("DATABASE_URL", sqlite_url.replace("+aiosqlite", ""))
+    monkeypatch.setenv("TAILTRIBE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+    assert main(["retention", "run"]) == 0
+    printed = dict(line.split() for line in capsys.readouterr().out.splitlines())
+    assert printed == {name: "0" for name in PERIOD} | {"unverified_accounts": "1"}
+    assert main(["retention", "run"]) == 0
+    assert dict(line.split() for line in capsys.readouterr().out.splitlines()) == {
+        name: "0" for name in PERIOD
+    }
+
+
+async def _idle_account(url: str) -> uuid.UUID:
+    config = await empty_database(url)
+    idle = factories.user("Idle", datetime.now(UTC) - PERIOD["unverified_accounts"] - MINUTE)
+    await store(config.create_session_maker(), idle)
+    await config.get_engine().dispose()
+    return idle.id
+
+
+async def _exists(url: str, user_id: uuid.UUID) -> bool:
+    config = make_db_config(url)
+    try:
+        return await count(config.create_session_maker(), UserRow, UserRow.id == user_id) == 1
+    finally:
+        await config.get_engine().dispose()
+
+
+async def test_the_saq_worker_runs_retention_daily_once_at_a_time(pg_url: str) -> None:
+    idle = await _idle_account(pg_url)
+    settings = Settings(database_url=pg_url, redis_url=REDIS_URL)
+    worker = make_worker(settings, concurrency=1, grace_seconds=1)
+    [cron] = [c for c in worker.cron_jobs if c.function.__name__ == "retention"]
+    assert (cron.cron, cron.unique) == (RETENTION_CRON, True)
+    assert RETENTION_CRON.split()[2:] == ["*", "*", "*"]  # a minute and hour of every day
+    await worker.queue.connect()
+    running = asyncio.create_task(worker.start())
+    try:
+        ran = await worker.queue.apply("retention", timeout=60)
+    finally:
+        await worker.stop()
+        running.cancel()
+        await worker.queue.disconnect()
+    assert ran == NOTHING | {"unverified_accounts": 1}
+    assert not await _exists(pg_url, idle)
+
+
+async def test_the_embedded_runner_applies_retention_when_it_starts(sqlite_url: str) -> None:
+    idle = await _idle_account(sqlite_url)
+    container = make_container(Settings(database_url=sqlite_url))
+    try:
+        async with embedded_scheduler(container, interval=3600, outbox_interval=3600):
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                if not await _exists(sqlite_url, idle):
+                    break
+    finally:
+        await container.close()
+    assert not await _exists(sqlite_url, idle)

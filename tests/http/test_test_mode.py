@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tailtribe.config import Environment
 from tests.conftest import empty_database
 from tests.factories import marketplace, next_monday, requested_walk
 from tests.http.conftest import ClientFactory, api_for
+from tests.support import PASSWORD
 
 TEST_MODE = {
     "env": Environment.TEST,
@@ -105,4 +106,26 @@ async def test_accepted_bookings_start_complete_and_get_reminded(
         )
         assert again.status_code == 409
         await client.put("/api/v1/test/clock", json={"now": None})
+        await api.container.close()
+
+
+async def test_retention_runs_on_demand_only(pg_url: str, make_client: ClientFactory) -> None:
+    await (await empty_database(pg_url)).get_engine().dispose()
+    async with make_client(database_url=pg_url, **TEST_MODE) as client:
+        api = api_for(client)
+        user = await api.register()
+        month_later = datetime.now(UTC) + timedelta(days=31)  # registered on real time
+        await client.put("/api/v1/test/clock", json={"now": month_later.isoformat()})
+        ran = (await client.post("/api/v1/test/run-due-jobs")).json()["ran"]
+        assert not any(key.startswith("retention.") for key in ran)
+        await api.login(user["email"])  # still there
+
+        response = await client.post("/api/v1/test/run-due-jobs", params={"retention": "true"})
+        ran = response.json()["ran"]
+        assert ran["retention.unverified_accounts"] == 1
+        assert ran["retention.sent_outbox"] == 0  # the verification email went a moment ago
+        gone = await client.post(
+            "/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}
+        )
+        assert gone.status_code == 401
         await api.container.close()

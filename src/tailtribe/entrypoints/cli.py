@@ -221,6 +221,23 @@ def cmd_payments_reconcile(args: argparse.Namespace) -> int:
     return 1 if mismatches else 0
 
 
+def cmd_retention_run(args: argparse.Namespace) -> int:
+    """Exit 0 when every rule ran, 1 when any failed (the others still ran)."""
+    from tailtribe.domain.services.privacy.retention import FAILED
+    from tailtribe.entrypoints.worker.jobs import run_retention
+
+    try:
+        settings = existing_data_settings(os.environ)
+    except NoDatabase as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    counts = asyncio.run(_with_container(settings, run_retention))
+    width = max(map(len, counts), default=0)
+    for name, count in counts.items():
+        print(f"{name:<{width}}  {'failed (see the log)' if count == FAILED else count}")
+    return 1 if FAILED in counts.values() else 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from tailtribe.entrypoints.observability import configure_logging, init_sentry
     from tailtribe.entrypoints.worker.saq_worker import run
@@ -397,6 +414,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="only bookings with a ledger movement from this day (default: every booking)",
     )
     reconcile.set_defaults(run=cmd_payments_reconcile)
+
+    retention = commands.add_parser(
+        "retention",
+        help="personal data past its retention period (docs/retention.md)",
+        description="Retention of personal data.",
+    )
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="COMMAND"
+    )
+    retention_help = "apply every retention rule now, as the daily job does; print counts per rule"
+    retention_commands.add_parser(
+        "run",
+        help=retention_help,
+        description=retention_help + "; exit code 1 when a rule failed (the others still run).",
+    ).set_defaults(run=cmd_retention_run)
 
     db = commands.add_parser(
         "db", help="database administration", description="Database administration."

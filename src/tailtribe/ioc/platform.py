@@ -14,11 +14,14 @@ from tailtribe.adapters.redis.health import RedisHealthCheck
 from tailtribe.adapters.sqlalchemy.health import DatabaseHealthCheck, OutboxBacklogCheck
 from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
 from tailtribe.adapters.sqlalchemy.operations_store import SqlOperationsStore
+from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.monitoring import HealthCheck, MetricsStore, OperationsStore
+from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.admin.metrics import BusinessMetrics
 from tailtribe.domain.services.platform.check_health import CheckHealth, CheckReadiness
 from tailtribe.domain.services.platform.operations import ReadOperations
+from tailtribe.domain.services.privacy.retention import ApplyRetention
 
 
 class PlatformProvider(Provider):
@@ -59,6 +62,13 @@ class PlatformProvider(Provider):
         return CheckReadiness([*checks, OutboxBacklogCheck(engine, clock)])
 
     business_metrics = provide(BusinessMetrics)
+
+    @provide
+    def apply_retention(
+        self, uow: UnitOfWork, storage: ObjectStorage, clock: Clock
+    ) -> ApplyRetention:
+        return ApplyRetention(uow, storage, clock)  # every rule of RULES
+
     read_operations = provide(ReadOperations)
 
     @provide

@@ -755,6 +755,7 @@ DOCS: dict[str, Doc] = {
     "test_run_due_jobs": Doc(
         "Run due jobs (test mode)",
         "Public, only when TAILTRIBE_ENV=test (404 otherwise). Runs every scheduled job due "
-        "at the clock's now (emails, expiries, captures, payouts) and says what ran.",
+        "at the clock's now (emails, expiries, captures, payouts) and says what ran; "
+        "`retention=true` applies the daily retention rules too.",
     ),
 }

@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 
 from dishka import AsyncContainer
 
-from tailtribe.entrypoints.worker.jobs import deliver_outbox, run_booking_jobs
+from tailtribe.entrypoints.worker.jobs import deliver_outbox, run_booking_jobs, run_retention
 
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60.0
 OUTBOX_INTERVAL_SECONDS = 2.0
+RETENTION_INTERVAL_SECONDS = 24 * 3600.0
 
 
 @contextlib.asynccontextmanager
@@ -21,9 +22,11 @@ async def embedded_scheduler(
     container: AsyncContainer,
     interval: float = INTERVAL_SECONDS,
     outbox_interval: float = OUTBOX_INTERVAL_SECONDS,
+    retention_interval: float = RETENTION_INTERVAL_SECONDS,
 ) -> AsyncIterator[None]:
-    """Run the due jobs every `interval` seconds, and send the outbox's emails
-    every `outbox_interval`, for as long as the app runs."""
+    """Run the due jobs every `interval` seconds, send the outbox's emails
+    every `outbox_interval`, and apply retention once at start and then every
+    `retention_interval` (a day), for as long as the app runs."""
 
     async def jobs() -> None:
         while True:
@@ -38,9 +41,18 @@ async def embedded_scheduler(
                 logger.exception("outbox delivery failed")
             await asyncio.sleep(outbox_interval)
 
+    async def retention() -> None:
+        while True:
+            try:
+                await run_retention(container)
+            except Exception:  # the database may be away: tomorrow's run catches up
+                logger.exception("retention failed")
+            await asyncio.sleep(retention_interval)
+
     tasks = [
         asyncio.create_task(jobs(), name="tailtribe-embedded-jobs"),
         asyncio.create_task(outbox(), name="tailtribe-embedded-outbox"),
+        asyncio.create_task(retention(), name="tailtribe-embedded-retention"),
     ]
     try:
         yield

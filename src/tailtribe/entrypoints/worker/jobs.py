@@ -19,6 +19,7 @@ from tailtribe.domain.services.notifications.send_email import SendEmail
 from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos, ProcessPhoto
+from tailtribe.domain.services.privacy.retention import ApplyRetention
 
 SEND_EMAIL = "outbox_send"
 R = TypeVar("R")
@@ -67,6 +68,11 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
         logger.exception("scheduled job messages.unread failed")
         ran["messages.unread"] = -1
     return ran
+
+
+async def run_retention(container: AsyncContainer) -> dict[str, int]:
+    """The daily purge of personal data kept past its need (docs/retention.md)."""
+    return await in_scope(container, ApplyRetention)
 
 
 async def make_variants(container: AsyncContainer, photo_id: UUID) -> bool:

@@ -20,11 +20,13 @@ from tailtribe.entrypoints.worker.jobs import (
     make_variants,
     relay_and_enqueue,
     run_booking_jobs,
+    run_retention,
     send_email,
 )
 from tailtribe.ioc import make_container
 
 RELAY_CRON = "* * * * * */5"  # every 5 seconds (croniter's sixth field)
+RETENTION_CRON = "17 3 * * *"  # daily, at a quiet hour (UTC)
 
 
 class WorkerContext(Context, total=False):
@@ -34,6 +36,10 @@ class WorkerContext(Context, total=False):
 
 async def booking_jobs(ctx: WorkerContext) -> dict[str, int]:
     return await run_booking_jobs(ctx["di"])
+
+
+async def retention(ctx: WorkerContext) -> dict[str, int]:
+    return await run_retention(ctx["di"])
 
 
 async def outbox_relay(ctx: WorkerContext) -> int:
@@ -69,11 +75,12 @@ def make_worker(
 
     return Worker(
         queue,
-        functions=[booking_jobs, outbox_relay, outbox_send, process_photo],
+        functions=[booking_jobs, outbox_relay, outbox_send, process_photo, retention],
         # unique: with several workers, one run at a time in all.
         cron_jobs=[
             CronJob(booking_jobs, cron="* * * * *", unique=True, timeout=300),
             CronJob(outbox_relay, cron=RELAY_CRON, unique=True, timeout=60),
+            CronJob(retention, cron=RETENTION_CRON, unique=True, timeout=3600),
         ],
         startup=startup,
         shutdown=shutdown,

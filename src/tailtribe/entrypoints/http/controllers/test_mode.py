@@ -12,7 +12,7 @@ import msgspec
 from dishka import AsyncContainer
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, Request, post, put
-from litestar.params import JSONBody
+from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.domain.model.time import utc
@@ -22,6 +22,7 @@ from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
+from tailtribe.domain.services.privacy.retention import ApplyRetention
 from tailtribe.entrypoints.http.schemas.common import Instant, Strict
 from tailtribe.entrypoints.worker.jobs import BOOKING_WORK, deliver_outbox
 
@@ -74,6 +75,14 @@ class TestModeController(Controller):
         unread: FromDishka[NotifyUnreadMessages],
         payouts: FromDishka[PayOutDue],
         webhooks: FromDishka[RetryPaymentEvents],
+        apply_retention: FromDishka[ApplyRetention],
+        retention: Annotated[
+            bool,
+            QueryParameter(
+                description="Also apply the daily retention rules (docs/retention.md) at the "
+                "clock's now; off by default, as they delete data a test may still look at."
+            ),
+        ] = False,
     ) -> Ran:
         ran = {f"bookings.{work.value}": await jobs(work) for work in BOOKING_WORK}
         ran["payments.payouts"] = await payouts()
@@ -81,6 +90,8 @@ class TestModeController(Controller):
         # Photos wait here for their variants in test mode (no background jobs).
         ran["photos.processed"] = await photos(min_age=timedelta(0))
         ran["messages.unread"] = await unread()
+        if retention:
+            ran |= {f"retention.{name}": n for name, n in (await apply_retention()).items()}
         # The booking jobs' events are in the outbox now: their emails go too,
         # each use case in its own scope of the app's container.
         app_container: AsyncContainer = request.app.state.dishka_container
