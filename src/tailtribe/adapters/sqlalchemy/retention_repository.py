@@ -1,5 +1,9 @@
 """The retention purges on SQL: select a batch of ids (locked, skipping rows
-another transaction holds), then delete or clear exactly those."""
+another transaction holds), then delete or clear exactly those.
+
+A batch is in no particular order unless an index gives one (users and
+photos by creation): sorting on an unindexed time would read every candidate
+for each batch, where an unsorted LIMIT stops at the first `limit` found."""
 
 from __future__ import annotations
 
@@ -105,7 +109,6 @@ class SqlRetentionRepository:
                 PetRow.deleted_at < deleted_before,
                 ~exists().where(BookingPetRow.pet_id == PetRow.id),
             )
-            .order_by(PetRow.deleted_at, PetRow.id)
             .limit(limit)
         )
         if not ids:
@@ -126,7 +129,6 @@ class SqlRetentionRepository:
                     TokenRow.expires_at < spent_before,
                 )
             )
-            .order_by(TokenRow.created_at, TokenRow.id)
             .limit(limit)
         )
         if ids:
@@ -141,7 +143,6 @@ class SqlRetentionRepository:
                 WebhookEventRow.received_at < received_before,
                 WebhookEventRow.payload != CLEARED,
             )
-            .order_by(WebhookEventRow.received_at, WebhookEventRow.id)
             .limit(limit)
         )
         if ids:
@@ -163,7 +164,6 @@ class SqlRetentionRepository:
                 OutboxRow.sent_at < sent_before,
                 OutboxRow.topic.not_in(sorted(keep_topics)),
             )
-            .order_by(OutboxRow.sent_at, OutboxRow.id)
             .limit(limit)
         )
         if ids:

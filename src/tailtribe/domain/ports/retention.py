@@ -18,8 +18,8 @@ class Purged:
 
 
 class RetentionRepository(Protocol):
-    """Each purge handles at most `limit` items, oldest first, in the unit of
-    work's transaction, and finds nothing left to do when run again."""
+    """Each purge handles at most `limit` items in the unit of work's
+    transaction, and finds nothing left to do when run again."""
 
     async def purge_unverified_accounts(self, registered_before: datetime, limit: int) -> Purged:
         """Delete accounts whose address was never verified, registered before
