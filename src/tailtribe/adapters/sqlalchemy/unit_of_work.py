@@ -17,6 +17,7 @@ from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
 from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
 from tailtribe.adapters.sqlalchemy.photo_repository import SqlPhotoRepository
 from tailtribe.adapters.sqlalchemy.review_repository import SqlReviewRepository
+from tailtribe.adapters.sqlalchemy.security_event_repository import SqlSecurityEventRepository
 from tailtribe.adapters.sqlalchemy.user_repository import SqlTokenRepository, SqlUserRepository
 from tailtribe.adapters.sqlalchemy.webhook_event_repository import SqlWebhookEventRepository
 from tailtribe.domain.errors import Conflict
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self.photos = SqlPhotoRepository(session)
         self.conversations = SqlConversationRepository(session)
         self.ledger = SqlLedgerRepository(session)
+        self.security_events = SqlSecurityEventRepository(session)
         return self
 
     async def __aexit__(
