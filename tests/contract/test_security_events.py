@@ -117,6 +117,24 @@ async def test_purge_removes_everyones_events_before_the_cutoff_only(make_uow: U
     assert sorted(e.id for e in left) == sorted(e.id for e in kept)
 
 
+async def test_a_purge_in_batches_removes_at_most_the_batch_each_time(
+    make_uow: UowFactory,
+) -> None:
+    an = await stored_user(make_uow)
+    recent = event(an.id, T0 + timedelta(days=1))
+    await store(make_uow, *(event(an.id, T0 - timedelta(minutes=i)) for i in range(5)), recent)
+    removed = []
+    for _ in range(4):
+        async with make_uow() as uow:
+            removed.append(await uow.security_events.purge_before(T0 + timedelta(hours=1), 2))
+            await uow.commit()
+    assert removed == [2, 2, 1, 0]
+    async with make_uow() as uow:
+        assert [e.id for e in (await uow.security_events.list_for(an.id, 10, 0)).items] == [
+            recent.id
+        ]
+
+
 async def test_a_purge_not_committed_removes_nothing(make_uow: UowFactory) -> None:
     an = await stored_user(make_uow)
     await store(make_uow, event(an.id, T0))

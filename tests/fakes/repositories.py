@@ -488,9 +488,8 @@ class MemorySecurityEventRepository:
             default=None,
         )
 
-    async def purge_before(self, cutoff: datetime) -> int:
+    async def purge_before(self, cutoff: datetime, limit: int | None = None) -> int:
         events = self._store.security_events
-        kept = [e for e in events if e.at >= cutoff]
-        removed = len(events) - len(kept)
-        events[:] = kept
-        return removed
+        old = [e for e in events if e.at < cutoff][:limit]
+        events[:] = [e for e in events if e not in old]
+        return len(old)

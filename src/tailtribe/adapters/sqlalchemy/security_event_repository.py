@@ -49,8 +49,10 @@ class SqlSecurityEventRepository:
         last: datetime | None = await self._session.scalar(stmt)
         return last
 
-    async def purge_before(self, cutoff: datetime) -> int:
-        result = await self._session.execute(
-            delete(SecurityEventRow).where(SecurityEventRow.at < cutoff)
-        )
+    async def purge_before(self, cutoff: datetime, limit: int | None = None) -> int:
+        old = SecurityEventRow.at < cutoff
+        if limit is not None:  # a batch: any `limit` of them, no order needed
+            batch = select(SecurityEventRow.id).where(old).limit(limit).scalar_subquery()
+            old = SecurityEventRow.id.in_(batch)
+        result = await self._session.execute(delete(SecurityEventRow).where(old))
         return int(getattr(result, "rowcount", 0) or 0)

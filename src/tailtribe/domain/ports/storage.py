@@ -318,8 +318,9 @@ class SecurityEventRepository(Protocol):
         """When the user last signed in (from `client` when given); None if never."""
         ...
 
-    async def purge_before(self, cutoff: datetime) -> int:
-        """Remove every user's events older than `cutoff`; how many went."""
+    async def purge_before(self, cutoff: datetime, limit: int | None = None) -> int:
+        """Remove every user's events older than `cutoff` (at most `limit` of
+        them, any, when given: a batch); how many went."""
         ...
 
 
