@@ -37,6 +37,17 @@ def client_name(client: str) -> str:
     return name or UNKNOWN_CLIENT
 
 
+def is_new_client(
+    now: datetime, last_sign_in: datetime | None, last_from_client: datetime | None
+) -> bool:
+    """Whether a sign-in at `now` deserves the new sign-in email: the user
+    signed in before (ever, as far as events are kept), but not from this
+    client in the last NEW_CLIENT_AFTER."""
+    if last_sign_in is None:
+        return False  # a first sign-in: nothing to compare with
+    return last_from_client is None or last_from_client < now - NEW_CLIENT_AFTER
+
+
 @dataclass(frozen=True, slots=True)
 class SecurityEvent:
     id: UUID

@@ -5,12 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from tailtribe.domain.model.security import (
-    NEW_CLIENT_AFTER,
     RETENTION,
     SecurityEvent,
     SecurityEventKind,
     SignInMethod,
     client_name,
+    is_new_client,
 )
 from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.storage import Page, UnitOfWork
@@ -36,17 +36,17 @@ class SecurityLog:
     ) -> None:
         client, now = client_name(client), self._clock.now()
         events = uow.security_events
-        if await events.last_sign_in(user.id) is not None:
-            seen = await events.last_sign_in(user.id, client)
-            if seen is None or seen < now - NEW_CLIENT_AFTER:
-                await self._outbox.add(
-                    uow,
-                    EMAIL_NEW_SIGN_IN,
-                    user_id=str(user.id),
-                    at=now.isoformat(),
-                    method=method.value,
-                    client=client,
-                )
+        last = await events.last_sign_in(user.id)
+        seen = None if last is None else await events.last_sign_in(user.id, client)
+        if is_new_client(now, last, seen):
+            await self._outbox.add(
+                uow,
+                EMAIL_NEW_SIGN_IN,
+                user_id=str(user.id),
+                at=now.isoformat(),
+                method=method.value,
+                client=client,
+            )
         await self._record(uow, user, SecurityEventKind.SIGN_IN, method, client)
 
     async def password_changed(
