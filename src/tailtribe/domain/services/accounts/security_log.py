@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from tailtribe.domain.model.security import (
@@ -47,7 +48,7 @@ class SecurityLog:
                 method=method.value,
                 client=client,
             )
-        await self._record(uow, user, SecurityEventKind.SIGN_IN, method, client)
+        await self._record(uow, user, SecurityEventKind.SIGN_IN, method, client, now)
 
     async def password_changed(
         self,
@@ -59,7 +60,7 @@ class SecurityLog:
         method: SignInMethod | None = None,
     ) -> None:
         kind = SecurityEventKind.PASSWORD_RESET if reset else SecurityEventKind.PASSWORD_CHANGED
-        await self._record(uow, user, kind, method, client_name(client))
+        await self._record(uow, user, kind, method, client_name(client), self._clock.now())
 
     async def _record(
         self,
@@ -68,6 +69,7 @@ class SecurityLog:
         kind: SecurityEventKind,
         method: SignInMethod | None,
         client: str,
+        at: datetime,
     ) -> None:
         event = SecurityEvent(
             id=self._ids.new_id(),
@@ -75,7 +77,7 @@ class SecurityLog:
             kind=kind,
             method=method,
             client=client,
-            at=self._clock.now(),
+            at=at,  # the instant the new sign-in email states too
         )
         await uow.security_events.add(event)
 
