@@ -12,6 +12,7 @@ from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer, load_catalog
 from tailtribe.domain.model.money import Money
 from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.model.pricing import Service
+from tailtribe.domain.model.security import SignInMethod
 from tailtribe.domain.model.users import Locale
 
 # What SendEmail gives a booking email, a caregiver email and a token email.
@@ -35,6 +36,13 @@ CAREGIVER = {
 }
 TOKEN = {"name": "Ann", "link": "https://app.example/verify-email?token=abc"}
 MESSAGE = {"name": "Ann", "sender_name": "Bram", "link": "https://app.example/conversations/1"}
+SIGN_IN = {
+    "name": "Ann",
+    "time": datetime(2027, 7, 1, 20, 5, tzinfo=UTC),  # 22:05 in Brussels (summer time)
+    "method": SignInMethod.GOOGLE,
+    "client": "Firefox on Windows",
+    "link": "https://app.example/reset-password",
+}
 
 
 def variables_for(kind: EmailKind) -> dict[str, Any]:
@@ -44,6 +52,8 @@ def variables_for(kind: EmailKind) -> dict[str, Any]:
         return dict(CAREGIVER)
     if kind is EmailKind.MESSAGE_UNREAD:
         return dict(MESSAGE)
+    if kind is EmailKind.NEW_SIGN_IN:
+        return dict(SIGN_IN)
     if kind is EmailKind.ACCOUNT_EXISTS:
         return {"name": "Ann", "link": "https://app.example/login"}
     return dict(BOOKING)
@@ -113,3 +123,19 @@ def test_amounts_dates_and_services_are_formatted_for_the_locale() -> None:
     assert "Saturday 27 March 2027" in en or "Saturday, 27 March 2027" in en
     assert "€\u00a01.234,50" in nl and "1\u202f234,50\u00a0€" in fr and "1.234,50\u00a0€" in en
     assert "logeeropvang" in nl and "pension" in fr and "boarding" in en
+
+
+def test_the_new_sign_in_email_says_when_how_and_from_what_in_the_users_words() -> None:
+    def body(locale: Locale) -> str:
+        return RENDERER.render(EmailKind.NEW_SIGN_IN, locale, SIGN_IN).text
+
+    nl, fr, en = body(Locale.NL), body(Locale.FR), body(Locale.EN)
+    for text in (nl, fr, en):
+        assert "22:05" in text and "Firefox on Windows" in text
+        assert "https://app.example/reset-password" in text
+    assert "met Google" in nl and "avec Google" in fr and "with Google" in en
+    assert "donderdag 1 juli 2027" in nl and "jeudi 1 juillet 2027" in fr
+    password = RENDERER.render(
+        EmailKind.NEW_SIGN_IN, Locale.EN, {**SIGN_IN, "method": SignInMethod.PASSWORD}
+    )
+    assert "with your password" in password.text

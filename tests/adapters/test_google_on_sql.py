@@ -16,6 +16,8 @@ from tailtribe.adapters.sqlalchemy.user_repository import SqlUserRepository
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.model.users import Locale
 from tailtribe.domain.services.accounts.google_sign_in import GoogleSignIn, SignedIn
+from tailtribe.domain.services.accounts.security_log import SecurityLog
+from tailtribe.domain.services.outbox import Outbox
 from tests.conftest import empty_database
 from tests.fakes.clock import FixedClock
 from tests.oidc_standin import CLIENT_ID, CLIENT_SECRET, oidc_standin
@@ -40,13 +42,15 @@ async def test_losing_the_race_for_an_address_signs_into_the_winners_account(
             )
 
             async def sign_in() -> SignedIn:
+                ids = Uuid7Generator()
                 flow = GoogleSignIn(
                     idp,
                     cache,
                     SqlUnitOfWork(config.create_session_maker()),
-                    Uuid7Generator(),
+                    ids,
                     clock,
                     APP,
+                    SecurityLog(Outbox(ids, clock), ids, clock),
                 )
                 started = await flow.start(f"{APP}/auth/google")
                 answer = await http.get(started.url, follow_redirects=False)

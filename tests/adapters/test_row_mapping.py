@@ -25,6 +25,7 @@ from tailtribe.adapters.sqlalchemy.outbox_repository import OUTBOX_ROW
 from tailtribe.adapters.sqlalchemy.pet_repository import PET_ROW
 from tailtribe.adapters.sqlalchemy.photo_repository import PHOTO_ROW
 from tailtribe.adapters.sqlalchemy.review_repository import REVIEW_ROW
+from tailtribe.adapters.sqlalchemy.security_event_repository import SECURITY_EVENT_ROW
 from tailtribe.adapters.sqlalchemy.tables import (
     BookingRow,
     CaregiverRow,
@@ -35,6 +36,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     PetRow,
     PhotoRow,
     ReviewRow,
+    SecurityEventRow,
     TokenRow,
     UserRow,
     metadata,
@@ -54,6 +56,7 @@ from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.reviews import Review
+from tailtribe.domain.model.security import SecurityEvent, SecurityEventKind, SignInMethod
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Locale, Role, User
 
@@ -455,6 +458,19 @@ AGGREGATES: dict[str, tuple[RowMapper[Any], st.SearchStrategy[Any], type[Any]]] 
             reference=ids | maybe(),
         ),
         LedgerEntryRow,
+    ),
+    "security event": (
+        SECURITY_EVENT_ROW,
+        st.builds(
+            SecurityEvent,
+            id=st.uuids(),
+            user_id=st.uuids(),
+            kind=st.sampled_from(SecurityEventKind),
+            method=st.sampled_from(SignInMethod) | maybe(),
+            client=ids,
+            at=instants,
+        ),
+        SecurityEventRow,
     ),
 }
 # Columns no mapper writes, and why.

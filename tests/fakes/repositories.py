@@ -19,6 +19,7 @@ from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.reviews import Rating, Review
+from tailtribe.domain.model.security import SecurityEvent, SecurityEventKind
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Role, User
 from tailtribe.domain.ports.storage import ConversationSummary, DueWork, Page, UnreadCandidate
@@ -56,6 +57,7 @@ class MemoryStore:
         self.ledger: list[LedgerEntry] = []
         self.conversations: dict[UUID, Conversation] = {}
         self.messages: dict[UUID, Message] = {}
+        self.security_events: list[SecurityEvent] = []
 
 
 class MemoryUserRepository:
@@ -461,3 +463,33 @@ class MemoryConversationRepository:
                 ):
                     found.append(UnreadCandidate(c.id, party, message.created_at))
         return sorted(found, key=lambda f: f.first_unnotified_at)[:limit]
+
+
+class MemorySecurityEventRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def add(self, event: SecurityEvent) -> None:
+        self._store.security_events.append(event)
+
+    async def list_for(self, user_id: UUID, limit: int, offset: int) -> Page[SecurityEvent]:
+        mine = [e for e in self._store.security_events if e.user_id == user_id]
+        return _page(sorted(mine, key=lambda e: (e.at, e.id), reverse=True), limit, offset)
+
+    async def last_sign_in(self, user_id: UUID, client: str | None = None) -> datetime | None:
+        return max(
+            (
+                e.at
+                for e in self._store.security_events
+                if e.user_id == user_id
+                and e.kind is SecurityEventKind.SIGN_IN
+                and client in (None, e.client)
+            ),
+            default=None,
+        )
+
+    async def purge_before(self, cutoff: datetime, limit: int | None = None) -> int:
+        events = self._store.security_events
+        old = [e for e in events if e.at < cutoff][:limit]
+        events[:] = [e for e in events if e not in old]
+        return len(old)

@@ -15,6 +15,7 @@ from tests.fakes.repositories import (
     MemoryPetRepository,
     MemoryPhotoRepository,
     MemoryReviewRepository,
+    MemorySecurityEventRepository,
     MemoryStore,
     MemoryTokenRepository,
     MemoryUserRepository,
@@ -55,6 +56,7 @@ class MemoryUnitOfWork:
         self.photos = MemoryPhotoRepository(self._work)
         self.conversations = MemoryConversationRepository(self._work)
         self.ledger = MemoryLedgerRepository(self._work)
+        self.security_events = MemorySecurityEventRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -44,6 +44,7 @@ def authenticate(world: World) -> Authenticate:
         "$argon2id$v=19$m=8,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA",
         world.devices,
         world.clock,
+        world.security,
     )
 
 
@@ -52,7 +53,9 @@ def request_reset(world: World) -> RequestPasswordReset:
 
 
 def confirm_reset(world: World) -> ConfirmPasswordReset:
-    return ConfirmPasswordReset(world.uow, world.tokens, world.hasher, world.clock, world.throttle)
+    return ConfirmPasswordReset(
+        world.uow, world.tokens, world.hasher, world.clock, world.throttle, world.security
+    )
 
 
 def emailed_secret(world: World, topic: str, user_id: UUID) -> str:
@@ -159,7 +162,7 @@ async def test_reset_tokens_last_an_hour_and_bump_the_token_version(world: World
 
 
 async def test_create_admin_promotes_or_creates(world: World) -> None:
-    create = CreateAdmin(world.uow, world.hasher, world.ids, world.clock)
+    create = CreateAdmin(world.uow, world.hasher, world.ids, world.clock, world.security)
     with pytest.raises(PasswordRequired):
         await create("boss@example.be", None)
     admin, created = await create("boss@example.be", "admin password!")
@@ -202,7 +205,9 @@ class SpyHasher:
 async def test_an_unknown_address_costs_a_hash_check_like_a_wrong_password(world: World) -> None:
     spy = SpyHasher(world)
     dummy = await world.hasher.hash("nobody has this")
-    login = Authenticate(world.uow, spy, world.throttle, dummy, world.devices, world.clock)
+    login = Authenticate(
+        world.uow, spy, world.throttle, dummy, world.devices, world.clock, world.security
+    )
     with pytest.raises(InvalidCredentials):
         await login(Credentials("ghost@example.be", PASSWORD))
     assert spy.verified == [dummy]

@@ -34,7 +34,9 @@ class Flow:
             world.clock,
             http,
         )
-        self.sign_in = GoogleSignIn(idp, world.cache, world.uow, world.ids, world.clock, APP)
+        self.sign_in = GoogleSignIn(
+            idp, world.cache, world.uow, world.ids, world.clock, APP, world.security
+        )
         self.binding = ""
 
     async def consent(self, redirect: str = REDIRECT) -> tuple[str, str]:
@@ -222,6 +224,6 @@ async def test_redirects_stay_on_the_web_app_and_unconfigured_is_404(flow: Flow)
     with pytest.raises(InvalidInput):
         await flow.sign_in.start("javascript:alert(1)")
     w = flow.world
-    off = GoogleSignIn(None, w.cache, w.uow, w.ids, w.clock, APP)
+    off = GoogleSignIn(None, w.cache, w.uow, w.ids, w.clock, APP, w.security)
     with pytest.raises(NotFound):
         await off.start(REDIRECT)

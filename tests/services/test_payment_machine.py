@@ -457,7 +457,8 @@ async def _populate(w: World) -> Parties:
         return Actor(user_id, frozenset(w.uow.store.users[user_id].roles))
 
     register = RegisterUser(w.uow, w.hasher, w.tokens, w.ids, w.clock, w.outbox, w.email_cap)
-    admin, _ = await CreateAdmin(w.uow, w.hasher, w.ids, w.clock)("admin@example.be", PASSWORD)
+    create_admin = CreateAdmin(w.uow, w.hasher, w.ids, w.clock, w.security)
+    admin, _ = await create_admin("admin@example.be", PASSWORD)
     profiles = ManageProfile(w.uow, w.outbox, w.ids, w.clock, w.cache)
     review = ReviewCaregivers(w.uow, w.outbox, w.clock)
     onboarding = StartPayoutOnboarding(w.uow, w.gateway, "https://app.example")

@@ -37,6 +37,10 @@ from tailtribe.domain.services.accounts.password_reset import (
     RequestPasswordReset,
 )
 from tailtribe.domain.services.accounts.register import RegisterUser
+from tailtribe.domain.services.accounts.security_log import (
+    ListSecurityEvents,
+    SecurityLog,
+)
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
 from tailtribe.domain.services.notifications.send_email import Links
@@ -115,8 +119,9 @@ class AccountsProvider(Provider):
         ids: IdGenerator,
         clock: Clock,
         links: Links,
+        security: SecurityLog,
     ) -> GoogleSignIn:
-        return GoogleSignIn(provider, cache, uow, ids, clock, links.app_url)
+        return GoogleSignIn(provider, cache, uow, ids, clock, links.app_url, security)
 
     @provide(scope=Scope.APP)
     def recent_users(self, settings: Settings, clock: Clock) -> RecentUsers:
@@ -136,5 +141,12 @@ class AccountsProvider(Provider):
         dummy: TimingDummyHash,
         devices: DeviceTokens,
         clock: Clock,
+        security: SecurityLog,
     ) -> Authenticate:
-        return Authenticate(uow, hasher, throttle, dummy, devices, clock)
+        return Authenticate(uow, hasher, throttle, dummy, devices, clock, security)
+
+    @provide(scope=Scope.APP)
+    def security_log(self, outbox: Outbox, ids: IdGenerator, clock: Clock) -> SecurityLog:
+        return SecurityLog(outbox, ids, clock)
+
+    list_security_events = provide(ListSecurityEvents)

@@ -2,7 +2,8 @@
 
 Texts live in `catalog/<locale>.toml`, one table per email; the layouts in
 `templates/`. Variables are formatted for the recipient's locale by Babel:
-amounts as euros, instants as Brussels wall-clock time, services by name.
+amounts as euros, instants as Brussels wall-clock time, services and sign-in
+methods by name.
 User-supplied text is inserted as data: the HTML layout escapes it.
 """
 
@@ -22,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from tailtribe.domain.model.money import Money
 from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.model.pricing import Service
+from tailtribe.domain.model.security import SignInMethod
 from tailtribe.domain.model.users import Locale
 from tailtribe.domain.ports.messaging import RenderedEmail
 
@@ -76,6 +78,8 @@ class JinjaEmailRenderer:
             return format_currency(value.amount_cents / 100, value.currency, locale=where)
         if isinstance(value, Service):
             return str(catalog["services"][value.value])
+        if isinstance(value, SignInMethod):
+            return str(catalog["sign_in_methods"][value.value])
         if isinstance(value, datetime):
             local = value.astimezone(BRUSSELS)
             day = format_date(local.date(), "full", locale=where)

@@ -347,3 +347,20 @@ class MessageRow(UUIDv7Base):
     body: Mapped[str] = mapped_column(Text)
     photo_ids: Mapped[list[str]] = mapped_column(JsonB, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class SecurityEventRow(UUIDv7Base):
+    """A sign-in or password change, shown to its user; kept a year."""
+
+    __tablename__ = "security_event"
+    __table_args__ = (
+        # The user's list, newest first, and the new-client check.
+        Index("ix_security_event_user_at", "user_id", "at"),
+        Index("ix_security_event_at", "at"),  # retention: everyone's old events
+    )
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    method: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    client: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -18,6 +18,7 @@ from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
 from tailtribe.adapters.sqlalchemy.photo_repository import SqlPhotoRepository
 from tailtribe.adapters.sqlalchemy.retention_repository import SqlRetentionRepository
 from tailtribe.adapters.sqlalchemy.review_repository import SqlReviewRepository
+from tailtribe.adapters.sqlalchemy.security_event_repository import SqlSecurityEventRepository
 from tailtribe.adapters.sqlalchemy.user_repository import SqlTokenRepository, SqlUserRepository
 from tailtribe.adapters.sqlalchemy.webhook_event_repository import SqlWebhookEventRepository
 from tailtribe.domain.errors import Conflict
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self.conversations = SqlConversationRepository(session)
         self.ledger = SqlLedgerRepository(session)
         self.retention = SqlRetentionRepository(session)
+        self.security_events = SqlSecurityEventRepository(session)
         return self
 
     async def __aexit__(

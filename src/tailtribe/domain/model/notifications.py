@@ -31,6 +31,8 @@ class EmailKind(enum.StrEnum):
     DISPUTE_OPENED = "dispute_opened"
     CHARGEBACK_OPENED = "chargeback_opened"
     PAYOUT_FAILED = "payout_failed"
+    # Essential, like the account emails above: sent whatever the user's choices.
+    NEW_SIGN_IN = "new_sign_in"  # a sign-in from a client not seen lately
 
     @property
     def topic(self) -> str:

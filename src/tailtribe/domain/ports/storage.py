@@ -20,6 +20,7 @@ from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, Subject
 from tailtribe.domain.model.reviews import Rating, Review
+from tailtribe.domain.model.security import SecurityEvent
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.retention import RetentionRepository
@@ -307,6 +308,23 @@ class ConversationRepository(Protocol):
         ...
 
 
+class SecurityEventRepository(Protocol):
+    async def add(self, event: SecurityEvent) -> None: ...
+
+    async def list_for(self, user_id: UUID, limit: int, offset: int) -> Page[SecurityEvent]:
+        """The user's events, newest first."""
+        ...
+
+    async def last_sign_in(self, user_id: UUID, client: str | None = None) -> datetime | None:
+        """When the user last signed in (from `client` when given); None if never."""
+        ...
+
+    async def purge_before(self, cutoff: datetime, limit: int | None = None) -> int:
+        """Remove every user's events older than `cutoff` (at most `limit` of
+        them, any, when given: a batch); how many went."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state, ledger and outbox rows commit together or not at all."""
 
@@ -345,6 +363,9 @@ class UnitOfWork(Protocol):
 
     @property
     def retention(self) -> RetentionRepository: ...
+
+    @property
+    def security_events(self) -> SecurityEventRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -18,6 +18,7 @@ from tailtribe.domain.services.dispatch import EventDispatcher
 EMAIL_VERIFY = EmailKind.VERIFY_EMAIL.topic
 EMAIL_PASSWORD_RESET = EmailKind.PASSWORD_RESET.topic
 EMAIL_ACCOUNT_EXISTS = EmailKind.ACCOUNT_EXISTS.topic
+EMAIL_NEW_SIGN_IN = EmailKind.NEW_SIGN_IN.topic
 
 
 class Outbox:

@@ -420,6 +420,14 @@ DOCS: dict[str, Doc] = {
         "The signed-in user",
         "Any signed-in user: their id, email, roles and whether the email is verified.",
     ),
+    "list_security_events": Doc(
+        "My security events",
+        "Any signed-in user: their own sign-ins (password or Google), password resets and "
+        "password changes of the last 365 days, newest first, paged; each with its time and "
+        'the client named coarsely ("Firefox on Windows"), never the User-Agent or the '
+        "address. Failed sign-ins are not listed. A sign-in from a client not seen in 90 days "
+        "is emailed to the user too (docs/privacy.md, Security events).",
+    ),
     # Pets
     "create_pet": Doc(
         "Add a pet",

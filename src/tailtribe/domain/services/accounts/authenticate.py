@@ -4,11 +4,13 @@ import hashlib
 from dataclasses import dataclass
 
 from tailtribe.domain.errors import InvalidCredentials, InvalidInput, RateLimited
+from tailtribe.domain.model.security import UNKNOWN_CLIENT, SignInMethod
 from tailtribe.domain.model.users import MAX_PASSWORD_LENGTH, User, normalize_email
 from tailtribe.domain.ports.identity import DeviceTokens, PasswordHasher
 from tailtribe.domain.ports.limits import LoginThrottle
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
+from tailtribe.domain.services.accounts.security_log import SecurityLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,7 @@ class Credentials:
     email: str
     password: str
     device: str | None = None  # the token a previous sign-in gave this client
+    client: str = UNKNOWN_CLIENT  # its coarse name, for the security events
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +52,10 @@ class Authenticate:
       is counted apart, per device: guesses from elsewhere lock out unknown
       clients only, never the owner's own (a password reset lifts the lock
       for new clients too);
-    - a hash made with weaker parameters is upgraded on success.
+    - a hash made with weaker parameters is upgraded on success;
+    - a success is a security event, committed with it; failures are not
+      recorded (a write for existing accounts only would time apart the
+      answers for a wrong email and a wrong password).
     """
 
     def __init__(
@@ -60,8 +66,10 @@ class Authenticate:
         dummy_hash: str,
         devices: DeviceTokens,
         clock: Clock,
+        security: SecurityLog,
     ) -> None:
         self._uow, self._hasher, self._throttle = uow, hasher, throttle
+        self._security = security
         # Verified against when the account does not exist, to keep timing even.
         self._dummy_hash = dummy_hash
         self._devices, self._clock = devices, clock
@@ -87,5 +95,6 @@ class Authenticate:
             if self._hasher.needs_rehash(user.password_hash):
                 user.password_hash = await self._hasher.hash(password)
                 await uow.users.save(user)
-                await uow.commit()
+            await self._security.signed_in(uow, user, SignInMethod.PASSWORD, credentials.client)
+            await uow.commit()
         return SignedIn(user, self._devices.issue(account, now, device))

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from tailtribe.domain.errors import InvalidInput
+from tailtribe.domain.model.security import COMMAND_LINE
 from tailtribe.domain.model.users import Locale, Role, User, check_password, normalize_email
 from tailtribe.domain.ports.identity import PasswordHasher
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock, IdGenerator
+from tailtribe.domain.services.accounts.security_log import SecurityLog
 
 
 class PasswordRequired(InvalidInput):
@@ -26,13 +28,19 @@ class CreateAdmin:
     - a new account is created verified, with the given password;
     - an existing account is promoted only once its address is verified (an
       unverified one may belong to whoever typed the address); a password
-      given replaces the old one and ends every session.
+      given replaces the old one and ends every session (a security event).
     """
 
     def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, ids: IdGenerator, clock: Clock
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        ids: IdGenerator,
+        clock: Clock,
+        security: SecurityLog,
     ) -> None:
         self._uow, self._hasher, self._ids, self._clock = uow, hasher, ids, clock
+        self._security = security
 
     async def __call__(self, email: str, password: str | None) -> tuple[User, bool]:
         """Returns the user and whether it was created."""
@@ -61,5 +69,7 @@ class CreateAdmin:
                     user.change_password(await self._hasher.hash(check_password(password)))
                 user.grant(Role.ADMIN)
                 await uow.users.save(user)
+                if password is not None:
+                    await self._security.password_changed(uow, user, COMMAND_LINE)
             await uow.commit()
         return user, created

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tailtribe.domain.errors import EmailTaken, FieldError, InvalidInput, NotFound, SignInFailed
+from tailtribe.domain.model.security import UNKNOWN_CLIENT, SignInMethod
 from tailtribe.domain.model.text import clean_name
 from tailtribe.domain.model.users import MAX_NAME_LENGTH, Locale, Role, User, normalize_email
 from tailtribe.domain.ports.identity import ExternalIdentity, IdentityProvider
 from tailtribe.domain.ports.storage import Cache, UnitOfWork
 from tailtribe.domain.ports.time import Clock, IdGenerator
+from tailtribe.domain.services.accounts.security_log import SecurityLog
 
 STATE_SECONDS = 600
 STATE_PREFIX = "oidc-state:"
@@ -51,6 +53,8 @@ class GoogleSignIn:
       Linking into an account whose address was never verified removes its
       password and every token: whoever registered it first without owning
       the address loses it. Admins sign in with their password only.
+    - The sign-in (and a password so removed) is a security event, committed
+      with it.
     """
 
     def __init__(
@@ -61,9 +65,11 @@ class GoogleSignIn:
         ids: IdGenerator,
         clock: Clock,
         app_url: str,
+        security: SecurityLog,
     ) -> None:
         self._provider, self._states, self._uow = provider, states, uow
         self._ids, self._clock, self._app_url = ids, clock, app_url
+        self._security = security
 
     def _configured(self) -> IdentityProvider:
         if self._provider is None:
@@ -90,7 +96,15 @@ class GoogleSignIn:
             await provider.authorization_url(redirect_uri, state, nonce, verifier), binding
         )
 
-    async def finish(self, code: str, state: str, binding: str | None, locale: Locale) -> SignedIn:
+    async def finish(
+        self,
+        code: str,
+        state: str,
+        binding: str | None,
+        locale: Locale,
+        client: str = UNKNOWN_CLIENT,
+    ) -> SignedIn:
+        """`client` is the coarse name of the browser, for the security events."""
         provider = self._configured()
         stored = await self._states.take(STATE_PREFIX + state) if 0 < len(state) <= 200 else None
         if stored is None:
@@ -105,23 +119,28 @@ class GoogleSignIn:
             raise SignInFailed("Google has not verified this address: register with a password")
         email = normalize_email(identity.email)
         try:
-            return await self._sign_in(email, identity, locale)
+            return await self._sign_in(email, identity, locale, client)
         except EmailTaken:  # a first sign-in with this email, at the same time, won
-            return await self._sign_in(email, identity, locale)
+            return await self._sign_in(email, identity, locale, client)
 
-    async def _sign_in(self, email: str, identity: ExternalIdentity, locale: Locale) -> SignedIn:
+    async def _sign_in(
+        self, email: str, identity: ExternalIdentity, locale: Locale, client: str
+    ) -> SignedIn:
+        google = SignInMethod.GOOGLE
         async with self._uow as uow:
             user = await uow.users.get_by_email(email)
             if user is not None:
                 if user.has(Role.ADMIN):
                     raise SignInFailed("admins sign in with their password")
-                if not user.email_verified:
+                revoked = not user.email_verified
+                if revoked:
                     user.verify_email()
                     user.change_password(None)  # set by someone who never proved the address
                     await uow.users.save(user)
-                    await uow.commit()
-                    return SignedIn(user, created=False, revoked=True)
-                return SignedIn(user, created=False)
+                    await self._security.password_changed(uow, user, client, method=google)
+                await self._security.signed_in(uow, user, google, client)
+                await uow.commit()
+                return SignedIn(user, created=False, revoked=revoked)
             user = User.register(
                 id=self._ids.new_id(),
                 email=email,
@@ -132,6 +151,7 @@ class GoogleSignIn:
             )
             user.verify_email()
             await uow.users.add(user)
+            await self._security.signed_in(uow, user, google, client)
             await uow.commit()
             return SignedIn(user, created=True)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from tailtribe.domain.errors import InvalidInput
+from tailtribe.domain.model.security import UNKNOWN_CLIENT
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.model.users import User, check_password, normalize_email
 from tailtribe.domain.ports.identity import PasswordHasher
@@ -8,6 +9,7 @@ from tailtribe.domain.ports.limits import EmailCap, LoginThrottle
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.accounts.authenticate import account_key
+from tailtribe.domain.services.accounts.security_log import SecurityLog
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
 
 
@@ -43,7 +45,8 @@ class ConfirmPasswordReset:
     - the token is single-use and expires after an hour;
     - access tokens issued before the change stop working;
     - the address counts as verified: the reset link reached its inbox;
-    - failed logins no longer lock the account out of new clients.
+    - failed logins no longer lock the account out of new clients;
+    - the reset is a security event, committed with it.
     """
 
     def __init__(
@@ -53,12 +56,14 @@ class ConfirmPasswordReset:
         hasher: PasswordHasher,
         clock: Clock,
         throttle: LoginThrottle,
+        security: SecurityLog,
     ) -> None:
         self._uow, self._tokens, self._hasher, self._clock = uow, tokens, hasher, clock
-        self._throttle = throttle
+        self._throttle, self._security = throttle, security
 
-    async def __call__(self, secret: str, new_password: str) -> User:
-        """The user, committed: the caller ends their live sessions."""
+    async def __call__(self, secret: str, new_password: str, client: str = UNKNOWN_CLIENT) -> User:
+        """The user, committed: the caller ends their live sessions. `client` is
+        the coarse name of the client, for the security events."""
         check_password(new_password, "new_password")
         now = self._clock.now()
         async with self._uow as uow:
@@ -71,6 +76,7 @@ class ConfirmPasswordReset:
             # Any other reset link still in a mailbox dies with this one.
             await uow.tokens.use_all(user.id, TokenPurpose.RESET_PASSWORD, now)
             await uow.users.save(user)
+            await self._security.password_changed(uow, user, client, reset=True)
             await uow.commit()
         await self._throttle.reset(account_key(user.email))
         return user

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from tailtribe.domain.model.money import Money
 from tailtribe.domain.model.notifications import EmailKind, Party, email_kind
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
+from tailtribe.domain.model.security import SignInMethod
 from tailtribe.domain.model.tokens import token_digest
 from tailtribe.domain.ports.identity import TokenSecrets
 from tailtribe.domain.ports.messaging import Email, EmailRenderer, Mailer
@@ -19,6 +20,8 @@ from tailtribe.domain.ports.time import Clock
 # Longer than any send: a crashed attempt's message is due again after it.
 LEASE = timedelta(minutes=5)
 TOKEN_PAGES = {EmailKind.VERIFY_EMAIL: "verify-email", EmailKind.PASSWORD_RESET: "reset-password"}
+# Without a token, the reset page asks for the address to send a reset link to.
+RESET_PAGE = TOKEN_PAGES[EmailKind.PASSWORD_RESET]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,13 @@ class SendEmail:
             variables |= await self._booking(uow, UUID(p["booking_id"]), p)
         elif kind is EmailKind.ACCOUNT_EXISTS:
             variables["link"] = f"{app}/login"
+        elif kind is EmailKind.NEW_SIGN_IN:
+            variables |= {
+                "time": datetime.fromisoformat(p["at"]),
+                "method": SignInMethod(p["method"]),
+                "client": p["client"],
+                "link": f"{app}/{RESET_PAGE}",
+            }
         elif "conversation_id" in p:
             variables |= await self._conversation(
                 uow, UUID(p["conversation_id"]), Party(p["party"])

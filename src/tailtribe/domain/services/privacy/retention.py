@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from tailtribe.domain.model.events import PaymentAuthorized, PaymentFailed
 from tailtribe.domain.model.notifications import EVENT_TOPIC_PREFIX
+from tailtribe.domain.model.security import RETENTION as SECURITY_EVENTS_KEPT
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.retention import Purged
 from tailtribe.domain.ports.storage import UnitOfWork
@@ -77,6 +78,11 @@ RULES: tuple[Rule, ...] = (
         "sent_outbox",
         timedelta(days=90),
         lambda uow, cutoff, n: uow.retention.purge_sent_outbox(cutoff, KEPT_TOPICS, n),
+    ),
+    Rule(
+        "security_events",
+        SECURITY_EVENTS_KEPT,
+        lambda uow, cutoff, n: uow.security_events.purge_before(cutoff, n),
     ),
 )
 

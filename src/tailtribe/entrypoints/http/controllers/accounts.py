@@ -18,8 +18,10 @@ from tailtribe.domain.services.accounts.password_reset import (
     RequestPasswordReset,
 )
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
+from tailtribe.domain.services.accounts.security_log import ListSecurityEvents
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
 from tailtribe.entrypoints.http.auth import AccessTokens, Req, current_user
+from tailtribe.entrypoints.http.clients import coarse_client
 from tailtribe.entrypoints.http.live import revoke
 from tailtribe.entrypoints.http.schemas.accounts import (
     AccessToken,
@@ -29,9 +31,12 @@ from tailtribe.entrypoints.http.schemas.accounts import (
     LoginBody,
     RegisterBody,
     ResetConfirmBody,
+    SecurityEventList,
+    SecurityEventOut,
     TokenBody,
     UserOut,
 )
+from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
 
 
 def _private_cookie(
@@ -117,7 +122,8 @@ class AuthController(Controller):
         """Signs in (or up, in the browser's language); 400 for a bad state or code."""
         locale = browser_locale(request.headers.get("accept-language"))
         binding = request.cookies.get(BINDING_COOKIE)
-        signed_in = await sign_in.finish(data.code, data.state, binding, locale)
+        client = coarse_client(request.headers.get("user-agent"))
+        signed_in = await sign_in.finish(data.code, data.state, binding, locale, client)
         if signed_in.revoked:
             revoke(channels, signed_in.user)
         return AccessTokens.of(request).issue(signed_in.user)
@@ -152,7 +158,8 @@ class AuthController(Controller):
     ) -> Response[AccessToken]:
         """A success also answers a device token: header and HttpOnly cookie."""
         device = request.headers.get(DEVICE_HEADER) or request.cookies.get(DEVICE_COOKIE)
-        signed_in = await use_case(Credentials(data.email, data.password, device))
+        client = coarse_client(request.headers.get("user-agent"))
+        signed_in = await use_case(Credentials(data.email, data.password, device, client))
         cookie = _private_cookie(
             request, DEVICE_COOKIE, signed_in.device, DEVICE_PATH, DEVICE_SECONDS, "strict"
         )
@@ -195,11 +202,13 @@ class AuthController(Controller):
     @inject
     async def confirm_reset(
         self,
+        request: Req,
         data: JSONBody[ResetConfirmBody],
         use_case: FromDishka[ConfirmPasswordReset],
         channels: NamedDependency[ChannelsPlugin],
     ) -> None:
-        revoke(channels, await use_case(data.token, data.new_password))
+        client = coarse_client(request.headers.get("user-agent"))
+        revoke(channels, await use_case(data.token, data.new_password, client))
 
 
 class MeController(Controller):
@@ -209,3 +218,16 @@ class MeController(Controller):
     @get(operation_id="me")
     async def me(self, request: Req) -> UserOut:
         return UserOut.of(current_user(request))
+
+    @get("/security", operation_id="list_security_events")
+    @inject
+    async def security_events(
+        self,
+        request: Req,
+        use_case: FromDishka[ListSecurityEvents],
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> SecurityEventList:
+        page = await use_case(current_user(request).id, limit, offset)
+        items = [SecurityEventOut.of(e) for e in page.items]
+        return SecurityEventList(items, page.total, limit, offset)

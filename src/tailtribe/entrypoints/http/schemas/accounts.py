@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 import msgspec
 
+from tailtribe.domain.model.security import SecurityEvent, SecurityEventKind, SignInMethod
 from tailtribe.domain.model.users import (
     DEFAULT_LOCALE,
     EMAIL_PATTERN,
@@ -16,7 +18,16 @@ from tailtribe.domain.model.users import (
     Role,
     User,
 )
-from tailtribe.entrypoints.http.schemas.common import Strict, name_text, text
+from tailtribe.entrypoints.http.schemas.common import (
+    INSTANT,
+    PAGE_ITEMS,
+    PageLimit,
+    PageOffset,
+    Strict,
+    Total,
+    name_text,
+    text,
+)
 
 Email = Annotated[
     str,
@@ -133,3 +144,46 @@ class UserOut(msgspec.Struct):
             roles=sorted(user.roles, key=order.index),
             email_verified=user.email_verified,
         )
+
+
+class SecurityEventOut(msgspec.Struct):
+    id: Annotated[UUID, msgspec.Meta(description="The event's id.")]
+    kind: Annotated[
+        SecurityEventKind,
+        msgspec.Meta(
+            description="sign_in; password_reset (a new password through the emailed link); "
+            "password_changed (set by an admin on the command line, or removed by the first "
+            "Google sign-in into an account whose address was not verified)."
+        ),
+    ]
+    method: Annotated[
+        SignInMethod | None,
+        msgspec.Meta(
+            description="How the user signed in (a sign-in); google for a password removed "
+            "by Google sign-in; null otherwise."
+        ),
+    ]
+    client: Annotated[
+        str,
+        msgspec.Meta(
+            description='The client, coarsely: "Firefox on Windows", "TailTribe app on '
+            'iOS", "unknown client", "command line". Never the User-Agent or address.',
+            examples=["Firefox on Windows"],
+        ),
+    ]
+    at: Annotated[datetime, msgspec.Meta(description=f"When it happened, {INSTANT}.")]
+
+    @classmethod
+    def of(cls, event: SecurityEvent) -> SecurityEventOut:
+        return cls(
+            id=event.id, kind=event.kind, method=event.method, client=event.client, at=event.at
+        )
+
+
+class SecurityEventList(msgspec.Struct):
+    items: Annotated[
+        list[SecurityEventOut], msgspec.Meta(description=PAGE_ITEMS + " Newest first.")
+    ]
+    total: Total
+    limit: PageLimit
+    offset: PageOffset
