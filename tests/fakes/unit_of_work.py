@@ -11,6 +11,7 @@ from tests.fakes.repositories import (
     MemoryBookingRepository,
     MemoryCaregiverRepository,
     MemoryConversationRepository,
+    MemoryDataExportRepository,
     MemoryLedgerRepository,
     MemoryPetRepository,
     MemoryPhotoRepository,
@@ -55,6 +56,7 @@ class MemoryUnitOfWork:
         self.photos = MemoryPhotoRepository(self._work)
         self.conversations = MemoryConversationRepository(self._work)
         self.ledger = MemoryLedgerRepository(self._work)
+        self.exports = MemoryDataExportRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)
