@@ -35,6 +35,11 @@ CAREGIVER = {
 }
 TOKEN = {"name": "Ann", "link": "https://app.example/verify-email?token=abc"}
 MESSAGE = {"name": "Ann", "sender_name": "Bram", "link": "https://app.example/conversations/1"}
+EXPORT = {
+    "name": "Ann",
+    "expires": datetime(2027, 3, 28, 9, 30, tzinfo=UTC),
+    "link": "https://app.example/account/exports/1",
+}
 
 
 def variables_for(kind: EmailKind) -> dict[str, Any]:
@@ -46,6 +51,8 @@ def variables_for(kind: EmailKind) -> dict[str, Any]:
         return dict(MESSAGE)
     if kind is EmailKind.ACCOUNT_EXISTS:
         return {"name": "Ann", "link": "https://app.example/login"}
+    if kind is EmailKind.EXPORT_READY:
+        return dict(EXPORT)
     return dict(BOOKING)
 
 

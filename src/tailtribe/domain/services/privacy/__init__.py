@@ -1,0 +1,1 @@
+"""Personal data: exports, erasure and retention (GDPR)."""
