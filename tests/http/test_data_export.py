@@ -25,6 +25,7 @@ from tests.adapters.test_images import picture
 from tests.factories import next_monday, requested_walk
 from tests.http.payments_support import run_at, run_due_jobs, set_clock
 from tests.http.test_conversations import inquire, say
+from tests.http.test_emails import emails_in
 from tests.http.test_photos import upload
 from tests.support import Api
 
@@ -229,8 +230,16 @@ async def test_the_export_is_what_the_api_shows_the_user_and_nothing_of_others(
         assert email.encode() not in everything
     assert me["email"].encode() in files["account.json"]
 
-    # The link was emailed, once, through the outbox.
+    # The link was emailed, once, through the outbox, in the user's language.
     assert await api.email_count(EmailKind.EXPORT_READY.topic, me["id"]) == 1
+    [mail] = [
+        m
+        for m in emails_in(api.settings.email_dir)
+        if m["To"] == me["email"] and m["Subject"] == "Je TailTribe-gegevensexport staat klaar"
+    ]
+    body = mail.get_body(("plain",))
+    assert body is not None
+    assert f"/account/exports/{export['id']}" in body.get_content()
 
 
 async def test_one_export_a_day_and_only_the_user_sees_it(api: Api) -> None:
@@ -374,3 +383,22 @@ async def test_a_day_after_it_is_ready_the_file_is_deleted(api: Api) -> None:
     assert (gone["status"], gone["download_url"]) == ("expired", None)
     assert (await run_due_jobs(c))["exports.expired"] == 0  # idempotent
     assert (await c.get(ready["download_url"])).status_code == 404
+
+
+async def test_an_export_still_pending_after_a_day_is_given_up(api: Api) -> None:
+    c = api.client
+    _, headers = await api.new_user()
+    now = await real_now(api)
+    await set_clock(c, now)
+    export = await request_export(api, headers)
+    path = f"/api/v1/me/exports/{export['id']}"
+    # As if every run had failed until then.
+    await set_clock(c, now + timedelta(hours=24))
+    assert (await run_due_jobs(c))["exports.built"] == 0
+    failed = await get(api, path, headers)
+    assert (failed["status"], failed["download_url"]) == ("failed", None)
+    assert export_files(api) == []
+    # A failed export does not count against the day: the user asks again.
+    await set_clock(c, now + timedelta(hours=24, seconds=1))
+    await request_export(api, headers)
+    assert (await run_due_jobs(c))["exports.built"] == 1

@@ -10,7 +10,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
 
@@ -49,6 +49,9 @@ PAGE = 100
 LINK_SECONDS = 15 * 60
 # The variant kept for the archive: the largest the platform stores.
 ARCHIVE_VARIANT = "large"
+# A build still failing after this long is given up: the export becomes
+# failed, which does not count against the user's daily export.
+GIVE_UP_AFTER = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +200,9 @@ class BuildExports:
             export = await uow.exports.get(export_id)
         if export is None or export.status is not ExportStatus.PENDING:
             return False
+        if export.requested_at + GIVE_UP_AFTER <= self._clock.now():
+            logger.error("data export %s kept failing for a day: given up", export_id)
+            return await self._fail(export_id)
         data = await self._gather(export)
         if data is None:
             return await self._fail(export_id)
