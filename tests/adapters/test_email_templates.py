@@ -43,6 +43,11 @@ SIGN_IN = {
     "client": "Firefox on Windows",
     "link": "https://app.example/reset-password",
 }
+EXPORT = {
+    "name": "Ann",
+    "expires": datetime(2027, 3, 28, 9, 30, tzinfo=UTC),
+    "link": "https://app.example/account/exports/1",
+}
 
 
 def variables_for(kind: EmailKind) -> dict[str, Any]:
@@ -56,6 +61,8 @@ def variables_for(kind: EmailKind) -> dict[str, Any]:
         return dict(SIGN_IN)
     if kind is EmailKind.ACCOUNT_EXISTS:
         return {"name": "Ann", "link": "https://app.example/login"}
+    if kind is EmailKind.EXPORT_READY:
+        return dict(EXPORT)
     return dict(BOOKING)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, insert, select
 from tailtribe.adapters.sqlalchemy.booking_repository import BOOKING_ROW
 from tailtribe.adapters.sqlalchemy.caregiver_repository import CAREGIVER_ROW, details_from_row
 from tailtribe.adapters.sqlalchemy.conversation_repository import CONVERSATION_ROW, MESSAGE_ROW
+from tailtribe.adapters.sqlalchemy.export_repository import EXPORT_ROW
 from tailtribe.adapters.sqlalchemy.ledger_repository import LEDGER_ROW
 from tailtribe.adapters.sqlalchemy.mapping import Codec, Embedded, RowMapper, joined_set
 from tailtribe.adapters.sqlalchemy.outbox_repository import OUTBOX_ROW
@@ -30,6 +31,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     BookingRow,
     CaregiverRow,
     ConversationRow,
+    DataExportRow,
     LedgerEntryRow,
     MessageRow,
     OutboxRow,
@@ -50,6 +52,7 @@ from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy, Canceller
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, ProfileDetails
 from tailtribe.domain.model.conversations import Conversation, Message, ReadState
+from tailtribe.domain.model.exports import DataExport, ExportStatus
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
@@ -473,6 +476,21 @@ AGGREGATES: dict[str, tuple[RowMapper[Any], st.SearchStrategy[Any], type[Any]]] 
         SecurityEventRow,
     ),
 }
+AGGREGATES["data export"] = (
+    EXPORT_ROW,
+    st.builds(
+        DataExport,
+        id=st.uuids(),
+        user_id=st.uuids(),
+        requested_at=instants,
+        requested_by=st.uuids() | maybe(),
+        status=st.sampled_from(ExportStatus),
+        ready_at=instants | maybe(),
+        expires_at=instants | maybe(),
+        size_bytes=cents | maybe(),
+    ),
+    DataExportRow,
+)
 # Columns no mapper writes, and why.
 UNMAPPED = {UserRow: {"row_version"}}  # SQLAlchemy's optimistic locking counter
 

@@ -14,6 +14,7 @@ from tailtribe.domain.model.availability import EXCLUSIVE, Occupancy
 from tailtribe.domain.model.bookings import ACTIVE, Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.exports import DataExport, ExportStatus
 from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pets import Pet
@@ -58,6 +59,7 @@ class MemoryStore:
         self.conversations: dict[UUID, Conversation] = {}
         self.messages: dict[UUID, Message] = {}
         self.security_events: list[SecurityEvent] = []
+        self.exports: dict[UUID, DataExport] = {}
 
 
 class MemoryUserRepository:
@@ -347,6 +349,47 @@ class MemoryReviewRepository:
     async def rating(self, caregiver_id: UUID) -> Rating:
         stars = [r.rating for r in self._rows.values() if r.caregiver_id == caregiver_id]
         return Rating.of(sum(stars) / len(stars) if stars else None, len(stars))
+
+    async def of_bookings(self, booking_ids: Sequence[UUID]) -> Sequence[Review]:
+        wanted = set(booking_ids)
+        rows = [r for r in self._rows.values() if r.booking_id in wanted]
+        return [copy.deepcopy(r) for r in sorted(rows, key=lambda r: (r.created_at, r.id))]
+
+
+class MemoryDataExportRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows = store.exports
+
+    async def add(self, export: DataExport) -> None:
+        self._rows[export.id] = copy.deepcopy(export)
+
+    async def get(self, export_id: UUID) -> DataExport | None:
+        return copy.deepcopy(self._rows.get(export_id))
+
+    async def lock_user(self, user_id: UUID) -> None:
+        return None  # one transaction at a time here
+
+    async def of_user(self, user_id: UUID) -> Sequence[DataExport]:
+        rows = [e for e in self._rows.values() if e.user_id == user_id]
+        rows.sort(key=lambda e: (e.requested_at, e.id), reverse=True)
+        return [copy.deepcopy(e) for e in rows]
+
+    async def pending(self, limit: int) -> Sequence[UUID]:
+        rows = [e for e in self._rows.values() if e.status is ExportStatus.PENDING]
+        return [e.id for e in sorted(rows, key=lambda e: (e.requested_at, e.id))][:limit]
+
+    async def expiring(self, now: datetime, limit: int) -> Sequence[UUID]:
+        rows = [
+            e
+            for e in self._rows.values()
+            if e.status is ExportStatus.READY and e.expires_at is not None and e.expires_at <= now
+        ]
+        return [e.id for e in sorted(rows, key=lambda e: (e.requested_at, e.id))][:limit]
+
+    async def save(self, export: DataExport) -> None:
+        if export.id not in self._rows:
+            raise LookupError(f"export {export.id} is not stored")
+        self._rows[export.id] = copy.deepcopy(export)
 
 
 class MemoryPhotoRepository:

@@ -11,6 +11,7 @@ from tests.fakes.repositories import (
     MemoryBookingRepository,
     MemoryCaregiverRepository,
     MemoryConversationRepository,
+    MemoryDataExportRepository,
     MemoryLedgerRepository,
     MemoryPetRepository,
     MemoryPhotoRepository,
@@ -57,6 +58,7 @@ class MemoryUnitOfWork:
         self.conversations = MemoryConversationRepository(self._work)
         self.ledger = MemoryLedgerRepository(self._work)
         self.security_events = MemorySecurityEventRepository(self._work)
+        self.exports = MemoryDataExportRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

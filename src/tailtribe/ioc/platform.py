@@ -21,6 +21,12 @@ from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.admin.metrics import BusinessMetrics
 from tailtribe.domain.services.platform.check_health import CheckHealth, CheckReadiness
 from tailtribe.domain.services.platform.operations import ReadOperations
+from tailtribe.domain.services.privacy.export import (
+    BuildExports,
+    ExpireExports,
+    ReadExport,
+    RequestExport,
+)
 from tailtribe.domain.services.privacy.retention import ApplyRetention
 
 
@@ -84,3 +90,9 @@ class PlatformProvider(Provider):
     ) -> AsyncIterator[OperationsStore]:
         async with factory() as session:
             yield SqlOperationsStore(session)
+
+    # Personal data exports.
+    request_export = provide(RequestExport)
+    read_export = provide(ReadExport)
+    build_exports = provide(BuildExports)
+    expire_exports = provide(ExpireExports)

@@ -43,10 +43,11 @@ class FolderStorage:
 
         await asyncio.to_thread(remove)
 
-    def url(self, key: str, *, private: bool) -> str:
+    def url(self, key: str, *, private: bool, max_seconds: int | None = None) -> str:
         if not private:
             return f"{self._base}/{key}"
-        expires = int(time.time()) + self._ttl
+        ttl = self._ttl if max_seconds is None else min(self._ttl, max_seconds)
+        expires = int(time.time()) + ttl
         return f"{self._base}/{key}?expires={expires}&signature={self.signature(key, expires)}"
 
     def signature(self, key: str, expires: int) -> str:

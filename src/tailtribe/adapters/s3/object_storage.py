@@ -68,11 +68,13 @@ class S3Storage:
             if answer.get("Errors"):  # quiet mode reports only what failed
                 raise RuntimeError(f"S3 kept {answer['Errors']}")
 
-    def url(self, key: str, *, private: bool) -> str:
+    def url(self, key: str, *, private: bool, max_seconds: int | None = None) -> str:
         # Without a media address (a CDN) every address is presigned.
         if not private and self._media:
             return f"{self._media.rstrip('/')}/{key}"  # through the CDN
         address: str = self._client.generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=self._signed
+            "get_object",
+            Params={"Bucket": self._bucket, "Key": key},
+            ExpiresIn=self._signed if max_seconds is None else min(self._signed, max_seconds),
         )
         return address

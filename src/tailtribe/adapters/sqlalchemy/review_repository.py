@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import func, select, update
@@ -70,3 +71,13 @@ class SqlReviewRepository:
         ).one()
         average, count = row
         return Rating.of(average, int(count))
+
+    async def of_bookings(self, booking_ids: Sequence[UUID]) -> Sequence[Review]:
+        if not booking_ids:
+            return []
+        rows = await self._session.scalars(
+            select(ReviewRow)
+            .where(ReviewRow.booking_id.in_(list(booking_ids)))
+            .order_by(ReviewRow.created_at, ReviewRow.id)
+        )
+        return [_review(r) for r in rows]

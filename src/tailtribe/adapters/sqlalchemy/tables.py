@@ -364,3 +364,24 @@ class SecurityEventRow(UUIDv7Base):
     method: Mapped[str | None] = mapped_column(String(20), nullable=True)
     client: Mapped[str] = mapped_column(String(60))
     at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class DataExportRow(UUIDv7Base):
+    """A personal data export; its ZIP lives in the object store under a key
+    derived from the id."""
+
+    __tablename__ = "data_export"
+    __table_args__ = (
+        Index("ix_data_export_user", "user_id", "requested_at"),
+        # The build and expiry jobs' queries.
+        Index("ix_data_export_status", "status", "requested_at"),
+    )
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    requested_by: Mapped[UUID | None] = mapped_column(nullable=True)  # an admin; null: the user
+    status: Mapped[str] = mapped_column(String(20))
+    requested_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ready_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    object_key: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tailtribe.adapters.sqlalchemy.booking_repository import SqlBookingRepository
 from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepository
 from tailtribe.adapters.sqlalchemy.conversation_repository import SqlConversationRepository
+from tailtribe.adapters.sqlalchemy.export_repository import SqlDataExportRepository
 from tailtribe.adapters.sqlalchemy.ledger_repository import SqlLedgerRepository
 from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
 from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(session)
         self.retention = SqlRetentionRepository(session)
         self.security_events = SqlSecurityEventRepository(session)
+        self.exports = SqlDataExportRepository(session)
         return self
 
     async def __aexit__(

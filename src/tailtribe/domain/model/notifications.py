@@ -27,6 +27,7 @@ class EmailKind(enum.StrEnum):
     PAYOUT_SENT = "payout_sent"
     REFUND_ISSUED = "refund_issued"
     MESSAGE_UNREAD = "message_unread"
+    EXPORT_READY = "export_ready"  # the user's personal data export can be downloaded
     # To admins: something waits for them.
     DISPUTE_OPENED = "dispute_opened"
     CHARGEBACK_OPENED = "chargeback_opened"

@@ -17,9 +17,10 @@ class ObjectStorage(Protocol):
         """Gone afterwards; keys that never existed are fine."""
         ...
 
-    def url(self, key: str, *, private: bool) -> str:
+    def url(self, key: str, *, private: bool, max_seconds: int | None = None) -> str:
         """Where a client fetches it: the public media address, or for a
-        private object a short-lived signed one."""
+        private object a short-lived signed one, living at most `max_seconds`
+        when given (an object that is deleted sooner)."""
         ...
 
 

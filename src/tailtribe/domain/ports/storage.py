@@ -14,6 +14,7 @@ from tailtribe.domain.model.availability import Occupancy
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.exports import DataExport
 from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
@@ -229,6 +230,10 @@ class ReviewRepository(Protocol):
 
     async def rating(self, caregiver_id: UUID) -> Rating: ...
 
+    async def of_bookings(self, booking_ids: Sequence[UUID]) -> Sequence[Review]:
+        """The reviews of these bookings, oldest first."""
+        ...
+
 
 class PhotoRepository(Protocol):
     async def add(self, photo: Photo) -> None: ...
@@ -325,6 +330,32 @@ class SecurityEventRepository(Protocol):
         ...
 
 
+class DataExportRepository(Protocol):
+    async def add(self, export: DataExport) -> None: ...
+
+    async def get(self, export_id: UUID) -> DataExport | None:
+        """Locked until the transaction ends: one build or expiry at a time."""
+        ...
+
+    async def lock_user(self, user_id: UUID) -> None:
+        """Serialize one user's requests until the transaction ends."""
+        ...
+
+    async def of_user(self, user_id: UUID) -> Sequence[DataExport]:
+        """The user's exports, newest first."""
+        ...
+
+    async def pending(self, limit: int) -> Sequence[UUID]:
+        """Exports waiting to be built, oldest first."""
+        ...
+
+    async def expiring(self, now: datetime, limit: int) -> Sequence[UUID]:
+        """Ready exports whose file is past its expiry at `now`, oldest first."""
+        ...
+
+    async def save(self, export: DataExport) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state, ledger and outbox rows commit together or not at all."""
 
@@ -366,6 +397,9 @@ class UnitOfWork(Protocol):
 
     @property
     def security_events(self) -> SecurityEventRepository: ...
+
+    @property
+    def exports(self) -> DataExportRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -53,6 +53,7 @@ from tailtribe.entrypoints.http.controllers.health import HealthController
 from tailtribe.entrypoints.http.controllers.metrics import METRICS_PATH, MetricsController
 from tailtribe.entrypoints.http.controllers.pets import PetController
 from tailtribe.entrypoints.http.controllers.photos import MediaController, PhotoController
+from tailtribe.entrypoints.http.controllers.privacy import AdminExportController, ExportController
 from tailtribe.entrypoints.http.controllers.search import CaregiverSearchController
 from tailtribe.entrypoints.http.controllers.stripe_webhook import StripeWebhookController
 from tailtribe.entrypoints.http.controllers.test_mode import TestModeController
@@ -217,6 +218,8 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         ConversationController,
         live,
         MetricsController,
+        ExportController,
+        AdminExportController,
     ]
 
 

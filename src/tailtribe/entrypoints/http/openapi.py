@@ -151,6 +151,13 @@ LINKS["get_booking"] = {
     if name != "GetBooking"
 }
 
+LINKS["request_export"] = {
+    "GetExport": _link("get_export", "export_id", "Its status, and its download address."),
+}
+LINKS["admin_request_export"] = {
+    "GetExport": _link("admin_get_export", "export_id", "Its status, and its download address."),
+}
+
 _PAGE = {
     "limit": "How many items at most (1 to 100).",
     "offset": "How many items to skip, for the next page: the previous offset plus limit.",
@@ -210,6 +217,10 @@ TAGS = (
         name="Test mode",
         description="Only when the app runs with TAILTRIBE_ENV=test: control the clock and "
         "run due jobs (emails, captures, payouts) on demand.",
+    ),
+    Tag(
+        name="Privacy",
+        description="A copy of your personal data (GDPR articles 15 and 20). See docs/privacy.md.",
     ),
 )
 
@@ -765,5 +776,32 @@ DOCS: dict[str, Doc] = {
         "Public, only when TAILTRIBE_ENV=test (404 otherwise). Runs every scheduled job due "
         "at the clock's now (emails, expiries, captures, payouts) and says what ran; "
         "`retention=true` applies the daily retention rules too.",
+    ),
+    # Privacy
+    "request_export": Doc(
+        "Ask for a copy of my data",
+        "Any signed-in user. Starts building one ZIP of everything about the caller "
+        "(account, pets, caregiver profile, bookings with payments, messages, reviews, "
+        "photos; docs/privacy.md, *Your data export*) and answers 202 with the export, "
+        "`pending`. Within minutes it is `ready` and the user is emailed a link. One a day: "
+        "another within 24 hours of the last is 429, with `Retry-After` saying when.",
+    ),
+    "get_export": Doc(
+        "One of my data exports",
+        "Any signed-in user, their own exports only (404 for anyone else's). While `ready`, "
+        "`download_url` is a signed address of the ZIP valid for minutes and never past "
+        "`expires_at` (a day after it was ready): read the export again for a fresh one. "
+        "After that day the file is deleted and the export is `expired`.",
+    ),
+    "admin_request_export": Doc(
+        "Export a user's data",
+        "Admins only. For a data subject's request by letter: builds the same ZIP as the "
+        "user's own export, answers 202 with it `pending`; the user is not emailed and does "
+        "not see it, and the daily limit does not apply. 404 when there is no such user.",
+    ),
+    "admin_get_export": Doc(
+        "A data export",
+        "Admins only. Any user's export, with `download_url` while it is ready (as for "
+        "GET /api/v1/me/exports/{export_id}).",
     ),
 }

@@ -19,7 +19,9 @@ from tailtribe.domain.services.notifications.send_email import SendEmail
 from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos, ProcessPhoto
+from tailtribe.domain.services.privacy.export import BuildExports, ExpireExports
 from tailtribe.domain.services.privacy.retention import ApplyRetention
+from tailtribe.entrypoints.export_archive import write_archive
 
 SEND_EMAIL = "outbox_send"
 R = TypeVar("R")
@@ -42,7 +44,8 @@ BOOKING_WORK = (DueWork.EXPIRE, DueWork.START, DueWork.COMPLETE, DueWork.REMIND)
 async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
     """Expire, start, complete and remind whatever is due, pay caregivers out,
     apply Stripe events whose processing failed, process photos whose job was
-    lost, and email about unread messages; each job idempotent."""
+    lost, email about unread messages, and build and expire personal data
+    exports; each job idempotent."""
     ran: dict[str, int] = {}
     for work in BOOKING_WORK:
         # A scope per job: one failing kind does not stop the others.
@@ -67,6 +70,23 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
     except Exception:
         logger.exception("scheduled job messages.unread failed")
         ran["messages.unread"] = -1
+    ran |= await export_jobs(container)
+    return ran
+
+
+async def export_jobs(container: AsyncContainer) -> dict[str, int]:
+    """Build pending personal data exports, delete those past their day."""
+    ran: dict[str, int] = {}
+    try:
+        ran["exports.built"] = await in_scope(container, BuildExports, write_archive)
+    except Exception:
+        logger.exception("scheduled job exports.built failed")
+        ran["exports.built"] = -1
+    try:
+        ran["exports.expired"] = await in_scope(container, ExpireExports)
+    except Exception:
+        logger.exception("scheduled job exports.expired failed")
+        ran["exports.expired"] = -1
     return ran
 
 

@@ -128,6 +128,9 @@ class SendEmail:
             variables["link"] = f"{app}/{TOKEN_PAGES[kind]}?token={secret}"
         elif "booking_id" in p:
             variables |= await self._booking(uow, UUID(p["booking_id"]), p)
+        elif "export_id" in p:
+            variables["expires"] = datetime.fromisoformat(p["expires_at"])
+            variables["link"] = f"{app}/account/exports/{p['export_id']}"
         elif kind is EmailKind.ACCOUNT_EXISTS:
             variables["link"] = f"{app}/login"
         elif kind is EmailKind.NEW_SIGN_IN:

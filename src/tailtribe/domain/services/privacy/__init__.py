@@ -1,1 +1,1 @@
-"""Personal data: how long it is kept, what a user may take away or have erased."""
+"""Personal data: exports, erasure and retention (GDPR)."""

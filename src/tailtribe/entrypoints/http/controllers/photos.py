@@ -94,6 +94,11 @@ MEDIA_KEY = re.compile(
     r"(public|private)/photos/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
     r"/(thumb|medium|large)\.webp"
 )
+# Personal data exports: served only through a signed address (GET
+# /api/v1/me/exports/{export_id} mints it), never cached.
+EXPORT_KEY = re.compile(
+    r"private/exports/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.zip"
+)
 
 
 class MediaController(Controller):
@@ -114,6 +119,8 @@ class MediaController(Controller):
         signature: Annotated[str | None, QueryParameter(max_length=128)] = None,
     ) -> Response[bytes]:
         key = key.lstrip("/")
+        if served is not None and EXPORT_KEY.fullmatch(key):
+            return await _export_file(served, key, expires, signature)
         match = MEDIA_KEY.fullmatch(key)
         if served is None or match is None:
             raise NotFound("no such file")
@@ -132,3 +139,21 @@ class MediaController(Controller):
             raise NotFound("no such file")
         cache = "private, max-age=300" if photo.private else "public, max-age=86400"
         return Response(data, media_type="image/webp", headers={"Cache-Control": cache})
+
+
+async def _export_file(
+    served: ServedMedia, key: str, expires: int | None, signature: str | None
+) -> Response[bytes]:
+    if expires is None or signature is None or not served.verify(key, expires, signature):
+        raise NotFound("no such file")
+    data = await served.get(key)
+    if data is None:  # expired and deleted
+        raise NotFound("no such file")
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={
+            "Cache-Control": "private, no-store",
+            "Content-Disposition": 'attachment; filename="tailtribe-data-export.zip"',
+        },
+    )

@@ -24,7 +24,7 @@ from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
 from tailtribe.domain.services.privacy.retention import ApplyRetention
 from tailtribe.entrypoints.http.schemas.common import Instant, Strict
-from tailtribe.entrypoints.worker.jobs import BOOKING_WORK, deliver_outbox
+from tailtribe.entrypoints.worker.jobs import BOOKING_WORK, deliver_outbox, export_jobs
 
 
 class ClockBody(Strict):
@@ -95,4 +95,5 @@ class TestModeController(Controller):
         # The booking jobs' events are in the outbox now: their emails go too,
         # each use case in its own scope of the app's container.
         app_container: AsyncContainer = request.app.state.dishka_container
+        ran |= await export_jobs(app_container)
         return Ran(ran | await deliver_outbox(app_container))
