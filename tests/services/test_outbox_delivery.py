@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
+from tailtribe.adapters.security.unsubscribe_tokens import HmacUnsubscribeTokens
 from tailtribe.adapters.stripe.events import StripeEventDecoder, stripe_event
 from tailtribe.domain.errors import Conflict, DeliveryFailed
 from tailtribe.domain.model.availability import Availability
@@ -71,6 +72,7 @@ class Harness:
             world.secrets,
             Links("https://app.tailtribe.test"),
             world.clock,
+            HmacUnsubscribeTokens("k" * 32),
         )
 
     async def deliver(self) -> int:

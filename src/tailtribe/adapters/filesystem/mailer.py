@@ -32,6 +32,8 @@ class FolderMailer:
         # Mail clients sort and thread by these; a mail server would add them.
         message["Date"] = format_datetime(self._clock.now())
         message["Message-ID"] = make_msgid(idstring=name[:12], domain=self._domain)
+        for header, value in email.headers:
+            message[header] = value
         message.set_content(email.text)
         message.add_alternative(email.html, subtype="html")
         await asyncio.to_thread(self._write, path, bytes(message))
