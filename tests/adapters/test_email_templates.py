@@ -113,3 +113,15 @@ def test_amounts_dates_and_services_are_formatted_for_the_locale() -> None:
     assert "Saturday 27 March 2027" in en or "Saturday, 27 March 2027" in en
     assert "€\u00a01.234,50" in nl and "1\u202f234,50\u00a0€" in fr and "1.234,50\u00a0€" in en
     assert "logeeropvang" in nl and "pension" in fr and "boarding" in en
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_the_emails_one_can_turn_off_show_their_unsubscribe_link(locale: Locale) -> None:
+    link = "https://app.example/api/v1/unsubscribe?token=abc.messages.def"
+    unsubscribe = load_catalog(locale)["unsubscribe"]
+    email = RENDERER.render(EmailKind.MESSAGE_UNREAD, locale, {**MESSAGE, "unsubscribe_link": link})
+    for body in (email.text, email.html):
+        assert link in body and unsubscribe["action"] in body and unsubscribe["text"] in body
+    assert f'<a href="{link}"' in email.html
+    without = RENDERER.render(EmailKind.MESSAGE_UNREAD, locale, MESSAGE)
+    assert unsubscribe["action"] not in without.text + without.html
