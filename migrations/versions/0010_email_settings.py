@@ -18,20 +18,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("user_account") as batch:
-        batch.add_column(
-            sa.Column(
-                "email_booking_reminders", sa.Boolean(), nullable=False, server_default=sa.true()
-            )
-        )
-        batch.add_column(
-            sa.Column(
-                "email_unread_messages", sa.Boolean(), nullable=False, server_default=sa.true()
-            )
+    # Plain ALTER TABLE (see downgrade): both databases add a NOT NULL column
+    # with a default in place, filling the existing rows.
+    for column in ("email_booking_reminders", "email_unread_messages"):
+        op.add_column(
+            "user_account",
+            sa.Column(column, sa.Boolean(), nullable=False, server_default=sa.true()),
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user_account") as batch:
-        batch.drop_column("email_unread_messages")
-        batch.drop_column("email_booking_reminders")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+ has it): a batch would
+    # copy user_account, which every table refers to, and SQLite's foreign
+    # keys refuse to drop the old copy while rows point at it.
+    op.drop_column("user_account", "email_unread_messages")
+    op.drop_column("user_account", "email_booking_reminders")
