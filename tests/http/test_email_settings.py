@@ -3,6 +3,7 @@ outbox relay's sending, and the one-click unsubscribe (RFC 8058)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,14 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.security.unsubscribe_tokens import HmacUnsubscribeTokens
 from tailtribe.adapters.sqlalchemy.tables import OutboxRow
+from tailtribe.config import Settings
 from tailtribe.domain.model.notifications import OptionalEmails
+from tailtribe.entrypoints.http.app import create_app
+from tailtribe.ioc import make_container
 from tests.conftest import empty_database
 from tests.factories import marketplace, next_monday, requested_walk
 from tests.http.conftest import ClientFactory, api_for
 from tests.http.test_conversations import inquire, say
 from tests.http.test_emails import emails_in
 from tests.http.test_test_mode import TEST_MODE
-from tests.support import Api
+from tests.resend_standin import API_KEY, resend_standin_in_thread
+from tests.support import Api, CheapHashing
 
 ON = {"booking_reminders": True, "unread_messages": True}
 SETTINGS = "/api/v1/me/notifications"
@@ -197,3 +202,53 @@ async def test_a_forged_or_altered_token_is_refused_and_changes_nothing(api: Api
             assert response.headers["content-type"].startswith("application/problem+json")
     assert (await c.post("/api/v1/unsubscribe")).status_code == 400  # no token at all
     assert await settings_of(c, headers) == ON
+
+
+async def test_the_one_click_headers_reach_resend(pg_url: str, tmp_path: Path) -> None:
+    """The real Resend adapter, against the stand-in: the unread-message email
+    carries both headers in Resend's `headers` field; the essential ones none."""
+    await (await empty_database(pg_url)).get_engine().dispose()
+    with resend_standin_in_thread() as resend:
+        env = {
+            "TAILTRIBE_ENV": "test",
+            "DATABASE_URL": pg_url,
+            "RESEND_API_KEY": API_KEY,
+            "RESEND_API_URL": resend.url,
+            "TAILTRIBE_DATA_DIR": str(tmp_path),
+            "APP_URL": "https://app.tailtribe.test",
+        }
+        settings = replace(
+            Settings.from_env(env),
+            rate_limit_per_minute=100_000,
+            auth_rate_limit_per_minute=100_000,
+        )
+        app = create_app(settings, make_container(settings, CheapHashing()))
+        app.state["settings"] = settings
+        async with AsyncTestClient(app=app) as client:
+            api = api_for(client)
+            profile, caregiver, owner, _, _ = await marketplace(api)
+            carer_me = (await client.get("/api/v1/me", headers=caregiver)).json()
+            await client.post("/api/v1/test/run-due-jobs")  # the sign-up emails
+            essential = list(resend.calls)
+            now = datetime.now(UTC)
+            await client.put("/api/v1/test/clock", json={"now": now.isoformat()})
+            await inquire(api, profile, owner, "Ben je vrij?")
+            later = (now + timedelta(minutes=16)).isoformat()
+            await client.put("/api/v1/test/clock", json={"now": later})
+            assert (await client.post("/api/v1/test/run-due-jobs")).json()["ran"][
+                "outbox.sent"
+            ] == 1
+            [call] = resend.calls[len(essential) :]
+            assert call["body"]["to"] == [carer_me["email"]]
+            headers = call["body"]["headers"]
+            assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+            url = urlsplit(headers["List-Unsubscribe"].strip("<>"))
+            assert url.scheme == "https" and url.netloc == "app.tailtribe.test"
+            assert url.path == "/api/v1/unsubscribe" and url.query in call["body"]["text"]
+            assert essential and all("headers" not in c["body"] for c in essential)
+            one_click = await client.post(
+                f"{url.path}?{url.query}", content=b"List-Unsubscribe=One-Click", headers=ONE_CLICK
+            )
+            assert one_click.status_code == 200
+            assert await settings_of(client, caregiver) == {**ON, "unread_messages": False}
+            await api.container.close()
