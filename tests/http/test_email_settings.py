@@ -155,7 +155,7 @@ async def test_booking_reminders_follow_the_setting(
     folder = tmp_path / "emails"
     async with make_client(database_url=pg_url, **TEST_MODE) as client:
         api = api_for(client)
-        profile, caregiver, owner, _, pet = await marketplace(api)
+        profile, caregiver, owner, admin, pet = await marketplace(api)
         owner_me = (await client.get("/api/v1/me", headers=owner)).json()
         carer_me = (await client.get("/api/v1/me", headers=caregiver)).json()
         start = next_monday(10)
@@ -172,6 +172,12 @@ async def test_booking_reminders_follow_the_setting(
         statuses = await rows(api, "email.booking_reminder")
         assert statuses == {owner_me["id"]: "suppressed", carer_me["id"]: "sent"}
         assert len(to(folder, owner_me["email"])) == len(essential)  # nothing new
+        listed = await client.get(
+            "/api/v1/admin/outbox", params={"status": "suppressed"}, headers=admin
+        )
+        assert [(m["topic"], m["user_id"]) for m in listed.json()["items"]] == [
+            ("email.booking_reminder", owner_me["id"])
+        ]
         [reminder] = [m for m in to(folder, carer_me["email"]) if m["List-Unsubscribe"]]
         query = parse_qs(urlsplit(unsubscribe_address(reminder)).query)
         tokens = HmacUnsubscribeTokens(api.settings.secret_key)
