@@ -146,3 +146,15 @@ def test_the_new_sign_in_email_says_when_how_and_from_what_in_the_users_words() 
         EmailKind.NEW_SIGN_IN, Locale.EN, {**SIGN_IN, "method": SignInMethod.PASSWORD}
     )
     assert "with your password" in password.text
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_the_emails_one_can_turn_off_show_their_unsubscribe_link(locale: Locale) -> None:
+    link = "https://app.example/api/v1/unsubscribe?token=abc.messages.def"
+    unsubscribe = load_catalog(locale)["unsubscribe"]
+    email = RENDERER.render(EmailKind.MESSAGE_UNREAD, locale, {**MESSAGE, "unsubscribe_link": link})
+    for body in (email.text, email.html):
+        assert link in body and unsubscribe["action"] in body and unsubscribe["text"] in body
+    assert f'<a href="{link}"' in email.html
+    without = RENDERER.render(EmailKind.MESSAGE_UNREAD, locale, MESSAGE)
+    assert unsubscribe["action"] not in without.text + without.html

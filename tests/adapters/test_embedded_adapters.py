@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
@@ -60,3 +61,27 @@ async def test_simulated_gateway_is_idempotent_by_key() -> None:
     t1 = await gateway.transfer("acct_1", 3600, booking, first.id, f"booking:{booking}:payout")
     t2 = await gateway.transfer("acct_1", 3600, booking, first.id, f"booking:{booking}:payout")
     assert t1 == t2 and t1.startswith("tr_")
+
+
+UNSUBSCRIBE = (
+    "https://app.tailtribe.be/api/v1/unsubscribe?token=" + "0190f1f0" * 4 + ".reminders." + "A" * 43
+)
+
+
+async def test_folder_mailer_writes_the_emails_own_headers_as_they_are(tmp_path: Path) -> None:
+    mailer = FolderMailer(
+        tmp_path, "noreply@tailtribe.be", FixedClock(datetime.now(UTC)), "https://app.tailtribe.be"
+    )
+    headers = (
+        ("List-Unsubscribe", f"<{UNSUBSCRIBE}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+    with_headers = await mailer.send(replace(MESSAGE, headers=headers), "outbox-1")
+    without = await mailer.send(MESSAGE, "outbox-2")
+    raw = (tmp_path / f"{with_headers}.eml").read_bytes()
+    # On one line, in plain ASCII: an address in encoded words is no address.
+    assert f"List-Unsubscribe: <{UNSUBSCRIBE}>".encode() in raw
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert b"List-Unsubscribe" not in (tmp_path / f"{without}.eml").read_bytes()

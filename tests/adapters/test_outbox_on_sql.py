@@ -11,6 +11,7 @@ import pytest
 
 from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
 from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
+from tailtribe.adapters.security.unsubscribe_tokens import HmacUnsubscribeTokens
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
@@ -67,6 +68,7 @@ async def test_two_jobs_for_one_email_send_it_once(
             secrets,
             Links("https://app.example"),
             clock,
+            HmacUnsubscribeTokens("k" * 32),
         )
 
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tailtribe.adapters.resend.mailer import ResendMailer
@@ -57,3 +59,20 @@ async def test_a_provider_failure_raises() -> None:
         with pytest.raises(DeliveryFailed):
             await unreachable.send(EMAIL, idempotency_key="k3")
     assert list(api.delivered) == ["k"]
+
+
+async def test_the_emails_own_headers_go_in_resends_headers_field() -> None:
+    one_click = (
+        ("List-Unsubscribe", "<https://app.example/api/v1/unsubscribe?token=t>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+    async with resend_standin() as api:
+        mailer = ResendMailer(API_KEY, "noreply@tailtribe.be", api.url)
+        await mailer.send(replace(EMAIL, headers=one_click), idempotency_key="reminder")
+        await mailer.send(EMAIL, idempotency_key="essential")
+    reminder, essential = (c["body"] for c in api.calls)
+    assert reminder["headers"] == {
+        "List-Unsubscribe": "<https://app.example/api/v1/unsubscribe?token=t>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    assert "headers" not in essential

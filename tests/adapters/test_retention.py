@@ -316,6 +316,8 @@ async def test_sent_outbox_rows_go_after_ninety_days_but_the_metrics_events_stay
         "payment_failed_old": _sent("event.PaymentFailed", old),
         "failed_old": _sent("email.payout_sent", old, OutboxStatus.FAILED),
         "pending_old": _sent("email.payout_sent", old, OutboxStatus.PENDING),
+        "suppressed_old": _sent("email.booking_reminder", old, OutboxStatus.SUPPRESSED),
+        "suppressed_recent": _sent("email.message_unread", recent, OutboxStatus.SUPPRESSED),
     }
     await store(db, *rows.values())
     period = (old - timedelta(days=1), old + timedelta(days=1))
@@ -323,7 +325,7 @@ async def test_sent_outbox_rows_go_after_ninety_days_but_the_metrics_events_stay
         totals_before = await SqlMetricsStore(session).totals(*period)
     assert (totals_before.payments_authorized, totals_before.payments_failed) == (1, 1)
 
-    assert await retention(db, storage)() == NOTHING | {"sent_outbox": 2}
+    assert await retention(db, storage)() == NOTHING | {"sent_outbox": 3}
 
     async with db() as session:
         left = set(await session.scalars(select(OutboxRow.id)))
@@ -335,6 +337,7 @@ async def test_sent_outbox_rows_go_after_ninety_days_but_the_metrics_events_stay
         "payment_failed_old",
         "failed_old",
         "pending_old",
+        "suppressed_recent",
     }
     assert await retention(db, storage)() == NOTHING
 

@@ -74,6 +74,8 @@ STATEFUL = {
     "POST /api/v1/auth/password-reset/confirm",
     "POST /api/stripe/webhook",
     "POST /api/v1/caregiver/submit",
+    "GET /api/v1/unsubscribe",
+    "POST /api/v1/unsubscribe",
 }
 
 

@@ -13,13 +13,20 @@ from uuid import UUID, uuid4
 import pytest
 
 from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
+from tailtribe.adapters.security.unsubscribe_tokens import HmacUnsubscribeTokens
 from tailtribe.adapters.stripe.events import StripeEventDecoder, stripe_event
 from tailtribe.domain.errors import Conflict, DeliveryFailed
 from tailtribe.domain.model.availability import Availability
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.events import DomainEvent
-from tailtribe.domain.model.notifications import EVENT_EMAILS, SILENT_EVENTS, EmailKind
+from tailtribe.domain.model.notifications import (
+    EVENT_EMAILS,
+    SILENT_EVENTS,
+    EmailKind,
+    EmailSettings,
+    OptionalEmails,
+)
 from tailtribe.domain.model.outbox import MAX_ATTEMPTS, OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Species
 from tailtribe.domain.model.pricing import Quote
@@ -71,6 +78,7 @@ class Harness:
             world.secrets,
             Links("https://app.tailtribe.test"),
             world.clock,
+            HmacUnsubscribeTokens("k" * 32),
         )
 
     async def deliver(self) -> int:
@@ -354,3 +362,54 @@ async def test_an_authorization_stamped_days_behind_our_clock_still_asks_the_car
     assert await h.deliver() == 1
     [email] = h.mailer.sent.values()
     assert (email.to, email.subject) == (carer.email, "New booking request from Olga")
+
+
+async def test_a_reminder_turned_off_after_it_was_queued_is_suppressed(h: Harness) -> None:
+    booking, owner, carer = await _booking(h, authorized=True, expire=False)
+    await h.deliver()  # the request's own emails
+    before = len(h.mailer.sent)
+    w = h.world
+    event = OutboxMessage(
+        w.ids.new_id(),
+        "event.BookingReminder",
+        {"booking_id": str(booking.id)},
+        w.clock.now(),
+        w.clock.now(),
+    )
+    async with w.uow as uow:
+        await uow.outbox.add(event)
+        await uow.commit()
+    queued = await h.relay()  # one email row each, queued with the settings on
+    async with w.uow as uow:
+        stored = await uow.users.get(owner.id)
+        assert stored is not None
+        stored.change_email_settings(EmailSettings(booking_reminders=False))
+        await uow.users.save(stored)
+        await uow.commit()
+    assert [await h.send(m) for m in queued].count(True) == 1
+    statuses = {h.world.uow.outbox_rows[m].payload["user_id"]: h.row(m) for m in queued}
+    assert statuses == {str(owner.id): OutboxStatus.SUPPRESSED, str(carer.id): OutboxStatus.SENT}
+    assert await h.deliver() == 0  # final: never sent later
+    [reminder] = list(h.mailer.sent.values())[before:]
+    assert reminder.to == carer.email
+    [(_, address)] = [(k, v) for k, v in reminder.headers if k == "List-Unsubscribe"]
+    assert ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click") in reminder.headers
+    link = address.strip("<>")
+    assert link.startswith("https://app.tailtribe.test/api/v1/unsubscribe?token=")
+    assert link in reminder.text and link in reminder.html  # visible in the body too
+    token = link.split("token=")[1]
+    assert HmacUnsubscribeTokens("k" * 32).read(token) == (carer.id, OptionalEmails.REMINDERS)
+
+
+async def test_emails_that_cannot_be_turned_off_go_and_carry_no_unsubscribe(h: Harness) -> None:
+    ann = await h.user("Ann", Locale.EN)
+    async with h.world.uow as uow:
+        stored = await uow.users.get(ann.id)
+        assert stored is not None
+        stored.change_email_settings(EmailSettings(False, False))
+        await uow.users.save(stored)
+        await h.world.tokens.send(uow, stored, TokenPurpose.VERIFY_EMAIL, h.world.clock.now())
+        await uow.commit()
+    assert await h.deliver() == 1
+    [email] = h.mailer.sent.values()
+    assert email.headers == () and "unsubscribe" not in email.text.lower()

@@ -10,14 +10,20 @@ from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer
 from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
 from tailtribe.adapters.redis.login_throttle import RedisLoginThrottle
 from tailtribe.adapters.resend.mailer import ResendMailer
+from tailtribe.adapters.security.unsubscribe_tokens import HmacUnsubscribeTokens
 from tailtribe.config import Settings
 from tailtribe.domain.model.conversations import SENDS_PER_MINUTE
+from tailtribe.domain.ports.identity import UnsubscribeTokens
 from tailtribe.domain.ports.limits import SendThrottle
 from tailtribe.domain.ports.messaging import EmailRenderer, Mailer
 from tailtribe.domain.ports.storage import Cache
 from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.conversations.manage_conversations import ManageConversations
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
+from tailtribe.domain.services.notifications.email_settings import (
+    ManageEmailSettings,
+    Unsubscribe,
+)
 from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import Links, SendEmail
@@ -54,8 +60,14 @@ class MessagingProvider(Provider):
     def links(self, settings: Settings) -> Links:
         return Links(settings.app_url)
 
+    @provide(scope=Scope.APP)
+    def unsubscribe_tokens(self, settings: Settings) -> UnsubscribeTokens:
+        return HmacUnsubscribeTokens(settings.secret_key)
+
     manage_conversations = provide(ManageConversations)
     notify_unread = provide(NotifyUnreadMessages)
     relay_outbox = provide(RelayOutbox)
     send_email = provide(SendEmail)
     manage_outbox = provide(ManageOutbox)
+    manage_email_settings = provide(ManageEmailSettings)
+    unsubscribe = provide(Unsubscribe)

@@ -68,6 +68,9 @@ class JinjaEmailRenderer:
             "link": values.get("link"),
             "signature": catalog["signature"],
             "footer": catalog["footer"],
+            # Only the emails one can turn off carry an unsubscribe link.
+            "unsubscribe_link": values.get("unsubscribe_link"),
+            "unsubscribe": catalog["unsubscribe"],
         }
         return RenderedEmail(subject, self._text.render(context), self._html.render(context))
 

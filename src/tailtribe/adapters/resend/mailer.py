@@ -25,8 +25,8 @@ class ResendMailer:
         self._sender = sender
 
     async def send(self, email: Email, idempotency_key: str) -> str:
-        # No headers of ours: Resend stamps Date and Message-ID itself, as the
-        # folder mailer does for its .eml files.
+        # Resend stamps Date and Message-ID itself, as the folder mailer does
+        # for its .eml files; only the email's own headers are passed.
         params: resend.Emails.SendParams = {
             "from": self._sender,
             "to": [email.to],
@@ -34,6 +34,8 @@ class ResendMailer:
             "html": email.html,
             "text": email.text,
         }
+        if email.headers:
+            params["headers"] = dict(email.headers)
         try:
             # Resend keeps the key for 24 hours: a retry within them is not sent again.
             sent = await resend.Emails.send_async(params, {"idempotency_key": idempotency_key})

@@ -160,8 +160,17 @@ class SqlRetentionRepository:
         ids: list[UUID] = await self._ids(
             select(OutboxRow.id)
             .where(
-                OutboxRow.status == OutboxStatus.SENT.value,
-                OutboxRow.sent_at < sent_before,
+                or_(
+                    and_(
+                        OutboxRow.status == OutboxStatus.SENT.value, OutboxRow.sent_at < sent_before
+                    ),
+                    # An email its recipient turned off never went out: no
+                    # sent_at, and as final as a sent one.
+                    and_(
+                        OutboxRow.status == OutboxStatus.SUPPRESSED.value,
+                        OutboxRow.available_at < sent_before,
+                    ),
+                ),
                 OutboxRow.topic.not_in(sorted(keep_topics)),
             )
             .limit(limit)

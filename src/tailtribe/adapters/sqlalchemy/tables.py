@@ -61,6 +61,9 @@ class UserRow(UUIDv7Base):
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     token_version: Mapped[int] = mapped_column(Integer, default=0)
+    # The optional emails (EmailSettings), on unless turned off.
+    email_booking_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_unread_messages: Mapped[bool] = mapped_column(Boolean, default=True)
     # Optimistic locking: a write based on a stale read fails instead of
     # silently undoing another (say, a password reset's token version).
     row_version: Mapped[int] = mapped_column(Integer)

@@ -12,14 +12,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from tailtribe.adapters.sqlalchemy.mapping import RowMapper, joined_set
+from tailtribe.adapters.sqlalchemy.mapping import Embedded, RowMapper, joined_set
 from tailtribe.adapters.sqlalchemy.tables import TokenRow, UserRow
 from tailtribe.domain.errors import Conflict, EmailTaken
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Role, User
 
 # The row's version column is SQLAlchemy's (optimistic locking), not the user's.
-USER_ROW = RowMapper(User, codecs={frozenset[Role]: joined_set(Role)})
+USER_ROW = RowMapper(
+    User,
+    codecs={frozenset[Role]: joined_set(Role)},
+    embedded={"email_settings": Embedded(prefix="email_")},
+)
 TOKEN_ROW = RowMapper(OneTimeToken)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, replace
 
 EMAIL_TOPIC_PREFIX = "email."
 EVENT_TOPIC_PREFIX = "event."
@@ -96,3 +97,39 @@ def email_kind(topic: str) -> EmailKind | None:
         return EmailKind(topic.removeprefix(EMAIL_TOPIC_PREFIX))
     except ValueError:
         return None
+
+
+class OptionalEmails(enum.StrEnum):
+    """What a user may turn off; booking, payment, account and security emails
+    always go (docs/privacy.md, Emails you can turn off)."""
+
+    REMINDERS = "reminders"
+    MESSAGES = "messages"
+
+
+OPTIONAL_EMAILS: dict[EmailKind, OptionalEmails] = {
+    EmailKind.BOOKING_REMINDER: OptionalEmails.REMINDERS,
+    EmailKind.MESSAGE_UNREAD: OptionalEmails.MESSAGES,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSettings:
+    """Which optional emails a user gets: every one unless turned off."""
+
+    booking_reminders: bool = True
+    unread_messages: bool = True
+
+    def wants(self, kind: EmailKind) -> bool:
+        category = OPTIONAL_EMAILS.get(kind)
+        return category is None or self.gets(category)
+
+    def gets(self, category: OptionalEmails) -> bool:
+        if category is OptionalEmails.REMINDERS:
+            return self.booking_reminders
+        return self.unread_messages
+
+    def without(self, category: OptionalEmails) -> EmailSettings:
+        if category is OptionalEmails.REMINDERS:
+            return replace(self, booking_reminders=False)
+        return replace(self, unread_messages=False)

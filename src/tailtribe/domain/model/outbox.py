@@ -17,6 +17,8 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # Not sent, on purpose: the recipient turned this kind of email off.
+    SUPPRESSED = "suppressed"
 
 
 @dataclass(eq=False)
@@ -59,6 +61,10 @@ class OutboxMessage:
         self.attempts += 1
         self.last_error = error[:2000]
         self.status = OutboxStatus.FAILED
+
+    def mark_suppressed(self) -> None:
+        """Final like `sent`, but nothing went out: not an error, nothing to retry."""
+        self.status = OutboxStatus.SUPPRESSED
 
     def retry(self, now: datetime) -> None:
         """An admin sends a failed message again: a fresh round of attempts."""

@@ -9,6 +9,7 @@ from datetime import datetime
 from uuid import UUID
 
 from tailtribe.domain.errors import FieldError, InvalidInput
+from tailtribe.domain.model.notifications import EmailSettings
 from tailtribe.domain.model.text import SPACES, clean_name
 from tailtribe.domain.model.text import clean_text as clean_text  # used across the domain
 
@@ -76,6 +77,8 @@ class User:
     # Carried in access tokens; changing the password bumps it, which revokes
     # every token issued before.
     token_version: int = 0
+    # Which optional emails (reminders, unread messages) the user gets.
+    email_settings: EmailSettings = EmailSettings()  # noqa: RUF009  (frozen: shared safely)
 
     @classmethod
     def register(
@@ -106,6 +109,9 @@ class User:
 
     def verify_email(self) -> None:
         self.email_verified = True
+
+    def change_email_settings(self, settings: EmailSettings) -> None:
+        self.email_settings = settings
 
     def change_password(self, password_hash: str | None) -> None:
         """A new password (or none): every token issued before stops working."""

@@ -1,4 +1,4 @@
-"""Identity: passwords, token secrets, device tokens, an OpenID Connect provider."""
+"""Identity: passwords, token secrets, signed tokens, an OpenID Connect provider."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
+
+from tailtribe.domain.model.notifications import OptionalEmails
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,4 +69,16 @@ class DeviceTokens(Protocol):
 
     def device(self, account: str, token: str, now: datetime) -> str | None:
         """The device of a token issued for this account and not expired, else None."""
+        ...
+
+
+class UnsubscribeTokens(Protocol):
+    """Signed tokens in an email's unsubscribe link: they name a user and an
+    optional kind of email, cannot be forged without the server key, and do
+    not expire (turning an email off twice changes nothing)."""
+
+    def issue(self, user_id: UUID, category: OptionalEmails) -> str: ...
+
+    def read(self, token: str) -> tuple[UUID, OptionalEmails] | None:
+        """The user and category a genuine token names; None for any other text."""
         ...

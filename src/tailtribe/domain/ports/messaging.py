@@ -16,6 +16,8 @@ class Email:
     subject: str
     text: str
     html: str
+    # Extra headers, in order (List-Unsubscribe on the emails one can turn off).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,10 @@ from tailtribe.entrypoints.http.controllers.conversations import (
     ConversationController,
     live,
 )
+from tailtribe.entrypoints.http.controllers.email_settings import (
+    EmailSettingsController,
+    UnsubscribeController,
+)
 from tailtribe.entrypoints.http.controllers.health import HealthController
 from tailtribe.entrypoints.http.controllers.metrics import METRICS_PATH, MetricsController
 from tailtribe.entrypoints.http.controllers.pets import PetController
@@ -220,6 +224,8 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         MetricsController,
         ExportController,
         AdminExportController,
+        EmailSettingsController,
+        UnsubscribeController,
     ]
 
 

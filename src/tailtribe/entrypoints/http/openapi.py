@@ -439,6 +439,34 @@ DOCS: dict[str, Doc] = {
         "address. Failed sign-ins are not listed. A sign-in from a client not seen in 90 days "
         "is emailed to the user too (docs/privacy.md, Security events).",
     ),
+    "get_email_settings": Doc(
+        "My optional emails",
+        "Any signed-in user: whether they get booking reminders and emails about unread "
+        "messages (both on for a new account). Booking, payment, account and security "
+        "emails always go and have no setting.",
+    ),
+    "set_email_settings": Doc(
+        "Turn optional emails on or off",
+        "Any signed-in user: both settings, always; answers what is stored. Applies to "
+        "emails already waiting to be sent too.",
+    ),
+    "unsubscribe_page": Doc(
+        "Unsubscribe page",
+        "Public, from the link in a booking reminder or an unread-message email: a small "
+        "HTML page in the user's language with a button that POSTs to this address. "
+        "Changes nothing (link scanners follow links). 400 for a token this server did "
+        "not sign.",
+        parameters={"token": "The signed token from the email's link."},
+    ),
+    "unsubscribe": Doc(
+        "One-click unsubscribe (RFC 8058)",
+        "Public, no sign-in: the address of the email's `List-Unsubscribe` header, which "
+        "mailbox providers POST with the form body `List-Unsubscribe=One-Click` (an empty "
+        "body works too). Turns off the kind of email the token names and answers a small "
+        "HTML page saying so; doing it again changes nothing. 400 for a token this server "
+        "did not sign, and nothing changes.",
+        parameters={"token": "The signed token from the email's List-Unsubscribe header."},
+    ),
     # Pets
     "create_pet": Doc(
         "Add a pet",

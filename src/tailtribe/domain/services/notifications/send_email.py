@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from tailtribe.domain.model.money import Money
-from tailtribe.domain.model.notifications import EmailKind, Party, email_kind
+from tailtribe.domain.model.notifications import OPTIONAL_EMAILS, EmailKind, Party, email_kind
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.security import SignInMethod
 from tailtribe.domain.model.tokens import token_digest
-from tailtribe.domain.ports.identity import TokenSecrets
+from tailtribe.domain.ports.identity import TokenSecrets, UnsubscribeTokens
 from tailtribe.domain.ports.messaging import Email, EmailRenderer, Mailer
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
+
+logger = logging.getLogger(__name__)
 
 # Longer than any send: a crashed attempt's message is due again after it.
 LEASE = timedelta(minutes=5)
 TOKEN_PAGES = {EmailKind.VERIFY_EMAIL: "verify-email", EmailKind.PASSWORD_RESET: "reset-password"}
 # Without a token, the reset page asks for the address to send a reset link to.
 RESET_PAGE = TOKEN_PAGES[EmailKind.PASSWORD_RESET]
+# The API's one-click unsubscribe (RFC 8058), under the web app's address.
+UNSUBSCRIBE_PATH = "/api/v1/unsubscribe"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +53,9 @@ class SendEmail:
       attempt the row is `failed` and shown to admins. An email that cannot be
       written (its recipient is gone, its link expired, a template is broken)
       fails at once.
+    - An email of a kind its recipient turned off is not sent and its row ends
+      `suppressed`. The setting is read here, when sending, not when the row
+      was queued: turning an email off also stops those already waiting.
     """
 
     def __init__(
@@ -58,9 +66,11 @@ class SendEmail:
         secrets: TokenSecrets,
         links: Links,
         clock: Clock,
+        unsubscribe: UnsubscribeTokens,
     ) -> None:
         self._uow, self._mailer, self._renderer = uow, mailer, renderer
         self._secrets, self._links, self._clock = secrets, links, clock
+        self._unsubscribe = unsubscribe
 
     async def __call__(self, message_id: UUID) -> bool:
         """True when this call sent the email."""
@@ -69,6 +79,14 @@ class SendEmail:
         async with self._uow as uow:
             message = await uow.outbox.get(message_id)
             if message is None or not self._sendable(message):
+                return False
+            if await self._turned_off(uow, message):
+                message.mark_suppressed()
+                await uow.outbox.save(message)
+                await uow.commit()
+                logger.info(
+                    "outbox message %s suppressed: %s turned off", message_id, message.topic
+                )
                 return False
             try:
                 email = await self._compose(uow, message)
@@ -111,6 +129,15 @@ class SendEmail:
             and email_kind(message.topic) is not None
         )
 
+    @staticmethod
+    async def _turned_off(uow: UnitOfWork, message: OutboxMessage) -> bool:
+        kind = email_kind(message.topic)
+        if kind is None or kind not in OPTIONAL_EMAILS:
+            return False
+        user = await uow.users.get(UUID(message.payload["user_id"]))
+        # A gone recipient is _compose's to report, as for any email.
+        return user is not None and not user.email_settings.wants(kind)
+
     async def _compose(self, uow: UnitOfWork, message: OutboxMessage) -> Email:
         kind = email_kind(message.topic)
         assert kind is not None
@@ -146,9 +173,24 @@ class SendEmail:
             )
         else:
             variables |= {"reason": p.get("reason") or "-", "link": f"{app}/caregiver/profile"}
+        headers: tuple[tuple[str, str], ...] = ()
+        if (category := OPTIONAL_EMAILS.get(kind)) is not None:
+            signed = self._unsubscribe.issue(user.id, category)
+            unsubscribe = f"{app}{UNSUBSCRIBE_PATH}?token={signed}"
+            variables["unsubscribe_link"] = unsubscribe
+            # RFC 2369 and RFC 8058: mailbox providers show an unsubscribe
+            # button and POST to the address themselves.
+            headers = (
+                ("List-Unsubscribe", f"<{unsubscribe}>"),
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            )
         rendered = self._renderer.render(kind, user.locale, variables)
         return Email(
-            to=user.email, subject=rendered.subject, text=rendered.text, html=rendered.html
+            to=user.email,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            headers=headers,
         )
 
     async def _conversation(

@@ -29,7 +29,8 @@ class OutboxMessageOut(msgspec.Struct):
     status: Annotated[
         str,
         msgspec.Meta(
-            description="pending: due or backing off; sent; failed: given up (an admin may retry)."
+            description="pending: due or backing off; sent; failed: given up (an admin may "
+            "retry); suppressed: not sent, its recipient turned that kind of email off."
         ),
     ]
     attempts: Annotated[
