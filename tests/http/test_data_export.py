@@ -129,6 +129,8 @@ async def test_the_export_is_what_the_api_shows_the_user_and_nothing_of_others(
     cid_b = (await inquire(api, profile_b, user, "Nog plaats in juli?"))["id"]
     await say(api, cid_b, carer_b, "Ja hoor")
     await run_due_jobs(c)  # the photos' variants
+    settings = {"booking_reminders": False, "unread_messages": True}
+    assert (await c.put("/api/v1/me/notifications", json=settings, headers=user)).status_code == 200
 
     others = [(await get(api, "/api/v1/me", h))["email"] for h in (owner_x, carer_b, admin)]
 
@@ -150,6 +152,8 @@ async def test_the_export_is_what_the_api_shows_the_user_and_nothing_of_others(
     # Account, pets and profile as GET shows them (photos: files here, not addresses).
     me = await get(api, "/api/v1/me", user)
     assert doc["account.json"] == me
+    assert doc["email_settings.json"] == await get(api, "/api/v1/me/notifications", user)
+    assert doc["email_settings.json"] == settings
     assert "password" not in files["account.json"].decode()
     [pet] = (await get(api, "/api/v1/pets", user))["items"]
     [exported_pet] = doc["pets.json"]

@@ -23,6 +23,7 @@ from tailtribe.entrypoints.http.schemas.bookings import (
 )
 from tailtribe.entrypoints.http.schemas.caregivers import ProfileOut
 from tailtribe.entrypoints.http.schemas.conversations import ConversationOut, MessageOut
+from tailtribe.entrypoints.http.schemas.email_settings import EmailSettingsOut
 from tailtribe.entrypoints.http.schemas.pets import PetOut
 
 README = {
@@ -33,6 +34,7 @@ The JSON files hold the same fields the TailTribe app reads from our API.
 Instants are RFC 3339 with an offset; amounts are integer cents (EUR).
 
 account.json            your account: email, name, language, roles (no password)
+email_settings.json     which optional emails you get (reminders, unread messages)
 pets.json               your pets, with their photos
 caregiver_profile.json  your caregiver profile if you have one: services and
                         prices, weekly calendar, blocked periods, decisions, gallery
@@ -51,6 +53,7 @@ De JSON-bestanden bevatten dezelfde velden die de TailTribe-app uit onze API lee
 Tijdstippen zijn RFC 3339 met een offset; bedragen zijn gehele centen (EUR).
 
 account.json            je account: e-mail, naam, taal, rollen (geen wachtwoord)
+email_settings.json     welke optionele e-mails je krijgt (herinneringen, ongelezen berichten)
 pets.json               je huisdieren, met hun foto's
 caregiver_profile.json  je oppasprofiel als je er een hebt: diensten en prijzen,
                         weekrooster, geblokkeerde periodes, beslissingen, galerij
@@ -69,6 +72,7 @@ Les fichiers JSON contiennent les champs que l'app TailTribe lit dans notre API.
 Les instants sont au format RFC 3339 avec décalage ; les montants en centimes (EUR).
 
 account.json            votre compte : e-mail, nom, langue, rôles (sans mot de passe)
+email_settings.json     les e-mails facultatifs que vous recevez (rappels, messages non lus)
 pets.json               vos animaux, avec leurs photos
 caregiver_profile.json  votre profil de pet-sitter si vous en avez un : services et
                         prix, horaire hebdomadaire, périodes bloquées, décisions, galerie
@@ -156,6 +160,7 @@ def documents(data: AccountData) -> dict[str, Any]:
         pets.append(shown)
     return {
         "account.json": _plain(UserOut.of(data.user)),
+        "email_settings.json": _plain(EmailSettingsOut.of(data.user.email_settings)),
         "pets.json": pets,
         "caregiver_profile.json": profile,
         "bookings.json": {
