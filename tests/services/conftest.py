@@ -13,6 +13,7 @@ from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.ports.limits import EMAILS_PER_ADDRESS_PER_HOUR
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
+from tailtribe.domain.services.audit import AuditTrail
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.reactions import reactions
 from tests.fakes.clock import FixedClock
@@ -35,6 +36,7 @@ class World:
         self.throttle = MemoryLoginThrottle(self.clock, limit=3)
         self.email_cap = MemoryLoginThrottle(self.clock, EMAILS_PER_ADDRESS_PER_HOUR, 3600)
         self.devices = HmacDeviceTokens("test-key")
+        self.audit = AuditTrail(self.uow, self.ids, self.clock)
 
 
 @pytest.fixture

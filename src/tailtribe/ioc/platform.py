@@ -17,6 +17,7 @@ from tailtribe.adapters.sqlalchemy.operations_store import SqlOperationsStore
 from tailtribe.domain.ports.monitoring import HealthCheck, MetricsStore, OperationsStore
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.admin.metrics import BusinessMetrics
+from tailtribe.domain.services.audit import AuditTrail, ReadAuditTrail
 from tailtribe.domain.services.platform.check_health import CheckHealth, CheckReadiness
 from tailtribe.domain.services.platform.operations import ReadOperations
 
@@ -60,6 +61,8 @@ class PlatformProvider(Provider):
 
     business_metrics = provide(BusinessMetrics)
     read_operations = provide(ReadOperations)
+    audit_trail = provide(AuditTrail)
+    read_audit_trail = provide(ReadAuditTrail)
 
     @provide
     async def metrics_store(
