@@ -227,7 +227,7 @@ class ManageConversations:
                     )
                 before_seq = anchor.seq
             found = await uow.conversations.messages(conversation.id, before_seq, limit)
-            await self._audit_read(uow, actor, conversation, f"read {len(found)} messages")
+            await self._audit_read(uow, actor, conversation, f"read {len(found)} message(s)")
         # Older ones remain unless this page reached message number 1.
         more = len(found) == limit and found[-1].seq > 1
         return MessagePage(await self._views(conversation, found), found[-1].id if more else None)
