@@ -30,3 +30,10 @@ ALTER DEFAULT PRIVILEGES FOR ROLE :"owner" IN SCHEMA public
 -- Tables made before this script ran (if the owner migrated already).
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"app";
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO :"app";
+
+-- The admin audit trail is append-only for the app (docs/audit.md). Migration
+-- 0009 takes these rights from it when it makes the table; the grant above
+-- gave them back if the table was there before this script ran.
+SELECT format('REVOKE UPDATE, DELETE, TRUNCATE ON admin_audit FROM %I', :'app')
+WHERE to_regclass('public.admin_audit') IS NOT NULL
+\gexec

@@ -174,7 +174,11 @@ class Api:
         ).status_code == 200
         profile = (await c.get("/api/v1/caregiver/profile", headers=headers)).json()
         assert await self.webhook(account_updated(profile["stripe_account_id"], True)) == 200
-        response = await c.post(f"/api/v1/admin/caregivers/{profile['id']}/approve", headers=admin)
+        response = await c.post(
+            f"/api/v1/admin/caregivers/{profile['id']}/approve",
+            json={"reason": "documents checked"},
+            headers=admin,
+        )
         assert response.status_code == 200, response.text
         return response.json(), headers
 

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, insert, select
 
+from tailtribe.adapters.sqlalchemy.audit_repository import AUDIT_ROW
 from tailtribe.adapters.sqlalchemy.booking_repository import BOOKING_ROW
 from tailtribe.adapters.sqlalchemy.caregiver_repository import CAREGIVER_ROW, details_from_row
 from tailtribe.adapters.sqlalchemy.conversation_repository import CONVERSATION_ROW, MESSAGE_ROW
@@ -28,6 +29,7 @@ from tailtribe.adapters.sqlalchemy.photo_repository import PHOTO_ROW
 from tailtribe.adapters.sqlalchemy.review_repository import REVIEW_ROW
 from tailtribe.adapters.sqlalchemy.security_event_repository import SECURITY_EVENT_ROW
 from tailtribe.adapters.sqlalchemy.tables import (
+    AdminAuditRow,
     BookingRow,
     CaregiverRow,
     ConversationRow,
@@ -44,6 +46,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     metadata,
 )
 from tailtribe.adapters.sqlalchemy.user_repository import TOKEN_ROW, USER_ROW
+from tailtribe.domain.model.audit import OBJECT_TYPES, AuditAction, AuditEntry
 from tailtribe.domain.model.availability import Availability
 from tailtribe.domain.model.booking_dispute import BookingDispute
 from tailtribe.domain.model.booking_payment import BookingPayment, PaymentStatus
@@ -474,6 +477,21 @@ AGGREGATES: dict[str, tuple[RowMapper[Any], st.SearchStrategy[Any], type[Any]]] 
             at=instants,
         ),
         SecurityEventRow,
+    ),
+    "audit entry": (
+        AUDIT_ROW,
+        st.builds(
+            AuditEntry,
+            id=st.uuids(),
+            at=instants,
+            actor_id=st.uuids() | maybe(),
+            action=st.sampled_from(AuditAction),
+            object_type=st.sampled_from(sorted(OBJECT_TYPES)),
+            object_id=ids,
+            reason=st.text(min_size=1, max_size=40) | maybe(),
+            outcome=st.text(min_size=1, max_size=40),
+        ),
+        AdminAuditRow,
     ),
 }
 AGGREGATES["data export"] = (

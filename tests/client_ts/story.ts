@@ -215,7 +215,7 @@ async function main(): Promise<void> {
     await client.POST("/api/v1/admin/caregivers/{caregiver_id}/approve", {
       headers: admin,
       params: { path: { caregiver_id: profile.id } },
-      body: {},
+      body: { reason: "identity and documents checked" },
     }),
     200,
   );

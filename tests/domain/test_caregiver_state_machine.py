@@ -177,7 +177,7 @@ class CaregiverMachine(RuleBasedStateMachine):
         admin = uuid4()
         calls = {
             "submit": lambda: c.submit(self.now),
-            "approve": lambda: c.approve(admin, self.now, reason),
+            "approve": lambda: c.approve(admin, self.now, reason),  # type: ignore[arg-type]
             "reject": lambda: c.reject(admin, self.now, reason),  # type: ignore[arg-type]
             "suspend": lambda: c.suspend(admin, self.now, reason),  # type: ignore[arg-type]
             "reinstate": lambda: c.reinstate(admin, self.now, reason),
@@ -189,7 +189,7 @@ class CaregiverMachine(RuleBasedStateMachine):
             in_graph
             and {
                 "submit": complete,
-                "approve": complete and c.payouts_enabled,
+                "approve": complete and c.payouts_enabled and has_reason,
                 "reject": has_reason,
                 "suspend": has_reason,
                 "reinstate": True,
@@ -211,7 +211,7 @@ class CaregiverMachine(RuleBasedStateMachine):
                 assert set(error.missing) == self.missing
                 assert len(error.missing) == len(self.missing)
                 assert {e.field for e in error.errors} == self.missing
-            elif name in ("reject", "suspend"):
+            elif name in ("reject", "suspend") or (name == "approve" and c.payouts_enabled):
                 assert isinstance(error, InvalidInput)
             return
         assert expected_ok, f"{name} succeeded in {self.status} (missing={self.missing})"
@@ -227,7 +227,7 @@ class CaregiverMachine(RuleBasedStateMachine):
             assert c.decisions == before["decisions"]
             return
         stored_reason = reason.strip() if has_reason else reason  # type: ignore[union-attr]
-        if name in ("reject", "suspend"):
+        if name in ("approve", "reject", "suspend"):
             assert stored_reason
         assert isinstance(event, CaregiverDecision)
         assert event.admin_id == admin
@@ -314,14 +314,14 @@ def test_full_approval_path_records_every_decision() -> None:
     c.submit(NOW)
     c.reject(admin, NOW + timedelta(hours=1), "  photos missing ")
     c.submit(NOW + timedelta(days=1))
-    c.approve(admin, NOW + timedelta(days=2))
+    c.approve(admin, NOW + timedelta(days=2), " documents checked ")
     c.suspend(admin, NOW + timedelta(days=3), "complaint")
     c.reinstate(admin, NOW + timedelta(days=4), "resolved")
     assert c.status is C.APPROVED
     got = [(d.kind, d.admin_id, d.at, d.reason) for d in c.decisions]
     assert got == [
         (DecisionKind.REJECT, admin, NOW + timedelta(hours=1), "photos missing"),
-        (DecisionKind.APPROVE, admin, NOW + timedelta(days=2), None),
+        (DecisionKind.APPROVE, admin, NOW + timedelta(days=2), "documents checked"),
         (DecisionKind.SUSPEND, admin, NOW + timedelta(days=3), "complaint"),
         (DecisionKind.REINSTATE, admin, NOW + timedelta(days=4), "resolved"),
     ]
@@ -339,21 +339,24 @@ def test_approve_needs_payouts_enabled() -> None:
     c = complete_caregiver(payouts_enabled=False)
     c.submit(NOW)
     with pytest.raises(DomainError):
-        c.approve(uuid4(), NOW)
+        c.approve(uuid4(), NOW, "ok")
     # A tuple, not `is`: mypy would keep the narrowed status past approve().
     assert (c.status, c.decisions) == (C.PENDING_REVIEW, [])
     c.payouts_enabled = True
-    c.approve(uuid4(), NOW)
+    c.approve(uuid4(), NOW, "ok")
     assert c.status is C.APPROVED
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])
-def test_reject_and_suspend_need_a_reason(reason: str | None) -> None:
+def test_approve_reject_and_suspend_need_a_reason(reason: str | None) -> None:
     c = complete_caregiver()
     c.submit(NOW)
     with pytest.raises(InvalidInput):
         c.reject(uuid4(), NOW, reason)  # type: ignore[arg-type]
-    c.approve(uuid4(), NOW)
+    with pytest.raises(InvalidInput):
+        c.approve(uuid4(), NOW, reason)  # type: ignore[arg-type]
+    assert c.status is C.PENDING_REVIEW
+    c.approve(uuid4(), NOW, "ok")
     with pytest.raises(InvalidInput):
         c.suspend(uuid4(), NOW, reason)  # type: ignore[arg-type]
     assert c.status is C.APPROVED

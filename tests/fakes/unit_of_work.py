@@ -5,7 +5,9 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+from tailtribe.domain.model.audit import AuditEntry
 from tailtribe.domain.model.outbox import OutboxMessage
+from tests.fakes.audit_repository import MemoryAuditRepository
 from tests.fakes.outbox_repository import MemoryOutboxRepository
 from tests.fakes.repositories import (
     MemoryBookingRepository,
@@ -31,6 +33,7 @@ class MemoryUnitOfWork:
         self.store = MemoryStore()
         self.outbox_rows: dict[UUID, OutboxMessage] = {}
         self.commits = 0
+        self.audit_rows: list[AuditEntry] = []
 
     async def __aenter__(self) -> Self:
         self._begin()
@@ -59,11 +62,13 @@ class MemoryUnitOfWork:
         self.ledger = MemoryLedgerRepository(self._work)
         self.security_events = MemorySecurityEventRepository(self._work)
         self.exports = MemoryDataExportRepository(self._work)
+        self.audit = MemoryAuditRepository(list(self.audit_rows))
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)
         self.outbox_rows = copy.deepcopy(self.outbox.rows)
         self.commits += 1
+        self.audit_rows = list(self.audit.rows)
 
     async def rollback(self) -> None:
         self._begin()

@@ -213,7 +213,9 @@ async def caregiver(api: Api, admin_headers: Headers, policy: str = "moderate") 
     profile = (await c.get("/api/v1/caregiver/profile", headers=headers)).json()
     assert await api.webhook(account_updated(profile["stripe_account_id"], True)) == 200
     approved = await c.post(
-        f"/api/v1/admin/caregivers/{profile['id']}/approve", headers=admin_headers
+        f"/api/v1/admin/caregivers/{profile['id']}/approve",
+        json={"reason": "documents checked"},
+        headers=admin_headers,
     )
     assert approved.status_code == 200, approved.text
     assert approved.json()["cancellation_policy"] == policy

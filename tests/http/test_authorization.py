@@ -49,7 +49,7 @@ MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [
     (
         "POST",
         "/api/v1/admin/caregivers/{cg}/approve",
-        None,
+        {"reason": "r"},
         {"anonymous": 401, "admin": 409, "*": 403},
     ),
     (
@@ -114,7 +114,9 @@ async def test_unknown_ids_are_404_for_everyone_allowed(api: Api) -> None:
         await api.client.get(f"/api/v1/pets/{missing}", headers=headers["owner"])
     ).status_code == 404
     approve = await api.client.post(
-        f"/api/v1/admin/caregivers/{missing}/approve", headers=headers["admin"]
+        f"/api/v1/admin/caregivers/{missing}/approve",
+        json={"reason": "r"},
+        headers=headers["admin"],
     )
     assert approve.status_code == 404
     malformed = await api.client.get("/api/v1/pets/not-a-uuid", headers=headers["owner"])

@@ -47,7 +47,9 @@ async def test_a_new_user_becomes_an_approved_caregiver_over_http(api: Api) -> N
     assert submitted.json()["status"] == "pending_review"
 
     # Not yet: Stripe has not said payouts are enabled.
-    too_early = await c.post(f"/api/v1/admin/caregivers/{profile['id']}/approve", headers=admin)
+    approve = f"/api/v1/admin/caregivers/{profile['id']}/approve"
+    assert (await c.post(approve, headers=admin)).status_code == 400  # no reason
+    too_early = await c.post(approve, json={"reason": "documents checked"}, headers=admin)
     assert too_early.status_code == 409
 
     onboarding = await c.post("/api/v1/caregiver/payouts/onboarding", headers=headers)
@@ -101,9 +103,10 @@ async def test_reject_resubmit_suspend_reinstate(api: Api) -> None:
         headers=admin,
     )
     assert suspended.json()["status"] == "suspended"
-    assert (
-        await c.post(f"/api/v1/admin/caregivers/{cid}/approve", headers=admin)
-    ).status_code == 409
+    again = await c.post(
+        f"/api/v1/admin/caregivers/{cid}/approve", json={"reason": "ok"}, headers=admin
+    )
+    assert again.status_code == 409
     reinstated = await c.post(f"/api/v1/admin/caregivers/{cid}/reinstate", headers=admin)
     assert reinstated.json()["status"] == "approved"
     kinds = [d["decision"] for d in reinstated.json()["decisions"]]

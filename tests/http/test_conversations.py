@@ -266,6 +266,15 @@ async def test_an_admin_reads_a_conversation_while_its_booking_is_disputed(api: 
     assert seen.status_code == 200 and [m["body"] for m in seen.json()["items"]] == ["Rex was lief"]
     # Reading is all an admin does there.
     assert (await c.post(url, json={"body": "admin here"}, headers=admin)).status_code == 404
+    # Each read by an admin is in the audit trail, the refused one too; the parties' are not.
+    assert (await c.get(url, headers=owner)).status_code == 200
+    trail = await c.get(
+        f"/api/v1/admin/audit?action=read_conversation&object_id={cid}", headers=admin
+    )
+    assert [(e["object_type"], e["outcome"]) for e in trail.json()["items"]] == [
+        ("conversation", "read 1 message(s)"),
+        ("conversation", "refused: no such conversation"),
+    ]
     assert (await c.put("/api/v1/test/clock", json={"now": None})).status_code == 200
 
 

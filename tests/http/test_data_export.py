@@ -290,9 +290,19 @@ async def test_an_admin_exports_a_users_data_without_emailing_them(api: Api) -> 
     ).status_code == 403
     missing = await c.post(f"/api/v1/admin/users/{UUID(int=5)}/export", headers=admin)
     assert missing.status_code == 404
-    answer = await c.post(f"/api/v1/admin/users/{user['id']}/export", headers=admin)
+    answer = await c.post(
+        f"/api/v1/admin/users/{user['id']}/export",
+        json={"reason": "request by letter of 2 March"},
+        headers=admin,
+    )
     assert answer.status_code == 202, answer.text
     export = answer.json()
+    # Both asks are in the audit trail, the refused one too.
+    trail = await get(api, "/api/v1/admin/audit?action=export_account", admin)
+    assert [(e["object_id"], e["reason"], e["outcome"]) for e in trail["items"]] == [
+        (user["id"], "request by letter of 2 March", f"export {export['id']} requested"),
+        (str(UUID(int=5)), None, "refused: no such user"),
+    ]
     assert (export["status"], export["user_id"]) == ("pending", user["id"])
     assert (await run_due_jobs(c))["exports.built"] == 1
     ready = await get(api, f"/api/v1/admin/exports/{export['id']}", admin)

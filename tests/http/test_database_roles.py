@@ -99,3 +99,74 @@ async def test_the_app_runs_with_dml_rights_only(
         await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         for role in (app, owner):
             await _admin(f'DROP ROLE IF EXISTS "{role}"')
+
+
+async def _run_script(database: str, owner: str, app: str, secret: str) -> None:
+    admin_url = _url("postgres", "", database, driver="postgresql").replace(":@", "@")
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [
+            "psql",
+            admin_url,
+            "-q",
+            "-v",
+            f"owner={owner}",
+            "-v",
+            f"owner_password={secret}",
+            "-v",
+            f"app={app}",
+            "-v",
+            f"app_password={secret}",
+            "-f",
+            str(SCRIPT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("order", ["roles, then migrations", "migrations, then roles"])
+async def test_the_app_only_adds_and_reads_the_audit_trail(order: str) -> None:
+    """Whichever ran first, the roles script or the migrations (then as the
+    server's admin), the app's role inserts and selects audit rows and is
+    refused any update, delete or truncation of them."""
+    suffix = uuid.uuid4().hex[:8]
+    database, owner, app = f"tailtribe_audit_{suffix}", f"tt_owner_{suffix}", f"tt_app_{suffix}"
+    secret = uuid.uuid4().hex
+    await _admin(f'CREATE DATABASE "{database}"')
+    try:
+        if order.startswith("roles"):
+            await _run_script(database, owner, app, secret)
+            owner_url = _url(owner, secret, database)
+            in_thread(lambda: upgrade(owner_url))
+        else:
+            admin_url = _url("postgres", "", database).replace(":@", "@")
+            in_thread(lambda: upgrade(admin_url))
+            await _run_script(database, owner, app, secret)
+        conn = await asyncpg.connect(_url(app, secret, database, driver="postgresql"))
+        try:
+            await conn.execute(
+                "INSERT INTO admin_audit (id, at, actor_id, action, object_type, object_id,"
+                " reason, outcome) VALUES ($1, now(), NULL, 'retry_outbox', 'outbox_message',"
+                " 'm1', NULL, 'retried')",
+                uuid.uuid4(),
+            )
+            assert await conn.fetchval("SELECT outcome FROM admin_audit") == "retried"
+            for statement in (
+                "UPDATE admin_audit SET outcome = 'never happened'",
+                "DELETE FROM admin_audit",
+                "TRUNCATE admin_audit",
+            ):
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await conn.execute(statement)
+            assert await conn.fetchval("SELECT count(*) FROM admin_audit") == 1
+            # Its other tables keep their DML rights.
+            await conn.execute("DELETE FROM outbox_message")
+        finally:
+            await conn.close()
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        for role in (app, owner):
+            await _admin(f'DROP ROLE IF EXISTS "{role}"')

@@ -123,7 +123,7 @@ async def _world(pg_url: str, max_pets: int) -> tuple[str, list[str], str]:
                 stripe_event(f"evt_{uuid.uuid4().hex}", "account.updated", datetime.now(UTC), data)
             )
             await (await scope.get(ReviewCaregivers)).decide(
-                admin.id, caregiver.id, Verdict.APPROVE, None
+                admin.id, caregiver.id, Verdict.APPROVE, "documents checked"
             )
             pets = await scope.get(ManagePets)
             pet_ids = [

@@ -203,7 +203,8 @@ async def onboarded_caregiver(
     assert (await app.post("/api/v1/caregiver/submit", headers=caregiver)).is_success
     profile = (await app.get("/api/v1/caregiver/profile", headers=caregiver)).json()
     approve = f"/api/v1/admin/caregivers/{profile['id']}/approve"
-    assert (await app.post(approve, headers=admin)).status_code == 409  # no payouts yet
+    reason = {"reason": "identity checked"}
+    assert (await app.post(approve, json=reason, headers=admin)).status_code == 409  # no payouts
 
     started = await app.post("/api/v1/caregiver/payouts/onboarding", headers=caregiver)
     assert started.status_code == 200, started.text
@@ -227,7 +228,7 @@ async def onboarded_caregiver(
     profile = (await app.get("/api/v1/caregiver/profile", headers=caregiver)).json()
     assert profile["payouts_enabled"] is True
 
-    approved = await app.post(approve, headers=admin)
+    approved = await app.post(approve, json=reason, headers=admin)
     assert approved.status_code == 200, approved.text
     return approved.json(), caregiver
 

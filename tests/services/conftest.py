@@ -14,6 +14,7 @@ from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.ports.limits import EMAILS_PER_ADDRESS_PER_HOUR
 from tailtribe.domain.services.accounts.security_log import SecurityLog
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
+from tailtribe.domain.services.audit import AuditTrail
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.reactions import reactions
 from tests.fakes.clock import FixedClock
@@ -37,6 +38,7 @@ class World:
         self.email_cap = MemoryLoginThrottle(self.clock, EMAILS_PER_ADDRESS_PER_HOUR, 3600)
         self.devices = HmacDeviceTokens("test-key")
         self.security = SecurityLog(self.outbox, self.ids, self.clock)
+        self.audit = AuditTrail(self.uow, self.ids, self.clock)
 
 
 @pytest.fixture

@@ -65,9 +65,9 @@ async def test_the_caregiver_journey_with_memory_adapters(world: World) -> None:
     assert submitted.status is CaregiverStatus.PENDING_REVIEW
     assert [m.topic for m in world.uow.outbox_rows.values()][-1] == "event.CaregiverSubmitted"
 
-    review = ReviewCaregivers(world.uow, world.outbox, world.clock)
+    review = ReviewCaregivers(world.uow, world.outbox, world.clock, world.audit)
     with pytest.raises(InvalidTransition):
-        await review.decide(admin.id, caregiver.id, Verdict.APPROVE, None)
+        await review.decide(admin.id, caregiver.id, Verdict.APPROVE, "looks fine")
 
     link = await StartPayoutOnboarding(world.uow, world.gateway, "https://app.example")(user.id)
     account = world.uow.store.caregivers[caregiver.id].stripe_account_id

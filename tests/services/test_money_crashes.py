@@ -33,6 +33,7 @@ from tests.domain.test_booking_state_machine import june_booking
 from tests.services.conftest import World
 
 TERMS = MarketplaceTerms(CommissionRate.parse("20"), timedelta(hours=48))
+ADMIN = uuid4()
 
 
 class Flaky:
@@ -195,8 +196,8 @@ async def test_a_payout_held_after_a_lost_transfer_is_not_paid_again(world: Worl
     booking = await held_after_a_lost_transfer(world, gateway)
     payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
     # An admin releases it: the transfer Stripe made is found and recorded.
-    disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
-    await disputes.resolve(booking.id, DisputeOutcome.RELEASE, None)
+    disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock, world.audit)  # type: ignore[arg-type]
+    await disputes.resolve(ADMIN, booking.id, DisputeOutcome.RELEASE, None)
     assert await payouts() == 1
     paid = await stored(world, booking)
     assert (paid.payout.status, paid.payout.paid_out_cents) == (PayoutStatus.PAID, 8_000)
@@ -214,7 +215,7 @@ async def test_an_admin_refund_after_a_lost_refund_never_books_what_stripe_did_n
     gateway = Flaky(world)
     owner = Actor(booking.owner_id, frozenset({Role.OWNER}))
     lifecycle = BookingLifecycle(world.uow, gateway, TERMS, world.outbox, world.clock)  # type: ignore[arg-type]
-    disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock, world.audit)  # type: ignore[arg-type]
     async with world.uow as uow:
         stored_booking = await uow.bookings.get(booking.id)
         assert stored_booking is not None
@@ -229,7 +230,7 @@ async def test_an_admin_refund_after_a_lost_refund_never_books_what_stripe_did_n
         await lifecycle.cancel(owner, booking.id, "plans changed")
 
     with pytest.raises(PaymentProviderError):
-        await disputes.refund(booking.id, 10_000, "goodwill")
+        await disputes.refund(ADMIN, booking.id, 10_000, "goodwill")
 
     record = await world.gateway.record(booking.payment.intent_id or "", booking.id)
     assert (record.refunded_cents, (await stored(world, booking)).payment.refunded_cents) == (
@@ -248,7 +249,7 @@ async def test_an_admin_refund_after_a_lost_refund_never_books_what_stripe_did_n
     assert await handle(
         stripe_event(f"evt_{uuid4().hex}", "charge.refunded", world.clock.now(), charge)
     )
-    await disputes.refund(booking.id, 5_000, "goodwill")
+    await disputes.refund(ADMIN, booking.id, 5_000, "goodwill")
     record = await world.gateway.record(booking.payment.intent_id or "", booking.id)
     refunded = (await stored(world, booking)).payment.refunded_cents
     assert (record.refunded_cents, refunded) == (10_000, 10_000)
@@ -268,8 +269,8 @@ async def test_an_admin_refund_while_a_payout_answer_is_lost_reverses_the_transf
     world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
     assert await payouts() == 0 and gateway.transfers == 1
 
-    disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
-    await disputes.refund(booking.id, 5_000, "goodwill")
+    disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock, world.audit)  # type: ignore[arg-type]
+    await disputes.refund(ADMIN, booking.id, 5_000, "goodwill")
     world.clock.advance(timedelta(days=1))
     await payouts()
 

@@ -165,12 +165,12 @@ async def test_failed_sends_back_off_then_fail_and_an_admin_retries(h: Harness) 
     assert h.row(message_id) is OutboxStatus.FAILED
     assert "provider down" in (h.world.uow.outbox_rows[message_id].last_error or "")
 
-    admin = ManageOutbox(h.world.uow, h.world.clock)
+    admin = ManageOutbox(h.world.uow, h.world.clock, h.world.audit)
     failed = await admin.list(OutboxStatus.FAILED, 10, 0)
     assert [m.id for m in failed.items] == [message_id]
-    await admin.retry(message_id)
+    await admin.retry(None, message_id)
     with pytest.raises(Conflict):
-        await admin.retry(message_id)  # pending now, not failed
+        await admin.retry(None, message_id)  # pending now, not failed
     assert await h.deliver() == 1 and len(h.mailer.sent) == 1
     assert (await admin.list(OutboxStatus.FAILED, 10, 0)).total == 0
 

@@ -102,6 +102,7 @@ from tailtribe.domain.ports.storage import DueWork
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
+from tailtribe.domain.services.audit import AuditTrail
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.request import BookingRequest, RequestBooking
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
@@ -460,7 +461,7 @@ async def _populate(w: World) -> Parties:
     create_admin = CreateAdmin(w.uow, w.hasher, w.ids, w.clock, w.security)
     admin, _ = await create_admin("admin@example.be", PASSWORD)
     profiles = ManageProfile(w.uow, w.outbox, w.ids, w.clock, w.cache)
-    review = ReviewCaregivers(w.uow, w.outbox, w.clock)
+    review = ReviewCaregivers(w.uow, w.outbox, w.clock, AuditTrail(w.uow, w.ids, w.clock))
     onboarding = StartPayoutOnboarding(w.uow, w.gateway, "https://app.example")
     handle = ReceivePaymentEvent(w.uow, w.gateway, w.outbox, w.clock, StripeEventDecoder())
     caregivers: dict[UUID, Actor] = {}
@@ -551,7 +552,10 @@ class PaymentMachine(RuleBasedStateMachine):
         self.lifecycle = BookingLifecycle(w.uow, gw, self.terms, w.outbox, w.clock)
         self.jobs = RunDueBookingJobs(w.uow, gw, self.terms, w.outbox, w.clock)
         self.payouts = PayOutDue(w.uow, gw, w.outbox, w.clock)
-        self.disputes = ManageDisputes(w.uow, gw, w.outbox, w.clock)
+        self.disputes = ManageDisputes(
+            w.uow, gw, w.outbox, w.clock, AuditTrail(w.uow, w.ids, w.clock)
+        )
+        self.admin_id = w.ids.new_id()
         # Reads what the unit of work committed; the plain gateway never fails.
         self.reconcile = Reconcile(CommittedReads(w.uow), self.sim)  # type: ignore[arg-type]
         self.swallowed = SwallowedErrors()
@@ -889,7 +893,7 @@ class PaymentMachine(RuleBasedStateMachine):
 
         async def resolve() -> Any:
             was_disputed = self.committed(b).status is S.DISPUTED
-            done = await self.disputes.resolve(b, outcome, amount)
+            done = await self.disputes.resolve(self.admin_id, b, outcome, amount)
             if was_disputed:
                 self.heard[b] = self.now  # the owner's window ends with the admin's decision
             return done
@@ -900,7 +904,11 @@ class PaymentMachine(RuleBasedStateMachine):
     def admin_refunds(self, b: UUID, kind: str, fault: tuple[str, int] | None) -> None:
         booking = self.committed(b)
         amount = amount_of(kind, booking.payment.captured_cents - booking.payment.refunded_cents)
-        self.run("admin refund", lambda: self.disputes.refund(b, amount, "goodwill"), fault)
+        self.run(
+            "admin refund",
+            lambda: self.disputes.refund(self.admin_id, b, amount, "goodwill"),
+            fault,
+        )
 
     # -- the clock -------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from tailtribe.domain.ports.monitoring import HealthCheck, MetricsStore, Operati
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.admin.metrics import BusinessMetrics
+from tailtribe.domain.services.audit import AuditTrail, ReadAuditTrail
 from tailtribe.domain.services.platform.check_health import CheckHealth, CheckReadiness
 from tailtribe.domain.services.platform.operations import ReadOperations
 from tailtribe.domain.services.privacy.export import (
@@ -76,6 +77,8 @@ class PlatformProvider(Provider):
         return ApplyRetention(uow, storage, clock)  # every rule of RULES
 
     read_operations = provide(ReadOperations)
+    audit_trail = provide(AuditTrail)
+    read_audit_trail = provide(ReadAuditTrail)
 
     @provide
     async def metrics_store(

@@ -388,3 +388,26 @@ class DataExportRow(UUIDv7Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
     object_key: Mapped[str] = mapped_column(String(255))
     size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AdminAuditRow(UUIDv7Base):
+    """One admin action. The app's database role may only insert and read
+    these rows (see the 0009 migration and docs/audit.md)."""
+
+    __tablename__ = "admin_audit"
+    __table_args__ = (
+        # The trail newest first, and each filter within it.
+        Index("ix_admin_audit_at", "at", "id"),
+        Index("ix_admin_audit_actor", "actor_id", "at"),
+        Index("ix_admin_audit_object", "object_type", "object_id", "at"),
+        Index("ix_admin_audit_action", "action", "at"),
+    )
+
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    # No foreign key: the id outlives an erased admin's account.
+    actor_id: Mapped[UUID | None] = mapped_column(nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome: Mapped[str] = mapped_column(Text)

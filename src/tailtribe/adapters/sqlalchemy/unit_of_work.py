@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from tailtribe.adapters.sqlalchemy.audit_repository import SqlAuditRepository
 from tailtribe.adapters.sqlalchemy.booking_repository import SqlBookingRepository
 from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepository
 from tailtribe.adapters.sqlalchemy.conversation_repository import SqlConversationRepository
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         self.retention = SqlRetentionRepository(session)
         self.security_events = SqlSecurityEventRepository(session)
         self.exports = SqlDataExportRepository(session)
+        self.audit = SqlAuditRepository(session)
         return self
 
     async def __aexit__(

@@ -228,7 +228,7 @@ class Caregiver(Aggregate):
         self.status = target
         self.record(CaregiverSubmitted(occurred_at=now, caregiver_id=self.id))
 
-    def approve(self, admin_id: UUID, now: datetime, reason: str | None = None) -> None:
+    def approve(self, admin_id: UUID, now: datetime, reason: str) -> None:
         self._move("approve")
         if missing := self.missing_for_submission():
             raise ProfileIncomplete(missing)
@@ -236,7 +236,7 @@ class Caregiver(Aggregate):
             raise InvalidTransition(
                 "caregiver", self.status, "be approved before payouts are enabled"
             )
-        self._decide(DecisionKind.APPROVE, admin_id, now, reason)
+        self._decide(DecisionKind.APPROVE, admin_id, now, _required_reason(reason))
 
     def reject(self, admin_id: UUID, now: datetime, reason: str) -> None:
         self._move("reject")
@@ -267,7 +267,10 @@ _DECISION_EVENTS: dict[DecisionKind, type[CaregiverDecision]] = {
 }
 
 
+MAX_DECISION_REASON = 2000
+
+
 def _required_reason(reason: str) -> str:
     if not reason or not reason.strip():
         raise InvalidInput("a reason is required")
-    return reason.strip()
+    return clean_text(reason, "reason", max_length=MAX_DECISION_REASON, multiline=True)

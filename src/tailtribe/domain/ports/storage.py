@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
+from tailtribe.domain.model.audit import AuditCursor, AuditEntry, AuditFilter
 from tailtribe.domain.model.availability import Occupancy
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
@@ -356,6 +357,22 @@ class DataExportRepository(Protocol):
     async def save(self, export: DataExport) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    items: Sequence[AuditEntry]
+    next: AuditCursor | None  # None: the last page
+
+
+class AuditRepository(Protocol):
+    """Only adds and reads: the database refuses the app changing a row."""
+
+    async def add(self, entry: AuditEntry) -> None: ...
+
+    async def list(self, criteria: AuditFilter, limit: int, after: AuditCursor | None) -> AuditPage:
+        """Newest first (by time, then id); with `after`, the entries before it."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state, ledger and outbox rows commit together or not at all."""
 
@@ -400,6 +417,9 @@ class UnitOfWork(Protocol):
 
     @property
     def exports(self) -> DataExportRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -35,6 +35,7 @@ from tailtribe.entrypoints.http.controllers.admin import (
     AdminBookingController,
     AdminCaregiverController,
 )
+from tailtribe.entrypoints.http.controllers.admin_audit import AdminAuditController
 from tailtribe.entrypoints.http.controllers.admin_metrics import AdminMetricsController
 from tailtribe.entrypoints.http.controllers.admin_outbox import AdminOutboxController
 from tailtribe.entrypoints.http.controllers.bookings import (
@@ -213,6 +214,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         AdminBookingController,
         AdminOutboxController,
         AdminMetricsController,
+        AdminAuditController,
         CaregiverSearchController,
         QuoteController,
         BookingController,

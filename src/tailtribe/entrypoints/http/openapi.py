@@ -682,8 +682,9 @@ DOCS: dict[str, Doc] = {
     ),
     "list_messages": Doc(
         "Read a conversation's messages",
-        "Its two parties only. Paged back in time: pass the answer's `next_before` as "
-        "`before` for older messages. Contact details in "
+        "Its two parties only, and admins while a booking of the pair is disputed (each "
+        "such read is recorded in the audit trail). Paged back in time: pass the answer's "
+        "`next_before` as `before` for older messages. Contact details in "
         "messages are masked before a booking is accepted (docs/rules.md, *Conversations*).",
         parameters={
             "before": "Only messages older than this message id (the last one of the "
@@ -714,33 +715,36 @@ DOCS: dict[str, Doc] = {
     ),
     "admin_approve_caregiver": Doc(
         "Approve a caregiver",
-        "Admins only. Lists a submitted profile in search; 409 from any other status.",
+        "Admins only. Lists a submitted profile in search, with a reason (required); 409 "
+        "from any other status. Recorded in the audit trail, refused or not.",
         errors=(409,),
     ),
     "admin_reject_caregiver": Doc(
         "Reject a caregiver",
-        "Admins only. Sends a submitted profile back with a reason; 409 otherwise.",
+        "Admins only. Sends a submitted profile back with a reason; 409 otherwise. Audited.",
         errors=(409,),
     ),
     "admin_suspend_caregiver": Doc(
         "Suspend a caregiver",
-        "Admins only. Hides an approved caregiver from search and refuses new bookings.",
+        "Admins only. Hides an approved caregiver from search and refuses new bookings; a "
+        "reason is required. Audited.",
         errors=(409,),
     ),
     "admin_reinstate_caregiver": Doc(
         "Reinstate a caregiver",
-        "Admins only. Lists a suspended caregiver again.",
+        "Admins only. Lists a suspended caregiver again; the reason is optional. Audited.",
         errors=(409,),
     ),
     "admin_refund_booking": Doc(
         "Refund a booking",
-        "Admins only. Refunds up to what was captured, in cents; recorded in the ledger.",
+        "Admins only. Refunds up to what was captured, in cents, with a reason (required); "
+        "recorded in the ledger and the audit trail.",
         errors=(409, 502),
     ),
     "admin_resolve_dispute": Doc(
         "Resolve a dispute",
         "Admins only. Ends a disputed booking with a refund to the owner, the payout to the "
-        "caregiver, or a split (docs/rules.md, *Payments*).",
+        "caregiver, or a split (docs/rules.md, *Payments*); the reason is optional. Audited.",
         errors=(409, 502),
     ),
     "admin_booking_ledger": Doc(
@@ -754,13 +758,23 @@ DOCS: dict[str, Doc] = {
     ),
     "admin_retry_outbox": Doc(
         "Retry an email",
-        "Admins only. Queues a failed email again; 409 when it did not fail.",
+        "Admins only. Queues a failed email again; 409 when it did not fail. Audited.",
         errors=(409,),
     ),
     "admin_metrics": Doc(
         "Business metrics",
         "Admins only. Bookings, revenue (cents) and conversion between `from` and `to`.",
         parameters={"from": "Start of the period (inclusive).", "to": "End (exclusive)."},
+    ),
+    "admin_audit_trail": Doc(
+        "The admin audit trail",
+        "Admins only. Every admin action, refused ones included, newest first "
+        "(docs/audit.md). Filter by `actor`, `object_type`, `object_id`, `action` and the "
+        "period [`from`, `to`); pass the answer's `next_cursor` as `cursor` for older ones.",
+        parameters={
+            "from": "Only actions at or after this instant (with its UTC offset).",
+            "to": "Only actions before this instant (with its UTC offset).",
+        },
     ),
     # Platform
     "get_config": Doc(
@@ -825,7 +839,8 @@ DOCS: dict[str, Doc] = {
         "Export a user's data",
         "Admins only. For a data subject's request by letter: builds the same ZIP as the "
         "user's own export, answers 202 with it `pending`; the user is not emailed and does "
-        "not see it, and the daily limit does not apply. 404 when there is no such user.",
+        "not see it, and the daily limit does not apply. The optional reason (the request's "
+        "reference) goes to the audit trail with the ask. 404 when there is no such user.",
     ),
     "admin_get_export": Doc(
         "A data export",

@@ -4,16 +4,19 @@ and a caregiver (docs/rules.md, Conversations)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from uuid import UUID
 
 from tailtribe.domain.errors import Conflict, FieldError, InvalidInput, NotFound, RateLimited
+from tailtribe.domain.model.audit import AuditAction, AuditObject
 from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.model.conversations import SENDS_PER_MINUTE, Conversation, Message
 from tailtribe.domain.model.photos import PhotoStatus, Subject
 from tailtribe.domain.ports.limits import SendThrottle
 from tailtribe.domain.ports.storage import Page, UnitOfWork
 from tailtribe.domain.ports.time import Clock, IdGenerator
+from tailtribe.domain.services.audit import AdminAct, AuditTrail
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos, PhotoView
 from tailtribe.domain.services.terms import Actor
 
@@ -100,7 +103,8 @@ class ManageConversations:
     """- One conversation per owner and caregiver profile: an owner's inquiry
       opens it (or reuses it), and a booking request joins it.
     - Only the two parties see it, 404 to anyone else; an admin reads it
-      while a booking of the pair is disputed.
+      while a booking of the pair is disputed, and each such read (or its
+      refusal) goes to the audit trail.
     - Messages are numbered under the conversation's row lock, so paging by
       `before` and read markers never skip or repeat one.
     - A message names only photos its sender uploaded to this conversation.
@@ -115,9 +119,10 @@ class ManageConversations:
         throttle: SendThrottle,
         ids: IdGenerator,
         clock: Clock,
+        audit: AuditTrail,
     ) -> None:
         self._uow, self._photos, self._throttle = uow, photos, throttle
-        self._ids, self._clock = ids, clock
+        self._ids, self._clock, self._audit = ids, clock, audit
 
     async def _count_send(self, user_id: UUID) -> None:
         wait = await self._throttle.attempt(str(user_id))
@@ -201,14 +206,16 @@ class ManageConversations:
         return Page(items, page.total)
 
     async def get(self, actor: Actor, conversation_id: UUID) -> Conversation:
-        async with self._uow as uow:
-            return await self._readable(uow, actor, conversation_id)
+        async with self._admin_read(actor, conversation_id), self._uow as uow:
+            conversation = await self._readable(uow, actor, conversation_id)
+            await self._audit_read(uow, actor, conversation, "read the conversation")
+            return conversation
 
     async def messages(
         self, actor: Actor, conversation_id: UUID, limit: int, before: UUID | None
     ) -> MessagePage:
         """Newest first; with `before`, the ones posted before that message."""
-        async with self._uow as uow:
+        async with self._admin_read(actor, conversation_id), self._uow as uow:
             conversation = await self._readable(uow, actor, conversation_id)
             before_seq = None
             if before is not None:
@@ -220,6 +227,7 @@ class ManageConversations:
                     )
                 before_seq = anchor.seq
             found = await uow.conversations.messages(conversation.id, before_seq, limit)
+            await self._audit_read(uow, actor, conversation, f"read {len(found)} message(s)")
         # Older ones remain unless this page reached message number 1.
         more = len(found) == limit and found[-1].seq > 1
         return MessagePage(await self._views(conversation, found), found[-1].id if more else None)
@@ -247,6 +255,21 @@ class ManageConversations:
             for m in messages
         ]
 
+    def _admin_read(self, actor: Actor, conversation_id: UUID) -> AbstractAsyncContextManager[None]:
+        """Records a refused read by an admin; nothing for anyone else."""
+        if not actor.is_admin:
+            return nullcontext()
+        return self._audit.refusals(_read_act(actor, conversation_id))
+
+    async def _audit_read(
+        self, uow: UnitOfWork, actor: Actor, conversation: Conversation, outcome: str
+    ) -> None:
+        """An admin who is not a party reads: one entry per read. The read
+        takes no lock and changes nothing, so the entry commits alone."""
+        if conversation.party_of(actor.user_id) is None:
+            await self._audit.record(uow, _read_act(actor, conversation.id), outcome)
+            await uow.commit()
+
     @staticmethod
     async def _as_party(uow: UnitOfWork, user_id: UUID, conversation_id: UUID) -> Conversation:
         conversation = await uow.conversations.get(conversation_id)
@@ -271,3 +294,9 @@ class ManageConversations:
                 if disputed.total:
                     return conversation
         raise NotFound("no such conversation")
+
+
+def _read_act(actor: Actor, conversation_id: UUID) -> AdminAct:
+    return AdminAct(
+        actor.user_id, AuditAction.READ_CONVERSATION, AuditObject.CONVERSATION, conversation_id
+    )

@@ -15,6 +15,7 @@ from typing import Protocol, TypeVar
 from uuid import UUID
 
 from tailtribe.domain.errors import NotFound, RateLimited
+from tailtribe.domain.model.audit import AuditAction, AuditObject
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.caregivers import Caregiver
 from tailtribe.domain.model.exports import (
@@ -32,6 +33,7 @@ from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.storage import Page, UnitOfWork
 from tailtribe.domain.ports.time import Clock, IdGenerator
+from tailtribe.domain.services.audit import AdminAct, AuditTrail
 from tailtribe.domain.services.conversations.manage_conversations import (
     ConversationView,
     ManageConversations,
@@ -109,8 +111,8 @@ class RequestExport:
       time; the user is not emailed and does not see it.
     The build is left to the scheduled job."""
 
-    def __init__(self, uow: UnitOfWork, ids: IdGenerator, clock: Clock) -> None:
-        self._uow, self._ids, self._clock = uow, ids, clock
+    def __init__(self, uow: UnitOfWork, ids: IdGenerator, clock: Clock, audit: AuditTrail) -> None:
+        self._uow, self._ids, self._clock, self._audit = uow, ids, clock, audit
 
     async def __call__(self, user_id: UUID) -> DataExport:
         now = self._clock.now()
@@ -127,13 +129,16 @@ class RequestExport:
             await uow.commit()
         return export
 
-    async def for_admin(self, admin_id: UUID, user_id: UUID) -> DataExport:
-        async with self._uow as uow:
+    async def for_admin(
+        self, admin_id: UUID, user_id: UUID, reason: str | None = None
+    ) -> DataExport:
+        act = AdminAct(admin_id, AuditAction.EXPORT_ACCOUNT, AuditObject.USER, user_id, reason)
+        async with self._audit.refusals(act), self._uow as uow:
             if await uow.users.get(user_id) is None:
                 raise NotFound("no such user")
             export = DataExport(self._ids.new_id(), user_id, self._clock.now(), admin_id)
             await uow.exports.add(export)
-            # audit: export_account
+            await self._audit.record(uow, act, f"export {export.id} requested")
             await uow.commit()
         return export
 

@@ -68,11 +68,10 @@ class AdminCaregiverController(Controller):
         self,
         request: Req,
         caregiver_id: FromPath[UUID],
+        data: JSONBody[ReasonBody],
         review: FromDishka[ReviewCaregivers],
-        data: JSONBody[OptionalReasonBody | None] = None,
     ) -> ProfileOut:
-        reason = data.reason if data else None
-        return await self._decide(request, review, caregiver_id, Verdict.APPROVE, reason)
+        return await self._decide(request, review, caregiver_id, Verdict.APPROVE, data.reason)
 
     @post(
         "/{caregiver_id:uuid}/reject",
@@ -136,11 +135,13 @@ class AdminBookingController(Controller):
     @inject
     async def refund(
         self,
+        request: Req,
         booking_id: FromPath[UUID],
         data: JSONBody[AdminRefundBody],
         disputes: FromDishka[ManageDisputes],
     ) -> BookingOut:
-        booking = await disputes.refund(booking_id, data.amount_cents, data.reason)
+        admin_id = current_user(request).id
+        booking = await disputes.refund(admin_id, booking_id, data.amount_cents, data.reason)
         return BookingOut.of(booking, for_owner=False, refund=data.amount_cents)
 
     @post(
@@ -151,11 +152,14 @@ class AdminBookingController(Controller):
     @inject
     async def resolve_dispute(
         self,
+        request: Req,
         booking_id: FromPath[UUID],
         data: JSONBody[ResolveDisputeBody],
         disputes: FromDishka[ManageDisputes],
     ) -> BookingOut:
-        booking, refund = await disputes.resolve(booking_id, data.outcome, data.amount_cents)
+        booking, refund = await disputes.resolve(
+            current_user(request).id, booking_id, data.outcome, data.amount_cents, data.reason
+        )
         return BookingOut.of(booking, for_owner=False, refund=refund)
 
     @get("/ledger/{booking_id:uuid}", operation_id="admin_booking_ledger")

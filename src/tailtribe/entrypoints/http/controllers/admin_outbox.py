@@ -10,7 +10,7 @@ from litestar.status_codes import HTTP_200_OK
 from tailtribe.domain.model.outbox import OutboxStatus
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.services.notifications.manage_outbox import ManageOutbox
-from tailtribe.entrypoints.http.auth import requires
+from tailtribe.entrypoints.http.auth import Req, current_user, requires
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
 from tailtribe.entrypoints.http.schemas.outbox import OutboxList, OutboxMessageOut
 
@@ -37,6 +37,6 @@ class AdminOutboxController(Controller):
     @post("/{message_id:uuid}/retry", operation_id="admin_retry_outbox", status_code=HTTP_200_OK)
     @inject
     async def retry(
-        self, message_id: FromPath[UUID], outbox: FromDishka[ManageOutbox]
+        self, request: Req, message_id: FromPath[UUID], outbox: FromDishka[ManageOutbox]
     ) -> OutboxMessageOut:
-        return OutboxMessageOut.of(await outbox.retry(message_id))
+        return OutboxMessageOut.of(await outbox.retry(current_user(request).id, message_id))

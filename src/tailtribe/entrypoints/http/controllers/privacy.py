@@ -4,7 +4,7 @@ from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from tailtribe.domain.model.exports import ExportStatus
@@ -12,7 +12,7 @@ from tailtribe.domain.model.users import Role
 from tailtribe.domain.services.privacy.export import ExportView, ReadExport, RequestExport
 from tailtribe.domain.services.terms import Actor
 from tailtribe.entrypoints.http.auth import Req, current_user, requires
-from tailtribe.entrypoints.http.schemas.privacy import ExportOut
+from tailtribe.entrypoints.http.schemas.privacy import AdminExportBody, ExportOut
 
 
 def _actor(request: Req) -> Actor:
@@ -52,9 +52,14 @@ class AdminExportController(Controller):
     )
     @inject
     async def request_export(
-        self, request: Req, user_id: FromPath[UUID], exports: FromDishka[RequestExport]
+        self,
+        request: Req,
+        user_id: FromPath[UUID],
+        exports: FromDishka[RequestExport],
+        data: JSONBody[AdminExportBody | None] = None,
     ) -> ExportOut:
-        export = await exports.for_admin(current_user(request).id, user_id)
+        reason = data.reason if data else None
+        export = await exports.for_admin(current_user(request).id, user_id, reason)
         return ExportOut.of(ExportView(export, ExportStatus.PENDING, None))
 
     @get("/exports/{export_id:uuid}", operation_id="admin_get_export")

@@ -293,6 +293,7 @@ class ResolveDisputeBody(Strict):
         ),
     ]
     amount_cents: AmountCents | None = None
+    reason: Reason | None = None
 
 
 LedgerAccount = Annotated[

@@ -8,7 +8,7 @@ import msgspec
 
 from tailtribe.domain.model.exports import ExportStatus
 from tailtribe.domain.services.privacy.export import ExportView
-from tailtribe.entrypoints.http.schemas.common import INSTANT
+from tailtribe.entrypoints.http.schemas.common import INSTANT, Strict, text
 
 
 class ExportOut(msgspec.Struct):
@@ -60,3 +60,17 @@ class ExportOut(msgspec.Struct):
             e.size_bytes,
             view.download_url,
         )
+
+
+class AdminExportBody(Strict):
+    reason: (
+        Annotated[
+            str,
+            text(2000),
+            msgspec.Meta(
+                description="Why, such as the reference of the data subject's request; "
+                "kept in the audit trail. Null or absent: none."
+            ),
+        ]
+        | None
+    ) = None
