@@ -61,6 +61,7 @@ class UserRow(UUIDv7Base):
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     token_version: Mapped[int] = mapped_column(Integer, default=0)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
     # Optimistic locking: a write based on a stale read fails instead of
     # silently undoing another (say, a password reset's token version).
     row_version: Mapped[int] = mapped_column(Integer)
@@ -347,3 +348,4 @@ class MessageRow(UUIDv7Base):
     body: Mapped[str] = mapped_column(Text)
     photo_ids: Mapped[list[str]] = mapped_column(JsonB, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
