@@ -64,6 +64,7 @@ async def test_the_saq_worker_runs_the_booking_jobs(pg_url: str) -> None:
             "webhooks.retry": 0,
             "photos.pending": 0,
             "messages.unread": 0,
+            "photos.erased": 0,
         }
         again = await worker.queue.apply("booking_jobs", timeout=60)
         assert again["bookings.expire"] == 0  # idempotent

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from tailtribe.domain.model.outbox import OutboxMessage
 from tests.fakes.outbox_repository import MemoryOutboxRepository
+from tests.fakes.privacy import MemoryPrivacyStore
 from tests.fakes.repositories import (
     MemoryBookingRepository,
     MemoryCaregiverRepository,
@@ -55,6 +56,7 @@ class MemoryUnitOfWork:
         self.photos = MemoryPhotoRepository(self._work)
         self.conversations = MemoryConversationRepository(self._work)
         self.ledger = MemoryLedgerRepository(self._work)
+        self.privacy = MemoryPrivacyStore(self._work, self.outbox)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

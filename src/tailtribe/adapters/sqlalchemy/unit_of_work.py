@@ -16,6 +16,7 @@ from tailtribe.adapters.sqlalchemy.ledger_repository import SqlLedgerRepository
 from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
 from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
 from tailtribe.adapters.sqlalchemy.photo_repository import SqlPhotoRepository
+from tailtribe.adapters.sqlalchemy.privacy_store import SqlPrivacyStore
 from tailtribe.adapters.sqlalchemy.review_repository import SqlReviewRepository
 from tailtribe.adapters.sqlalchemy.user_repository import SqlTokenRepository, SqlUserRepository
 from tailtribe.adapters.sqlalchemy.webhook_event_repository import SqlWebhookEventRepository
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self.photos = SqlPhotoRepository(session)
         self.conversations = SqlConversationRepository(session)
         self.ledger = SqlLedgerRepository(session)
+        self.privacy = SqlPrivacyStore(session)
         return self
 
     async def __aexit__(

@@ -22,6 +22,7 @@ from tailtribe.domain.model.photos import Photo, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
+from tailtribe.domain.ports.privacy import PrivacyStore
 
 T = TypeVar("T")
 
@@ -341,6 +342,9 @@ class UnitOfWork(Protocol):
 
     @property
     def ledger(self) -> LedgerRepository: ...
+
+    @property
+    def privacy(self) -> PrivacyStore: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -22,6 +22,7 @@ from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
+from tailtribe.domain.services.privacy.erase import PurgeErasedPhotos
 from tailtribe.entrypoints.http.schemas.common import Instant, Strict
 from tailtribe.entrypoints.worker.jobs import BOOKING_WORK, deliver_outbox
 
@@ -74,6 +75,7 @@ class TestModeController(Controller):
         unread: FromDishka[NotifyUnreadMessages],
         payouts: FromDishka[PayOutDue],
         webhooks: FromDishka[RetryPaymentEvents],
+        erased_photos: FromDishka[PurgeErasedPhotos],
     ) -> Ran:
         ran = {f"bookings.{work.value}": await jobs(work) for work in BOOKING_WORK}
         ran["payments.payouts"] = await payouts()
@@ -81,6 +83,7 @@ class TestModeController(Controller):
         # Photos wait here for their variants in test mode (no background jobs).
         ran["photos.processed"] = await photos(min_age=timedelta(0))
         ran["messages.unread"] = await unread()
+        ran["photos.erased"] = await erased_photos()
         # The booking jobs' events are in the outbox now: their emails go too,
         # each use case in its own scope of the app's container.
         app_container: AsyncContainer = request.app.state.dishka_container

@@ -1,0 +1,1 @@
+"""Personal data: erasing an account, exporting it."""
