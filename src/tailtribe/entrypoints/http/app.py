@@ -34,6 +34,7 @@ from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeCo
 from tailtribe.entrypoints.http.controllers.admin import (
     AdminBookingController,
     AdminCaregiverController,
+    AdminUserController,
 )
 from tailtribe.entrypoints.http.controllers.admin_metrics import AdminMetricsController
 from tailtribe.entrypoints.http.controllers.admin_outbox import AdminOutboxController
@@ -208,6 +209,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         AdminBookingController,
         AdminOutboxController,
         AdminMetricsController,
+        AdminUserController,
         CaregiverSearchController,
         QuoteController,
         BookingController,
