@@ -18,17 +18,15 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not batches: on SQLite a batch copies the table, and
+# user_account is one every other table points at.
 def upgrade() -> None:
-    with op.batch_alter_table("user_account") as batch:
-        batch.add_column(sa.Column("erased_at", DateTimeUTC(timezone=True), nullable=True))
-    with op.batch_alter_table("message") as batch:
-        batch.add_column(
-            sa.Column("removed", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    op.add_column("user_account", sa.Column("erased_at", DateTimeUTC(timezone=True), nullable=True))
+    op.add_column(
+        "message", sa.Column("removed", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("message") as batch:
-        batch.drop_column("removed")
-    with op.batch_alter_table("user_account") as batch:
-        batch.drop_column("erased_at")
+    op.drop_column("message", "removed")
+    op.drop_column("user_account", "erased_at")
