@@ -575,3 +575,24 @@ async def test_a_google_account_proves_a_fresh_sign_in(pg_url: str, make_client:
         again = {"Authorization": f"Bearer {await google_token(client, browser)}"}
         second = (await client.get("/api/v1/me", headers=again)).json()
         assert second["email"] == first["email"] and second["id"] != first["id"]
+
+
+async def test_password_guesses_count_with_the_logins_of_the_account(api: Api) -> None:
+    c = api.client
+    user, headers = await api.new_user()
+    limit = api.settings.login_failures_per_account
+    for _ in range(limit):
+        wrong = await c.request(
+            "DELETE", "/api/v1/me", json={"password": "a guess"}, headers=headers
+        )
+        assert_problem(wrong, 403)
+    # Past the limit even the right password waits, here and at the login of
+    # a client the account has not seen (this one's device token still signs in).
+    right = {"password": PASSWORD}
+    blocked = await c.request("DELETE", "/api/v1/me", json=right, headers=headers)
+    assert_problem(blocked, 429)
+    assert int(blocked.headers["Retry-After"]) > 0
+    c.cookies.clear()
+    login = await c.post("/api/v1/auth/login", json={"email": user["email"], **right})
+    assert login.status_code == 429
+    assert (await c.get("/api/v1/me", headers=headers)).json()["email"] == user["email"]

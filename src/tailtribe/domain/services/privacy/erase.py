@@ -109,7 +109,8 @@ class EraseAccount:
             )
         return await self._erase(user_id)
 
-    async def by_admin(self, user_id: UUID, reason: str) -> Erased:
+    async def by_admin(self, user_id: UUID, reason: str, admin_id: UUID | None = None) -> Erased:
+        """`admin_id`: who asked (None from the command line)."""
         if not reason.strip() or len(reason) > MAX_REASON_LENGTH:
             raise InvalidInput(
                 "a reason is required", [FieldError("reason", f"1..{MAX_REASON_LENGTH} characters")]

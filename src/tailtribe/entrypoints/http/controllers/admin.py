@@ -179,6 +179,7 @@ class AdminUserController(Controller):
     @inject
     async def erase(
         self,
+        request: Req,
         user_id: FromPath[UUID],
         data: JSONBody[EraseUserBody],
         use_case: FromDishka[EraseAccount],
@@ -186,7 +187,7 @@ class AdminUserController(Controller):
         channels: NamedDependency[ChannelsPlugin],
     ) -> None:
         """Same rules and refusals as the user's own erasure; a repeat is a no-op (204)."""
-        erased = await use_case.by_admin(user_id, data.reason)
+        erased = await use_case.by_admin(user_id, data.reason, current_user(request).id)
         recent.forget(user_id)
         if erased.now:
             revoke(channels, erased.user)
