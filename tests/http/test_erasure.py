@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
+import subprocess
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,7 @@ from tests.http.payments_support import (
 )
 from tests.http.test_photos import stored_files, upload
 from tests.support import PASSWORD, Api, account_updated
+from tests.test_cli import TAILTRIBE, _bare_env
 
 YEAR = date.today().year + 1
 MONDAY = first_weekday_after(date(YEAR, 3, 1), 0)
@@ -272,6 +275,11 @@ async def test_an_erased_account_leaves_nothing_that_identifies_it(api: Api) -> 
         assert (await get_booking(api, b["id"], person.headers))["payout_status"] == "paid"
     await run_due_jobs(c)  # every email goes out
 
+    # Both caregivers are found (and the results cached) before the erasure.
+    gent = {"service": "dog_walking", "latitude": 51.0543, "longitude": 3.7174, "radius_km": 5}
+    found = (await c.get("/api/v1/caregivers", params=gent)).json()["items"]
+    assert {i["id"] for i in found} == {carer.profile["id"], as_carer.profile["id"]}
+
     media = api.settings.media_dir
     photo_ids = await photo_ids_of(api, person.id)
     assert len(photo_ids) == 4 and files_of(media, photo_ids)
@@ -312,8 +320,7 @@ async def test_an_erased_account_leaves_nothing_that_identifies_it(api: Api) -> 
         assert row.email == f"erased-{person.id}@erased.invalid"
         assert row.full_name == "Former user"
 
-    # The profile is gone from search and its page.
-    gent = {"service": "dog_walking", "latitude": 51.0543, "longitude": 3.7174, "radius_km": 5}
+    # The profile is gone from search (the cached results too) and its page.
     found = (await c.get("/api/v1/caregivers", params=gent)).json()["items"]
     assert [i["id"] for i in found] == [carer.profile["id"]]
     assert (await c.get(f"/api/v1/caregivers/{as_carer.profile['id']}")).status_code == 404
@@ -596,3 +603,32 @@ async def test_password_guesses_count_with_the_logins_of_the_account(api: Api) -
     login = await c.post("/api/v1/auth/login", json={"email": user["email"], **right})
     assert login.status_code == 429
     assert (await c.get("/api/v1/me", headers=headers)).json()["email"] == user["email"]
+
+
+async def test_the_command_line_erases_by_address(api: Api, pg_url: str) -> None:
+    user, headers = await api.new_user()
+    env = {
+        **_bare_env(),
+        "DATABASE_URL": pg_url,
+        "TAILTRIBE_DATA_DIR": str(api.settings.data_dir),
+        "TAILTRIBE_SECRET_KEY": secrets.token_urlsafe(48),
+        "TAILTRIBE_ENV": "test",  # no Stripe to configure
+    }
+
+    def tailtribe(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*TAILTRIBE, "users", "erase", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert tailtribe(user["email"]).returncode == 2  # --reason is required
+    done = tailtribe(user["email"].upper(), "--reason", "asked by letter")
+    assert done.returncode == 0, done.stderr
+    assert f"account {user['id']} is erased" in done.stdout
+    assert (await api.client.get("/api/v1/me", headers=headers)).status_code == 401
+    again = tailtribe(user["email"], "--reason", "asked by letter")
+    assert again.returncode == 1 and "no account" in again.stderr
