@@ -1,1 +1,1 @@
-"""Personal data: erasing an account, exporting it."""
+"""Personal data: exports, erasure and retention (GDPR)."""
