@@ -32,6 +32,7 @@ from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.config import Settings
 from tailtribe.domain.model.conversations import Conversation
 from tailtribe.domain.model.events import PaymentAuthorized, PaymentFailed
+from tailtribe.domain.model.exports import DataExport
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
@@ -154,18 +155,31 @@ async def test_unverified_accounts_with_no_activity_go_with_their_pets_tokens_an
     chat = Conversation(
         uuid.uuid4(), talker.id, walk.caregiver.id, walk.carer.id, talker.created_at
     )
+    # An export's file goes with the expiry job: its account waits for it.
+    exporter = factories.user("Exporter", past("unverified_accounts"))
+    exported = factories.user("Exported", past("unverified_accounts"))
+    ready = DataExport(uuid.uuid4(), exporter.id, NOW - timedelta(hours=1))
+    ready.mark_ready(NOW - timedelta(minutes=50), 100)
+    expired = DataExport(uuid.uuid4(), exported.id, NOW - timedelta(days=3))
+    expired.mark_ready(NOW - timedelta(days=3), 100)
+    expired.mark_expired()
     await store(db, recent, idle, idle_pet, idle_photo, token, verified, walk, applicant, talker)
+    await store(db, exporter, exported)
     async with uow_of(db) as uow:
         await uow.caregivers.add(application)
         await uow.conversations.add(chat)
+        await uow.exports.add(ready)
+        await uow.exports.add(expired)
         await uow.commit()
     users = await count(db, UserRow)
 
     ran = await retention(db, storage)()
 
-    assert ran == NOTHING | {"unverified_accounts": 1}
-    assert await count(db, UserRow) == users - 1
+    assert ran == NOTHING | {"unverified_accounts": 2}
+    assert await count(db, UserRow) == users - 2
     assert await count(db, UserRow, UserRow.id == idle.id) == 0
+    assert await count(db, UserRow, UserRow.id == exported.id) == 0
+    assert await count(db, UserRow, UserRow.id == exporter.id) == 1
     assert await count(db, PetRow, PetRow.owner_id == idle.id) == 0
     assert await count(db, TokenRow, TokenRow.user_id == idle.id) == 0
     assert await files_of(storage, idle_photo) == [False] * len(idle_photo.keys)

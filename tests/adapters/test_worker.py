@@ -66,6 +66,7 @@ async def test_the_saq_worker_runs_the_booking_jobs(pg_url: str) -> None:
             "messages.unread": 0,
             "exports.built": 0,
             "exports.expired": 0,
+            "photos.erased": 0,
         }
         again = await worker.queue.apply("booking_jobs", timeout=60)
         assert again["bookings.expire"] == 0  # idempotent

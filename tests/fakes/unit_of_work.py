@@ -9,6 +9,7 @@ from tailtribe.domain.model.audit import AuditEntry
 from tailtribe.domain.model.outbox import OutboxMessage
 from tests.fakes.audit_repository import MemoryAuditRepository
 from tests.fakes.outbox_repository import MemoryOutboxRepository
+from tests.fakes.privacy import MemoryPrivacyStore
 from tests.fakes.repositories import (
     MemoryBookingRepository,
     MemoryCaregiverRepository,
@@ -63,6 +64,7 @@ class MemoryUnitOfWork:
         self.security_events = MemorySecurityEventRepository(self._work)
         self.exports = MemoryDataExportRepository(self._work)
         self.audit = MemoryAuditRepository(list(self.audit_rows))
+        self.privacy = MemoryPrivacyStore(self._work, self.outbox)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

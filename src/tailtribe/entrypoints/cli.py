@@ -151,6 +151,33 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users_erase(args: argparse.Namespace) -> int:
+    from tailtribe.domain.errors import DomainError
+    from tailtribe.domain.model.privacy import ErasureRefused
+    from tailtribe.domain.services.privacy.erase import EraseAccount, Erased
+
+    settings = Settings.from_env()
+
+    async def work(container: AsyncContainer) -> Erased:
+        async with container() as scope:
+            erased = await (await scope.get(EraseAccount)).by_email(args.email, args.reason)
+        if erased.now:
+            await _end_live_sessions(settings, erased.user)
+        return erased
+
+    try:
+        erased = asyncio.run(_with_container(settings, work))
+    except ErasureRefused as exc:
+        reasons = ", ".join(r.value for r in exc.reasons)
+        print(f"error: {exc.detail} ({reasons})", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"account {erased.user.id} is erased" + ("" if erased.now else " (it was already)"))
+    return 0
+
+
 async def _end_live_sessions(settings: Settings, user: User) -> None:
     """A new password voided the user's tokens: the API processes close their
     sockets, told through Redis. (Embedded, the API's channels live in its own
@@ -470,6 +497,21 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path, help="a backup written by `tailtribe backup`")
     restore.add_argument("--yes", action="store_true", help="confirm: the data is replaced")
     restore.set_defaults(run=cmd_restore)
+
+    users = commands.add_parser("users", help="user accounts", description="User accounts.")
+    users_commands = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
+    erase_help = "erase the account of EMAIL for good (GDPR art. 17; docs/privacy.md)"
+    erase = users_commands.add_parser(
+        "erase",
+        help=erase_help,
+        description=erase_help + ". Refused (exit code 1, with the reasons) while the "
+        "account has a booking open, a payout not sent or a dispute open.",
+    )
+    erase.add_argument("email", metavar="EMAIL", help="the account's email address")
+    erase.add_argument(
+        "--reason", required=True, help="why the account is erased (kept in the audit trail)"
+    )
+    erase.set_defaults(run=cmd_users_erase)
 
     admin_help = "make EMAIL an admin (password: TAILTRIBE_ADMIN_PASSWORD or a prompt)"
     admin = commands.add_parser("create-admin", help=admin_help, description=admin_help + ".")

@@ -19,6 +19,7 @@ from tailtribe.ioc.messaging import MessagingProvider
 from tailtribe.ioc.payments import PaymentsProvider
 from tailtribe.ioc.pets import PetsProvider
 from tailtribe.ioc.platform import PlatformProvider
+from tailtribe.ioc.privacy import PrivacyProvider
 
 __all__ = [
     "TimingDummyHash",
@@ -38,6 +39,7 @@ def providers(settings: Settings) -> list[Provider]:
         PetsProvider(),
         MessagingProvider(),
         PlatformProvider(),
+        PrivacyProvider(),
     ]
 
 

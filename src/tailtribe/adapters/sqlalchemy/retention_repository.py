@@ -22,6 +22,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     CaregiverDecisionRow,
     CaregiverRow,
     ConversationRow,
+    DataExportRow,
     MessageRow,
     OutboxRow,
     PetRow,
@@ -31,12 +32,17 @@ from tailtribe.adapters.sqlalchemy.tables import (
     UserRow,
     WebhookEventRow,
 )
+from tailtribe.domain.model.exports import ExportStatus
 from tailtribe.domain.model.outbox import OutboxStatus
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.ports.retention import Purged
 
 CLEARED = ""  # a webhook event's body once retention has cleared it
+
+
+# Exports whose file may exist.
+WITH_FILE = (ExportStatus.PENDING.value, ExportStatus.READY.value)
 
 
 class SqlRetentionRepository:
@@ -75,6 +81,13 @@ class SqlRetentionRepository:
                 ~exists().where(MessageRow.sender_id == u.id),
                 ~exists().where(CaregiverDecisionRow.admin_id == u.id),
                 ~exists().where(BookingPetRow.pet_id == PetRow.id, PetRow.owner_id == u.id),
+                # An export with a file: the expiry job deletes the file first.
+                ~exists().where(
+                    DataExportRow.user_id == u.id,
+                    DataExportRow.status.in_(
+                        [ExportStatus.PENDING.value, ExportStatus.READY.value]
+                    ),
+                ),
             )
             .order_by(u.created_at, u.id)
             .limit(limit)

@@ -64,6 +64,7 @@ class UserRow(UUIDv7Base):
     # The optional emails (EmailSettings), on unless turned off.
     email_booking_reminders: Mapped[bool] = mapped_column(Boolean, default=True)
     email_unread_messages: Mapped[bool] = mapped_column(Boolean, default=True)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
     # Optimistic locking: a write based on a stale read fails instead of
     # silently undoing another (say, a password reset's token version).
     row_version: Mapped[int] = mapped_column(Integer)
@@ -350,6 +351,7 @@ class MessageRow(UUIDv7Base):
     body: Mapped[str] = mapped_column(Text)
     photo_ids: Mapped[list[str]] = mapped_column(JsonB, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SecurityEventRow(UUIDv7Base):

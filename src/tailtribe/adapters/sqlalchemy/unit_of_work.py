@@ -18,6 +18,7 @@ from tailtribe.adapters.sqlalchemy.ledger_repository import SqlLedgerRepository
 from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
 from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
 from tailtribe.adapters.sqlalchemy.photo_repository import SqlPhotoRepository
+from tailtribe.adapters.sqlalchemy.privacy_store import SqlPrivacyStore
 from tailtribe.adapters.sqlalchemy.retention_repository import SqlRetentionRepository
 from tailtribe.adapters.sqlalchemy.review_repository import SqlReviewRepository
 from tailtribe.adapters.sqlalchemy.security_event_repository import SqlSecurityEventRepository
@@ -66,6 +67,7 @@ class SqlUnitOfWork:
         self.security_events = SqlSecurityEventRepository(session)
         self.exports = SqlDataExportRepository(session)
         self.audit = SqlAuditRepository(session)
+        self.privacy = SqlPrivacyStore(session)
         return self
 
     async def __aexit__(

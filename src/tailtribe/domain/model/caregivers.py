@@ -40,15 +40,22 @@ POSTCODE_PATTERN = r"^[1-9][0-9]{3}$"  # Belgian postcodes: 1000..9999
 _POSTCODE = re.compile(POSTCODE_PATTERN)
 
 
+# What remains of an erased caregiver's name (a past booking, a conversation).
+ERASED_DISPLAY_NAME = "Former caregiver"
+
+
 class CaregiverStatus(enum.StrEnum):
     """draft -> pending_review (submitted) -> approved (found in search) or
-    rejected; an approved caregiver may be suspended and reinstated."""
+    rejected; an approved caregiver may be suspended and reinstated. Erased
+    is final: the person erased their account and the profile is gone from
+    every page."""
 
     DRAFT = "draft"
     PENDING_REVIEW = "pending_review"
     APPROVED = "approved"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
+    ERASED = "erased"
 
 
 class DecisionKind(enum.StrEnum):
@@ -164,8 +171,9 @@ class Caregiver(Aggregate):
             raise ProfileIncomplete(missing)
 
     def _missing_once_submitted(self) -> list[str]:
-        # A profile under review or live must keep what approval was based on.
-        if self.status in (CaregiverStatus.DRAFT, CaregiverStatus.REJECTED):
+        # A profile under review or live must keep what approval was based on
+        # (an erased one has lost its texts and place for good).
+        if self.status in (CaregiverStatus.DRAFT, CaregiverStatus.REJECTED, CaregiverStatus.ERASED):
             return []
         return self.missing_for_submission()
 
@@ -248,6 +256,21 @@ class Caregiver(Aggregate):
 
     def reinstate(self, admin_id: UUID, now: datetime, reason: str | None = None) -> None:
         self._decide(DecisionKind.REINSTATE, admin_id, now, reason)
+
+    def erase(self) -> None:
+        """The account behind the profile is erased: its texts and place go,
+        bookings keep pointing at the row (by id) for the records."""
+        self.profile = replace(
+            self.profile,
+            display_name=ERASED_DISPLAY_NAME,
+            bio="",
+            postcode=None,
+            city=None,
+            latitude=None,
+            longitude=None,
+        )
+        self.availability = Availability()
+        self.status = CaregiverStatus.ERASED
 
     def _decide(
         self, kind: DecisionKind, admin_id: UUID, now: datetime, reason: str | None

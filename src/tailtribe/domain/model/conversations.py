@@ -19,6 +19,8 @@ from tailtribe.domain.model.time import require_aware
 from tailtribe.domain.model.users import clean_text
 
 MAX_MESSAGE_LENGTH = 5000
+# What stays of a message whose sender erased their account.
+REMOVED_BODY = "[message removed]"
 MAX_PHOTOS_PER_MESSAGE = 10
 SENDS_PER_MINUTE = 30
 # The recipient hears by email of a message unread this long, and of one
@@ -36,6 +38,8 @@ class Message:
     body: str  # as written; shown masked while contacts are not shared
     photo_ids: tuple[UUID, ...]
     created_at: datetime
+    # Its sender erased their account: the body is REMOVED_BODY, no photos.
+    removed: bool = False
 
 
 @dataclass(slots=True)
@@ -119,6 +123,8 @@ class Conversation:
 
     def shown(self, message: Message) -> str:
         """The body as the parties see it."""
+        if message.removed:
+            return REMOVED_BODY
         return self.shown_text(message.body)
 
     def shown_text(self, text: str) -> str:

@@ -17,6 +17,9 @@ class PhotoStatus(enum.StrEnum):
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
+    # Its uploader's account was erased: the files go, then the row (a job
+    # finishes what a crash interrupted). Shown to nobody meanwhile.
+    DELETING = "deleting"
 
 
 class Subject(enum.StrEnum):

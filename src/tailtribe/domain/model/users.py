@@ -42,6 +42,17 @@ class Locale(enum.StrEnum):
 DEFAULT_LOCALE = Locale.NL
 
 
+# What others see of an erased account (a review's author, a conversation's party).
+ERASED_NAME = "Former user"
+# RFC 2606 reserves .invalid: mail to it goes nowhere.
+ERASED_DOMAIN = "erased.invalid"
+
+
+def erased_email(user_id: UUID) -> str:
+    """Unique per account, so the address column stays unique."""
+    return f"erased-{user_id}@{ERASED_DOMAIN}"
+
+
 def normalize_email(raw: str) -> str:
     email = raw.strip().lower()
     controls = any(ord(ch) < 32 or ord(ch) == 127 for ch in email)
@@ -79,6 +90,9 @@ class User:
     token_version: int = 0
     # Which optional emails (reminders, unread messages) the user gets.
     email_settings: EmailSettings = EmailSettings()  # noqa: RUF009  (frozen: shared safely)
+    # Set once the account is erased (GDPR art. 17): what identified the
+    # person is gone and nobody signs in as it again.
+    erased_at: datetime | None = None
 
     @classmethod
     def register(
@@ -112,6 +126,20 @@ class User:
 
     def change_email_settings(self, settings: EmailSettings) -> None:
         self.email_settings = settings
+
+    @property
+    def erased(self) -> bool:
+        return self.erased_at is not None
+
+    def erase(self, now: datetime) -> None:
+        """Forget who this was: a placeholder address no sign-in can reach
+        (a later Google sign-in with the old address makes a new account),
+        an anonymous name, no password, every token void."""
+        self.email = erased_email(self.id)
+        self.full_name = ERASED_NAME
+        self.email_verified = False
+        self.change_password(None)
+        self.erased_at = now
 
     def change_password(self, password_hash: str | None) -> None:
         """A new password (or none): every token issued before stops working."""

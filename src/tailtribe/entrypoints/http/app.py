@@ -34,6 +34,7 @@ from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeCo
 from tailtribe.entrypoints.http.controllers.admin import (
     AdminBookingController,
     AdminCaregiverController,
+    AdminUserController,
 )
 from tailtribe.entrypoints.http.controllers.admin_audit import AdminAuditController
 from tailtribe.entrypoints.http.controllers.admin_metrics import AdminMetricsController
@@ -215,6 +216,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         AdminOutboxController,
         AdminMetricsController,
         AdminAuditController,
+        AdminUserController,
         CaregiverSearchController,
         QuoteController,
         BookingController,

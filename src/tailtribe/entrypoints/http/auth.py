@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -34,6 +34,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # socket whose token later ends (live.py): one code for "sign in again".
 WS_UNAUTHORIZED = 4401
 TOKEN_VERSION_CLAIM = "v"  # noqa: S105  (a claim name)
+# How the token's sign-in happened ("google" or "password", RFC 8176's claim
+# name) and when (seconds since the epoch, the Clock's): an erasure without a
+# password needs a recent Google sign-in.
+METHOD_CLAIM = "amr"
+AUTH_TIME_CLAIM = "auth_time"
+GOOGLE = "google"
+PASSWORD = "password"  # noqa: S105  (a sign-in method)
 # Litestar matches these as regular expressions anywhere in the path: anchored,
 # so that /api/v1/admin/metrics is not mistaken for /metrics.
 PUBLIC_PATHS = [
@@ -224,11 +231,14 @@ class AccessTokens:
     def __init__(self, auth: JWTAuth[User, Token]) -> None:
         self._auth = auth
 
-    def issue(self, user: User) -> AccessToken:
+    def issue(self, user: User, method: str, signed_in_at: datetime) -> AccessToken:
         ttl = self._auth.default_token_expiration
-        token = self._auth.create_token(
-            identifier=str(user.id), token_extras={TOKEN_VERSION_CLAIM: user.token_version}
-        )
+        extras = {
+            TOKEN_VERSION_CLAIM: user.token_version,
+            METHOD_CLAIM: method,
+            AUTH_TIME_CLAIM: int(signed_in_at.timestamp()),
+        }
+        token = self._auth.create_token(identifier=str(user.id), token_extras=extras)
         return AccessToken(access_token=token, expires_in=int(ttl.total_seconds()))
 
     @classmethod
@@ -237,6 +247,14 @@ class AccessTokens:
         if not isinstance(tokens, cls):
             raise TypeError("the app was built without access tokens")
         return tokens
+
+
+def google_sign_in_at(token: Token) -> datetime | None:
+    """When the token's Google sign-in happened; None for any other token."""
+    at = token.extras.get(AUTH_TIME_CLAIM)
+    if token.extras.get(METHOD_CLAIM) != GOOGLE or not isinstance(at, int):
+        return None
+    return datetime.fromtimestamp(at, UTC)
 
 
 def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User:

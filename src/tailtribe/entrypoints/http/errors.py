@@ -35,6 +35,7 @@ from tailtribe.domain.errors import (
     RateLimited,
     Unauthorized,
 )
+from tailtribe.domain.model.privacy import ErasureRefused
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ def domain_problem(exc: DomainError) -> ProblemDetailsException:
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput) and exc.errors:
         extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+    if isinstance(exc, ErasureRefused):
+        extra["reasons"] = [r.value for r in exc.reasons]
     headers = None
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after_seconds)}

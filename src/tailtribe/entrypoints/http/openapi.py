@@ -30,6 +30,7 @@ from litestar.openapi.spec import (
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
 
+from tailtribe.domain.model.privacy import ErasureBlocker
 from tailtribe.entrypoints.http.live import WS_TOKEN_ENDED
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -54,6 +55,10 @@ class Problem(msgspec.Struct, omit_defaults=True):
     errors: Annotated[
         list[FieldProblem] | msgspec.UnsetType,
         msgspec.Meta(description="Each refused input (400 and 422 only)."),
+    ] = msgspec.UNSET
+    reasons: Annotated[
+        list[ErasureBlocker] | msgspec.UnsetType,
+        msgspec.Meta(description="Why an account cannot be erased yet (409 of an erasure only)."),
     ] = msgspec.UNSET
 
 
@@ -467,6 +472,18 @@ DOCS: dict[str, Doc] = {
         "did not sign, and nothing changes.",
         parameters={"token": "The signed token from the email's List-Unsubscribe header."},
     ),
+    "erase_me": Doc(
+        "Erase my account",
+        "Any signed-in user. Erases the account for good (docs/privacy.md): name, address, "
+        "password, pets' details, profile texts, photos and message bodies go; bookings, "
+        "ledger entries and reviews stay, anonymous. Send the password; an account without "
+        "one (Google sign-in only) needs a token from a Google sign-in of the last 10 "
+        "minutes. 403 for a wrong password (counted like login attempts: 429 past the "
+        "limit) or an older sign-in, and nothing changes; 409 with `reasons` "
+        "(booking_in_progress, payout_pending, dispute_open) while any holds. Every token "
+        "of the account stops working, so a repeat answers 401.",
+        errors=(403, 409, 429),
+    ),
     # Pets
     "create_pet": Doc(
         "Add a pet",
@@ -712,6 +729,13 @@ DOCS: dict[str, Doc] = {
         "List caregiver profiles",
         "Admins only. Caregiver profiles by approval status, for review. Paged.",
         parameters={"status": "Only profiles in this approval status.", **_PAGE},
+    ),
+    "admin_erase_user": Doc(
+        "Erase a user's account",
+        "Admins only. Erases the account as `DELETE /api/v1/me` does, with the same 409 and "
+        "`reasons`; a `reason` is required. An account erased already answers 204 again "
+        "and nothing changes.",
+        errors=(409,),
     ),
     "admin_approve_caregiver": Doc(
         "Approve a caregiver",

@@ -19,6 +19,7 @@ from tailtribe.domain.services.notifications.send_email import SendEmail
 from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos, ProcessPhoto
+from tailtribe.domain.services.privacy.erase import PurgeErasedPhotos
 from tailtribe.domain.services.privacy.export import BuildExports, ExpireExports
 from tailtribe.domain.services.privacy.retention import ApplyRetention
 from tailtribe.entrypoints.export_archive import write_archive
@@ -44,8 +45,8 @@ BOOKING_WORK = (DueWork.EXPIRE, DueWork.START, DueWork.COMPLETE, DueWork.REMIND)
 async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
     """Expire, start, complete and remind whatever is due, pay caregivers out,
     apply Stripe events whose processing failed, process photos whose job was
-    lost, email about unread messages, and build and expire personal data
-    exports; each job idempotent."""
+    lost, email about unread messages, build and expire personal data exports,
+    and delete erased accounts' photos; each job idempotent."""
     ran: dict[str, int] = {}
     for work in BOOKING_WORK:
         # A scope per job: one failing kind does not stop the others.
@@ -71,6 +72,11 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
         logger.exception("scheduled job messages.unread failed")
         ran["messages.unread"] = -1
     ran |= await export_jobs(container)
+    try:  # what an erasure's own deletion left (a crash after its commit)
+        ran["photos.erased"] = await in_scope(container, PurgeErasedPhotos)
+    except Exception:
+        logger.exception("scheduled job photos.erased failed")
+        ran["photos.erased"] = -1
     return ran
 
 

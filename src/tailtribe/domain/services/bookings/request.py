@@ -139,6 +139,10 @@ class RequestBooking:
                 uow, self._terms, owner_id, request, now, lock=True
             )
             await uow.bookings.lock_calendar(caregiver.id)
+            # After the caregiver's row, as an erasure takes them: an owner
+            # erased meanwhile is refused, or the erasure waits and sees this.
+            if not await uow.privacy.hold_account(owner_id):
+                raise NotFound("no such account")
             claim = Occupancy(request.service, request.start, request.end, len(request.pet_ids))
             taken = await uow.bookings.active_overlapping(caregiver.id, request.start, request.end)
             if not fits(claim, taken, caregiver.profile.max_pets):

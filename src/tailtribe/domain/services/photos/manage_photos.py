@@ -128,7 +128,9 @@ class ManagePhotos:
     async def view(self, user_id: UUID | None, photo_id: UUID) -> PhotoView:
         async with self._uow as uow:
             photo = await uow.photos.get(photo_id)
-            if photo is None or not await self._may_see(uow, user_id, photo):
+            if photo is None or photo.status is PhotoStatus.DELETING:
+                raise NotFound("no such photo")
+            if not await self._may_see(uow, user_id, photo):
                 raise NotFound("no such photo")
         return self._view(photo)
 
@@ -137,7 +139,9 @@ class ManagePhotos:
         profile's, or a pet's (whose addresses are signed, the caller checks)."""
         async with self._uow as uow:
             photo = await uow.photos.get(photo_id)
-            if photo is None or not (photo.private or await self._may_see(uow, None, photo)):
+            if photo is None or photo.status is PhotoStatus.DELETING:
+                return None
+            if not (photo.private or await self._may_see(uow, None, photo)):
                 return None
             return photo
 
@@ -167,7 +171,7 @@ class ManagePhotos:
         return {
             p.id: self._view(p)
             for p in photos
-            if p.id in photo_ids and p.status is not PhotoStatus.FAILED
+            if p.id in photo_ids and p.status in (PhotoStatus.READY, PhotoStatus.PROCESSING)
         }
 
     async def delete(self, user_id: UUID, photo_id: UUID) -> None:
@@ -239,7 +243,8 @@ class ProcessPhoto:
             done = True
         async with self._uow as uow:
             current = await uow.photos.get(photo_id)
-            if current is None:  # deleted meanwhile: leave nothing behind
+            if current is None or current.status is PhotoStatus.DELETING:
+                # Deleted (or its owner erased) meanwhile: leave nothing behind.
                 await self._storage.delete(photo.keys)
                 return False
             if current.status is not PhotoStatus.PROCESSING:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.datastructures import Cookie, ResponseHeader
 from litestar.di import NamedDependency
@@ -11,7 +11,9 @@ from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from tailtribe.domain.model.users import DEFAULT_LOCALE, Locale
+from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.accounts.authenticate import Authenticate, Credentials
+from tailtribe.domain.services.accounts.get_user import RecentUsers
 from tailtribe.domain.services.accounts.google_sign_in import STATE_SECONDS, GoogleSignIn
 from tailtribe.domain.services.accounts.password_reset import (
     ConfirmPasswordReset,
@@ -20,13 +22,22 @@ from tailtribe.domain.services.accounts.password_reset import (
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
 from tailtribe.domain.services.accounts.security_log import ListSecurityEvents
 from tailtribe.domain.services.accounts.verify_email import VerifyEmail
-from tailtribe.entrypoints.http.auth import AccessTokens, Req, current_user
+from tailtribe.domain.services.privacy.erase import EraseAccount, Proof
+from tailtribe.entrypoints.http.auth import (
+    GOOGLE,
+    PASSWORD,
+    AccessTokens,
+    Req,
+    current_user,
+    google_sign_in_at,
+)
 from tailtribe.entrypoints.http.clients import coarse_client
 from tailtribe.entrypoints.http.live import revoke
 from tailtribe.entrypoints.http.schemas.accounts import (
     AccessToken,
     AuthorizationUrl,
     EmailBody,
+    EraseMeBody,
     GoogleCallbackBody,
     LoginBody,
     RegisterBody,
@@ -118,6 +129,7 @@ class AuthController(Controller):
         data: JSONBody[GoogleCallbackBody],
         sign_in: FromDishka[GoogleSignIn],
         channels: NamedDependency[ChannelsPlugin],
+        clock: FromDishka[Clock],
     ) -> AccessToken:
         """Signs in (or up, in the browser's language); 400 for a bad state or code."""
         locale = browser_locale(request.headers.get("accept-language"))
@@ -126,7 +138,7 @@ class AuthController(Controller):
         signed_in = await sign_in.finish(data.code, data.state, binding, locale, client)
         if signed_in.revoked:
             revoke(channels, signed_in.user)
-        return AccessTokens.of(request).issue(signed_in.user)
+        return AccessTokens.of(request).issue(signed_in.user, GOOGLE, clock.now())
 
     @post("/register", operation_id="register", exclude_from_auth=True)
     @inject
@@ -154,7 +166,11 @@ class AuthController(Controller):
     )
     @inject
     async def login(
-        self, request: Req, data: JSONBody[LoginBody], use_case: FromDishka[Authenticate]
+        self,
+        request: Req,
+        data: JSONBody[LoginBody],
+        use_case: FromDishka[Authenticate],
+        clock: FromDishka[Clock],
     ) -> Response[AccessToken]:
         """A success also answers a device token: header and HttpOnly cookie."""
         device = request.headers.get(DEVICE_HEADER) or request.cookies.get(DEVICE_COOKIE)
@@ -164,7 +180,7 @@ class AuthController(Controller):
             request, DEVICE_COOKIE, signed_in.device, DEVICE_PATH, DEVICE_SECONDS, "strict"
         )
         return Response(
-            AccessTokens.of(request).issue(signed_in.user),
+            AccessTokens.of(request).issue(signed_in.user, PASSWORD, clock.now()),
             headers={DEVICE_HEADER: signed_in.device},
             cookies=[cookie],
         )
@@ -231,3 +247,20 @@ class MeController(Controller):
         page = await use_case(current_user(request).id, limit, offset)
         items = [SecurityEventOut.of(e) for e in page.items]
         return SecurityEventList(items, page.total, limit, offset)
+
+    @delete(operation_id="erase_me", status_code=HTTP_204_NO_CONTENT)
+    @inject
+    async def erase_me(
+        self,
+        request: Req,
+        data: JSONBody[EraseMeBody],
+        use_case: FromDishka[EraseAccount],
+        recent: FromDishka[RecentUsers],
+        channels: NamedDependency[ChannelsPlugin],
+    ) -> None:
+        """Erases the caller's account (docs/privacy.md): 403 for a wrong password or a
+        Google sign-in older than 10 minutes, 409 with `reasons` while something is open."""
+        proof = Proof(data.password, google_sign_in_at(request.auth))
+        erased = await use_case.by_self(current_user(request).id, proof)
+        recent.forget(erased.user.id)
+        revoke(channels, erased.user)

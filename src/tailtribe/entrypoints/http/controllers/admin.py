@@ -4,15 +4,21 @@ from uuid import UUID
 
 from dishka.integrations.litestar import FromDishka, inject
 from litestar import Controller, get, post
+from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.users import Role
+from tailtribe.domain.services.accounts.get_user import RecentUsers
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.ledger import ReadLedger
+from tailtribe.domain.services.privacy.erase import EraseAccount
 from tailtribe.entrypoints.http.auth import Req, current_user, requires
+from tailtribe.entrypoints.http.live import revoke
+from tailtribe.entrypoints.http.schemas.accounts import EraseUserBody
 from tailtribe.entrypoints.http.schemas.bookings import (
     AdminRefundBody,
     BookingOut,
@@ -166,3 +172,26 @@ class AdminBookingController(Controller):
     @inject
     async def ledger(self, booking_id: FromPath[UUID], read: FromDishka[ReadLedger]) -> LedgerOut:
         return LedgerOut.of(await read(booking_id))
+
+
+class AdminUserController(Controller):
+    path = "/api/v1/admin/users"
+    tags = ("Admin",)
+    guards = (requires(Role.ADMIN),)
+
+    @post("/{user_id:uuid}/erase", operation_id="admin_erase_user", status_code=HTTP_204_NO_CONTENT)
+    @inject
+    async def erase(
+        self,
+        request: Req,
+        user_id: FromPath[UUID],
+        data: JSONBody[EraseUserBody],
+        use_case: FromDishka[EraseAccount],
+        recent: FromDishka[RecentUsers],
+        channels: NamedDependency[ChannelsPlugin],
+    ) -> None:
+        """Same rules and refusals as the user's own erasure; a repeat is a no-op (204)."""
+        erased = await use_case.by_admin(user_id, data.reason, current_user(request).id)
+        recent.forget(user_id)
+        if erased.now:
+            revoke(channels, erased.user)

@@ -22,6 +22,7 @@ from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
 from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
+from tailtribe.domain.services.privacy.erase import PurgeErasedPhotos
 from tailtribe.domain.services.privacy.retention import ApplyRetention
 from tailtribe.entrypoints.http.schemas.common import Instant, Strict
 from tailtribe.entrypoints.worker.jobs import BOOKING_WORK, deliver_outbox, export_jobs
@@ -76,6 +77,7 @@ class TestModeController(Controller):
         payouts: FromDishka[PayOutDue],
         webhooks: FromDishka[RetryPaymentEvents],
         apply_retention: FromDishka[ApplyRetention],
+        erased_photos: FromDishka[PurgeErasedPhotos],
         retention: Annotated[
             bool,
             QueryParameter(
@@ -90,6 +92,7 @@ class TestModeController(Controller):
         # Photos wait here for their variants in test mode (no background jobs).
         ran["photos.processed"] = await photos(min_age=timedelta(0))
         ran["messages.unread"] = await unread()
+        ran["photos.erased"] = await erased_photos()
         if retention:
             ran |= {f"retention.{name}": n for name, n in (await apply_retention()).items()}
         # The booking jobs' events are in the outbox now: their emails go too,

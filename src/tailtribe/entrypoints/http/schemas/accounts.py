@@ -187,3 +187,24 @@ class SecurityEventList(msgspec.Struct):
     total: Total
     limit: PageLimit
     offset: PageOffset
+
+
+class EraseMeBody(Strict):
+    """Proof that the account's owner asks: the password, when it has one."""
+
+    password: Annotated[
+        Annotated[str, msgspec.Meta(max_length=MAX_PASSWORD_LENGTH)] | None,
+        msgspec.Meta(
+            description="The account's password; leave out for an account that signs in "
+            "with Google only (its token must then come from a Google sign-in of the last "
+            "10 minutes)."
+        ),
+    ] = None
+
+
+class EraseUserBody(Strict):
+    reason: Annotated[
+        str,
+        msgspec.Meta(min_length=1, max_length=500, pattern=r"\S"),
+        msgspec.Meta(description="Why the account is erased (kept in the audit trail); not blank."),
+    ]

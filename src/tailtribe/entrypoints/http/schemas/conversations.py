@@ -71,12 +71,19 @@ class MessageOut(msgspec.Struct):
     body: Annotated[str, msgspec.Meta(description=_MASKED)]
     photos: Annotated[list[PhotoOut], msgspec.Meta(description="The photos sent with it.")]
     created_at: Annotated[datetime, msgspec.Meta(description=f"When it was sent; {INSTANT}.")]
+    removed: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Its sender erased their account: the body is a fixed placeholder "
+            "and its photos are gone."
+        ),
+    ] = False
 
     @classmethod
     def of(cls, view: MessageView) -> MessageOut:
         m = view.message
         photos = [PhotoOut.of(p) for p in view.photos]
-        return cls(m.id, m.conversation_id, m.sender_id, view.body, photos, m.created_at)
+        return cls(m.id, m.conversation_id, m.sender_id, view.body, photos, m.created_at, m.removed)
 
 
 class ConversationOut(msgspec.Struct):
