@@ -69,9 +69,7 @@ class MemoryPrivacyStore:
                 row.status, row.last_error = OutboxStatus.FAILED, NOT_SENT
         s.security_events[:] = [e for e in s.security_events if e.user_id != user_id]
         for export in s.exports.values():
-            if export.user_id == user_id and export.status is ExportStatus.PENDING:
-                export.status = ExportStatus.FAILED
-            elif export.user_id == user_id and export.status is ExportStatus.READY:
+            if export.user_id == user_id and export.status is ExportStatus.READY:
                 export.expires_at = now
 
     async def deleting_photos(self, limit: int) -> Sequence[Photo]:

@@ -371,6 +371,34 @@ async def test_a_crash_mid_build_is_finished_by_the_next_run(api: Api) -> None:
     assert await api.email_count(EmailKind.EXPORT_READY.topic, user["id"]) == 2
 
 
+async def test_the_export_of_a_user_erased_meanwhile_leaves_no_file(api: Api) -> None:
+    c = api.client
+    user, headers = await api.new_user()
+    admin = await api.new_admin()
+    export = await request_export(api, headers)
+    async with api.container() as scope:  # written, then the worker dies
+        store = CrashingStorage(await scope.get(ObjectStorage), after_write=True)
+        build = BuildExports(
+            await scope.get(UnitOfWork),
+            store,
+            await scope.get(ManageConversations),
+            await scope.get(Outbox),
+            await scope.get(Clock),
+        )
+        assert await build(write_archive) == 0
+    assert [p.name for p in export_files(api)] == [f"{export['id']}.zip"]
+    erased = await c.post(
+        f"/api/v1/admin/users/{user['id']}/erase", json={"reason": "asked by letter"}, headers=admin
+    )
+    assert erased.status_code == 204, erased.text
+
+    assert (await run_due_jobs(c))["exports.built"] == 0
+    assert export_files(api) == []
+    shown = await get(api, f"/api/v1/admin/exports/{export['id']}", admin)
+    assert shown["status"] == "failed" and shown["download_url"] is None
+    assert await api.email_count(EmailKind.EXPORT_READY.topic, user["id"]) == 0
+
+
 async def test_a_day_after_it_is_ready_the_file_is_deleted(api: Api) -> None:
     c = api.client
     _, headers = await api.new_user()

@@ -101,16 +101,9 @@ class SqlPrivacyStore:
             .values(status=OutboxStatus.FAILED.value, last_error=NOT_SENT)
         )
         await s.execute(delete(SecurityEventRow).where(SecurityEventRow.user_id == user_id))
-        # Exports: none is built any more; a ready one's file goes with the
-        # expiry job's next run (every minute), which a crash cannot skip.
-        await s.execute(
-            update(DataExportRow)
-            .where(
-                DataExportRow.user_id == user_id,
-                DataExportRow.status == ExportStatus.PENDING.value,
-            )
-            .values(status=ExportStatus.FAILED.value)
-        )
+        # Exports: a ready one's file goes with the expiry job's next run
+        # (every minute), which a crash cannot skip; the build job gives up a
+        # pending one of an erased account, deleting any file a crash left.
         await s.execute(
             update(DataExportRow)
             .where(

@@ -241,13 +241,16 @@ class BuildExports:
                 export.mark_failed()
                 await uow.exports.save(export)
                 await uow.commit()
+        if export is not None:
+            # A run that crashed after writing the file left it: it goes now.
+            await self._storage.delete([export.object_key])
         return False
 
     async def _gather(self, export: DataExport) -> AccountData | None:
         user_id = export.user_id
         async with self._uow as uow:
             user = await uow.users.get(user_id)
-            if user is None:
+            if user is None or user.erased:  # nothing left to export
                 return None
             pets = await _all(lambda limit, offset: uow.pets.list_active(user_id, limit, offset))
             caregiver = await uow.caregivers.get_by_user(user_id)
