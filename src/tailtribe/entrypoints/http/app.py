@@ -30,6 +30,7 @@ from tailtribe.entrypoints.http.auth import (
     forget_after_write,
     jwt_auth,
 )
+from tailtribe.entrypoints.http.clients import coarse_client
 from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeController
 from tailtribe.entrypoints.http.controllers.admin import (
     AdminBookingController,
@@ -233,6 +234,12 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
     ]
 
 
+def _load_client_names() -> None:
+    # The User-Agent parser compiles its rules on first use (about 0.3 s):
+    # at startup, not during someone's sign-in, and before the freeze.
+    coarse_client("Mozilla/5.0")
+
+
 def _freeze_startup_objects() -> None:
     # Everything built so far (modules, the app, the container's singletons,
     # the engine) lives as long as the process: out of the collector's sight,
@@ -265,7 +272,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
                 "secure_cookies": settings.app_url.startswith("https://"),
             }
         ),
-        on_startup=[register_limiter, _freeze_startup_objects],
+        on_startup=[register_limiter, _load_client_names, _freeze_startup_objects],
         on_shutdown=[container.close],
         after_response=forget_after_write,
         plugins=[
