@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from tailtribe.adapters.filesystem.object_storage import FolderStorage
 from tailtribe.adapters.sqlalchemy.database import make_db_config
@@ -389,7 +389,7 @@ async def test_metrics_and_reconciliation_read_the_same_after_retention(
             update(OutboxRow).values(status=OutboxStatus.SENT.value, sent_at=created + MINUTE)
         )
         await session.execute(
-            OutboxRow.__table__.insert().values(
+            insert(OutboxRow).values(
                 id=uuid.uuid4(),
                 topic="email.booking_completed",
                 payload={"user_id": str(walk.owner.id)},

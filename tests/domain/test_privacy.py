@@ -57,9 +57,9 @@ def test_finished_and_paid_out_bookings_block_nothing() -> None:
     assert "dispute" in refused.detail and "payout" in refused.detail
 
 
-names = st.text(
-    alphabet=st.characters(whitelist_categories=("L",)), min_size=2, max_size=30
-).filter(lambda n: n.strip() == n)
+names = st.text(alphabet=st.characters(categories=["L"]), min_size=2, max_size=30).filter(
+    lambda n: n.strip() == n
+)
 
 
 @given(names, st.integers(min_value=0, max_value=50))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import copy
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
 from tailtribe.domain.model.audit import AuditEntry
@@ -25,6 +25,16 @@ from tests.fakes.repositories import (
     MemoryUserRepository,
     MemoryWebhookEventRepository,
 )
+
+
+class NoRetention:
+    """Retention's deletes are SQL statements, tested on SQLite and PostgreSQL
+    (tests/adapters/test_retention.py); here they would test a copy of them."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and friends look for these
+            raise AttributeError(name)
+        raise NotImplementedError(f"retention.{name}: use a SQL unit of work")
 
 
 class MemoryUnitOfWork:
@@ -61,6 +71,7 @@ class MemoryUnitOfWork:
         self.photos = MemoryPhotoRepository(self._work)
         self.conversations = MemoryConversationRepository(self._work)
         self.ledger = MemoryLedgerRepository(self._work)
+        self.retention = NoRetention()
         self.security_events = MemorySecurityEventRepository(self._work)
         self.exports = MemoryDataExportRepository(self._work)
         self.audit = MemoryAuditRepository(list(self.audit_rows))

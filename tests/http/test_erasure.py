@@ -281,7 +281,12 @@ async def test_an_erased_account_leaves_nothing_that_identifies_it(api: Api) -> 
     await run_due_jobs(c)  # every email goes out
 
     # Both caregivers are found (and the results cached) before the erasure.
-    gent = {"service": "dog_walking", "latitude": 51.0543, "longitude": 3.7174, "radius_km": 5}
+    gent: dict[str, str | float] = {
+        "service": "dog_walking",
+        "latitude": 51.0543,
+        "longitude": 3.7174,
+        "radius_km": 5,
+    }
     found = (await c.get("/api/v1/caregivers", params=gent)).json()["items"]
     assert {i["id"] for i in found} == {carer.profile["id"], as_carer.profile["id"]}
 
