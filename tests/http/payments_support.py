@@ -182,11 +182,19 @@ async def admin(api: Api) -> Person:
     return await me(api, await api.new_admin())
 
 
-async def caregiver(api: Api, admin_headers: Headers, policy: str = "moderate") -> Caregiver:
-    """An approved caregiver offering every service, every day 07:00-21:00."""
-    user, headers = await api.new_user(locale="en")
+async def caregiver(
+    api: Api,
+    admin_headers: Headers,
+    policy: str = "moderate",
+    *,
+    who: tuple[dict[str, Any], Headers] | None = None,
+    **fields: object,
+) -> Caregiver:
+    """An approved caregiver offering every service, every day 07:00-21:00:
+    a new user, or `who`; `fields` override the profile's."""
+    user, headers = who or await api.new_user(locale="en")
     c = api.client
-    profile_body = {
+    profile_body: dict[str, object] = {
         "display_name": f"Care {policy}",
         "bio": "Ervaren dierenoppas in Gent met een grote tuin en veel geduld voor elk dier.",
         "postcode": "9000",
@@ -197,6 +205,7 @@ async def caregiver(api: Api, admin_headers: Headers, policy: str = "moderate") 
         "accepted_species": ["dog", "cat"],
         "max_pets": 3,
         "cancellation_policy": policy,
+        **fields,
     }
     services = [
         {"service": s, "price_cents": p, "extra_pet_price_cents": 0} for s, p in PRICES.items()

@@ -37,29 +37,7 @@ async def test_the_app_runs_with_dml_rights_only(
     secret = uuid.uuid4().hex
     await _admin(f'CREATE DATABASE "{database}"')
     try:
-        admin_url = _url("postgres", "", database, driver="postgresql").replace(":@", "@")
-        done = await asyncio.to_thread(
-            subprocess.run,
-            [
-                "psql",
-                admin_url,
-                "-q",
-                "-v",
-                f"owner={owner}",
-                "-v",
-                f"owner_password={secret}",
-                "-v",
-                f"app={app}",
-                "-v",
-                f"app_password={secret}",
-                "-f",
-                str(SCRIPT),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
+        await _run_script(database, owner, app, secret)
         owner_url, app_url = _url(owner, secret, database), _url(app, secret, database)
         in_thread(lambda: upgrade(owner_url))  # the release step, as the owner
 

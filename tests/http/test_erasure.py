@@ -30,8 +30,6 @@ from tailtribe.domain.services.bookings.request import BookingRequest, RequestBo
 from tailtribe.domain.services.privacy.erase import EraseAccount, PurgeErasedPhotos
 from tests.adapters.test_images import picture
 from tests.http.payments_support import (
-    EVERY_DAY,
-    PRICES,
     Caregiver,
     Headers,
     Json,
@@ -55,7 +53,7 @@ from tests.http.payments_support import (
     set_clock,
 )
 from tests.http.test_photos import stored_files, upload
-from tests.support import PASSWORD, Api, account_updated
+from tests.support import PASSWORD, Api
 from tests.test_cli import TAILTRIBE, _bare_env
 
 YEAR = date.today().year + 1
@@ -91,40 +89,15 @@ async def subject(api: Api, boss: Headers) -> tuple[Person, Caregiver, Owner]:
         headers=headers,
     )
     assert pet.status_code == 201, pet.text
-    profile = {
-        "display_name": DISPLAY_NAME,
-        "bio": f"Dierenoppas in {CITY}, met een grote tuin en veel geduld voor elk dier.",
-        "postcode": "9000",
-        "city": CITY,
-        "latitude": 51.0543,
-        "longitude": 3.7174,
-        "service_radius_km": 15,
-        "accepted_species": ["dog", "cat"],
-        "max_pets": 3,
-        "cancellation_policy": "moderate",
-    }
-    services = [
-        {"service": s, "price_cents": p, "extra_pet_price_cents": 0} for s, p in PRICES.items()
-    ]
-    steps = [
-        (await c.post("/api/v1/caregiver/profile", json=profile, headers=headers), 201),
-        (await c.put("/api/v1/caregiver/services", json=services, headers=headers), 200),
-        (await c.put("/api/v1/caregiver/availability", json=EVERY_DAY, headers=headers), 200),
-        (await c.post("/api/v1/caregiver/submit", headers=headers), 200),
-        (await c.post("/api/v1/caregiver/payouts/onboarding", headers=headers), 200),
-    ]
-    for response, status in steps:
-        assert response.status_code == status, response.text
-    mine = (await c.get("/api/v1/caregiver/profile", headers=headers)).json()
-    assert await api.webhook(account_updated(mine["stripe_account_id"], True)) == 200
-    approved = await c.post(
-        f"/api/v1/admin/caregivers/{mine['id']}/approve",
-        json={"reason": "documents checked"},
-        headers=boss,
+    carer = await caregiver(
+        api,
+        boss,
+        who=(user, headers),
+        display_name=DISPLAY_NAME,
+        bio=f"Dierenoppas in {CITY}, met een grote tuin en veel geduld voor elk dier.",
+        city=CITY,
     )
-    assert approved.status_code == 200, approved.text
-    person = Person(user, headers)
-    return person, Caregiver(user, headers, approved.json()), Owner(user, headers, pet.json()["id"])
+    return Person(user, headers), carer, Owner(user, headers, pet.json()["id"])
 
 
 async def booked(
