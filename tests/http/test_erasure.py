@@ -29,6 +29,7 @@ from tailtribe.domain.services.audit import AuditTrail
 from tailtribe.domain.services.bookings.request import BookingRequest, RequestBooking
 from tailtribe.domain.services.privacy.erase import EraseAccount, PurgeErasedPhotos
 from tests.adapters.test_images import picture
+from tests.http.google_support import consent, google_app
 from tests.http.payments_support import (
     Caregiver,
     Headers,
@@ -541,37 +542,14 @@ async def test_an_erasure_racing_a_booking_request_is_refused_or_refuses(api: Ap
 
 
 async def google_token(client: Any, browser: Any) -> str:
-    from urllib.parse import parse_qs, urlsplit
-
-    start = await client.get(
-        "/api/v1/auth/google/start", params={"redirect_uri": "http://127.0.0.1:8000/auth/google"}
-    )
-    consent = await browser.get(start.json()["url"], follow_redirects=False)
-    back = parse_qs(urlsplit(consent.headers["location"]).query)
-    signed_in = await client.post(
-        "/api/v1/auth/google/callback", json={"code": back["code"][0], "state": back["state"][0]}
-    )
+    body = await consent(client, browser)
+    signed_in = await client.post("/api/v1/auth/google/callback", json=body)
     assert signed_in.status_code == 200, signed_in.text
     return str(signed_in.json()["access_token"])
 
 
 async def test_a_google_account_proves_a_fresh_sign_in(pg_url: str, make_client: Any) -> None:
-    import httpx
-
-    from tests.conftest import empty_database
-    from tests.oidc_standin import CLIENT_ID, CLIENT_SECRET, oidc_standin
-
-    await (await empty_database(pg_url)).get_engine().dispose()
-    async with (
-        oidc_standin(own_thread=True) as google,
-        httpx.AsyncClient() as browser,
-        make_client(
-            database_url=pg_url,
-            google_client_id=CLIENT_ID,
-            google_client_secret=CLIENT_SECRET,
-            google_discovery_url=f"{google.url}/.well-known/openid-configuration",
-        ) as client,
-    ):
+    async with google_app(pg_url, make_client) as (client, browser):
         # Near the real time: the stand-in's ID tokens are checked against the clock.
         now = datetime.now(UTC).replace(microsecond=0)
         await set_clock(client, now)

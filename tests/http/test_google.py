@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
-import httpx
 import pytest
 
 from tailtribe.domain.model.users import Locale
 from tailtribe.entrypoints.http.controllers.accounts import browser_locale
-from tests.conftest import empty_database
 from tests.http.conftest import ClientFactory
-from tests.oidc_standin import CLIENT_ID, CLIENT_SECRET, oidc_standin
-
-REDIRECT = "http://127.0.0.1:8000/auth/google"
+from tests.http.google_support import REDIRECT, consent, google_app
 
 
 async def test_start_then_callback_signs_in(pg_url: str, make_client: ClientFactory) -> None:
-    await (await empty_database(pg_url)).get_engine().dispose()
-    async with (
-        oidc_standin(own_thread=True) as google,
-        httpx.AsyncClient() as browser,
-        make_client(
-            database_url=pg_url,
-            google_client_id=CLIENT_ID,
-            google_client_secret=CLIENT_SECRET,
-            google_discovery_url=f"{google.url}/.well-known/openid-configuration",
-        ) as client,
-    ):
-        start = await client.get("/api/v1/auth/google/start", params={"redirect_uri": REDIRECT})
-        assert start.status_code == 200, start.text
-        consent = await browser.get(start.json()["url"], follow_redirects=False)
-        back = parse_qs(urlsplit(consent.headers["location"]).query)
-        body = {"code": back["code"][0], "state": back["state"][0]}
+    async with google_app(pg_url, make_client) as (client, browser):
+        body = await consent(client, browser)
         signed_in = await client.post(
             "/api/v1/auth/google/callback",
             json=body,

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tailtribe.domain.services.outbox import EMAIL_NEW_SIGN_IN, EMAIL_PASSWORD_RESET
 from tests.conftest import empty_database
 from tests.http.conftest import ClientFactory, api_for
+from tests.http.google_support import consent, google_app
 from tests.http.test_clients import FIREFOX_WINDOWS, SAFARI_IPHONE
 from tests.http.test_emails import emails_in
-from tests.http.test_google import REDIRECT
-from tests.oidc_standin import CLIENT_ID, CLIENT_SECRET, oidc_standin
 from tests.support import PASSWORD, Api
 
 PATH = "/api/v1/me/security"
@@ -123,23 +120,10 @@ async def test_a_password_reset_is_listed(api: Api) -> None:
 async def test_a_google_sign_in_is_listed_with_its_client(
     pg_url: str, make_client: ClientFactory
 ) -> None:
-    await (await empty_database(pg_url)).get_engine().dispose()
-    async with (
-        oidc_standin(own_thread=True) as google,
-        httpx.AsyncClient() as browser,
-        make_client(
-            database_url=pg_url,
-            google_client_id=CLIENT_ID,
-            google_client_secret=CLIENT_SECRET,
-            google_discovery_url=f"{google.url}/.well-known/openid-configuration",
-        ) as client,
-    ):
-        start = await client.get("/api/v1/auth/google/start", params={"redirect_uri": REDIRECT})
-        consent = await browser.get(start.json()["url"], follow_redirects=False)
-        back = parse_qs(urlsplit(consent.headers["location"]).query)
+    async with google_app(pg_url, make_client) as (client, browser):
         signed_in = await client.post(
             "/api/v1/auth/google/callback",
-            json={"code": back["code"][0], "state": back["state"][0]},
+            json=await consent(client, browser),
             headers={"User-Agent": SAFARI_IPHONE},
         )
         assert signed_in.status_code == 200, signed_in.text
