@@ -40,7 +40,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def wait_for_health(
-    port: int, proc: subprocess.Popen[bytes], timeout: float = 30
+    port: int, proc: subprocess.Popen[bytes], timeout: float = 120
 ) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

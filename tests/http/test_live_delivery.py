@@ -65,7 +65,11 @@ async def api_process(
     base = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:
-            for _ in range(600):
+            # Up to two minutes: a loaded machine imports slowly.
+            for _ in range(1200):
+                if process.returncode is not None:
+                    output, _ = await process.communicate()
+                    raise AssertionError(f"the second instance exited: {output.decode()}")
                 try:
                     async with http.get(f"{base}/api/health") as response:
                         if response.status == 200:
@@ -79,7 +83,8 @@ async def api_process(
                 raise AssertionError(f"the second instance did not start: {output.decode()}")
         yield base
     finally:
-        process.send_signal(signal.SIGTERM)
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(process.communicate(), timeout=30)
         except TimeoutError:
