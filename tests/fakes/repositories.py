@@ -15,6 +15,7 @@ from tailtribe.domain.model.bookings import ACTIVE, Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
 from tailtribe.domain.model.exports import DataExport, ExportStatus
+from tailtribe.domain.model.favorites import Favorite
 from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pets import Pet
@@ -60,6 +61,7 @@ class MemoryStore:
         self.messages: dict[UUID, Message] = {}
         self.security_events: list[SecurityEvent] = []
         self.exports: dict[UUID, DataExport] = {}
+        self.favorites: dict[tuple[UUID, UUID], datetime] = {}  # (user, caregiver): saved at
 
 
 class MemoryUserRepository:
@@ -536,3 +538,32 @@ class MemorySecurityEventRepository:
         old = [e for e in events if e.at < cutoff][:limit]
         events[:] = [e for e in events if e not in old]
         return len(old)
+
+
+class MemoryFavoriteRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+
+    async def add(self, user_id: UUID, caregiver_id: UUID, at: datetime) -> None:
+        self._store.favorites.setdefault((user_id, caregiver_id), at)
+
+    async def remove(self, user_id: UUID, caregiver_id: UUID) -> None:
+        self._store.favorites.pop((user_id, caregiver_id), None)
+
+    async def list_for(
+        self,
+        user_id: UUID,
+        statuses: frozenset[CaregiverStatus] | None,
+        limit: int,
+        offset: int,
+    ) -> Page[Favorite]:
+        found = []
+        for (owner, caregiver_id), at in self._store.favorites.items():
+            c = self._store.caregivers[caregiver_id]
+            if owner == user_id and (statuses is None or c.status in statuses):
+                found.append(Favorite(c.id, c.profile.display_name, at))
+        found.sort(key=lambda f: (-f.created_at.timestamp(), f.caregiver_id))
+        return Page(found[offset : offset + limit], len(found))
+
+    async def among(self, user_id: UUID, caregiver_ids: Sequence[UUID]) -> frozenset[UUID]:
+        return frozenset(c for c in caregiver_ids if (user_id, c) in self._store.favorites)

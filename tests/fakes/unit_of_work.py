@@ -15,6 +15,7 @@ from tests.fakes.repositories import (
     MemoryCaregiverRepository,
     MemoryConversationRepository,
     MemoryDataExportRepository,
+    MemoryFavoriteRepository,
     MemoryLedgerRepository,
     MemoryPetRepository,
     MemoryPhotoRepository,
@@ -76,6 +77,7 @@ class MemoryUnitOfWork:
         self.exports = MemoryDataExportRepository(self._work)
         self.audit = MemoryAuditRepository(list(self.audit_rows))
         self.privacy = MemoryPrivacyStore(self._work, self.outbox)
+        self.favorites = MemoryFavoriteRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -132,6 +132,11 @@ async def test_the_export_is_what_the_api_shows_the_user_and_nothing_of_others(
     settings = {"booking_reminders": False, "unread_messages": True}
     assert (await c.put("/api/v1/me/notifications", json=settings, headers=user)).status_code == 200
 
+    # The user saved caregiver B.
+    saved = await c.put(f"/api/v1/favorites/{profile_b['id']}", headers=user)
+    assert saved.status_code == 204, saved.text
+    [favorite] = (await get(api, "/api/v1/favorites", user))["items"]
+
     others = [(await get(api, "/api/v1/me", h))["email"] for h in (owner_x, carer_b, admin)]
 
     export = await request_export(api, user)
@@ -216,6 +221,15 @@ async def test_the_export_is_what_the_api_shows_the_user_and_nothing_of_others(
     public_b = (await get(api, f"/api/v1/caregivers/{profile_b['id']}/reviews", user))["items"]
     assert doc["reviews.json"]["received"] == public_a
     assert doc["reviews.json"]["written"] == public_b
+
+    # Favourites: ids and names, as saved.
+    assert doc["favorites.json"] == [
+        {
+            "caregiver_id": profile_b["id"],
+            "display_name": favorite["caregiver"]["display_name"],
+            "saved_at": favorite["saved_at"],
+        }
+    ]
 
     # Photos: the largest variant of the pet's and the conversation's photos.
     photo_files = {n for n in files if n.startswith("photos/")}

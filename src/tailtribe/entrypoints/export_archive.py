@@ -11,6 +11,7 @@ from uuid import UUID
 
 import msgspec
 
+from tailtribe.domain.model.caregivers import shown_publicly
 from tailtribe.domain.model.photos import Photo, PhotoStatus
 from tailtribe.domain.model.users import Locale
 from tailtribe.domain.services.privacy.export import AccountData
@@ -43,6 +44,7 @@ bookings.json           the bookings you made (as_owner) and took (as_caregiver)
 conversations.json      your conversations and every message in them; the other
                         party is named as the app shows them
 reviews.json            the reviews you wrote and received, with replies
+favorites.json          the caregivers you saved, with when
 photos/                 your photos and those of your conversations, in the
                         largest size we keep, named by the photo's id
 """,
@@ -62,6 +64,7 @@ bookings.json           de boekingen die je maakte (as_owner) en aannam
 conversations.json      je gesprekken en al hun berichten; de andere partij
                         staat er zoals de app ze toont
 reviews.json            de beoordelingen die je schreef en kreeg, met antwoorden
+favorites.json          de oppassers die je bewaarde, met wanneer
 photos/                 je foto's en die van je gesprekken, in het grootste
                         formaat dat we bewaren, genoemd naar het id van de foto
 """,
@@ -81,6 +84,7 @@ bookings.json           les réservations faites (as_owner) et reçues (as_careg
 conversations.json      vos conversations et tous leurs messages ; l'autre partie
                         est nommée comme l'app la montre
 reviews.json            les avis écrits et reçus, avec les réponses
+favorites.json          les pet-sitters que vous avez enregistrés, avec la date
 photos/                 vos photos et celles de vos conversations, dans la plus
                         grande taille conservée, nommées par l'id de la photo
 """,
@@ -172,6 +176,14 @@ def documents(data: AccountData) -> dict[str, Any]:
             "written": [_plain(ReviewOut.of(r)) for r in data.reviews_written],
             "received": [_plain(ReviewOut.of(r)) for r in data.reviews_received],
         },
+        "favorites.json": [
+            {
+                "caregiver_id": str(f.caregiver_id),
+                "display_name": shown_publicly(f.display_name),
+                "saved_at": _plain(f.created_at),
+            }
+            for f in data.favorites
+        ],
     }
 
 

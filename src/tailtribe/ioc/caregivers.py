@@ -9,12 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.sqlalchemy.queries import SqlCaregiverQueries
 from tailtribe.adapters.sqlalchemy.search_store import LazySqlCaregiverSearchStore
+from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.config import Settings
+from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.queries import CaregiverQueries
 from tailtribe.domain.ports.search import CaregiverSearchStore
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers
+from tailtribe.domain.services.caregivers.favorites import (
+    FavoriteFlags,
+    ListFavorites,
+    ManageFavorites,
+)
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
@@ -53,3 +60,19 @@ class CaregiversProvider(Provider):
         self, uow: UnitOfWork, gateway: PaymentGateway, settings: Settings
     ) -> StartPayoutOnboarding:
         return StartPayoutOnboarding(uow, gateway, settings.app_url)
+
+    manage_favorites = provide(ManageFavorites)
+
+    # Reads only: no transaction (see SqlUnitOfWork's read_only).
+    @provide
+    def list_favorites(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        queries: CaregiverQueries,
+        storage: ObjectStorage,
+    ) -> ListFavorites:
+        return ListFavorites(SqlUnitOfWork(factory, read_only=True), queries, storage)
+
+    @provide
+    def favorite_flags(self, factory: async_sessionmaker[AsyncSession]) -> FavoriteFlags:
+        return FavoriteFlags(SqlUnitOfWork(factory, read_only=True))

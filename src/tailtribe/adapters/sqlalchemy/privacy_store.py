@@ -14,6 +14,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     BookingRow,
     CaregiverRow,
     DataExportRow,
+    FavoriteRow,
     MessageRow,
     OutboxRow,
     PetRow,
@@ -101,6 +102,15 @@ class SqlPrivacyStore:
             .values(status=OutboxStatus.FAILED.value, last_error=NOT_SENT)
         )
         await s.execute(delete(SecurityEventRow).where(SecurityEventRow.user_id == user_id))
+        # The user's favourites, and those naming the erased profile (it never returns).
+        await s.execute(
+            delete(FavoriteRow).where(
+                or_(
+                    FavoriteRow.user_id == user_id,
+                    FavoriteRow.caregiver_id.in_(profile.scalar_subquery()),
+                )
+            )
+        )
         # Exports: a ready one's file goes with the expiry job's next run
         # (every minute), which a crash cannot skip; the build job gives up a
         # pending one of an erased account, deleting any file a crash left.

@@ -413,3 +413,19 @@ class AdminAuditRow(UUIDv7Base):
     object_id: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     outcome: Mapped[str] = mapped_column(Text)
+
+
+class FavoriteRow(Base):
+    """A caregiver a user saved; kept while the caregiver is suspended."""
+
+    __tablename__ = "favorite"
+    # The user's list, newest first.
+    __table_args__ = (Index("ix_favorite_user_created", "user_id", "created_at"),)
+
+    user_id: Mapped[UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    caregiver_id: Mapped[UUID] = mapped_column(
+        ForeignKey("caregiver_profile.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -14,6 +14,7 @@ from tailtribe.adapters.sqlalchemy.booking_repository import SqlBookingRepositor
 from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepository
 from tailtribe.adapters.sqlalchemy.conversation_repository import SqlConversationRepository
 from tailtribe.adapters.sqlalchemy.export_repository import SqlDataExportRepository
+from tailtribe.adapters.sqlalchemy.favorite_repository import SqlFavoriteRepository
 from tailtribe.adapters.sqlalchemy.ledger_repository import SqlLedgerRepository
 from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
 from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
@@ -68,6 +69,7 @@ class SqlUnitOfWork:
         self.exports = SqlDataExportRepository(session)
         self.audit = SqlAuditRepository(session)
         self.privacy = SqlPrivacyStore(session)
+        self.favorites = SqlFavoriteRepository(session)
         return self
 
     async def __aexit__(

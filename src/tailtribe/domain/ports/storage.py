@@ -16,6 +16,7 @@ from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
 from tailtribe.domain.model.exports import DataExport
+from tailtribe.domain.model.favorites import Favorite
 from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
@@ -358,6 +359,31 @@ class DataExportRepository(Protocol):
     async def save(self, export: DataExport) -> None: ...
 
 
+class FavoriteRepository(Protocol):
+    async def add(self, user_id: UUID, caregiver_id: UUID, at: datetime) -> None:
+        """Save the pair once: saving it again changes nothing (it keeps its time)."""
+        ...
+
+    async def remove(self, user_id: UUID, caregiver_id: UUID) -> None:
+        """Nothing happens when the pair is not saved."""
+        ...
+
+    async def list_for(
+        self,
+        user_id: UUID,
+        statuses: frozenset[CaregiverStatus] | None,
+        limit: int,
+        offset: int,
+    ) -> Page[Favorite]:
+        """The user's favourites, newest first (then by caregiver id); only those
+        whose caregiver is in `statuses` when given, and `total` counts only those."""
+        ...
+
+    async def among(self, user_id: UUID, caregiver_ids: Sequence[UUID]) -> frozenset[UUID]:
+        """Which of these caregivers the user saved, in one query."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class AuditPage:
     items: Sequence[AuditEntry]
@@ -424,6 +450,9 @@ class UnitOfWork(Protocol):
 
     @property
     def privacy(self) -> PrivacyStore: ...
+
+    @property
+    def favorites(self) -> FavoriteRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

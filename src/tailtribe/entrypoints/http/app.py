@@ -56,6 +56,7 @@ from tailtribe.entrypoints.http.controllers.email_settings import (
     EmailSettingsController,
     UnsubscribeController,
 )
+from tailtribe.entrypoints.http.controllers.favorites import FavoriteController
 from tailtribe.entrypoints.http.controllers.health import HealthController
 from tailtribe.entrypoints.http.controllers.metrics import METRICS_PATH, MetricsController
 from tailtribe.entrypoints.http.controllers.pets import PetController
@@ -231,6 +232,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         AdminExportController,
         EmailSettingsController,
         UnsubscribeController,
+        FavoriteController,
     ]
 
 

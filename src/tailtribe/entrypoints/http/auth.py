@@ -294,3 +294,32 @@ async def _afresh(connection: ASGIConnection[Any, Any, Any, Any], user: User) ->
     (await container.get(RecentUsers)).keep(fresh)
     connection.scope["user"] = fresh
     return fresh
+
+
+async def optional_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
+    """The caller of a public route, which the middleware lets through untouched:
+    None without an Authorization header; a token sent but not valid (expired,
+    revoked, malformed) is refused with a 401, as on any other route, so a
+    client never mistakes a dead token for an anonymous answer."""
+    header = connection.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "bearer" or not encoded.strip():
+        raise NotAuthorizedException("a bearer token was expected")
+    auth = AccessTokens.of(connection)._auth
+    token = auth.token_cls.decode(
+        encoded_token=encoded.strip(),
+        secret=auth.token_secret,
+        algorithm=auth.algorithm,
+        audience=auth.accepted_audiences,
+        issuer=auth.accepted_issuers,
+        require_claims=auth.require_claims,
+        verify_exp=auth.verify_expiry,
+        verify_nbf=auth.verify_not_before,
+        strict_audience=auth.strict_audience,
+    )
+    user = await _retrieve_user(token, connection)
+    if user is None:
+        raise NotAuthorizedException("authentication required")
+    return user

@@ -549,8 +549,10 @@ DOCS: dict[str, Doc] = {
         "Public. Approved caregivers offering `service`, near a place (`postcode` or "
         "`latitude`/`longitude`, within `radius_km`), free for `start`..`end` when given, "
         "with prices for the pets described. Paged. 422 when neither a postcode nor both "
-        "coordinates are given, or the period is not a valid one for the service.",
-        errors=(422,),
+        "coordinates are given, or the period is not a valid one for the service. A bearer "
+        "token is optional: with one, `favorite` marks the caller's saved caregivers (false "
+        "without); a token sent but expired or revoked is 401.",
+        errors=(401, 422),
     ),
     "get_caregiver": Doc(
         "A caregiver's public profile",
@@ -870,5 +872,24 @@ DOCS: dict[str, Doc] = {
         "A data export",
         "Admins only. Any user's export, with `download_url` while it is ready (as for "
         "GET /api/v1/me/exports/{export_id}).",
+    ),
+    # Favourites
+    "list_favorites": Doc(
+        "My favourite caregivers",
+        "Any signed-in user. The caregivers the caller saved, newest first, each as its public "
+        "profile shows it, with when it was saved. Paged. A caregiver who is suspended or "
+        "rejected is left out (and not counted) while it lasts, and is back once reinstated.",
+    ),
+    "save_favorite": Doc(
+        "Save a caregiver",
+        "Any signed-in user. Adds the caregiver to the caller's favourites; saving it again "
+        "changes nothing (it keeps its place). 404 for a caregiver that is not approved, as "
+        "its public page; 422 for the caller's own caregiver profile.",
+        errors=(422,),
+    ),
+    "remove_favorite": Doc(
+        "Forget a saved caregiver",
+        "Any signed-in user. Removes the caregiver from the caller's favourites; 204 also when "
+        "it was not saved.",
     ),
 }

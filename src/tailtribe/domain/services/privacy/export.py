@@ -9,7 +9,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -24,6 +24,7 @@ from tailtribe.domain.model.exports import (
     next_export_at,
     visible_entries,
 )
+from tailtribe.domain.model.favorites import Favorite
 from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.model.pets import Pet
@@ -79,6 +80,7 @@ class AccountData:
     reviews_written: list[Review]
     reviews_received: list[Review]
     photo_files: dict[UUID, bytes]  # by photo: its largest stored variant
+    favorites: list[Favorite] = field(default_factory=list)  # every saved caregiver, newest first
 
 
 class ArchiveWriter(Protocol):
@@ -286,6 +288,10 @@ class BuildExports:
                 for b in bookings
             }
             pet_photos = _ready(await uow.photos.of(Subject.PET, [p.id for p in pets]))
+            # Suspended caregivers too: the saved rows are the user's data.
+            favorites = await _all(
+                lambda limit, offset: uow.favorites.list_for(user_id, None, limit, offset)
+            )
         conversations = await self._conversations_of(user)
         photos = [
             *pet_photos,
@@ -312,6 +318,7 @@ class BuildExports:
             reviews_written=written,
             reviews_received=received,
             photo_files=files,
+            favorites=favorites,
         )
 
     async def _conversations_of(self, user: User) -> list[ConversationExport]:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 from uuid import UUID
 
+import msgspec
 from dishka.integrations.litestar import FromDishka, inject
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.openapi.spec import Example
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.serialization import encode_json
@@ -17,6 +18,7 @@ from tailtribe.domain.model.pricing import MAX_PETS_PER_BOOKING, MAX_PRICE_CENTS
 from tailtribe.domain.model.text import text_pattern
 from tailtribe.domain.ports.search import SearchQuery, Sort
 from tailtribe.domain.ports.storage import Page
+from tailtribe.domain.services.caregivers.favorites import FavoriteFlags
 from tailtribe.domain.services.caregivers.search import (
     MAX_RADIUS_KM,
     MAX_TEXT,
@@ -25,6 +27,7 @@ from tailtribe.domain.services.caregivers.search import (
     SearchHit,
 )
 from tailtribe.domain.services.reviews.public_reviews import ListPublicReviews
+from tailtribe.entrypoints.http.auth import optional_user
 from tailtribe.entrypoints.http.schemas.bookings import ReviewList, ReviewOut
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
 from tailtribe.entrypoints.http.schemas.search import PublicProfile, SearchItem, SearchList
@@ -44,6 +47,19 @@ Price = Annotated[
 ]
 
 
+async def _with_favorites(body: bytes, user_id: UUID, flags: FavoriteFlags) -> bytes:
+    """The page as the cache shares it (every `favorite` false), with the caller's
+    favourites marked: one query for the page's ids, and the body re-encoded only
+    when one of them is a favourite."""
+    page = msgspec.json.decode(body, type=SearchList)
+    saved = await flags(user_id, [item.id for item in page.items])
+    if not saved:
+        return body
+    for item in page.items:
+        item.favorite = item.id in saved
+    return encode_json(page)
+
+
 class CaregiverSearchController(Controller):
     """Public: anyone may search and read approved caregivers."""
 
@@ -54,7 +70,9 @@ class CaregiverSearchController(Controller):
     @inject
     async def search(
         self,
+        request: Request[Any, Any, Any],
         search: FromDishka[SearchCaregivers],
+        flags: FromDishka[FavoriteFlags],
         service: FromQuery[Service],
         latitude: Annotated[
             float | None,
@@ -131,6 +149,8 @@ class CaregiverSearchController(Controller):
                 "search needs latitude and longitude, or a postcode",
                 [FieldError("latitude", "required without postcode")],
             )
+        if (user := await optional_user(request)) is not None:
+            body = await _with_favorites(body, user.id, flags)
         # The encoded SearchList, cached as such: Litestar sends bytes as they are, as
         # application/json, and the annotation keeps the documented response.
         return cast(SearchList, body)

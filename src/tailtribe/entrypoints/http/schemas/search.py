@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -8,6 +9,7 @@ import msgspec
 from tailtribe.domain.model.caregivers import shown_publicly
 from tailtribe.domain.model.pricing import UNIT_OF
 from tailtribe.domain.ports.queries import ProfileView
+from tailtribe.domain.services.caregivers.favorites import FavoriteView
 from tailtribe.domain.services.caregivers.search import SearchHit
 from tailtribe.domain.services.photos.manage_photos import PhotoView
 from tailtribe.entrypoints.http.schemas.caregivers import (
@@ -64,6 +66,14 @@ class SearchItem(msgspec.Struct):
         msgspec.Meta(description="The service's price per unit for one pet, integer cents (EUR)."),
     ]
     rating: Rating
+    # Per caller, set after the shared cache (controllers/search.py): false there.
+    favorite: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Whether the signed-in caller saved this caregiver; "
+            "false without a bearer token."
+        ),
+    ] = False
 
     @classmethod
     def of(cls, h: SearchHit) -> SearchItem:
@@ -140,3 +150,21 @@ class PublicProfile(msgspec.Struct):
             rating=RatingOut(rating.average, rating.count),
             photos=[PhotoOut.of(p) for p in photos or []],
         )
+
+
+class FavoriteItem(msgspec.Struct):
+    saved_at: Annotated[datetime, msgspec.Meta(description="When the caller saved the caregiver.")]
+    caregiver: Annotated[
+        PublicProfile, msgspec.Meta(description="The caregiver as its public profile shows it.")
+    ]
+
+    @classmethod
+    def of(cls, f: FavoriteView) -> FavoriteItem:
+        return cls(f.saved_at, PublicProfile.of(f.caregiver, f.photos))
+
+
+class FavoriteList(msgspec.Struct):
+    items: Annotated[list[FavoriteItem], msgspec.Meta(description=PAGE_ITEMS)]
+    total: Total
+    limit: PageLimit
+    offset: PageOffset
