@@ -68,6 +68,7 @@ class MemoryPrivacyStore:
             ):
                 row.status, row.last_error = OutboxStatus.FAILED, NOT_SENT
         s.security_events[:] = [e for e in s.security_events if e.user_id != user_id]
+        s.calendar_feeds.pop(user_id, None)
         for export in s.exports.values():
             if export.user_id == user_id and export.status is ExportStatus.READY:
                 export.expires_at = now

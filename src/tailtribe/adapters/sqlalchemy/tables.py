@@ -413,3 +413,15 @@ class AdminAuditRow(UUIDv7Base):
     object_id: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     outcome: Mapped[str] = mapped_column(Text)
+
+
+class CalendarFeedRow(Base):
+    """A user's private calendar feed: the SHA-256 of its secret, never the secret."""
+
+    __tablename__ = "calendar_feed"
+
+    user_id: Mapped[UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

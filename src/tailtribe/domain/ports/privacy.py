@@ -31,8 +31,8 @@ class PrivacyStore(Protocol):
         """Everything but the user and caregiver rows: one-time tokens go,
         pets lose their details (and are deleted), the user's message bodies
         and their booking requests' messages are replaced, review replies the
-        user wrote go, the user's photos are marked deleting, and emails not
-        sent to the user yet are dropped."""
+        user wrote go, the user's photos are marked deleting, emails not
+        sent to the user yet are dropped, and their calendar feed is deleted."""
         ...
 
     async def deleting_photos(self, limit: int) -> Sequence[Photo]:

@@ -25,6 +25,7 @@ from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.security import SecurityEvent
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
+from tailtribe.domain.ports.calendar import CalendarFeedRepository
 from tailtribe.domain.ports.privacy import PrivacyStore
 from tailtribe.domain.ports.retention import RetentionRepository
 
@@ -424,6 +425,9 @@ class UnitOfWork(Protocol):
 
     @property
     def privacy(self) -> PrivacyStore: ...
+
+    @property
+    def calendar_feeds(self) -> CalendarFeedRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

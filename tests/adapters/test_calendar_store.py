@@ -1,0 +1,56 @@
+"""Calendar feed rows on PostgreSQL, SQLite and in memory: one feed per user,
+replaced by a new one, removed once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tailtribe.adapters.sqlalchemy.calendar_store import SqlCalendarQueries
+from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.domain.model.calendar import CalendarFeed, token_hash
+from tailtribe.domain.ports.storage import UnitOfWork
+from tests import factories
+from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+from tests.fakes.unit_of_work import MemoryUnitOfWork
+
+NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("backend", [*SQL_BACKENDS, "memory"])
+async def test_a_user_has_one_feed_which_a_new_one_replaces(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    uow: UnitOfWork
+    if backend == "memory":
+        uow = MemoryUnitOfWork()
+    else:
+        config = await empty_database(sql_url(request, backend))
+        uow = SqlUnitOfWork(config.create_session_maker())
+    ann, bo = factories.user("Ann", NOW), factories.user("Bo", NOW)
+    first, second = (
+        CalendarFeed(ann.id, token_hash("one"), NOW),
+        CalendarFeed(ann.id, token_hash("two"), NOW + timedelta(hours=1)),
+    )
+    async with uow:
+        for person in (ann, bo):
+            await uow.users.add(person)
+        await uow.calendar_feeds.put(first)
+        await uow.commit()
+    async with uow:
+        assert await uow.calendar_feeds.get(ann.id) == first
+        assert await uow.calendar_feeds.get(bo.id) is None
+        await uow.calendar_feeds.put(second)
+        await uow.commit()
+    async with uow:
+        assert await uow.calendar_feeds.get(ann.id) == second
+        if isinstance(uow, SqlUnitOfWork):
+            queries = SqlCalendarQueries(uow.session)
+            assert await queries.feed_user(token_hash("one")) is None
+            assert await queries.feed_user(token_hash("two")) == ann.id
+        assert not await uow.calendar_feeds.remove(bo.id)
+        assert await uow.calendar_feeds.remove(ann.id)
+        await uow.commit()
+    async with uow:
+        assert await uow.calendar_feeds.get(ann.id) is None
