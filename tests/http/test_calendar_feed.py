@@ -166,3 +166,13 @@ async def test_erasing_the_account_deletes_the_feed(api: Api) -> None:
     )
     assert erased.status_code == 204, erased.text
     assert (await api.client.get(path)).status_code == 404
+
+
+async def test_the_feed_address_is_documented_as_public_icalendar(api: Api) -> None:
+    doc = (await api.client.get("/schema/openapi.json")).json()
+    feed = doc["paths"]["/api/v1/calendar/{feed}"]["get"]
+    assert feed.get("security") in ([], [{}])  # public: no bearer token
+    assert list(feed["responses"]["200"]["content"]) == ["text/calendar"]
+    assert "charset=utf-8" in feed["description"] and "<token>.ics" in feed["description"]
+    assert "201" in doc["paths"][FEED]["post"]["responses"]
+    assert "204" in doc["paths"][FEED]["delete"]["responses"]
