@@ -17,6 +17,7 @@ from tailtribe.adapters.security.token_secrets import HmacTokenSecrets
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.model.audit import AuditAction, AuditFilter
+from tailtribe.domain.model.calendar import CalendarFeed, token_hash
 from tailtribe.domain.model.outbox import OutboxStatus
 from tailtribe.domain.model.privacy import ERASED_PET_NAME
 from tailtribe.domain.model.tokens import TokenPurpose
@@ -54,6 +55,7 @@ async def test_erasure_changes_the_person_and_no_one_else(
             await uow.users.add(person)
             await uow.pets.add(pets[person.id])
             await issuer.send(uow, person, TokenPurpose.VERIFY_EMAIL, NOW)
+            await uow.calendar_feeds.put(CalendarFeed(person.id, token_hash(person.email), NOW))
         await uow.commit()
 
     storage = FolderStorage(tmp_path, "http://media.test", "s" * 32)
@@ -87,6 +89,8 @@ async def test_erasure_changes_the_person_and_no_one_else(
         pet, kept = await uow.pets.get(pets[gone.id].id), await uow.pets.get(pets[stays.id].id)
         assert pet is not None and pet.details.name == ERASED_PET_NAME and not pet.active
         assert kept is not None and kept.details.name == "Brunzyx" and kept.active
+        assert await uow.calendar_feeds.get(gone.id) is None
+        assert await uow.calendar_feeds.get(stays.id) is not None
         emails = {
             m.payload["user_id"]: m.status
             for m in (await uow.outbox.list(None, 10, 0)).items

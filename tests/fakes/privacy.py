@@ -70,6 +70,7 @@ class MemoryPrivacyStore:
         s.security_events[:] = [e for e in s.security_events if e.user_id != user_id]
         for pair in [p for p in s.favorites if p[0] == user_id or p[1] in profiles]:
             del s.favorites[pair]
+        s.calendar_feeds.pop(user_id, None)
         for export in s.exports.values():
             if export.user_id == user_id and export.status is ExportStatus.READY:
                 export.expires_at = now

@@ -12,6 +12,7 @@ from uuid import UUID
 from tailtribe.domain.errors import Conflict, EmailTaken, SlotTaken
 from tailtribe.domain.model.availability import EXCLUSIVE, Occupancy
 from tailtribe.domain.model.bookings import ACTIVE, Booking, BookingStatus
+from tailtribe.domain.model.calendar import CalendarFeed
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
 from tailtribe.domain.model.exports import DataExport, ExportStatus
@@ -62,6 +63,7 @@ class MemoryStore:
         self.security_events: list[SecurityEvent] = []
         self.exports: dict[UUID, DataExport] = {}
         self.favorites: dict[tuple[UUID, UUID], datetime] = {}  # (user, caregiver): saved at
+        self.calendar_feeds: dict[UUID, CalendarFeed] = {}
 
 
 class MemoryUserRepository:

@@ -8,6 +8,7 @@ from uuid import UUID
 from tailtribe.domain.model.audit import AuditEntry
 from tailtribe.domain.model.outbox import OutboxMessage
 from tests.fakes.audit_repository import MemoryAuditRepository
+from tests.fakes.calendar import MemoryCalendarFeedRepository
 from tests.fakes.outbox_repository import MemoryOutboxRepository
 from tests.fakes.privacy import MemoryPrivacyStore
 from tests.fakes.repositories import (
@@ -78,6 +79,7 @@ class MemoryUnitOfWork:
         self.audit = MemoryAuditRepository(list(self.audit_rows))
         self.privacy = MemoryPrivacyStore(self._work, self.outbox)
         self.favorites = MemoryFavoriteRepository(self._work)
+        self.calendar_feeds = MemoryCalendarFeedRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -135,6 +135,7 @@ async def test_logs_are_json_with_a_request_id_and_never_a_secret(
         ("card 4242 4242 4242 4242 declined", "4242 4242 4242 4242"),
         ("card 4242-4242-4242-4242", "4242-4242-4242-4242"),
         ("card 4242424242424", "4242424242424"),
+        ("/api/v1/calendar/Ab3-x_9Yz0.ics", "Ab3-x_9Yz0"),
     ],
 )
 def test_every_kind_of_secret_is_masked_in_any_text(text: str, secret: str) -> None:

@@ -45,6 +45,7 @@ _SECRET_VALUES = re.compile(
     r"|(?i:(?<=bearer )[\w.~+/=-]{8,})"
     r"|(?i:(?<=password=)[^&\s\"'\\]+)"
     r"|(?<![\w.-])(?:\d[ -]?){12,18}\d(?!\w|\.\d)"  # card numbers (13 to 19 digits), not inside ids
+    r"|(?<=/calendar/)[\w-]+(?=\.ics)"  # a calendar feed's secret address
 )
 
 
@@ -62,9 +63,9 @@ _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s/]+(@)")  # postgresql://user:p
 
 
 # Each pattern above needs one of these to match anything (an underscore or
-# `=` or `:`, a JWT's start, a bearer prefix, 13 digits): a text without any,
+# `=` or `:`, a JWT's start, a bearer prefix, 13 digits, `.ics`): a text without any,
 # like most log values, is returned without running them. Keep it in step.
-_MAYBE_SECRET = re.compile(r"[_=:]|eyJ|(?i:bearer )|(?:\d[ -]?){12}\d")
+_MAYBE_SECRET = re.compile(r"[_=:]|eyJ|(?i:bearer )|(?:\d[ -]?){12}\d|\.ics")
 
 
 def scrub(text: str) -> str:

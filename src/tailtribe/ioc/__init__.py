@@ -13,6 +13,7 @@ from dishka.integrations.litestar import LitestarProvider
 from tailtribe.config import Settings
 from tailtribe.ioc.accounts import AccountsProvider, TimingDummyHash
 from tailtribe.ioc.bookings import BookingsProvider
+from tailtribe.ioc.calendar import CalendarProvider
 from tailtribe.ioc.caregivers import CaregiversProvider
 from tailtribe.ioc.infrastructure import InfrastructureProvider
 from tailtribe.ioc.messaging import MessagingProvider
@@ -40,6 +41,7 @@ def providers(settings: Settings) -> list[Provider]:
         MessagingProvider(),
         PlatformProvider(),
         PrivacyProvider(),
+        CalendarProvider(),
     ]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tailtribe.adapters.sqlalchemy.photo_repository import PHOTO_ROW
 from tailtribe.adapters.sqlalchemy.tables import (
     BookingRow,
+    CalendarFeedRow,
     CaregiverRow,
     DataExportRow,
     FavoriteRow,
@@ -111,6 +112,8 @@ class SqlPrivacyStore:
                 )
             )
         )
+        # The calendar feed names the user's bookings: its address stops working.
+        await s.execute(delete(CalendarFeedRow).where(CalendarFeedRow.user_id == user_id))
         # Exports: a ready one's file goes with the expiry job's next run
         # (every minute), which a crash cannot skip; the build job gives up a
         # pending one of an erased account, deleting any file a crash left.

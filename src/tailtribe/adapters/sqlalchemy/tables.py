@@ -429,3 +429,15 @@ class FavoriteRow(Base):
         ForeignKey("caregiver_profile.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class CalendarFeedRow(Base):
+    """A user's private calendar feed: the SHA-256 of its secret, never the secret."""
+
+    __tablename__ = "calendar_feed"
+
+    user_id: Mapped[UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

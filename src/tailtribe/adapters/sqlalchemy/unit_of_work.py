@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tailtribe.adapters.sqlalchemy.audit_repository import SqlAuditRepository
 from tailtribe.adapters.sqlalchemy.booking_repository import SqlBookingRepository
+from tailtribe.adapters.sqlalchemy.calendar_store import SqlCalendarFeedRepository
 from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepository
 from tailtribe.adapters.sqlalchemy.conversation_repository import SqlConversationRepository
 from tailtribe.adapters.sqlalchemy.export_repository import SqlDataExportRepository
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(session)
         self.privacy = SqlPrivacyStore(session)
         self.favorites = SqlFavoriteRepository(session)
+        self.calendar_feeds = SqlCalendarFeedRepository(session)
         return self
 
     async def __aexit__(

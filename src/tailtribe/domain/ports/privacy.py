@@ -32,8 +32,9 @@ class PrivacyStore(Protocol):
         pets lose their details (and are deleted), the user's message bodies
         and their booking requests' messages are replaced, review replies the
         user wrote go, the user's photos are marked deleting, emails not
-        sent to the user yet are dropped, and the user's favourites go with
-        those of other users naming the user's caregiver profile."""
+        sent to the user yet are dropped, the user's favourites go with
+        those of other users naming the user's caregiver profile, and their
+        calendar feed is deleted."""
         ...
 
     async def deleting_photos(self, limit: int) -> Sequence[Photo]:

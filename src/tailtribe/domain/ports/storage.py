@@ -26,6 +26,7 @@ from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.security import SecurityEvent
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
+from tailtribe.domain.ports.calendar import CalendarFeedRepository
 from tailtribe.domain.ports.privacy import PrivacyStore
 from tailtribe.domain.ports.retention import RetentionRepository
 
@@ -453,6 +454,9 @@ class UnitOfWork(Protocol):
 
     @property
     def favorites(self) -> FavoriteRepository: ...
+
+    @property
+    def calendar_feeds(self) -> CalendarFeedRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

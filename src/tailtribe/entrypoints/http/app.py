@@ -46,6 +46,10 @@ from tailtribe.entrypoints.http.controllers.bookings import (
     ReviewController,
     SimulatedPaymentController,
 )
+from tailtribe.entrypoints.http.controllers.calendar import (
+    CalendarController,
+    CalendarFeedController,
+)
 from tailtribe.entrypoints.http.controllers.caregivers import CaregiverProfileController
 from tailtribe.entrypoints.http.controllers.client_config import ConfigController
 from tailtribe.entrypoints.http.controllers.conversations import (
@@ -233,6 +237,8 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         EmailSettingsController,
         UnsubscribeController,
         FavoriteController,
+        CalendarFeedController,
+        CalendarController,
     ]
 
 

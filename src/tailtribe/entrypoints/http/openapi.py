@@ -892,4 +892,34 @@ DOCS: dict[str, Doc] = {
         "Any signed-in user. Removes the caregiver from the caller's favourites; 204 also when "
         "it was not saved.",
     ),
+    # Calendar feeds
+    "create_calendar_feed": Doc(
+        "Make my calendar feed's address",
+        "Any signed-in user. Turns on their private iCalendar feed of accepted bookings, as "
+        "owner and as caregiver (docs/calendar.md), and answers 201 with its secret `url` "
+        "for a calendar app's subscription. Each call makes a new address and the previous "
+        "one stops working at once (404). The address is shown only here: the server keeps "
+        "a hash of it, so to see it again, make a new one.",
+    ),
+    "get_calendar_feed": Doc(
+        "My calendar feed",
+        "Any signed-in user: whether their calendar feed is on, and since when. The address "
+        "is never shown again after it was made (only its hash is kept): POST for a new one.",
+    ),
+    "delete_calendar_feed": Doc(
+        "Turn my calendar feed off",
+        "Any signed-in user. The feed's address stops working at once (404). Answers 204, "
+        "also when the feed was off already.",
+    ),
+    "calendar_feed": Doc(
+        "A calendar feed (iCalendar)",
+        "Public, no sign-in: the secret address a calendar app subscribes to, "
+        "`/api/v1/calendar/<token>.ics`, answered as `text/calendar; charset=utf-8` "
+        "(RFC 5545). One event per accepted, in-progress or recent booking of the feed's "
+        "user, as owner or as caregiver (those that ended in the last 30 days, and all "
+        "ahead), in Europe/Brussels time; requested, declined, expired and cancelled "
+        "bookings are never in it. 404 for an address that is not a live feed's (made "
+        "again, turned off, or never made).",
+        parameters={"feed": "The feed's token followed by `.ics`, as in the address made."},
+    ),
 }

@@ -75,7 +75,8 @@ class EraseAccount:
     - Otherwise, in one transaction: the user's name and address are
       replaced, the password and tokens go, pets, the caregiver profile,
       messages and review replies lose their personal content, photos are
-      marked deleting and pending emails to the user are dropped. Bookings,
+      marked deleting, pending emails to the user are dropped and the
+      calendar feed is deleted (its address stops working). Bookings,
       ledger entries and reviews stay, pointing at the anonymous account.
     - After the commit the photos' files go (`PurgeErasedPhotos`, which the
       scheduled jobs repeat), and cached search results are refreshed.
