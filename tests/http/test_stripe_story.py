@@ -251,7 +251,9 @@ async def accepted_walk(
     intent = standin.state.payment_intents[pi]
     assert intent["amount"] == booking["price"]["total"]["amount_cents"] == 1500
     assert intent["currency"] == "eur"
-    assert intent["capture_method"] == "manual"
+    assert intent["capture_method"] == "automatic"  # Bancontact is taken at once
+    assert intent["payment_method_options"] == {"card": {"capture_method": "manual"}}
+    assert intent["payment_method_types"] == ["card", "bancontact"]
     assert intent["transfer_group"] == booking["id"]
     assert intent["metadata"] == {"booking_id": booking["id"]}
     assert intent["client_secret"] == booking["payment"]["client_secret"]

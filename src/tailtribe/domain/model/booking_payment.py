@@ -25,6 +25,14 @@ class PaymentStatus(enum.StrEnum):
     CANCELED = "canceled"
 
 
+class PaymentMethod(enum.StrEnum):
+    """How the owner paid: a card is held, then captured on acceptance;
+    Bancontact cannot hold, so its payment is taken at once."""
+
+    CARD = "card"
+    BANCONTACT = "bancontact"
+
+
 CAPTURED_STATES = frozenset(
     {PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 )
@@ -42,6 +50,7 @@ class BookingPayment:
     refunded_cents: int = 0
     charge_id: str | None = None
     stripe_fee_cents: int = 0
+    method: PaymentMethod | None = None  # None until the provider says
 
     @property
     def is_authorized(self) -> bool:
