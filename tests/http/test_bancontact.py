@@ -146,6 +146,16 @@ async def test_a_declined_request_is_refunded_in_full(api: Api) -> None:
     await run_due_jobs(api.client)
     [told] = await sent_emails(api, "refund_issued", pet_owner.id)
     assert told["booking_id"] == booking["id"]
+    # Paid but never accepted: not counted as an accepted booking.
+    day = {"from": NOW.date().isoformat(), "to": NOW.date().isoformat()}
+    report = await api.client.get("/api/v1/admin/metrics", params=day, headers=boss.headers)
+    assert report.status_code == 200, report.text
+    assert report.json()["bookings"] == {
+        "created": 1,
+        "accepted": 0,
+        "completed": 0,
+        "cancelled": 0,
+    }
     async with api.container() as scope:
         # The simulated gateway lives in the app's container: the ledgers only.
         assert await (await scope.get(Reconcile))(None, with_provider=False) == (1, [])

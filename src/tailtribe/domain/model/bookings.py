@@ -129,7 +129,7 @@ _MONEY_COMMANDS: dict[str, frozenset[BookingStatus]] = {
 
 
 # Statuses a booking only reaches through acceptance.
-_ACCEPTED_ONCE = frozenset(
+ACCEPTED_ONCE = frozenset(
     {
         BookingStatus.ACCEPTED,
         BookingStatus.IN_PROGRESS,
@@ -150,7 +150,7 @@ def was_accepted(
         return captured_cents > 0
     if status is BookingStatus.CANCELLED:
         return refunded_cents < captured_cents
-    return status in _ACCEPTED_ONCE
+    return status in ACCEPTED_ONCE
 
 
 def shown_text(text: str, accepted: bool) -> str:
