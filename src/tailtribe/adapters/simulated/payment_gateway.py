@@ -152,6 +152,7 @@ class SimulatedPaymentGateway:
             if intent.canceled:
                 raise PaymentProviderError("the payment intent was canceled")
             intent.captured_cents = intent.amount_cents
+            intent.method = PaymentMethod.CARD  # only a held card is captured by a call
             return Capture(charge_id=self._id("ch"), fee_cents=None)
 
         return self._once(idempotency_key, ("capture", payment_intent_id), make)
