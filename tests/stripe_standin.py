@@ -243,9 +243,11 @@ class StripeStandIn:
 
     # -- test helpers -------------------------------------------------------
 
-    async def confirm(self, payment_intent_id: str) -> Json:
-        """The owner's card is authorized: requires_capture, amount_capturable = amount."""
-        return self._render(self._confirm(self._intent(payment_intent_id)))
+    async def confirm(self, payment_intent_id: str, method: str = "card") -> Json:
+        """The owner pays with `method`: a card with a manual capture is
+        authorized (requires_capture, amount_capturable = amount); a method
+        whose capture is automatic (Bancontact) succeeds at once."""
+        return self._render(self._confirm(self._intent(payment_intent_id), method))
 
     async def fail_payment(self, payment_intent_id: str) -> Json:
         """The owner's card is declined: the PaymentIntent asks for another method."""
@@ -451,8 +453,9 @@ class StripeStandIn:
                 "POST",
                 "/v1/payment_intents",
                 self._create_payment_intent,
-                *("amount", "automatic_payment_methods", "capture_method", "currency"),
-                *("description", "metadata", "payment_method_types", "receipt_email"),
+                *("allowed_payment_method_types", "amount", "automatic_payment_methods"),
+                *("capture_method", "currency", "description", "metadata"),
+                *("payment_method_options", "payment_method_types", "receipt_email"),
                 *("statement_descriptor_suffix", "transfer_group"),
             ),
             route("GET", "/v1/payment_intents/{id}", self._retrieve_payment_intent),
@@ -508,7 +511,8 @@ class StripeStandIn:
                 case "GET", ["onboarding", token]:
                     return self._onboard(token)
                 case "POST", ["payment_intents", pi, "confirm"]:
-                    answer = self._render(self._confirm(self._intent(pi)))
+                    method = form.get("method", "card")
+                    answer = self._render(self._confirm(self._intent(pi), method))
                 case "POST", ["payment_intents", pi, "fail"]:
                     answer = self._render(self._fail(self._intent(pi)))
                 case "POST", ["accounts", account_id, "payouts_enabled"]:
@@ -777,6 +781,25 @@ class StripeStandIn:
         if capture_method not in ("automatic", "automatic_async", "manual"):
             raise ApiError(400, "Invalid capture_method", param="capture_method")
         automatic = params.get("automatic_payment_methods")
+        allowed = params.get("allowed_payment_method_types")
+        if allowed is not None and automatic is not None:
+            raise ApiError(
+                400,
+                "allowed_payment_method_types cannot be used with automatic_payment_methods.",
+                param="allowed_payment_method_types",
+            )
+        options = params.get("payment_method_options") or {}
+        if not isinstance(options, dict):
+            raise ApiError(400, "Invalid payment_method_options", param="payment_method_options")
+        for kind, option in options.items():
+            wanted = option.get("capture_method") if isinstance(option, dict) else None
+            # Stripe: only a method that can hold funds takes a manual capture.
+            if wanted is not None and (kind != "card" or wanted != "manual"):
+                raise ApiError(
+                    400,
+                    f"Invalid capture_method for {kind}",
+                    param=f"payment_method_options[{kind}][capture_method]",
+                )
         intent = _shape("payment_intent")
         intent_id = _new_id("pi")
         intent.update(
@@ -803,7 +826,11 @@ class StripeStandIn:
             next_action=None,
             payment_method=None,
             payment_method_configuration_details=None,
-            payment_method_types=params.get("payment_method_types", ["card", "bancontact"]),
+            payment_method_options={
+                kind: dict(option) for kind, option in options.items() if isinstance(option, dict)
+            },
+            payment_method_types=allowed
+            or params.get("payment_method_types", ["card", "bancontact"]),
             processing=None,
             shipping=None,
             status="requires_payment_method",
@@ -827,12 +854,26 @@ class StripeStandIn:
             extra={"payment_intent": self._render(intent)},
         )
 
-    def _charge(self, intent: Json, *, paid: bool) -> Json:
+    def _charge(self, intent: Json, *, paid: bool, method: str = "card") -> Json:
         charge = _shape("charge")
         charge_id = _new_id("ch")
         card = charge["payment_method_details"]["card"]
         card.update(amount_authorized=intent["amount"] if paid else None, country="BE")
         card["overcapture"]["maximum_amount_capturable"] = intent["amount"]
+        if method == "bancontact":
+            charge["payment_method_details"] = {
+                "type": "bancontact",
+                "bancontact": {
+                    "bank_code": "VAPE",
+                    "bank_name": "VAN DE PUT & CO",
+                    "bic": "VAPEBE22",
+                    "generated_sepa_debit": None,
+                    "generated_sepa_debit_mandate": None,
+                    "iban_last4": "7061",
+                    "preferred_language": "nl",
+                    "verified_name": "Jenny Rosen",
+                },
+            }
         charge.update(
             id=charge_id,
             amount=intent["amount"],
@@ -871,13 +912,23 @@ class StripeStandIn:
         self.state.charges[charge_id] = charge
         return charge
 
-    def _confirm(self, intent: Json) -> Json:
+    def _confirm(self, intent: Json, method: str = "card") -> Json:
         if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
             raise self._unexpected_state(intent, "confirmed", ["requires_payment_method"])
-        charge = self._charge(intent, paid=True)
+        if method not in intent["payment_method_types"]:
+            raise ApiError(
+                400,
+                f"The payment method type provided: {method} is invalid. This payment_intent "
+                "was created with payment_method_types only.",
+                code="payment_intent_invalid_parameter",
+                param="payment_method_type",
+            )
+        charge = self._charge(intent, paid=True, method=method)
         intent.update(latest_charge=charge["id"], last_payment_error=None)
         intent["payment_method"] = charge["payment_method"]
-        if intent["capture_method"] == "manual":
+        # A per-method capture_method overrides the top-level one for that method.
+        option = (intent.get("payment_method_options") or {}).get(method) or {}
+        if option.get("capture_method", intent["capture_method"]) == "manual":
             intent.update(status="requires_capture", amount_capturable=intent["amount"])
             self._emit("payment_intent.amount_capturable_updated", intent)
             return intent

@@ -12,7 +12,13 @@ from tailtribe.adapters.stripe.events import StripeEventDecoder
 from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
 from tailtribe.config import DEV_WEBHOOK_SECRET
 from tailtribe.domain.errors import InvalidWebhook, PaymentProviderError
-from tailtribe.domain.model.payment_events import PaymentAuthorized, PaymentCanceled, PaymentFailed
+from tailtribe.domain.model.booking_payment import PaymentMethod
+from tailtribe.domain.model.payment_events import (
+    PaymentAuthorized,
+    PaymentCanceled,
+    PaymentCaptured,
+    PaymentFailed,
+)
 from tailtribe.domain.ports.payments import PaymentOutcome
 
 AT = datetime(2027, 3, 1, 9, 5, tzinfo=UTC)
@@ -20,6 +26,7 @@ EXPECTED = {
     PaymentOutcome.SUCCEEDED: ("payment_intent.amount_capturable_updated", PaymentAuthorized),
     PaymentOutcome.FAILED: ("payment_intent.payment_failed", PaymentFailed),
     PaymentOutcome.ABANDONED: ("payment_intent.canceled", PaymentCanceled),
+    PaymentOutcome.BANCONTACT: ("payment_intent.succeeded", PaymentCaptured),
 }
 
 
@@ -38,11 +45,15 @@ async def test_each_outcome_is_the_signed_event_stripe_sends(outcome: PaymentOut
     kind, message_type = EXPECTED[outcome]
     assert event.kind == kind and event.id.startswith("evt_")
     message = StripeEventDecoder().decode(event.raw)
-    assert isinstance(message, (PaymentAuthorized, PaymentFailed, PaymentCanceled))
+    assert isinstance(message, (PaymentAuthorized, PaymentFailed, PaymentCanceled, PaymentCaptured))
     assert type(message) is message_type
     assert message.payment_intent_id == intent.id and message.occurred_at == AT
     if isinstance(message, PaymentAuthorized):
         assert message.amount_cents == 1500
+    if isinstance(message, PaymentCaptured):  # Bancontact: taken at once, no hold
+        assert (message.amount_cents, message.method) == (1500, PaymentMethod.BANCONTACT)
+        record = await gateway.record(intent.id, booking_id)
+        assert (record.captured_cents, record.method) == (1500, PaymentMethod.BANCONTACT)
     # Another secret does not verify it: it is signed, not just formatted.
     with pytest.raises(InvalidWebhook):
         StripeWebhookVerifier("whsec_other").parse(deliveries[0].payload, deliveries[0].signature)

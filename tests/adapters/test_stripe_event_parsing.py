@@ -18,6 +18,7 @@ from tailtribe.adapters.stripe.events import (
     decode,
     encode,
 )
+from tailtribe.domain.model.booking_payment import PaymentMethod
 from tailtribe.domain.model.payment_events import (
     AccountUpdated,
     DisputeOpened,
@@ -133,6 +134,21 @@ MESSAGES = [
         event_id="evt_8", occurred_at=AT, booking_id=BOOKING, transfer_id="tr_1", amount_cents=4
     ),
     TransferReversed(event_id="evt_9", occurred_at=AT, booking_id=BOOKING, reversed_cents=1),
+    PaymentCaptured(
+        event_id="evt_10",
+        occurred_at=AT,
+        payment_intent_id="pi_2",
+        amount_cents=5,
+        charge_id="ch_2",
+        method=PaymentMethod.BANCONTACT,
+    ),
+    PaymentAuthorized(
+        event_id="evt_11",
+        occurred_at=AT,
+        payment_intent_id="pi_3",
+        amount_cents=5,
+        method=PaymentMethod.CARD,
+    ),
 ]
 
 
@@ -178,3 +194,20 @@ def test_expanded_objects_and_odd_shapes_are_read_as_before() -> None:
 def test_any_data_object_of_a_known_type_reads_as_a_message(type_: str, data: Any) -> None:
     message = decode(StripeEvent.build("evt_1", type_, AT, data))
     assert message is not None and message.event_id == "evt_1" and message.occurred_at == AT
+
+
+@pytest.mark.parametrize(
+    ("data", "method"),
+    [
+        ({"payment_method_details": {"type": "bancontact"}}, PaymentMethod.BANCONTACT),
+        ({"latest_charge": {"payment_method_details": {"type": "card"}}}, PaymentMethod.CARD),
+        ({"latest_charge": "ch_1"}, None),  # not expanded: the handler asks Stripe
+        ({"payment_method_details": {"type": "ideal"}}, None),  # not one the platform offers
+        ({"payment_method_details": "bancontact"}, None),
+    ],
+)
+def test_the_payment_method_is_read_from_the_charge(
+    data: dict[str, Any], method: PaymentMethod | None
+) -> None:
+    message = decode(StripeEvent.build("evt_1", "payment_intent.succeeded", AT, data))
+    assert isinstance(message, PaymentCaptured) and message.method is method

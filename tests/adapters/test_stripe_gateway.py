@@ -19,6 +19,7 @@ from tailtribe.adapters.stripe.events import StripeEvent, decode
 from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make_stripe_client
 from tailtribe.adapters.stripe.webhooks import StripeWebhookVerifier
 from tailtribe.domain.errors import InvalidWebhook, PaymentProviderError
+from tailtribe.domain.model.booking_payment import PaymentMethod
 from tailtribe.domain.model.payment_events import (
     AccountUpdated,
     PaymentAuthorized,
@@ -126,7 +127,7 @@ async def test_the_onboarding_link_is_made_on_demand_and_used_once(
     assert [e["type"] for e in standin.events] == ["account.updated"]
 
 
-async def test_payment_intent_is_manual_capture_in_eur_naming_the_booking(
+async def test_payment_intent_holds_a_card_takes_bancontact_in_eur_naming_the_booking(
     standin: StripeStandIn, gateway: StripePaymentGateway
 ) -> None:
     booking, k = uuid.uuid4(), key()
@@ -137,8 +138,10 @@ async def test_payment_intent_is_manual_capture_in_eur_naming_the_booking(
     assert sent.params == {
         "amount": "12345",
         "currency": "eur",
-        "capture_method": "manual",
-        "automatic_payment_methods": {"enabled": "true"},
+        # A card is held for a manual capture; Bancontact cannot hold: automatic.
+        "allowed_payment_method_types": ["card", "bancontact"],
+        "capture_method": "automatic",
+        "payment_method_options": {"card": {"capture_method": "manual"}},
         "transfer_group": str(booking),
         "metadata": {"booking_id": str(booking)},
     }
@@ -226,7 +229,7 @@ async def test_record_reads_every_page_of_transfers(
 
     record = await gateway.record(intent_id, booking)
 
-    assert record == GatewayRecord(10_000, 0, 6_000, 0, 175)
+    assert record == GatewayRecord(10_000, 0, 6_000, 0, 175, PaymentMethod.CARD)
     pages = [r for r in standin.requests if r.method == "GET" and r.path == "/v1/transfers"]
     assert [("starting_after" in r.params) for r in pages] == [False, True, True]
     assert last(standin, "GET", f"/v1/payment_intents/{intent_id}").params == FEE_EXPAND
@@ -490,3 +493,19 @@ async def test_the_stand_in_helpers_answer_over_http(
     capture = await gateway.capture(intent.id, key())
     with pytest.raises(PaymentProviderError, match="balance_insufficient"):
         await gateway.transfer(account, 4_000, uuid.uuid4(), capture.charge_id, key())
+
+
+async def test_bancontact_is_captured_at_once_and_recorded_with_its_method(
+    standin: StripeStandIn, gateway: StripePaymentGateway
+) -> None:
+    booking = uuid.uuid4()
+    intent = await gateway.create_payment_intent(booking, 2_000, key())
+    await standin.confirm(intent.id, "bancontact")
+
+    assert standin.state.payment_intents[intent.id]["status"] == "succeeded"
+    assert [e["type"] for e in standin.events][-1] == "payment_intent.succeeded"
+    record = await gateway.record(intent.id, booking)
+    assert record == GatewayRecord(2_000, 0, 0, 0, 55, PaymentMethod.BANCONTACT)
+    # Nothing is left to capture.
+    with pytest.raises(PaymentProviderError):
+        await gateway.capture(intent.id, key())

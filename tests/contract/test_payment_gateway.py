@@ -19,6 +19,7 @@ import pytest
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make_stripe_client
 from tailtribe.domain.errors import PaymentProviderError
+from tailtribe.domain.model.booking_payment import PaymentMethod
 from tailtribe.domain.ports.payments import GatewayRecord, PaymentGateway, TransferRef
 from tests.stripe_standin import API_KEY, fee_for, stripe_standin
 
@@ -29,6 +30,9 @@ class Subject:
     authorize: Callable[[str], Awaitable[object]]
     onboard: Callable[[str], Awaitable[object]]
     fee: Callable[[int], int | None]
+    # How a held payment was made, as the record tells it: Stripe reads the
+    # charge; the simulated gateway learns a hold only from its own events.
+    held_method: PaymentMethod | None
 
 
 async def _nothing(_: str) -> None:
@@ -38,12 +42,14 @@ async def _nothing(_: str) -> None:
 @pytest.fixture(params=["simulated", "stripe"])
 async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     if request.param == "simulated":
-        yield Subject(SimulatedPaymentGateway(), _nothing, _nothing, lambda _: None)
+        yield Subject(SimulatedPaymentGateway(), _nothing, _nothing, lambda _: None, None)
         return
     async with stripe_standin() as standin:
         gateway = StripePaymentGateway(make_stripe_client(API_KEY, standin.url))
         try:
-            yield Subject(gateway, standin.confirm, standin.set_payouts_enabled, fee_for)
+            yield Subject(
+                gateway, standin.confirm, standin.set_payouts_enabled, fee_for, PaymentMethod.CARD
+            )
         finally:
             await gateway.aclose()
 
@@ -120,7 +126,9 @@ async def test_cancel_of_an_uncaptured_intent_can_be_repeated(subject: Subject) 
     await subject.gateway.cancel(intent.id, k)  # a retry
     await subject.gateway.cancel(intent.id, key())  # canceled already: no error
 
-    assert await subject.gateway.record(intent.id, booking) == GatewayRecord(0, 0, 0, 0, None)
+    assert await subject.gateway.record(intent.id, booking) == GatewayRecord(
+        0, 0, 0, 0, None, subject.held_method
+    )
     with pytest.raises(PaymentProviderError):
         await subject.gateway.capture(intent.id, key())
 
@@ -211,6 +219,7 @@ async def test_record_totals_the_booking(subject: Subject) -> None:
         transferred_cents=7_000,
         reversed_cents=1_000,
         fee_cents=subject.fee(10_000),
+        method=PaymentMethod.CARD,  # only a held card is captured by a call
     )
 
 

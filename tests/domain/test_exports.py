@@ -108,6 +108,7 @@ def test_what_owner_and_caregiver_see() -> None:
         Movement.AUTHORIZATION,
         Movement.AUTHORIZATION_RELEASE,
         Movement.CAPTURE,
+        Movement.IMMEDIATE_CAPTURE,  # Bancontact: from the owner at once
         Movement.REFUND,
     }
     assert moves(False) == {Movement.TRANSFER, Movement.REVERSAL}

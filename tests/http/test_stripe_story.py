@@ -251,7 +251,9 @@ async def accepted_walk(
     intent = standin.state.payment_intents[pi]
     assert intent["amount"] == booking["price"]["total"]["amount_cents"] == 1500
     assert intent["currency"] == "eur"
-    assert intent["capture_method"] == "manual"
+    assert intent["capture_method"] == "automatic"  # Bancontact is taken at once
+    assert intent["payment_method_options"] == {"card": {"capture_method": "manual"}}
+    assert intent["payment_method_types"] == ["card", "bancontact"]
     assert intent["transfer_group"] == booking["id"]
     assert intent["metadata"] == {"booking_id": booking["id"]}
     assert intent["client_secret"] == booking["payment"]["client_secret"]
@@ -494,4 +496,96 @@ async def test_a_payout_released_after_failures_is_paid_once_the_balance_allows(
     [transfer] = transfers_of(stack.standin, booking_id)
     assert transfer["amount"] == 1200
     assert (await stack.booking(booking_id, owner))["payout_status"] == "paid"
+    assert await stack.reconcile_in_container() == (1, [])
+
+
+async def requested_walk_at_stripe(
+    stack: Stack, profile: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    _, owner = await stack.api.new_user()
+    pet = (
+        await stack.app.post("/api/v1/pets", json={"name": "Rex", "species": "dog"}, headers=owner)
+    ).json()
+    created = await stack.app.post(
+        "/api/v1/bookings", json=walk(profile, pet["id"], next_monday(10)), headers=owner
+    )
+    assert created.status_code == 201, created.text
+    return created.json(), owner
+
+
+async def test_bancontact_is_paid_at_once_refunded_on_decline_and_reconciled(
+    stack: Stack,
+) -> None:
+    standin = stack.standin
+    admin = await stack.api.new_admin()
+    profile, caregiver = await onboarded_caregiver(stack, admin)
+    booking, owner = await requested_walk_at_stripe(stack, profile)
+    booking_id, pi = booking["id"], booking["payment"]["payment_intent_id"]
+
+    # The PaymentIntent holds a card until acceptance and takes Bancontact at once.
+    sent = [r for r in standin.requests if r.path == "/v1/payment_intents"][-1]
+    assert sent.params["capture_method"] == "automatic"
+    assert sent.params["payment_method_options"] == {"card": {"capture_method": "manual"}}
+    assert sent.params["allowed_payment_method_types"] == ["card", "bancontact"]
+    assert "automatic_payment_methods" not in sent.params
+
+    await standin.confirm(pi, "bancontact")  # the owner pays in the banking app
+    await stack.webhooks_delivered()
+    intent = standin.state.payment_intents[pi]
+    assert intent["status"] == "succeeded"
+    charge = standin.state.charges[intent["latest_charge"]]
+    assert charge["payment_method_details"]["type"] == "bancontact"
+    paid = await stack.booking(booking_id, owner)
+    assert (paid["status"], paid["payment_status"], paid["payment_method"]) == (
+        "requested",
+        "captured",
+        "bancontact",
+    )
+    fee = fee_for(1500)
+    assert movements(await stack.ledger(booking_id, admin)) == [
+        ("immediate_capture", 1500, pi),
+        ("stripe_fee", fee, charge["id"]),
+    ]
+
+    # Delivered again: applied once.
+    [succeeded] = [
+        e
+        for e in standin.events
+        if e["type"] == "payment_intent.succeeded" and e["data"]["object"]["id"] == pi
+    ]
+    assert await standin.deliver(succeeded, f"{stack.base}/api/stripe/webhook") == 200
+    assert len((await stack.ledger(booking_id, admin))["entries"]) == 2
+
+    declined = await stack.app.post(f"/api/v1/bookings/{booking_id}/decline", headers=caregiver)
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["payment_status"] == "refunded"
+    await stack.webhooks_delivered()  # charge.refunded: booked already
+    assert charge["amount_refunded"] == 1500
+    assert not any(r.path.startswith(f"/v1/payment_intents/{pi}/") for r in standin.requests)
+    ledger = await stack.ledger(booking_id, admin)
+    assert movements(ledger)[2:] == [("refund", 1500, None)]
+    assert ledger["balanced"] is True, ledger["problems"]
+    # Stripe keeps its fee on a refunded payment: the platform bears it.
+    assert ledger["balances"]["platform"]["amount_cents"] == -fee
+    assert (await stack.booking(booking_id, owner))["refunded"]["amount_cents"] == 1500
+
+    code, out = await stack.reconcile()
+    assert (code, out.strip().splitlines()[-1]) == (0, "1 bookings compared, 0 mismatches")
+
+
+async def test_bancontact_is_accepted_without_a_capture(stack: Stack) -> None:
+    standin = stack.standin
+    admin = await stack.api.new_admin()
+    profile, caregiver = await onboarded_caregiver(stack, admin)
+    booking, _ = await requested_walk_at_stripe(stack, profile)
+    pi = booking["payment"]["payment_intent_id"]
+    await standin.confirm(pi, "bancontact")
+    await stack.webhooks_delivered()
+
+    accepted = await stack.app.post(f"/api/v1/bookings/{booking['id']}/accept", headers=caregiver)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted"
+    assert accepted.json()["payment_method"] == "bancontact"
+    assert not any(r.path == f"/v1/payment_intents/{pi}/capture" for r in standin.requests)
+    assert (await stack.ledger(booking["id"], admin))["balanced"] is True
     assert await stack.reconcile_in_container() == (1, [])

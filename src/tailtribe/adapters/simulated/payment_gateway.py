@@ -27,6 +27,7 @@ from uuid import UUID
 from tailtribe.adapters.stripe.events import StripeEvent
 from tailtribe.adapters.stripe.webhooks import sign
 from tailtribe.domain.errors import PaymentProviderError
+from tailtribe.domain.model.booking_payment import PaymentMethod
 from tailtribe.domain.ports.payments import (
     Capture,
     GatewayRecord,
@@ -46,6 +47,7 @@ class _Intent:
     captured_cents: int = 0
     refunded_cents: int = 0
     canceled: bool = False
+    method: PaymentMethod | None = None
 
 
 @dataclass
@@ -150,6 +152,7 @@ class SimulatedPaymentGateway:
             if intent.canceled:
                 raise PaymentProviderError("the payment intent was canceled")
             intent.captured_cents = intent.amount_cents
+            intent.method = PaymentMethod.CARD  # only a held card is captured by a call
             return Capture(charge_id=self._id("ch"), fee_cents=None)
 
         return self._once(idempotency_key, ("capture", payment_intent_id), make)
@@ -221,6 +224,7 @@ class SimulatedPaymentGateway:
             transferred_cents=sum(t.amount_cents for t in transfers),
             reversed_cents=sum(t.reversed_cents for t in transfers),
             fee_cents=None,
+            method=intent.method if intent else None,
         )
 
     async def simulate(
@@ -231,8 +235,9 @@ class SimulatedPaymentGateway:
         outcome: PaymentOutcome,
         at: datetime,
     ) -> Sequence[WebhookDelivery]:
-        """The event Stripe sends when the owner's confirmation of a manual-capture
-        PaymentIntent ends in `outcome`, created `at`, signed now (Stripe signs
+        """The event Stripe sends when the owner's confirmation of the
+        PaymentIntent ends in `outcome` (a card held for a manual capture, or
+        Bancontact captured at once), created `at`, signed now (Stripe signs
         on its real clock, and the webhook checks the signature's age on it)."""
         if self._webhook_secret is None:
             raise PaymentProviderError("no webhook secret to sign simulated events with")
@@ -249,7 +254,9 @@ class SimulatedPaymentGateway:
             "amount_capturable": 0,
             "amount_received": 0,
             "currency": "eur",
-            "capture_method": "manual",
+            "capture_method": "automatic",
+            "payment_method_options": {"card": {"capture_method": "manual"}},
+            "payment_method_types": ["card", "bancontact"],
             "livemode": False,
             "transfer_group": str(booking_id),
             "metadata": {"booking_id": str(booking_id)},
@@ -258,6 +265,22 @@ class SimulatedPaymentGateway:
             case PaymentOutcome.SUCCEEDED:
                 kind = "payment_intent.amount_capturable_updated"
                 data |= {"status": "requires_capture", "amount_capturable": amount_cents}
+                intent.method = PaymentMethod.CARD
+            case PaymentOutcome.BANCONTACT:
+                kind = "payment_intent.succeeded"
+                charge = {
+                    "id": self._id("ch"),
+                    "object": "charge",
+                    "amount_captured": amount_cents,
+                    "payment_method_details": {"type": "bancontact", "bancontact": {}},
+                }
+                data |= {
+                    "status": "succeeded",
+                    "amount_received": amount_cents,
+                    "latest_charge": charge,
+                }
+                intent.captured_cents = amount_cents
+                intent.method = PaymentMethod.BANCONTACT
             case PaymentOutcome.FAILED:
                 kind = "payment_intent.payment_failed"
                 data |= {"status": "requires_payment_method", "last_payment_error": _DECLINED}

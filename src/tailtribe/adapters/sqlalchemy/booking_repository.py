@@ -39,7 +39,13 @@ BOOKING_ROW = RowMapper(
     columns={"start": "start_at", "end": "end_at"},
     embedded={
         "price": Embedded(),
-        "payment": Embedded(names={"status": "payment_status", "intent_id": "payment_intent_id"}),
+        "payment": Embedded(
+            names={
+                "status": "payment_status",
+                "intent_id": "payment_intent_id",
+                "method": "payment_method",
+            }
+        ),
         "payout": Embedded(
             names={
                 "status": "payout_status",
@@ -70,7 +76,9 @@ def _fill(row: BookingRow, b: Booking) -> BookingRow:
 def _due(work: DueWork, now: datetime) -> ColumnElement[bool]:
     requested = BookingRow.status == BookingStatus.REQUESTED.value
     if work is DueWork.EXPIRE:
-        unpaid = BookingRow.payment_status != PaymentStatus.AUTHORIZED.value
+        # A request is paid when its card is held or its payment taken (Bancontact).
+        paid = (PaymentStatus.AUTHORIZED.value, PaymentStatus.CAPTURED.value)
+        unpaid = BookingRow.payment_status.not_in(paid)
         return and_(
             requested,
             or_(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    or_,
     select,
     text,
 )
@@ -33,7 +34,8 @@ from tailtribe.adapters.sqlalchemy.tables import (
     ReviewRow,
     UserRow,
 )
-from tailtribe.domain.model.bookings import BookingStatus
+from tailtribe.domain.model.booking_payment import PaymentMethod
+from tailtribe.domain.model.bookings import ACCEPTED_ONCE, BookingStatus
 from tailtribe.domain.model.caregivers import DecisionKind
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.ports.monitoring import Day, Totals
@@ -100,7 +102,20 @@ class SqlMetricsStore:
                 ).where(within(CaregiverDecisionRow.decided_at))
             )
         ).one()
-        accepted = BookingRow.captured_cents > 0  # accepting is what charges the card
+        # Accepting is what charges a card; Bancontact is charged at once, so its
+        # bookings count by status, as `was_accepted` in domain/model/bookings.py.
+        accepted = and_(
+            BookingRow.captured_cents > 0,
+            or_(
+                BookingRow.payment_method.is_(None),
+                BookingRow.payment_method != PaymentMethod.BANCONTACT.value,
+                BookingRow.status.in_([s.value for s in ACCEPTED_ONCE]),
+                and_(
+                    BookingRow.status == BookingStatus.CANCELLED.value,
+                    BookingRow.refunded_cents < BookingRow.captured_cents,
+                ),
+            ),
+        )
         completed = BookingRow.status == BookingStatus.COMPLETED.value
         settled = BookingRow.status.in_(
             [BookingStatus.COMPLETED.value, BookingStatus.CANCELLED.value]

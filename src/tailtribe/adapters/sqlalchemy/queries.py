@@ -24,7 +24,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     PhotoRow,
     ReviewRow,
 )
-from tailtribe.domain.model.booking_payment import PaymentStatus
+from tailtribe.domain.model.booking_payment import PaymentMethod, PaymentStatus
 from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy
@@ -130,6 +130,7 @@ def _booking(row: Any, pet_ids: Sequence[Any]) -> BookingView:
         refunded_cents=row["refunded_cents"],
         paid_out_cents=row["paid_out_cents"],
         dispute_deadline=row["dispute_deadline"],
+        payment_method=PaymentMethod(row["payment_method"]) if row["payment_method"] else None,
     )
 
 
@@ -365,6 +366,7 @@ _BOOKING_NAMES = (
     "refunded_cents",
     "paid_out_cents",
     "dispute_deadline",
+    "payment_method",
 )
 _BOOKING_COLUMNS = tuple(BookingRow.__table__.c[n] for n in _BOOKING_NAMES)
 

@@ -246,6 +246,7 @@ class BookingRow(UUIDv7Base):
     payout_retry_at: Mapped[datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), nullable=True
     )
+    payment_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class LedgerEntryRow(UUIDv7Base):

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from tailtribe.domain.model.booking_payment import PaymentMethod
 from tailtribe.domain.model.payment_events import (
     AccountUpdated,
     DisputeOpened,
@@ -94,6 +95,21 @@ def _id(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# Stripe's payment_method_details.type values the platform offers.
+_METHODS = {"card": PaymentMethod.CARD, "bancontact": PaymentMethod.BANCONTACT}
+
+
+def _method(obj: Mapping[str, Any]) -> PaymentMethod | None:
+    """The method a charge says (`payment_method_details.type`), read from the
+    object itself or its expanded `latest_charge`; None when neither says."""
+    for source in (obj, obj.get("latest_charge")):
+        details = source.get("payment_method_details") if isinstance(source, dict) else None
+        kind = details.get("type") if isinstance(details, dict) else None
+        if isinstance(kind, str) and kind in _METHODS:
+            return _METHODS[kind]
+    return None
+
+
 def _booking_id(transfer: Mapping[str, Any]) -> UUID | None:
     """Our transfers carry the booking in their metadata and transfer group."""
     metadata = transfer.get("metadata")
@@ -121,6 +137,7 @@ def _authorized(e: StripeEvent) -> PaymentEvent:
         occurred_at=e.created,
         payment_intent_id=str(d.get("id", "")),
         amount_cents=_cents(d.get("amount_capturable")),
+        method=_method(d),
     )
 
 
@@ -142,6 +159,7 @@ def _succeeded(e: StripeEvent) -> PaymentEvent:
         payment_intent_id=_id(d.get("id")),
         amount_cents=_cents(d.get("amount_received")),
         charge_id=_id(d.get("latest_charge")),
+        method=_method(d),
     )
 
 
@@ -225,7 +243,7 @@ def _wire(m: PaymentEvent) -> tuple[str, dict[str, Any]]:
             return "account.updated", {"id": m.account_id, "payouts_enabled": m.payouts_enabled}
         case PaymentAuthorized():
             data = {"id": m.payment_intent_id, "amount_capturable": m.amount_cents}
-            return "payment_intent.amount_capturable_updated", data
+            return "payment_intent.amount_capturable_updated", data | _details(m.method)
         case PaymentFailed():
             return "payment_intent.payment_failed", {"id": m.payment_intent_id}
         case PaymentCanceled():
@@ -236,7 +254,7 @@ def _wire(m: PaymentEvent) -> tuple[str, dict[str, Any]]:
                 "amount_received": m.amount_cents,
                 "latest_charge": m.charge_id,
             }
-            return "payment_intent.succeeded", data
+            return "payment_intent.succeeded", data | _details(m.method, m.charge_id)
         case PaymentRefunded():
             data = {"payment_intent": m.payment_intent_id, "amount_refunded": m.refunded_cents}
             return "charge.refunded", data
@@ -254,3 +272,11 @@ def _wire(m: PaymentEvent) -> tuple[str, dict[str, Any]]:
                 "amount_reversed": m.reversed_cents,
             }
     raise TypeError(f"no Stripe event for {type(m).__name__}")
+
+
+def _details(method: PaymentMethod | None, charge_id: str | None = None) -> dict[str, Any]:
+    """The method as Stripe names it, on the charge expanded."""
+    if method is None:
+        return {}
+    charge = {"id": charge_id, "payment_method_details": {"type": method.value}}
+    return {"latest_charge": charge}

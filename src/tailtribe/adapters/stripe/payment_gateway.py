@@ -15,6 +15,7 @@ from uuid import UUID
 import stripe
 
 from tailtribe.domain.errors import PaymentProviderError
+from tailtribe.domain.model.booking_payment import PaymentMethod
 from tailtribe.domain.ports.payments import Capture, GatewayRecord, PaymentIntentRef, TransferRef
 
 T = TypeVar("T")
@@ -79,6 +80,15 @@ def _fee(charge: stripe.Charge | str | None) -> int | None:
     return txn.fee if isinstance(txn, stripe.BalanceTransaction) else None
 
 
+_METHODS = {"card": PaymentMethod.CARD, "bancontact": PaymentMethod.BANCONTACT}
+
+
+def _method(charge: stripe.Charge | str | None) -> PaymentMethod | None:
+    if not isinstance(charge, stripe.Charge) or charge.payment_method_details is None:
+        return None
+    return _METHODS.get(charge.payment_method_details.type)
+
+
 class StripePaymentGateway:
     def __init__(self, client: stripe.StripeClient) -> None:
         self._client = client
@@ -135,8 +145,13 @@ class StripePaymentGateway:
                 {
                     "amount": amount_cents,
                     "currency": CURRENCY,
-                    "capture_method": "manual",
-                    "automatic_payment_methods": {"enabled": True},
+                    # A card is held until the caregiver accepts; Bancontact
+                    # cannot hold, so its payment is captured at once. The
+                    # pinned API version no longer takes `payment_method_types`
+                    # on create (400): `allowed_payment_method_types` does it.
+                    "allowed_payment_method_types": ["card", "bancontact"],
+                    "capture_method": "automatic",
+                    "payment_method_options": {"card": {"capture_method": "manual"}},
                     "transfer_group": str(booking_id),
                     "metadata": {"booking_id": str(booking_id)},
                 },
@@ -267,4 +282,5 @@ class StripePaymentGateway:
             transferred_cents=transferred,
             reversed_cents=reversed_,
             fee_cents=_fee(charge),
+            method=_method(charge),
         )

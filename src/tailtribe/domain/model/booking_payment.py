@@ -1,4 +1,4 @@
-"""The owner's card payment for a booking: its Stripe references and the money it moved.
+"""The owner's payment for a booking: its Stripe references and the money it moved.
 
 It changes when the payment rules or the provider's references change; the
 booking decides when a payment step may happen, this part what it does.
@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 
 class PaymentStatus(enum.StrEnum):
-    """pending: the card is not authorized yet; authorized: the amount is held;
-    captured: charged, as the caregiver accepts; refunded or partially_refunded
-    after a cancellation or a dispute; failed: the card was declined (the owner
-    may try again while the request is open); canceled: the hold was released."""
+    """pending: not paid yet; authorized: the card's amount is held;
+    captured: charged (a card as the caregiver accepts, Bancontact at once);
+    refunded or partially_refunded after a cancellation or a dispute; failed:
+    the payment was declined (the owner may try again while the request is
+    open); canceled: the hold was released."""
 
     PENDING = "pending"
     AUTHORIZED = "authorized"
@@ -23,6 +24,14 @@ class PaymentStatus(enum.StrEnum):
     PARTIALLY_REFUNDED = "partially_refunded"
     FAILED = "failed"
     CANCELED = "canceled"
+
+
+class PaymentMethod(enum.StrEnum):
+    """How the owner paid: a card is held, then captured on acceptance;
+    Bancontact cannot hold, so its payment is taken at once."""
+
+    CARD = "card"
+    BANCONTACT = "bancontact"
 
 
 CAPTURED_STATES = frozenset(
@@ -42,6 +51,7 @@ class BookingPayment:
     refunded_cents: int = 0
     charge_id: str | None = None
     stripe_fee_cents: int = 0
+    method: PaymentMethod | None = None  # None until the provider says
 
     @property
     def is_authorized(self) -> bool:

@@ -27,7 +27,7 @@ from tailtribe.domain.model.booking_dispute import (
     BookingDispute,
     DisputeOutcome,
 )
-from tailtribe.domain.model.booking_payment import BookingPayment, PaymentStatus
+from tailtribe.domain.model.booking_payment import BookingPayment, PaymentMethod, PaymentStatus
 from tailtribe.domain.model.booking_payout import (
     BookingPayout,
     PayoutStatus,
@@ -128,10 +128,35 @@ _MONEY_COMMANDS: dict[str, frozenset[BookingStatus]] = {
 }
 
 
-def shown_text(text: str, captured_cents: int) -> str:
+# Statuses a booking only reaches through acceptance.
+ACCEPTED_ONCE = frozenset(
+    {
+        BookingStatus.ACCEPTED,
+        BookingStatus.IN_PROGRESS,
+        BookingStatus.COMPLETED,
+        BookingStatus.DISPUTED,
+    }
+)
+
+
+def was_accepted(
+    status: BookingStatus, captured_cents: int, refunded_cents: int, method: PaymentMethod | None
+) -> bool:
+    """Whether the caregiver accepted. A card is captured only on acceptance;
+    Bancontact is captured at once, so its capture says nothing: a cancelled
+    one counts when something was kept (a cancellation before acceptance
+    refunds all; one after it refunding all stays masked, the safe side)."""
+    if method is not PaymentMethod.BANCONTACT:
+        return captured_cents > 0
+    if status is BookingStatus.CANCELLED:
+        return refunded_cents < captured_cents
+    return status in ACCEPTED_ONCE
+
+
+def shown_text(text: str, accepted: bool) -> str:
     """A party's text as the other sees it: contact details stay masked until
-    money is captured, i.e. the booking was accepted (docs/rules.md, Conversations)."""
-    return text if captured_cents > 0 else mask_contacts(text)
+    the booking was accepted (docs/rules.md, Conversations)."""
+    return text if accepted else mask_contacts(text)
 
 
 @dataclass(eq=False)
@@ -169,7 +194,13 @@ class Booking(Aggregate):
 
     def shown_text(self, text: str) -> str:
         """A party's text (the message, a name) as the other sees it for this booking."""
-        return shown_text(text, self.payment.captured_cents)
+        accepted = was_accepted(
+            self.status,
+            self.payment.captured_cents,
+            self.payment.refunded_cents,
+            self.payment.method,
+        )
+        return shown_text(text, accepted)
 
     @property
     def occupancy(self) -> Occupancy:
@@ -266,10 +297,20 @@ class Booking(Aggregate):
             self.rate,
         )
 
+    @property
+    def paid_ahead(self) -> bool:
+        """A request paid before acceptance (Bancontact: taken at once, no hold)."""
+        return self.status is BookingStatus.REQUESTED and self.payment.captured_cents > 0
+
+    @property
+    def is_paid(self) -> bool:
+        """The caregiver may accept: the card is held, or the payment is taken."""
+        return self.payment.is_authorized or self.paid_ahead
+
     def is_due_to_expire(self, now: datetime) -> bool:
         if self.status is not BookingStatus.REQUESTED:
             return False
-        unpaid = not self.payment.is_authorized
+        unpaid = not self.is_paid
         return now >= self.response_deadline or (unpaid and now >= self.payment_deadline)
 
     # -- guards ---------------------------------------------------------
@@ -289,6 +330,23 @@ class Booking(Aggregate):
     def _release_hold(self, now: datetime) -> None:
         if self.payment.release_hold():
             self._post(now, Movement.AUTHORIZATION_RELEASE, self.price.total_cents)
+
+    def _refund_unaccepted(self, now: datetime, reason: str) -> int:
+        """A request paid ahead that will not be accepted gives everything back."""
+        if not self.paid_ahead:
+            return 0
+        refund = self.payment.remaining_cents
+        self._apply_refund(now, refund)
+        self.record(
+            RefundIssued(
+                occurred_at=now,
+                booking_id=self.id,
+                amount_cents=refund,
+                reversal_cents=0,
+                reason=reason,
+            )
+        )
+        return refund
 
     # -- ledger ---------------------------------------------------------
     def _post(
@@ -335,6 +393,21 @@ class Booking(Aggregate):
         )
         self._post(now, Movement.AUTHORIZATION, amount_cents)
 
+    def pay(self, now: datetime, amount_cents: int, method: PaymentMethod) -> None:
+        """The payment was taken at once, without a hold (Bancontact): captured
+        before acceptance; the caregiver is told as of an authorization."""
+        self._allow("authorize")
+        if not self.payment.may_authorize():
+            raise self._refuse("be paid")
+        if amount_cents != self.price.total_cents:
+            raise InvalidInput("the paid amount differs from the booking total")
+        self.payment.capture(amount_cents)
+        self.payment.method = method
+        self.record(
+            PaymentAuthorized(occurred_at=now, booking_id=self.id, amount_cents=amount_cents)
+        )
+        self._post(now, Movement.IMMEDIATE_CAPTURE, amount_cents, self.payment.intent_id)
+
     def fail_payment(self, now: datetime) -> None:
         self._allow("fail_payment")
         if self.payment.status is not PaymentStatus.PENDING:
@@ -361,10 +434,17 @@ class Booking(Aggregate):
     def accept(self, now: datetime) -> None:
         """Needs an authorized payment and an answer within the deadline; captures it."""
         target = self._move("accept")
-        if not self.payment.is_authorized:
+        if not self.is_paid:
             raise PaymentNotAuthorized("the payment for this booking is not authorized yet")
         if now >= self.response_deadline:
             raise self._refuse("accept after its response deadline")
+        if self.paid_ahead:  # taken already: nothing to capture
+            self.status = target
+            captured = self.payment.captured_cents
+            self.record(
+                BookingAccepted(occurred_at=now, booking_id=self.id, captured_cents=captured)
+            )
+            return
         self._capture(now, target)
 
     def _capture(self, now: datetime, target: BookingStatus) -> None:
@@ -384,7 +464,9 @@ class Booking(Aggregate):
         self._capture(now, target)
 
     def decline(self, now: datetime) -> None:
-        self.status = self._move("decline")
+        target = self._move("decline")
+        self._refund_unaccepted(now, "declined")
+        self.status = target
         self._release_hold(now)
         self.record(BookingDeclined(occurred_at=now, booking_id=self.id))
 
@@ -392,8 +474,9 @@ class Booking(Aggregate):
         target = self._move("expire")
         if not self.is_due_to_expire(now):
             raise self._refuse("expire before its deadline")
+        authorized = self.is_paid
+        self._refund_unaccepted(now, "expired")
         self.status = target
-        authorized = self.payment.is_authorized
         self._release_hold(now)
         self.record(BookingExpired(occurred_at=now, booking_id=self.id, authorized=authorized))
 
@@ -410,7 +493,8 @@ class Booking(Aggregate):
         share of it is paid out once `payout_delay` has passed.
         """
         target = self._move("cancel")
-        refund = 0
+        # Paid ahead and never accepted: everything goes back.
+        refund = self.payment.remaining_cents if self.paid_ahead else 0
         if self.status is BookingStatus.ACCEPTED:
             remaining = self.payment.remaining_cents
             if by is Canceller.OWNER:

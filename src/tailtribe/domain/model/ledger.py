@@ -5,6 +5,7 @@ booking's entries always sum to zero; what the accounts hold must then agree
 with the booking (what was captured, refunded, paid out) and with Stripe.
 
     owner      --authorization-->  card_hold   --capture-->     escrow
+    owner      --immediate_capture-->              escrow      (no hold: Bancontact)
     card_hold  --authorization_release-->                        owner
     escrow     --refund-->          owner
     escrow     --commission-->      platform    --stripe_fee-->  stripe_fees
@@ -35,6 +36,7 @@ class Movement(enum.StrEnum):
     AUTHORIZATION = "authorization"
     AUTHORIZATION_RELEASE = "authorization_release"
     CAPTURE = "capture"
+    IMMEDIATE_CAPTURE = "immediate_capture"
     REFUND = "refund"
     COMMISSION = "commission"
     TRANSFER = "transfer"
@@ -48,6 +50,7 @@ ROUTES: dict[Movement, tuple[Account, Account]] = {
     Movement.AUTHORIZATION: (Account.OWNER, Account.CARD_HOLD),
     Movement.AUTHORIZATION_RELEASE: (Account.CARD_HOLD, Account.OWNER),
     Movement.CAPTURE: (Account.CARD_HOLD, Account.ESCROW),
+    Movement.IMMEDIATE_CAPTURE: (Account.OWNER, Account.ESCROW),
     Movement.REFUND: (Account.ESCROW, Account.OWNER),
     Movement.COMMISSION: (Account.ESCROW, Account.PLATFORM),
     Movement.TRANSFER: (Account.ESCROW, Account.CAREGIVER),
@@ -84,6 +87,11 @@ def balances(entries: Iterable[LedgerEntry]) -> dict[Account, int]:
     return held
 
 
+def captured(moved: dict[Movement, int]) -> int:
+    """Captured in all: from a card's hold, or taken at once without one."""
+    return moved[Movement.CAPTURE] + moved[Movement.IMMEDIATE_CAPTURE]
+
+
 def totals(entries: Iterable[LedgerEntry]) -> dict[Movement, int]:
     out = dict.fromkeys(Movement, 0)
     for e in entries:
@@ -115,7 +123,7 @@ def problems(entries: Iterable[LedgerEntry], expected: Expected) -> list[str]:
     moved = totals(entries)
     checks = {
         "card_hold": (held[Account.CARD_HOLD], expected.authorized_cents),
-        "captured": (moved[Movement.CAPTURE], expected.captured_cents),
+        "captured": (captured(moved), expected.captured_cents),
         "refunded": (moved[Movement.REFUND], expected.refunded_cents),
         "caregiver": (held[Account.CAREGIVER], expected.paid_out_cents),
         "platform": (held[Account.PLATFORM], expected.commission_cents - expected.fee_cents),

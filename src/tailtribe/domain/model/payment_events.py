@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from tailtribe.domain.model.booking_payment import PaymentMethod
+
 
 @dataclass(frozen=True, slots=True)
 class ReceivedEvent:
@@ -44,6 +46,7 @@ class PaymentAuthorized(PaymentEvent):
 
     payment_intent_id: str
     amount_cents: int | None
+    method: PaymentMethod | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,9 +63,12 @@ class PaymentCanceled(PaymentEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentCaptured(PaymentEvent):
+    """Captured: on acceptance (a card), or at once without a hold (Bancontact)."""
+
     payment_intent_id: str | None
     amount_cents: int | None
     charge_id: str | None
+    method: PaymentMethod | None = None  # None when the event does not say
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

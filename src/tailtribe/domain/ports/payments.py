@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from tailtribe.domain.model.booking_payment import PaymentMethod
 from tailtribe.domain.model.payment_events import PaymentEvent, ReceivedEvent
 
 
@@ -42,6 +43,7 @@ class GatewayRecord:
     transferred_cents: int
     reversed_cents: int
     fee_cents: int | None
+    method: PaymentMethod | None = None  # how it was paid, when the provider says
 
 
 class PaymentGateway(Protocol):
@@ -58,7 +60,8 @@ class PaymentGateway(Protocol):
     async def create_payment_intent(
         self, booking_id: UUID, amount_cents: int, idempotency_key: str
     ) -> PaymentIntentRef:
-        """EUR, manual capture, `transfer_group` and metadata naming the booking."""
+        """EUR, card (held: manual capture) or Bancontact (captured at once),
+        `transfer_group` and metadata naming the booking."""
         ...
 
     async def capture(self, payment_intent_id: str, idempotency_key: str) -> Capture: ...
@@ -115,6 +118,7 @@ class PaymentOutcome(enum.StrEnum):
     SUCCEEDED = "succeeded"  # the card is held (authorized, to be captured on acceptance)
     FAILED = "failed"  # the card was refused; the owner may try again
     ABANDONED = "abandoned"  # the payment was given up: the provider canceled it
+    BANCONTACT = "bancontact"  # paid by Bancontact: captured at once, no hold
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from tailtribe.domain.model.booking_payment import PaymentStatus
+from tailtribe.domain.model.booking_payment import PaymentMethod, PaymentStatus
 from tailtribe.domain.model.booking_payout import PayoutStatus
-from tailtribe.domain.model.bookings import BookingStatus, shown_text
+from tailtribe.domain.model.bookings import BookingStatus, shown_text, was_accepted
 from tailtribe.domain.model.cancellation import CancellationPolicy
 from tailtribe.domain.model.caregivers import CaregiverStatus, ProfileDetails
 from tailtribe.domain.model.photos import Photo
@@ -69,11 +69,15 @@ class BookingView:
     refunded_cents: int
     paid_out_cents: int
     dispute_deadline: datetime | None
+    payment_method: PaymentMethod | None = None
 
     @property
     def shown_message(self) -> str | None:
         """The request's message as the parties see it, as Booking.shown_message."""
-        return None if self.message is None else shown_text(self.message, self.captured_cents)
+        accepted = was_accepted(
+            self.status, self.captured_cents, self.refunded_cents, self.payment_method
+        )
+        return None if self.message is None else shown_text(self.message, accepted)
 
 
 class CaregiverQueries(Protocol):

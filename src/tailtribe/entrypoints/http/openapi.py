@@ -640,8 +640,9 @@ DOCS: dict[str, Doc] = {
         "STRIPE_SECRET_KEY, `payment_provider` `simulated` in GET /api/v1/config; 404 "
         "otherwise). Plays what Stripe.js and Stripe do when the owner confirms the payment: "
         "the gateway signs the event Stripe sends for the outcome "
-        "(`payment_intent.amount_capturable_updated`, `payment_intent.payment_failed` or "
-        "`payment_intent.canceled`), the app receives it through its webhook path, then "
+        "(`payment_intent.amount_capturable_updated`, `payment_intent.payment_failed`, "
+        "`payment_intent.canceled`, or `payment_intent.succeeded` for `bancontact`, paid "
+        "at once without a hold), the app receives it through its webhook path, then "
         "answers the booking. 409 when its payment no longer waits for authorization "
         "(already authorized or canceled, the request answered, its payment window over): "
         "a second `succeeded` is refused, never applied twice.",

@@ -30,6 +30,15 @@ async def release_hold(gateway: PaymentGateway, booking: Booking, was: PaymentSt
         await gateway.cancel(booking.payment.intent_id, idempotency_key(booking, "cancel-intent"))
 
 
+async def refund_unaccepted(
+    gateway: PaymentGateway, booking: Booking, was: PaymentStatus, before: Before
+) -> None:
+    """Give back a payment taken ahead (Bancontact) of a request that ended unaccepted."""
+    if was in CAPTURED_STATES:
+        refund = booking.payment.refunded_cents - before.refunded_cents
+        await send_refund(gateway, booking, refund, before)
+
+
 class BookingLifecycle:
     """The parties' commands. Money moves at Stripe before the commit, each
     call with a key derived from the booking and the step, so a retry after a
@@ -75,7 +84,10 @@ class BookingLifecycle:
     async def accept(self, actor: Actor, booking_id: UUID) -> Booking:
         async with self._uow as uow:
             booking = (await self._as_caregiver(uow, actor, booking_id)).booking
+            paid_ahead = booking.paid_ahead
             booking.accept(self._clock.now())
+            if paid_ahead:  # Bancontact: taken at once, nothing to capture
+                return await self._finish(uow, booking)
             if booking.payment.intent_id is None:
                 raise NotFound("the booking has no payment")
             captured = await self._gateway.capture(
@@ -88,8 +100,10 @@ class BookingLifecycle:
         async with self._uow as uow:
             booking = (await self._as_caregiver(uow, actor, booking_id)).booking
             was = booking.payment.status
+            before = Before.of(booking)
             booking.decline(self._clock.now())
             await release_hold(self._gateway, booking, was)
+            await refund_unaccepted(self._gateway, booking, was, before)
             return await self._finish(uow, booking)
 
     async def complete(self, actor: Actor, booking_id: UUID) -> Booking:

@@ -14,8 +14,9 @@ from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import DueWork, UnitOfWork
 from tailtribe.domain.ports.time import Clock
-from tailtribe.domain.services.bookings.lifecycle import release_hold
+from tailtribe.domain.services.bookings.lifecycle import refund_unaccepted, release_hold
 from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.payments.refunds import Before
 from tailtribe.domain.services.terms import MarketplaceTerms
 
 BATCH = 200
@@ -79,8 +80,10 @@ class RunDueBookingJobs:
         now = self._clock.now()
         if work is DueWork.EXPIRE:
             was = booking.payment.status
+            before = Before.of(booking)
             booking.expire(now)
             await release_hold(self._gateway, booking, was)
+            await refund_unaccepted(self._gateway, booking, was, before)
         elif work is DueWork.START:
             booking.start_service(now)
         elif work is DueWork.COMPLETE:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from tailtribe.domain.errors import DomainError, ProviderUnavailable
 from tailtribe.domain.model.aggregate import Aggregate
-from tailtribe.domain.model.booking_payment import CAPTURED_STATES, PaymentStatus
+from tailtribe.domain.model.booking_payment import CAPTURED_STATES, PaymentMethod, PaymentStatus
 from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.payment_events import (
@@ -86,6 +86,8 @@ async def payment_authorized(ctx: Context, event: PaymentAuthorized) -> Sequence
         logger.warning("authorization of %s for booking %s ignored", amount, booking.id)
         return []
     booking.authorize(event.occurred_at, booking.price.total_cents)
+    # Only a card can be held (Bancontact is captured at once).
+    booking.payment.method = event.method or PaymentMethod.CARD
     await ctx.uow.bookings.save(booking)
     return [booking]
 
@@ -125,11 +127,34 @@ async def payment_captured(ctx: Context, event: PaymentCaptured) -> Sequence[Agg
     if booking is None or booking.payment.charge_id:
         return []
     captured = event.amount_cents
+    if (
+        booking.status is BookingStatus.REQUESTED
+        and booking.payment.may_authorize()
+        and captured == booking.price.total_cents
+    ):
+        return await _paid_at_once(ctx, booking, event)
     if booking.status is BookingStatus.REQUESTED and captured == booking.price.total_cents:
         booking.recover_capture(ctx.now)  # its BookingAccepted shares the contacts
     if booking.payment.captured_cents == 0:
         return []
     booking.record_capture(ctx.now, event.charge_id, None)
+    await ctx.uow.bookings.save(booking)
+    return [booking]
+
+
+async def _paid_at_once(
+    ctx: Context, booking: Booking, event: PaymentCaptured
+) -> Sequence[Aggregate]:
+    """Captured without a hold before it (Bancontact): the request is paid and
+    waits for the caregiver. Believed even after the payment window: the money
+    was taken, and a request that then ends refunds it. The provider's record
+    gives the fee (and the method, when the event did not say)."""
+    record = None
+    if booking.payment.intent_id is not None:
+        record = await ctx.gateway.record(booking.payment.intent_id, booking.id)
+    method = event.method or (record.method if record else None) or PaymentMethod.BANCONTACT
+    booking.pay(event.occurred_at, booking.price.total_cents, method)
+    booking.record_capture(ctx.now, event.charge_id, record.fee_cents if record else None)
     await ctx.uow.bookings.save(booking)
     return [booking]
 

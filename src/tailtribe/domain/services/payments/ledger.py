@@ -9,7 +9,15 @@ from uuid import UUID
 
 from tailtribe.domain.errors import NotFound, PaymentProviderError
 from tailtribe.domain.model.bookings import Booking
-from tailtribe.domain.model.ledger import Account, LedgerEntry, Movement, balances, problems, totals
+from tailtribe.domain.model.ledger import (
+    Account,
+    LedgerEntry,
+    Movement,
+    balances,
+    captured,
+    problems,
+    totals,
+)
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import UnitOfWork
 
@@ -93,7 +101,7 @@ class Reconcile:
             return [*out, f"Stripe could not be asked: {exc.detail}"]
         moved = totals(entries)
         compared = {
-            "captured": (moved[Movement.CAPTURE], record.captured_cents),
+            "captured": (captured(moved), record.captured_cents),
             "refunded": (moved[Movement.REFUND], record.refunded_cents),
             "transferred": (moved[Movement.TRANSFER], record.transferred_cents),
             "reversed": (moved[Movement.REVERSAL], record.reversed_cents),

@@ -7,7 +7,7 @@ from uuid import UUID
 import msgspec
 
 from tailtribe.domain.model.booking_dispute import DisputeOutcome
-from tailtribe.domain.model.booking_payment import PaymentStatus
+from tailtribe.domain.model.booking_payment import PaymentMethod, PaymentStatus
 from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import CancellationPolicy
@@ -157,8 +157,9 @@ class BookingOut(msgspec.Struct):
     payment_status: Annotated[
         PaymentStatus,
         msgspec.Meta(
-            description="The owner's card payment: pending, authorized (held), captured "
-            "(charged), refunded, partially_refunded, failed or canceled (hold released)."
+            description="The owner's payment: pending, authorized (card held), captured "
+            "(charged: a card on acceptance, Bancontact at once), refunded, "
+            "partially_refunded, failed or canceled (hold released)."
         ),
     ]
     payout_status: Annotated[
@@ -202,6 +203,14 @@ class BookingOut(msgspec.Struct):
             "null until it completes or is cancelled with a payout."
         ),
     ]
+    payment_method: Annotated[
+        PaymentMethod | None,
+        msgspec.Meta(
+            description="How the owner paid: card (held, captured on acceptance) or bancontact "
+            "(taken at once, before acceptance; refunded in full if the request is not "
+            "accepted); null before payment."
+        ),
+    ]
     payment: Annotated[
         PaymentOut | None,
         msgspec.Meta(description="The card payment; to the owner only, null for others."),
@@ -233,6 +242,7 @@ class BookingOut(msgspec.Struct):
             refunded=Money(b.payment.refunded_cents),
             paid_out=Money(b.payout.paid_out_cents),
             payout_not_before=b.dispute.deadline,
+            payment_method=b.payment.method,
             payment=payment,
             refund=None if refund is None else Money(refund),
         )
@@ -260,6 +270,7 @@ class BookingOut(msgspec.Struct):
             refunded=Money(b.refunded_cents),
             paid_out=Money(b.paid_out_cents),
             payout_not_before=b.dispute_deadline,
+            payment_method=b.payment_method,
             payment=payment,
         )
 
@@ -435,6 +446,7 @@ class SimulatedPaymentBody(Strict):
             description="succeeded: the card is held (authorized; captured when the caregiver "
             "accepts); failed: the card is refused (the owner may pay again within the "
             "payment window); abandoned: the payment is canceled and the request can no "
-            "longer be accepted"
+            "longer be accepted; bancontact: paid by Bancontact, taken at once (captured "
+            "before acceptance, refunded in full if the request is not accepted)"
         ),
     ]
