@@ -134,8 +134,11 @@ def booking_event(booking: CalendarBooking, links: FeedLinks) -> CalendarEvent:
     No email address or phone number: the platform hands out neither; the
     parties exchange them in their conversation, linked here."""
     service = SERVICE_NAMES[booking.service]
-    other = shown_text(booking.other_name, booking.captured_cents)
-    pets = ", ".join(shown_text(n, booking.captured_cents) for n in booking.pet_names)
+    # Captured is accepted for a card; a Bancontact payment is captured
+    # before acceptance, but a feed only holds bookings in accepted states.
+    accepted = booking.captured_cents > 0
+    other = shown_text(booking.other_name, accepted)
+    pets = ", ".join(shown_text(n, accepted) for n in booking.pet_names)
     role = "Caregiver" if booking.as_owner else "Owner"
     lines = [f"{service} for {pets}" if pets else service, f"{role}: {other}"]
     if booking.conversation_id is not None:
