@@ -16,6 +16,7 @@ from tests.fakes.repositories import (
     MemoryConversationRepository,
     MemoryDataExportRepository,
     MemoryLedgerRepository,
+    MemoryMeetAndGreetRepository,
     MemoryPetRepository,
     MemoryPhotoRepository,
     MemoryReviewRepository,
@@ -76,6 +77,7 @@ class MemoryUnitOfWork:
         self.exports = MemoryDataExportRepository(self._work)
         self.audit = MemoryAuditRepository(list(self.audit_rows))
         self.privacy = MemoryPrivacyStore(self._work, self.outbox)
+        self.meet_and_greets = MemoryMeetAndGreetRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -15,6 +15,7 @@ from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepos
 from tailtribe.adapters.sqlalchemy.conversation_repository import SqlConversationRepository
 from tailtribe.adapters.sqlalchemy.export_repository import SqlDataExportRepository
 from tailtribe.adapters.sqlalchemy.ledger_repository import SqlLedgerRepository
+from tailtribe.adapters.sqlalchemy.meet_and_greet_repository import SqlMeetAndGreetRepository
 from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
 from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
 from tailtribe.adapters.sqlalchemy.photo_repository import SqlPhotoRepository
@@ -68,6 +69,7 @@ class SqlUnitOfWork:
         self.exports = SqlDataExportRepository(session)
         self.audit = SqlAuditRepository(session)
         self.privacy = SqlPrivacyStore(session)
+        self.meet_and_greets = SqlMeetAndGreetRepository(session)
         return self
 
     async def __aexit__(

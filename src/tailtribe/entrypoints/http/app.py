@@ -57,6 +57,7 @@ from tailtribe.entrypoints.http.controllers.email_settings import (
     UnsubscribeController,
 )
 from tailtribe.entrypoints.http.controllers.health import HealthController
+from tailtribe.entrypoints.http.controllers.meet_and_greets import MeetAndGreetController
 from tailtribe.entrypoints.http.controllers.metrics import METRICS_PATH, MetricsController
 from tailtribe.entrypoints.http.controllers.pets import PetController
 from tailtribe.entrypoints.http.controllers.photos import MediaController, PhotoController
@@ -231,6 +232,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         AdminExportController,
         EmailSettingsController,
         UnsubscribeController,
+        MeetAndGreetController,
     ]
 
 

@@ -871,4 +871,41 @@ DOCS: dict[str, Doc] = {
         "Admins only. Any user's export, with `download_url` while it is ready (as for "
         "GET /api/v1/me/exports/{export_id}).",
     ),
+    # Meet-and-greets
+    "create_meet_and_greet": Doc(
+        "Ask a caregiver for a meet-and-greet",
+        "Any signed-in user, as the owner, before the pair's first booking: a free meeting "
+        "of 15 to 60 minutes (15-minute steps) starting on a quarter hour in the future, "
+        "inside the caregiver's availability (422 otherwise). It joins the pair's "
+        "conversation, its message as a message there. 409 when the pair has an accepted "
+        "booking or an open meet-and-greet already, or when the caregiver is booked or "
+        "meeting someone else then (docs/rules.md, *Meet-and-greets*).",
+        errors=(404, 409),
+    ),
+    "list_meet_and_greets": Doc(
+        "List my meet-and-greets",
+        "Any signed-in user: those asked for as the owner and, for a caregiver, those asked "
+        "of them; newest request first. Paged.",
+        parameters=dict(_PAGE),
+    ),
+    "get_meet_and_greet": Doc(
+        "Get a meet-and-greet",
+        "Its owner or caregiver (admins too). Anyone else gets 404.",
+    ),
+    "accept_meet_and_greet": Doc(
+        "Accept a meet-and-greet",
+        "Its caregiver only, while requested and before its response deadline; 409 otherwise.",
+        errors=(403, 409),
+    ),
+    "decline_meet_and_greet": Doc(
+        "Decline a meet-and-greet",
+        "Its caregiver only, while requested; 409 otherwise.",
+        errors=(403, 409),
+    ),
+    "cancel_meet_and_greet": Doc(
+        "Cancel a meet-and-greet",
+        "Its owner or caregiver, while requested or accepted and before it starts; the "
+        "other party is emailed. 409 otherwise.",
+        errors=(403, 409),
+    ),
 }
