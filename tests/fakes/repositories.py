@@ -595,6 +595,12 @@ class MemoryMeetAndGreetRepository:
         ]
         return copy.deepcopy(min(found, key=lambda m: m.start)) if found else None
 
+    async def has_open(self, user_id: UUID, caregiver_id: UUID | None, now: datetime) -> bool:
+        return any(
+            (m.owner_id == user_id or m.caregiver_id == caregiver_id) and m.is_open(now)
+            for m in self._rows.values()
+        )
+
     async def pair_has_booked(self, owner_id: UUID, caregiver_id: UUID) -> bool:
         met = {
             BookingStatus.ACCEPTED,

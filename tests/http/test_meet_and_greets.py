@@ -12,7 +12,7 @@ from tests.conftest import empty_database
 from tests.factories import marketplace, next_monday, requested_walk, walk
 from tests.http.conftest import ClientFactory, api_for
 from tests.http.test_test_mode import TEST_MODE
-from tests.support import Api
+from tests.support import PASSWORD, Api
 
 Json = dict[str, Any]
 URL = "/api/v1/meet-and-greets"
@@ -185,3 +185,25 @@ async def test_refused_after_a_first_booking_and_bad_input_changes_nothing(tapi:
     assert (await c.get(URL, headers=other)).json()["total"] == 0
     yourself = await c.post(URL, json=meet(profile, next_monday(11)), headers=caregiver)
     assert yourself.status_code == 422
+
+
+async def test_an_open_meet_and_greet_holds_up_an_erasure_and_its_message_goes(
+    tapi: Api,
+) -> None:
+    profile, caregiver, owner, _, _ = await marketplace(tapi)
+    c = tapi.client
+    m = await ask(tapi, owner, meet(profile, next_monday(10), message="Rex is shy"))
+
+    async def erase(headers: dict[str, str]) -> Any:
+        return await c.request("DELETE", "/api/v1/me", json={"password": PASSWORD}, headers=headers)
+
+    for who in (owner, caregiver):
+        refused = await erase(who)
+        assert refused.status_code == 409
+        assert refused.json()["reasons"] == ["meet_and_greet_open"]
+    assert (await c.post(f"{URL}/{m['id']}/accept", headers=caregiver)).status_code == 200
+    assert (await erase(owner)).json()["reasons"] == ["meet_and_greet_open"]
+    assert (await c.post(f"{URL}/{m['id']}/cancel", headers=owner)).status_code == 200
+    assert (await erase(owner)).status_code == 204
+    seen = (await c.get(f"{URL}/{m['id']}", headers=caregiver)).json()
+    assert seen["status"] == "cancelled" and seen["message"] is None

@@ -98,6 +98,21 @@ class SqlMeetAndGreetRepository:
         )
         return found[0] if found else None
 
+    async def has_open(self, user_id: UUID, caregiver_id: UUID | None, now: datetime) -> bool:
+        party = MeetAndGreetRow.owner_id == user_id
+        if caregiver_id is not None:
+            party = or_(party, MeetAndGreetRow.caregiver_id == caregiver_id)
+        found = await self._session.scalar(
+            select(
+                exists().where(
+                    party,
+                    MeetAndGreetRow.status.in_(OPEN_VALUES),
+                    MeetAndGreetRow.end_at > now,
+                )
+            )
+        )
+        return bool(found)
+
     async def pair_has_booked(self, owner_id: UUID, caregiver_id: UUID) -> bool:
         booked = await self._session.scalar(
             select(

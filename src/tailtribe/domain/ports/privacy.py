@@ -30,7 +30,7 @@ class PrivacyStore(Protocol):
     async def anonymize(self, user_id: UUID, now: datetime) -> None:
         """Everything but the user and caregiver rows: one-time tokens go,
         pets lose their details (and are deleted), the user's message bodies
-        and their booking requests' messages are replaced, review replies the
+        and their booking requests' and meet-and-greets' messages are replaced, review replies the
         user wrote go, the user's photos are marked deleting, and emails not
         sent to the user yet are dropped."""
         ...

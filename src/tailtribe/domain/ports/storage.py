@@ -235,6 +235,11 @@ class MeetAndGreetRepository(Protocol):
         """The pair's requested or accepted meet-and-greet, if one is open."""
         ...
 
+    async def has_open(self, user_id: UUID, caregiver_id: UUID | None, now: datetime) -> bool:
+        """Has the user, as owner or as this caregiver, a requested or accepted
+        meet-and-greet not over at `now`? (It holds up an erasure.)"""
+        ...
+
     async def pair_has_booked(self, owner_id: UUID, caregiver_id: UUID) -> bool:
         """Has the pair a booking that was accepted (accepted, in progress,
         completed or disputed)? Requested and unanswered ones do not count."""
