@@ -207,3 +207,30 @@ async def test_an_open_meet_and_greet_holds_up_an_erasure_and_its_message_goes(
     assert (await erase(owner)).status_code == 204
     seen = (await c.get(f"{URL}/{m['id']}", headers=caregiver)).json()
     assert seen["status"] == "cancelled" and seen["message"] is None
+
+
+async def test_metrics_count_meet_and_greets_followed_by_a_booking(tapi: Api) -> None:
+    profile, caregiver, owner, admin, pet = await marketplace(tapi)
+    _, other = await tapi.new_user()
+    c = tapi.client
+    await ask(tapi, owner, meet(profile, next_monday(9)))
+    await ask(tapi, other, meet(profile, next_monday(11)))
+    # The first pair books within 30 days (a walk the caregiver accepts).
+    booking = await requested_walk(tapi, profile, pet, owner, next_monday(14))
+    await tapi.authorize_and_accept(booking, caregiver)
+    # The other pair's booking is requested too late to count.
+    first = datetime.fromisoformat(booking["created_at"])
+    await c.put("/api/v1/test/clock", json={"now": (first + timedelta(days=31)).isoformat()})
+    pet2 = (
+        await c.post("/api/v1/pets", json={"name": "Mia", "species": "dog"}, headers=other)
+    ).json()["id"]
+    late = await requested_walk(tapi, profile, pet2, other, next_monday(14, weeks=6))
+    await tapi.authorize_and_accept(late, caregiver)
+    days = {"from": (first - timedelta(days=1)).date().isoformat(), "to": first.date().isoformat()}
+    report = await c.get("/api/v1/admin/metrics", params=days, headers=admin)
+    assert report.status_code == 200
+    assert report.json()["meet_and_greets"] == {
+        "requested": 2,
+        "led_to_booking": 1,
+        "conversion": 0.5,
+    }

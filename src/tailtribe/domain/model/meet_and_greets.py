@@ -34,6 +34,9 @@ MIN_MINUTES = 15
 MAX_MINUTES = 60
 RESPONSE_WINDOW = timedelta(hours=24)
 REMINDER_LEAD = timedelta(hours=2)
+# The metrics count a meet-and-greet as converted when the pair's accepted
+# booking was requested within this of the meet-and-greet's request.
+MEET_TO_BOOKING = timedelta(days=30)
 # The caregiver's time it takes, for availability and capacity: a walk's.
 AS_SERVICE = Service.DOG_WALKING
 
