@@ -143,6 +143,12 @@ async def test_a_meet_and_greet_and_a_booking_clash_both_ways(tapi: Api) -> None
     await ask(tapi, owner, meet(profile, start, 60))
     clash = await c.post("/api/v1/bookings", json=walk(profile, pet, start), headers=owner)
     assert clash.status_code == 409, clash.text
+    assert "meet-and-greet" in clash.json()["detail"]
+    # Hosting pets is not time away: boarding over the meet-and-greet is fine.
+    stay = {**walk(profile, pet, start - timedelta(hours=1)), "service": "boarding"}
+    stay["end"] = (start + timedelta(days=1)).isoformat()
+    hosted = await c.post("/api/v1/bookings", json=stay, headers=owner)
+    assert hosted.status_code == 201, hosted.text
     other_meet = await c.post(URL, json=meet(profile, start + timedelta(minutes=30)), headers=other)
     assert other_meet.status_code == 409
     assert "meet-and-greet" in other_meet.json()["detail"]
