@@ -480,7 +480,8 @@ DOCS: dict[str, Doc] = {
         "one (Google sign-in only) needs a token from a Google sign-in of the last 10 "
         "minutes. 403 for a wrong password (counted like login attempts: 429 past the "
         "limit) or an older sign-in, and nothing changes; 409 with `reasons` "
-        "(booking_in_progress, payout_pending, dispute_open) while any holds. Every token "
+        "(booking_in_progress, payout_pending, dispute_open, meet_and_greet_open) while any "
+        "holds. Every token "
         "of the account stops working, so a repeat answers 401.",
         errors=(403, 409, 429),
     ),
