@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from tests.conftest import empty_database
 from tests.factories import marketplace, next_monday, requested_walk, walk
 from tests.http.conftest import ClientFactory, api_for
+from tests.http.test_data_export import request_export, unpacked
 from tests.http.test_test_mode import TEST_MODE
 from tests.support import PASSWORD, Api
 
@@ -240,3 +242,18 @@ async def test_metrics_count_meet_and_greets_followed_by_a_booking(tapi: Api) ->
         "led_to_booking": 1,
         "conversion": 0.5,
     }
+
+
+async def test_the_data_export_has_them_as_the_api_shows_them(tapi: Api) -> None:
+    profile, caregiver, owner, _, _ = await marketplace(tapi)
+    c = tapi.client
+    await ask(tapi, owner, meet(profile, next_monday(10), message="Rex is shy"))
+    for who in (owner, caregiver):
+        export = await request_export(tapi, who)
+        ran = (await c.post("/api/v1/test/run-due-jobs")).json()["ran"]
+        assert ran["exports.built"] == 1
+        ready = (await c.get(f"/api/v1/me/exports/{export['id']}", headers=who)).json()
+        files = unpacked((await c.get(ready["download_url"])).content)
+        shown = (await c.get(URL, headers=who)).json()["items"]
+        assert json.loads(files["meet_and_greets.json"]) == shown
+        assert len(shown) == 1

@@ -24,6 +24,7 @@ from tailtribe.entrypoints.http.schemas.bookings import (
 from tailtribe.entrypoints.http.schemas.caregivers import ProfileOut
 from tailtribe.entrypoints.http.schemas.conversations import ConversationOut, MessageOut
 from tailtribe.entrypoints.http.schemas.email_settings import EmailSettingsOut
+from tailtribe.entrypoints.http.schemas.meet_and_greets import MeetAndGreetOut
 from tailtribe.entrypoints.http.schemas.pets import PetOut
 
 README = {
@@ -43,6 +44,7 @@ bookings.json           the bookings you made (as_owner) and took (as_caregiver)
 conversations.json      your conversations and every message in them; the other
                         party is named as the app shows them
 reviews.json            the reviews you wrote and received, with replies
+meet_and_greets.json    the meet-and-greets you asked for and were asked for
 photos/                 your photos and those of your conversations, in the
                         largest size we keep, named by the photo's id
 """,
@@ -62,6 +64,7 @@ bookings.json           de boekingen die je maakte (as_owner) en aannam
 conversations.json      je gesprekken en al hun berichten; de andere partij
                         staat er zoals de app ze toont
 reviews.json            de beoordelingen die je schreef en kreeg, met antwoorden
+meet_and_greets.json    de kennismakingen die je vroeg en die jou gevraagd werden
 photos/                 je foto's en die van je gesprekken, in het grootste
                         formaat dat we bewaren, genoemd naar het id van de foto
 """,
@@ -81,6 +84,7 @@ bookings.json           les réservations faites (as_owner) et reçues (as_careg
 conversations.json      vos conversations et tous leurs messages ; l'autre partie
                         est nommée comme l'app la montre
 reviews.json            les avis écrits et reçus, avec les réponses
+meet_and_greets.json    les rencontres demandées par vous et à vous
 photos/                 vos photos et celles de vos conversations, dans la plus
                         grande taille conservée, nommées par l'id de la photo
 """,
@@ -172,6 +176,7 @@ def documents(data: AccountData) -> dict[str, Any]:
             "written": [_plain(ReviewOut.of(r)) for r in data.reviews_written],
             "received": [_plain(ReviewOut.of(r)) for r in data.reviews_received],
         },
+        "meet_and_greets.json": [_plain(MeetAndGreetOut.of(m)) for m in data.meet_and_greets],
     }
 
 

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from uuid import UUID
@@ -25,6 +25,7 @@ from tailtribe.domain.model.exports import (
     visible_entries,
 )
 from tailtribe.domain.model.ledger import LedgerEntry
+from tailtribe.domain.model.meet_and_greets import MeetAndGreet
 from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
@@ -79,6 +80,8 @@ class AccountData:
     reviews_written: list[Review]
     reviews_received: list[Review]
     photo_files: dict[UUID, bytes]  # by photo: its largest stored variant
+    # As owner and as caregiver, newest first.
+    meet_and_greets: list[MeetAndGreet] = field(default_factory=list)
 
 
 class ArchiveWriter(Protocol):
@@ -286,6 +289,12 @@ class BuildExports:
                 for b in bookings
             }
             pet_photos = _ready(await uow.photos.of(Subject.PET, [p.id for p in pets]))
+            profile_id = None if caregiver is None else caregiver.id
+            meetings = await _all(
+                lambda limit, offset: uow.meet_and_greets.list_for(
+                    user_id, profile_id, limit, offset
+                )
+            )
         conversations = await self._conversations_of(user)
         photos = [
             *pet_photos,
@@ -312,6 +321,7 @@ class BuildExports:
             reviews_written=written,
             reviews_received=received,
             photo_files=files,
+            meet_and_greets=meetings,
         )
 
     async def _conversations_of(self, user: User) -> list[ConversationExport]:
