@@ -84,7 +84,6 @@ class RequestMeetAndGreet:
 
     async def __call__(self, owner_id: UUID, request: MeetRequest) -> MeetRequested:
         now = self._clock.now()
-        end = validate_slot(request.start, request.duration_minutes, now)
         text = (
             None
             if request.message is None
@@ -98,6 +97,8 @@ class RequestMeetAndGreet:
                 raise NotFound("no such caregiver")
             if caregiver.user_id == owner_id:
                 raise _refuse("caregiver_id", "you cannot meet yourself")
+            # After the caregiver, as a booking request: an unknown one is 404 first.
+            end = validate_slot(request.start, request.duration_minutes, now)
             await uow.bookings.lock_calendar(caregiver.id)
             if not await uow.privacy.hold_account(owner_id):
                 raise NotFound("no such account")
