@@ -16,10 +16,9 @@ from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.ports.search import SearchQuery
-from tailtribe.domain.ports.storage import DueWork
 from tailtribe.domain.services.caregivers.search import SearchCaregivers
 from tests.adapters.test_search_availability import DomainDecides
-from tests.factories import booking_request, complete, user
+from tests.factories import user
 from tests.fakes.clock import FixedClock
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -115,28 +114,3 @@ async def test_an_open_meet_and_greet_holds_the_calendar_like_a_walk(db_config: 
     async with SqlUnitOfWork(db_config.create_session_maker()) as uow:
         assert await uow.bookings.active_overlapping(c.id, START, walk_end) == []
     assert await _found(db_config, Service.DOG_WALKING, START, walk_end) == [True, True]
-
-
-async def test_the_lists_the_pair_and_the_due_work(db_config: Any) -> None:
-    c, meeting, pet = await _seed(db_config)
-    factory = db_config.create_session_maker()
-    async with SqlUnitOfWork(factory) as uow:
-        page = await uow.meet_and_greets.list_for(meeting.owner_id, None, 10, 0)
-        assert [m.id for m in page.items] == [meeting.id] and page.total == 1
-        assert (await uow.meet_and_greets.list_for(uuid4(), c.id, 10, 0)).total == 1
-        assert (await uow.meet_and_greets.list_for(uuid4(), None, 10, 0)).total == 0
-        found = await uow.meet_and_greets.open_for_pair(meeting.owner_id, c.id)
-        assert found is not None and found.id == meeting.id
-        assert [
-            m.id for m in await uow.meet_and_greets.due(DueWork.EXPIRE, NOW + timedelta(days=1), 10)
-        ] == [meeting.id]
-        assert not await uow.meet_and_greets.due(DueWork.EXPIRE, NOW + timedelta(hours=23), 10)
-        assert not await uow.meet_and_greets.pair_has_booked(meeting.owner_id, c.id)
-        # A requested booking does not count; a completed one does.
-        booking = booking_request(
-            meeting.owner_id, c.id, (pet.id,), START + timedelta(days=1), now=NOW
-        )
-        await uow.bookings.add(booking)
-        assert not await uow.meet_and_greets.pair_has_booked(meeting.owner_id, c.id)
-        await uow.bookings.save(complete(booking))
-        assert await uow.meet_and_greets.pair_has_booked(meeting.owner_id, c.id)
