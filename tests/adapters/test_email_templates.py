@@ -43,6 +43,14 @@ SIGN_IN = {
     "client": "Firefox on Windows",
     "link": "https://app.example/reset-password",
 }
+MEET = {
+    "name": "Ann",
+    "start": datetime(2027, 3, 27, 17, 0, tzinfo=UTC),
+    "end": datetime(2027, 3, 27, 17, 30, tzinfo=UTC),
+    "owner_name": "Olga",
+    "caregiver_name": "Bram",
+    "link": "https://app.example/meet-and-greets/1",
+}
 EXPORT = {
     "name": "Ann",
     "expires": datetime(2027, 3, 28, 9, 30, tzinfo=UTC),
@@ -63,6 +71,8 @@ def variables_for(kind: EmailKind) -> dict[str, Any]:
         return {"name": "Ann", "link": "https://app.example/login"}
     if kind is EmailKind.EXPORT_READY:
         return dict(EXPORT)
+    if kind.value.startswith("meet_"):
+        return dict(MEET)
     return dict(BOOKING)
 
 

@@ -23,6 +23,7 @@ from tailtribe.adapters.sqlalchemy.conversation_repository import CONVERSATION_R
 from tailtribe.adapters.sqlalchemy.export_repository import EXPORT_ROW
 from tailtribe.adapters.sqlalchemy.ledger_repository import LEDGER_ROW
 from tailtribe.adapters.sqlalchemy.mapping import Codec, Embedded, RowMapper, joined_set
+from tailtribe.adapters.sqlalchemy.meet_and_greet_repository import MEET_ROW
 from tailtribe.adapters.sqlalchemy.outbox_repository import OUTBOX_ROW
 from tailtribe.adapters.sqlalchemy.pet_repository import PET_ROW
 from tailtribe.adapters.sqlalchemy.photo_repository import PHOTO_ROW
@@ -35,6 +36,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     ConversationRow,
     DataExportRow,
     LedgerEntryRow,
+    MeetAndGreetRow,
     MessageRow,
     OutboxRow,
     PetRow,
@@ -57,6 +59,8 @@ from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, Profil
 from tailtribe.domain.model.conversations import Conversation, Message, ReadState
 from tailtribe.domain.model.exports import DataExport, ExportStatus
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
+from tailtribe.domain.model.meet_and_greets import MeetAndGreet, MeetStatus
+from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
@@ -508,6 +512,25 @@ AGGREGATES["data export"] = (
         size_bytes=cents | maybe(),
     ),
     DataExportRow,
+)
+AGGREGATES["meet-and-greet"] = (
+    MEET_ROW,
+    st.builds(
+        MeetAndGreet,
+        id=st.uuids(),
+        owner_id=st.uuids(),
+        caregiver_id=st.uuids(),
+        start=instants,
+        end=instants,
+        created_at=instants,
+        message=texts | maybe(),
+        status=st.sampled_from(MeetStatus),
+        conversation_id=st.uuids() | maybe(),
+        decided_at=instants | maybe(),
+        cancelled_by=st.sampled_from([Party.OWNER, Party.CAREGIVER]) | maybe(),
+        reminder_sent_at=instants | maybe(),
+    ),
+    MeetAndGreetRow,
 )
 # Columns no mapper writes, and why.
 UNMAPPED = {UserRow: {"row_version"}}  # SQLAlchemy's optimistic locking counter

@@ -60,6 +60,8 @@ async def test_the_saq_worker_runs_the_booking_jobs(pg_url: str) -> None:
             "bookings.start": 0,
             "bookings.complete": 0,
             "bookings.remind": 0,
+            "meets.expire": 0,
+            "meets.remind": 0,
             "payments.payouts": 0,
             "webhooks.retry": 0,
             "photos.pending": 0,

@@ -16,7 +16,11 @@ SETTINGS = st.builds(EmailSettings, st.booleans(), st.booleans())
 
 
 def test_only_reminders_and_unread_messages_can_be_turned_off() -> None:
-    assert set(OPTIONAL_EMAILS) == {EmailKind.BOOKING_REMINDER, EmailKind.MESSAGE_UNREAD}
+    assert set(OPTIONAL_EMAILS) == {
+        EmailKind.BOOKING_REMINDER,
+        EmailKind.MEET_REMINDER,
+        EmailKind.MESSAGE_UNREAD,
+    }
     assert EmailSettings() == EmailSettings(booking_reminders=True, unread_messages=True)
 
 

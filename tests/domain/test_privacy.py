@@ -19,11 +19,11 @@ states = st.builds(BookingState, st.sampled_from(BookingStatus), st.sampled_from
 OPEN = {BookingStatus.REQUESTED, BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS}
 
 
-@given(st.lists(states, max_size=12))
+@given(st.lists(states, max_size=12), st.booleans())
 def test_each_reason_is_named_once_exactly_when_a_booking_gives_it(
-    bookings: list[BookingState],
+    bookings: list[BookingState], meeting: bool
 ) -> None:
-    reasons = blockers(bookings)
+    reasons = blockers(bookings, meeting)
     assert len(set(reasons)) == len(reasons)
     assert list(reasons) == sorted(reasons, key=list(ErasureBlocker).index)
     expected = {
@@ -32,6 +32,7 @@ def test_each_reason_is_named_once_exactly_when_a_booking_gives_it(
         ErasureBlocker.PAYOUT_PENDING: any(
             b.payout in (PayoutStatus.SCHEDULED, PayoutStatus.HELD) for b in bookings
         ),
+        ErasureBlocker.MEET_AND_GREET_OPEN: meeting,
     }
     assert set(reasons) == {r for r, holds in expected.items() if holds}
 

@@ -53,6 +53,9 @@ class MemoryPrivacyStore:
         for booking in s.bookings.values():
             if booking.owner_id == user_id:
                 booking.message = None
+        for meeting in s.meet_and_greets.values():
+            if meeting.owner_id == user_id:
+                meeting.message = None
         profiles = {c.id for c in s.caregivers.values() if c.user_id == user_id}
         for review in s.reviews.values():
             if review.caregiver_id in profiles:

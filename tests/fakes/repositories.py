@@ -18,6 +18,8 @@ from tailtribe.domain.model.conversations import Conversation, Message
 from tailtribe.domain.model.exports import DataExport, ExportStatus
 from tailtribe.domain.model.favorites import Favorite
 from tailtribe.domain.model.ledger import LedgerEntry
+from tailtribe.domain.model.meet_and_greets import OPEN as MEET_OPEN
+from tailtribe.domain.model.meet_and_greets import MeetAndGreet
 from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
@@ -64,6 +66,7 @@ class MemoryStore:
         self.exports: dict[UUID, DataExport] = {}
         self.favorites: dict[tuple[UUID, UUID], datetime] = {}  # (user, caregiver): saved at
         self.calendar_feeds: dict[UUID, CalendarFeed] = {}
+        self.meet_and_greets: dict[UUID, MeetAndGreet] = {}
 
 
 class MemoryUserRepository:
@@ -252,6 +255,7 @@ def _is_due(b: Booking, work: DueWork, now: datetime) -> bool:
 class MemoryBookingRepository:
     def __init__(self, store: MemoryStore) -> None:
         self._rows = store.bookings
+        self._meets = store.meet_and_greets
 
     async def get(self, booking_id: UUID) -> Booking | None:
         return _fresh(self._rows.get(booking_id))
@@ -263,7 +267,7 @@ class MemoryBookingRepository:
     async def lock_calendar(self, caregiver_id: UUID) -> None:
         """One event loop, one transaction at a time: nothing to lock."""
 
-    async def active_overlapping(
+    def _bookings_overlapping(
         self, caregiver_id: UUID, start: datetime, end: datetime
     ) -> list[Occupancy]:
         return [
@@ -275,11 +279,24 @@ class MemoryBookingRepository:
             and start < b.end
         ]
 
+    async def active_overlapping(
+        self, caregiver_id: UUID, start: datetime, end: datetime
+    ) -> list[Occupancy]:
+        meets = [
+            m.occupancy
+            for m in self._meets.values()
+            if m.caregiver_id == caregiver_id
+            and m.status in MEET_OPEN
+            and m.start < end
+            and start < m.end
+        ]
+        return self._bookings_overlapping(caregiver_id, start, end) + meets
+
     async def add(self, booking: Booking) -> None:
-        # What PostgreSQL's exclusion constraint refuses, refused here too.
+        # What PostgreSQL's exclusion constraint (on bookings only) refuses, refused here too.
         if booking.service in EXCLUSIVE and any(
             c.service in EXCLUSIVE
-            for c in await self.active_overlapping(booking.caregiver_id, booking.start, booking.end)
+            for c in self._bookings_overlapping(booking.caregiver_id, booking.start, booking.end)
         ):
             raise SlotTaken("the caregiver is booked at that time")
         self._rows[booking.id] = _stored_booking(booking)
@@ -569,3 +586,83 @@ class MemoryFavoriteRepository:
 
     async def among(self, user_id: UUID, caregiver_ids: Sequence[UUID]) -> frozenset[UUID]:
         return frozenset(c for c in caregiver_ids if (user_id, c) in self._store.favorites)
+
+
+class MemoryMeetAndGreetRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows, self._bookings = store.meet_and_greets, store.bookings
+
+    async def get(self, meet_id: UUID) -> MeetAndGreet | None:
+        return copy.deepcopy(self._rows.get(meet_id))
+
+    async def add(self, meeting: MeetAndGreet) -> None:
+        stored = copy.deepcopy(meeting)
+        stored.pull_events()
+        self._rows[meeting.id] = stored
+
+    async def save(self, meeting: MeetAndGreet) -> None:
+        if meeting.id not in self._rows:
+            raise LookupError(f"meet-and-greet {meeting.id} is not stored")
+        await self.add(meeting)
+
+    async def open_overlapping(
+        self, caregiver_id: UUID, start: datetime, end: datetime
+    ) -> list[MeetAndGreet]:
+        return sorted(
+            (
+                copy.deepcopy(m)
+                for m in self._rows.values()
+                if m.caregiver_id == caregiver_id
+                and m.status in MEET_OPEN
+                and m.start < end
+                and start < m.end
+            ),
+            key=lambda m: m.start,
+        )
+
+    async def open_for_pair(self, owner_id: UUID, caregiver_id: UUID) -> MeetAndGreet | None:
+        found = [
+            m
+            for m in self._rows.values()
+            if m.owner_id == owner_id and m.caregiver_id == caregiver_id and m.status in MEET_OPEN
+        ]
+        return copy.deepcopy(min(found, key=lambda m: m.start)) if found else None
+
+    async def has_open(self, user_id: UUID, caregiver_id: UUID | None, now: datetime) -> bool:
+        return any(
+            (m.owner_id == user_id or m.caregiver_id == caregiver_id) and m.is_open(now)
+            for m in self._rows.values()
+        )
+
+    async def pair_has_booked(self, owner_id: UUID, caregiver_id: UUID) -> bool:
+        met = {
+            BookingStatus.ACCEPTED,
+            BookingStatus.IN_PROGRESS,
+            BookingStatus.COMPLETED,
+            BookingStatus.DISPUTED,
+        }
+        return any(
+            b.owner_id == owner_id and b.caregiver_id == caregiver_id and b.status in met
+            for b in self._bookings.values()
+        )
+
+    async def list_for(
+        self, owner_id: UUID, caregiver_id: UUID | None, limit: int, offset: int
+    ) -> Page[MeetAndGreet]:
+        rows = [
+            m
+            for m in self._rows.values()
+            if m.owner_id == owner_id
+            or (caregiver_id is not None and m.caregiver_id == caregiver_id)
+        ]
+        rows.sort(key=lambda m: (m.created_at, m.id), reverse=True)
+        return _page([copy.deepcopy(m) for m in rows], limit, offset)
+
+    async def due(self, work: DueWork, now: datetime, limit: int) -> list[MeetAndGreet]:
+        def due(m: MeetAndGreet) -> bool:
+            if work is DueWork.EXPIRE:
+                return m.is_due_to_expire(now)
+            return work is DueWork.REMIND and m.is_due_for_reminder(now)
+
+        rows = sorted((m for m in self._rows.values() if due(m)), key=lambda m: m.start)
+        return [copy.deepcopy(m) for m in rows[:limit]]

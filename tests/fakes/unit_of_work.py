@@ -18,6 +18,7 @@ from tests.fakes.repositories import (
     MemoryDataExportRepository,
     MemoryFavoriteRepository,
     MemoryLedgerRepository,
+    MemoryMeetAndGreetRepository,
     MemoryPetRepository,
     MemoryPhotoRepository,
     MemoryReviewRepository,
@@ -80,6 +81,7 @@ class MemoryUnitOfWork:
         self.privacy = MemoryPrivacyStore(self._work, self.outbox)
         self.favorites = MemoryFavoriteRepository(self._work)
         self.calendar_feeds = MemoryCalendarFeedRepository(self._work)
+        self.meet_and_greets = MemoryMeetAndGreetRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -25,6 +25,7 @@ from tailtribe.entrypoints.http.schemas.bookings import (
 from tailtribe.entrypoints.http.schemas.caregivers import ProfileOut
 from tailtribe.entrypoints.http.schemas.conversations import ConversationOut, MessageOut
 from tailtribe.entrypoints.http.schemas.email_settings import EmailSettingsOut
+from tailtribe.entrypoints.http.schemas.meet_and_greets import MeetAndGreetOut
 from tailtribe.entrypoints.http.schemas.pets import PetOut
 
 README = {
@@ -45,6 +46,7 @@ conversations.json      your conversations and every message in them; the other
                         party is named as the app shows them
 reviews.json            the reviews you wrote and received, with replies
 favorites.json          the caregivers you saved, with when
+meet_and_greets.json    the meet-and-greets you asked for and were asked for
 photos/                 your photos and those of your conversations, in the
                         largest size we keep, named by the photo's id
 """,
@@ -65,6 +67,7 @@ conversations.json      je gesprekken en al hun berichten; de andere partij
                         staat er zoals de app ze toont
 reviews.json            de beoordelingen die je schreef en kreeg, met antwoorden
 favorites.json          de oppassers die je bewaarde, met wanneer
+meet_and_greets.json    de kennismakingen die je vroeg en die jou gevraagd werden
 photos/                 je foto's en die van je gesprekken, in het grootste
                         formaat dat we bewaren, genoemd naar het id van de foto
 """,
@@ -85,6 +88,7 @@ conversations.json      vos conversations et tous leurs messages ; l'autre parti
                         est nommée comme l'app la montre
 reviews.json            les avis écrits et reçus, avec les réponses
 favorites.json          les pet-sitters que vous avez enregistrés, avec la date
+meet_and_greets.json    les rencontres demandées par vous et à vous
 photos/                 vos photos et celles de vos conversations, dans la plus
                         grande taille conservée, nommées par l'id de la photo
 """,
@@ -184,6 +188,7 @@ def documents(data: AccountData) -> dict[str, Any]:
             }
             for f in data.favorites
         ],
+        "meet_and_greets.json": [_plain(MeetAndGreetOut.of(m)) for m in data.meet_and_greets],
     }
 
 

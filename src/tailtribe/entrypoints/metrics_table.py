@@ -36,6 +36,9 @@ def metrics_table(r: Report) -> str:
         ("median hours to first booking", _plain(r.median_hours_to_first_booking)),
         ("average rating", _plain(t.average_rating) + f" ({t.reviews} reviews)"),
         ("payment failure rate", _share(r.payment_failure_rate)),
+        ("meet-and-greets requested", _plain(t.meet_and_greets)),
+        ("meet-and-greets followed by a booking", _plain(t.meet_and_greets_booked)),
+        ("meet-and-greet conversion", _share(r.meet_and_greet_conversion)),
     ]
     width = max(len(name) for name, _ in rows)
     lines = [f"TailTribe metrics, {r.first} to {r.last} (Brussels days)", ""]

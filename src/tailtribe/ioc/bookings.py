@@ -16,7 +16,11 @@ from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.list_bookings import ListBookings
 from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
-from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
+from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs, RunDueMeetAndGreetJobs
+from tailtribe.domain.services.meet_and_greets.manage import (
+    MeetAndGreetLifecycle,
+    RequestMeetAndGreet,
+)
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
 from tailtribe.domain.services.terms import MarketplaceTerms
 
@@ -40,6 +44,9 @@ class BookingsProvider(Provider):
     list_bookings = provide(ListBookings)
     manage_reviews = provide(ManageReviews)
     run_due_jobs = provide(RunDueBookingJobs)
+    request_meet_and_greet = provide(RequestMeetAndGreet)
+    meet_and_greet_lifecycle = provide(MeetAndGreetLifecycle)
+    run_due_meet_jobs = provide(RunDueMeetAndGreetJobs)
 
     @provide
     async def booking_queries(

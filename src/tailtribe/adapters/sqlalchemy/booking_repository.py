@@ -14,12 +14,19 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from tailtribe.adapters.sqlalchemy import row_locks
 from tailtribe.adapters.sqlalchemy.mapping import Embedded, RowMapper
-from tailtribe.adapters.sqlalchemy.tables import BookingPetRow, BookingRow, CaregiverRow
+from tailtribe.adapters.sqlalchemy.tables import (
+    BookingPetRow,
+    BookingRow,
+    CaregiverRow,
+    MeetAndGreetRow,
+)
 from tailtribe.domain.errors import SlotTaken
 from tailtribe.domain.model.availability import Occupancy
 from tailtribe.domain.model.booking_payment import PaymentStatus
 from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import ACTIVE, REMINDER_LEAD, SETTLED, Booking, BookingStatus
+from tailtribe.domain.model.meet_and_greets import AS_SERVICE
+from tailtribe.domain.model.meet_and_greets import OPEN as MEET_OPEN
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.ports.storage import DueWork, Page
 
@@ -170,7 +177,17 @@ class SqlBookingRepository:
                 BookingRow.end_at > start,
             )
         )
-        return [Occupancy(Service(s), a, b, p) for s, a, b, p in rows]
+        claims = [Occupancy(Service(s), a, b, p) for s, a, b, p in rows]
+        # Meet-and-greets take the caregiver's time as a walk does.
+        meets = await self._session.execute(
+            select(MeetAndGreetRow.start_at, MeetAndGreetRow.end_at).where(
+                MeetAndGreetRow.caregiver_id == caregiver_id,
+                MeetAndGreetRow.status.in_([s.value for s in MEET_OPEN]),
+                MeetAndGreetRow.start_at < end,
+                MeetAndGreetRow.end_at > start,
+            )
+        )
+        return claims + [Occupancy(AS_SERVICE, a, b, 0) for a, b in meets]
 
     async def add(self, booking: Booking) -> None:
         row = _fill(BookingRow(id=booking.id), booking)

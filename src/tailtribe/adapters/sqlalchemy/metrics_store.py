@@ -30,6 +30,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     BookingRow,
     CaregiverDecisionRow,
     CaregiverRow,
+    MeetAndGreetRow,
     OutboxRow,
     ReviewRow,
     UserRow,
@@ -37,6 +38,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
 from tailtribe.domain.model.booking_payment import PaymentMethod
 from tailtribe.domain.model.bookings import ACCEPTED_ONCE, BookingStatus
 from tailtribe.domain.model.caregivers import DecisionKind
+from tailtribe.domain.model.meet_and_greets import MEET_TO_BOOKING
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.ports.monitoring import Day, Totals
 
@@ -171,7 +173,32 @@ class SqlMetricsStore:
             reviews=int(reviews[1]),
             payments_authorized=int(payments[0]),
             payments_failed=int(payments[1]),
+            **await self._meet_and_greets(start, end),
         )
+
+    async def _meet_and_greets(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Requested in [start, end), and those the pair followed with an
+        accepted booking requested within MEET_TO_BOOKING of the request. The
+        window is compared here: interval arithmetic differs by database."""
+        s = self._session
+        requested = await s.scalar(
+            select(func.count())
+            .select_from(MeetAndGreetRow)
+            .where(MeetAndGreetRow.created_at >= start, MeetAndGreetRow.created_at < end)
+        )
+        pairs = await s.execute(
+            select(MeetAndGreetRow.id, MeetAndGreetRow.created_at, BookingRow.created_at).where(
+                MeetAndGreetRow.created_at >= start,
+                MeetAndGreetRow.created_at < end,
+                BookingRow.owner_id == MeetAndGreetRow.owner_id,
+                BookingRow.caregiver_id == MeetAndGreetRow.caregiver_id,
+                BookingRow.captured_cents > 0,  # accepted: the card was charged
+                BookingRow.created_at >= MeetAndGreetRow.created_at,
+                BookingRow.created_at < end + MEET_TO_BOOKING,
+            )
+        )
+        booked = {m for m, asked, b in pairs if b - asked <= MEET_TO_BOOKING}
+        return {"meet_and_greets": int(requested or 0), "meet_and_greets_booked": len(booked)}
 
     async def _median_to_first_booking(self, start: datetime, end: datetime) -> float | None:
         first = func.min(BookingRow.created_at)

@@ -16,6 +16,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     CaregiverRow,
     DataExportRow,
     FavoriteRow,
+    MeetAndGreetRow,
     MessageRow,
     OutboxRow,
     PetRow,
@@ -81,6 +82,9 @@ class SqlPrivacyStore:
         )
         await s.execute(
             update(BookingRow).where(BookingRow.owner_id == user_id).values(message=None)
+        )
+        await s.execute(
+            update(MeetAndGreetRow).where(MeetAndGreetRow.owner_id == user_id).values(message=None)
         )
         profile = select(CaregiverRow.id).where(CaregiverRow.user_id == user_id)
         await s.execute(

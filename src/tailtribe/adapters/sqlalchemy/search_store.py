@@ -23,6 +23,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     BookingRow,
     CaregiverRow,
     CaregiverServiceRow,
+    MeetAndGreetRow,
     ReviewRow,
     WeeklyWindowRow,
 )
@@ -38,6 +39,8 @@ from tailtribe.domain.model.availability import (
 from tailtribe.domain.model.bookings import ACTIVE
 from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.geo import EARTH_RADIUS_KM, BoundingBox
+from tailtribe.domain.model.meet_and_greets import AS_SERVICE as MEET_AS_SERVICE
+from tailtribe.domain.model.meet_and_greets import OPEN as MEET_OPEN
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.reviews import Rating
 from tailtribe.domain.ports.search import Candidate, Schedule, SearchQuery, Sort
@@ -198,6 +201,17 @@ class SqlCaregiverSearchStore:
             )
         ):
             claims[cid].append(Occupancy(Service(service), c_start, c_end, pets))
+        for cid, c_start, c_end in await self._session.execute(
+            select(
+                MeetAndGreetRow.caregiver_id, MeetAndGreetRow.start_at, MeetAndGreetRow.end_at
+            ).where(
+                MeetAndGreetRow.caregiver_id.in_(ids),
+                MeetAndGreetRow.status.in_([s.value for s in MEET_OPEN]),
+                MeetAndGreetRow.start_at < end,
+                MeetAndGreetRow.end_at > start,
+            )
+        ):
+            claims[cid].append(Occupancy(MEET_AS_SERVICE, c_start, c_end, 0))
         return {
             cid: Schedule(
                 Availability(weekly=tuple(windows[cid]), blocked=tuple(blocked[cid])), claims[cid]
@@ -346,6 +360,10 @@ class LazySqlCaregiverSearchStore:
 
 
 NO_RATING = Rating(None, 0)
+# Open meet-and-greets hold the caregiver's time as a walk does: constants of
+# the model, formatted into the statements below (no value of a request).
+MEET_SERVICE = MEET_AS_SERVICE.value
+MEET_OPEN_SQL = ", ".join(f"'{s.value}'" for s in sorted(MEET_OPEN))
 
 # The hot path on PostgreSQL, as plain SQL: one statement, array parameters
 # instead of expanded IN lists, one row per caregiver.
@@ -383,9 +401,16 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT array_agg(service) AS ks, array_agg(start_at) AS k1, array_agg(end_at) AS k2,
            array_agg(pets) AS kp
-    FROM booking
-    WHERE caregiver_id = c.id AND status = ANY($13::text[]) AND start_at < $12 AND end_at > $11
-) k ON true""",
+    FROM (
+        SELECT service, start_at, end_at, pets FROM booking
+        WHERE caregiver_id = c.id AND status = ANY($13::text[])
+          AND start_at < $12 AND end_at > $11
+        UNION ALL
+        SELECT '{meet_service}', start_at, end_at, 0 FROM meet_and_greet
+        WHERE caregiver_id = c.id AND status IN ({meet_open})
+          AND start_at < $12 AND end_at > $11
+    ) claim
+) k ON true""".replace("{meet_service}", MEET_SERVICE).replace("{meet_open}", MEET_OPEN_SQL),
 )
 # Python's round(x, 2) of a float8, as the order compares it: on its shortest
 # exact decimal (float8 text output), halves to even.
@@ -403,7 +428,8 @@ _ROUND2 = (
 # radius and the order agree with it exactly; $22 the searcher's radius, $23
 # whether the caregiver's own radius applies; $24 limit, $25 offset. Only
 # constants of this module are formatted in; every value is a parameter.
-PG_PAGE = """
+PG_PAGE = (
+    """
 WITH hit AS (
     SELECT c.id, c.display_name, c.bio, c.postcode, c.city, c.latitude, c.longitude,
            c.service_radius_km, c.accepted_species, c.max_pets, c.cancellation_policy,
@@ -440,6 +466,10 @@ WITH hit AS (
           SELECT 1 FROM booking k
           WHERE k.caregiver_id = c.id AND k.status = ANY($12::text[])
             AND k.service = ANY($16::text[]) AND k.start_at < $11 AND k.end_at > $10)
+      AND NOT ('{meet_service}' = ANY($16::text[]) AND EXISTS (
+          SELECT 1 FROM meet_and_greet m
+          WHERE m.caregiver_id = c.id AND m.status IN ({meet_open})
+            AND m.start_at < $11 AND m.end_at > $10))
       AND (cardinality($17::text[]) = 0 OR c.max_pets >= (
           SELECT max(load.pets) FROM (
               SELECT (SELECT coalesce(sum(x.pets), 0) FROM booking x
@@ -466,8 +496,10 @@ FROM (SELECT count(*) AS total FROM keyed) t
 LEFT JOIN LATERAL (
     SELECT * FROM keyed ORDER BY {order}, id LIMIT $24 OFFSET $25
 ) p ON true
-""".replace("{round_d}", _ROUND2.format(x="d")).replace(
-    "{round_rating}", _ROUND2.format(x="rating_avg::float8")
+""".replace("{round_d}", _ROUND2.format(x="d"))
+    .replace("{round_rating}", _ROUND2.format(x="rating_avg::float8"))
+    .replace("{meet_service}", MEET_SERVICE)
+    .replace("{meet_open}", MEET_OPEN_SQL)
 )
 PG_ORDER = {
     Sort.DISTANCE: "rd, price_cents",

@@ -442,3 +442,34 @@ class CalendarFeedRow(Base):
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class MeetAndGreetRow(UUIDv7Base):
+    """A free meeting before a pair's first booking; holds the caregiver's time like a walk."""
+
+    __tablename__ = "meet_and_greet"
+    __table_args__ = (
+        # Occupancy under the calendar lock and in search: the caregiver's open ones by time.
+        Index("ix_meet_and_greet_caregiver_period", "caregiver_id", "start_at", "end_at"),
+        Index("ix_meet_and_greet_owner_created", "owner_id", "created_at"),
+        Index("ix_meet_and_greet_status_start", "status", "start_at"),  # the jobs
+        Index("ix_meet_and_greet_created", "created_at"),  # metrics
+    )
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))
+    caregiver_id: Mapped[UUID] = mapped_column(ForeignKey("caregiver_profile.id"))
+    start_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    end_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    # Stored so the expiry job finds due requests with an index, not arithmetic.
+    response_deadline: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    conversation_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("conversation.id"), nullable=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    cancelled_by: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), nullable=True
+    )

@@ -17,6 +17,7 @@ from tailtribe.adapters.sqlalchemy.conversation_repository import SqlConversatio
 from tailtribe.adapters.sqlalchemy.export_repository import SqlDataExportRepository
 from tailtribe.adapters.sqlalchemy.favorite_repository import SqlFavoriteRepository
 from tailtribe.adapters.sqlalchemy.ledger_repository import SqlLedgerRepository
+from tailtribe.adapters.sqlalchemy.meet_and_greet_repository import SqlMeetAndGreetRepository
 from tailtribe.adapters.sqlalchemy.outbox_repository import SqlOutboxRepository
 from tailtribe.adapters.sqlalchemy.pet_repository import SqlPetRepository
 from tailtribe.adapters.sqlalchemy.photo_repository import SqlPhotoRepository
@@ -72,6 +73,7 @@ class SqlUnitOfWork:
         self.privacy = SqlPrivacyStore(session)
         self.favorites = SqlFavoriteRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
+        self.meet_and_greets = SqlMeetAndGreetRepository(session)
         return self
 
     async def __aexit__(

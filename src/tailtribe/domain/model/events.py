@@ -180,3 +180,39 @@ class PayoutFailed(BookingEvent):
 
     attempts: int
     error: str
+
+
+# Meet-and-greets
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetAndGreetEvent(DomainEvent):
+    meet_and_greet_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetAndGreetRequested(MeetAndGreetEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetAndGreetAccepted(MeetAndGreetEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetAndGreetDeclined(MeetAndGreetEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetAndGreetExpired(MeetAndGreetEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetAndGreetCancelled(MeetAndGreetEvent):
+    by: str  # the party who cancelled: the email goes to the other
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetAndGreetReminder(MeetAndGreetEvent):
+    pass

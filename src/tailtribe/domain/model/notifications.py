@@ -35,6 +35,13 @@ class EmailKind(enum.StrEnum):
     PAYOUT_FAILED = "payout_failed"
     # Essential, like the account emails above: sent whatever the user's choices.
     NEW_SIGN_IN = "new_sign_in"  # a sign-in from a client not seen lately
+    # Meet-and-greets: like the booking emails, the reminder may be turned off.
+    MEET_REQUESTED = "meet_requested"
+    MEET_ACCEPTED = "meet_accepted"
+    MEET_DECLINED = "meet_declined"
+    MEET_EXPIRED = "meet_expired"
+    MEET_CANCELLED = "meet_cancelled"
+    MEET_REMINDER = "meet_reminder"
 
     @property
     def topic(self) -> str:
@@ -80,6 +87,19 @@ EVENT_EMAILS: dict[str, tuple[tuple[EmailKind, Party], ...]] = {
     "DisputeOpened": ((EmailKind.DISPUTE_OPENED, ADMINS),),
     "ChargebackOpened": ((EmailKind.CHARGEBACK_OPENED, ADMINS),),
     "PayoutFailed": ((EmailKind.PAYOUT_FAILED, ADMINS),),
+    "MeetAndGreetRequested": ((EmailKind.MEET_REQUESTED, CAREGIVER),),
+    "MeetAndGreetAccepted": ((EmailKind.MEET_ACCEPTED, OWNER),),
+    "MeetAndGreetDeclined": ((EmailKind.MEET_DECLINED, OWNER),),
+    "MeetAndGreetExpired": ((EmailKind.MEET_EXPIRED, OWNER),),
+    # Both listed; the relay skips the party who cancelled (the event's `by`).
+    "MeetAndGreetCancelled": (
+        (EmailKind.MEET_CANCELLED, OWNER),
+        (EmailKind.MEET_CANCELLED, CAREGIVER),
+    ),
+    "MeetAndGreetReminder": (
+        (EmailKind.MEET_REMINDER, OWNER),
+        (EmailKind.MEET_REMINDER, CAREGIVER),
+    ),
 }
 
 
@@ -110,6 +130,7 @@ class OptionalEmails(enum.StrEnum):
 OPTIONAL_EMAILS: dict[EmailKind, OptionalEmails] = {
     EmailKind.BOOKING_REMINDER: OptionalEmails.REMINDERS,
     EmailKind.MESSAGE_UNREAD: OptionalEmails.MESSAGES,
+    EmailKind.MEET_REMINDER: OptionalEmails.REMINDERS,
 }
 
 

@@ -22,12 +22,14 @@ class ErasureBlocker(enum.StrEnum):
     BOOKING_IN_PROGRESS = "booking_in_progress"
     PAYOUT_PENDING = "payout_pending"
     DISPUTE_OPEN = "dispute_open"
+    MEET_AND_GREET_OPEN = "meet_and_greet_open"  # requested or accepted, not over yet
 
 
 _DETAIL = {
     ErasureBlocker.BOOKING_IN_PROGRESS: "a booking is requested, accepted or in progress",
     ErasureBlocker.PAYOUT_PENDING: "a caregiver's payout is not sent yet",
     ErasureBlocker.DISPUTE_OPEN: "a dispute is open",
+    ErasureBlocker.MEET_AND_GREET_OPEN: "a meet-and-greet is requested or accepted",
 }
 # A payout not sent yet: due after the dispute window, or held for an admin.
 _UNSENT = frozenset({PayoutStatus.SCHEDULED, PayoutStatus.HELD})
@@ -41,9 +43,13 @@ class BookingState:
     payout: PayoutStatus
 
 
-def blockers(bookings: Iterable[BookingState]) -> tuple[ErasureBlocker, ...]:
+def blockers(
+    bookings: Iterable[BookingState], meet_and_greet_open: bool = False
+) -> tuple[ErasureBlocker, ...]:
     """Every reason, once each, in the enum's order."""
     found: set[ErasureBlocker] = set()
+    if meet_and_greet_open:
+        found.add(ErasureBlocker.MEET_AND_GREET_OPEN)
     for b in bookings:
         if b.status in ACTIVE:
             found.add(ErasureBlocker.BOOKING_IN_PROGRESS)

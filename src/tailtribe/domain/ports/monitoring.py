@@ -27,6 +27,8 @@ class Totals:
     reviews: int
     payments_authorized: int
     payments_failed: int
+    meet_and_greets: int = 0  # requested in the range
+    meet_and_greets_booked: int = 0  # of those, followed by the pair's booking in 30 days
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,11 +30,11 @@ class PrivacyStore(Protocol):
     async def anonymize(self, user_id: UUID, now: datetime) -> None:
         """Everything but the user and caregiver rows: one-time tokens go,
         pets lose their details (and are deleted), the user's message bodies
-        and their booking requests' messages are replaced, review replies the
-        user wrote go, the user's photos are marked deleting, emails not
-        sent to the user yet are dropped, the user's favourites go with
-        those of other users naming the user's caregiver profile, and their
-        calendar feed is deleted."""
+        and their booking requests' and meet-and-greets' messages are
+        replaced, review replies the user wrote go, the user's photos are
+        marked deleting, emails not sent to the user yet are dropped, the
+        user's favourites go with those of other users naming the user's
+        caregiver profile, and their calendar feed is deleted."""
         ...
 
     async def deleting_photos(self, limit: int) -> Sequence[Photo]:

@@ -18,6 +18,7 @@ from tailtribe.domain.model.conversations import Conversation, Message
 from tailtribe.domain.model.exports import DataExport
 from tailtribe.domain.model.favorites import Favorite
 from tailtribe.domain.model.ledger import LedgerEntry
+from tailtribe.domain.model.meet_and_greets import MeetAndGreet
 from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.pets import Pet
@@ -190,7 +191,8 @@ class BookingRepository(Protocol):
     async def active_overlapping(
         self, caregiver_id: UUID, start: datetime, end: datetime
     ) -> Sequence[Occupancy]:
-        """Claims on [start, end) of the caregiver's requested, accepted, in-progress bookings."""
+        """Claims on [start, end) of the caregiver's requested, accepted, in-progress
+        bookings, and of their requested or accepted meet-and-greets (a walk's claim)."""
         ...
 
     async def add(self, booking: Booking) -> None:
@@ -213,6 +215,48 @@ class BookingRepository(Protocol):
 
     async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[Booking]:
         """Bookings the scheduled job `work` has to act on at `now`, oldest first."""
+        ...
+
+
+class MeetAndGreetRepository(Protocol):
+    async def get(self, meet_id: UUID) -> MeetAndGreet | None:
+        """Locked until the transaction ends."""
+        ...
+
+    async def add(self, meeting: MeetAndGreet) -> None: ...
+
+    async def save(self, meeting: MeetAndGreet) -> None: ...
+
+    async def open_overlapping(
+        self, caregiver_id: UUID, start: datetime, end: datetime
+    ) -> Sequence[MeetAndGreet]:
+        """The caregiver's requested or accepted meet-and-greets on [start, end)."""
+        ...
+
+    async def open_for_pair(self, owner_id: UUID, caregiver_id: UUID) -> MeetAndGreet | None:
+        """The pair's requested or accepted meet-and-greet, if one is open."""
+        ...
+
+    async def has_open(self, user_id: UUID, caregiver_id: UUID | None, now: datetime) -> bool:
+        """Has the user, as owner or as this caregiver, a requested or accepted
+        meet-and-greet not over at `now`? (It holds up an erasure.)"""
+        ...
+
+    async def pair_has_booked(self, owner_id: UUID, caregiver_id: UUID) -> bool:
+        """Has the pair a booking that was accepted (accepted, in progress,
+        completed or disputed)? Requested and unanswered ones do not count."""
+        ...
+
+    async def list_for(
+        self, owner_id: UUID, caregiver_id: UUID | None, limit: int, offset: int
+    ) -> Page[MeetAndGreet]:
+        """Those the user asked for as owner or, with `caregiver_id`, got as
+        that caregiver; soonest start last (newest request first)."""
+        ...
+
+    async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[MeetAndGreet]:
+        """EXPIRE: requested past the response deadline; REMIND: accepted,
+        unreminded, starting within the reminder lead. Oldest start first."""
         ...
 
 
@@ -457,6 +501,9 @@ class UnitOfWork(Protocol):
 
     @property
     def calendar_feeds(self) -> CalendarFeedRepository: ...
+
+    @property
+    def meet_and_greets(self) -> MeetAndGreetRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -62,6 +62,7 @@ from tailtribe.entrypoints.http.controllers.email_settings import (
 )
 from tailtribe.entrypoints.http.controllers.favorites import FavoriteController
 from tailtribe.entrypoints.http.controllers.health import HealthController
+from tailtribe.entrypoints.http.controllers.meet_and_greets import MeetAndGreetController
 from tailtribe.entrypoints.http.controllers.metrics import METRICS_PATH, MetricsController
 from tailtribe.entrypoints.http.controllers.pets import PetController
 from tailtribe.entrypoints.http.controllers.photos import MediaController, PhotoController
@@ -239,6 +240,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         FavoriteController,
         CalendarFeedController,
         CalendarController,
+        MeetAndGreetController,
     ]
 
 

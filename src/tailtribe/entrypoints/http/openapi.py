@@ -480,7 +480,8 @@ DOCS: dict[str, Doc] = {
         "one (Google sign-in only) needs a token from a Google sign-in of the last 10 "
         "minutes. 403 for a wrong password (counted like login attempts: 429 past the "
         "limit) or an older sign-in, and nothing changes; 409 with `reasons` "
-        "(booking_in_progress, payout_pending, dispute_open) while any holds. Every token "
+        "(booking_in_progress, payout_pending, dispute_open, meet_and_greet_open) while any "
+        "holds. Every token "
         "of the account stops working, so a repeat answers 401.",
         errors=(403, 409, 429),
     ),
@@ -922,5 +923,42 @@ DOCS: dict[str, Doc] = {
         "bookings are never in it. 404 for an address that is not a live feed's (made "
         "again, turned off, or never made).",
         parameters={"feed": "The feed's token followed by `.ics`, as in the address made."},
+    ),
+    # Meet-and-greets
+    "create_meet_and_greet": Doc(
+        "Ask a caregiver for a meet-and-greet",
+        "Any signed-in user, as the owner, before the pair's first booking: a free meeting "
+        "of 15 to 60 minutes (15-minute steps) starting on a quarter hour in the future, "
+        "inside the caregiver's availability (422 otherwise). It joins the pair's "
+        "conversation, its message as a message there. 409 when the pair has an accepted "
+        "booking or an open meet-and-greet already, or when the caregiver is booked or "
+        "meeting someone else then (docs/rules.md, *Meet-and-greets*).",
+        errors=(404, 409),
+    ),
+    "list_meet_and_greets": Doc(
+        "List my meet-and-greets",
+        "Any signed-in user: those asked for as the owner and, for a caregiver, those asked "
+        "of them; newest request first. Paged.",
+        parameters=dict(_PAGE),
+    ),
+    "get_meet_and_greet": Doc(
+        "Get a meet-and-greet",
+        "Its owner or caregiver (admins too). Anyone else gets 404.",
+    ),
+    "accept_meet_and_greet": Doc(
+        "Accept a meet-and-greet",
+        "Its caregiver only, while requested and before its response deadline; 409 otherwise.",
+        errors=(403, 409),
+    ),
+    "decline_meet_and_greet": Doc(
+        "Decline a meet-and-greet",
+        "Its caregiver only, while requested; 409 otherwise.",
+        errors=(403, 409),
+    ),
+    "cancel_meet_and_greet": Doc(
+        "Cancel a meet-and-greet",
+        "Its owner or caregiver, while requested or accepted and before it starts; the "
+        "other party is emailed. 409 otherwise.",
+        errors=(403, 409),
     ),
 }

@@ -13,7 +13,11 @@ from dishka import AsyncContainer
 from tailtribe.domain.ports.messaging import TaskQueue
 from tailtribe.domain.ports.storage import DueWork
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
-from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
+from tailtribe.domain.services.jobs.run_due import (
+    MEET_WORK,
+    RunDueBookingJobs,
+    RunDueMeetAndGreetJobs,
+)
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.notifications.send_email import SendEmail
 from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
@@ -43,7 +47,8 @@ BOOKING_WORK = (DueWork.EXPIRE, DueWork.START, DueWork.COMPLETE, DueWork.REMIND)
 
 
 async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
-    """Expire, start, complete and remind whatever is due, pay caregivers out,
+    """Expire, start, complete and remind whatever is due (meet-and-greets
+    too), pay caregivers out,
     apply Stripe events whose processing failed, process photos whose job was
     lost, email about unread messages, build and expire personal data exports,
     and delete erased accounts' photos; each job idempotent."""
@@ -55,6 +60,12 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
         except Exception:
             logger.exception("scheduled job bookings.%s failed", work.value)
             ran[f"bookings.{work.value}"] = -1
+    for work in MEET_WORK:
+        try:
+            ran[f"meets.{work.value}"] = await in_scope(container, RunDueMeetAndGreetJobs, work)
+        except Exception:
+            logger.exception("scheduled job meets.%s failed", work.value)
+            ran[f"meets.{work.value}"] = -1
     for name, use_case in (("payments.payouts", PayOutDue), ("webhooks.retry", RetryPaymentEvents)):
         try:
             ran[name] = await in_scope(container, use_case)

@@ -14,7 +14,10 @@ What each figure counts:
   range, from their registration to it;
 - average rating: reviews written in the range;
 - payment failure rate: failed / (failed + authorized) card payments in the
-  range, from the domain events the outbox keeps.
+  range, from the domain events the outbox keeps;
+- meet-and-greets: those requested in the range, and how many the pair
+  followed with a booking that was accepted, requested within 30 days of the
+  meet-and-greet's request (model.meet_and_greets.MEET_TO_BOOKING); the conversion divides them.
 The stores compute each figure with aggregates; this module only divides.
 """
 
@@ -63,6 +66,10 @@ class Report:
     def median_hours_to_first_booking(self) -> float | None:
         seconds = self.totals.median_seconds_to_first_booking
         return None if seconds is None else round(seconds / 3600, 2)
+
+    @property
+    def meet_and_greet_conversion(self) -> float | None:
+        return _ratio(self.totals.meet_and_greets_booked, self.totals.meet_and_greets)
 
     @property
     def payment_failure_rate(self) -> float | None:

@@ -146,6 +146,11 @@ class RequestBooking:
             claim = Occupancy(request.service, request.start, request.end, len(request.pet_ids))
             taken = await uow.bookings.active_overlapping(caregiver.id, request.start, request.end)
             if not fits(claim, taken, caregiver.profile.max_pets):
+                # Name the clash: an open meet-and-greet holds the time like a walk.
+                if await uow.meet_and_greets.open_overlapping(
+                    caregiver.id, request.start, request.end
+                ):
+                    raise SlotTaken("the caregiver has a meet-and-greet at that time")
                 raise SlotTaken("the caregiver is booked at that time")
             booking = Booking.request(
                 id=self._ids.new_id(),

@@ -7,6 +7,7 @@ there: running a job twice, or two workers at once, changes nothing more.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from uuid import UUID
 
 from tailtribe.domain.errors import DomainError, ProviderUnavailable
@@ -90,3 +91,47 @@ class RunDueBookingJobs:
             booking.complete(now, self._terms.dispute_window)
         else:
             booking.remind(now)
+
+
+MEET_WORK = (DueWork.EXPIRE, DueWork.REMIND)
+
+
+class RunDueMeetAndGreetJobs:
+    """Expire meet-and-greet requests unanswered for 24 hours (or at their
+    start) and remind both parties of accepted ones; each in a transaction of
+    its own, re-read and re-checked there, like the bookings' jobs."""
+
+    def __init__(self, uow: UnitOfWork, outbox: Outbox, clock: Clock) -> None:
+        self._uow, self._outbox, self._clock = uow, outbox, clock
+
+    async def __call__(self, work: DueWork) -> int:
+        if work not in MEET_WORK:
+            return 0
+        now = self._clock.now()
+        done = 0
+        while True:
+            async with self._uow as uow:
+                due = [m.id for m in await uow.meet_and_greets.due(work, now, BATCH)]
+            changed = 0
+            for meet_id in due:
+                changed += await self._one(work, meet_id, now)
+            done += changed
+            if len(due) < BATCH or changed == 0:
+                return done
+
+    async def _one(self, work: DueWork, meet_id: UUID, now: datetime) -> int:
+        async with self._uow as uow:
+            meeting = await uow.meet_and_greets.get(meet_id)
+            if meeting is None:
+                return 0
+            try:
+                if work is DueWork.EXPIRE:
+                    meeting.expire(now)
+                else:
+                    meeting.remind(now)
+            except DomainError:
+                return 0  # no longer due: answered, or another run got there first
+            await uow.meet_and_greets.save(meeting)
+            await self._outbox.publish(uow, [meeting])
+            await uow.commit()
+        return 1

@@ -109,6 +109,9 @@ class RelayOutbox:
             )
             if party is Party.CAREGIVER and expired_unseen:
                 continue
+            # A cancelled meet-and-greet: the party who cancelled knows.
+            if kind is EmailKind.MEET_CANCELLED and message.payload.get("by") == party.value:
+                continue
             out += [
                 OutboxMessage(
                     id=self._ids.new_id(),
@@ -125,7 +128,13 @@ class RelayOutbox:
     async def _recipients(uow: UnitOfWork, payload: dict[str, object]) -> dict[Party, UUID]:
         """The owner's and the caregiver's user ids."""
         found: dict[Party, UUID] = {}
-        if isinstance(booking_id := payload.get("booking_id"), str):
+        if isinstance(meet_id := payload.get("meet_and_greet_id"), str):
+            meeting = await uow.meet_and_greets.get(UUID(meet_id))
+            if meeting is None:
+                return found
+            found[Party.OWNER] = meeting.owner_id
+            caregiver_id = meeting.caregiver_id
+        elif isinstance(booking_id := payload.get("booking_id"), str):
             booking = await uow.bookings.get(UUID(booking_id))
             if booking is None:
                 return found

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from tailtribe.domain.model.masking import mask_contacts
 from tailtribe.domain.model.money import Money
 from tailtribe.domain.model.notifications import OPTIONAL_EMAILS, EmailKind, Party, email_kind
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
@@ -155,6 +156,8 @@ class SendEmail:
             variables["link"] = f"{app}/{TOKEN_PAGES[kind]}?token={secret}"
         elif "booking_id" in p:
             variables |= await self._booking(uow, UUID(p["booking_id"]), p)
+        elif "meet_and_greet_id" in p:
+            variables |= await self._meeting(uow, UUID(p["meet_and_greet_id"]))
         elif "export_id" in p:
             variables["expires"] = datetime.fromisoformat(p["expires_at"])
             variables["link"] = f"{app}/account/exports/{p['export_id']}"
@@ -210,6 +213,23 @@ class SendEmail:
         return {
             "sender_name": conversation.shown_text(sender),
             "link": f"{self._links.app_url}/conversations/{conversation.id}",
+        }
+
+    async def _meeting(self, uow: UnitOfWork, meet_id: UUID) -> dict[str, object]:
+        meeting = await uow.meet_and_greets.get(meet_id)
+        if meeting is None:
+            raise Undeliverable("the meet-and-greet is gone")
+        owner = await uow.users.get(meeting.owner_id)
+        caregiver = await uow.caregivers.get(meeting.caregiver_id)
+        if owner is None or caregiver is None:
+            raise Undeliverable("a party of the meet-and-greet is gone")
+        # No money is ever captured here: names keep contact details masked.
+        return {
+            "start": meeting.start,
+            "end": meeting.end,
+            "owner_name": mask_contacts(owner.full_name),
+            "caregiver_name": mask_contacts(caregiver.profile.display_name),
+            "link": f"{self._links.app_url}/meet-and-greets/{meeting.id}",
         }
 
     async def _booking(

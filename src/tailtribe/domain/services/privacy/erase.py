@@ -71,7 +71,8 @@ class PurgeErasedPhotos:
 class EraseAccount:
     """- Refused (409, every reason named) while the user has, as owner or
       as caregiver, a booking requested, accepted or in progress, a payout
-      not sent yet, or an open dispute.
+      not sent yet, an open dispute, or a meet-and-greet requested or
+      accepted that is not over yet.
     - Otherwise, in one transaction: the user's name and address are
       replaced, the password and tokens go, pets, the caregiver profile,
       messages and review replies lose their personal content, photos are
@@ -165,7 +166,8 @@ class EraseAccount:
                     await uow.commit()
                 return Erased(user, now=False)
             caregiver_id = None if caregiver is None else caregiver.id
-            if reasons := blockers(await uow.privacy.bookings_of(user_id, caregiver_id)):
+            meeting = await uow.meet_and_greets.has_open(user_id, caregiver_id, now)
+            if reasons := blockers(await uow.privacy.bookings_of(user_id, caregiver_id), meeting):
                 raise ErasureRefused(reasons)
             user.erase(now)
             await uow.users.save(user)

@@ -26,6 +26,7 @@ from tailtribe.domain.model.exports import (
 )
 from tailtribe.domain.model.favorites import Favorite
 from tailtribe.domain.model.ledger import LedgerEntry
+from tailtribe.domain.model.meet_and_greets import MeetAndGreet
 from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
@@ -81,6 +82,8 @@ class AccountData:
     reviews_received: list[Review]
     photo_files: dict[UUID, bytes]  # by photo: its largest stored variant
     favorites: list[Favorite] = field(default_factory=list)  # every saved caregiver, newest first
+    # As owner and as caregiver, newest first.
+    meet_and_greets: list[MeetAndGreet] = field(default_factory=list)
 
 
 class ArchiveWriter(Protocol):
@@ -292,6 +295,12 @@ class BuildExports:
             favorites = await _all(
                 lambda limit, offset: uow.favorites.list_for(user_id, None, limit, offset)
             )
+            profile_id = None if caregiver is None else caregiver.id
+            meetings = await _all(
+                lambda limit, offset: uow.meet_and_greets.list_for(
+                    user_id, profile_id, limit, offset
+                )
+            )
         conversations = await self._conversations_of(user)
         photos = [
             *pet_photos,
@@ -319,6 +328,7 @@ class BuildExports:
             reviews_received=received,
             photo_files=files,
             favorites=favorites,
+            meet_and_greets=meetings,
         )
 
     async def _conversations_of(self, user: User) -> list[ConversationExport]:

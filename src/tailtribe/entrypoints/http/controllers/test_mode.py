@@ -18,7 +18,11 @@ from litestar.status_codes import HTTP_200_OK
 from tailtribe.domain.model.time import utc
 from tailtribe.domain.ports.time import AdjustableClock
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
-from tailtribe.domain.services.jobs.run_due import RunDueBookingJobs
+from tailtribe.domain.services.jobs.run_due import (
+    MEET_WORK,
+    RunDueBookingJobs,
+    RunDueMeetAndGreetJobs,
+)
 from tailtribe.domain.services.payments.apply_payment_events import RetryPaymentEvents
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
@@ -72,6 +76,7 @@ class TestModeController(Controller):
         self,
         request: Request[Any, Any, Any],
         jobs: FromDishka[RunDueBookingJobs],
+        meet_jobs: FromDishka[RunDueMeetAndGreetJobs],
         photos: FromDishka[ProcessPendingPhotos],
         unread: FromDishka[NotifyUnreadMessages],
         payouts: FromDishka[PayOutDue],
@@ -87,6 +92,7 @@ class TestModeController(Controller):
         ] = False,
     ) -> Ran:
         ran = {f"bookings.{work.value}": await jobs(work) for work in BOOKING_WORK}
+        ran |= {f"meets.{work.value}": await meet_jobs(work) for work in MEET_WORK}
         ran["payments.payouts"] = await payouts()
         ran["webhooks.retry"] = await webhooks()
         # Photos wait here for their variants in test mode (no background jobs).

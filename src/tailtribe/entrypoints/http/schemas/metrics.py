@@ -37,6 +37,18 @@ class DayOut(msgspec.Struct):
     ]
 
 
+class MeetAndGreetCounts(msgspec.Struct):
+    requested: Annotated[int, _doc("Meet-and-greets requested in the range.")]
+    led_to_booking: Annotated[
+        int,
+        _doc(
+            "Of those, how many the pair followed with a booking that was accepted, "
+            "requested within 30 days of the meet-and-greet's request."
+        ),
+    ]
+    conversion: Annotated[float | None, _doc(f"led_to_booking / requested: {_RATIO}")]
+
+
 class MetricsOut(msgspec.Struct, rename={"from_": "from"}):
     from_: Annotated[date, _doc("The first day of the range, included (Europe/Brussels).")]
     to: Annotated[date, _doc("The last day of the range, included (Europe/Brussels).")]
@@ -79,6 +91,9 @@ class MetricsOut(msgspec.Struct, rename={"from_": "from"}):
         _doc(f"Failed / (failed + authorized) card payments in the range: {_RATIO}"),
     ]
     daily: Annotated[list[DayOut], _doc("One entry per day of the range, oldest first.")]
+    meet_and_greets: Annotated[
+        MeetAndGreetCounts, _doc("Meet-and-greets requested in the range and what followed.")
+    ]
 
     @classmethod
     def of(cls, r: Report) -> MetricsOut:
@@ -106,4 +121,7 @@ class MetricsOut(msgspec.Struct, rename={"from_": "from"}):
                 DayOut(d.day, d.registrations, d.bookings_created, d.gross_booking_value_cents)
                 for d in r.daily
             ],
+            meet_and_greets=MeetAndGreetCounts(
+                t.meet_and_greets, t.meet_and_greets_booked, r.meet_and_greet_conversion
+            ),
         )
