@@ -176,3 +176,25 @@ async def test_the_feed_address_is_documented_as_public_icalendar(api: Api) -> N
     assert "charset=utf-8" in feed["description"] and "<token>.ics" in feed["description"]
     assert "201" in doc["paths"][FEED]["post"]["responses"]
     assert "204" in doc["paths"][FEED]["delete"]["responses"]
+
+
+async def test_accepted_meet_and_greets_are_in_both_parties_feeds(api: Api) -> None:
+    profile, carer, owner, _, _ = await marketplace(api)
+    c = api.client
+    body = {"caregiver_id": profile["id"], "start_at": WINTER.isoformat(), "duration_minutes": 30}
+    asked = await c.post("/api/v1/meet-and-greets", json=body, headers=owner)
+    assert asked.status_code == 201, asked.text
+    meeting = asked.json()
+    owner_feed = await make_feed(api, owner)
+    assert meeting["id"] not in events(await read_feed(api, owner_feed))  # only once accepted
+    accepted = await c.post(f"/api/v1/meet-and-greets/{meeting['id']}/accept", headers=carer)
+    assert accepted.status_code == 200, accepted.text
+
+    for who, other in ((owner, profile["display_name"]), (carer, None)):
+        event = events(await read_feed(api, await make_feed(api, who)))[meeting["id"]]
+        assert event.decoded("DTSTART") == WINTER.astimezone(BRUSSELS)
+        assert event.decoded("DTEND") == (WINTER + timedelta(minutes=30)).astimezone(BRUSSELS)
+        summary = str(event["SUMMARY"])
+        assert summary.startswith("Meet-and-greet · ")
+        assert other is None or summary.endswith(other)
+        assert str(event["URL"]).endswith(f"/meet-and-greets/{meeting['id']}")

@@ -16,6 +16,7 @@ from tailtribe.domain.services.calendar.feeds import (
     CalendarSources,
     FeedLinks,
     ManageCalendarFeed,
+    MeetingEvents,
     ReadCalendarFeed,
 )
 
@@ -41,7 +42,7 @@ class CalendarProvider(Provider):
     @provide
     def calendar_sources(self, queries: CalendarQueries, links: FeedLinks) -> CalendarSources:
         # Each source adds its kind of appointment to every feed.
-        return CalendarSources((BookingEvents(queries, links),))
+        return CalendarSources((BookingEvents(queries, links), MeetingEvents(queries, links)))
 
     manage_calendar_feed = provide(ManageCalendarFeed)
     read_calendar_feed = provide(ReadCalendarFeed)

@@ -18,12 +18,14 @@ from tailtribe.adapters.sqlalchemy.tables import (
     BookingRow,
     CalendarFeedRow,
     CaregiverRow,
+    MeetAndGreetRow,
     PetRow,
     UserRow,
 )
 from tailtribe.domain.model.calendar import FEED_STATUSES, CalendarFeed
+from tailtribe.domain.model.meet_and_greets import MeetStatus
 from tailtribe.domain.model.pricing import Service
-from tailtribe.domain.ports.calendar import CalendarBooking
+from tailtribe.domain.ports.calendar import CalendarBooking, CalendarMeeting
 
 
 class SqlCalendarFeedRepository:
@@ -110,6 +112,40 @@ class SqlCalendarQueries:
                 caregiver_city=r.city,
                 conversation_id=r.conversation_id,
                 captured_cents=r.captured_cents,
+            )
+            for r in rows
+        ]
+
+    async def meetings(self, user_id: UUID, ending_from: datetime) -> Sequence[CalendarMeeting]:
+        rows = (
+            await self._session.execute(
+                select(
+                    MeetAndGreetRow.id,
+                    MeetAndGreetRow.start_at,
+                    MeetAndGreetRow.end_at,
+                    MeetAndGreetRow.owner_id,
+                    MeetAndGreetRow.conversation_id,
+                    CaregiverRow.display_name,
+                    UserRow.full_name,
+                )
+                .join(CaregiverRow, CaregiverRow.id == MeetAndGreetRow.caregiver_id)
+                .join(UserRow, UserRow.id == MeetAndGreetRow.owner_id)
+                .where(
+                    or_(MeetAndGreetRow.owner_id == user_id, CaregiverRow.user_id == user_id),
+                    MeetAndGreetRow.status == MeetStatus.ACCEPTED.value,
+                    MeetAndGreetRow.end_at >= ending_from,
+                )
+                .order_by(MeetAndGreetRow.start_at, MeetAndGreetRow.id)
+            )
+        ).all()
+        return [
+            CalendarMeeting(
+                id=r.id,
+                start=r.start_at,
+                end=r.end_at,
+                as_owner=r.owner_id == user_id,
+                other_name=r.display_name if r.owner_id == user_id else r.full_name,
+                conversation_id=r.conversation_id,
             )
             for r in rows
         ]

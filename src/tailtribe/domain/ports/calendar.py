@@ -52,6 +52,23 @@ class CalendarQueries(Protocol):
         ending at or after `ending_from`, by start."""
         ...
 
+    async def meetings(self, user_id: UUID, ending_from: datetime) -> Sequence[CalendarMeeting]:
+        """The user's accepted meet-and-greets, either side, ending at or
+        after `ending_from`, by start."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarMeeting:
+    """An accepted meet-and-greet as a feed shows it to one of its parties."""
+
+    id: UUID
+    start: datetime
+    end: datetime
+    as_owner: bool
+    other_name: str
+    conversation_id: UUID | None
+
 
 class CalendarWriter(Protocol):
     def write(self, name: str, events: Sequence[CalendarEvent], now: datetime) -> bytes:

@@ -920,8 +920,9 @@ DOCS: dict[str, Doc] = {
         "(RFC 5545). One event per accepted, in-progress or recent booking of the feed's "
         "user, as owner or as caregiver (those that ended in the last 30 days, and all "
         "ahead), in Europe/Brussels time; requested, declined, expired and cancelled "
-        "bookings are never in it. 404 for an address that is not a live feed's (made "
-        "again, turned off, or never made).",
+        "bookings are never in it; accepted meet-and-greets are, over the same window. "
+        "404 for an address that is not a live feed's (made again, turned off, or never "
+        "made).",
         parameters={"feed": "The feed's token followed by `.ics`, as in the address made."},
     ),
     # Meet-and-greets

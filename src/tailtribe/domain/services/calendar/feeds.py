@@ -25,13 +25,19 @@ from tailtribe.domain.model.calendar import (
     window_start,
 )
 from tailtribe.domain.model.pricing import Service
-from tailtribe.domain.ports.calendar import CalendarBooking, CalendarQueries, CalendarWriter
+from tailtribe.domain.ports.calendar import (
+    CalendarBooking,
+    CalendarMeeting,
+    CalendarQueries,
+    CalendarWriter,
+)
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
 
 # The feed's address, under the web app's (like the unsubscribe link).
 FEED_PATH = "/api/v1/calendar/{token}.ics"
 FEED_NAME = "TailTribe"
+MEETING = "Meet-and-greet"
 SERVICE_NAMES = {
     Service.DOG_WALKING: "Dog walk",
     Service.DROP_IN: "Drop-in visit",
@@ -166,3 +172,34 @@ class BookingEvents:
     async def __call__(self, user_id: UUID, now: datetime) -> Sequence[CalendarEvent]:
         found = await self._queries.bookings(user_id, window_start(now))
         return [booking_event(b, self._links) for b in found]
+
+
+def meeting_event(meeting: CalendarMeeting, links: FeedLinks) -> CalendarEvent:
+    """An accepted meet-and-greet: no price, no pets, no address (the pair
+    agree where to meet in their conversation, linked here)."""
+    role = "Caregiver" if meeting.as_owner else "Owner"
+    lines = [MEETING, f"{role}: {meeting.other_name}"]
+    if meeting.conversation_id is not None:
+        lines.append(f"Messages: {links.app_url}/conversations/{meeting.conversation_id}")
+    url = f"{links.app_url}/meet-and-greets/{meeting.id}"
+    lines.append(f"Meet-and-greet: {url}")
+    return CalendarEvent(
+        key=str(meeting.id),
+        start=meeting.start,
+        end=meeting.end,
+        summary=f"{MEETING} · {meeting.other_name}",
+        description="\n".join(lines),
+        url=url,
+        location=None,
+    )
+
+
+class MeetingEvents:
+    """The second source: the user's accepted meet-and-greets, either side."""
+
+    def __init__(self, queries: CalendarQueries, links: FeedLinks) -> None:
+        self._queries, self._links = queries, links
+
+    async def __call__(self, user_id: UUID, now: datetime) -> Sequence[CalendarEvent]:
+        found = await self._queries.meetings(user_id, window_start(now))
+        return [meeting_event(m, self._links) for m in found]
