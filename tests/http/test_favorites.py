@@ -7,10 +7,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tailtribe.adapters.sqlalchemy.tables import CaregiverRow, FavoriteRow
+from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+from tests.http.conftest import ClientFactory, api_for
 from tests.support import PASSWORD, PROFILE, Api
 
 Headers = dict[str, str]
@@ -186,3 +189,24 @@ async def test_erasure_deletes_the_users_favourites_and_those_of_its_profile(api
             select(func.count()).where(FavoriteRow.caregiver_id == UUID(profile["id"]))
         )
     assert naming == 0
+
+
+@pytest.mark.parametrize("backend", SQL_BACKENDS)
+async def test_a_signed_in_search_answers_on_either_database(
+    backend: str, request: pytest.FixtureRequest, make_client: ClientFactory
+) -> None:
+    # On SQLite the search's read must not keep the lock the caller's own
+    # reads (their account, their favourites) then wait for.
+    url = sql_url(request, backend)
+    await (await empty_database(url)).get_engine().dispose()
+    async with make_client(database_url=url, direct_url=url) as client:
+        api = api_for(client)
+        admin = await api.new_admin()
+        profile, _ = await api.approved_caregiver(admin)
+        _, fan = await api.new_user()
+        assert await save(api, profile["id"], fan) == 204
+        for params in (SEARCH, {"service": "dog_walking", "postcode": PROFILE["postcode"]}):
+            response = await client.get("/api/v1/caregivers", params=params, headers=fan)
+            assert response.status_code == 200, response.text
+            assert [i["favorite"] for i in response.json()["items"]] == [True]
+        await api.container.close()

@@ -55,6 +55,22 @@ def _total(value: Any, condition: ColumnElement[bool] | None = None) -> Any:
     return func.coalesce(func.sum(summed), 0)
 
 
+# Accepting is what charges a card; Bancontact is charged at once, so its
+# bookings count by status, as `was_accepted` in domain/model/bookings.py.
+ACCEPTED = and_(
+    BookingRow.captured_cents > 0,
+    or_(
+        BookingRow.payment_method.is_(None),
+        BookingRow.payment_method != PaymentMethod.BANCONTACT.value,
+        BookingRow.status.in_([s.value for s in ACCEPTED_ONCE]),
+        and_(
+            BookingRow.status == BookingStatus.CANCELLED.value,
+            BookingRow.refunded_cents < BookingRow.captured_cents,
+        ),
+    ),
+)
+
+
 class SqlMetricsStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -104,20 +120,7 @@ class SqlMetricsStore:
                 ).where(within(CaregiverDecisionRow.decided_at))
             )
         ).one()
-        # Accepting is what charges a card; Bancontact is charged at once, so its
-        # bookings count by status, as `was_accepted` in domain/model/bookings.py.
-        accepted = and_(
-            BookingRow.captured_cents > 0,
-            or_(
-                BookingRow.payment_method.is_(None),
-                BookingRow.payment_method != PaymentMethod.BANCONTACT.value,
-                BookingRow.status.in_([s.value for s in ACCEPTED_ONCE]),
-                and_(
-                    BookingRow.status == BookingStatus.CANCELLED.value,
-                    BookingRow.refunded_cents < BookingRow.captured_cents,
-                ),
-            ),
-        )
+        accepted = ACCEPTED
         completed = BookingRow.status == BookingStatus.COMPLETED.value
         settled = BookingRow.status.in_(
             [BookingStatus.COMPLETED.value, BookingStatus.CANCELLED.value]
@@ -192,7 +195,7 @@ class SqlMetricsStore:
                 MeetAndGreetRow.created_at < end,
                 BookingRow.owner_id == MeetAndGreetRow.owner_id,
                 BookingRow.caregiver_id == MeetAndGreetRow.caregiver_id,
-                BookingRow.captured_cents > 0,  # accepted: the card was charged
+                ACCEPTED,
                 BookingRow.created_at >= MeetAndGreetRow.created_at,
                 BookingRow.created_at < end + MEET_TO_BOOKING,
             )

@@ -344,15 +344,32 @@ class LazySqlCaregiverSearchStore:
         return self._store
 
     async def candidates(self, query: SearchQuery, box: BoundingBox) -> Sequence[Candidate]:
-        return await self._open().candidates(query, box)
+        try:
+            return await self._open().candidates(query, box)
+        finally:
+            await self._end_read()
 
     async def available_page(
         self, query: SearchQuery, box: BoundingBox, at_owners_home: bool
     ) -> tuple[Sequence[Candidate], int] | None:
-        return await self._open().available_page(query, box, at_owners_home)
+        try:
+            return await self._open().available_page(query, box, at_owners_home)
+        finally:
+            await self._end_read()
 
     async def locate_postcode(self, postcode: str) -> tuple[float, float] | None:
-        return await self._open().locate_postcode(postcode)
+        try:
+            return await self._open().locate_postcode(postcode)
+        finally:
+            await self._end_read()
+
+    async def _end_read(self) -> None:
+        # On SQLite every transaction holds the write lock (BEGIN IMMEDIATE):
+        # a read must not keep it while the same request opens another (the
+        # caller's account, their favourites). PostgreSQL keeps it: no lock
+        # is held, and a ROLLBACK would be one more round trip.
+        if self._session is not None and self._session.bind.dialect.name == "sqlite":
+            await self._session.rollback()
 
     async def close(self) -> None:
         if self._session is not None:

@@ -178,7 +178,8 @@ def meeting_event(meeting: CalendarMeeting, links: FeedLinks) -> CalendarEvent:
     """An accepted meet-and-greet: no price, no pets, no address (the pair
     agree where to meet in their conversation, linked here)."""
     role = "Caregiver" if meeting.as_owner else "Owner"
-    lines = [MEETING, f"{role}: {meeting.other_name}"]
+    other = shown_text(meeting.other_name, accepted=False)  # no booking was accepted
+    lines = [MEETING, f"{role}: {other}"]
     if meeting.conversation_id is not None:
         lines.append(f"Messages: {links.app_url}/conversations/{meeting.conversation_id}")
     url = f"{links.app_url}/meet-and-greets/{meeting.id}"
@@ -187,7 +188,7 @@ def meeting_event(meeting: CalendarMeeting, links: FeedLinks) -> CalendarEvent:
         key=str(meeting.id),
         start=meeting.start,
         end=meeting.end,
-        summary=f"{MEETING} · {meeting.other_name}",
+        summary=f"{MEETING} · {other}",
         description="\n".join(lines),
         url=url,
         location=None,
