@@ -93,6 +93,15 @@ def test_accepting_captures_nothing_more() -> None:
     assert (b.status, b.payment.captured_cents) == (S.ACCEPTED, 10_000)
 
 
+def test_a_chargeback_before_acceptance_holds_the_payout_to_come() -> None:
+    b = paid()
+    b.open_chargeback(T0 + timedelta(minutes=30), "dp_1", 10_000)
+    assert b.payout.is_held
+    b.accept(T0 + timedelta(hours=1))
+    b.complete(b.end + timedelta(minutes=1))
+    assert b.payout.is_held  # completing schedules nothing while the bank disputes
+
+
 @pytest.mark.parametrize("end", ["decline", "expire", "cancel"])
 def test_a_request_that_ends_unaccepted_refunds_everything(end: str) -> None:
     b = paid()

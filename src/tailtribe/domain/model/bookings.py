@@ -663,9 +663,14 @@ class Booking(Aggregate):
         """The bank disputes the charge: hold whatever is not paid out yet, tell admins."""
         if self.payment.captured_cents == 0:
             raise self._refuse("be charged back before a capture")
+        # A request paid ahead (Bancontact) may still be accepted and completed:
+        # its payout must wait for the chargeback too.
         hold = self.payout.is_scheduled or (
             self.payout.status is PayoutStatus.NONE
-            and self.status in (BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS)
+            and (
+                self.paid_ahead
+                or self.status in (BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS)
+            )
         )
         if hold:
             self.payout.hold()
