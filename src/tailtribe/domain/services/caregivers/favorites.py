@@ -33,7 +33,10 @@ class ManageFavorites:
 
     async def add(self, user_id: UUID, caregiver_id: UUID) -> None:
         async with self._uow as uow:
-            caregiver = await uow.caregivers.find(caregiver_id)
+            # The caregiver's row, then the user's, the order an erasure takes
+            # them in: a save racing either party's erasure is refused, never
+            # left behind by it.
+            caregiver = await uow.caregivers.get(caregiver_id)
             if caregiver is None or not caregiver.bookable:
                 raise NotFound("no such caregiver")
             if caregiver.user_id == user_id:
@@ -41,6 +44,8 @@ class ManageFavorites:
                     "you cannot save your own caregiver profile",
                     [FieldError("caregiver_id", "your own profile")],
                 )
+            if not await uow.privacy.hold_account(user_id):
+                raise NotFound("no such account")
             await uow.favorites.add(user_id, caregiver_id, self._clock.now())
             await uow.commit()
 
