@@ -53,6 +53,11 @@ from tailtribe.domain.model.events import (
     DisputeOpened,
     DisputeResolved,
     MoneyMoved,
+    OccurrenceAccepted,
+    OccurrenceEnded,
+    OccurrenceLapsed,
+    OccurrencePaymentAuthorized,
+    OccurrencePaymentNeeded,
     PaymentAuthorized,
     PaymentFailed,
     PayoutFailed,
@@ -64,6 +69,8 @@ from tailtribe.domain.model.ledger import Expected, Movement
 from tailtribe.domain.model.masking import mask_contacts
 from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pricing import Quote, Service, validate_period
+from tailtribe.domain.model.series import CHARGE_LEAD
+from tailtribe.domain.model.series import pay_by as series_pay_by
 from tailtribe.domain.model.time import require_aware, utc
 
 PAYMENT_WINDOW = timedelta(minutes=30)
@@ -182,6 +189,10 @@ class Booking(Aggregate):
     reason: str | None = None
     reminder_sent_at: datetime | None = None
     conversation_id: UUID | None = None  # the pair's; None only for bookings made before
+    # An occurrence of a weekly series (series.py): asked and answered with it,
+    # paid off-session before its start, by `pay_by` once accepted.
+    series_id: UUID | None = None
+    pay_by: datetime | None = None
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
@@ -194,6 +205,8 @@ class Booking(Aggregate):
 
     def shown_text(self, text: str) -> str:
         """A party's text (the message, a name) as the other sees it for this booking."""
+        if self.series_id is not None:  # accepted with its series, paid or not
+            return shown_text(text, self.pay_by is not None)
         accepted = was_accepted(
             self.status,
             self.payment.captured_cents,
@@ -211,12 +224,23 @@ class Booking(Aggregate):
             raise self._refuse("change its payment")
         self.payment.attach(payment_intent_id, client_secret)
 
+    @property
+    def awaits_payment(self) -> bool:
+        """An accepted occurrence of a series not paid yet: it neither starts
+        nor is reminded of; charged 48 h ahead, cancelled when still unpaid
+        at `pay_by`."""
+        return self.series_id is not None and self.payment.captured_cents == 0
+
     def is_due_to_start(self, now: datetime) -> bool:
-        return self.status is BookingStatus.ACCEPTED and now >= self.start
+        return (
+            self.status is BookingStatus.ACCEPTED and now >= self.start and not self.awaits_payment
+        )
 
     def is_due_to_complete(self, now: datetime) -> bool:
         return (
-            self.status in (BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS) and now >= self.end
+            self.status in (BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS)
+            and now >= self.end
+            and not self.awaits_payment
         )
 
     def is_due_for_reminder(self, now: datetime) -> bool:
@@ -224,6 +248,7 @@ class Booking(Aggregate):
             self.status is BookingStatus.ACCEPTED
             and self.reminder_sent_at is None
             and self.start - REMINDER_LEAD <= now < self.start
+            and not self.awaits_payment
         )
 
     def remind(self, now: datetime) -> None:
@@ -249,6 +274,7 @@ class Booking(Aggregate):
         policy: CancellationPolicy,
         now: datetime,
         message: str | None = None,
+        series_id: UUID | None = None,
     ) -> Booking:
         validate_period(service, start, end)
         start, end, now = utc(start), utc(end), utc(require_aware(now, "now"))
@@ -269,6 +295,7 @@ class Booking(Aggregate):
             cancellation_policy=effective_policy(service, policy),
             created_at=now,
             message=message,
+            series_id=series_id,
         )
         booking.record(BookingRequested(occurred_at=now, booking_id=id))
         return booking
@@ -308,8 +335,8 @@ class Booking(Aggregate):
         return self.payment.is_authorized or self.paid_ahead
 
     def is_due_to_expire(self, now: datetime) -> bool:
-        if self.status is not BookingStatus.REQUESTED:
-            return False
+        if self.status is not BookingStatus.REQUESTED or self.series_id is not None:
+            return False  # an occurrence expires with its series
         unpaid = not self.is_paid
         return now >= self.response_deadline or (unpaid and now >= self.payment_deadline)
 
@@ -431,9 +458,108 @@ class Booking(Aggregate):
         self._post(now, Movement.STRIPE_FEE, new_fee, self.payment.charge_id)
 
     # -- lifecycle ------------------------------------------------------
+    # -- occurrences of a series ------------------------------------------
+    def _series(self) -> UUID:
+        if self.series_id is None:
+            raise self._refuse("act as an occurrence of a series")
+        return self.series_id
+
+    def accept_occurrence(self, now: datetime, accepted_at: datetime) -> None:
+        """Accepted with its series: nothing is held yet; paid by `pay_by`."""
+        series_id = self._series()
+        self.status = self._move("accept")
+        self.pay_by = series_pay_by(self.start, accepted_at)
+        self.record(OccurrenceAccepted(occurred_at=now, booking_id=self.id, series_id=series_id))
+
+    def end_with_series(self, now: datetime, command: str) -> None:
+        """Declined or expired with its series (nothing was paid yet)."""
+        series_id = self._series()
+        if command not in ("decline", "expire"):
+            raise self._refuse(command)
+        self.status = self._move(command)
+        self._release_hold(now)
+        self.record(
+            OccurrenceEnded(
+                occurred_at=now, booking_id=self.id, series_id=series_id, status=self.status
+            )
+        )
+
+    def is_due_for_charge(self, now: datetime) -> bool:
+        """Accepted, not held yet (or held and not taken), 48 h before its start."""
+        return (
+            self.series_id is not None
+            and self.status is BookingStatus.ACCEPTED
+            and (
+                (self.payment.status is PaymentStatus.PENDING and self.payment.intent_id is None)
+                or self.payment.is_authorized
+            )
+            and now >= self.start - CHARGE_LEAD
+        )
+
+    def authorize_occurrence(self, now: datetime, amount_cents: int) -> None:
+        """The off-session payment (or the owner's confirmation of it) holds the card."""
+        series_id = self._series()
+        if self.status is not BookingStatus.ACCEPTED or not self.payment.may_authorize():
+            raise self._refuse("authorize")
+        if amount_cents != self.price.total_cents:
+            raise InvalidInput("the authorized amount differs from the booking total")
+        self.payment.status = PaymentStatus.AUTHORIZED
+        self.payment.method = PaymentMethod.CARD
+        self.record(
+            OccurrencePaymentAuthorized(
+                occurred_at=now, booking_id=self.id, series_id=series_id, amount_cents=amount_cents
+            )
+        )
+        self._post(now, Movement.AUTHORIZATION, amount_cents)
+
+    def capture_occurrence(self, now: datetime) -> None:
+        """Take the held amount: the caregiver accepted long ago (as a booking
+        is captured on acceptance)."""
+        self._series()
+        if self.status is not BookingStatus.ACCEPTED or not self.payment.is_authorized:
+            raise self._refuse("capture")
+        self.payment.capture(self.price.total_cents)
+        self._post(now, Movement.CAPTURE, self.payment.captured_cents, self.payment.intent_id)
+
+    def need_payment(self, now: datetime, reason: str) -> None:
+        """The off-session payment failed: the owner is asked to confirm it."""
+        series_id = self._series()
+        if self.status is not BookingStatus.ACCEPTED or not self.payment.may_authorize():
+            raise self._refuse("ask for its payment")
+        self.payment.status = PaymentStatus.FAILED
+        self.record(
+            OccurrencePaymentNeeded(
+                occurred_at=now,
+                booking_id=self.id,
+                series_id=series_id,
+                reason=reason,
+                pay_by=self.pay_by or self.start,
+            )
+        )
+
+    def is_due_to_lapse(self, now: datetime) -> bool:
+        return (
+            self.series_id is not None
+            and self.status is BookingStatus.ACCEPTED
+            and self.payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED)
+            and now >= (self.pay_by or self.start)
+        )
+
+    def lapse(self, now: datetime) -> None:
+        """Still unpaid at `pay_by`: cancelled without charge."""
+        series_id = self._series()
+        if not self.is_due_to_lapse(now):
+            raise self._refuse("lapse before its payment deadline")
+        self.status = self._move("cancel")
+        self._release_hold(now)
+        self.reason = "unpaid"
+        self.record(OccurrenceLapsed(occurred_at=now, booking_id=self.id, series_id=series_id))
+
     def accept(self, now: datetime) -> None:
         """Needs an authorized payment and an answer within the deadline; captures it."""
         target = self._move("accept")
+        if self.series_id is not None:
+            raise self._refuse("be accepted but with its series")
         if not self.is_paid:
             raise PaymentNotAuthorized("the payment for this booking is not authorized yet")
         if now >= self.response_deadline:
@@ -465,6 +591,8 @@ class Booking(Aggregate):
 
     def decline(self, now: datetime) -> None:
         target = self._move("decline")
+        if self.series_id is not None:
+            raise self._refuse("be declined but with its series")
         self._refund_unaccepted(now, "declined")
         self.status = target
         self._release_hold(now)
@@ -486,6 +614,7 @@ class Booking(Aggregate):
         now: datetime,
         reason: str | None = None,
         payout_delay: timedelta = DEFAULT_DISPUTE_WINDOW,
+        quiet: bool = False,
     ) -> int:
         """Cancel; returns the refund in cents (zero before capture).
 
@@ -519,6 +648,18 @@ class Booking(Aggregate):
         if self.payment.captured_cents and self.settlement.payout_cents > 0:
             self.dispute.open_window(now, payout_delay)
             self.payout.schedule_if_none()  # a chargeback's hold stays
+        if quiet and self.series_id is not None:  # the series' email tells of it
+            self.record(
+                OccurrenceEnded(
+                    occurred_at=now,
+                    booking_id=self.id,
+                    series_id=self.series_id,
+                    status=self.status,
+                    refund_cents=refund,
+                    reversal_cents=reversal,
+                )
+            )
+            return refund
         self.record(
             BookingCancelled(
                 occurred_at=now,

@@ -183,6 +183,93 @@ class PayoutFailed(BookingEvent):
 
 
 # Meet-and-greets
+# Weekly series: the series speaks for its occurrences at request, acceptance
+# and the end of the request; an occurrence's own events are silent there.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesEvent(DomainEvent):
+    series_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesRequested(SeriesEvent):
+    occurrences: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesPaymentMethodSaved(SeriesEvent):
+    """The owner saved a card for the series: the caregiver is asked now."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesSetupFailed(SeriesEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesAccepted(SeriesEvent):
+    owner_id: UUID
+    caregiver_id: UUID
+    occurrences: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesDeclined(SeriesEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesExpired(SeriesEvent):
+    asked: bool  # the card was saved: the caregiver had been asked
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesCancelled(SeriesEvent):
+    """The owner (or caregiver) cancelled the occurrences from `from_date` on."""
+
+    by: str
+    from_date: str  # ISO date, Brussels
+    cancelled: int
+    refund_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OccurrenceAccepted(BookingEvent):
+    series_id: UUID
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OccurrenceEnded(BookingEvent):
+    """An occurrence declined, expired or cancelled with its series."""
+
+    series_id: UUID
+    status: str
+    refund_cents: int = 0
+    reversal_cents: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OccurrencePaymentAuthorized(BookingEvent):
+    series_id: UUID
+    amount_cents: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OccurrencePaymentNeeded(BookingEvent):
+    """The off-session payment failed: the owner confirms it (authentication
+    required) or pays with another card (declined) before `pay_by`."""
+
+    series_id: UUID
+    reason: str
+    pay_by: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OccurrenceLapsed(BookingEvent):
+    """Still unpaid at its deadline: cancelled without charge, both are told."""
+
+    series_id: UUID
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MeetAndGreetEvent(DomainEvent):
     meet_and_greet_id: UUID

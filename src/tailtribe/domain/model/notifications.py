@@ -42,6 +42,16 @@ class EmailKind(enum.StrEnum):
     MEET_EXPIRED = "meet_expired"
     MEET_CANCELLED = "meet_cancelled"
     MEET_REMINDER = "meet_reminder"
+    # Weekly series: one email for the whole series at request, answer and cancellation.
+    SERIES_REQUESTED = "series_requested"
+    SERIES_ACCEPTED = "series_accepted"
+    SERIES_DECLINED = "series_declined"
+    SERIES_EXPIRED = "series_expired"
+    SERIES_CANCELLED = "series_cancelled"
+    # An occurrence's off-session payment failed: the owner confirms it.
+    OCCURRENCE_PAYMENT_NEEDED = "occurrence_payment_needed"
+    # Still unpaid at its deadline: cancelled without charge.
+    OCCURRENCE_LAPSED = "occurrence_lapsed"
 
     @property
     def topic(self) -> str:
@@ -100,13 +110,41 @@ EVENT_EMAILS: dict[str, tuple[tuple[EmailKind, Party], ...]] = {
         (EmailKind.MEET_REMINDER, OWNER),
         (EmailKind.MEET_REMINDER, CAREGIVER),
     ),
+    # A caregiver hears of a series once the owner's card is saved.
+    "SeriesPaymentMethodSaved": ((EmailKind.SERIES_REQUESTED, CAREGIVER),),
+    "SeriesAccepted": ((EmailKind.SERIES_ACCEPTED, OWNER),),
+    "SeriesDeclined": ((EmailKind.SERIES_DECLINED, OWNER),),
+    # The caregiver only if they had been asked (the event's `asked`).
+    "SeriesExpired": ((EmailKind.SERIES_EXPIRED, OWNER), (EmailKind.SERIES_EXPIRED, CAREGIVER)),
+    # Both listed; the relay skips the party who cancelled (the event's `by`).
+    "SeriesCancelled": (
+        (EmailKind.SERIES_CANCELLED, OWNER),
+        (EmailKind.SERIES_CANCELLED, CAREGIVER),
+    ),
+    "OccurrencePaymentNeeded": ((EmailKind.OCCURRENCE_PAYMENT_NEEDED, OWNER),),
+    "OccurrenceLapsed": (
+        (EmailKind.OCCURRENCE_LAPSED, OWNER),
+        (EmailKind.OCCURRENCE_LAPSED, CAREGIVER),
+    ),
 }
 
 
 # Events that send nothing; any other event name is unknown to this version.
 # MoneyMoved goes to the ledger, never to the outbox.
 SILENT_EVENTS = frozenset(
-    {"BookingRequested", "BookingStarted", "DisputeResolved", "PayoutHeld", "MoneyMoved"}
+    {
+        "BookingRequested",
+        "BookingStarted",
+        "DisputeResolved",
+        "PayoutHeld",
+        "MoneyMoved",
+        # A series' occurrences: the series' own events tell the parties.
+        "SeriesRequested",
+        "SeriesSetupFailed",
+        "OccurrenceAccepted",
+        "OccurrenceEnded",
+        "OccurrencePaymentAuthorized",
+    }
 )
 
 

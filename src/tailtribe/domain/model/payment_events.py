@@ -99,3 +99,16 @@ class TransferReversed(PaymentEvent):
 
     booking_id: UUID | None
     reversed_cents: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetupSucceeded(PaymentEvent):
+    """The owner saved a card for off-session payments (a SetupIntent)."""
+
+    setup_intent_id: str
+    payment_method_id: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetupFailed(PaymentEvent):
+    setup_intent_id: str

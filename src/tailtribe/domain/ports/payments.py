@@ -20,6 +20,33 @@ class PaymentIntentRef:
 
 
 @dataclass(frozen=True, slots=True)
+class SetupIntentRef:
+    """A SetupIntent saving the owner's card for off-session payments."""
+
+    id: str
+    client_secret: str
+
+
+class OffSessionOutcome(enum.StrEnum):
+    """What an off-session payment came to at once."""
+
+    AUTHORIZED = "authorized"  # held (requires_capture)
+    AUTHENTICATION_REQUIRED = "authentication_required"  # the bank wants the owner
+    DECLINED = "declined"  # refused: the owner pays with another card
+
+
+@dataclass(frozen=True, slots=True)
+class OffSessionCharge:
+    """The PaymentIntent an off-session payment made, whatever its outcome:
+    after a failure the owner confirms it with `client_secret` (on-session)."""
+
+    payment_intent_id: str
+    client_secret: str
+    outcome: OffSessionOutcome
+    amount_cents: int
+
+
+@dataclass(frozen=True, slots=True)
 class Capture:
     """A captured PaymentIntent: its charge, and Stripe's fee once it is known."""
 
@@ -62,6 +89,32 @@ class PaymentGateway(Protocol):
     ) -> PaymentIntentRef:
         """EUR, card (held: manual capture) or Bancontact (captured at once),
         `transfer_group` and metadata naming the booking."""
+        ...
+
+    async def create_customer(self, owner_id: UUID, idempotency_key: str) -> str:
+        """A Customer for the owner's saved cards: metadata names the owner;
+        no name or email goes to the provider."""
+        ...
+
+    async def create_setup_intent(
+        self, customer_id: str, series_id: UUID, idempotency_key: str
+    ) -> SetupIntentRef:
+        """Save a card for off-session use (`usage=off_session`, card only),
+        metadata naming the series."""
+        ...
+
+    async def charge_off_session(
+        self,
+        booking_id: UUID,
+        amount_cents: int,
+        customer_id: str,
+        payment_method_id: str,
+        idempotency_key: str,
+    ) -> OffSessionCharge:
+        """Hold an occurrence's amount on the saved card without the owner
+        (card, manual capture, `confirm` and `off_session`), `transfer_group`
+        and metadata naming the booking. A refusal by the bank is an outcome,
+        not an error; PaymentProviderError is for the provider failing."""
         ...
 
     async def capture(self, payment_intent_id: str, idempotency_key: str) -> Capture: ...
@@ -121,6 +174,15 @@ class PaymentOutcome(enum.StrEnum):
     BANCONTACT = "bancontact"  # paid by Bancontact: captured at once, no hold
 
 
+class SavedCard(enum.StrEnum):
+    """The card an owner saves for a series in the simulated provider, named
+    after Stripe's test payment methods: how its off-session payments go."""
+
+    SUCCEEDS = "pm_card_visa"
+    AUTHENTICATION_REQUIRED = "pm_card_authenticationRequired"
+    DECLINED = "pm_card_chargeDeclined"
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookDelivery:
     """A provider callback as it arrives: the body and its signature header."""
@@ -142,4 +204,10 @@ class PaymentSimulator(Protocol):
         at: datetime,
     ) -> Sequence[WebhookDelivery]:
         """The signed deliveries for the outcome, created `at` (the app's clock)."""
+        ...
+
+    async def simulate_setup(
+        self, series_id: UUID, setup_intent_id: str, card: SavedCard, at: datetime
+    ) -> Sequence[WebhookDelivery]:
+        """The signed `setup_intent.succeeded` delivery saving `card`."""
         ...

@@ -25,6 +25,7 @@ from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.security import SecurityEvent
+from tailtribe.domain.model.series import BookingSeries
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.calendar import CalendarFeedRepository
@@ -48,6 +49,9 @@ class DueWork(enum.StrEnum):
     COMPLETE = "complete"
     REMIND = "remind"
     PAYOUT = "payout"  # settled, scheduled, past its window and its retry time
+    # Occurrences of weekly series (domain/model/series.py):
+    CHARGE = "charge"  # accepted, not held yet (or held, not taken), 48 h before the start
+    LAPSE = "lapse"  # accepted, still unpaid at its pay_by
 
 
 class OutboxRepository(Protocol):
@@ -209,12 +213,48 @@ class BookingRepository(Protocol):
         status: BookingStatus | None,
         limit: int,
         offset: int,
+        in_series: bool | None = None,
     ) -> Page[Booking]:
-        """Newest first: the owner's bookings, the caregiver's, or (both None) everyone's."""
+        """Newest first: the owner's bookings, the caregiver's, or (both None)
+        everyone's; `in_series` True keeps occurrences of series only, False
+        one-off bookings only."""
+        ...
+
+    async def of_series(self, series_id: UUID) -> Sequence[Booking]:
+        """The series' occurrences by start, locked until the transaction ends."""
         ...
 
     async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[Booking]:
         """Bookings the scheduled job `work` has to act on at `now`, oldest first."""
+        ...
+
+
+class SeriesRepository(Protocol):
+    async def get(self, series_id: UUID) -> BookingSeries | None:
+        """Locked until the transaction ends."""
+        ...
+
+    async def get_by_setup_intent(self, setup_intent_id: str) -> BookingSeries | None:
+        """Locked until the transaction ends."""
+        ...
+
+    async def add(self, series: BookingSeries) -> None: ...
+
+    async def save(self, series: BookingSeries) -> None: ...
+
+    async def list_for(
+        self, *, owner_id: UUID | None, caregiver_id: UUID | None, limit: int, offset: int
+    ) -> Page[BookingSeries]:
+        """Newest first: the owner's series, the caregiver's, or (both None) everyone's."""
+        ...
+
+    async def due_to_expire(self, now: datetime, limit: int) -> Sequence[UUID]:
+        """Requested series past their response deadline, or past their setup
+        deadline without a saved card; oldest first."""
+        ...
+
+    async def customer_of(self, owner_id: UUID) -> str | None:
+        """The Stripe Customer an earlier series of the owner created, if any."""
         ...
 
 
@@ -504,6 +544,9 @@ class UnitOfWork(Protocol):
 
     @property
     def meet_and_greets(self) -> MeetAndGreetRepository: ...
+
+    @property
+    def series(self) -> SeriesRepository: ...
 
     async def __aenter__(self) -> Self: ...
 
