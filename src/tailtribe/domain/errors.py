@@ -131,3 +131,11 @@ class DeliveryFailed(ProviderUnavailable):
     """The email provider did not take the email (down, refused, unreachable)."""
 
     title = "Delivery failed"
+
+
+class SeriesClash(SlotTaken):
+    """Occurrences of a weekly series the caregiver cannot take: `dates` names them."""
+
+    def __init__(self, detail: str, dates: Sequence[str]) -> None:
+        super().__init__(detail)
+        self.dates = tuple(dates)

@@ -33,6 +33,7 @@ from tailtribe.domain.errors import (
     NotFound,
     ProviderUnavailable,
     RateLimited,
+    SeriesClash,
     Unauthorized,
 )
 from tailtribe.domain.model.privacy import ErasureRefused
@@ -62,6 +63,8 @@ def domain_problem(exc: DomainError) -> ProblemDetailsException:
         extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
     if isinstance(exc, ErasureRefused):
         extra["reasons"] = [r.value for r in exc.reasons]
+    if isinstance(exc, SeriesClash):
+        extra["dates"] = list(exc.dates)
     headers = None
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after_seconds)}

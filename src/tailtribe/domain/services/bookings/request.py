@@ -83,7 +83,7 @@ async def checked_quote(
     )
 
 
-def _message(text: str | None) -> str | None:
+def message_text(text: str | None) -> str | None:
     if text is None:
         return None
     return clean_text(text, "message", max_length=MAX_MESSAGE, multiline=True) or None
@@ -164,7 +164,7 @@ class RequestBooking:
                 rate=self._terms.commission,
                 policy=caregiver.profile.cancellation_policy,
                 now=now,
-                message=_message(request.message),
+                message=message_text(request.message),
             )
             # The request joins the pair's conversation, its message too.
             conversation = await pair_conversation(

@@ -33,6 +33,8 @@ from tailtribe.domain.model.payment_events import (
     PaymentFailed,
     PaymentRefunded,
     ReceivedEvent,
+    SetupFailed,
+    SetupSucceeded,
     TransferMade,
     TransferReversed,
 )
@@ -40,6 +42,7 @@ from tailtribe.domain.ports.payments import PaymentEventDecoder, PaymentGateway
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.payments.occurrences import take_occurrence_payment
 from tailtribe.domain.services.payments.refunds import Before, record_lost_payout, send_refund
 
 logger = logging.getLogger(__name__)
@@ -70,8 +73,50 @@ async def _requested_booking(ctx: Context, payment_intent_id: str) -> Booking | 
     return booking
 
 
+async def setup_succeeded(ctx: Context, event: SetupSucceeded) -> Sequence[Aggregate]:
+    """The owner saved a card for a series: the caregiver is asked now."""
+    series = await ctx.uow.series.get_by_setup_intent(event.setup_intent_id)
+    if series is None or event.payment_method_id is None:
+        return []
+    if not series.save_card(event.occurred_at, event.payment_method_id):
+        return []
+    await ctx.uow.series.save(series)
+    return [series]
+
+
+async def setup_failed(ctx: Context, event: SetupFailed) -> Sequence[Aggregate]:
+    series = await ctx.uow.series.get_by_setup_intent(event.setup_intent_id)
+    if series is None or not series.fail_setup(event.occurred_at):
+        return []
+    await ctx.uow.series.save(series)
+    return [series]
+
+
+async def _occurrence_confirmed(
+    ctx: Context, booking: Booking, event: PaymentAuthorized
+) -> Sequence[Aggregate]:
+    """The owner confirmed an occurrence's payment after the off-session one
+    failed (or its answer was lost): held now, and taken at once, as the
+    caregiver accepted long ago."""
+    if booking.payment.status is not PaymentStatus.FAILED or event.amount_cents != (
+        booking.price.total_cents
+    ):
+        return []
+    booking.authorize_occurrence(event.occurred_at, booking.price.total_cents)
+    await take_occurrence_payment(ctx.gateway, booking, ctx.now)
+    await ctx.uow.bookings.save(booking)
+    return [booking]
+
+
 async def payment_authorized(ctx: Context, event: PaymentAuthorized) -> Sequence[Aggregate]:
     """The owner confirmed the card: the hold is in place, the caregiver may accept."""
+    occurrence = await ctx.uow.bookings.get_by_payment_intent(event.payment_intent_id)
+    if (
+        occurrence is not None
+        and occurrence.series_id is not None
+        and occurrence.status is BookingStatus.ACCEPTED
+    ):
+        return await _occurrence_confirmed(ctx, occurrence, event)
     booking = await _requested_booking(ctx, event.payment_intent_id)
     if booking is None or booking.payment.status not in (
         PaymentStatus.PENDING,
@@ -248,6 +293,10 @@ async def apply(ctx: Context, event: PaymentEvent) -> Sequence[Aggregate]:
     match event:
         case AccountUpdated():
             return await account_updated(ctx, event)
+        case SetupSucceeded():
+            return await setup_succeeded(ctx, event)
+        case SetupFailed():
+            return await setup_failed(ctx, event)
         case PaymentAuthorized():
             return await payment_authorized(ctx, event)
         case PaymentFailed():
