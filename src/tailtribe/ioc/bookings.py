@@ -22,6 +22,9 @@ from tailtribe.domain.services.meet_and_greets.manage import (
     RequestMeetAndGreet,
 )
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
+from tailtribe.domain.services.series.jobs import RunDueSeriesJobs
+from tailtribe.domain.services.series.manage import ManageSeries
+from tailtribe.domain.services.series.request import QuoteSeries, RequestSeries
 from tailtribe.domain.services.terms import MarketplaceTerms
 
 
@@ -39,6 +42,15 @@ class BookingsProvider(Provider):
         # A quote only reads: no transaction, no lock.
         return QuoteBooking(SqlUnitOfWork(factory, read_only=True), terms, clock)
 
+    @provide
+    def quote_series(
+        self, factory: async_sessionmaker[AsyncSession], terms: MarketplaceTerms, clock: Clock
+    ) -> QuoteSeries:
+        return QuoteSeries(SqlUnitOfWork(factory, read_only=True), terms, clock)
+
+    request_series = provide(RequestSeries)
+    manage_series = provide(ManageSeries)
+    run_due_series_jobs = provide(RunDueSeriesJobs)
     request_booking = provide(RequestBooking)
     booking_lifecycle = provide(BookingLifecycle)
     list_bookings = provide(ListBookings)

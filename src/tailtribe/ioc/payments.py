@@ -26,7 +26,7 @@ from tailtribe.domain.services.payments.apply_payment_events import (
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.ledger import ReadLedger, Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
-from tailtribe.domain.services.payments.simulate import SimulatePayment
+from tailtribe.domain.services.payments.simulate import SimulateCardSetup, SimulatePayment
 
 
 class PaymentsProvider(Provider):
@@ -73,3 +73,14 @@ class PaymentsProvider(Provider):
         clock: Clock,
     ) -> SimulatePayment:
         return SimulatePayment(uow, simulator, verifier, receive, clock)
+
+    @provide
+    def simulate_card_setup(
+        self,
+        uow: UnitOfWork,
+        simulator: PaymentSimulator | None,
+        verifier: WebhookVerifier,
+        receive: ReceivePaymentEvent,
+        clock: Clock,
+    ) -> SimulateCardSetup:
+        return SimulateCardSetup(uow, simulator, verifier, receive, clock)

@@ -68,6 +68,7 @@ from tailtribe.entrypoints.http.controllers.pets import PetController
 from tailtribe.entrypoints.http.controllers.photos import MediaController, PhotoController
 from tailtribe.entrypoints.http.controllers.privacy import AdminExportController, ExportController
 from tailtribe.entrypoints.http.controllers.search import CaregiverSearchController
+from tailtribe.entrypoints.http.controllers.series import SeriesController, SimulatedCardController
 from tailtribe.entrypoints.http.controllers.stripe_webhook import StripeWebhookController
 from tailtribe.entrypoints.http.controllers.test_mode import TestModeController
 from tailtribe.entrypoints.http.errors import exception_handlers, problem_details_plugin
@@ -207,7 +208,9 @@ def _channels(settings: Settings) -> ChannelsPlugin:
 def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
     test_mode: list[object] = [TestModeController] if settings.env is Environment.TEST else []
     # With a Stripe key, owners pay through Stripe.js: the simulated payment does not exist.
-    simulated: list[object] = [SimulatedPaymentController] if settings.payments_simulated else []
+    simulated: list[object] = (
+        [SimulatedPaymentController, SimulatedCardController] if settings.payments_simulated else []
+    )
     return [
         *test_mode,
         *simulated,
@@ -241,6 +244,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         CalendarFeedController,
         CalendarController,
         MeetAndGreetController,
+        SeriesController,
     ]
 
 

@@ -26,6 +26,7 @@ from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos,
 from tailtribe.domain.services.privacy.erase import PurgeErasedPhotos
 from tailtribe.domain.services.privacy.export import BuildExports, ExpireExports
 from tailtribe.domain.services.privacy.retention import ApplyRetention
+from tailtribe.domain.services.series.jobs import SERIES_WORK, RunDueSeriesJobs
 from tailtribe.entrypoints.export_archive import write_archive
 
 SEND_EMAIL = "outbox_send"
@@ -66,6 +67,12 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
         except Exception:
             logger.exception("scheduled job meets.%s failed", work.value)
             ran[f"meets.{work.value}"] = -1
+    for work in SERIES_WORK:
+        try:
+            ran[f"series.{work.value}"] = await in_scope(container, RunDueSeriesJobs, work)
+        except Exception:
+            logger.exception("scheduled job series.%s failed", work.value)
+            ran[f"series.{work.value}"] = -1
     for name, use_case in (("payments.payouts", PayOutDue), ("webhooks.retry", RetryPaymentEvents)):
         try:
             ran[name] = await in_scope(container, use_case)

@@ -10,8 +10,15 @@ from __future__ import annotations
 from uuid import UUID
 
 from tailtribe.domain.errors import Conflict, NotFound
+from tailtribe.domain.model.booking_payment import PaymentStatus
 from tailtribe.domain.model.bookings import Booking, BookingStatus
-from tailtribe.domain.ports.payments import PaymentOutcome, PaymentSimulator, WebhookVerifier
+from tailtribe.domain.model.series import BookingSeries, SeriesStatus
+from tailtribe.domain.ports.payments import (
+    PaymentOutcome,
+    PaymentSimulator,
+    SavedCard,
+    WebhookVerifier,
+)
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
@@ -50,6 +57,13 @@ class SimulatePayment:
             booking.status is BookingStatus.REQUESTED
             and booking.payment.may_authorize()
             and now < booking.payment_deadline
+        ) or (
+            # An occurrence of a series whose off-session payment failed: the
+            # owner confirms it until its deadline.
+            booking.status is BookingStatus.ACCEPTED
+            and booking.series_id is not None
+            and booking.payment.status is PaymentStatus.FAILED
+            and now < (booking.pay_by or booking.start)
         )
         if intent_id is None or not waiting:
             raise Conflict(
@@ -69,3 +83,48 @@ class SimulatePayment:
         if booking is None or booking.owner_id != user_id:
             raise NotFound("no such booking")
         return booking
+
+
+class SimulateCardSetup:
+    """The owner saving a card for a series, played by the simulated provider:
+    `card` decides how the occurrences' off-session payments will go. Only the
+    series' owner, only while the request waits for its card (409 otherwise)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        simulator: PaymentSimulator | None,
+        verifier: WebhookVerifier,
+        receive: ReceivePaymentEvent,
+        clock: Clock,
+    ) -> None:
+        self._uow, self._simulator, self._verifier = uow, simulator, verifier
+        self._receive, self._clock = receive, clock
+
+    async def __call__(self, user_id: UUID, series_id: UUID, card: SavedCard) -> None:
+        if self._simulator is None:
+            raise NotFound("payments are not simulated here")
+        now = self._clock.now()
+        series = await self._owned(user_id, series_id)
+        if (
+            series.setup_intent_id is None
+            or series.status is not SeriesStatus.REQUESTED
+            or series.card_saved
+            or now >= series.setup_deadline
+        ):
+            raise Conflict(
+                f"the series is not waiting for a card (series {series.status.value}, "
+                f"card {series.setup_status.value})"
+            )
+        deliveries = await self._simulator.simulate_setup(
+            series.id, series.setup_intent_id, card, now
+        )
+        for delivery in deliveries:
+            await self._receive(self._verifier.parse(delivery.payload, delivery.signature))
+
+    async def _owned(self, user_id: UUID, series_id: UUID) -> BookingSeries:
+        async with self._uow as uow:
+            series = await uow.series.get(series_id)
+        if series is None or series.owner_id != user_id:
+            raise NotFound("no such series")
+        return series

@@ -29,6 +29,9 @@ from tailtribe.domain.services.payments.occurrences import take_occurrence_payme
 from tailtribe.domain.services.terms import idempotency_key
 
 BATCH = 200
+# In this order: a request that lapses frees its time first; an occurrence is
+# charged before its unpaid deadline is looked at.
+SERIES_WORK = (DueWork.EXPIRE, DueWork.CHARGE, DueWork.LAPSE)
 logger = logging.getLogger(__name__)
 
 

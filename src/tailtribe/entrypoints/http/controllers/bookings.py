@@ -13,10 +13,11 @@ from litestar.status_codes import HTTP_200_OK
 from tailtribe.domain.model.bookings import BookingStatus
 from tailtribe.domain.services.bookings.lifecycle import BookingLifecycle
 from tailtribe.domain.services.bookings.list_bookings import ListBookings
-from tailtribe.domain.services.bookings.request import QuoteBooking, RequestBooking
+from tailtribe.domain.services.bookings.request import BookingRequest, QuoteBooking, RequestBooking
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.simulate import SimulatePayment
 from tailtribe.domain.services.reviews.manage_reviews import ManageReviews
+from tailtribe.domain.services.series.request import QuoteSeries, SeriesRequest
 from tailtribe.domain.services.terms import Actor
 from tailtribe.entrypoints.http.auth import Req, current_user
 from tailtribe.entrypoints.http.live import publish
@@ -33,6 +34,7 @@ from tailtribe.entrypoints.http.schemas.bookings import (
     SimulatedPaymentBody,
 )
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
+from tailtribe.entrypoints.http.schemas.series import QuoteBody, QuoteOut
 
 
 def actor(request: Req) -> Actor:
@@ -53,9 +55,22 @@ class QuoteController(Controller):
     @post(operation_id="quote", status_code=HTTP_200_OK)
     @inject
     async def quote(
-        self, request: Req, data: JSONBody[BookingBody], use_case: FromDishka[QuoteBooking]
-    ) -> PriceOut:
-        return PriceOut.of(await use_case(current_user(request).id, data.request()))
+        self,
+        request: Req,
+        data: JSONBody[QuoteBody],
+        one: FromDishka[QuoteBooking],
+        series: FromDishka[QuoteSeries],
+    ) -> QuoteOut:
+        owner = current_user(request).id
+        period = data.shape()  # refuses a mix of the two forms
+        if period is None and data.repeat is not None:
+            asked = SeriesRequest(
+                data.caregiver_id, data.service, tuple(data.pet_ids), data.repeat.pattern()
+            )
+            return QuoteOut.of_series(await series(owner, asked))
+        assert period is not None
+        single = BookingRequest(data.caregiver_id, data.service, tuple(data.pet_ids), *period)
+        return QuoteOut.of_one(PriceOut.of(await one(owner, single)))
 
 
 class BookingController(Controller):

@@ -28,6 +28,7 @@ from tailtribe.domain.services.payments.payouts import PayOutDue
 from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos
 from tailtribe.domain.services.privacy.erase import PurgeErasedPhotos
 from tailtribe.domain.services.privacy.retention import ApplyRetention
+from tailtribe.domain.services.series.jobs import SERIES_WORK, RunDueSeriesJobs
 from tailtribe.entrypoints.http.schemas.common import Instant, Strict
 from tailtribe.entrypoints.worker.jobs import BOOKING_WORK, deliver_outbox, export_jobs
 
@@ -77,6 +78,7 @@ class TestModeController(Controller):
         request: Request[Any, Any, Any],
         jobs: FromDishka[RunDueBookingJobs],
         meet_jobs: FromDishka[RunDueMeetAndGreetJobs],
+        series_jobs: FromDishka[RunDueSeriesJobs],
         photos: FromDishka[ProcessPendingPhotos],
         unread: FromDishka[NotifyUnreadMessages],
         payouts: FromDishka[PayOutDue],
@@ -93,6 +95,7 @@ class TestModeController(Controller):
     ) -> Ran:
         ran = {f"bookings.{work.value}": await jobs(work) for work in BOOKING_WORK}
         ran |= {f"meets.{work.value}": await meet_jobs(work) for work in MEET_WORK}
+        ran |= {f"series.{work.value}": await series_jobs(work) for work in SERIES_WORK}
         ran["payments.payouts"] = await payouts()
         ran["webhooks.retry"] = await webhooks()
         # Photos wait here for their variants in test mode (no background jobs).
