@@ -209,6 +209,12 @@ TAGS = (
         description="Quotes, requests and the booking lifecycle, payments included. See "
         "docs/rules.md, *Booking lifecycle*, *Payments*, *Cancellation and refunds*.",
     ),
+    Tag(
+        name="Booking series",
+        description="Weekly series of walks, drop-in visits or day care: asked, answered and "
+        "cancelled as a whole, each occurrence a booking paid 48 hours before it starts. "
+        "See docs/series.md.",
+    ),
     Tag(name="Reviews", description="Reviews of completed bookings and caregivers' replies."),
     Tag(
         name="Conversations",
@@ -569,7 +575,10 @@ DOCS: dict[str, Doc] = {
         "Price a booking",
         "Any signed-in user, as the owner. Prices the request exactly as "
         "POST /api/v1/bookings would, without booking: the total and its parts in cents. "
-        "404 for no such approved caregiver; 422 when the rules refuse the request.",
+        "404 for no such approved caregiver; 422 when the rules refuse the request. "
+        "With `repeat` instead of `start` and `end`, prices a weekly series as "
+        "POST /api/v1/booking-series would: the total and each occurrence's price "
+        "(docs/series.md).",
         errors=(404,),
     ),
     "create_booking": Doc(
@@ -961,5 +970,57 @@ DOCS: dict[str, Doc] = {
         "Its owner or caregiver, while requested or accepted and before it starts; the "
         "other party is emailed. 409 otherwise.",
         errors=(403, 409),
+    ),
+    # Weekly series
+    "create_series": Doc(
+        "Request a weekly series",
+        "Any signed-in user, as the owner: walks, drop-in visits or day care on the same "
+        "weekdays and Brussels time every week, for a count or until a date (at most 26 "
+        "weeks). Every occurrence is checked and priced like a booking (422 naming the dates "
+        "outside the caregiver's availability), then capacity for all of them under the "
+        "caregiver's calendar lock: 409 with `dates` naming the clashes. Each occurrence is a "
+        "booking of the series. The answer's `card` carries the SetupIntent with which the "
+        "owner saves a card (Stripe.js); the caregiver is asked once it is saved, and the "
+        "request lapses if it is not within 30 minutes (docs/series.md).",
+        errors=(404, 409, 502),
+    ),
+    "list_series": Doc(
+        "List my weekly series",
+        "Any signed-in user: the series asked for as the owner or, for a caregiver, those "
+        "asked of them; newest first, each with its occurrences. Paged.",
+        parameters=dict(_PAGE),
+    ),
+    "get_series": Doc(
+        "Get a weekly series",
+        "Its owner or caregiver (admins too), with its occurrences. Anyone else gets 404.",
+    ),
+    "accept_series": Doc(
+        "Accept a weekly series",
+        "Its caregiver only, once the owner's card is saved and before the response deadline "
+        "(409 otherwise): every occurrence still requested is accepted. Nothing is charged "
+        "now: each occurrence is paid off-session 48 hours before its start.",
+        errors=(403, 409),
+    ),
+    "decline_series": Doc(
+        "Decline a weekly series",
+        "Its caregiver only, while requested; every occurrence is declined. 409 otherwise.",
+        errors=(403, 409),
+    ),
+    "cancel_series": Doc(
+        "Cancel a weekly series from a date",
+        "Its owner or caregiver (admins too). Before the caregiver answered, withdraws the "
+        "request. After, cancels every occurrence on or after `from_date` (default: every "
+        "occurrence not started), each by its own cancellation policy as if cancelled alone; "
+        "one email tells the other party. One occurrence is cancelled through "
+        "POST /api/v1/bookings/{booking_id}/cancel. 409 when nothing is left to cancel.",
+        errors=(403, 409, 502),
+    ),
+    "simulate_series_card": Doc(
+        "Save a simulated card for a series",
+        "Only while payments are simulated (no Stripe key): the series' owner saves one of "
+        "Stripe's test cards, as Stripe.js would, through the webhook's own path. The card "
+        "decides how the occurrences' off-session payments go. 409 unless the series waits "
+        "for its card.",
+        errors=(404, 409),
     ),
 }
