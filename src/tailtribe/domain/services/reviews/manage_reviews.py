@@ -31,6 +31,13 @@ class ManageReviews:
             booking = found.booking
             if booking.status not in _REVIEWABLE:
                 raise Conflict("a booking is reviewed after it is completed")
+            if booking.series_id is not None:
+                # A weekly series is reviewed once, on any completed occurrence:
+                # the series' row lock keeps two occurrences' reviews apart.
+                await uow.series.get(booking.series_id)
+                siblings = [b.id for b in await uow.bookings.of_series(booking.series_id)]
+                if await uow.reviews.of_bookings(siblings):
+                    raise Conflict("a weekly series is reviewed once, and this one is")
             review = Review.write(
                 id=self._ids.new_id(),
                 booking_id=booking.id,
