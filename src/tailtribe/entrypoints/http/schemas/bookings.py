@@ -218,6 +218,17 @@ class BookingOut(msgspec.Struct):
     refund: Annotated[
         Money | None, msgspec.Meta(description="On a cancellation: what the owner gets back.")
     ] = None
+    series_id: Annotated[
+        UUID | None,
+        msgspec.Meta(description="The weekly series this booking is an occurrence of, if any."),
+    ] = None
+    pay_by: Annotated[
+        datetime | None,
+        msgspec.Meta(
+            description="An accepted occurrence of a series: paid by then (off-session, 48 h "
+            f"ahead), or cancelled without charge; {INSTANT}."
+        ),
+    ] = None
 
     @classmethod
     def of(cls, b: Booking, *, for_owner: bool, refund: int | None = None) -> BookingOut:
@@ -245,6 +256,8 @@ class BookingOut(msgspec.Struct):
             payment_method=b.payment.method,
             payment=payment,
             refund=None if refund is None else Money(refund),
+            series_id=b.series_id,
+            pay_by=b.pay_by,
         )
 
     @classmethod
