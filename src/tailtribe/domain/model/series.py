@@ -33,7 +33,7 @@ from tailtribe.domain.model.events import (
     SeriesSetupFailed,
 )
 from tailtribe.domain.model.pricing import Service, validate_period
-from tailtribe.domain.model.time import at_local, require_aware, utc
+from tailtribe.domain.model.time import EARLIEST, LATEST, at_local, require_aware, utc
 
 SERIES_SERVICES = frozenset({Service.DOG_WALKING, Service.DROP_IN, Service.DAY_CARE})
 MAX_WEEKS = 26
@@ -73,6 +73,8 @@ class WeeklyPattern:
             raise _refuse("repeat.weekdays", "weekdays are mon..sun")
         if self.start_time.tzinfo is not None or self.start_time.second:
             raise _refuse("repeat.start_time", "a wall-clock time in minutes, without offset")
+        if not EARLIEST.date() <= self.first_date <= LATEST.date() - timedelta(weeks=MAX_WEEKS):
+            raise _refuse("repeat.first_date", "a date between the years 2000 and 2200")
         if (self.count is None) == (self.until is None):
             raise _refuse("repeat", "give either count or until")
         last = self.last_allowed
