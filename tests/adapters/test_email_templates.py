@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import string
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from tailtribe.adapters.jinja.renderer import JinjaEmailRenderer, load_catalog
 from tailtribe.domain.model.money import Money
-from tailtribe.domain.model.notifications import EmailKind
+from tailtribe.domain.model.notifications import EmailKind, Weekdays
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.security import SignInMethod
 from tailtribe.domain.model.users import Locale
+from tailtribe.domain.ports.payments import OffSessionOutcome
 
 # What SendEmail gives a booking email, a caregiver email and a token email.
 BOOKING = {
@@ -56,6 +57,37 @@ EXPORT = {
     "expires": datetime(2027, 3, 28, 9, 30, tzinfo=UTC),
     "link": "https://app.example/account/exports/1",
 }
+# What SendEmail gives a series email: the pattern, its dates and money.
+SERIES = {
+    "name": "Bram",
+    "service": Service.DOG_WALKING,
+    "owner_name": "Olga",
+    "caregiver_name": "Bram",
+    "weekdays": Weekdays((0, 3)),
+    "start_time": "08:15",
+    "duration": timedelta(minutes=90),
+    "first_date": date(2027, 3, 1),
+    "last_date": date(2027, 4, 22),
+    "count": 16,
+    "planned": 16,
+    "price": Money(2450),
+    "earnings": Money(1960),
+    "total": Money(39200),
+    "link": "https://app.example/series/1",
+    # The cancellation's own.
+    "from_date": date(2027, 3, 29),
+    "cancelled": 7,
+    "refund": Money(17150),
+}
+# An occurrence's email: a booking's, with the payment's deadline and problem.
+OCCURRENCE = {
+    **BOOKING,
+    "service": Service.DROP_IN,
+    "amount": Money(2450),
+    "reason": OffSessionOutcome.AUTHENTICATION_REQUIRED,
+    "pay_by": datetime(2027, 3, 26, 17, 0, tzinfo=UTC),  # 18:00 in Brussels
+    "link": "https://app.example/bookings/1/pay",
+}
 
 
 def variables_for(kind: EmailKind) -> dict[str, Any]:
@@ -73,6 +105,14 @@ def variables_for(kind: EmailKind) -> dict[str, Any]:
         return dict(EXPORT)
     if kind.value.startswith("meet_"):
         return dict(MEET)
+    if kind is EmailKind.SERIES_CANCELLED:
+        return {**SERIES, "planned": 9}
+    if kind.value.startswith("series_"):
+        return dict(SERIES)
+    if kind is EmailKind.OCCURRENCE_LAPSED:
+        return {**OCCURRENCE, "link": "https://app.example/series/1"}
+    if kind.value.startswith("occurrence_"):
+        return dict(OCCURRENCE)
     return dict(BOOKING)
 
 
@@ -94,7 +134,10 @@ def test_every_email_renders_in_every_locale(kind: EmailKind, locale: Locale) ->
     for body in (email.text, email.html):
         assert "{" not in body.replace("{%", "")  # every placeholder filled
         for name in used & {"owner_name", "caregiver_name", "reason"}:
-            assert str(variables_for(kind)[name]) in body, (kind, name)
+            value = variables_for(kind)[name]
+            if isinstance(value, OffSessionOutcome):  # told in the recipient's words
+                value = load_catalog(locale)["payment_reasons"][value.value]
+            assert str(value) in body, (kind, name)
     assert f'lang="{locale.value}"' in email.html
     if "link" in variables_for(kind) and load_catalog(locale)[kind.value].get("action"):
         assert variables_for(kind)["link"] in email.text
@@ -106,6 +149,11 @@ def test_every_locale_has_every_email_with_the_same_placeholders() -> None:
     for locale, catalog in catalogs.items():
         assert set(catalog) == set(reference), locale
         assert set(catalog["services"]) == {s.value for s in Service}, locale
+        problems = {OffSessionOutcome.AUTHENTICATION_REQUIRED, OffSessionOutcome.DECLINED}
+        assert set(catalog["payment_reasons"]) == {p.value for p in problems}, locale
+        for key in ("durations", "payment_reasons"):
+            for name, text in catalog[key].items():
+                assert placeholders(text) == placeholders(reference[key][name]), (locale, name)
         for kind in EmailKind:
             ours, theirs = catalog[kind.value], reference[kind.value]
             assert set(ours) == set(theirs), (locale, kind)
@@ -168,3 +216,111 @@ def test_the_emails_one_can_turn_off_show_their_unsubscribe_link(locale: Locale)
     assert f'<a href="{link}"' in email.html
     without = RENDERER.render(EmailKind.MESSAGE_UNREAD, locale, MESSAGE)
     assert unsubscribe["action"] not in without.text + without.html
+
+
+SERIES_KINDS = [k for k in EmailKind if k.value.startswith("series_")]
+# The series' pattern and dates as each locale writes them.
+SERIES_WORDS = {
+    Locale.NL: {
+        "weekdays": "elke maandag en donderdag",
+        "first": "maandag 1 maart 2027",
+        "last": "donderdag 22 april 2027",
+        "duration": "telkens 1 uur 30 min",
+        "from": "vanaf maandag 29 maart 2027",
+        "count": "in totaal 16 keer",
+    },
+    Locale.FR: {
+        "weekdays": "chaque lundi et jeudi",
+        "first": "lundi 1 mars 2027",
+        "last": "jeudi 22 avril 2027",
+        "duration": "1 h 30 à chaque fois",
+        "from": "à partir du lundi 29 mars 2027",
+        "count": "16 fois au total",
+    },
+    Locale.EN: {
+        "weekdays": "every Monday and Thursday",
+        "first": "1 March 2027",
+        "last": "22 April 2027",
+        "duration": "1 h 30 min each time",
+        "from": "from Monday, 29 March 2027",
+        "count": "16 in all",
+    },
+}
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+@pytest.mark.parametrize("kind", SERIES_KINDS)
+def test_a_series_email_names_its_days_time_dates_money_and_link(
+    kind: EmailKind, locale: Locale
+) -> None:
+    email = RENDERER.render(kind, locale, variables_for(kind))
+    words = SERIES_WORDS[locale]
+    for body in (email.text, email.html):
+        assert "{" not in body.replace("{%", "")
+        assert words["weekdays"] in body and "08:15" in body
+        assert "https://app.example/series/1" in body
+        if kind is EmailKind.SERIES_CANCELLED:
+            assert words["from"] in body and "171,50" in body  # the refund
+            assert ": 7" in body and ": 9" in body  # cancelled, still planned
+        else:
+            assert words["first"] in body and words["last"] in body
+        if kind in (EmailKind.SERIES_REQUESTED, EmailKind.SERIES_ACCEPTED):
+            assert words["duration"] in body and words["count"] in body
+            assert "24,50" in body and "392,00" in body  # one occurrence, the whole series
+        if kind is EmailKind.SERIES_REQUESTED:
+            assert "19,60" in body  # what the caregiver earns each time
+    assert "{" not in email.subject
+    if kind is EmailKind.SERIES_CANCELLED:
+        assert SERIES_WORDS[locale]["from"].split()[-1] in email.subject  # its year: the date
+
+
+PAY_WORDS = {
+    Locale.NL: ("zaterdag 27 maart 2027", "vrijdag 26 maart 2027", "zonder kosten"),
+    Locale.FR: ("samedi 27 mars 2027", "vendredi 26 mars 2027", "sans frais"),
+    Locale.EN: ("Saturday, 27 March 2027", "Friday, 26 March 2027", "without charge"),
+}
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+@pytest.mark.parametrize(
+    "reason", [OffSessionOutcome.AUTHENTICATION_REQUIRED, OffSessionOutcome.DECLINED]
+)
+def test_an_occurrence_to_pay_says_why_by_when_and_where(
+    locale: Locale, reason: OffSessionOutcome
+) -> None:
+    variables = {**OCCURRENCE, "reason": reason}
+    email = RENDERER.render(EmailKind.OCCURRENCE_PAYMENT_NEEDED, locale, variables)
+    start, deadline, free = PAY_WORDS[locale]
+    assert start in email.subject and "18:00" in email.subject
+    why = load_catalog(locale)["payment_reasons"][reason.value]
+    for body in (email.text, email.html.replace("&#39;", "'")):
+        assert "{" not in body.replace("{%", "")
+        assert start in body and deadline in body and "18:00" in body and "10:00" in body
+        assert "24,50" in body and "Bram" in body and why in body and free in body
+        assert "https://app.example/bookings/1/pay" in body
+    assert "authentication_required" not in email.text  # never the code itself
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_a_lapsed_occurrence_says_which_and_that_nothing_was_charged(locale: Locale) -> None:
+    email = RENDERER.render(
+        EmailKind.OCCURRENCE_LAPSED, locale, variables_for(EmailKind.OCCURRENCE_LAPSED)
+    )
+    start, _, free = PAY_WORDS[locale]
+    assert start in email.subject and free in email.subject.lower()
+    for body in (email.text, email.html):
+        assert start in body and "Olga" in body and "Bram" in body and free in body
+        assert "https://app.example/series/1" in body
+
+
+@pytest.mark.parametrize(
+    ("minutes", "nl", "fr", "en"),
+    [(30, "30 min", "30 min", "30 min"), (60, "1 uur", "1 h", "1 h"), (480, "8 uur", "8 h", "8 h")],
+)
+def test_durations_are_written_in_hours_and_minutes(
+    minutes: int, nl: str, fr: str, en: str
+) -> None:
+    variables = {**SERIES, "duration": timedelta(minutes=minutes)}
+    for locale, expected in ((Locale.NL, nl), (Locale.FR, fr), (Locale.EN, en)):
+        text = RENDERER.render(EmailKind.SERIES_ACCEPTED, locale, variables).text
+        assert f" {expected}," in text or f" {expected} " in text, (locale, expected)

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import format_date, format_time, get_datetime_format, get_day_names
+from babel.lists import format_list
 from babel.numbers import format_currency
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from tailtribe.domain.model.money import Money
-from tailtribe.domain.model.notifications import EmailKind
+from tailtribe.domain.model.notifications import EmailKind, Weekdays
 from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.security import SignInMethod
 from tailtribe.domain.model.users import Locale
 from tailtribe.domain.ports.messaging import RenderedEmail
+from tailtribe.domain.ports.payments import OffSessionOutcome
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 BABEL_LOCALE = {Locale.NL: "nl_BE", Locale.FR: "fr_BE", Locale.EN: "en_BE"}
@@ -83,10 +85,21 @@ class JinjaEmailRenderer:
             return str(catalog["services"][value.value])
         if isinstance(value, SignInMethod):
             return str(catalog["sign_in_methods"][value.value])
+        if isinstance(value, OffSessionOutcome):
+            return str(catalog["payment_reasons"][value.value])
+        if isinstance(value, Weekdays):
+            names = get_day_names("wide", locale=where)
+            return format_list([names[d] for d in value.days], locale=where)
+        if isinstance(value, timedelta):
+            hours, minutes = divmod(int(value.total_seconds()) // 60, 60)
+            key = "hours_minutes" if hours and minutes else "hours" if hours else "minutes"
+            return str(catalog["durations"][key]).format(hours=hours, minutes=minutes)
         if isinstance(value, datetime):
             local = value.astimezone(BRUSSELS)
             day = format_date(local.date(), "full", locale=where)
             clock = format_time(local, "short", locale=where)
             pattern = str(get_datetime_format("medium", locale=where)).replace("'", "")
             return pattern.replace("{1}", day).replace("{0}", clock)
+        if isinstance(value, date):  # a calendar date, already Brussels'
+            return format_date(value, "full", locale=where)
         return str(value)

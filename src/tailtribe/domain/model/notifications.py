@@ -192,3 +192,11 @@ class EmailSettings:
         if category is OptionalEmails.REMINDERS:
             return replace(self, booking_reminders=False)
         return replace(self, unread_messages=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Weekdays:
+    """The weekdays a series email names, 0 (Monday) to 6 in order: the
+    renderer writes them in the recipient's language."""
+
+    days: tuple[int, ...]

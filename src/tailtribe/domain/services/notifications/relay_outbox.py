@@ -109,8 +109,18 @@ class RelayOutbox:
             )
             if party is Party.CAREGIVER and expired_unseen:
                 continue
-            # A cancelled meet-and-greet: the party who cancelled knows.
-            if kind is EmailKind.MEET_CANCELLED and message.payload.get("by") == party.value:
+            # A series that expired before its card was saved was never shown to the caregiver.
+            if (
+                kind is EmailKind.SERIES_EXPIRED
+                and party is Party.CAREGIVER
+                and not message.payload.get("asked")
+            ):
+                continue
+            # A cancelled meet-and-greet or series: the party who cancelled knows.
+            if (
+                kind in (EmailKind.MEET_CANCELLED, EmailKind.SERIES_CANCELLED)
+                and message.payload.get("by") == party.value
+            ):
                 continue
             out += [
                 OutboxMessage(
@@ -140,6 +150,13 @@ class RelayOutbox:
                 return found
             found[Party.OWNER] = booking.owner_id
             caregiver_id = booking.caregiver_id
+        elif isinstance(series_id := payload.get("series_id"), str):
+            # A series' own event (an occurrence's names its booking, above).
+            series = await uow.series.get(UUID(series_id))
+            if series is None:
+                return found
+            found[Party.OWNER] = series.owner_id
+            caregiver_id = series.caregiver_id
         elif isinstance(cid := payload.get("caregiver_id"), str):
             caregiver_id = UUID(cid)
         else:

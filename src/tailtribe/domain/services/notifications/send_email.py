@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from tailtribe.domain.model.bookings import ACTIVE, shown_text
 from tailtribe.domain.model.masking import mask_contacts
 from tailtribe.domain.model.money import Money
-from tailtribe.domain.model.notifications import OPTIONAL_EMAILS, EmailKind, Party, email_kind
+from tailtribe.domain.model.notifications import (
+    OPTIONAL_EMAILS,
+    EmailKind,
+    Party,
+    Weekdays,
+    email_kind,
+)
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.security import SignInMethod
+from tailtribe.domain.model.time import local_date
 from tailtribe.domain.model.tokens import token_digest
 from tailtribe.domain.ports.identity import TokenSecrets, UnsubscribeTokens
 from tailtribe.domain.ports.messaging import Email, EmailRenderer, Mailer
+from tailtribe.domain.ports.payments import OffSessionOutcome
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
 
@@ -28,6 +37,16 @@ TOKEN_PAGES = {EmailKind.VERIFY_EMAIL: "verify-email", EmailKind.PASSWORD_RESET:
 RESET_PAGE = TOKEN_PAGES[EmailKind.PASSWORD_RESET]
 # The API's one-click unsubscribe (RFC 8058), under the web app's address.
 UNSUBSCRIBE_PATH = "/api/v1/unsubscribe"
+# Told of the whole series (their events name no booking).
+SERIES_EMAILS = frozenset(
+    {
+        EmailKind.SERIES_REQUESTED,
+        EmailKind.SERIES_ACCEPTED,
+        EmailKind.SERIES_DECLINED,
+        EmailKind.SERIES_EXPIRED,
+        EmailKind.SERIES_CANCELLED,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +173,20 @@ class SendEmail:
             if token is None or token.used_at is not None or token.expires_at <= self._clock.now():
                 raise Undeliverable("the link has expired or was used")  # a dead link helps nobody
             variables["link"] = f"{app}/{TOKEN_PAGES[kind]}?token={secret}"
+        elif kind in SERIES_EMAILS:
+            variables |= await self._series(uow, UUID(p["series_id"]), p)
         elif "booking_id" in p:
             variables |= await self._booking(uow, UUID(p["booking_id"]), p)
+            if kind is EmailKind.OCCURRENCE_PAYMENT_NEEDED:
+                variables |= {
+                    # An unknown reason fails the email for an admin rather than misleading.
+                    "reason": OffSessionOutcome(p["reason"]),
+                    "pay_by": datetime.fromisoformat(p["pay_by"]),
+                    "amount": variables["total"],
+                    "link": f"{app}/bookings/{p['booking_id']}/pay",
+                }
+            elif kind is EmailKind.OCCURRENCE_LAPSED:
+                variables["link"] = f"{app}/series/{p['series_id']}"
         elif "meet_and_greet_id" in p:
             variables |= await self._meeting(uow, UUID(p["meet_and_greet_id"]))
         elif "export_id" in p:
@@ -257,3 +288,46 @@ class SendEmail:
             "reason": p.get("reason") or p.get("error") or p.get("dispute_id") or "-",
             "link": f"{self._links.app_url}/bookings/{booking.id}",
         }
+
+    async def _series(
+        self, uow: UnitOfWork, series_id: UUID, p: dict[str, Any]
+    ) -> dict[str, object]:
+        series = await uow.series.get(series_id)
+        if series is None:
+            raise Undeliverable("the series is gone")
+        owner = await uow.users.get(series.owner_id)
+        caregiver = await uow.caregivers.get(series.caregiver_id)
+        if owner is None or caregiver is None:
+            raise Undeliverable("a party of the series is gone")
+        occurrences = list(await uow.bookings.of_series(series.id))
+        if not occurrences:
+            raise Undeliverable("the series has no occurrences")
+        planned = [b for b in occurrences if b.status in ACTIVE]
+        # A declined, expired or wholly cancelled series is told as it was asked.
+        shown = planned or occurrences
+        one = shown[0].price
+        variables: dict[str, object] = {
+            "service": series.service,
+            # Contact details in names show once the series is accepted, as
+            # for its occurrences (accepted with it).
+            "owner_name": shown_text(owner.full_name, series.accepted),
+            "caregiver_name": shown_text(caregiver.profile.display_name, series.accepted),
+            "weekdays": Weekdays(tuple(sorted(series.pattern.weekdays))),
+            "start_time": series.pattern.start_time.strftime("%H:%M"),
+            "duration": timedelta(minutes=series.pattern.duration_minutes),
+            "first_date": local_date(shown[0].start),
+            "last_date": local_date(shown[-1].start),
+            "count": len(shown),
+            "planned": len(planned),
+            "price": Money(one.total_cents),
+            "earnings": Money(one.caregiver_payout_cents),
+            "total": Money(sum(b.price.total_cents for b in shown)),
+            "link": f"{self._links.app_url}/series/{series.id}",
+        }
+        if "from_date" in p:  # a cancellation: from when, how many, what comes back
+            variables |= {
+                "from_date": date.fromisoformat(p["from_date"]),
+                "cancelled": int(p["cancelled"]),
+                "refund": Money(int(p["refund_cents"])),
+            }
+        return variables
