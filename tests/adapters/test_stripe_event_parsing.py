@@ -228,7 +228,9 @@ def test_the_payment_method_is_read_from_the_charge(
         (42, None),
     ],
 )
-def test_a_saved_card_is_read_from_the_setup_intent(payment_method: Any, expected: str | None) -> None:
+def test_a_saved_card_is_read_from_the_setup_intent(
+    payment_method: Any, expected: str | None
+) -> None:
     data = {
         "id": "seti_1",
         "object": "setup_intent",
