@@ -105,7 +105,7 @@ _DECLINED = {
 }
 
 
-# What the bank's answer to each test card is in the failed PaymentIntent.
+# How an off-session payment on each of Stripe's test cards goes.
 _OFF_SESSION = {
     SavedCard.SUCCEEDS: OffSessionOutcome.AUTHORIZED,
     SavedCard.AUTHENTICATION_REQUIRED: OffSessionOutcome.AUTHENTICATION_REQUIRED,

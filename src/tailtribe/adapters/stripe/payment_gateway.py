@@ -4,6 +4,8 @@ Every mutating call carries the caller's idempotency key, so a retry of the
 same call moves no money twice. Stripe's errors (refusals and network
 failures alike) become PaymentProviderError with a short message that names
 the operation, Stripe's error code and its request id, never a key.
+The one exception: a saved card the bank refuses off-session (a 402 card
+error) is an outcome of `charge_off_session`, with the PaymentIntent Stripe made.
 """
 
 from __future__ import annotations
