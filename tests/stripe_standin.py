@@ -9,6 +9,8 @@ as the SDK sends them:
     POST /v1/payment_intents/{id}/capture  POST /v1/payment_intents/{id}/cancel
     POST /v1/refunds                       POST /v1/transfers
     GET  /v1/transfers                     POST /v1/transfers/{id}/reversals
+    POST /v1/customers                     POST /v1/setup_intents
+    GET  /v1/setup_intents/{id}
 
 like Stripe does: a Bearer `sk_test_...` key is required; an `Idempotency-Key`
 seen before replays the stored answer for the same request and answers 400
@@ -20,14 +22,26 @@ Stripe's shape; `expand[]` works on the fields that hold an id. Objects are
 Stripe's published fixtures (tests/fixtures/stripe/fixtures3-subset.json) with
 their fields filled in, so the SDK parses them as the real thing. A captured
 charge gets a balance transaction whose fee is 1.5% + 25 cents (half up).
+Customers and SetupIntents, absent from the fixtures, are built field by field
+from Stripe's API reference.
+
+A PaymentIntent created with `confirm` and a `payment_method` is confirmed at
+once, as Stripe's test cards go (TEST_CARDS): pm_card_visa is authorized;
+pm_card_authenticationRequired and pm_card_chargeDeclined are refused with a
+402 card_error (authentication_required, or card_declined) that carries the
+PaymentIntent, left requires_payment_method for the owner to confirm on-session
+(`confirm` does that); without `off_session` the first asks for an action
+(requires_action) instead. The 402 is kept for the idempotency key as Stripe
+keeps it.
 
 Test helpers live under /_standin/ (and as methods): confirm or fail a
-PaymentIntent's payment, set an account's payouts_enabled (the account
-link's URL does that too, then redirects to the return URL), make the next
-transfer fail, read the state. Each state change records the matching event
-in `events`; with a webhook target set, each is POSTed there, in order, signed
-with a Stripe-Signature header; `deliver` sends any event again, so tests can
-repeat, duplicate or reorder deliveries.
+PaymentIntent's payment, make a SetupIntent save a card or fail, set an
+account's payouts_enabled (the account link's URL does that too, then
+redirects to the return URL), make the next transfer fail, read the state.
+Each state change records the matching event in `events`; with a webhook
+target set, each is POSTed there, in order, signed with a Stripe-Signature
+header; `deliver` sends any event again, so tests can repeat, duplicate or
+reorder deliveries.
 """
 
 from __future__ import annotations
@@ -57,6 +71,15 @@ SHAPES: dict[str, dict[str, Any]] = json.loads(FIXTURES.read_text())["resources"
 
 API_KEY = "sk_test_standin_4eC39HqLyjWDarjtT1zdp7dc"
 WEBHOOK_SECRET = "whsec_standin_0123456789abcdef"
+# Stripe's test payment methods: brand and last four digits of their card.
+TEST_CARDS = {
+    "pm_card_visa": ("visa", "4242"),
+    "pm_card_authenticationRequired": ("visa", "3184"),
+    "pm_card_chargeDeclined": ("visa", "0002"),
+}
+AUTHENTICATION_REQUIRED = "pm_card_authenticationRequired"
+DECLINED = "pm_card_chargeDeclined"
+SETUP_PENDING = ("requires_payment_method", "requires_confirmation", "requires_action")
 CANCELABLE = (
     "requires_payment_method",
     "requires_capture",
@@ -190,6 +213,9 @@ class State:
     refunds: dict[str, Json] = field(default_factory=dict)
     transfers: dict[str, Json] = field(default_factory=dict)
     transfer_reversals: dict[str, Json] = field(default_factory=dict)
+    customers: dict[str, Json] = field(default_factory=dict)
+    setup_intents: dict[str, Json] = field(default_factory=dict)
+    payment_methods: dict[str, Json] = field(default_factory=dict)
 
     def lookup(self, object_id: str) -> Json | None:
         prefix = object_id.split("_", 1)[0]
@@ -201,6 +227,9 @@ class State:
             "re": self.refunds,
             "tr": self.transfers,
             "trr": self.transfer_reversals,
+            "cus": self.customers,
+            "seti": self.setup_intents,
+            "pm": self.payment_methods,
         }.get(prefix)
         return None if table is None else table.get(object_id)
 
@@ -237,17 +266,40 @@ class StripeStandIn:
         self.http: httpx.AsyncClient | None = None
         self._idempotent: dict[str, tuple[str, str, Json, int, bytes]] = {}
         self._failing_transfers: list[tuple[str, str]] = []
+        # Stripe may leave an off-session payment that needs the owner in
+        # requires_action, with no error: set to answer so.
+        self.off_session_requires_action = False
         self._request: Json = {"id": None, "idempotency_key": None}
         self._last_delivery: asyncio.Task[None] | None = None
         self._routes = self._api_routes()
 
     # -- test helpers -------------------------------------------------------
 
-    async def confirm(self, payment_intent_id: str, method: str = "card") -> Json:
+    async def confirm(
+        self, payment_intent_id: str, method: str = "card", payment_method: str | None = None
+    ) -> Json:
         """The owner pays with `method`: a card with a manual capture is
-        authorized (requires_capture, amount_capturable = amount); a method
-        whose capture is automatic (Bancontact) succeeds at once."""
-        return self._render(self._confirm(self._intent(payment_intent_id), method))
+        authorized (requires_capture, amount_capturable = amount, and
+        payment_intent.amount_capturable_updated); a method whose capture is
+        automatic (Bancontact) succeeds at once. An off-session payment that
+        failed is confirmed so too, on-session (the owner authenticated, or
+        gave another card); `payment_method` names the card, a new one if None."""
+        intent = self._intent(payment_intent_id)
+        return self._render(self._confirm(intent, method, payment_method))
+
+    async def succeed_setup(
+        self, setup_intent_id: str, payment_method: str = "pm_card_visa"
+    ) -> Json:
+        """The owner saved `payment_method` (kept under that id, so that its
+        off-session payments go as that test card's): the SetupIntent succeeds,
+        the card is attached to its customer and setup_intent.succeeded is sent."""
+        return self._render(
+            self._succeed_setup(self._setup_intent(setup_intent_id), payment_method)
+        )
+
+    async def fail_setup(self, setup_intent_id: str) -> Json:
+        """The owner's card could not be saved: setup_intent.setup_failed."""
+        return self._render(self._fail_setup(self._setup_intent(setup_intent_id)))
 
     async def fail_payment(self, payment_intent_id: str) -> Json:
         """The owner's card is declined: the PaymentIntent asks for another method."""
@@ -454,11 +506,28 @@ class StripeStandIn:
                 "/v1/payment_intents",
                 self._create_payment_intent,
                 *("allowed_payment_method_types", "amount", "automatic_payment_methods"),
-                *("capture_method", "currency", "description", "metadata"),
-                *("payment_method_options", "payment_method_types", "receipt_email"),
+                *("capture_method", "confirm", "currency", "customer", "description"),
+                *("metadata", "off_session", "payment_method", "payment_method_options"),
+                *("payment_method_types", "receipt_email"),
                 *("statement_descriptor_suffix", "transfer_group"),
             ),
             route("GET", "/v1/payment_intents/{id}", self._retrieve_payment_intent),
+            route(
+                "POST",
+                "/v1/customers",
+                self._create_customer,
+                *("address", "description", "email", "metadata", "name", "phone"),
+                *("preferred_locales",),
+            ),
+            route(
+                "POST",
+                "/v1/setup_intents",
+                self._create_setup_intent,
+                *("allowed_payment_method_types", "automatic_payment_methods", "customer"),
+                *("description", "metadata", "payment_method_options", "payment_method_types"),
+                *("usage",),
+            ),
+            route("GET", "/v1/setup_intents/{id}", self._retrieve_setup_intent),
             route(
                 "POST",
                 "/v1/payment_intents/{id}/capture",
@@ -512,7 +581,13 @@ class StripeStandIn:
                     return self._onboard(token)
                 case "POST", ["payment_intents", pi, "confirm"]:
                     method = form.get("method", "card")
-                    answer = self._render(self._confirm(self._intent(pi), method))
+                    card = form.get("payment_method") or None
+                    answer = self._render(self._confirm(self._intent(pi), method, card))
+                case "POST", ["setup_intents", seti, "succeed"]:
+                    card = form.get("payment_method", "pm_card_visa")
+                    answer = self._render(self._succeed_setup(self._setup_intent(seti), card))
+                case "POST", ["setup_intents", seti, "fail"]:
+                    answer = self._render(self._fail_setup(self._setup_intent(seti)))
                 case "POST", ["payment_intents", pi, "fail"]:
                     answer = self._render(self._fail(self._intent(pi)))
                 case "POST", ["accounts", account_id, "payouts_enabled"]:
@@ -552,6 +627,12 @@ class StripeStandIn:
         intent = self.state.payment_intents.get(payment_intent_id)
         if intent is None:
             raise _no_such("payment_intent", payment_intent_id, "intent", 404)
+        return intent
+
+    def _setup_intent(self, setup_intent_id: str) -> Json:
+        intent = self.state.setup_intents.get(setup_intent_id)
+        if intent is None:
+            raise _no_such("setup_intent", setup_intent_id, "intent", 404)
         return intent
 
     def _render(self, obj: Json, expand: Iterable[str] = ()) -> Json:
@@ -800,6 +881,25 @@ class StripeStandIn:
                     f"Invalid capture_method for {kind}",
                     param=f"payment_method_options[{kind}][capture_method]",
                 )
+        customer = params.get("customer")
+        if customer is not None and customer not in self.state.customers:
+            raise _no_such("customer", str(customer), "customer")
+        confirm = params.get("confirm") == "true"
+        off_session = params.get("off_session", "false") != "false"
+        payment_method = params.get("payment_method")
+        if off_session and not confirm:
+            raise ApiError(
+                400, "off_session can only be used with confirm=true.", param="off_session"
+            )
+        if confirm and not payment_method:
+            raise ApiError(
+                400,
+                "You cannot confirm this PaymentIntent because it's missing a payment method.",
+                code="payment_intent_unexpected_state",
+                param="payment_method",
+            )
+        if payment_method is not None:
+            self._card(str(payment_method), customer)
         intent = _shape("payment_intent")
         intent_id = _new_id("pi")
         intent.update(
@@ -818,6 +918,7 @@ class StripeStandIn:
             client_secret=f"{intent_id}_secret_{secrets.token_urlsafe(18).replace('-', 'x')}",
             created=self._now(),
             currency=str(currency).lower(),
+            customer=customer,
             description=params.get("description"),
             last_payment_error=None,
             latest_charge=None,
@@ -838,7 +939,120 @@ class StripeStandIn:
             transfer_group=params.get("transfer_group"),
         )
         self.state.payment_intents[intent_id] = intent
+        if confirm:
+            self._confirm_at_once(intent, str(payment_method), off_session)
         return self._render(intent, self._expansions(params))
+
+    def _card(self, payment_method: str, customer: Any) -> Json:
+        """The PaymentMethod a payment names: a test card, or one saved."""
+        saved = self.state.payment_methods.get(payment_method)
+        if saved is not None:
+            return saved
+        if payment_method not in TEST_CARDS:
+            raise _no_such("PaymentMethod", payment_method, "payment_method")
+        return self._payment_method(payment_method, customer)
+
+    def _payment_method(self, payment_method: str, customer: Any) -> Json:
+        brand, last4 = TEST_CARDS.get(payment_method, ("visa", "4242"))
+        return {
+            "id": payment_method,
+            "object": "payment_method",
+            "allow_redisplay": "unspecified",
+            "billing_details": {
+                "address": {
+                    "city": None,
+                    "country": None,
+                    "line1": None,
+                    "line2": None,
+                    "postal_code": None,
+                    "state": None,
+                },
+                "email": None,
+                "name": None,
+                "phone": None,
+                "tax_id": None,
+            },
+            "card": {
+                "brand": brand,
+                "checks": {
+                    "address_line1_check": None,
+                    "address_postal_code_check": None,
+                    "cvc_check": "pass",
+                },
+                "country": "US",
+                "display_brand": brand,
+                "exp_month": 12,
+                "exp_year": time.gmtime(self.now()).tm_year + 3,
+                "fingerprint": hashlib.sha256(payment_method.encode()).hexdigest()[:16],
+                "funding": "credit",
+                "generated_from": None,
+                "last4": last4,
+                "networks": {"available": [brand], "preferred": None},
+                "regulated_status": "unregulated",
+                "three_d_secure_usage": {"supported": True},
+                "wallet": None,
+            },
+            "created": self._now(),
+            "customer": customer,
+            "livemode": False,
+            "metadata": {},
+            "type": "card",
+        }
+
+    def _confirm_at_once(self, intent: Json, payment_method: str, off_session: bool) -> None:
+        """Confirmation on create, as the test card goes; a refusal is a 402
+        carrying the PaymentIntent, kept for the idempotency key."""
+        card = self._card(payment_method, intent["customer"])
+        if payment_method == AUTHENTICATION_REQUIRED and (
+            not off_session or self.off_session_requires_action
+        ):
+            intent.update(
+                payment_method=payment_method,
+                status="requires_action",
+                next_action={
+                    "type": "use_stripe_sdk",
+                    "use_stripe_sdk": {"type": "three_d_secure_redirect"},
+                },
+            )
+            self._emit("payment_intent.requires_action", intent)
+            return
+        if payment_method not in (AUTHENTICATION_REQUIRED, DECLINED):
+            self._confirm(intent, "card", payment_method)
+            return
+        if payment_method == AUTHENTICATION_REQUIRED:
+            error: Json = {
+                "code": "authentication_required",
+                "decline_code": "authentication_required",
+                "doc_url": "https://stripe.com/docs/error-codes/authentication-required",
+                "message": "Your card was declined. This transaction requires authentication.",
+                "payment_method": card,
+                "type": "card_error",
+            }
+        else:
+            charge = self._charge(intent, paid=False, payment_method=payment_method)
+            intent["latest_charge"] = charge["id"]
+            error = {
+                "charge": charge["id"],
+                "code": "card_declined",
+                "decline_code": "generic_decline",
+                "doc_url": "https://stripe.com/docs/error-codes/card-declined",
+                "message": "Your card was declined.",
+                "payment_method": card,
+                "type": "card_error",
+            }
+        intent.update(
+            status="requires_payment_method", payment_method=None, last_payment_error=error
+        )
+        self._emit("payment_intent.payment_failed", intent)
+        extra = {k: v for k, v in error.items() if k not in ("type", "message", "code", "doc_url")}
+        raise ApiError(
+            402,
+            error["message"],
+            code=error["code"],
+            type_="card_error",
+            extra=extra | {"payment_intent": self._render(intent)},
+            stored=True,
+        )
 
     def _retrieve_payment_intent(self, params: Json, intent_id: str) -> Json:
         return self._render(self._intent(intent_id), self._expansions(params))
@@ -854,7 +1068,14 @@ class StripeStandIn:
             extra={"payment_intent": self._render(intent)},
         )
 
-    def _charge(self, intent: Json, *, paid: bool, method: str = "card") -> Json:
+    def _charge(
+        self,
+        intent: Json,
+        *,
+        paid: bool,
+        method: str = "card",
+        payment_method: str | None = None,
+    ) -> Json:
         charge = _shape("charge")
         charge_id = _new_id("ch")
         card = charge["payment_method_details"]["card"]
@@ -900,7 +1121,7 @@ class StripeStandIn:
             },
             paid=paid,
             payment_intent=intent["id"],
-            payment_method=_new_id("pm"),
+            payment_method=payment_method or _new_id("pm"),
             receipt_url=None,
             refunded=False,
             refunds=_list_of(f"/v1/charges/{charge_id}/refunds"),
@@ -912,7 +1133,9 @@ class StripeStandIn:
         self.state.charges[charge_id] = charge
         return charge
 
-    def _confirm(self, intent: Json, method: str = "card") -> Json:
+    def _confirm(
+        self, intent: Json, method: str = "card", payment_method: str | None = None
+    ) -> Json:
         if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
             raise self._unexpected_state(intent, "confirmed", ["requires_payment_method"])
         if method not in intent["payment_method_types"]:
@@ -923,8 +1146,8 @@ class StripeStandIn:
                 code="payment_intent_invalid_parameter",
                 param="payment_method_type",
             )
-        charge = self._charge(intent, paid=True, method=method)
-        intent.update(latest_charge=charge["id"], last_payment_error=None)
+        charge = self._charge(intent, paid=True, method=method, payment_method=payment_method)
+        intent.update(latest_charge=charge["id"], last_payment_error=None, next_action=None)
         intent["payment_method"] = charge["payment_method"]
         # A per-method capture_method overrides the top-level one for that method.
         option = (intent.get("payment_method_options") or {}).get(method) or {}
@@ -990,6 +1213,135 @@ class StripeStandIn:
         )
         self._emit("payment_intent.canceled", intent)
         return self._render(intent, self._expansions(params))
+
+    # -- customers and setup intents ------------------------------------------
+
+    def _create_customer(self, params: Json) -> Json:
+        customer_id = _new_id("cus")
+        customer = {
+            "id": customer_id,
+            "object": "customer",
+            "address": None,
+            "balance": 0,
+            "created": self._now(),
+            "currency": None,
+            "default_source": None,
+            "delinquent": False,
+            "description": params.get("description"),
+            "discount": None,
+            "email": params.get("email"),
+            "invoice_prefix": secrets.token_hex(4).upper(),
+            "invoice_settings": {
+                "custom_fields": None,
+                "default_payment_method": None,
+                "footer": None,
+                "rendering_options": None,
+            },
+            "livemode": False,
+            "metadata": self._metadata(params),
+            "name": params.get("name"),
+            "next_invoice_sequence": 1,
+            "phone": params.get("phone"),
+            "preferred_locales": params.get("preferred_locales") or [],
+            "shipping": None,
+            "tax_exempt": "none",
+            "test_clock": None,
+        }
+        self.state.customers[customer_id] = customer
+        return self._render(customer, self._expansions(params))
+
+    def _create_setup_intent(self, params: Json) -> Json:
+        customer = params.get("customer")
+        if customer is not None and customer not in self.state.customers:
+            raise _no_such("customer", str(customer), "customer")
+        usage = params.get("usage", "off_session")
+        if usage not in ("off_session", "on_session"):
+            raise ApiError(400, "Invalid usage", code="parameter_invalid_string", param="usage")
+        types = params.get("allowed_payment_method_types") or params.get(
+            "payment_method_types", ["card"]
+        )
+        intent_id = _new_id("seti")
+        intent = {
+            "id": intent_id,
+            "object": "setup_intent",
+            "application": None,
+            "automatic_payment_methods": None,
+            "cancellation_reason": None,
+            "client_secret": f"{intent_id}_secret_{secrets.token_urlsafe(18).replace('-', 'x')}",
+            "created": self._now(),
+            "customer": customer,
+            "customer_account": None,
+            "description": params.get("description"),
+            "excluded_payment_method_types": None,
+            "flow_directions": None,
+            "last_setup_error": None,
+            "latest_attempt": None,
+            "livemode": False,
+            "mandate": None,
+            "metadata": self._metadata(params),
+            "next_action": None,
+            "on_behalf_of": None,
+            "payment_method": None,
+            "payment_method_configuration_details": None,
+            "payment_method_options": {
+                "card": {
+                    "mandate_options": None,
+                    "network": None,
+                    "request_three_d_secure": "automatic",
+                }
+            },
+            "payment_method_types": types,
+            "single_use_mandate": None,
+            "status": "requires_payment_method",
+            "usage": usage,
+        }
+        self.state.setup_intents[intent_id] = intent
+        return self._render(intent, self._expansions(params))
+
+    def _retrieve_setup_intent(self, params: Json, intent_id: str) -> Json:
+        return self._render(self._setup_intent(intent_id), self._expansions(params))
+
+    def _setup_unexpected_state(self, intent: Json) -> ApiError:
+        return ApiError(
+            400,
+            f"This SetupIntent could not be confirmed because it has a status of "
+            f"{intent['status']}.",
+            code="setup_intent_unexpected_state",
+            extra={"setup_intent": self._render(intent)},
+        )
+
+    def _succeed_setup(self, intent: Json, payment_method: str) -> Json:
+        if intent["status"] not in SETUP_PENDING:
+            raise self._setup_unexpected_state(intent)
+        self.state.payment_methods[payment_method] = self._payment_method(
+            payment_method, intent["customer"]
+        )
+        intent.update(
+            status="succeeded",
+            payment_method=payment_method,
+            last_setup_error=None,
+            next_action=None,
+        )
+        self._emit("setup_intent.succeeded", intent)
+        return intent
+
+    def _fail_setup(self, intent: Json) -> Json:
+        if intent["status"] not in SETUP_PENDING:
+            raise self._setup_unexpected_state(intent)
+        intent.update(
+            status="requires_payment_method",
+            payment_method=None,
+            last_setup_error={
+                "code": "card_declined",
+                "decline_code": "generic_decline",
+                "doc_url": "https://stripe.com/docs/error-codes/card-declined",
+                "message": "Your card was declined.",
+                "payment_method": self._payment_method(DECLINED, None),
+                "type": "card_error",
+            },
+        )
+        self._emit("setup_intent.setup_failed", intent)
+        return intent
 
     # -- refunds ----------------------------------------------------------------
 

@@ -28,6 +28,8 @@ from tailtribe.domain.model.payment_events import (
     PaymentEvent,
     PaymentFailed,
     PaymentRefunded,
+    SetupFailed,
+    SetupSucceeded,
     TransferMade,
     TransferReversed,
 )
@@ -149,6 +151,10 @@ MESSAGES = [
         amount_cents=5,
         method=PaymentMethod.CARD,
     ),
+    SetupSucceeded(
+        event_id="evt_12", occurred_at=AT, setup_intent_id="seti_1", payment_method_id="pm_1"
+    ),
+    SetupFailed(event_id="evt_13", occurred_at=AT, setup_intent_id="seti_2"),
 ]
 
 
@@ -211,3 +217,41 @@ def test_the_payment_method_is_read_from_the_charge(
 ) -> None:
     message = decode(StripeEvent.build("evt_1", "payment_intent.succeeded", AT, data))
     assert isinstance(message, PaymentCaptured) and message.method is method
+
+
+@pytest.mark.parametrize(
+    ("payment_method", "expected"),
+    [
+        ("pm_card_visa", "pm_card_visa"),
+        ({"id": "pm_1", "object": "payment_method", "type": "card"}, "pm_1"),  # expanded
+        (None, None),
+        (42, None),
+    ],
+)
+def test_a_saved_card_is_read_from_the_setup_intent(
+    payment_method: Any, expected: str | None
+) -> None:
+    data = {
+        "id": "seti_1",
+        "object": "setup_intent",
+        "status": "succeeded",
+        "usage": "off_session",
+        "customer": "cus_1",
+        "payment_method": payment_method,
+        "metadata": {"series_id": str(BOOKING)},
+    }
+    message = decode(StripeEvent.build("evt_1", "setup_intent.succeeded", AT, data))
+    assert message == SetupSucceeded(
+        event_id="evt_1", occurred_at=AT, setup_intent_id="seti_1", payment_method_id=expected
+    )
+
+
+def test_a_failed_setup_names_its_setup_intent() -> None:
+    data = {
+        "id": "seti_2",
+        "object": "setup_intent",
+        "status": "requires_payment_method",
+        "last_setup_error": {"type": "card_error", "code": "card_declined"},
+    }
+    message = decode(StripeEvent.build("evt_2", "setup_intent.setup_failed", AT, data))
+    assert message == SetupFailed(event_id="evt_2", occurred_at=AT, setup_intent_id="seti_2")

@@ -3,6 +3,7 @@ reads Stripe's answers and errors, and the webhooks Stripe sends back."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 import warnings
@@ -27,10 +28,12 @@ from tailtribe.domain.model.payment_events import (
     PaymentCaptured,
     PaymentFailed,
     PaymentRefunded,
+    SetupFailed,
+    SetupSucceeded,
     TransferMade,
     TransferReversed,
 )
-from tailtribe.domain.ports.payments import GatewayRecord
+from tailtribe.domain.ports.payments import GatewayRecord, OffSessionOutcome, SavedCard
 from tests.stripe_standin import (
     API_KEY,
     WEBHOOK_SECRET,
@@ -509,3 +512,223 @@ async def test_bancontact_is_captured_at_once_and_recorded_with_its_method(
     # Nothing is left to capture.
     with pytest.raises(PaymentProviderError):
         await gateway.capture(intent.id, key())
+
+
+async def test_a_customer_names_the_owner_in_its_metadata_only(
+    standin: StripeStandIn, gateway: StripePaymentGateway
+) -> None:
+    owner, k = uuid.uuid4(), key()
+
+    customer = await gateway.create_customer(owner, k)
+
+    sent = last(standin, "POST", "/v1/customers")
+    assert sent.params == {"metadata": {"owner_id": str(owner)}}  # no name, no email
+    assert sent.idempotency_key == k
+    assert standin.state.customers[customer]["email"] is None
+
+
+async def test_a_setup_intent_saves_a_card_for_off_session_use_naming_the_series(
+    standin: StripeStandIn, gateway: StripePaymentGateway
+) -> None:
+    customer = await gateway.create_customer(uuid.uuid4(), key())
+    series, k = uuid.uuid4(), key()
+
+    setup = await gateway.create_setup_intent(customer, series, k)
+
+    sent = last(standin, "POST", "/v1/setup_intents")
+    assert sent.params == {
+        "customer": customer,
+        "usage": "off_session",
+        "allowed_payment_method_types": ["card"],
+        "metadata": {"series_id": str(series)},
+    }
+    assert sent.idempotency_key == k
+    saved = standin.state.setup_intents[setup.id]
+    assert (saved["status"], saved["client_secret"]) == (
+        "requires_payment_method",
+        setup.client_secret,
+    )
+
+
+async def test_an_off_session_payment_holds_the_saved_card_naming_the_booking(
+    standin: StripeStandIn, gateway: StripePaymentGateway
+) -> None:
+    customer = await gateway.create_customer(uuid.uuid4(), key())
+    booking, k = uuid.uuid4(), key()
+
+    charge = await gateway.charge_off_session(booking, 2_500, customer, SavedCard.SUCCEEDS, k)
+
+    sent = last(standin, "POST", "/v1/payment_intents")
+    assert sent.params == {
+        "amount": "2500",
+        "currency": "eur",
+        "customer": customer,
+        "payment_method": "pm_card_visa",
+        "allowed_payment_method_types": ["card"],
+        "capture_method": "manual",
+        "confirm": "true",
+        "off_session": "true",
+        "transfer_group": str(booking),
+        "metadata": {"booking_id": str(booking)},
+    }
+    assert sent.idempotency_key == k
+    assert charge.outcome is OffSessionOutcome.AUTHORIZED
+    intent = standin.state.payment_intents[charge.payment_intent_id]
+    assert (intent["status"], intent["amount_capturable"]) == ("requires_capture", 2_500)
+    assert intent["payment_method"] == "pm_card_visa"
+    assert [e["type"] for e in standin.events] == ["payment_intent.amount_capturable_updated"]
+
+
+@pytest.mark.parametrize(
+    ("card", "code", "outcome"),
+    [
+        (
+            SavedCard.AUTHENTICATION_REQUIRED,
+            "authentication_required",
+            OffSessionOutcome.AUTHENTICATION_REQUIRED,
+        ),
+        (SavedCard.DECLINED, "card_declined", OffSessionOutcome.DECLINED),
+    ],
+)
+async def test_a_refused_off_session_payment_is_an_outcome_with_its_intent(
+    standin: StripeStandIn,
+    gateway: StripePaymentGateway,
+    card: SavedCard,
+    code: str,
+    outcome: OffSessionOutcome,
+) -> None:
+    customer = await gateway.create_customer(uuid.uuid4(), key())
+    booking, k = uuid.uuid4(), key()
+
+    charge = await gateway.charge_off_session(booking, 2_500, customer, card, k)
+    again = await gateway.charge_off_session(booking, 2_500, customer, card, k)
+
+    assert charge.outcome is outcome and again == charge
+    intent = standin.state.payment_intents[charge.payment_intent_id]
+    assert intent["status"] == "requires_payment_method"
+    assert intent["last_payment_error"]["code"] == code
+    assert intent["client_secret"] == charge.client_secret
+    assert len(standin.state.payment_intents) == 1  # the replay made none
+    posts = [r for r in standin.requests if r.path == "/v1/payment_intents"]
+    assert [r.status for r in posts] == [402, 402]
+    assert [e["type"] for e in standin.events] == ["payment_intent.payment_failed"]
+
+
+async def test_an_off_session_payment_left_requiring_an_action_wants_the_owner(
+    standin: StripeStandIn, gateway: StripePaymentGateway
+) -> None:
+    standin.off_session_requires_action = True
+    customer = await gateway.create_customer(uuid.uuid4(), key())
+
+    charge = await gateway.charge_off_session(
+        uuid.uuid4(), 2_500, customer, SavedCard.AUTHENTICATION_REQUIRED, key()
+    )
+
+    assert charge.outcome is OffSessionOutcome.AUTHENTICATION_REQUIRED
+    assert standin.state.payment_intents[charge.payment_intent_id]["status"] == "requires_action"
+
+
+async def test_an_off_session_payment_stripe_refuses_is_a_provider_error(
+    gateway: StripePaymentGateway,
+) -> None:
+    with pytest.raises(PaymentProviderError, match="resource_missing") as refused:
+        await gateway.charge_off_session(
+            uuid.uuid4(), 2_500, "cus_nosuch", SavedCard.SUCCEEDS, key()
+        )
+    assert isinstance(refused.value.__cause__, stripe.InvalidRequestError)
+
+
+async def test_the_owner_confirms_a_refused_off_session_payment_and_it_is_captured(
+    standin: StripeStandIn, gateway: StripePaymentGateway
+) -> None:
+    customer = await gateway.create_customer(uuid.uuid4(), key())
+    booking = uuid.uuid4()
+    charge = await gateway.charge_off_session(
+        booking, 2_500, customer, SavedCard.AUTHENTICATION_REQUIRED, key()
+    )
+
+    confirmed = await standin.confirm(
+        charge.payment_intent_id, payment_method=SavedCard.AUTHENTICATION_REQUIRED
+    )
+    capture = await gateway.capture(charge.payment_intent_id, key())
+
+    assert confirmed["status"] == "requires_capture"
+    assert confirmed["payment_method"] == "pm_card_authenticationRequired"
+    assert [e["type"] for e in standin.events] == [
+        "payment_intent.payment_failed",
+        "payment_intent.amount_capturable_updated",
+        "payment_intent.succeeded",
+    ]
+    record = await gateway.record(charge.payment_intent_id, booking)
+    assert record == GatewayRecord(2_500, 0, 0, 0, capture.fee_cents, PaymentMethod.CARD)
+
+
+async def test_setup_intents_send_what_the_core_reads(
+    standin: StripeStandIn, gateway: StripePaymentGateway
+) -> None:
+    customer = await gateway.create_customer(uuid.uuid4(), key())
+    saved = await gateway.create_setup_intent(customer, uuid.uuid4(), key())
+    failed = await gateway.create_setup_intent(customer, uuid.uuid4(), key())
+    async with httpx.AsyncClient(base_url=f"{standin.url}/_standin") as helpers:
+        answer = await helpers.post(
+            f"/setup_intents/{saved.id}/succeed",
+            data={"payment_method": SavedCard.DECLINED.value},
+        )
+        again = await helpers.post(f"/setup_intents/{saved.id}/succeed")
+        refused = await helpers.post(f"/setup_intents/{failed.id}/fail")
+
+    assert answer.json()["status"] == "succeeded" and again.status_code == 400
+    assert refused.json()["status"] == "requires_payment_method"
+    events = [StripeEvent.from_json(json.dumps(e)) for e in standin.events]
+    assert [decode(e) for e in events] == [
+        SetupSucceeded(
+            event_id=events[0].id,
+            occurred_at=events[0].created,
+            setup_intent_id=saved.id,
+            payment_method_id="pm_card_chargeDeclined",
+        ),
+        SetupFailed(
+            event_id=events[1].id, occurred_at=events[1].created, setup_intent_id=failed.id
+        ),
+    ]
+    assert standin.state.payment_methods["pm_card_chargeDeclined"]["customer"] == customer
+    # The card saved goes as it would at Stripe.
+    charge = await gateway.charge_off_session(
+        uuid.uuid4(), 2_500, customer, "pm_card_chargeDeclined", key()
+    )
+    assert charge.outcome is OffSessionOutcome.DECLINED
+
+
+async def test_stand_in_setup_intents_and_card_errors_parse_as_the_sdk_types(
+    standin: StripeStandIn, gateway: StripePaymentGateway
+) -> None:
+    customer = await gateway.create_customer(uuid.uuid4(), key())
+    setup = await gateway.create_setup_intent(customer, uuid.uuid4(), key())
+    await standin.succeed_setup(setup.id)
+    client = make_stripe_client(API_KEY, standin.url)
+    try:
+        retrieved = await client.v1.setup_intents.retrieve_async(setup.id)
+        with pytest.raises(stripe.CardError) as refused:
+            await client.v1.payment_intents.create_async(
+                {
+                    "amount": 1_000,
+                    "currency": "eur",
+                    "customer": customer,
+                    "payment_method": SavedCard.DECLINED.value,
+                    "confirm": True,
+                    "off_session": True,
+                }
+            )
+    finally:
+        await StripePaymentGateway(client).aclose()
+
+    assert isinstance(retrieved, stripe.SetupIntent)
+    assert (retrieved.status, retrieved.payment_method) == ("succeeded", "pm_card_visa")
+    error = refused.value.error
+    assert error is not None and (error.code, error.decline_code) == (
+        "card_declined",
+        "generic_decline",
+    )
+    assert isinstance(error.payment_intent, stripe.PaymentIntent)
+    assert error.payment_intent.status == "requires_payment_method"
+    assert isinstance(error.payment_method, stripe.PaymentMethod)

@@ -2,8 +2,9 @@
 the Stripe adapter talking to the local Stripe stand-in.
 
 What only a real provider does is passed in per implementation: authorizing a
-PaymentIntent (the owner's card, on Stripe), finishing a caregiver's
-onboarding, and the fee Stripe reports (the simulated gateway knows none).
+PaymentIntent (the owner's card, on Stripe), the owner confirming an
+off-session payment that failed, finishing a caregiver's onboarding, and the
+fee Stripe reports (the simulated gateway knows none).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 from uuid import UUID
 
@@ -18,9 +20,18 @@ import pytest
 
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.stripe.payment_gateway import StripePaymentGateway, make_stripe_client
+from tailtribe.config import DEV_WEBHOOK_SECRET
 from tailtribe.domain.errors import PaymentProviderError
 from tailtribe.domain.model.booking_payment import PaymentMethod
-from tailtribe.domain.ports.payments import GatewayRecord, PaymentGateway, TransferRef
+from tailtribe.domain.ports.payments import (
+    GatewayRecord,
+    OffSessionCharge,
+    OffSessionOutcome,
+    PaymentGateway,
+    PaymentOutcome,
+    SavedCard,
+    TransferRef,
+)
 from tests.stripe_standin import API_KEY, fee_for, stripe_standin
 
 
@@ -33,6 +44,8 @@ class Subject:
     # How a held payment was made, as the record tells it: Stripe reads the
     # charge; the simulated gateway learns a hold only from its own events.
     held_method: PaymentMethod | None
+    # The owner confirms, on-session, an off-session payment that failed.
+    confirm_on_session: Callable[[UUID, OffSessionCharge], Awaitable[object]]
 
 
 async def _nothing(_: str) -> None:
@@ -42,13 +55,33 @@ async def _nothing(_: str) -> None:
 @pytest.fixture(params=["simulated", "stripe"])
 async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     if request.param == "simulated":
-        yield Subject(SimulatedPaymentGateway(), _nothing, _nothing, lambda _: None, None)
+        simulated = SimulatedPaymentGateway(DEV_WEBHOOK_SECRET)
+
+        async def pay(booking: UUID, charge: OffSessionCharge) -> object:
+            return await simulated.simulate(
+                booking,
+                charge.payment_intent_id,
+                charge.amount_cents,
+                PaymentOutcome.SUCCEEDED,
+                datetime.now(UTC),
+            )
+
+        yield Subject(simulated, _nothing, _nothing, lambda _: None, None, pay)
         return
     async with stripe_standin() as standin:
         gateway = StripePaymentGateway(make_stripe_client(API_KEY, standin.url))
+
+        async def confirm(_: UUID, charge: OffSessionCharge) -> object:
+            return await standin.confirm(charge.payment_intent_id)
+
         try:
             yield Subject(
-                gateway, standin.confirm, standin.set_payouts_enabled, fee_for, PaymentMethod.CARD
+                gateway,
+                standin.confirm,
+                standin.set_payouts_enabled,
+                fee_for,
+                PaymentMethod.CARD,
+                confirm,
             )
         finally:
             await gateway.aclose()
@@ -246,3 +279,102 @@ async def test_a_key_reused_for_another_request_is_refused(subject: Subject) -> 
 
     assert (await subject.gateway.record(intent_id, booking)).refunded_cents == 2_500
     assert await subject.gateway.find_transfer(booking) is None
+
+
+async def saved_card_customer(s: Subject) -> str:
+    return await s.gateway.create_customer(uuid.uuid4(), key())
+
+
+async def test_customers_and_setup_intents_are_idempotent_by_key(subject: Subject) -> None:
+    owner, series, k = uuid.uuid4(), uuid.uuid4(), key()
+    customer = await subject.gateway.create_customer(owner, k)
+
+    assert customer.startswith("cus_")
+    assert await subject.gateway.create_customer(owner, k) == customer
+    assert await subject.gateway.create_customer(owner, key()) != customer
+
+    k = key()
+    setup = await subject.gateway.create_setup_intent(customer, series, k)
+    assert setup.id.startswith("seti_")
+    assert setup.client_secret.startswith(f"{setup.id}_secret_")
+    assert await subject.gateway.create_setup_intent(customer, series, k) == setup
+    other = await subject.gateway.create_setup_intent(customer, series, key())
+    assert other.id != setup.id and other.client_secret != setup.client_secret
+
+
+OFF_SESSION = {
+    SavedCard.SUCCEEDS: OffSessionOutcome.AUTHORIZED,
+    SavedCard.AUTHENTICATION_REQUIRED: OffSessionOutcome.AUTHENTICATION_REQUIRED,
+    SavedCard.DECLINED: OffSessionOutcome.DECLINED,
+}
+
+
+@pytest.mark.parametrize("card", list(SavedCard))
+async def test_an_off_session_payment_goes_as_the_saved_card(
+    subject: Subject, card: SavedCard
+) -> None:
+    booking, customer = uuid.uuid4(), await saved_card_customer(subject)
+
+    charge = await subject.gateway.charge_off_session(booking, 4_500, customer, card, key())
+
+    assert charge.outcome is OFF_SESSION[card]
+    assert charge.amount_cents == 4_500
+    assert charge.payment_intent_id.startswith("pi_")
+    assert charge.client_secret.startswith(f"{charge.payment_intent_id}_secret_")
+    if charge.outcome is OffSessionOutcome.AUTHORIZED:
+        capture = await subject.gateway.capture(charge.payment_intent_id, key())
+        assert capture.charge_id is not None and capture.fee_cents == subject.fee(4_500)
+        record = await subject.gateway.record(charge.payment_intent_id, booking)
+        assert record == GatewayRecord(4_500, 0, 0, 0, subject.fee(4_500), PaymentMethod.CARD)
+    else:  # nothing is held: nothing to capture
+        with pytest.raises(PaymentProviderError):
+            await subject.gateway.capture(charge.payment_intent_id, key())
+        assert (await subject.gateway.record(charge.payment_intent_id, booking)).captured_cents == 0
+
+
+@pytest.mark.parametrize("card", [SavedCard.AUTHENTICATION_REQUIRED, SavedCard.DECLINED])
+async def test_an_off_session_failure_is_replayed_by_its_key(
+    subject: Subject, card: SavedCard
+) -> None:
+    booking, customer, k = uuid.uuid4(), await saved_card_customer(subject), key()
+    first = await subject.gateway.charge_off_session(booking, 3_000, customer, card, k)
+
+    again = await subject.gateway.charge_off_session(booking, 3_000, customer, card, k)
+
+    assert again == first  # the same PaymentIntent, not a second attempt
+    retried = await subject.gateway.charge_off_session(booking, 3_000, customer, card, key())
+    assert retried.payment_intent_id != first.payment_intent_id
+    assert retried.outcome is first.outcome
+
+
+async def test_a_payment_the_owner_confirms_after_an_off_session_failure_is_captured(
+    subject: Subject,
+) -> None:
+    booking, customer = uuid.uuid4(), await saved_card_customer(subject)
+    charge = await subject.gateway.charge_off_session(
+        booking, 6_000, customer, SavedCard.AUTHENTICATION_REQUIRED, key()
+    )
+
+    await subject.confirm_on_session(booking, charge)
+    capture = await subject.gateway.capture(charge.payment_intent_id, key())
+
+    assert capture.charge_id is not None
+    record = await subject.gateway.record(charge.payment_intent_id, booking)
+    assert (record.captured_cents, record.method) == (6_000, PaymentMethod.CARD)
+
+
+async def test_an_off_session_key_reused_for_another_request_is_refused(subject: Subject) -> None:
+    booking, customer, k = uuid.uuid4(), await saved_card_customer(subject), key()
+    await subject.gateway.charge_off_session(booking, 3_000, customer, SavedCard.SUCCEEDS, k)
+
+    with pytest.raises(PaymentProviderError, match=r"(?i)idempotency"):
+        await subject.gateway.charge_off_session(booking, 3_500, customer, SavedCard.SUCCEEDS, k)
+
+
+async def test_an_unknown_payment_method_is_an_error(subject: Subject) -> None:
+    customer = await saved_card_customer(subject)
+
+    with pytest.raises(PaymentProviderError):
+        await subject.gateway.charge_off_session(
+            uuid.uuid4(), 3_000, customer, "pm_nosuchcard", key()
+        )

@@ -97,7 +97,13 @@ from tailtribe.domain.model.money import CommissionRate
 from tailtribe.domain.model.pets import PetDetails, Species
 from tailtribe.domain.model.pricing import Service, ServicePrice
 from tailtribe.domain.model.users import Locale
-from tailtribe.domain.ports.payments import Capture, PaymentIntentRef, TransferRef
+from tailtribe.domain.ports.payments import (
+    Capture,
+    OffSessionCharge,
+    PaymentIntentRef,
+    SetupIntentRef,
+    TransferRef,
+)
 from tailtribe.domain.ports.storage import DueWork
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.domain.services.accounts.register import Register, RegisterUser
@@ -278,6 +284,26 @@ class FaultyGateway:
         self, booking_id: UUID, amount_cents: int, idempotency_key: str
     ) -> PaymentIntentRef:
         return await self.inner.create_payment_intent(booking_id, amount_cents, idempotency_key)
+
+    async def create_customer(self, owner_id: UUID, idempotency_key: str) -> str:
+        return await self.inner.create_customer(owner_id, idempotency_key)
+
+    async def create_setup_intent(
+        self, customer_id: str, series_id: UUID, idempotency_key: str
+    ) -> SetupIntentRef:
+        return await self.inner.create_setup_intent(customer_id, series_id, idempotency_key)
+
+    async def charge_off_session(
+        self,
+        booking_id: UUID,
+        amount_cents: int,
+        customer_id: str,
+        payment_method_id: str,
+        idempotency_key: str,
+    ) -> OffSessionCharge:
+        return await self.inner.charge_off_session(
+            booking_id, amount_cents, customer_id, payment_method_id, idempotency_key
+        )
 
     async def record(self, payment_intent_id: str, booking_id: UUID) -> Any:
         return await self.inner.record(payment_intent_id, booking_id)

@@ -6,7 +6,13 @@ those arrive as signed Stripe webhooks (adapters/stripe/events.py reads them
 into the core's payment messages). Where a browser would confirm the card
 with Stripe.js, `simulate` plays Stripe's side instead: it writes the events
 Stripe sends for the outcome, signed with the webhook secret, for the app to
-receive through its webhook path (the PaymentSimulator port).
+receive through its webhook path (the PaymentSimulator port);
+`simulate_setup` does the same for an owner saving a card for a series.
+
+Off-session payments go as Stripe's test cards do, keyed on the saved card's
+id (SavedCard): pm_card_visa is held at once, pm_card_authenticationRequired
+wants the owner, pm_card_chargeDeclined is refused. Either failure leaves a
+PaymentIntent the owner can still confirm (`simulate`).
 
 Idempotency keys behave as Stripe's: repeating a call with the same key and
 the same parameters returns the first answer (a refusal too) and moves
@@ -31,8 +37,12 @@ from tailtribe.domain.model.booking_payment import PaymentMethod
 from tailtribe.domain.ports.payments import (
     Capture,
     GatewayRecord,
+    OffSessionCharge,
+    OffSessionOutcome,
     PaymentIntentRef,
     PaymentOutcome,
+    SavedCard,
+    SetupIntentRef,
     TransferRef,
     WebhookDelivery,
 )
@@ -48,6 +58,14 @@ class _Intent:
     refunded_cents: int = 0
     canceled: bool = False
     method: PaymentMethod | None = None
+    off_session: bool = False  # made on a saved card: card only, held
+
+
+@dataclass
+class _Setup:
+    customer_id: str | None
+    series_id: UUID
+    payment_method_id: str | None = None
 
 
 @dataclass
@@ -73,6 +91,8 @@ class _Answer:
 class _State:
     answers: dict[str, _Answer] = field(default_factory=dict)
     intents: dict[str, _Intent] = field(default_factory=dict)
+    customers: dict[str, UUID] = field(default_factory=dict)
+    setups: dict[str, _Setup] = field(default_factory=dict)
     transfers: dict[str, _Transfer] = field(default_factory=dict)
 
 
@@ -82,6 +102,14 @@ _DECLINED = {
     "code": "card_declined",
     "decline_code": "generic_decline",
     "message": "Your card was declined.",
+}
+
+
+# How an off-session payment on each of Stripe's test cards goes.
+_OFF_SESSION = {
+    SavedCard.SUCCEEDS: OffSessionOutcome.AUTHORIZED,
+    SavedCard.AUTHENTICATION_REQUIRED: OffSessionOutcome.AUTHENTICATION_REQUIRED,
+    SavedCard.DECLINED: OffSessionOutcome.DECLINED,
 }
 
 
@@ -146,11 +174,58 @@ class SimulatedPaymentGateway:
 
         return self._once(idempotency_key, ("payment_intent", booking_id, amount_cents), make)
 
+    async def create_customer(self, owner_id: UUID, idempotency_key: str) -> str:
+        def make() -> str:
+            customer = self._id("cus")
+            self._state.customers[customer] = owner_id
+            return customer
+
+        return self._once(idempotency_key, ("customer", owner_id), make)
+
+    async def create_setup_intent(
+        self, customer_id: str, series_id: UUID, idempotency_key: str
+    ) -> SetupIntentRef:
+        # The customer is not checked: one made before a restart is unknown here.
+        def make() -> SetupIntentRef:
+            seti = self._id("seti")
+            self._state.setups[seti] = _Setup(customer_id, series_id)
+            return SetupIntentRef(seti, f"{seti}_secret_{secrets.token_hex(8)}")
+
+        return self._once(idempotency_key, ("setup_intent", customer_id, series_id), make)
+
+    async def charge_off_session(
+        self,
+        booking_id: UUID,
+        amount_cents: int,
+        customer_id: str,
+        payment_method_id: str,
+        idempotency_key: str,
+    ) -> OffSessionCharge:
+        def make() -> OffSessionCharge:
+            try:
+                outcome = _OFF_SESSION[SavedCard(payment_method_id)]
+            except ValueError:
+                raise _Unknown(f"no such payment method: {payment_method_id}") from None
+            pi = self._id("pi")
+            intent = _Intent(booking_id, amount_cents, off_session=True)
+            if outcome is OffSessionOutcome.AUTHORIZED:
+                intent.method = PaymentMethod.CARD
+            self._state.intents[pi] = intent
+            return OffSessionCharge(
+                pi, f"{pi}_secret_{secrets.token_hex(8)}", outcome, amount_cents
+            )
+
+        request = ("off_session", booking_id, amount_cents, customer_id, payment_method_id)
+        return self._once(idempotency_key, request, make)
+
     async def capture(self, payment_intent_id: str, idempotency_key: str) -> Capture:
         def make() -> Capture:
             intent = self._intent(payment_intent_id)
             if intent.canceled:
                 raise PaymentProviderError("the payment intent was canceled")
+            if intent.off_session and intent.method is None:
+                # Its off-session payment failed and the owner has not paid since.
+                raise PaymentProviderError("the payment intent requires a payment method")
             intent.captured_cents = intent.amount_cents
             intent.method = PaymentMethod.CARD  # only a held card is captured by a call
             return Capture(charge_id=self._id("ch"), fee_cents=None)
@@ -247,6 +322,8 @@ class SimulatedPaymentGateway:
             # so that the caregiver's acceptance can capture it.
             intent = _Intent(booking_id, amount_cents)
             self._state.intents[payment_intent_id] = intent
+        if intent.off_session and outcome is PaymentOutcome.BANCONTACT:
+            raise PaymentProviderError("a payment on a saved card is by card only")
         data: dict[str, Any] = {
             "id": payment_intent_id,
             "object": "payment_intent",
@@ -288,5 +365,42 @@ class SimulatedPaymentGateway:
                 kind = "payment_intent.canceled"
                 data |= {"status": "canceled", "cancellation_reason": "abandoned"}
                 intent.canceled = True
+        if intent.off_session:
+            data |= {
+                "capture_method": "manual",
+                "payment_method_options": {},
+                "payment_method_types": ["card"],
+            }
+        return [self._signed(self._webhook_secret, kind, data, at)]
+
+    async def simulate_setup(
+        self, series_id: UUID, setup_intent_id: str, card: SavedCard, at: datetime
+    ) -> Sequence[WebhookDelivery]:
+        """The event Stripe sends when the owner's confirmation of the
+        SetupIntent saved `card`, created `at` and signed now (as `simulate`)."""
+        if self._webhook_secret is None:
+            raise PaymentProviderError("no webhook secret to sign simulated events with")
+        setup = self._state.setups.get(setup_intent_id)
+        if setup is None:
+            # Made by an earlier process (the demo restarted).
+            setup = _Setup(None, series_id)
+            self._state.setups[setup_intent_id] = setup
+        setup.payment_method_id = card.value
+        data: dict[str, Any] = {
+            "id": setup_intent_id,
+            "object": "setup_intent",
+            "customer": setup.customer_id,
+            "status": "succeeded",
+            "usage": "off_session",
+            "payment_method": card.value,
+            "payment_method_types": ["card"],
+            "livemode": False,
+            "metadata": {"series_id": str(series_id)},
+        }
+        return [self._signed(self._webhook_secret, "setup_intent.succeeded", data, at)]
+
+    def _signed(
+        self, secret: str, kind: str, data: dict[str, Any], at: datetime
+    ) -> WebhookDelivery:
         payload = StripeEvent.build(self._id("evt"), kind, at, data).raw.encode()
-        return [WebhookDelivery(payload, sign(payload, self._webhook_secret))]
+        return WebhookDelivery(payload, sign(payload, secret))

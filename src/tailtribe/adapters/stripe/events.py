@@ -27,6 +27,8 @@ from tailtribe.domain.model.payment_events import (
     PaymentFailed,
     PaymentRefunded,
     ReceivedEvent,
+    SetupFailed,
+    SetupSucceeded,
     TransferMade,
     TransferReversed,
 )
@@ -205,6 +207,21 @@ def _reversed(e: StripeEvent) -> PaymentEvent:
     )
 
 
+def _setup_succeeded(e: StripeEvent) -> PaymentEvent:
+    d = e.data
+    return SetupSucceeded(
+        event_id=e.id,
+        occurred_at=e.created,
+        setup_intent_id=str(d.get("id", "")),
+        payment_method_id=_id(d.get("payment_method")),
+    )
+
+
+def _setup_failed(e: StripeEvent) -> PaymentEvent:
+    seti = str(e.data.get("id", ""))
+    return SetupFailed(event_id=e.id, occurred_at=e.created, setup_intent_id=seti)
+
+
 READERS: dict[str, Callable[[StripeEvent], PaymentEvent]] = {
     "account.updated": _account_updated,
     "payment_intent.amount_capturable_updated": _authorized,
@@ -215,6 +232,8 @@ READERS: dict[str, Callable[[StripeEvent], PaymentEvent]] = {
     "charge.dispute.created": _dispute,
     "transfer.created": _transfer,
     "transfer.reversed": _reversed,
+    "setup_intent.succeeded": _setup_succeeded,
+    "setup_intent.setup_failed": _setup_failed,
 }
 
 
@@ -271,6 +290,12 @@ def _wire(m: PaymentEvent) -> tuple[str, dict[str, Any]]:
                 "transfer_group": group,
                 "amount_reversed": m.reversed_cents,
             }
+        case SetupSucceeded():
+            data = {"id": m.setup_intent_id, "object": "setup_intent", "status": "succeeded"}
+            return "setup_intent.succeeded", data | {"payment_method": m.payment_method_id}
+        case SetupFailed():
+            data = {"id": m.setup_intent_id, "object": "setup_intent"}
+            return "setup_intent.setup_failed", data | {"status": "requires_payment_method"}
     raise TypeError(f"no Stripe event for {type(m).__name__}")
 
 

@@ -4,6 +4,8 @@ Every mutating call carries the caller's idempotency key, so a retry of the
 same call moves no money twice. Stripe's errors (refusals and network
 failures alike) become PaymentProviderError with a short message that names
 the operation, Stripe's error code and its request id, never a key.
+The one exception: a saved card the bank refuses off-session (a 402 card
+error) is an outcome of `charge_off_session`, with the PaymentIntent Stripe made.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ import stripe
 
 from tailtribe.domain.errors import PaymentProviderError
 from tailtribe.domain.model.booking_payment import PaymentMethod
-from tailtribe.domain.ports.payments import Capture, GatewayRecord, PaymentIntentRef, TransferRef
+from tailtribe.domain.ports.payments import (
+    Capture,
+    GatewayRecord,
+    OffSessionCharge,
+    OffSessionOutcome,
+    PaymentIntentRef,
+    SetupIntentRef,
+    TransferRef,
+)
 
 T = TypeVar("T")
 
@@ -25,6 +35,14 @@ COUNTRY = "BE"
 CHARGE_WITH_FEE = "latest_charge.balance_transaction"
 UNEXPECTED_STATE = "payment_intent_unexpected_state"
 PAGE_SIZE = 100
+AUTHENTICATION_REQUIRED = "authentication_required"
+# An off-session PaymentIntent's status, once created and confirmed, as an outcome.
+_OFF_SESSION = {
+    "requires_capture": OffSessionOutcome.AUTHORIZED,
+    "requires_action": OffSessionOutcome.AUTHENTICATION_REQUIRED,
+    "requires_confirmation": OffSessionOutcome.AUTHENTICATION_REQUIRED,
+    "requires_payment_method": OffSessionOutcome.DECLINED,
+}
 
 
 class _HTTPXClient(stripe.HTTPXClient):
@@ -87,6 +105,14 @@ def _method(charge: stripe.Charge | str | None) -> PaymentMethod | None:
     if not isinstance(charge, stripe.Charge) or charge.payment_method_details is None:
         return None
     return _METHODS.get(charge.payment_method_details.type)
+
+
+def _off_session_charge(
+    intent: stripe.PaymentIntent, outcome: OffSessionOutcome
+) -> OffSessionCharge:
+    if not intent.client_secret:
+        raise PaymentProviderError("Stripe returned a payment intent without client secret")
+    return OffSessionCharge(intent.id, intent.client_secret, outcome, intent.amount)
 
 
 class StripePaymentGateway:
@@ -161,6 +187,83 @@ class StripePaymentGateway:
         if not intent.client_secret:
             raise PaymentProviderError("Stripe returned a payment intent without client secret")
         return PaymentIntentRef(intent.id, intent.client_secret)
+
+    async def create_customer(self, owner_id: UUID, idempotency_key: str) -> str:
+        # No name or email: the metadata is all Stripe needs to find the owner again.
+        customer = await _call(
+            "create a customer",
+            self._v1.customers.create_async(
+                {"metadata": {"owner_id": str(owner_id)}}, {"idempotency_key": idempotency_key}
+            ),
+        )
+        return customer.id
+
+    async def create_setup_intent(
+        self, customer_id: str, series_id: UUID, idempotency_key: str
+    ) -> SetupIntentRef:
+        intent = await _call(
+            "create a setup intent",
+            self._v1.setup_intents.create_async(
+                {
+                    "customer": customer_id,
+                    "usage": "off_session",
+                    # As for PaymentIntents, the pinned API version takes the
+                    # allowed types on create, not `payment_method_types`.
+                    "allowed_payment_method_types": ["card"],
+                    "metadata": {"series_id": str(series_id)},
+                },
+                {"idempotency_key": idempotency_key},
+            ),
+        )
+        if not intent.client_secret:
+            raise PaymentProviderError("Stripe returned a setup intent without client secret")
+        return SetupIntentRef(intent.id, intent.client_secret)
+
+    async def charge_off_session(
+        self,
+        booking_id: UUID,
+        amount_cents: int,
+        customer_id: str,
+        payment_method_id: str,
+        idempotency_key: str,
+    ) -> OffSessionCharge:
+        action = "charge the saved card"
+        try:
+            intent = await self._v1.payment_intents.create_async(
+                {
+                    "amount": amount_cents,
+                    "currency": CURRENCY,
+                    "customer": customer_id,
+                    "payment_method": payment_method_id,
+                    "allowed_payment_method_types": ["card"],
+                    "capture_method": "manual",
+                    "confirm": True,
+                    "off_session": True,
+                    "transfer_group": str(booking_id),
+                    "metadata": {"booking_id": str(booking_id)},
+                },
+                {"idempotency_key": idempotency_key},
+            )
+        except stripe.CardError as exc:
+            # The bank refused or wants the owner: Stripe answers 402 with the
+            # PaymentIntent it made, which the owner can still confirm.
+            failed = exc.error.payment_intent if exc.error is not None else None
+            if failed is None:
+                raise _provider_error(action, exc) from exc
+            outcome = (
+                OffSessionOutcome.AUTHENTICATION_REQUIRED
+                if exc.code == AUTHENTICATION_REQUIRED
+                else OffSessionOutcome.DECLINED
+            )
+            return _off_session_charge(failed, outcome)
+        except stripe.StripeError as exc:
+            raise _provider_error(action, exc) from exc
+        status = _OFF_SESSION.get(intent.status)
+        if status is None:
+            raise PaymentProviderError(
+                f"Stripe answered an off-session payment with status {intent.status}"
+            )
+        return _off_session_charge(intent, status)
 
     async def capture(self, payment_intent_id: str, idempotency_key: str) -> Capture:
         intent = await _call(
