@@ -4,8 +4,9 @@ including the JSON match on the outbox's payloads, on each)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -19,7 +20,9 @@ from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.model.audit import AuditAction, AuditFilter
 from tailtribe.domain.model.calendar import CalendarFeed, token_hash
 from tailtribe.domain.model.outbox import OutboxStatus
+from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.privacy import ERASED_PET_NAME
+from tailtribe.domain.model.series import BookingSeries, WeeklyPattern
 from tailtribe.domain.model.tokens import TokenPurpose
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.accounts.token_issuer import TokenIssuer
@@ -50,10 +53,31 @@ async def test_erasure_changes_the_person_and_no_one_else(
     issuer = TokenIssuer(HmacTokenSecrets("k" * 32), Outbox(ids, clock), ids)
     gone, stays = factories.user("An", NOW), factories.user("Bo", NOW)
     pets = {u.id: factories.pet(u, NOW, name="Brunzyx") for u in (gone, stays)}
+    carer = factories.user("Cy", NOW)
+    profile = factories.caregiver(carer, NOW)
+    pattern = WeeklyPattern((0,), time(9, 0), 60, date(2027, 1, 11), count=2)
+    series = {
+        u.id: BookingSeries.request(
+            id=uuid4(),
+            owner_id=u.id,
+            caregiver_id=profile.id,
+            service=Service.DOG_WALKING,
+            pet_ids=(pets[u.id].id,),
+            pattern=pattern,
+            first_start=pattern.periods(Service.DOG_WALKING)[0][0],
+            occurrences=2,
+            now=NOW,
+            message="Ring twice, I am Brunzyx's owner",
+        )
+        for u in (gone, stays)
+    }
     async with uow:
+        await uow.users.add(carer)
+        await uow.caregivers.add(profile)
         for person in (gone, stays):
             await uow.users.add(person)
             await uow.pets.add(pets[person.id])
+            await uow.series.add(series[person.id])
             await issuer.send(uow, person, TokenPurpose.VERIFY_EMAIL, NOW)
             await uow.calendar_feeds.put(CalendarFeed(person.id, token_hash(person.email), NOW))
         await uow.commit()
@@ -91,6 +115,12 @@ async def test_erasure_changes_the_person_and_no_one_else(
         assert kept is not None and kept.details.name == "Brunzyx" and kept.active
         assert await uow.calendar_feeds.get(gone.id) is None
         assert await uow.calendar_feeds.get(stays.id) is not None
+        asked, still = (
+            await uow.series.get(series[gone.id].id),
+            await uow.series.get(series[stays.id].id),
+        )
+        assert asked is not None and asked.message is None
+        assert still is not None and still.message == series[stays.id].message
         emails = {
             m.payload["user_id"]: m.status
             for m in (await uow.outbox.list(None, 10, 0)).items

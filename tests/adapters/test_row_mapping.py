@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -29,9 +29,11 @@ from tailtribe.adapters.sqlalchemy.pet_repository import PET_ROW
 from tailtribe.adapters.sqlalchemy.photo_repository import PHOTO_ROW
 from tailtribe.adapters.sqlalchemy.review_repository import REVIEW_ROW
 from tailtribe.adapters.sqlalchemy.security_event_repository import SECURITY_EVENT_ROW
+from tailtribe.adapters.sqlalchemy.series_repository import SERIES_ROW
 from tailtribe.adapters.sqlalchemy.tables import (
     AdminAuditRow,
     BookingRow,
+    BookingSeriesRow,
     CaregiverRow,
     ConversationRow,
     DataExportRow,
@@ -67,6 +69,13 @@ from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.reviews import Review
 from tailtribe.domain.model.security import SecurityEvent, SecurityEventKind, SignInMethod
+from tailtribe.domain.model.series import (
+    MAX_WEEKS,
+    BookingSeries,
+    SeriesStatus,
+    SetupStatus,
+    WeeklyPattern,
+)
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Locale, Role, User
 
@@ -119,6 +128,8 @@ bookings = st.builds(
     reason=st.text(max_size=50) | maybe(),
     reminder_sent_at=instants | maybe(),
     conversation_id=st.uuids() | maybe(),
+    series_id=st.uuids() | maybe(),
+    pay_by=instants | maybe(),
 )
 
 
@@ -532,6 +543,47 @@ AGGREGATES["meet-and-greet"] = (
     ),
     MeetAndGreetRow,
 )
+
+
+@st.composite
+def weekly_patterns(draw: st.DrawFn) -> WeeklyPattern:
+    weekdays = tuple(draw(st.lists(st.integers(0, 6), min_size=1, max_size=7, unique=True)))
+    first = draw(days)
+    counted = draw(st.booleans())
+    return WeeklyPattern(
+        weekdays=weekdays,
+        start_time=draw(st.times().map(lambda t: t.replace(second=0, microsecond=0))),
+        duration_minutes=draw(st.integers(min_value=1, max_value=24 * 60)),
+        first_date=first,
+        count=draw(st.integers(1, MAX_WEEKS * len(weekdays))) if counted else None,
+        until=None if counted else first + timedelta(days=draw(st.integers(0, MAX_WEEKS * 7 - 1))),
+    )
+
+
+AGGREGATES["booking series"] = (
+    SERIES_ROW,
+    st.builds(
+        BookingSeries,
+        id=st.uuids(),
+        owner_id=st.uuids(),
+        caregiver_id=st.uuids(),
+        service=st.sampled_from(Service),
+        pet_ids=st.lists(st.uuids(), min_size=1, max_size=4, unique=True).map(tuple),
+        pattern=weekly_patterns(),
+        first_start=instants,
+        created_at=instants,
+        message=texts | maybe(),
+        status=st.sampled_from(SeriesStatus),
+        customer_id=ids | maybe(),
+        setup_intent_id=ids | maybe(),
+        setup_client_secret=ids | maybe(),
+        setup_status=st.sampled_from(SetupStatus),
+        payment_method_id=ids | maybe(),
+        decided_at=instants | maybe(),
+        conversation_id=st.uuids() | maybe(),
+    ),
+    BookingSeriesRow,
+)
 # Columns no mapper writes, and why.
 UNMAPPED = {UserRow: {"row_version"}}  # SQLAlchemy's optimistic locking counter
 
@@ -580,6 +632,25 @@ def test_each_side_has_its_columns(conversation: Conversation) -> None:
         caregiver.read_seq,
         caregiver.notified_at,
     )
+
+
+def test_a_series_pattern_is_plain_columns() -> None:
+    pattern = WeeklyPattern((4, 0), time(18, 45), 90, date(2027, 3, 8), 3)
+    series = BookingSeries(
+        id=uuid4(),
+        owner_id=uuid4(),
+        caregiver_id=uuid4(),
+        service=Service.DROP_IN,
+        pet_ids=(uuid4(),),
+        pattern=pattern,
+        first_start=datetime(2027, 3, 8, 17, 45, tzinfo=UTC),
+        created_at=datetime(2027, 3, 1, tzinfo=UTC),
+    )
+    row = SERIES_ROW.dump(series, BookingSeriesRow())
+    assert (row.weekdays, row.start_minute, row.duration_minutes) == ("4,0", 18 * 60 + 45, 90)
+    assert (row.first_date, row.count, row.until) == (date(2027, 3, 8), 3, None)
+    assert row.pet_ids == [str(series.pet_ids[0])]
+    assert (row.status, row.setup_status) == ("requested", "pending")
 
 
 @given(AGGREGATES["ledger entry"][1])

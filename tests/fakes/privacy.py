@@ -56,6 +56,9 @@ class MemoryPrivacyStore:
         for meeting in s.meet_and_greets.values():
             if meeting.owner_id == user_id:
                 meeting.message = None
+        for series in s.series.values():
+            if series.owner_id == user_id:
+                series.message = None
         profiles = {c.id for c in s.caregivers.values() if c.user_id == user_id}
         for review in s.reviews.values():
             if review.caregiver_id in profiles:

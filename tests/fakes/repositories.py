@@ -25,6 +25,7 @@ from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.security import SecurityEvent, SecurityEventKind
+from tailtribe.domain.model.series import BookingSeries
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Role, User
 from tailtribe.domain.ports.storage import ConversationSummary, DueWork, Page, UnreadCandidate
@@ -67,6 +68,7 @@ class MemoryStore:
         self.favorites: dict[tuple[UUID, UUID], datetime] = {}  # (user, caregiver): saved at
         self.calendar_feeds: dict[UUID, CalendarFeed] = {}
         self.meet_and_greets: dict[UUID, MeetAndGreet] = {}
+        self.series: dict[UUID, BookingSeries] = {}
 
 
 class MemoryUserRepository:
@@ -249,6 +251,10 @@ def _is_due(b: Booking, work: DueWork, now: datetime) -> bool:
         return b.is_due_to_complete(now)
     if work is DueWork.PAYOUT:
         return b.is_payout_due(now) and (b.payout.retry_at is None or b.payout.retry_at <= now)
+    if work is DueWork.CHARGE:
+        return b.is_due_for_charge(now)
+    if work is DueWork.LAPSE:
+        return b.is_due_to_lapse(now)
     return b.is_due_for_reminder(now)
 
 
@@ -314,6 +320,7 @@ class MemoryBookingRepository:
         status: BookingStatus | None,
         limit: int,
         offset: int,
+        in_series: bool | None = None,
     ) -> Page[Booking]:
         rows = [
             b
@@ -321,9 +328,14 @@ class MemoryBookingRepository:
             if (owner_id is None or b.owner_id == owner_id)
             and (caregiver_id is None or b.caregiver_id == caregiver_id)
             and (status is None or b.status is status)
+            and (in_series is None or (b.series_id is not None) == in_series)
         ]
         rows.sort(key=lambda b: (b.created_at, b.id), reverse=True)
         return _page(rows, limit, offset)
+
+    async def of_series(self, series_id: UUID) -> list[Booking]:
+        found = [b for b in self._rows.values() if b.series_id == series_id]
+        return [copy.deepcopy(b) for b in sorted(found, key=lambda b: (b.start, b.id))]
 
     async def due(self, work: DueWork, now: datetime, limit: int) -> list[Booking]:
         rows = sorted(
@@ -666,3 +678,48 @@ class MemoryMeetAndGreetRepository:
 
         rows = sorted((m for m in self._rows.values() if due(m)), key=lambda m: m.start)
         return [copy.deepcopy(m) for m in rows[:limit]]
+
+
+class MemorySeriesRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows = store.series
+
+    async def get(self, series_id: UUID) -> BookingSeries | None:
+        return copy.deepcopy(self._rows.get(series_id))
+
+    async def get_by_setup_intent(self, setup_intent_id: str) -> BookingSeries | None:
+        found = (s for s in self._rows.values() if s.setup_intent_id == setup_intent_id)
+        return copy.deepcopy(next(found, None))
+
+    async def add(self, series: BookingSeries) -> None:
+        stored = copy.deepcopy(series)
+        stored.pull_events()
+        self._rows[series.id] = stored
+
+    async def save(self, series: BookingSeries) -> None:
+        if series.id not in self._rows:
+            raise LookupError(f"series {series.id} is not stored")
+        await self.add(series)
+
+    async def list_for(
+        self, *, owner_id: UUID | None, caregiver_id: UUID | None, limit: int, offset: int
+    ) -> Page[BookingSeries]:
+        rows = [
+            s
+            for s in self._rows.values()
+            if (owner_id is None or s.owner_id == owner_id)
+            and (caregiver_id is None or s.caregiver_id == caregiver_id)
+        ]
+        rows.sort(key=lambda s: (s.created_at, s.id), reverse=True)
+        return _page(rows, limit, offset)
+
+    async def due_to_expire(self, now: datetime, limit: int) -> list[UUID]:
+        due = sorted(
+            (s for s in self._rows.values() if s.is_due_to_expire(now)),
+            key=lambda s: (s.created_at, s.id),
+        )
+        return [s.id for s in due[:limit]]
+
+    async def customer_of(self, owner_id: UUID) -> str | None:
+        found = [s for s in self._rows.values() if s.owner_id == owner_id and s.customer_id]
+        return max(found, key=lambda s: (s.created_at, s.id)).customer_id if found else None

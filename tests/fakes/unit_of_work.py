@@ -23,6 +23,7 @@ from tests.fakes.repositories import (
     MemoryPhotoRepository,
     MemoryReviewRepository,
     MemorySecurityEventRepository,
+    MemorySeriesRepository,
     MemoryStore,
     MemoryTokenRepository,
     MemoryUserRepository,
@@ -82,6 +83,7 @@ class MemoryUnitOfWork:
         self.favorites = MemoryFavoriteRepository(self._work)
         self.calendar_feeds = MemoryCalendarFeedRepository(self._work)
         self.meet_and_greets = MemoryMeetAndGreetRepository(self._work)
+        self.series = MemorySeriesRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -11,8 +11,10 @@ from uuid import UUID
 
 import msgspec
 
+from tailtribe.domain.model.bookings import shown_text
 from tailtribe.domain.model.caregivers import shown_publicly
 from tailtribe.domain.model.photos import Photo, PhotoStatus
+from tailtribe.domain.model.series import WEEKDAYS, BookingSeries
 from tailtribe.domain.model.users import Locale
 from tailtribe.domain.services.privacy.export import AccountData
 from tailtribe.entrypoints.http.schemas.accounts import UserOut
@@ -47,6 +49,8 @@ conversations.json      your conversations and every message in them; the other
 reviews.json            the reviews you wrote and received, with replies
 favorites.json          the caregivers you saved, with when
 meet_and_greets.json    the meet-and-greets you asked for and were asked for
+series.json             the weekly series you asked for (as_owner) and were asked
+                        for (as_caregiver), with their bookings' ids
 photos/                 your photos and those of your conversations, in the
                         largest size we keep, named by the photo's id
 """,
@@ -68,6 +72,8 @@ conversations.json      je gesprekken en al hun berichten; de andere partij
 reviews.json            de beoordelingen die je schreef en kreeg, met antwoorden
 favorites.json          de oppassers die je bewaarde, met wanneer
 meet_and_greets.json    de kennismakingen die je vroeg en die jou gevraagd werden
+series.json             de wekelijkse reeksen die je vroeg (as_owner) en die jou
+                        gevraagd werden (as_caregiver), met de id's van hun boekingen
 photos/                 je foto's en die van je gesprekken, in het grootste
                         formaat dat we bewaren, genoemd naar het id van de foto
 """,
@@ -89,6 +95,8 @@ conversations.json      vos conversations et tous leurs messages ; l'autre parti
 reviews.json            les avis écrits et reçus, avec les réponses
 favorites.json          les pet-sitters que vous avez enregistrés, avec la date
 meet_and_greets.json    les rencontres demandées par vous et à vous
+series.json             les séries hebdomadaires demandées par vous (as_owner) et
+                        à vous (as_caregiver), avec les id de leurs réservations
 photos/                 vos photos et celles de vos conversations, dans la plus
                         grande taille conservée, nommées par l'id de la photo
 """,
@@ -144,6 +152,41 @@ def _booking(data: AccountData, booking: Any, *, as_owner: bool) -> dict[str, An
     return shown
 
 
+def _series(series: BookingSeries, data: AccountData, *, as_owner: bool) -> dict[str, Any]:
+    """The series as asked, without the payment provider's ids; its
+    occurrences are in bookings.json. The owner's message as each party sees
+    it: the caregiver's copy keeps contacts masked until the series is accepted."""
+    bookings = data.bookings_as_owner if as_owner else data.bookings_as_caregiver
+    pattern = series.pattern
+    return {
+        "id": str(series.id),
+        "owner_id": str(series.owner_id),
+        "caregiver_id": str(series.caregiver_id),
+        "service": series.service.value,
+        "pet_ids": [str(p) for p in series.pet_ids],
+        "repeat": {
+            "weekdays": [WEEKDAYS[d] for d in pattern.weekdays],
+            "start_time": pattern.start_time.strftime("%H:%M"),
+            "duration_minutes": pattern.duration_minutes,
+            "first_date": pattern.first_date.isoformat(),
+            "count": pattern.count,
+            "until": None if pattern.until is None else pattern.until.isoformat(),
+        },
+        "first_start": _plain(series.first_start),
+        "created_at": _plain(series.created_at),
+        "status": series.status.value,
+        "decided_at": _plain(series.decided_at),
+        "message": (
+            series.message
+            if as_owner or series.message is None
+            else shown_text(series.message, series.accepted)
+        ),
+        "booking_ids": [
+            str(b.id) for b in sorted(bookings, key=lambda b: b.start) if b.series_id == series.id
+        ],
+    }
+
+
 def documents(data: AccountData) -> dict[str, Any]:
     """Each JSON file's content, by file name."""
     conversations = []
@@ -189,6 +232,10 @@ def documents(data: AccountData) -> dict[str, Any]:
             for f in data.favorites
         ],
         "meet_and_greets.json": [_plain(MeetAndGreetOut.of(m)) for m in data.meet_and_greets],
+        "series.json": {
+            "as_owner": [_series(s, data, as_owner=True) for s in data.series_as_owner],
+            "as_caregiver": [_series(s, data, as_owner=False) for s in data.series_as_caregiver],
+        },
     }
 
 

@@ -28,6 +28,7 @@ from tailtribe.domain.model.bookings import ACTIVE, REMINDER_LEAD, SETTLED, Book
 from tailtribe.domain.model.meet_and_greets import AS_SERVICE
 from tailtribe.domain.model.meet_and_greets import OPEN as MEET_OPEN
 from tailtribe.domain.model.pricing import Service
+from tailtribe.domain.model.series import CHARGE_LEAD
 from tailtribe.domain.ports.storage import DueWork, Page
 
 _ACTIVE = [s.value for s in ACTIVE]
@@ -81,20 +82,27 @@ def _fill(row: BookingRow, b: Booking) -> BookingRow:
 
 
 def _due(work: DueWork, now: datetime) -> ColumnElement[bool]:
+    """The domain's `is_due_*` rules for each job, as queries."""
     requested = BookingRow.status == BookingStatus.REQUESTED.value
+    accepted = BookingRow.status == BookingStatus.ACCEPTED.value
+    in_series = BookingRow.series_id.is_not(None)
+    # Booking.awaits_payment: an occurrence not paid yet neither starts,
+    # completes nor is reminded of.
+    paid_if_in_series = or_(BookingRow.series_id.is_(None), BookingRow.captured_cents != 0)
     if work is DueWork.EXPIRE:
         # A request is paid when its card is held or its payment taken (Bancontact).
         paid = (PaymentStatus.AUTHORIZED.value, PaymentStatus.CAPTURED.value)
         unpaid = BookingRow.payment_status.not_in(paid)
         return and_(
             requested,
+            BookingRow.series_id.is_(None),  # an occurrence expires with its series
             or_(
                 BookingRow.response_deadline <= now,
                 and_(unpaid, BookingRow.payment_deadline <= now),
             ),
         )
     if work is DueWork.START:
-        return and_(BookingRow.status == BookingStatus.ACCEPTED.value, BookingRow.start_at <= now)
+        return and_(accepted, BookingRow.start_at <= now, paid_if_in_series)
     if work is DueWork.PAYOUT:
         return and_(
             BookingRow.payout_status == PayoutStatus.SCHEDULED.value,
@@ -106,12 +114,35 @@ def _due(work: DueWork, now: datetime) -> ColumnElement[bool]:
         return and_(
             BookingRow.status.in_([BookingStatus.ACCEPTED.value, BookingStatus.IN_PROGRESS.value]),
             BookingRow.end_at <= now,
+            paid_if_in_series,
         )
+    if work is DueWork.CHARGE:
+        not_held = and_(
+            BookingRow.payment_status == PaymentStatus.PENDING.value,
+            BookingRow.payment_intent_id.is_(None),
+        )
+        return and_(
+            in_series,
+            accepted,
+            or_(not_held, BookingRow.payment_status == PaymentStatus.AUTHORIZED.value),
+            BookingRow.start_at <= now + CHARGE_LEAD,
+        )
+    if work is DueWork.LAPSE:
+        unpaid = BookingRow.payment_status.in_(
+            [PaymentStatus.PENDING.value, PaymentStatus.FAILED.value]
+        )
+        # By its pay_by; an occurrence without one (never so once accepted) by its start.
+        past_pay_by = or_(
+            BookingRow.pay_by <= now,
+            and_(BookingRow.pay_by.is_(None), BookingRow.start_at <= now),
+        )
+        return and_(in_series, accepted, unpaid, past_pay_by)
     return and_(
-        BookingRow.status == BookingStatus.ACCEPTED.value,
+        accepted,
         BookingRow.reminder_sent_at.is_(None),
         BookingRow.start_at > now,
         BookingRow.start_at <= now + REMINDER_LEAD,
+        paid_if_in_series,
     )
 
 
@@ -238,8 +269,13 @@ class SqlBookingRepository:
         status: BookingStatus | None,
         limit: int,
         offset: int,
+        in_series: bool | None = None,
     ) -> Page[Booking]:
         where: list[ColumnElement[bool]] = []
+        if in_series is not None:
+            where.append(
+                BookingRow.series_id.is_not(None) if in_series else BookingRow.series_id.is_(None)
+            )
         if owner_id is not None:
             where.append(BookingRow.owner_id == owner_id)
         if caregiver_id is not None:
@@ -257,6 +293,16 @@ class SqlBookingRepository:
             .offset(offset)
         )
         return Page(await self._many(rows.all()), total or 0)
+
+    async def of_series(self, series_id: UUID) -> Sequence[Booking]:
+        # Locked until the transaction ends, as get() locks one booking.
+        stmt = (
+            select(BookingRow)
+            .where(BookingRow.series_id == series_id)
+            .order_by(BookingRow.start_at, BookingRow.id)
+            .with_for_update()
+        )
+        return await self._many((await self._session.scalars(stmt)).all())
 
     async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[Booking]:
         stmt = select(BookingRow).where(_due(work, now)).order_by(BookingRow.start_at).limit(limit)

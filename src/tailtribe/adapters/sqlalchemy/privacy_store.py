@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tailtribe.adapters.sqlalchemy.photo_repository import PHOTO_ROW
 from tailtribe.adapters.sqlalchemy.tables import (
     BookingRow,
+    BookingSeriesRow,
     CalendarFeedRow,
     CaregiverRow,
     DataExportRow,
@@ -85,6 +86,11 @@ class SqlPrivacyStore:
         )
         await s.execute(
             update(MeetAndGreetRow).where(MeetAndGreetRow.owner_id == user_id).values(message=None)
+        )
+        await s.execute(
+            update(BookingSeriesRow)
+            .where(BookingSeriesRow.owner_id == user_id)
+            .values(message=None)
         )
         profile = select(CaregiverRow.id).where(CaregiverRow.user_id == user_id)
         await s.execute(

@@ -19,6 +19,7 @@ from tailtribe.adapters.sqlalchemy.photo_repository import PHOTO_ROW
 from tailtribe.adapters.sqlalchemy.tables import (
     BookingPetRow,
     BookingRow,
+    BookingSeriesRow,
     CaregiverDecisionRow,
     CaregiverRow,
     ConversationRow,
@@ -73,6 +74,7 @@ class SqlRetentionRepository:
                 u.created_at < registered_before,
                 ~u.roles.contains(Role.ADMIN.value),
                 ~exists().where(BookingRow.owner_id == u.id),
+                ~exists().where(BookingSeriesRow.owner_id == u.id),
                 ~exists().where(CaregiverRow.user_id == u.id),
                 ~exists().where(ReviewRow.owner_id == u.id),
                 ~exists().where(

@@ -199,6 +199,7 @@ class BookingRow(UUIDv7Base):
         Index("ix_booking_status_end", "status", "end_at"),
         Index("ix_booking_payment_intent", "payment_intent_id", unique=True),
         Index("ix_booking_payout_due", "payout_status", "dispute_deadline"),
+        Index("ix_booking_of_series", "series_id", "start_at"),  # a series' occurrences
     )
 
     owner_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))
@@ -247,6 +248,9 @@ class BookingRow(UUIDv7Base):
         DateTimeUTC(timezone=True), nullable=True
     )
     payment_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # An occurrence of a weekly series, and when it must be paid once accepted.
+    series_id: Mapped[UUID | None] = mapped_column(ForeignKey("booking_series.id"), nullable=True)
+    pay_by: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
 
 
 class LedgerEntryRow(UUIDv7Base):
@@ -472,4 +476,59 @@ class MeetAndGreetRow(UUIDv7Base):
     cancelled_by: Mapped[str | None] = mapped_column(String(10), nullable=True)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), nullable=True
+    )
+
+
+SERIES_STATUSES = ("requested", "accepted", "declined", "expired", "cancelled")
+SETUP_STATUSES = ("pending", "succeeded", "failed")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class BookingSeriesRow(UUIDv7Base):
+    """A weekly series of bookings, asked and answered as a whole; each
+    occurrence is a booking row pointing here (series_id)."""
+
+    __tablename__ = "booking_series"
+    __table_args__ = (
+        Index("ix_booking_series_owner_created", "owner_id", "created_at"),
+        Index("ix_booking_series_caregiver_created", "caregiver_id", "created_at"),
+        Index("ix_booking_series_status_created", "status", "created_at"),  # the expiry job
+        Index("ix_booking_series_setup_intent", "setup_intent_id", unique=True),
+        CheckConstraint("length(weekdays) BETWEEN 1 AND 13", name="weekdays"),
+        CheckConstraint("start_minute >= 0 AND start_minute < 1440", name="start_minute"),
+        CheckConstraint("duration_minutes > 0", name="duration"),
+        CheckConstraint('("count" IS NULL) <> ("until" IS NULL)', name="count_or_until"),
+        CheckConstraint('"count" IS NULL OR "count" >= 1', name="count"),
+        CheckConstraint('"until" IS NULL OR "until" >= first_date', name="until"),
+        CheckConstraint(_one_of("status", SERIES_STATUSES), name="status"),
+        CheckConstraint(_one_of("setup_status", SETUP_STATUSES), name="setup_status"),
+    )
+
+    owner_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))
+    caregiver_id: Mapped[UUID] = mapped_column(ForeignKey("caregiver_profile.id"))
+    service: Mapped[str] = mapped_column(String(20))
+    pet_ids: Mapped[list[str]] = mapped_column(JsonB)  # the pets' ids, in order
+    # The weekly pattern: weekdays 0 (Monday) to 6 as "0,2,4", in the order
+    # asked; the Brussels wall-clock start in minutes after midnight.
+    weekdays: Mapped[str] = mapped_column(String(13))
+    start_minute: Mapped[int] = mapped_column(Integer)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    first_date: Mapped[date] = mapped_column(Date)
+    count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    first_start: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    setup_intent_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    setup_client_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    setup_status: Mapped[str] = mapped_column(String(20))
+    payment_method_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    conversation_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("conversation.id"), nullable=True
     )

@@ -25,6 +25,7 @@ from tailtribe.adapters.sqlalchemy.privacy_store import SqlPrivacyStore
 from tailtribe.adapters.sqlalchemy.retention_repository import SqlRetentionRepository
 from tailtribe.adapters.sqlalchemy.review_repository import SqlReviewRepository
 from tailtribe.adapters.sqlalchemy.security_event_repository import SqlSecurityEventRepository
+from tailtribe.adapters.sqlalchemy.series_repository import SqlSeriesRepository
 from tailtribe.adapters.sqlalchemy.user_repository import SqlTokenRepository, SqlUserRepository
 from tailtribe.adapters.sqlalchemy.webhook_event_repository import SqlWebhookEventRepository
 from tailtribe.domain.errors import Conflict
@@ -74,6 +75,7 @@ class SqlUnitOfWork:
         self.favorites = SqlFavoriteRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
         self.meet_and_greets = SqlMeetAndGreetRepository(session)
+        self.series = SqlSeriesRepository(session)
         return self
 
     async def __aexit__(

@@ -31,6 +31,7 @@ from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.reviews import Review
+from tailtribe.domain.model.series import BookingSeries
 from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.storage import Page, UnitOfWork
@@ -84,6 +85,10 @@ class AccountData:
     favorites: list[Favorite] = field(default_factory=list)  # every saved caregiver, newest first
     # As owner and as caregiver, newest first.
     meet_and_greets: list[MeetAndGreet] = field(default_factory=list)
+    # Weekly series asked for and asked of the user, newest first; their
+    # occurrences are among the bookings.
+    series_as_owner: list[BookingSeries] = field(default_factory=list)
+    series_as_caregiver: list[BookingSeries] = field(default_factory=list)
 
 
 class ArchiveWriter(Protocol):
@@ -301,6 +306,18 @@ class BuildExports:
                     user_id, profile_id, limit, offset
                 )
             )
+            series_as_owner = await _all(
+                lambda limit, offset: uow.series.list_for(
+                    owner_id=user_id, caregiver_id=None, limit=limit, offset=offset
+                )
+            )
+            series_as_caregiver: list[BookingSeries] = []
+            if profile_id is not None:
+                series_as_caregiver = await _all(
+                    lambda limit, offset: uow.series.list_for(
+                        owner_id=None, caregiver_id=profile_id, limit=limit, offset=offset
+                    )
+                )
         conversations = await self._conversations_of(user)
         photos = [
             *pet_photos,
@@ -329,6 +346,8 @@ class BuildExports:
             photo_files=files,
             favorites=favorites,
             meet_and_greets=meetings,
+            series_as_owner=series_as_owner,
+            series_as_caregiver=series_as_caregiver,
         )
 
     async def _conversations_of(self, user: User) -> list[ConversationExport]:
