@@ -258,7 +258,7 @@ def test_a_failed_off_session_payment_asks_the_owner_then_lapses_unpaid() -> Non
         b.lapse(start - UNPAID_LEAD - timedelta(seconds=1))
     b.lapse(start - UNPAID_LEAD)
     assert b.status is BookingStatus.CANCELLED and b.reason == "unpaid"
-    assert b.payment.status is PaymentStatus.CANCELED
+    assert str(b.payment.status) == PaymentStatus.CANCELED.value
     assert [type(e) for e in b.pull_events()] == [OccurrenceLapsed]
     assert problems([], b.expected_ledger()) == []
 
@@ -285,13 +285,12 @@ def test_occurrences_answer_only_with_their_series_and_one_off_bookings_never_do
     assert b.status is BookingStatus.DECLINED
     assert [type(e) for e in b.pull_events()] == [OccurrenceEnded]
     single = booking_request(uuid4(), uuid4(), (uuid4(),), NOW + timedelta(days=3), now=NOW)
-    for step in (
-        lambda: single.accept_occurrence(NOW, NOW),
-        lambda: single.end_with_series(NOW, "expire"),
-        lambda: single.need_payment(NOW, "declined"),
-    ):
-        with pytest.raises(InvalidTransition):
-            step()
+    with pytest.raises(InvalidTransition):
+        single.accept_occurrence(NOW, NOW)
+    with pytest.raises(InvalidTransition):
+        single.end_with_series(NOW, "expire")
+    with pytest.raises(InvalidTransition):
+        single.need_payment(NOW, "declined")
 
 
 @given(st.integers(1, 20))

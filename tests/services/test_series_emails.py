@@ -2,7 +2,7 @@
 
 The series' events go through the outbox, the relay and the email job as
 any event does; the series and its occurrences are in the memory unit of
-work with series (tests/fakes/series.py).
+work with series.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from tailtribe.domain.services.notifications.send_email import Links, SendEmail
 from tailtribe.domain.services.outbox import Outbox
 from tests.fakes.clock import FixedClock
 from tests.fakes.mailer import MemoryMailer
-from tests.fakes.series import SeriesUnitOfWork
+from tests.fakes.unit_of_work import MemoryUnitOfWork
 
 APP = "https://app.tailtribe.test"
 # A walk's price: 20 EUR, of which the caregiver earns 16.
@@ -56,7 +56,7 @@ class Series:
     """An owner (Dutch), a caregiver (English) and their series of four walks."""
 
     def __init__(self) -> None:
-        self.uow = SeriesUnitOfWork()
+        self.uow = MemoryUnitOfWork()
         self.clock = FixedClock(datetime(2026, 3, 27, 9, 0, tzinfo=UTC))  # a Friday
         self.ids = Uuid7Generator()
         self.outbox = Outbox(self.ids, self.clock)
@@ -353,7 +353,7 @@ async def test_a_series_gone_before_its_email_fails_that_email_only(s: Series) -
     s.asked()
     await s.publish(s.series)
     [message_id] = await s.relay()
-    del s.uow.series_rows[s.series.id]
+    del s.uow.store.series[s.series.id]
     assert await s.send(message_id) is False
     row = s.uow.outbox_rows[message_id]
     assert row.status is OutboxStatus.FAILED and "series is gone" in (row.last_error or "")

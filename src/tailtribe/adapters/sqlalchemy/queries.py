@@ -131,6 +131,8 @@ def _booking(row: Any, pet_ids: Sequence[Any]) -> BookingView:
         paid_out_cents=row["paid_out_cents"],
         dispute_deadline=row["dispute_deadline"],
         payment_method=PaymentMethod(row["payment_method"]) if row["payment_method"] else None,
+        series_id=_maybe_uuid(row["series_id"]),
+        pay_by=row["pay_by"],
     )
 
 
@@ -367,6 +369,8 @@ _BOOKING_NAMES = (
     "paid_out_cents",
     "dispute_deadline",
     "payment_method",
+    "series_id",
+    "pay_by",
 )
 _BOOKING_COLUMNS = tuple(BookingRow.__table__.c[n] for n in _BOOKING_NAMES)
 

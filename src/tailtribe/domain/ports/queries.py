@@ -70,10 +70,14 @@ class BookingView:
     paid_out_cents: int
     dispute_deadline: datetime | None
     payment_method: PaymentMethod | None = None
+    series_id: UUID | None = None
+    pay_by: datetime | None = None
 
     @property
     def shown_message(self) -> str | None:
         """The request's message as the parties see it, as Booking.shown_message."""
+        if self.message is not None and self.series_id is not None:
+            return shown_text(self.message, self.pay_by is not None)
         accepted = was_accepted(
             self.status, self.captured_cents, self.refunded_cents, self.payment_method
         )

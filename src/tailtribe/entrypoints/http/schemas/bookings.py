@@ -285,6 +285,8 @@ class BookingOut(msgspec.Struct):
             payout_not_before=b.dispute_deadline,
             payment_method=b.payment_method,
             payment=payment,
+            series_id=b.series_id,
+            pay_by=b.pay_by,
         )
 
 
