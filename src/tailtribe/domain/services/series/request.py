@@ -92,16 +92,23 @@ async def checked_series(
     service), the others through the ones that depend on their period."""
     periods = request.pattern.periods(request.service)
     first_start, first_end = periods[0]
-    caregiver, first_price = await checked_quote(
-        uow,
-        terms,
-        owner_id,
-        BookingRequest(
-            request.caregiver_id, request.service, request.pet_ids, first_start, first_end
-        ),
-        now,
-        lock=lock,
-    )
+    try:
+        caregiver, first_price = await checked_quote(
+            uow,
+            terms,
+            owner_id,
+            BookingRequest(
+                request.caregiver_id, request.service, request.pet_ids, first_start, first_end
+            ),
+            now,
+            lock=lock,
+        )
+    except InvalidInput as exc:
+        # A refusal of the first occurrence's period is the pattern's.
+        if not any(e.field in ("start", "end") for e in exc.errors):
+            raise
+        message = f"on {local_date(first_start).isoformat()}: {exc.detail}"
+        raise InvalidInput(message, [FieldError("repeat", message)]) from exc
     price = caregiver.price_for(request.service)
     if price is None:  # checked above; keeps the type checker sure
         raise NotFound("no such service")

@@ -99,7 +99,7 @@ class SeriesController(Controller):
         request: Req,
         series_id: FromPath[UUID],
         series: FromDishka[ManageSeries],
-        data: JSONBody[SeriesCancelBody] | None = None,
+        data: JSONBody[SeriesCancelBody | None] = None,
     ) -> SeriesOut:
         body = data or SeriesCancelBody()
         done = await series.cancel(actor(request), series_id, body.from_date, body.reason)
@@ -124,7 +124,7 @@ class SimulatedCardController(Controller):
         series_id: FromPath[UUID],
         simulate: FromDishka[SimulateCardSetup],
         series: FromDishka[ManageSeries],
-        data: JSONBody[SimulatedCardBody] | None = None,
+        data: JSONBody[SimulatedCardBody | None] = None,
     ) -> SeriesOut:
         body = data or SimulatedCardBody()
         await simulate(current_user(request).id, series_id, body.card)
