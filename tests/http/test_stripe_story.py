@@ -589,3 +589,76 @@ async def test_bancontact_is_accepted_without_a_capture(stack: Stack) -> None:
     assert not any(r.path == f"/v1/payment_intents/{pi}/capture" for r in standin.requests)
     assert (await stack.ledger(booking["id"], admin))["balanced"] is True
     assert await stack.reconcile_in_container() == (1, [])
+
+
+async def test_a_weekly_series_saves_a_card_and_pays_each_occurrence_off_session(
+    stack: Stack,
+) -> None:
+    """The series' card is a SetupIntent on the owner's Customer; each
+    occurrence is held off-session 48 hours ahead through the SDK; a payment
+    the bank wants authenticated waits for the owner's confirmation."""
+    standin, app = stack.standin, stack.app
+    admin = await stack.api.new_admin()
+    profile, caregiver = await onboarded_caregiver(stack, admin)
+    owner_user, owner = await stack.api.new_user()
+    pet = (
+        await app.post("/api/v1/pets", json={"name": "Rex", "species": "dog"}, headers=owner)
+    ).json()
+    first = next_monday(10)
+    moved = await app.put(
+        "/api/v1/test/clock", json={"now": (first - timedelta(days=5)).isoformat()}
+    )
+    assert moved.status_code == 200
+    body = {
+        "caregiver_id": profile["id"],
+        "service": "dog_walking",
+        "pet_ids": [pet["id"]],
+        "repeat": {
+            "weekdays": ["mon"],
+            "start_time": "10:00",
+            "duration_minutes": 60,
+            "first_date": first.date().isoformat(),
+            "count": 2,
+        },
+    }
+    created = await app.post("/api/v1/booking-series", json=body, headers=owner)
+    assert created.status_code == 201, created.text
+    series = created.json()
+    setup = standin.state.setup_intents[series["card"]["setup_intent_id"]]
+    assert setup["usage"] == "off_session"
+    assert setup["client_secret"] == series["card"]["client_secret"]
+    customer = standin.state.customers[setup["customer"]]
+    assert customer["metadata"]["owner_id"] == owner_user["id"]
+    assert not customer.get("email") and not customer.get("name")  # no personal data
+
+    # The owner saves a card whose payments the bank wants authenticated.
+    await standin.succeed_setup(setup["id"], "pm_card_authenticationRequired")
+    await stack.webhooks_delivered()
+    accepted = await app.post(f"/api/v1/booking-series/{series['id']}/accept", headers=caregiver)
+    assert accepted.status_code == 200, accepted.text
+    occurrence = accepted.json()["occurrences"][0]
+
+    ran = await stack.at(first - timedelta(hours=48))
+    assert ran["series.charge"] == 1
+    waiting = await stack.booking(occurrence["id"], owner)
+    assert waiting["payment_status"] == "failed"
+    pi = waiting["payment"]["payment_intent_id"]
+    intent = standin.state.payment_intents[pi]
+    assert intent["customer"] == setup["customer"]
+    assert intent["capture_method"] == "manual"
+    assert intent["metadata"] == {"booking_id": occurrence["id"]}
+    assert intent["amount"] == occurrence["price"]["total"]["amount_cents"]
+
+    # The owner authenticates (Stripe.js, on-session): held, then taken.
+    await standin.confirm(pi)
+    await stack.webhooks_delivered()
+    paid = await stack.booking(occurrence["id"], owner)
+    assert paid["payment_status"] == "captured"
+    assert standin.state.payment_intents[pi]["status"] == "succeeded"
+    ledger = await stack.ledger(occurrence["id"], admin)
+    assert [m for m, _, _ in movements(ledger)][:2] == ["authorization", "capture"]
+    assert ledger["balanced"] is True, ledger["problems"]
+    # A second run changes nothing: the webhooks and the job agree.
+    assert (await stack.at(first - timedelta(hours=47)))["series.charge"] == 0
+    returncode, out = await stack.reconcile()
+    assert returncode == 0, out
