@@ -294,14 +294,15 @@ class SqlBookingRepository:
         )
         return Page(await self._many(rows.all()), total or 0)
 
-    async def of_series(self, series_id: UUID) -> Sequence[Booking]:
+    async def of_series(self, series_id: UUID, *, lock: bool = True) -> Sequence[Booking]:
         # Locked until the transaction ends, as get() locks one booking.
         stmt = (
             select(BookingRow)
             .where(BookingRow.series_id == series_id)
             .order_by(BookingRow.start_at, BookingRow.id)
-            .with_for_update()
         )
+        if lock:
+            stmt = stmt.with_for_update()
         return await self._many((await self._session.scalars(stmt)).all())
 
     async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[Booking]:

@@ -309,7 +309,13 @@ class BookingSeries(Aggregate):
         self.decided_at = now
 
     def record_cancellation(
-        self, now: datetime, by: str, from_date: date, cancelled: int, refund_cents: int
+        self,
+        now: datetime,
+        by: str,
+        from_date: date,
+        cancelled: int,
+        refund_cents: int,
+        asked: bool = True,
     ) -> None:
         """One email for the occurrences cancelled together (each keeps its own refund)."""
         self.record(
@@ -320,5 +326,6 @@ class BookingSeries(Aggregate):
                 from_date=from_date.isoformat(),
                 cancelled=cancelled,
                 refund_cents=refund_cents,
+                asked=asked,
             )
         )

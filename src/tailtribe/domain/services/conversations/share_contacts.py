@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tailtribe.domain.model.events import BookingAccepted
+from tailtribe.domain.model.events import BookingAccepted, SeriesAccepted
 from tailtribe.domain.ports.storage import UnitOfWork
 
 
@@ -13,6 +13,18 @@ async def share_contacts(uow: UnitOfWork, event: BookingAccepted) -> None:
     if booking is None or booking.conversation_id is None:
         return
     conversation = await uow.conversations.get(booking.conversation_id)
+    if conversation is not None:
+        conversation.share_contacts(event.occurred_at)
+        await uow.conversations.save(conversation)
+
+
+async def share_series_contacts(uow: UnitOfWork, event: SeriesAccepted) -> None:
+    """A weekly series accepted is as good as a booking accepted: the pair's
+    conversation shares contacts in the transaction that accepts it."""
+    series = await uow.series.get(event.series_id)
+    if series is None or series.conversation_id is None:
+        return
+    conversation = await uow.conversations.get(series.conversation_id)
     if conversation is not None:
         conversation.share_contacts(event.occurred_at)
         await uow.conversations.save(conversation)
