@@ -121,7 +121,7 @@ async def test_a_quote_prices_each_occurrence_and_refuses_a_mix(api: Api) -> Non
     # One booking still quotes as before, with no occurrences.
     single = booking_body(carer, pet_owner, "dog_walking", START, START + timedelta(hours=1))
     one = (await api.client.post("/api/v1/quotes", json=single, headers=pet_owner.headers)).json()
-    assert one["occurrences"] == [] and one["total"]["amount_cents"] == each[0]
+    assert "occurrences" not in one and one["total"]["amount_cents"] == each[0]
     mixed = {**body, "start": START.isoformat(), "end": (START + timedelta(hours=1)).isoformat()}
     refused = await api.client.post("/api/v1/quotes", json=mixed, headers=pet_owner.headers)
     assert_problem(refused, 422)
