@@ -16,12 +16,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tailtribe.config import Environment, Settings
+from tailtribe.domain.model.users import Role
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.entrypoints.http.app import create_app
 from tailtribe.entrypoints.http.console.i18n import LANGUAGES, catalog
 from tailtribe.ioc import make_container
-from tests.conftest import empty_database
+from tests.conftest import REDIS_URL, empty_database
 from tests.support import PASSWORD, CheapHashing
 
 BASE = "https://testserver.local"
@@ -150,6 +151,17 @@ async def test_enrolment_then_totp_sign_in(console: Client, settings: Settings) 
     again = await form(console, "/admin/login/totp", {"code": code}, "/admin/login/totp")
     assert again.status_code == 401
     assert (await console.get("/admin", follow_redirects=False)).status_code == 303
+
+
+async def test_sessions_live_in_redis_when_configured(settings: Settings) -> None:
+    shared = replace(settings, redis_url=REDIS_URL)
+    app = create_app(shared, make_container(shared, CheapHashing()))
+    async with AsyncTestClient(app=app, base_url=BASE) as client:
+        await set_clock(client, T0)
+        await enrol(client, await new_admin(shared))
+        assert (await client.get("/admin")).status_code == 200
+        await sign_out(client)
+        assert (await client.get("/admin", follow_redirects=False)).status_code == 303
 
 
 async def test_a_recovery_code_works_once(console: Client, settings: Settings) -> None:
@@ -318,6 +330,30 @@ async def test_a_password_change_ends_the_session(console: Client, settings: Set
                 await uow.commit()
     finally:
         await container.close()
+    assert (await console.get("/admin", follow_redirects=False)).status_code == 303
+
+
+async def test_an_admin_role_taken_away_ends_the_session(
+    console: Client, settings: Settings
+) -> None:
+    email = await new_admin(settings)
+    await enrol(console, email)
+    container = make_container(settings, CheapHashing())
+    try:
+        async with container() as scope:
+            uow = await scope.get(UnitOfWork)
+            async with uow:
+                user = await uow.users.get_by_email(email)
+                assert user is not None
+                user.roles = frozenset({Role.OWNER})
+                await uow.users.save(user)
+                await uow.commit()
+    finally:
+        await container.close()
+    htmx = await console.get("/admin", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert htmx.status_code == 403
+    assert htmx.headers["hx-redirect"] == "/admin/login"
+    # The session ended with that refusal.
     assert (await console.get("/admin", follow_redirects=False)).status_code == 303
 
 

@@ -7,6 +7,7 @@ pages work without JavaScript; htmx only boosts them.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import segno
 from dishka.integrations.litestar import FromDishka, inject
@@ -185,9 +186,7 @@ class SignInController(Controller):
         return _see_other(_safe_next(await _field(request, "next")))
 
 
-def _user_id(request: Req) -> Any:
-    from uuid import UUID
-
+def _user_id(request: Req) -> UUID:
     return UUID(str(request.session[USER_ID]))
 
 
