@@ -125,10 +125,16 @@ async def test_enrolment_then_totp_sign_in(console: Client, settings: Settings) 
     assert dashboard.status_code == 200
     assert email.split("@")[0] in dashboard.text  # the admin's name
 
+    session = console.cookies.get("__Host-tt_admin")
     await sign_out(console)
     assert (await console.get("/admin", follow_redirects=False)).headers["location"] == (
         "/admin/login"
     )
+    # The old id is gone from the store too: sending it again is no sign-in.
+    assert session
+    console.cookies.set("__Host-tt_admin", session)
+    assert (await console.get("/admin", follow_redirects=False)).status_code == 303
+    console.cookies.delete("__Host-tt_admin")
 
     await set_clock(console, T0 + timedelta(minutes=5))
     response = await password_step(console, email)
