@@ -28,6 +28,7 @@ from tailtribe.adapters.sqlalchemy.outbox_repository import OUTBOX_ROW
 from tailtribe.adapters.sqlalchemy.pet_repository import PET_ROW
 from tailtribe.adapters.sqlalchemy.photo_repository import PHOTO_ROW
 from tailtribe.adapters.sqlalchemy.review_repository import REVIEW_ROW
+from tailtribe.adapters.sqlalchemy.second_factor_repository import SECOND_FACTOR_ROW
 from tailtribe.adapters.sqlalchemy.security_event_repository import SECURITY_EVENT_ROW
 from tailtribe.adapters.sqlalchemy.series_repository import SERIES_ROW
 from tailtribe.adapters.sqlalchemy.tables import (
@@ -44,6 +45,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
     PetRow,
     PhotoRow,
     ReviewRow,
+    SecondFactorRow,
     SecurityEventRow,
     TokenRow,
     UserRow,
@@ -68,6 +70,7 @@ from tailtribe.domain.model.pets import Pet, PetDetails, Species
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.pricing import Quote, Service
 from tailtribe.domain.model.reviews import Review
+from tailtribe.domain.model.second_factor import SecondFactor
 from tailtribe.domain.model.security import SecurityEvent, SecurityEventKind, SignInMethod
 from tailtribe.domain.model.series import (
     MAX_WEEKS,
@@ -583,6 +586,21 @@ AGGREGATES["booking series"] = (
         conversation_id=st.uuids() | maybe(),
     ),
     BookingSeriesRow,
+)
+AGGREGATES["second factor"] = (
+    SECOND_FACTOR_ROW,
+    st.builds(
+        SecondFactor,
+        user_id=st.uuids(),
+        sealed_secret=ids,
+        created_at=instants,
+        enrolled_at=instants | maybe(),
+        last_step=st.integers(0, 2**40) | maybe(),
+        recovery_digests=st.lists(
+            st.text(alphabet="0123456789abcdef", min_size=64, max_size=64), max_size=10
+        ).map(tuple),
+    ),
+    SecondFactorRow,
 )
 # Columns no mapper writes, and why.
 UNMAPPED = {UserRow: {"row_version"}}  # SQLAlchemy's optimistic locking counter

@@ -24,6 +24,7 @@ from tailtribe.domain.model.notifications import Party
 from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.reviews import Rating, Review
+from tailtribe.domain.model.second_factor import SecondFactor
 from tailtribe.domain.model.security import SecurityEvent, SecurityEventKind
 from tailtribe.domain.model.series import BookingSeries
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
@@ -69,6 +70,7 @@ class MemoryStore:
         self.calendar_feeds: dict[UUID, CalendarFeed] = {}
         self.meet_and_greets: dict[UUID, MeetAndGreet] = {}
         self.series: dict[UUID, BookingSeries] = {}
+        self.second_factors: dict[UUID, SecondFactor] = {}
 
 
 class MemoryUserRepository:
@@ -723,3 +725,14 @@ class MemorySeriesRepository:
     async def customer_of(self, owner_id: UUID) -> str | None:
         found = [s for s in self._rows.values() if s.owner_id == owner_id and s.customer_id]
         return max(found, key=lambda s: (s.created_at, s.id)).customer_id if found else None
+
+
+class MemorySecondFactorRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows = store.second_factors
+
+    async def get(self, user_id: UUID) -> SecondFactor | None:
+        return copy.deepcopy(self._rows.get(user_id))
+
+    async def save(self, factor: SecondFactor) -> None:
+        self._rows[factor.user_id] = copy.deepcopy(factor)

@@ -22,6 +22,7 @@ from tests.fakes.repositories import (
     MemoryPetRepository,
     MemoryPhotoRepository,
     MemoryReviewRepository,
+    MemorySecondFactorRepository,
     MemorySecurityEventRepository,
     MemorySeriesRepository,
     MemoryStore,
@@ -84,6 +85,7 @@ class MemoryUnitOfWork:
         self.calendar_feeds = MemoryCalendarFeedRepository(self._work)
         self.meet_and_greets = MemoryMeetAndGreetRepository(self._work)
         self.series = MemorySeriesRepository(self._work)
+        self.second_factors = MemorySecondFactorRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -15,6 +15,7 @@ from tailtribe.ioc.accounts import AccountsProvider, TimingDummyHash
 from tailtribe.ioc.bookings import BookingsProvider
 from tailtribe.ioc.calendar import CalendarProvider
 from tailtribe.ioc.caregivers import CaregiversProvider
+from tailtribe.ioc.console import ConsoleProvider
 from tailtribe.ioc.infrastructure import InfrastructureProvider
 from tailtribe.ioc.messaging import MessagingProvider
 from tailtribe.ioc.payments import PaymentsProvider
@@ -42,6 +43,7 @@ def providers(settings: Settings) -> list[Provider]:
         PlatformProvider(),
         PrivacyProvider(),
         CalendarProvider(),
+        ConsoleProvider(),
     ]
 
 

@@ -532,3 +532,19 @@ class BookingSeriesRow(UUIDv7Base):
     conversation_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("conversation.id"), nullable=True
     )
+
+
+class SecondFactorRow(Base):
+    """An admin's TOTP factor: the secret sealed (encrypted), recovery codes as HMAC digests."""
+
+    __tablename__ = "admin_second_factor"
+
+    user_id: Mapped[UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed_secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    enrolled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # Comma-joined hex digests of the unused recovery codes.
+    recovery_digests: Mapped[str] = mapped_column(Text, default="")

@@ -24,6 +24,7 @@ from tailtribe.adapters.sqlalchemy.photo_repository import SqlPhotoRepository
 from tailtribe.adapters.sqlalchemy.privacy_store import SqlPrivacyStore
 from tailtribe.adapters.sqlalchemy.retention_repository import SqlRetentionRepository
 from tailtribe.adapters.sqlalchemy.review_repository import SqlReviewRepository
+from tailtribe.adapters.sqlalchemy.second_factor_repository import SqlSecondFactorRepository
 from tailtribe.adapters.sqlalchemy.security_event_repository import SqlSecurityEventRepository
 from tailtribe.adapters.sqlalchemy.series_repository import SqlSeriesRepository
 from tailtribe.adapters.sqlalchemy.user_repository import SqlTokenRepository, SqlUserRepository
@@ -76,6 +77,7 @@ class SqlUnitOfWork:
         self.calendar_feeds = SqlCalendarFeedRepository(session)
         self.meet_and_greets = SqlMeetAndGreetRepository(session)
         self.series = SqlSeriesRepository(session)
+        self.second_factors = SqlSecondFactorRepository(session)
         return self
 
     async def __aexit__(

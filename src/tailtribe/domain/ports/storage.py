@@ -31,6 +31,7 @@ from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.calendar import CalendarFeedRepository
 from tailtribe.domain.ports.privacy import PrivacyStore
 from tailtribe.domain.ports.retention import RetentionRepository
+from tailtribe.domain.ports.second_factor import SecondFactorRepository
 
 T = TypeVar("T")
 
@@ -548,6 +549,9 @@ class UnitOfWork(Protocol):
 
     @property
     def series(self) -> SeriesRepository: ...
+
+    @property
+    def second_factors(self) -> SecondFactorRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

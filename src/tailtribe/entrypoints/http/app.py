@@ -31,6 +31,7 @@ from tailtribe.entrypoints.http.auth import (
     jwt_auth,
 )
 from tailtribe.entrypoints.http.clients import coarse_client
+from tailtribe.entrypoints.http.console import configure_console, console_routes
 from tailtribe.entrypoints.http.controllers.accounts import AuthController, MeController
 from tailtribe.entrypoints.http.controllers.admin import (
     AdminBookingController,
@@ -121,8 +122,11 @@ def _client_of(header: str | None, hops: int) -> Callable[[Request[Any, Any, Any
     return identify
 
 
-def _rate_limits(settings: Settings) -> tuple[RateLimitConfig, RateLimitConfig]:
-    """Every endpoint per client, and a stricter limit on the account endpoints."""
+def _rate_limits(
+    settings: Settings,
+) -> tuple[RateLimitConfig, RateLimitConfig, RateLimitConfig]:
+    """Every endpoint per client, and a stricter limit on the account endpoints
+    and on the admin console's sign-in pages (counted apart)."""
     client = _client_of(settings.client_ip_header, settings.client_ip_trusted_hops)
     general = RateLimitConfig(
         rate_limit=("minute", settings.rate_limit_per_minute),
@@ -137,7 +141,13 @@ def _rate_limits(settings: Settings) -> tuple[RateLimitConfig, RateLimitConfig]:
         identifier_for_request=client,
         middleware_class=CountedRateLimitMiddleware,
     )
-    return general, auth
+    console = RateLimitConfig(
+        rate_limit=("minute", settings.auth_rate_limit_per_minute),
+        store="console_sign_in_limit",
+        identifier_for_request=client,
+        middleware_class=CountedRateLimitMiddleware,
+    )
+    return general, auth, console
 
 
 class _OwnRedisPubSub(RedisChannelsPubSubBackend):
@@ -205,7 +215,9 @@ def _channels(settings: Settings) -> ChannelsPlugin:
     )
 
 
-def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
+def _routes(
+    settings: Settings, auth_limit: RateLimitConfig, console_limit: RateLimitConfig
+) -> list[object]:
     test_mode: list[object] = [TestModeController] if settings.env is Environment.TEST else []
     # With a Stripe key, owners pay through Stripe.js: the simulated payment does not exist.
     simulated: list[object] = (
@@ -245,6 +257,7 @@ def _routes(settings: Settings, auth_limit: RateLimitConfig) -> list[object]:
         CalendarController,
         MeetAndGreetController,
         SeriesController,
+        *console_routes(console_limit),
     ]
 
 
@@ -264,7 +277,7 @@ def _freeze_startup_objects() -> None:
 
 def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
     auth = jwt_auth(settings)
-    general_limit, auth_limit = _rate_limits(settings)
+    general_limit, auth_limit, console_limit = _rate_limits(settings)
 
     async def register_limiter(app: Litestar) -> None:
         app.state[LIMITER_STATE_KEY] = await container.get(MovingWindowRateLimiter)
@@ -276,7 +289,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
         lifespan.append(lambda _app: embedded_scheduler(container))
 
     config = AppConfig(
-        route_handlers=_routes(settings, auth_limit),  # type: ignore[arg-type]
+        route_handlers=_routes(settings, auth_limit, console_limit),  # type: ignore[arg-type]
         lifespan=lifespan,  # type: ignore[arg-type]
         state=State(
             {
@@ -309,7 +322,7 @@ def _app_config(settings: Settings, container: AsyncContainer) -> AppConfig:
     # Outermost: the request counts and latencies cover everything inside.
     config.middleware.insert(0, _prometheus().middleware)
     config.before_send.append(security_headers(hsts=settings.env is Environment.PRODUCTION))
-    return config
+    return configure_console(config, settings)
 
 
 def create_app(

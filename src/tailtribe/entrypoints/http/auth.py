@@ -51,6 +51,8 @@ PUBLIC_PATHS = [
     "^/api/stripe/webhook/?$",
     "^/media/",
 ]
+# Not behind bearer tokens: the admin console's pages have a session of their own.
+CONSOLE_PATHS = "^/admin(/|$)"
 
 # The request of a route behind authentication, as its handlers see it.
 Req = Request[User, Token, Any]
@@ -218,7 +220,8 @@ def jwt_auth(settings: Settings) -> JWTAuth[User, Token]:
         token_secret=settings.secret_key,
         retrieve_user_handler=_retrieve_user,
         default_token_expiration=timedelta(minutes=settings.access_token_minutes),
-        exclude=PUBLIC_PATHS,
+        # The admin console signs in with its own session (entrypoints/http/console).
+        exclude=[*PUBLIC_PATHS, CONSOLE_PATHS],
         description="`Authorization: Bearer <access_token>` from POST /api/v1/auth/login.",
     )
 
