@@ -18,17 +18,13 @@ from tailtribe.entrypoints.charts import Series, bar_chart, nice_ceiling
 from tailtribe.entrypoints.http.console.dashboard import server_error_rate
 from tailtribe.entrypoints.http.console.i18n import translator
 from tests.factories import marketplace, next_monday, requested_walk
+from tests.http import test_console
 from tests.http.payments_support import authorize, deliver, intent_event
-from tests.http.test_console import (  # noqa: F401  (fixtures used by name)
-    T0,
-    Client,
-    console,
-    enrol,
-    new_admin,
-    set_clock,
-    settings,
-)
+from tests.http.test_console import T0, Client, enrol, new_admin, set_clock
 from tests.support import Api
+
+# The console's fixtures: an app on an https base URL, on an empty database.
+settings, console = test_console.settings, test_console.console
 
 SVG = "{http://www.w3.org/2000/svg}"
 _CHART = re.compile(r'<svg[^>]*class="chart".*?</svg>', re.DOTALL)
@@ -182,7 +178,10 @@ async def test_bad_periods_are_refused_with_a_clear_message(
     t = translator(lang.group(1))
     from_label, to_label = t("dashboard.from"), t("dashboard.to")
     cases = [
-        ({"from": "yesterday"}, t("dashboard.error.not_a_date", field=from_label, value="yesterday")),
+        (
+            {"from": "yesterday"},
+            t("dashboard.error.not_a_date", field=from_label, value="yesterday"),
+        ),
         ({"to": "2026-02-30"}, t("dashboard.error.not_a_date", field=to_label, value="2026-02-30")),
         ({"from": "20261204"}, t("dashboard.error.not_a_date", field=from_label, value="20261204")),
         ({"from": "2026-12-04", "to": "2026-11-01"}, t("dashboard.error.order")),
@@ -222,7 +221,15 @@ def test_the_server_error_rate_counts_5xx_among_all_responses() -> None:
 
 
 def test_charts_are_escaped_scaled_and_checked() -> None:
-    assert [nice_ceiling(v) for v in (0, 1, 7, 10, 11, 1500, 2001)] == [1, 1, 10, 10, 20, 2000, 5000]
+    assert [nice_ceiling(v) for v in (0, 1, 7, 10, 11, 1500, 2001)] == [
+        1,
+        1,
+        10,
+        10,
+        20,
+        2000,
+        5000,
+    ]
     svg = bar_chart(
         chart_id="c",
         title="Dogs & <cats>",

@@ -31,7 +31,7 @@ def nice_ceiling(value: int) -> int:
     """The axis' top: 1, 2 or 5 times a power of ten, at least `value` (and 1)."""
     if value <= 1:
         return 1
-    power = 10 ** math.floor(math.log10(value))
+    power = int(10 ** (len(str(value)) - 1))  # exact: no floating point logarithm
     for step in (1, 2, 5, 10):
         if step * power >= value:
             return step * power
@@ -39,7 +39,9 @@ def nice_ceiling(value: int) -> int:
 
 
 def _attrs(**values: object) -> str:
-    return "".join(f" {name.rstrip('_').replace('_', '-')}={quoteattr(str(v))}" for name, v in values.items())
+    return "".join(
+        f" {name.rstrip('_').replace('_', '-')}={quoteattr(str(v))}" for name, v in values.items()
+    )
 
 
 def _element(tag: str, content: str = "", **attrs: object) -> str:
@@ -76,8 +78,9 @@ def bar_chart(
         _element("desc", escape(description), id=f"{chart_id}-desc"),
     ]
     for value in sorted({top * i // 4 for i in range(5)}):  # the grid: 0, quarters, the top
+        level = _n(y(value))
         parts.append(
-            f"<line{_attrs(class_='grid', x1=LEFT, x2=WIDTH - RIGHT, y1=_n(y(value)), y2=_n(y(value)))}/>"
+            f"<line{_attrs(class_='grid', x1=LEFT, x2=WIDTH - RIGHT, y1=level, y2=level)}/>"
         )
         parts.append(
             _element(

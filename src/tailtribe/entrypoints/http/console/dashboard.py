@@ -64,7 +64,7 @@ HEADLINES: tuple[tuple[str, str, str], ...] = (
     ("meet_and_greets.conversion", "dashboard.kpi.meet_and_greet_conversion", RATIO),
 )
 
-# The charts: (id, the title's key, the daily fields drawn, each with its header's key, how to show them).
+# The charts: (id, the title's key, the daily fields drawn with their headers' keys, their kind).
 CHARTS: tuple[tuple[str, str, tuple[tuple[str, str], ...], str], ...] = (
     (
         "registrations",
@@ -318,4 +318,3 @@ class DashboardController(Controller):
                 ),
             ],
         )
-
