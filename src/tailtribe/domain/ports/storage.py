@@ -215,10 +215,14 @@ class BookingRepository(Protocol):
         limit: int,
         offset: int,
         in_series: bool | None = None,
+        series_id: UUID | None = None,
+        starts_from: datetime | None = None,
+        starts_before: datetime | None = None,
     ) -> Page[Booking]:
         """Newest first: the owner's bookings, the caregiver's, or (both None)
         everyone's; `in_series` True keeps occurrences of series only, False
-        one-off bookings only."""
+        one-off bookings only; `series_id` one series' occurrences; the start
+        in [starts_from, starts_before) when given."""
         ...
 
     async def of_series(self, series_id: UUID) -> Sequence[Booking]:
