@@ -25,6 +25,8 @@ from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
 
 from tailtribe.config import Settings
+from tailtribe.entrypoints.http.console.bookings import BookingsPage
+from tailtribe.entrypoints.http.console.caregivers import CaregiversPage
 from tailtribe.entrypoints.http.console.dashboard import DashboardController
 from tailtribe.entrypoints.http.console.security import (
     LOGIN_PATH,
@@ -62,6 +64,8 @@ def console_routes(sign_in_limit: RateLimitConfig) -> list[Any]:
         route_handlers=[
             Router("/", route_handlers=[SignInController], middleware=[sign_in_limit.middleware]),
             DashboardController,
+            CaregiversPage,
+            BookingsPage,
         ],
         middleware=[session_config().middleware],
         request_class=HTMXRequest,
