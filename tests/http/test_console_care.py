@@ -65,8 +65,9 @@ async def api(console: Client, settings: Settings) -> AsyncIterator[Api]:  # noq
     await api.container.close()
 
 
-async def sign_in(client: Client, settings: Settings, at: datetime) -> None:  # noqa: F811
-    """A new admin through password, enrolment and a code of the clock's time `at`."""
+async def sign_in(client: Client, settings: Settings, at: datetime) -> str:  # noqa: F811
+    """A new admin through password, enrolment and a code of the clock's time
+    `at`; returns the admin's name."""
     email = await new_admin(settings)
     assert (await password_step(client, email)).status_code == 303
     enrolment = await client.get("/admin/enrol")
@@ -76,6 +77,7 @@ async def sign_in(client: Client, settings: Settings, at: datetime) -> None:  # 
         client, "/admin/enrol", {"code": code_at(secret.group(1), at)}, "/admin/enrol"
     )
     assert confirmed.status_code == 200, confirmed.text
+    return email.split("@")[0]
 
 
 async def submitted_caregiver(api: Api) -> tuple[str, dict[str, str]]:
@@ -159,7 +161,7 @@ async def test_approving_a_submitted_caregiver_through_the_page(
 ) -> None:
     boss = await admin(api)
     caregiver_id, carer_headers = await submitted_caregiver(api)
-    await sign_in(console, settings, datetime.fromisoformat("2026-12-04T10:00:00+00:00"))
+    name = await sign_in(console, settings, datetime.fromisoformat("2026-12-04T10:00:00+00:00"))
     page = f"/admin/caregivers/{caregiver_id}"
 
     # The queue shows what was submitted; every status on demand.
@@ -248,6 +250,11 @@ async def test_approving_a_submitted_caregiver_through_the_page(
     assert any(
         e["outcome"].startswith("refused") for e in await audit_of(api, caregiver_id, boss.headers)
     )
+    # The page names the deciding admin (its full name, from the trail) and lists the refusal.
+    history = (await console.get(page)).text
+    decisions, refusals = history.split('id="decisions"')[1].split('id="refusals"')
+    assert f"<td>{name}</td>" in decisions
+    assert name in refusals and "refused" in refusals
 
     # Suspend, then reinstate (no reason needed there).
     assert (

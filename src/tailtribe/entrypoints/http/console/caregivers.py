@@ -19,10 +19,12 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_404_NOT_FOUND, HTTP_422_UNPROCESSABLE_ENTITY
 
 from tailtribe.domain.errors import DomainError, NotFound
+from tailtribe.domain.model.audit import AuditFilter, AuditObject
 from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.photos import VARIANTS, Subject
 from tailtribe.domain.ports.files import ServedMedia
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
+from tailtribe.domain.services.audit import ReadAuditTrail
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.entrypoints.http.console.formatting import (
     PAGE_SIZE,
@@ -43,6 +45,8 @@ ALL = "all"
 # The API requires a reason for these (ReasonBody); reinstating takes one if given.
 NEEDS_REASON = frozenset({Verdict.APPROVE, Verdict.REJECT, Verdict.SUSPEND})
 MAX_REASON = 2000
+# The newest audit entries on a caregiver the page reads.
+AUDIT_LINES = 100
 # The decisions each status allows, in the order the page offers them.
 OFFERED: dict[CaregiverStatus, tuple[Verdict, ...]] = {
     CaregiverStatus.PENDING_REVIEW: (Verdict.APPROVE, Verdict.REJECT),
@@ -106,8 +110,9 @@ class CaregiversPage(Controller):
         caregiver_id: FromPath[UUID],
         review: FromDishka[ReviewCaregivers],
         photos: FromDishka[ManagePhotos],
+        audit: FromDishka[ReadAuditTrail],
     ) -> Template:
-        return await _caregiver_page(request, caregiver_id, review, photos)
+        return await _caregiver_page(request, caregiver_id, review, photos, audit)
 
     @get("/{caregiver_id:uuid}/photos/{photo_id:uuid}/{variant:str}")
     @inject
@@ -144,33 +149,24 @@ class CaregiversPage(Controller):
         verdict: FromPath[str],
         review: FromDishka[ReviewCaregivers],
         photos: FromDishka[ManagePhotos],
+        audit: FromDishka[ReadAuditTrail],
     ) -> Template | Redirect:
         form = await fields(request)
+
+        async def refuse(status: int, error: str | None, detail: str | None = None) -> Template:
+            return await _caregiver_page(
+                request, caregiver_id, review, photos, audit, status, error, detail
+            )
+
         try:
             chosen = Verdict(verdict)
         except ValueError:
-            return await _caregiver_page(
-                request, caregiver_id, review, photos, HTTP_404_NOT_FOUND, "caregiver.no_action"
-            )
+            return await refuse(HTTP_404_NOT_FOUND, "caregiver.no_action")
         reason = form.get("reason", "").strip()
         if chosen in NEEDS_REASON and not reason:
-            return await _caregiver_page(
-                request,
-                caregiver_id,
-                review,
-                photos,
-                HTTP_422_UNPROCESSABLE_ENTITY,
-                "caregiver.reason_required",
-            )
+            return await refuse(HTTP_422_UNPROCESSABLE_ENTITY, "caregiver.reason_required")
         if len(reason) > MAX_REASON:
-            return await _caregiver_page(
-                request,
-                caregiver_id,
-                review,
-                photos,
-                HTTP_422_UNPROCESSABLE_ENTITY,
-                "caregiver.reason_too_long",
-            )
+            return await refuse(HTTP_422_UNPROCESSABLE_ENTITY, "caregiver.reason_too_long")
         if form.get("confirmed") != "yes":
             try:
                 caregiver = await review.get(caregiver_id)
@@ -190,9 +186,7 @@ class CaregiversPage(Controller):
         try:
             await review.decide(request.user.id, caregiver_id, chosen, reason or None)
         except DomainError as exc:
-            return await _caregiver_page(
-                request, caregiver_id, review, photos, status_for(exc), detail=exc.detail
-            )
+            return await refuse(status_for(exc), None, exc.detail)
         return Redirect(f"{CAREGIVERS_PATH}/{caregiver_id}?done={chosen.value}", status_code=303)
 
 
@@ -201,6 +195,7 @@ async def _caregiver_page(
     caregiver_id: UUID,
     review: ReviewCaregivers,
     photos: ManagePhotos,
+    audit: ReadAuditTrail,
     status_code: int = 200,
     error: str | None = None,
     detail: str | None = None,
@@ -211,6 +206,13 @@ async def _caregiver_page(
     except NotFound:
         return missing(request)
     gallery = await photos.ready(Subject.CAREGIVER, caregiver.id)
+    # The trail names the admins; it also keeps refused attempts, shown apart.
+    trail = await audit(
+        AuditFilter(object_type=AuditObject.CAREGIVER.value, object_id=str(caregiver.id)),
+        AUDIT_LINES,
+        None,
+    )
+    names = {line.entry.actor_id: line.actor for line in trail.items}
     done = request.query_params.get("done")
     language = language_of(request)
     return page(
@@ -221,6 +223,8 @@ async def _caregiver_page(
         photos=gallery,
         offered=OFFERED.get(caregiver.status, ()),
         needs_reason=NEEDS_REASON,
+        names=names,
+        refusals=[line for line in trail.items if line.entry.outcome.startswith("refused")],
         done=done if done in set(Verdict) and status_code == 200 else None,
         error=error,
         detail=detail,
