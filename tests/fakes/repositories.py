@@ -167,7 +167,8 @@ class MemoryCaregiverRepository:
         self, status: CaregiverStatus | None, limit: int, offset: int
     ) -> Page[Caregiver]:
         rows = [c for c in self._rows.values() if status is None or c.status is status]
-        rows.sort(key=lambda c: (c.created_at or _EPOCH, c.id))
+        waiting = CaregiverStatus.PENDING_REVIEW
+        rows.sort(key=lambda c: (c.status is not waiting, c.created_at or _EPOCH, c.id))
         return _page(rows, limit, offset)
 
     async def add(self, caregiver: Caregiver) -> None:

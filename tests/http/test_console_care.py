@@ -160,6 +160,7 @@ async def test_approving_a_submitted_caregiver_through_the_page(
     api: Api,
 ) -> None:
     boss = await admin(api)
+    earlier, _ = await api.approved_caregiver(boss.headers)
     caregiver_id, carer_headers = await submitted_caregiver(api)
     name = await sign_in(console, settings, datetime.fromisoformat("2026-12-04T10:00:00+00:00"))
     page = f"/admin/caregivers/{caregiver_id}"
@@ -169,12 +170,17 @@ async def test_approving_a_submitted_caregiver_through_the_page(
     assert queue.status_code == 200
     assert PROFILE["display_name"].replace("'", "&#39;") in queue.text
     assert f'href="{page}"' in queue.text
+    # Submitted first, though created after the approved one.
+    assert queue.text.index(f'href="{page}"') < queue.text.index(f'/{earlier["id"]}"')
     approved_only = await console.get("/admin/caregivers?status=approved")
     assert f'href="{page}"' not in approved_only.text
+    assert f'href="/admin/caregivers/{earlier["id"]}"' in approved_only.text
+    waiting = await console.get("/admin/caregivers?status=pending_review")
+    assert f'href="{page}"' in waiting.text and earlier["id"] not in waiting.text
     assert (await console.get("/admin/caregivers?status=all")).status_code == 200
     assert (await console.get("/admin/caregivers?status=nonsense")).status_code == 422
 
-    assert await searchable(api) == []
+    assert set(await searchable(api)) == {earlier["id"]}
 
     # Its page: profile, prices, weekly hours, Stripe, no decision yet.
     shown = await console.get(page)
@@ -228,7 +234,7 @@ async def test_approving_a_submitted_caregiver_through_the_page(
     assert await api_status(api, caregiver_id, carer_headers) == "approved"
     public = await api.client.get(f"/api/v1/caregivers/{caregiver_id}")
     assert public.status_code == 200, public.text
-    assert await searchable(api) == [caregiver_id]
+    assert set(await searchable(api)) == {earlier["id"], caregiver_id}
     listed = await api.client.get(
         "/api/v1/admin/caregivers", params={"status": "approved"}, headers=boss.headers
     )
@@ -266,7 +272,7 @@ async def test_approving_a_submitted_caregiver_through_the_page(
     assert suspended.status_code == 303
     assert await api_status(api, caregiver_id, carer_headers) == "suspended"
     assert (await api.client.get(f"/api/v1/caregivers/{caregiver_id}")).status_code == 404
-    assert await searchable(api) == []
+    assert set(await searchable(api)) == {earlier["id"]}
     reinstated = await form(console, f"{page}/reinstate", {"confirmed": "yes"}, page)
     assert reinstated.status_code == 303
     assert await api_status(api, caregiver_id, carer_headers) == "approved"

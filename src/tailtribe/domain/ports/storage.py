@@ -138,7 +138,8 @@ class CaregiverRepository(Protocol):
     async def list(
         self, status: CaregiverStatus | None, limit: int, offset: int
     ) -> Page[Caregiver]:
-        """Oldest first; all statuses when `status` is None."""
+        """Submitted ones (pending_review) first, then oldest first; all
+        statuses when `status` is None."""
         ...
 
     async def add(self, caregiver: Caregiver) -> None:

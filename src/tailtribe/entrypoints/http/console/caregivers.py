@@ -39,8 +39,7 @@ from tailtribe.entrypoints.http.console.security import CONSOLE_PATH, console_gu
 from tailtribe.entrypoints.http.errors import status_for
 
 CAREGIVERS_PATH = CONSOLE_PATH + "/caregivers"
-# The queue shows what waits for a decision unless asked otherwise.
-QUEUE = CaregiverStatus.PENDING_REVIEW
+# Without a status: every caregiver, the submitted ones (waiting for a decision) first.
 ALL = "all"
 # The API requires a reason for these (ReasonBody); reinstating takes one if given.
 NEEDS_REASON = frozenset({Verdict.APPROVE, Verdict.REJECT, Verdict.SUSPEND})
@@ -57,9 +56,7 @@ OFFERED: dict[CaregiverStatus, tuple[Verdict, ...]] = {
 
 def _status_filter(raw: str | None) -> tuple[CaregiverStatus | None, bool]:
     """The status asked for (None: all), and whether the query named a known one."""
-    if not raw:
-        return QUEUE, True
-    if raw == ALL:
+    if not raw or raw == ALL:
         return None, True
     try:
         return CaregiverStatus(raw), True
