@@ -44,8 +44,10 @@ class Console:
 
 async def _enrolled(world: World) -> tuple[Console, User, str, list[str]]:
     console, user = Console(world), _admin(world)
-    enrolment = await console.start(user)
-    recovery = await console.confirm(user.id, pyotp.TOTP(enrolment.secret).at(world.clock.now()))
+    enrolment = await console.start(user, None)
+    recovery = await console.confirm(
+        user.id, pyotp.TOTP(enrolment.secret).at(world.clock.now()), enrolment.shown
+    )
     return console, user, enrolment.secret, recovery
 
 
@@ -57,15 +59,30 @@ async def test_the_secret_is_sealed_and_the_codes_digested(world: World) -> None
     assert len(stored.recovery_digests) == 10
 
 
-async def test_starting_again_keeps_the_pending_secret_and_refuses_once_enrolled(
+async def test_a_reload_keeps_the_pending_secret_and_no_other_session_ever_sees_it(
     world: World,
 ) -> None:
     console, user = Console(world), _admin(world)
-    first = await console.start(user)
-    assert (await console.start(user)).secret == first.secret
-    await console.confirm(user.id, pyotp.TOTP(first.secret).at(world.clock.now()))
+    first = await console.start(user, None)
+    assert (await console.start(user, first.shown)).secret == first.secret  # a reload
+    # Another session (someone else with the password) gets a new secret, and
+    # the first one's no longer confirms.
+    other = await console.start(user, None)
+    assert other.secret != first.secret
+    with pytest.raises(InvalidCredentials):
+        await console.confirm(user.id, pyotp.TOTP(first.secret).at(world.clock.now()), first.shown)
+    again = await console.start(user, first.shown)
+    assert again.secret not in (first.secret, other.secret)
+    await console.confirm(user.id, pyotp.TOTP(again.secret).at(world.clock.now()), again.shown)
     with pytest.raises(Conflict):
-        await console.start(user)
+        await console.start(user, again.shown)
+
+
+async def test_codes_in_other_scripts_digits_are_refused_not_crashed_on(world: World) -> None:
+    console, user, _, _ = await _enrolled(world)
+    for code in ("١٢٣٤٥٦", "²²²²²²"):
+        with pytest.raises(InvalidCredentials):
+            await console.verify(user.id, code)
 
 
 async def test_codes_of_a_step_used_or_past_are_refused(world: World) -> None:

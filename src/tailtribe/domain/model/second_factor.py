@@ -29,7 +29,7 @@ def normalize_recovery_code(raw: str) -> str:
 
 def looks_like_totp(raw: str) -> bool:
     code = raw.replace(" ", "")
-    return len(code) == 6 and code.isdigit()
+    return len(code) == 6 and code.isascii() and code.isdigit()
 
 
 @dataclass(eq=False)

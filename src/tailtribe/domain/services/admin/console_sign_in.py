@@ -44,6 +44,7 @@ class PasswordPassed:
 class Enrolment:
     secret: str  # base32, for typing into an authenticator by hand
     uri: str  # otpauth://, for the QR code
+    shown: str  # its digest: kept in the session that was shown it
 
 
 class ConsolePassword:
@@ -68,20 +69,31 @@ class StartEnrolment:
     def __init__(self, uow: UnitOfWork, codes: OneTimeCodes, box: SecretBox, clock: Clock) -> None:
         self._uow, self._codes, self._box, self._clock = uow, codes, box, clock
 
-    async def __call__(self, user: User) -> Enrolment:
+    async def __call__(self, user: User, shown: str | None) -> Enrolment:
+        """`shown` is the digest of the secret this browser session was shown
+        (None for none): a reload keeps it; any other session gets a new
+        secret, which voids the one shown before. A pending secret is never
+        handed to a second session."""
         async with self._uow as uow:
             factor = await uow.second_factors.get(user.id)
             if factor is not None and factor.enrolled:
                 raise Conflict("a second factor is set up already")
-            if factor is None:
-                secret = self._codes.new_secret()
-                factor = SecondFactor(user.id, self._box.seal(secret), self._clock.now())
-                await uow.second_factors.save(factor)
-                await uow.commit()
-            else:
-                # Reloading the page keeps the secret already scanned.
+            if factor is not None:
                 secret = self._box.open(factor.sealed_secret)
-        return Enrolment(secret, self._codes.provisioning_uri(secret, user.email, ISSUER))
+                if shown is not None and self._box.digest(secret) == shown:
+                    return self._enrolment(user, secret)
+            secret = self._codes.new_secret()
+            factor = SecondFactor(user.id, self._box.seal(secret), self._clock.now())
+            await uow.second_factors.save(factor)
+            await uow.commit()
+        return self._enrolment(user, secret)
+
+    def _enrolment(self, user: User, secret: str) -> Enrolment:
+        return Enrolment(
+            secret,
+            self._codes.provisioning_uri(secret, user.email, ISSUER),
+            self._box.digest(secret),
+        )
 
 
 class _Checks:
@@ -111,12 +123,15 @@ class ConfirmEnrolment(_Checks):
     """The first code proves the authenticator works: the factor is on, and
     ten recovery codes are made, returned once and stored as digests."""
 
-    async def __call__(self, user_id: UUID, code: str) -> list[str]:
+    async def __call__(self, user_id: UUID, code: str, shown: str | None) -> list[str]:
         await self._count(user_id)
         async with self._uow as uow:
             factor = await uow.second_factors.get(user_id)
             if factor is None or factor.enrolled:
                 raise Conflict("no second factor is being set up")
+            if shown is None or self._box.digest(self._box.open(factor.sealed_secret)) != shown:
+                # Another session started a set-up since: this one shows a new secret.
+                raise InvalidCredentials()
             step = self._step(factor, code)
             if step is None:
                 raise InvalidCredentials()

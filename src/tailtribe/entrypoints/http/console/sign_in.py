@@ -48,6 +48,8 @@ from tailtribe.entrypoints.http.console.security import (
 
 TOTP_PATH = LOGIN_PATH + "/totp"
 ENROL_PATH = CONSOLE_PATH + "/enrol"
+# The digest of the TOTP secret this session was shown while enrolling.
+ENROLMENT = "enrolment"
 Req = Request[Any, Any, Any]
 
 
@@ -161,7 +163,10 @@ class SignInController(Controller):
         if (refused := await _pending(request, clock)) is not None:
             return refused
         try:
-            codes = await use_case(_user_id(request), await _field(request, "code"))
+            shown = request.session.get(ENROLMENT)
+            codes = await use_case(
+                _user_id(request), await _field(request, "code"), shown if shown else None
+            )
         except InvalidCredentials:
             return await _enrol_page(request, start, HTTP_401_UNAUTHORIZED, error="totp.refused")
         except RateLimited as exc:
@@ -232,7 +237,9 @@ async def _enrol_page(
     user = await session_user(request)
     if user is None:
         return page(request, "login.html.j2", HTTP_409_CONFLICT, error="login.expired")
-    enrolment = await use_case(user)
+    shown = request.session.get(ENROLMENT)
+    enrolment = await use_case(user, shown if shown else None)
+    request.session[ENROLMENT] = enrolment.shown
     # Drawn on the server as inline SVG (shapes only, no style attribute): the CSP holds.
     qr = Markup(segno.make(enrolment.uri, error="m").svg_inline(scale=4, omitsize=False))  # noqa: S704
     return page(
