@@ -1,0 +1,65 @@
+"""Fixtures of the browser tests: one Chromium and one app per run, a page per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.browser.harness import CHROMIUM, DESKTOP, T0, Console, served_console, watch
+from tests.conftest import empty_database
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every test here is a browser test: `-m browser` runs them, `-m "not browser"` leaves them.
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    # Never skipped: scripts/test.sh installs Debian's chromium; without it the tests fail.
+    assert CHROMIUM.exists(), (
+        f"{CHROMIUM} is missing: apt-get install chromium chromium-driver (scripts/test.sh does)"
+    )
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM))
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture(scope="session")
+async def served(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Console]:
+    """One app process for all the browser tests: starting it takes seconds."""
+    async with served_console(pg_url, tmp_path_factory.mktemp("console")) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+async def console(served: Console) -> Console:
+    """The served app on empty tables, its clock at T0, for each module."""
+    await (await empty_database(served.settings.database_url)).get_engine().dispose()
+    served.secrets.clear()
+    await served.set_clock(T0)
+    return served
+
+
+@pytest.fixture
+async def page(browser: Browser, console: Console) -> AsyncIterator[Page]:
+    """A fresh browser profile (no cookies) in English, at desktop width, on the console."""
+    context = await browser.new_context(
+        base_url=console.base,
+        locale="en-GB",
+        viewport=DESKTOP,
+    )
+    try:
+        yield watch(await context.new_page())
+    finally:
+        await context.close()
