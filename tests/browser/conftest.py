@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.browser.harness import CHROMIUM, DESKTOP, T0, Console, served_console, watch
 from tests.conftest import empty_database
 
 HERE = Path(__file__).resolve().parent
+# Two cores run the app, Chromium and the tests: allow more than the default 5 s.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
