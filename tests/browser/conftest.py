@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Generator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.browser)
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[_FAILED] = True
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -54,14 +67,20 @@ async def console(served: Console) -> Console:
 
 
 @pytest.fixture
-async def page(browser: Browser, console: Console) -> AsyncIterator[Page]:
-    """A fresh browser profile (no cookies) in English, at desktop width, on the console."""
-    context = await browser.new_context(
-        base_url=console.base,
-        locale="en-GB",
-        viewport=DESKTOP,
-    )
+async def page(
+    browser: Browser, console: Console, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Page]:
+    """A fresh browser profile (no cookies) in English, at desktop width, on the console.
+
+    A failed test leaves what the page showed and the app's log in its tmp_path.
+    """
+    context = await browser.new_context(base_url=console.base, locale="en-GB", viewport=DESKTOP)
     try:
-        yield watch(await context.new_page())
+        opened = watch(await context.new_page())
+        yield opened
+        if request.node.stash.get(_FAILED, False):
+            await opened.screenshot(path=tmp_path / "failed.png", full_page=True)
+            (tmp_path / "server.log").write_bytes(console.log.read_bytes()[-20_000:])
+            print(f"the page and the app's log at the failure: {tmp_path}")  # noqa: T201
     finally:
         await context.close()
