@@ -551,7 +551,7 @@ AGGREGATES["meet-and-greet"] = (
 @st.composite
 def weekly_patterns(draw: st.DrawFn) -> WeeklyPattern:
     weekdays = tuple(draw(st.lists(st.integers(0, 6), min_size=1, max_size=7, unique=True)))
-    first = draw(days)
+    first = draw(st.dates(date(2000, 1, 1), date(2199, 1, 1)))
     counted = draw(st.booleans())
     return WeeklyPattern(
         weekdays=weekdays,

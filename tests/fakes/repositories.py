@@ -335,7 +335,7 @@ class MemoryBookingRepository:
         rows.sort(key=lambda b: (b.created_at, b.id), reverse=True)
         return _page(rows, limit, offset)
 
-    async def of_series(self, series_id: UUID) -> list[Booking]:
+    async def of_series(self, series_id: UUID, *, lock: bool = True) -> list[Booking]:
         found = [b for b in self._rows.values() if b.series_id == series_id]
         return [copy.deepcopy(b) for b in sorted(found, key=lambda b: (b.start, b.id))]
 

@@ -63,6 +63,20 @@ BEYOND_SCHEMA = {
     ("full_name", "invisible or control characters"),
     ("display_name", "invisible or control characters"),
     ("name", "invisible or control characters"),
+    # A quote is of one booking or of a weekly series; a series' pattern and
+    # each occurrence's period follow calendar rules (docs/series.md).
+    ("start", "one booking needs start and end (or a series: repeat)"),
+    ("end", "one booking needs start and end (or a series: repeat)"),
+    ("repeat", "give either start and end, or repeat"),
+    ("repeat", "give either count or until"),
+    ("repeat.weekdays", "name each weekday once, at least one"),
+    ("repeat", "no weekday of the pattern falls in that period"),
+    ("repeat.until", "on or after first_date, within 26 weeks of it"),
+    ("repeat.count", "at most 26 weeks of the weekdays"),
+    ("repeat.first_date", "a date between the years 2000 and 2200"),
+    ("repeat.duration_minutes", "a visit lasts 15 minutes to 3 hours"),
+    ("repeat.duration_minutes", "day care ends later in the day than it starts"),
+    ("service", "a series is of walks, drop-in visits or day care"),
     # A schema says "binary"; only the server can see that the bytes are no image.
     ("file", "not a JPEG, PNG, WebP or HEIC image"),
 }

@@ -121,7 +121,7 @@ async def test_a_quote_prices_each_occurrence_and_refuses_a_mix(api: Api) -> Non
     # One booking still quotes as before, with no occurrences.
     single = booking_body(carer, pet_owner, "dog_walking", START, START + timedelta(hours=1))
     one = (await api.client.post("/api/v1/quotes", json=single, headers=pet_owner.headers)).json()
-    assert one["occurrences"] == [] and one["total"]["amount_cents"] == each[0]
+    assert "occurrences" not in one and one["total"]["amount_cents"] == each[0]
     mixed = {**body, "start": START.isoformat(), "end": (START + timedelta(hours=1)).isoformat()}
     refused = await api.client.post("/api/v1/quotes", json=mixed, headers=pet_owner.headers)
     assert_problem(refused, 422)
@@ -386,3 +386,50 @@ async def test_a_series_on_both_databases(
         assert paid["payment_status"] == "captured"
         assert (await ledger(api, first["id"], boss.headers))["balanced"] is True
         await api.container.close()
+
+
+async def test_acceptance_shares_contacts_and_an_unpaid_occurrence_cannot_be_completed(
+    api: Api,
+) -> None:
+    _, carer, pet_owner = await parties(api)
+    series = await request_series(api, carer, pet_owner)
+    cid = series["conversation_id"]
+    url = f"/api/v1/conversations/{cid}/messages"
+    before = (await api.client.get(url, headers=carer.headers)).json()["items"]
+    assert "0470" not in before[0]["body"]
+    await save_card(api, series, pet_owner, "pm_card_chargeDeclined")
+    accepted = await api.client.post(f"{URL}/{series['id']}/accept", headers=carer.headers)
+    assert accepted.status_code == 200, accepted.text
+    after = (await api.client.get(url, headers=carer.headers)).json()["items"]
+    assert "0470" in after[0]["body"]  # contacts flow once the series is accepted
+    first = series["occurrences"][0]
+    await run_at(api.client, START - timedelta(hours=48))  # declined: unpaid
+    await set_clock(api.client, START + timedelta(hours=2))
+    done = await api.client.post(f"/api/v1/bookings/{first['id']}/complete", headers=carer.headers)
+    assert_problem(done, 409)
+    assert (await get_booking(api, first["id"], pet_owner.headers))["status"] == "accepted"
+
+
+async def test_a_request_is_answered_as_a_whole(api: Api) -> None:
+    _, carer, pet_owner = await parties(api)
+    series = await request_series(api, carer, pet_owner)
+    one = series["occurrences"][1]["id"]
+    for who in (carer, pet_owner):
+        refused = await api.client.post(
+            f"/api/v1/bookings/{one}/cancel", json={}, headers=who.headers
+        )
+        assert_problem(refused, 409)
+    # The owner withdraws before saving a card: the caregiver never heard of it.
+    withdrawn = await api.client.post(
+        f"{URL}/{series['id']}/cancel", json={}, headers=pet_owner.headers
+    )
+    assert withdrawn.json()["status"] == "cancelled"
+    await run_at(api.client, NOW + timedelta(minutes=1))
+    assert await sent_emails(api, "series_cancelled", carer.id) == []
+    # The caregiver's cancellation of a request is a decline.
+    again = await request_series(api, carer, pet_owner)
+    await save_card(api, again, pet_owner, "pm_card_visa")
+    answer = await api.client.post(f"{URL}/{again['id']}/cancel", json={}, headers=carer.headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "declined"
+    assert {o["status"] for o in answer.json()["occurrences"]} == {"declined"}

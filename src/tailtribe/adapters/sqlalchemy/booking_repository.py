@@ -7,7 +7,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Table, and_, func, insert, inspect, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    and_,
+    func,
+    insert,
+    inspect,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -32,6 +45,7 @@ from tailtribe.domain.model.series import CHARGE_LEAD
 from tailtribe.domain.ports.storage import DueWork, Page
 
 _ACTIVE = [s.value for s in ACTIVE]
+_MEET_OPEN = sorted(s.value for s in MEET_OPEN)
 _BOOKING_PET = typing.cast(Table, BookingPetRow.__table__)
 _BOOKING = typing.cast(Table, BookingRow.__table__)
 # Every column a booking fills (all but the ORM's insert sentinel), by attribute.
@@ -198,27 +212,29 @@ class SqlBookingRepository:
     async def active_overlapping(
         self, caregiver_id: UUID, start: datetime, end: datetime
     ) -> Sequence[Occupancy]:
-        rows = await self._session.execute(
-            select(
-                BookingRow.service, BookingRow.start_at, BookingRow.end_at, BookingRow.pets
-            ).where(
-                BookingRow.caregiver_id == caregiver_id,
-                BookingRow.status.in_(_ACTIVE),
-                BookingRow.start_at < end,
-                BookingRow.end_at > start,
-            )
+        # Meet-and-greets take the caregiver's time as a walk does: both kinds
+        # of claim in one statement, one round trip under the calendar lock.
+        bookings = select(
+            BookingRow.service, BookingRow.start_at, BookingRow.end_at, BookingRow.pets
+        ).where(
+            BookingRow.caregiver_id == caregiver_id,
+            BookingRow.status.in_(_ACTIVE),
+            BookingRow.start_at < end,
+            BookingRow.end_at > start,
         )
-        claims = [Occupancy(Service(s), a, b, p) for s, a, b, p in rows]
-        # Meet-and-greets take the caregiver's time as a walk does.
-        meets = await self._session.execute(
-            select(MeetAndGreetRow.start_at, MeetAndGreetRow.end_at).where(
-                MeetAndGreetRow.caregiver_id == caregiver_id,
-                MeetAndGreetRow.status.in_([s.value for s in MEET_OPEN]),
-                MeetAndGreetRow.start_at < end,
-                MeetAndGreetRow.end_at > start,
-            )
+        meetings = select(
+            literal(AS_SERVICE.value, String),
+            MeetAndGreetRow.start_at,
+            MeetAndGreetRow.end_at,
+            literal(0, Integer),
+        ).where(
+            MeetAndGreetRow.caregiver_id == caregiver_id,
+            MeetAndGreetRow.status.in_(_MEET_OPEN),
+            MeetAndGreetRow.start_at < end,
+            MeetAndGreetRow.end_at > start,
         )
-        return claims + [Occupancy(AS_SERVICE, a, b, 0) for a, b in meets]
+        rows = await self._session.execute(union_all(bookings, meetings))
+        return [Occupancy(Service(s), a, b, p) for s, a, b, p in rows]
 
     async def add(self, booking: Booking) -> None:
         row = _fill(BookingRow(id=booking.id), booking)
@@ -294,14 +310,15 @@ class SqlBookingRepository:
         )
         return Page(await self._many(rows.all()), total or 0)
 
-    async def of_series(self, series_id: UUID) -> Sequence[Booking]:
+    async def of_series(self, series_id: UUID, *, lock: bool = True) -> Sequence[Booking]:
         # Locked until the transaction ends, as get() locks one booking.
         stmt = (
             select(BookingRow)
             .where(BookingRow.series_id == series_id)
             .order_by(BookingRow.start_at, BookingRow.id)
-            .with_for_update()
         )
+        if lock:
+            stmt = stmt.with_for_update()
         return await self._many((await self._session.scalars(stmt)).all())
 
     async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[Booking]:

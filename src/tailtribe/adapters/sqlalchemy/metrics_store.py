@@ -71,6 +71,11 @@ ACCEPTED = and_(
 )
 
 
+COMPLETED = BookingRow.status == BookingStatus.COMPLETED.value
+CANCELLED = BookingRow.status == BookingStatus.CANCELLED.value
+SETTLED = BookingRow.status.in_([BookingStatus.COMPLETED.value, BookingStatus.CANCELLED.value])
+
+
 class SqlMetricsStore:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -89,6 +94,11 @@ class SqlMetricsStore:
         if self._postgres:
             return cast(func.floor(value + 0.5), BigInteger)
         return cast(value + 0.5, BigInteger)  # truncation is floor for positives
+
+    def _commission(self) -> ColumnElement[int]:
+        """The domain's split: the commission on what was kept, half up."""
+        kept = BookingRow.captured_cents - BookingRow.refunded_cents
+        return self._round_half_up(kept * BookingRow.commission_percent / 100)
 
     def _local_day(self, column: Any, offsets: Sequence[tuple[datetime, int]]) -> Any:
         offset: Any = literal(offsets[0][1])
@@ -120,23 +130,15 @@ class SqlMetricsStore:
                 ).where(within(CaregiverDecisionRow.decided_at))
             )
         ).one()
-        accepted = ACCEPTED
-        completed = BookingRow.status == BookingStatus.COMPLETED.value
-        settled = BookingRow.status.in_(
-            [BookingStatus.COMPLETED.value, BookingStatus.CANCELLED.value]
-        )
-        kept = BookingRow.captured_cents - BookingRow.refunded_cents
-        # The domain's split: the commission on what was kept, half up.
-        commission = self._round_half_up(kept * BookingRow.commission_percent / 100)
         bookings = (
             await s.execute(
                 select(
                     func.count(),
-                    _count(accepted),
-                    _count(completed),
-                    _count(BookingRow.status == BookingStatus.CANCELLED.value),
+                    _count(ACCEPTED),
+                    _count(COMPLETED),
+                    _count(CANCELLED),
                     _total(BookingRow.captured_cents),
-                    _total(commission, settled),
+                    _total(self._commission(), SETTLED),
                     _total(BookingRow.paid_out_cents),  # already net of reversals
                     _total(BookingRow.refunded_cents),
                 ).where(within(BookingRow.created_at))
@@ -249,16 +251,33 @@ class SqlMetricsStore:
         )
         bookings_day = self._local_day(BookingRow.created_at, offsets).label("day")
         bookings = await self._session.execute(
-            select(bookings_day, func.count(), _total(BookingRow.captured_cents))
+            select(
+                bookings_day,
+                func.count(),
+                _total(BookingRow.captured_cents),
+                _count(ACCEPTED),
+                _count(COMPLETED),
+                _count(CANCELLED),
+                _total(self._commission(), SETTLED),
+            )
             .where(BookingRow.created_at >= start, BookingRow.created_at < end)
             .group_by(text("day"))
         )
         days: dict[int, Day] = {}
         for n, count in registrations:
             days[n] = Day(_date(n), registrations=int(count))
-        for n, count, value in bookings:
+        for n, count, value, accepted, completed, cancelled, commission in bookings:
             found = days.get(n, Day(_date(n)))
-            days[n] = Day(found.day, found.registrations, int(count), int(value))
+            days[n] = Day(
+                found.day,
+                found.registrations,
+                bookings_created=int(count),
+                gross_booking_value_cents=int(value),
+                bookings_accepted=int(accepted),
+                bookings_completed=int(completed),
+                bookings_cancelled=int(cancelled),
+                commission_earned_cents=int(commission),
+            )
         return list(days.values())
 
 

@@ -675,6 +675,8 @@ class Booking(Aggregate):
         target = self._move("start")
         if now < self.start:
             raise self._refuse("start before its start time")
+        if self.awaits_payment:
+            raise self._refuse("start before it is paid")
         self.status = target
         self.record(BookingStarted(occurred_at=now, booking_id=self.id))
 
@@ -682,6 +684,8 @@ class Booking(Aggregate):
         target = self._move("complete")
         if now < self.end:
             raise self._refuse("complete before its end time")
+        if self.awaits_payment:  # it lapses unpaid instead
+            raise self._refuse("complete before it is paid")
         self.status = target
         self.completed_at = now
         self.dispute.open_window(now, dispute_window)

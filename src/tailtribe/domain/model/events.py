@@ -230,6 +230,7 @@ class SeriesCancelled(SeriesEvent):
     from_date: str  # ISO date, Brussels
     cancelled: int
     refund_cents: int
+    asked: bool = True  # False: withdrawn before the caregiver was asked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

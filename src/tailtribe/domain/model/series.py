@@ -77,15 +77,10 @@ class WeeklyPattern:
             raise _refuse("repeat.first_date", "a date between the years 2000 and 2200")
         if (self.count is None) == (self.until is None):
             raise _refuse("repeat", "give either count or until")
-        last = self.last_allowed
-        if self.until is not None and not self.first_date <= self.until <= last:
-            raise _refuse(
-                "repeat.until", f"until lies between first_date and {last.isoformat()} (26 weeks)"
-            )
+        if self.until is not None and not self.first_date <= self.until <= self.last_allowed:
+            raise _refuse("repeat.until", "on or after first_date, within 26 weeks of it")
         if self.count is not None and not 1 <= self.count <= MAX_WEEKS * len(self.weekdays):
-            raise _refuse(
-                "repeat.count", f"count lies within 1..{MAX_WEEKS * len(self.weekdays)} (26 weeks)"
-            )
+            raise _refuse("repeat.count", "at most 26 weeks of the weekdays")
 
     @property
     def last_allowed(self) -> date:
@@ -309,7 +304,13 @@ class BookingSeries(Aggregate):
         self.decided_at = now
 
     def record_cancellation(
-        self, now: datetime, by: str, from_date: date, cancelled: int, refund_cents: int
+        self,
+        now: datetime,
+        by: str,
+        from_date: date,
+        cancelled: int,
+        refund_cents: int,
+        asked: bool = True,
     ) -> None:
         """One email for the occurrences cancelled together (each keeps its own refund)."""
         self.record(
@@ -320,5 +321,6 @@ class BookingSeries(Aggregate):
                 from_date=from_date.isoformat(),
                 cancelled=cancelled,
                 refund_cents=refund_cents,
+                asked=asked,
             )
         )

@@ -37,6 +37,11 @@ class Day:
     registrations: int = 0
     bookings_created: int = 0
     gross_booking_value_cents: int = 0
+    # What became of that day's bookings, as the totals count them.
+    bookings_accepted: int = 0
+    bookings_completed: int = 0
+    bookings_cancelled: int = 0
+    commission_earned_cents: int = 0
 
 
 class MetricsStore(Protocol):
@@ -47,8 +52,9 @@ class MetricsStore(Protocol):
     async def daily(
         self, start: datetime, end: datetime, offsets: Sequence[tuple[datetime, int]]
     ) -> list[Day]:
-        """Registrations, bookings created and their value per Brussels day
-        (days with none may be left out). `offsets`: see `utc_offsets`."""
+        """Registrations, bookings created, what became of them, their value
+        and commission per Brussels day (days with none may be left out).
+        `offsets`: see `utc_offsets`."""
         ...
 
 

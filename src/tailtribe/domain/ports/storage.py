@@ -221,8 +221,9 @@ class BookingRepository(Protocol):
         one-off bookings only."""
         ...
 
-    async def of_series(self, series_id: UUID) -> Sequence[Booking]:
-        """The series' occurrences by start, locked until the transaction ends."""
+    async def of_series(self, series_id: UUID, *, lock: bool = True) -> Sequence[Booking]:
+        """The series' occurrences by start; locked until the transaction ends
+        unless `lock` is False (a view or an email only reads)."""
         ...
 
     async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[Booking]:

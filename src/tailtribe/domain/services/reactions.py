@@ -10,10 +10,14 @@ from tailtribe.domain.model.events import (
     BookingAccepted,
     CaregiverDecision,
     CaregiverEvent,
+    SeriesAccepted,
 )
 from tailtribe.domain.ports.storage import Cache
 from tailtribe.domain.services.caregivers.search import invalidate_search
-from tailtribe.domain.services.conversations.share_contacts import share_contacts
+from tailtribe.domain.services.conversations.share_contacts import (
+    share_contacts,
+    share_series_contacts,
+)
 from tailtribe.domain.services.dispatch import EventDispatcher
 
 
@@ -21,6 +25,7 @@ def reactions(cache: Cache) -> EventDispatcher:
     dispatcher = EventDispatcher()
     # In the transaction: the acceptance and the contacts commit together.
     dispatcher.in_transaction(BookingAccepted, share_contacts)
+    dispatcher.in_transaction(SeriesAccepted, share_series_contacts)
 
     # After commit: an admin's decision empties cached search results (a
     # suspended caregiver vanishes at once); a lost invalidation only lets

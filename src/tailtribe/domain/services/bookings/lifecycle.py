@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from tailtribe.domain.errors import Forbidden, NotFound
+from tailtribe.domain.errors import Conflict, Forbidden, NotFound
 from tailtribe.domain.model.booking_payment import CAPTURED_STATES, PaymentStatus
-from tailtribe.domain.model.bookings import Booking
+from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.users import clean_text
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.storage import UnitOfWork
@@ -120,6 +120,9 @@ class BookingLifecycle:
         async with self._uow as uow:
             found = await access(uow, actor, booking_id)
             booking = found.booking
+            if booking.series_id is not None and booking.status is BookingStatus.REQUESTED:
+                # A series is asked and answered as a whole (docs/series.md).
+                raise Conflict("the series is not answered yet: cancel or decline the series")
             was = booking.payment.status
             before = Before.of(booking)
             text = None if reason is None else clean_text(reason, "reason", max_length=2000) or None

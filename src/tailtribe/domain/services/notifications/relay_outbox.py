@@ -110,10 +110,11 @@ class RelayOutbox:
             if party is Party.CAREGIVER and expired_unseen:
                 continue
             # A series that expired before its card was saved was never shown to the caregiver.
+            # Nor one withdrawn before then. (`asked` is absent from no such event.)
             if (
-                kind is EmailKind.SERIES_EXPIRED
+                kind in (EmailKind.SERIES_EXPIRED, EmailKind.SERIES_CANCELLED)
                 and party is Party.CAREGIVER
-                and not message.payload.get("asked")
+                and not message.payload.get("asked", True)
             ):
                 continue
             # A cancelled meet-and-greet or series: the party who cancelled knows.

@@ -299,7 +299,7 @@ class SendEmail:
         caregiver = await uow.caregivers.get(series.caregiver_id)
         if owner is None or caregiver is None:
             raise Undeliverable("a party of the series is gone")
-        occurrences = list(await uow.bookings.of_series(series.id))
+        occurrences = list(await uow.bookings.of_series(series.id, lock=False))
         if not occurrences:
             raise Undeliverable("the series has no occurrences")
         planned = [b for b in occurrences if b.status in ACTIVE]

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tailtribe.domain.errors import DomainError, ProviderUnavailable
+from tailtribe.domain.errors import DomainError, PaymentProviderError, ProviderUnavailable
 from tailtribe.domain.model.aggregate import Aggregate
 from tailtribe.domain.model.booking_payment import CAPTURED_STATES, PaymentMethod, PaymentStatus
 from tailtribe.domain.model.booking_payout import PayoutStatus
@@ -103,7 +103,12 @@ async def _occurrence_confirmed(
     ):
         return []
     booking.authorize_occurrence(event.occurred_at, booking.price.total_cents)
-    await take_occurrence_payment(ctx.gateway, booking, ctx.now)
+    try:
+        await take_occurrence_payment(ctx.gateway, booking, ctx.now)
+    except PaymentProviderError:
+        # Held, and booked as held: it no longer lapses, and the charge job
+        # takes it on its next run (it takes held occurrences too).
+        logger.warning("capture of occurrence %s left to the charge job", booking.id)
     await ctx.uow.bookings.save(booking)
     return [booking]
 

@@ -7,6 +7,7 @@ event store included, so they are applied once in effect like any delivery.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from tailtribe.domain.errors import Conflict, NotFound
@@ -17,6 +18,7 @@ from tailtribe.domain.ports.payments import (
     PaymentOutcome,
     PaymentSimulator,
     SavedCard,
+    WebhookDelivery,
     WebhookVerifier,
 )
 from tailtribe.domain.ports.storage import UnitOfWork
@@ -24,17 +26,8 @@ from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.payments.apply_payment_events import ReceivePaymentEvent
 
 
-class SimulatePayment:
-    """The owner's payment step, played by the simulated provider.
-
-    - only with the simulated provider (404 otherwise);
-    - only the booking's owner (anyone else: 404, as for any booking not theirs);
-    - only while the payment waits for an authorization: a request whose
-      payment is pending or failed, within its payment window (409 otherwise,
-      so a second success is refused rather than repeated);
-    - the provider's signed deliveries are verified and received one by one,
-      exactly as the webhook endpoint does, then the booking is read again.
-    """
+class _Simulation:
+    """The simulated provider's deliveries, received as the webhook receives them."""
 
     def __init__(
         self,
@@ -46,6 +39,23 @@ class SimulatePayment:
     ) -> None:
         self._uow, self._simulator, self._verifier = uow, simulator, verifier
         self._receive, self._clock = receive, clock
+
+    async def _deliver(self, deliveries: Sequence[WebhookDelivery]) -> None:
+        for delivery in deliveries:
+            await self._receive(self._verifier.parse(delivery.payload, delivery.signature))
+
+
+class SimulatePayment(_Simulation):
+    """The owner's payment step, played by the simulated provider.
+
+    - only with the simulated provider (404 otherwise);
+    - only the booking's owner (anyone else: 404, as for any booking not theirs);
+    - only while the payment waits for an authorization: a request whose
+      payment is pending or failed, within its payment window (409 otherwise,
+      so a second success is refused rather than repeated);
+    - the provider's signed deliveries are verified and received one by one,
+      exactly as the webhook endpoint does, then the booking is read again.
+    """
 
     async def __call__(self, user_id: UUID, booking_id: UUID, outcome: PaymentOutcome) -> Booking:
         if self._simulator is None:  # a real provider: the owner pays in the browser
@@ -73,8 +83,7 @@ class SimulatePayment:
         deliveries = await self._simulator.simulate(
             booking.id, intent_id, booking.price.total_cents, outcome, now
         )
-        for delivery in deliveries:
-            await self._receive(self._verifier.parse(delivery.payload, delivery.signature))
+        await self._deliver(deliveries)
         return await self._owned(user_id, booking_id)
 
     async def _owned(self, user_id: UUID, booking_id: UUID) -> Booking:
@@ -85,21 +94,10 @@ class SimulatePayment:
         return booking
 
 
-class SimulateCardSetup:
+class SimulateCardSetup(_Simulation):
     """The owner saving a card for a series, played by the simulated provider:
     `card` decides how the occurrences' off-session payments will go. Only the
     series' owner, only while the request waits for its card (409 otherwise)."""
-
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        simulator: PaymentSimulator | None,
-        verifier: WebhookVerifier,
-        receive: ReceivePaymentEvent,
-        clock: Clock,
-    ) -> None:
-        self._uow, self._simulator, self._verifier = uow, simulator, verifier
-        self._receive, self._clock = receive, clock
 
     async def __call__(self, user_id: UUID, series_id: UUID, card: SavedCard) -> None:
         if self._simulator is None:
@@ -119,8 +117,7 @@ class SimulateCardSetup:
         deliveries = await self._simulator.simulate_setup(
             series.id, series.setup_intent_id, card, now
         )
-        for delivery in deliveries:
-            await self._receive(self._verifier.parse(delivery.payload, delivery.signature))
+        await self._deliver(deliveries)
 
     async def _owned(self, user_id: UUID, series_id: UUID) -> BookingSeries:
         async with self._uow as uow:

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from tailtribe.domain.errors import DomainError, ProviderUnavailable
 from tailtribe.domain.model.bookings import Booking, BookingStatus
+from tailtribe.domain.model.series import BookingSeries
 from tailtribe.domain.ports.payments import OffSessionOutcome, PaymentGateway
 from tailtribe.domain.ports.storage import DueWork, UnitOfWork
 from tailtribe.domain.ports.time import Clock
@@ -83,22 +84,28 @@ class RunDueSeriesJobs:
         done = 0
         while True:
             async with self._uow as uow:
-                due = [b.id for b in await uow.bookings.due(work, self._clock.now(), BATCH)]
+                due = [
+                    (b.id, b.series_id)
+                    for b in await uow.bookings.due(work, self._clock.now(), BATCH)
+                ]
             changed = 0
-            for booking_id in due:
-                changed += await self._one(work, booking_id)
+            for booking_id, series_id in due:
+                changed += await self._one(work, booking_id, series_id)
             done += changed
             if len(due) < BATCH or changed == 0:
                 return done
 
-    async def _one(self, work: DueWork, booking_id: UUID) -> int:
+    async def _one(self, work: DueWork, booking_id: UUID, series_id: UUID | None) -> int:
         async with self._uow as uow:
+            # The series' row before the occurrence's, the order every other
+            # series step takes them in (no deadlock with a cancellation).
+            series = None if series_id is None else await uow.series.get(series_id)
             booking = await uow.bookings.get(booking_id)
             if booking is None:
                 return 0
             try:
                 if work is DueWork.CHARGE:
-                    changed = await self._charge(uow, booking)
+                    changed = await self._charge(booking, series)
                 else:
                     changed = await self._lapse(booking)
             except ProviderUnavailable:
@@ -115,14 +122,13 @@ class RunDueSeriesJobs:
             await uow.commit()
         return 1
 
-    async def _charge(self, uow: UnitOfWork, booking: Booking) -> bool:
+    async def _charge(self, booking: Booking, series: BookingSeries | None) -> bool:
         now = self._clock.now()
         if not booking.is_due_for_charge(now) or booking.series_id is None:
             return False
         if booking.payment.is_authorized:  # held by an earlier run; take it
             await take_occurrence_payment(self._gateway, booking, now)
             return True
-        series = await uow.series.get(booking.series_id)
         if series is None or series.customer_id is None or series.payment_method_id is None:
             logger.error("occurrence %s of a series without a saved card", booking.id)
             return False

@@ -10,10 +10,10 @@ derived from each occurrence, so a retried cancellation completes the step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
-from tailtribe.domain.errors import Conflict, Forbidden, NotFound
+from tailtribe.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound
 from tailtribe.domain.model.booking_payment import CAPTURED_STATES
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.cancellation import Canceller
@@ -90,7 +90,7 @@ class ManageSeries:
     async def get(self, actor: Actor, series_id: UUID) -> SeriesView:
         async with self._uow as uow:
             series = (await series_access(uow, actor, series_id)).series
-            return SeriesView(series, tuple(await uow.bookings.of_series(series.id)))
+            return SeriesView(series, tuple(await uow.bookings.of_series(series.id, lock=False)))
 
     async def list_series(
         self, actor: Actor, as_caregiver: bool, limit: int, offset: int
@@ -108,7 +108,10 @@ class ManageSeries:
                 page = await uow.series.list_for(
                     owner_id=actor.user_id, caregiver_id=None, limit=limit, offset=offset
                 )
-            views = [SeriesView(s, tuple(await uow.bookings.of_series(s.id))) for s in page.items]
+            views = [
+                SeriesView(s, tuple(await uow.bookings.of_series(s.id, lock=False)))
+                for s in page.items
+            ]
             return Page(views, page.total)
 
     async def _as_caregiver(self, uow: UnitOfWork, actor: Actor, series_id: UUID) -> SeriesAccess:
@@ -157,38 +160,98 @@ class ManageSeries:
         self, actor: Actor, series_id: UUID, from_date: date | None, reason: str | None
     ) -> Cancelled:
         """Cancel every occurrence from `from_date` (Brussels; default: all
-        not started). Before acceptance this withdraws the request. Each
-        occurrence follows its own cancellation policy, as if cancelled alone."""
+        not started). Each follows its own cancellation policy, as if
+        cancelled alone, in a transaction of its own: a provider failing
+        half-way leaves those before it cancelled (and refunded), and a retry
+        cancels the rest. One email tells the other party.
+
+        Before the caregiver answered, the owner withdraws the request, and
+        the caregiver's cancellation is a decline."""
+        text = None if reason is None else clean_text(reason, "reason", max_length=2000) or None
         async with self._uow as uow:
             found = await series_access(uow, actor, series_id)
             series = found.series
             now = self._clock.now()
-            text = None if reason is None else clean_text(reason, "reason", max_length=2000) or None
-            occurrences = list(await uow.bookings.of_series(series.id))
+            if series.status is SeriesStatus.REQUESTED:
+                if found.as_caregiver and not found.as_owner:
+                    occurrences = list(await uow.bookings.of_series(series.id))
+                    asked = [b for b in occurrences if b.status is BookingStatus.REQUESTED]
+                    series.decline(now)
+                    for booking in asked:
+                        booking.end_with_series(now, "decline")
+                    return Cancelled(await self._finish(uow, series, occurrences), len(asked), 0)
+                return await self._withdraw(uow, found, now, text)
+            if series.status is not SeriesStatus.ACCEPTED:
+                raise InvalidTransition("series", series.status, "cancel")
             first = from_date or local_date(now)
             chosen = [
-                b
-                for b in occurrences
-                if b.status in (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
-                and local_date(b.start) >= first
-                and (b.status is BookingStatus.REQUESTED or b.start > now)
+                b.id
+                for b in await uow.bookings.of_series(series.id, lock=False)
+                if _cancellable(b, first, now)
             ]
-            if series.status is SeriesStatus.REQUESTED:
-                series.withdraw(now)
-                chosen = [b for b in occurrences if b.status is BookingStatus.REQUESTED]
-            elif not chosen:
+            if not chosen:
                 raise Conflict("no occurrence of the series is left to cancel from that date")
-            refund_total = 0
-            for booking in chosen:
-                was = booking.payment.status
-                before = Before.of(booking)
-                refund = booking.cancel(
-                    found.canceller, now, text, self._terms.dispute_window, quiet=True
-                )
-                await release_hold(self._gateway, booking, was)
-                if was in CAPTURED_STATES:
-                    await send_refund(self._gateway, booking, refund, before)
+        canceller = found.canceller
+        refund_total = done = 0
+        for booking_id in chosen:
+            refund = await self._cancel_one(booking_id, canceller, first, now, text)
+            if refund is not None:
                 refund_total += refund
-            series.record_cancellation(now, found.canceller.value, first, len(chosen), refund_total)
-            view = await self._finish(uow, series, occurrences)
-            return Cancelled(view, len(chosen), refund_total)
+                done += 1
+        async with self._uow as uow:
+            summary = await uow.series.get(series_id)
+            if summary is None:
+                raise NotFound("no such series")
+            summary.record_cancellation(now, canceller.value, first, done, refund_total)
+            after = tuple(await uow.bookings.of_series(summary.id, lock=False))
+            await self._finish(uow, summary, [])
+        return Cancelled(SeriesView(summary, after), done, refund_total)
+
+    async def _withdraw(
+        self, uow: UnitOfWork, found: SeriesAccess, now: datetime, text: str | None
+    ) -> Cancelled:
+        """The owner withdraws a request: nothing was charged, nothing is refunded."""
+        series = found.series
+        occurrences = list(await uow.bookings.of_series(series.id))
+        asked = [b for b in occurrences if b.status is BookingStatus.REQUESTED]
+        series.withdraw(now)
+        for booking in asked:
+            booking.cancel(found.canceller, now, text, self._terms.dispute_window, quiet=True)
+        series.record_cancellation(
+            now, found.canceller.value, local_date(now), len(asked), 0, asked=series.card_saved
+        )
+        return Cancelled(await self._finish(uow, series, occurrences), len(asked), 0)
+
+    async def _cancel_one(
+        self,
+        booking_id: UUID,
+        canceller: Canceller,
+        first: date,
+        now: datetime,
+        text: str | None,
+    ) -> int | None:
+        """One occurrence, re-read and re-checked under its lock; its refund,
+        or None when it is no longer there to cancel."""
+        async with self._uow as uow:
+            booking = await uow.bookings.get(booking_id)
+            if booking is None or not _cancellable(booking, first, now):
+                return None
+            was = booking.payment.status
+            before = Before.of(booking)
+            refund = booking.cancel(canceller, now, text, self._terms.dispute_window, quiet=True)
+            await release_hold(self._gateway, booking, was)
+            if was in CAPTURED_STATES:
+                await send_refund(self._gateway, booking, refund, before)
+            await uow.bookings.save(booking)
+            await self._outbox.publish(uow, [booking])
+            await uow.commit()
+            return refund
+
+
+def _cancellable(booking: Booking, first: date, now: datetime) -> bool:
+    """An accepted occurrence on or after `first` that has not started."""
+    return (
+        booking.status is BookingStatus.ACCEPTED
+        and local_date(booking.start) >= first
+        and booking.start > now
+    )

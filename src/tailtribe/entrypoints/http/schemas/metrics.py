@@ -35,6 +35,13 @@ class DayOut(msgspec.Struct):
     gross_booking_value_cents: Annotated[
         int, _doc(f"What was charged for the bookings created that day, {CENTS}.")
     ]
+    bookings_accepted: Annotated[int, _doc("Of the bookings created that day, those accepted.")]
+    bookings_completed: Annotated[int, _doc("Of the bookings created that day, those completed.")]
+    bookings_cancelled: Annotated[int, _doc("Of the bookings created that day, those cancelled.")]
+    commission_earned_cents: Annotated[
+        int,
+        _doc(f"The platform's share of what was kept on that day's settled bookings, {CENTS}."),
+    ]
 
 
 class MeetAndGreetCounts(msgspec.Struct):
@@ -118,7 +125,16 @@ class MetricsOut(msgspec.Struct, rename={"from_": "from"}):
             reviews=t.reviews,
             payment_failure_rate=r.payment_failure_rate,
             daily=[
-                DayOut(d.day, d.registrations, d.bookings_created, d.gross_booking_value_cents)
+                DayOut(
+                    d.day,
+                    d.registrations,
+                    d.bookings_created,
+                    d.gross_booking_value_cents,
+                    d.bookings_accepted,
+                    d.bookings_completed,
+                    d.bookings_cancelled,
+                    d.commission_earned_cents,
+                )
                 for d in r.daily
             ],
             meet_and_greets=MeetAndGreetCounts(

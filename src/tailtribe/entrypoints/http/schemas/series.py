@@ -127,7 +127,7 @@ class SeriesBody(Strict):
             min_length=1, max_length=MAX_PETS_PER_BOOKING, description="The owner's own pets."
         ),
     ]
-    repeat: RepeatBody
+    repeat: Annotated[RepeatBody, msgspec.Meta(description="When the occurrences fall.")]
     message: Message | None = None
 
     def request(self) -> SeriesRequest:
@@ -143,16 +143,16 @@ class SeriesBody(Strict):
 class OccurrencePriceOut(msgspec.Struct):
     start: Annotated[datetime, msgspec.Meta(description=f"The occurrence's start; {INSTANT}.")]
     end: Annotated[datetime, msgspec.Meta(description=f"The occurrence's end; {INSTANT}.")]
-    price: PriceOut
+    price: Annotated[PriceOut, msgspec.Meta(description="The occurrence's own price.")]
 
 
-class QuoteOut(PriceOut):
+class QuoteOut(PriceOut, omit_defaults=True):
     """The price of one booking, or a series' total (each occurrence is
     charged on its own, 48 hours before it starts) with every occurrence's."""
 
     occurrences: Annotated[
         list[OccurrencePriceOut],
-        msgspec.Meta(description="A series' occurrences by start; empty for one booking."),
+        msgspec.Meta(description="A series' occurrences by start; absent for one booking."),
     ] = msgspec.field(default_factory=list)
 
     @classmethod
@@ -194,11 +194,11 @@ class CardOut(msgspec.Struct):
 
 class SeriesOut(msgspec.Struct):
     id: Annotated[UUID, msgspec.Meta(description="The series' id.")]
-    owner_id: UUID
+    owner_id: Annotated[UUID, msgspec.Meta(description="The owner's user id.")]
     caregiver_id: Annotated[UUID, msgspec.Meta(description="The caregiver profile's id.")]
     service: ServiceKind
-    pet_ids: list[UUID]
-    repeat: RepeatBody
+    pet_ids: Annotated[list[UUID], msgspec.Meta(description="The owner's pets in the series.")]
+    repeat: Annotated[RepeatBody, msgspec.Meta(description="The weekly pattern, as asked.")]
     status: Annotated[
         SeriesStatus,
         msgspec.Meta(
@@ -217,8 +217,13 @@ class SeriesOut(msgspec.Struct):
     message: Annotated[
         str | None, msgspec.Meta(description="The request's message, masked until accepted.")
     ]
-    conversation_id: UUID | None
-    card: CardOut
+    conversation_id: Annotated[
+        UUID | None,
+        msgspec.Meta(description="The pair's conversation, the request's message in it."),
+    ]
+    card: Annotated[
+        CardOut, msgspec.Meta(description="The card saved for the occurrences' payments.")
+    ]
     total: Annotated[
         Money, msgspec.Meta(description="What the occurrences still planned cost together.")
     ]
