@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from playwright.async_api import Page, expect
 
-from tests.browser.harness import Console, check_page
+from tests.browser.harness import T0, Console, check_page
+
+# Owners registered n days before T0, n of them: something for the charts to show.
+SIGN_UPS = {days: days for days in range(1, 7)}
 
 
 async def test_dashboard(page: Page, console: Console) -> None:
+    for days, count in SIGN_UPS.items():
+        await console.set_clock(T0 - timedelta(days=days, hours=-2))
+        for _ in range(count):
+            await console.new_user()
+    await console.set_clock(T0)
     await console.sign_in(page, await console.new_admin("ops@tailtribe.be"))
     await expect(page.locator("h1")).to_have_text("Dashboard")
     await expect(page.locator("nav a[aria-current=page]")).to_have_text("Dashboard")
+    # The figures of the last 30 days, day by day as the API counts them.
+    for days, count in SIGN_UPS.items():
+        day = (T0 - timedelta(days=days)).date().isoformat()
+        row = page.locator(f"section.chart-block tr[data-date='{day}']").first
+        await expect(row.locator("td").first).to_have_attribute("data-value", str(count))
+    await expect(page.locator("svg").first).to_be_visible()
     await check_page(page, "dashboard")
 
 
