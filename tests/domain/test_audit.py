@@ -51,6 +51,7 @@ def test_the_actions_others_rely_on() -> None:
         "refund_booking",
         "resolve_dispute",
         "retry_outbox",
+        "retry_payment_event",
         "read_conversation",
         "erase_account",
         "export_account",

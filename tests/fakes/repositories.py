@@ -11,6 +11,7 @@ from uuid import UUID
 
 from tailtribe.domain.errors import Conflict, EmailTaken, SlotTaken
 from tailtribe.domain.model.availability import EXCLUSIVE, Occupancy
+from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import ACTIVE, Booking, BookingStatus
 from tailtribe.domain.model.calendar import CalendarFeed
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
@@ -29,7 +30,13 @@ from tailtribe.domain.model.security import SecurityEvent, SecurityEventKind
 from tailtribe.domain.model.series import BookingSeries
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Role, User
-from tailtribe.domain.ports.storage import ConversationSummary, DueWork, Page, UnreadCandidate
+from tailtribe.domain.ports.storage import (
+    ConversationSummary,
+    DueWork,
+    FailedPaymentEvent,
+    Page,
+    UnreadCandidate,
+)
 
 T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -220,6 +227,28 @@ class MemoryWebhookEventRepository:
         row.attempts += 1
         row.last_error = error[:2000]
 
+    async def failed(self, limit: int, offset: int) -> Page[FailedPaymentEvent]:
+        rows = sorted(
+            (
+                FailedPaymentEvent(i, r.type, r.received_at, r.attempts, r.last_error)
+                for i, r in self._rows.items()
+                if r.processed_at is None and r.attempts > 0
+            ),
+            key=lambda e: (e.received_at, e.id),
+        )
+        return _page(rows, limit, offset)
+
+    async def of_kind(self, kind: str, limit: int) -> list[str]:
+        rows = sorted(
+            (
+                (r.received_at, i, r.payload)
+                for i, r in self._rows.items()
+                if r.type == kind and r.processed_at is not None
+            ),
+            reverse=True,
+        )
+        return [payload for _, _, payload in rows[:limit]]
+
 
 class MemoryLedgerRepository:
     def __init__(self, store: MemoryStore) -> None:
@@ -334,6 +363,10 @@ class MemoryBookingRepository:
         ]
         rows.sort(key=lambda b: (b.created_at, b.id), reverse=True)
         return _page(rows, limit, offset)
+
+    async def with_payout(self, status: PayoutStatus, limit: int, offset: int) -> Page[Booking]:
+        rows = [b for b in self._rows.values() if b.payout.status is status]
+        return _page(sorted(rows, key=lambda b: (b.created_at, b.id)), limit, offset)
 
     async def of_series(self, series_id: UUID, *, lock: bool = True) -> list[Booking]:
         found = [b for b in self._rows.values() if b.series_id == series_id]

@@ -19,6 +19,7 @@ from tailtribe.domain.ports.payments import (
 )
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
+from tailtribe.domain.services.admin.queues import ReadQueues
 from tailtribe.domain.services.payments.apply_payment_events import (
     ReceivePaymentEvent,
     RetryPaymentEvents,
@@ -26,6 +27,7 @@ from tailtribe.domain.services.payments.apply_payment_events import (
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.ledger import ReadLedger, Reconcile
 from tailtribe.domain.services.payments.payouts import PayOutDue
+from tailtribe.domain.services.payments.retry_event import RetryPaymentEvent
 from tailtribe.domain.services.payments.simulate import SimulateCardSetup, SimulatePayment
 
 
@@ -58,6 +60,8 @@ class PaymentsProvider(Provider):
 
     receive_payment_event = provide(ReceivePaymentEvent)
     retry_payment_events = provide(RetryPaymentEvents)
+    retry_payment_event = provide(RetryPaymentEvent)
+    read_queues = provide(ReadQueues)
     pay_out_due = provide(PayOutDue)
     manage_disputes = provide(ManageDisputes)
     read_ledger = provide(ReadLedger)

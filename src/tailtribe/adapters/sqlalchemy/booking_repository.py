@@ -310,6 +310,20 @@ class SqlBookingRepository:
         )
         return Page(await self._many(rows.all()), total or 0)
 
+    async def with_payout(self, status: PayoutStatus, limit: int, offset: int) -> Page[Booking]:
+        where = BookingRow.payout_status == status.value
+        total = await self._session.scalar(
+            select(func.count()).select_from(BookingRow).where(where)
+        )
+        rows = await self._session.scalars(
+            select(BookingRow)
+            .where(where)
+            .order_by(BookingRow.created_at, BookingRow.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return Page(await self._many(rows.all()), total or 0)
+
     async def of_series(self, series_id: UUID, *, lock: bool = True) -> Sequence[Booking]:
         # Locked until the transaction ends, as get() locks one booking.
         stmt = (

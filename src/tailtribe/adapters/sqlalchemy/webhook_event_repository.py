@@ -3,12 +3,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.tables import WebhookEventRow
+from tailtribe.domain.ports.storage import FailedPaymentEvent, Page
 
 
 class SqlWebhookEventRepository:
@@ -61,3 +62,25 @@ class SqlWebhookEventRepository:
             .where(WebhookEventRow.id == event_id)
             .values(attempts=WebhookEventRow.attempts + 1, last_error=error[:2000])
         )
+
+    async def failed(self, limit: int, offset: int) -> Page[FailedPaymentEvent]:
+        row = WebhookEventRow
+        where = (row.processed_at.is_(None), row.attempts > 0)
+        total = await self._session.scalar(select(func.count()).select_from(row).where(*where))
+        rows = await self._session.scalars(
+            select(row).where(*where).order_by(row.received_at, row.id).limit(limit).offset(offset)
+        )
+        items = [
+            FailedPaymentEvent(r.id, r.type, r.received_at, r.attempts, r.last_error)
+            for r in rows.all()
+        ]
+        return Page(items, total or 0)
+
+    async def of_kind(self, kind: str, limit: int) -> Sequence[str]:
+        rows = await self._session.scalars(
+            select(WebhookEventRow.payload)
+            .where(WebhookEventRow.type == kind, WebhookEventRow.processed_at.is_not(None))
+            .order_by(WebhookEventRow.received_at.desc(), WebhookEventRow.id.desc())
+            .limit(limit)
+        )
+        return list(rows)

@@ -237,6 +237,22 @@ READERS: dict[str, Callable[[StripeEvent], PaymentEvent]] = {
 }
 
 
+# The Stripe event type each message is read from (a reader's return type).
+KINDS: dict[type[PaymentEvent], str] = {
+    AccountUpdated: "account.updated",
+    PaymentAuthorized: "payment_intent.amount_capturable_updated",
+    PaymentFailed: "payment_intent.payment_failed",
+    PaymentCanceled: "payment_intent.canceled",
+    PaymentCaptured: "payment_intent.succeeded",
+    PaymentRefunded: "charge.refunded",
+    DisputeOpened: "charge.dispute.created",
+    TransferMade: "transfer.created",
+    TransferReversed: "transfer.reversed",
+    SetupSucceeded: "setup_intent.succeeded",
+    SetupFailed: "setup_intent.setup_failed",
+}
+
+
 def decode(event: StripeEvent) -> PaymentEvent | None:
     """The message an event says; None for a type the platform does not act on."""
     reader = READERS.get(event.type)
@@ -248,6 +264,9 @@ class StripeEventDecoder:
 
     def decode(self, raw: str) -> PaymentEvent | None:
         return decode(StripeEvent.from_json(raw))
+
+    def kind_of(self, message: type[PaymentEvent]) -> str:
+        return KINDS[message]
 
 
 def encode(message: PaymentEvent) -> ReceivedEvent:

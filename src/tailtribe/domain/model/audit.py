@@ -28,6 +28,7 @@ class AuditAction(enum.StrEnum):
     REFUND_BOOKING = "refund_booking"
     RESOLVE_DISPUTE = "resolve_dispute"
     RETRY_OUTBOX = "retry_outbox"
+    RETRY_PAYMENT_EVENT = "retry_payment_event"
     READ_CONVERSATION = "read_conversation"
     ERASE_ACCOUNT = "erase_account"
     EXPORT_ACCOUNT = "export_account"
@@ -39,6 +40,7 @@ class AuditObject(enum.StrEnum):
     CAREGIVER = "caregiver"
     BOOKING = "booking"
     OUTBOX_MESSAGE = "outbox_message"
+    PAYMENT_EVENT = "payment_event"
     CONVERSATION = "conversation"
     USER = "user"
 

@@ -164,6 +164,10 @@ class PaymentEventDecoder(Protocol):
         that is not an event."""
         ...
 
+    def kind_of(self, message: type[PaymentEvent]) -> str:
+        """The provider's name for the events decoded into `message`."""
+        ...
+
 
 class PaymentOutcome(enum.StrEnum):
     """What an owner's payment step can come to, as the provider tells it."""

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from tailtribe.domain.model.audit import AuditCursor, AuditEntry, AuditFilter
 from tailtribe.domain.model.availability import Occupancy
+from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
@@ -148,6 +149,17 @@ class CaregiverRepository(Protocol):
     async def save(self, caregiver: Caregiver) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class FailedPaymentEvent:
+    """A stored provider event whose processing failed at least once."""
+
+    id: str
+    kind: str
+    received_at: datetime
+    attempts: int
+    last_error: str | None
+
+
 class WebhookEventRepository(Protocol):
     async def add_if_new(self, event_id: str, event_type: str, payload: str, now: datetime) -> bool:
         """Store a provider event once; False when that id was stored before."""
@@ -169,6 +181,14 @@ class WebhookEventRepository(Protocol):
 
     async def mark_failed(self, event_id: str, error: str) -> None:
         """Count a failed processing; the event stays pending."""
+        ...
+
+    async def failed(self, limit: int, offset: int) -> Page[FailedPaymentEvent]:
+        """Events not processed whose processing failed at least once, oldest first."""
+        ...
+
+    async def of_kind(self, kind: str, limit: int) -> Sequence[str]:
+        """The stored payloads of processed events of the provider's `kind`, newest first."""
         ...
 
 
@@ -224,6 +244,10 @@ class BookingRepository(Protocol):
     async def of_series(self, series_id: UUID, *, lock: bool = True) -> Sequence[Booking]:
         """The series' occurrences by start; locked until the transaction ends
         unless `lock` is False (a view or an email only reads)."""
+        ...
+
+    async def with_payout(self, status: PayoutStatus, limit: int, offset: int) -> Page[Booking]:
+        """Bookings whose payout is in `status`, oldest first (an admin's queue)."""
         ...
 
     async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[Booking]:

@@ -41,6 +41,9 @@ from tailtribe.entrypoints.http.controllers.admin import (
 from tailtribe.entrypoints.http.controllers.admin_audit import AdminAuditController
 from tailtribe.entrypoints.http.controllers.admin_metrics import AdminMetricsController
 from tailtribe.entrypoints.http.controllers.admin_outbox import AdminOutboxController
+from tailtribe.entrypoints.http.controllers.admin_payment_events import (
+    AdminPaymentEventController,
+)
 from tailtribe.entrypoints.http.controllers.bookings import (
     BookingController,
     QuoteController,
@@ -236,6 +239,7 @@ def _routes(
         AdminCaregiverController,
         AdminBookingController,
         AdminOutboxController,
+        AdminPaymentEventController,
         AdminMetricsController,
         AdminAuditController,
         AdminUserController,

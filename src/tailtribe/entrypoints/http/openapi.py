@@ -798,6 +798,15 @@ DOCS: dict[str, Doc] = {
         "Admins only. Queues a failed email again; 409 when it did not fail. Audited.",
         errors=(409,),
     ),
+    "admin_retry_payment_event": Doc(
+        "Apply a payment event again",
+        "Admins only. Applies a stored Stripe event whose processing failed (also one past "
+        "the scheduled retry's attempts) through the same path as a delivery: once in "
+        "effect. 404 when no such event waits to be applied; 409 when it fails again (the "
+        "attempt is counted and its error kept). Audited.",
+        parameters={"event_id": "The Stripe event id (evt_...), as stored on delivery."},
+        errors=(404, 409),
+    ),
     "admin_metrics": Doc(
         "Business metrics",
         "Admins only. Bookings, revenue (cents) and conversion between `from` and `to`.",

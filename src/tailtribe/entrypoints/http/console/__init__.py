@@ -25,7 +25,9 @@ from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
 
 from tailtribe.config import Settings
+from tailtribe.entrypoints.http.console.audit import AuditController
 from tailtribe.entrypoints.http.console.dashboard import DashboardController
+from tailtribe.entrypoints.http.console.queues import QueuesController
 from tailtribe.entrypoints.http.console.security import (
     LOGIN_PATH,
     SESSION_STORE,
@@ -62,6 +64,8 @@ def console_routes(sign_in_limit: RateLimitConfig) -> list[Any]:
         route_handlers=[
             Router("/", route_handlers=[SignInController], middleware=[sign_in_limit.middleware]),
             DashboardController,
+            QueuesController,
+            AuditController,
         ],
         middleware=[session_config().middleware],
         request_class=HTMXRequest,
