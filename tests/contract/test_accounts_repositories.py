@@ -247,7 +247,7 @@ async def test_a_caregiver_found_without_a_lock_has_everything_in_order(
         ]
 
 
-async def test_caregivers_list_by_status_oldest_first(make_uow: UowFactory) -> None:
+async def test_caregivers_list_submitted_first_then_oldest_first(make_uow: UowFactory) -> None:
     created = []
     for i in range(3):
         user = await stored_user(make_uow, f"c{i}@example.be")
@@ -262,9 +262,10 @@ async def test_caregivers_list_by_status_oldest_first(make_uow: UowFactory) -> N
         pending = await uow.caregivers.list(CaregiverStatus.PENDING_REVIEW, 10, 0)
         assert pending.total == 2
         assert [c.id for c in pending.items] == [created[0].id, created[2].id]
+        # The draft (created between the two submitted) comes after them.
         everyone = await uow.caregivers.list(None, 2, 1)
         assert everyone.total == 3
-        assert [c.id for c in everyone.items] == [created[1].id, created[2].id]
+        assert [c.id for c in everyone.items] == [created[2].id, created[1].id]
 
 
 async def test_webhook_events_are_stored_once(make_uow: UowFactory) -> None:

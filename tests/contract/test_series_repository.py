@@ -318,6 +318,19 @@ async def test_occurrences_by_series_and_their_jobs(make_uow: UowFactory) -> Non
         assert (await listed(None)).total == 5
         assert sorted(_ids((await listed(True)).items)) == sorted(_ids(occ))
         assert _ids((await listed(False)).items) == [one_off.id]
+
+        # An admin's search: one series' occurrences, and starts in [from, before).
+        def searched(**criteria: Any) -> Any:
+            return uow.bookings.list_for(
+                owner_id=None, caregiver_id=None, status=None, limit=10, offset=0, **criteria
+            )
+
+        assert sorted(_ids((await searched(series_id=series.id)).items)) == sorted(_ids(occ))
+        assert (await searched(series_id=uuid4())).total == 0
+        starts = sorted(b.start for b in [*occ, one_off])
+        window = await searched(starts_from=starts[1], starts_before=starts[3])
+        inside = [b.id for b in [*occ, one_off] if starts[1] <= b.start < starts[3]]
+        assert len(inside) == 2 and sorted(_ids(window.items)) == sorted(inside)
         # Unanswered and unpaid, only the one-off request expires: occurrences go with the series.
         late = NOW + timedelta(hours=25)
         assert _ids(await uow.bookings.due(DueWork.EXPIRE, late, 10)) == [one_off.id]

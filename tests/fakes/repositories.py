@@ -174,7 +174,8 @@ class MemoryCaregiverRepository:
         self, status: CaregiverStatus | None, limit: int, offset: int
     ) -> Page[Caregiver]:
         rows = [c for c in self._rows.values() if status is None or c.status is status]
-        rows.sort(key=lambda c: (c.created_at or _EPOCH, c.id))
+        waiting = CaregiverStatus.PENDING_REVIEW
+        rows.sort(key=lambda c: (c.status is not waiting, c.created_at or _EPOCH, c.id))
         return _page(rows, limit, offset)
 
     async def add(self, caregiver: Caregiver) -> None:
@@ -352,11 +353,17 @@ class MemoryBookingRepository:
         limit: int,
         offset: int,
         in_series: bool | None = None,
+        series_id: UUID | None = None,
+        starts_from: datetime | None = None,
+        starts_before: datetime | None = None,
     ) -> Page[Booking]:
         rows = [
             b
             for b in self._rows.values()
             if (owner_id is None or b.owner_id == owner_id)
+            and (series_id is None or b.series_id == series_id)
+            and (starts_from is None or b.start >= starts_from)
+            and (starts_before is None or b.start < starts_before)
             and (caregiver_id is None or b.caregiver_id == caregiver_id)
             and (status is None or b.status is status)
             and (in_series is None or (b.series_id is not None) == in_series)

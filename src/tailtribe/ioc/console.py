@@ -14,6 +14,7 @@ from tailtribe.domain.services.admin.console_sign_in import (
     StartEnrolment,
     VerifySecondFactor,
 )
+from tailtribe.domain.services.admin.find_bookings import FindBookings
 
 
 class ConsoleProvider(Provider):
@@ -32,3 +33,4 @@ class ConsoleProvider(Provider):
     confirm_enrolment = provide(ConfirmEnrolment)
     verify = provide(VerifySecondFactor)
     has_second_factor = provide(HasSecondFactor)
+    find_bookings = provide(FindBookings)

@@ -286,8 +286,17 @@ class SqlBookingRepository:
         limit: int,
         offset: int,
         in_series: bool | None = None,
+        series_id: UUID | None = None,
+        starts_from: datetime | None = None,
+        starts_before: datetime | None = None,
     ) -> Page[Booking]:
         where: list[ColumnElement[bool]] = []
+        if series_id is not None:
+            where.append(BookingRow.series_id == series_id)
+        if starts_from is not None:
+            where.append(BookingRow.start_at >= starts_from)
+        if starts_before is not None:
+            where.append(BookingRow.start_at < starts_before)
         if in_series is not None:
             where.append(
                 BookingRow.series_id.is_not(None) if in_series else BookingRow.series_id.is_(None)

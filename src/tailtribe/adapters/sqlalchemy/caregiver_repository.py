@@ -157,7 +157,12 @@ class SqlCaregiverRepository:
         rows = await self._session.scalars(
             select(CaregiverRow)
             .where(*where)
-            .order_by(CaregiverRow.created_at, CaregiverRow.id)
+            # The review queue: what waits for a decision comes first.
+            .order_by(
+                CaregiverRow.status != CaregiverStatus.PENDING_REVIEW.value,
+                CaregiverRow.created_at,
+                CaregiverRow.id,
+            )
             .limit(limit)
             .offset(offset)
         )

@@ -139,7 +139,8 @@ class CaregiverRepository(Protocol):
     async def list(
         self, status: CaregiverStatus | None, limit: int, offset: int
     ) -> Page[Caregiver]:
-        """Oldest first; all statuses when `status` is None."""
+        """Submitted ones (pending_review) first, then oldest first; all
+        statuses when `status` is None."""
         ...
 
     async def add(self, caregiver: Caregiver) -> None:
@@ -235,10 +236,14 @@ class BookingRepository(Protocol):
         limit: int,
         offset: int,
         in_series: bool | None = None,
+        series_id: UUID | None = None,
+        starts_from: datetime | None = None,
+        starts_before: datetime | None = None,
     ) -> Page[Booking]:
         """Newest first: the owner's bookings, the caregiver's, or (both None)
         everyone's; `in_series` True keeps occurrences of series only, False
-        one-off bookings only."""
+        one-off bookings only; `series_id` one series' occurrences; the start
+        in [starts_from, starts_before) when given."""
         ...
 
     async def of_series(self, series_id: UUID, *, lock: bool = True) -> Sequence[Booking]:

@@ -1,4 +1,4 @@
-"""Admins review caregivers: list, approve, reject, suspend, reinstate."""
+"""Admins review caregivers: list, look at one, approve, reject, suspend, reinstate."""
 
 from __future__ import annotations
 
@@ -48,6 +48,14 @@ class ReviewCaregivers:
     ) -> Page[Caregiver]:
         async with self._uow as uow:
             return await uow.caregivers.list(status, limit, offset)
+
+    async def get(self, caregiver_id: UUID) -> Caregiver:
+        """One caregiver in any status, for the reviewer to look at."""
+        async with self._uow as uow:
+            caregiver = await uow.caregivers.find(caregiver_id)
+        if caregiver is None:
+            raise NotFound("no such caregiver")
+        return caregiver
 
     async def decide(
         self, admin_id: UUID, caregiver_id: UUID, verdict: Verdict, reason: str | None

@@ -26,6 +26,8 @@ from redis.asyncio import Redis
 
 from tailtribe.config import Settings
 from tailtribe.entrypoints.http.console.audit import AuditController
+from tailtribe.entrypoints.http.console.bookings import BookingsPage
+from tailtribe.entrypoints.http.console.caregivers import CaregiversPage
 from tailtribe.entrypoints.http.console.dashboard import DashboardController
 from tailtribe.entrypoints.http.console.queues import QueuesController
 from tailtribe.entrypoints.http.console.security import (
@@ -66,6 +68,8 @@ def console_routes(sign_in_limit: RateLimitConfig) -> list[Any]:
             DashboardController,
             QueuesController,
             AuditController,
+            CaregiversPage,
+            BookingsPage,
         ],
         middleware=[session_config().middleware],
         request_class=HTMXRequest,

@@ -1,0 +1,57 @@
+"""Money, times and form fields as the console's pages show and read them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_datetime
+from babel.numbers import format_currency
+from litestar import Request
+
+from tailtribe.domain.model.time import BRUSSELS
+
+PAGE_SIZE = 25
+# Euros as an admin types them: 12, 12.5, 12,50 (no thousands separators).
+_EUROS = re.compile(r"^\s*(\d{1,7})(?:[.,](\d{1,2}))?\s*$")
+
+
+def money(cents: int, language: str) -> str:
+    return format_currency(Decimal(cents) / 100, "EUR", locale=f"{language}_BE")
+
+
+def when(moment: datetime | None, language: str) -> str:
+    """In Brussels time; an empty string for None."""
+    if moment is None:
+        return ""
+    return format_datetime(moment.astimezone(BRUSSELS), "medium", locale=f"{language}_BE")
+
+
+def cents_of(text: str) -> int | None:
+    """Euros typed in a form, in cents; None when it is not an amount."""
+    found = _EUROS.match(text)
+    if found is None:
+        return None
+    whole, part = found.group(1), (found.group(2) or "").ljust(2, "0")
+    return int(whole) * 100 + int(part)
+
+
+def day_of(text: str) -> date | None:
+    """A form's yyyy-mm-dd date; None when blank. Raises ValueError when malformed."""
+    return date.fromisoformat(text) if text.strip() else None
+
+
+async def fields(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """A posted form's text fields (the last value of each)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def page_number(text: str | None) -> int:
+    """A 1-based page number from the query; 1 when absent or wrong."""
+    try:
+        return max(1, min(int(text or "1"), 10_000))
+    except ValueError:
+        return 1
