@@ -88,7 +88,7 @@ async def test_the_password_alone_opens_nothing(page: Page, console: Console) ->
     await console.tick()
     await console.password_step(page, email)
     await expect(page).to_have_url(f"{console.base}/admin/login/totp")
-    for path in ("/admin",):
+    for path in ("/admin", "/admin/caregivers", "/admin/bookings", "/admin/queues", "/admin/audit"):
         await page.goto(path)
         await expect(page).to_have_url(f"{console.base}/admin/login")
 
