@@ -80,3 +80,11 @@ ensure_node() {
   log "installing Node.js and npm"
   apt_install nodejs npm
 }
+
+ensure_chromium() {
+  # tests/browser drive Debian's Chromium through Playwright (its own browser downloads are not used).
+  [ -x /usr/bin/chromium ] && return
+  log "installing Chromium"
+  apt_install chromium chromium-driver
+  [ -x /usr/bin/chromium ] || { log "Chromium did not install: the browser tests will fail"; return 1; }
+}

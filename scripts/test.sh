@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything and run every check and the whole test suite.
 # On a machine without them, PostgreSQL and Redis are installed (apt) and started,
-# and Node.js with npm (apt) for the TypeScript client test.
+# Node.js with npm (apt) for the TypeScript client test, and Chromium (apt) for tests/browser.
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/domain -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,7 @@ ensure_postgres
 ensure_redis
 ensure_pgbouncer
 ensure_node
+ensure_chromium
 
 log "ruff";          uv run ruff check src tests migrations bench
 log "ruff format";   uv run ruff format --check src tests migrations bench
