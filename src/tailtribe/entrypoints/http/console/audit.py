@@ -23,6 +23,7 @@ from tailtribe.domain.model.audit import (
 from tailtribe.domain.model.time import BRUSSELS
 from tailtribe.domain.services.audit import ReadAuditTrail
 from tailtribe.entrypoints.http.console.formats import formats
+from tailtribe.entrypoints.http.console.formatting import plain_text
 from tailtribe.entrypoints.http.console.pages import ConsoleRequest, language_of, page
 from tailtribe.entrypoints.http.console.security import CONSOLE_PATH, console_guard
 
@@ -42,6 +43,8 @@ def _instant(text: str, key: str) -> datetime | None:
         at = datetime.fromisoformat(text)
     except ValueError:
         raise BadFilter(key) from None
+    if not 2000 <= at.year <= 2199:  # where instants may lie
+        raise BadFilter(key)
     return at.replace(tzinfo=BRUSSELS) if at.tzinfo is None else at
 
 
@@ -59,6 +62,10 @@ def _criteria(given: dict[str, str]) -> AuditFilter:
         raise BadFilter("audit.bad.action")
     if len(given["object_id"]) > MAX_OBJECT_ID:
         raise BadFilter("audit.bad.object_id")
+    try:
+        plain_text(given["object_id"])
+    except ValueError:
+        raise BadFilter("audit.bad.object_id") from None
     return AuditFilter(
         actor_id=actor_id,
         object_type=object_type or None,

@@ -39,6 +39,7 @@ from tailtribe.entrypoints.http.console.formatting import (
     fields,
     money,
     page_number,
+    plain_text,
     when,
 )
 from tailtribe.entrypoints.http.console.pages import ConsoleRequest, language_of, page
@@ -89,9 +90,14 @@ def _search(query: dict[str, str]) -> BookingSearch:
         chosen = BookingStatus(status) if status else None
     except ValueError:
         raise Refused("bookings.bad_status") from None
+    try:
+        owner = plain_text(query.get("owner", "")).strip()
+        caregiver = plain_text(query.get("caregiver", "")).strip()
+    except ValueError:
+        raise Refused("bookings.bad_party") from None
     return BookingSearch(
-        owner=query.get("owner", "").strip() or None,
-        caregiver=query.get("caregiver", "").strip() or None,
+        owner=owner or None,
+        caregiver=caregiver or None,
         status=chosen,
         series_id=_uuid(series, "bookings.bad_series") if series.strip() else None,
         first_day=first_day,

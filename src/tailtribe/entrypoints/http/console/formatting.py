@@ -39,8 +39,22 @@ def cents_of(text: str) -> int | None:
 
 
 def day_of(text: str) -> date | None:
-    """A form's yyyy-mm-dd date; None when blank. Raises ValueError when malformed."""
-    return date.fromisoformat(text) if text.strip() else None
+    """A form's yyyy-mm-dd date; None when blank. Raises ValueError when
+    malformed or outside the years instants may take (2000 to 2199)."""
+    if not text.strip():
+        return None
+    day = date.fromisoformat(text)
+    if not 2000 <= day.year <= 2199:
+        raise ValueError("a date between the years 2000 and 2199")
+    return day
+
+
+def plain_text(text: str) -> str:
+    """A search field's text; raises ValueError for control characters (a NUL
+    would reach the database, which refuses it)."""
+    if any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text):
+        raise ValueError("control characters")
+    return text
 
 
 async def fields(request: Request[Any, Any, Any]) -> dict[str, str]:
