@@ -298,7 +298,9 @@ class MemoryBookingRepository:
     async def get(self, booking_id: UUID) -> Booking | None:
         return _fresh(self._rows.get(booking_id))
 
-    async def get_by_payment_intent(self, payment_intent_id: str) -> Booking | None:
+    async def get_by_payment_intent(
+        self, payment_intent_id: str, *, lock: bool = True
+    ) -> Booking | None:
         found = (b for b in self._rows.values() if b.payment.intent_id == payment_intent_id)
         return _fresh(next(found, None))
 

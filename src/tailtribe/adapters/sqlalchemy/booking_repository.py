@@ -190,12 +190,12 @@ class SqlBookingRepository:
         row = await self._session.scalar(stmt)
         return None if row is None else (await self._many([row]))[0]
 
-    async def get_by_payment_intent(self, payment_intent_id: str) -> Booking | None:
-        stmt = (
-            select(BookingRow)
-            .where(BookingRow.payment_intent_id == payment_intent_id)
-            .with_for_update()
-        )
+    async def get_by_payment_intent(
+        self, payment_intent_id: str, *, lock: bool = True
+    ) -> Booking | None:
+        stmt = select(BookingRow).where(BookingRow.payment_intent_id == payment_intent_id)
+        if lock:
+            stmt = stmt.with_for_update()
         row = await self._session.scalar(stmt)
         return None if row is None else (await self._many([row]))[0]
 

@@ -208,7 +208,11 @@ class LedgerRepository(Protocol):
 class BookingRepository(Protocol):
     async def get(self, booking_id: UUID) -> Booking | None: ...
 
-    async def get_by_payment_intent(self, payment_intent_id: str) -> Booking | None: ...
+    async def get_by_payment_intent(
+        self, payment_intent_id: str, *, lock: bool = True
+    ) -> Booking | None:
+        """Locked until the transaction ends unless `lock` is False (a page only reads)."""
+        ...
 
     async def lock_calendar(self, caregiver_id: UUID) -> None:
         """Serialize bookings of one caregiver until the transaction ends."""

@@ -76,7 +76,7 @@ class ReadQueues:
             if event.dispute_id in seen:
                 continue
             seen.add(event.dispute_id)
-            booking = await uow.bookings.get_by_payment_intent(event.payment_intent_id)
+            booking = await uow.bookings.get_by_payment_intent(event.payment_intent_id, lock=False)
             if booking is None or booking.payment.captured_cents == 0:
                 continue  # not applied to a booking (dispute_opened ignores these too)
             found.append(
