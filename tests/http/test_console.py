@@ -21,6 +21,7 @@ from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.accounts.create_admin import CreateAdmin
 from tailtribe.entrypoints.http.app import create_app
 from tailtribe.entrypoints.http.console.i18n import LANGUAGES, catalog
+from tailtribe.entrypoints.http.console.security import SESSION_COOKIE, SESSION_STORE
 from tailtribe.ioc import make_container
 from tests.conftest import REDIS_URL, empty_database
 from tests.support import PASSWORD, CheapHashing
@@ -389,3 +390,22 @@ def test_every_language_has_every_text() -> None:
     keys = set(catalog("en"))
     for language in LANGUAGES:
         assert set(catalog(language)) == keys, language
+
+
+async def test_a_session_written_back_after_signing_out_stays_ended(
+    console: Client, settings: Settings
+) -> None:
+    await enrol(console, await new_admin(settings))
+    assert (await console.get("/admin")).status_code == 200
+    session_id = console.cookies.get(SESSION_COOKIE)
+    assert session_id
+    store = console.app.stores.get(SESSION_STORE)
+    kept = await store.get(session_id)
+    assert kept
+    await sign_out(console)
+    # A page request still running at the sign-out writes its session back.
+    await store.set(session_id, kept)
+    console.cookies.set(SESSION_COOKIE, session_id, domain="testserver.local")
+    response = await console.get("/admin", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/admin/login"

@@ -23,6 +23,7 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
+from litestar.stores.base import Store
 from litestar.types import Message, Scope, ScopeSession
 
 from tailtribe.domain.errors import NotFound
@@ -54,6 +55,30 @@ CONSOLE_CSP = (
 # Keys of the session's dict.
 USER_ID, TOKEN_VERSION, SECOND_FACTOR, LANGUAGE = "uid", "tv", "mfa", "lang"
 SIGNED_IN_AT, SEEN_AT, ROTATE = "at", "seen", "_rotate"
+# One sign-in's own id: signing out marks it ended in the session store, so a
+# request still in flight that writes its session back cannot revive it.
+SIGN_IN_ID = "sign_in"
+ENDED_PREFIX = "ended:"
+
+
+def _sessions(connection: ASGIConnection[Any, Any, Any, Any]) -> Store:
+    return connection.app.stores.get(SESSION_STORE)
+
+
+async def end_sign_in(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Mark the session's sign-in ended for longer than any session lives."""
+    sign_in = connection.session.get(SIGN_IN_ID)
+    if isinstance(sign_in, str) and sign_in:
+        await _sessions(connection).set(
+            ENDED_PREFIX + sign_in, b"1", expires_in=int(ABSOLUTE_LIFETIME.total_seconds())
+        )
+
+
+async def _ended(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    sign_in = connection.session.get(SIGN_IN_ID)
+    if not isinstance(sign_in, str) or not sign_in:
+        return True
+    return await _sessions(connection).exists(ENDED_PREFIX + sign_in)
 
 
 _ROTATED_ID = "tailtribe_rotated_session_id"
@@ -184,7 +209,12 @@ async def console_guard(
     version. Anything else ends the session."""
     session = connection.session
     now = await clock_now(connection)
-    if not session.get(USER_ID) or not session.get(SECOND_FACTOR) or expired(session, now):
+    if (
+        not session.get(USER_ID)
+        or not session.get(SECOND_FACTOR)
+        or expired(session, now)
+        or await _ended(connection)
+    ):
         connection.clear_session()
         raise SignInRequired("sign in to the admin console")
     user = await session_user(connection)

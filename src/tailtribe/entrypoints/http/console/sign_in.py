@@ -6,6 +6,7 @@ pages work without JavaScript; htmx only boosts them.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 from uuid import UUID
 
@@ -39,9 +40,11 @@ from tailtribe.entrypoints.http.console.security import (
     ROTATE,
     SECOND_FACTOR,
     SEEN_AT,
+    SIGN_IN_ID,
     SIGNED_IN_AT,
     TOKEN_VERSION,
     USER_ID,
+    end_sign_in,
     expired,
     session_user,
 )
@@ -179,6 +182,7 @@ class SignInController(Controller):
 
     @post("/logout")
     async def logout(self, request: Req) -> Redirect:
+        await end_sign_in(request)
         request.clear_session()
         return _see_other(LOGIN_PATH)
 
@@ -215,6 +219,7 @@ def _second_factor_passed(request: Req, clock: Clock) -> None:
         {
             **request.session,
             SECOND_FACTOR: True,
+            SIGN_IN_ID: secrets.token_urlsafe(16),
             SIGNED_IN_AT: now,
             SEEN_AT: now,
             LANGUAGE: language_of(request),
