@@ -28,6 +28,7 @@ from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.second_factor import SecondFactor
 from tailtribe.domain.model.security import SecurityEvent, SecurityEventKind
 from tailtribe.domain.model.series import BookingSeries
+from tailtribe.domain.model.tax_details import SealedTaxDetails
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Role, User
 from tailtribe.domain.ports.storage import (
@@ -78,6 +79,7 @@ class MemoryStore:
         self.meet_and_greets: dict[UUID, MeetAndGreet] = {}
         self.series: dict[UUID, BookingSeries] = {}
         self.second_factors: dict[UUID, SecondFactor] = {}
+        self.tax_details: dict[UUID, SealedTaxDetails] = {}
 
 
 class MemoryUserRepository:
@@ -778,3 +780,17 @@ class MemorySecondFactorRepository:
 
     async def save(self, factor: SecondFactor) -> None:
         self._rows[factor.user_id] = copy.deepcopy(factor)
+
+
+class MemoryTaxDetailsRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows = store.tax_details
+
+    async def get(self, caregiver_id: UUID) -> SealedTaxDetails | None:
+        return self._rows.get(caregiver_id)
+
+    async def save(self, details: SealedTaxDetails) -> None:
+        self._rows[details.caregiver_id] = details
+
+    async def delete(self, caregiver_id: UUID) -> None:
+        self._rows.pop(caregiver_id, None)

@@ -26,6 +26,7 @@ from tests.fakes.repositories import (
     MemorySecurityEventRepository,
     MemorySeriesRepository,
     MemoryStore,
+    MemoryTaxDetailsRepository,
     MemoryTokenRepository,
     MemoryUserRepository,
     MemoryWebhookEventRepository,
@@ -86,6 +87,7 @@ class MemoryUnitOfWork:
         self.meet_and_greets = MemoryMeetAndGreetRepository(self._work)
         self.series = MemorySeriesRepository(self._work)
         self.second_factors = MemorySecondFactorRepository(self._work)
+        self.tax_details = MemoryTaxDetailsRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

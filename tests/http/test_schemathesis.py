@@ -36,6 +36,13 @@ from schemathesis.specs.openapi.checks import (
 
 from tailtribe.config import Environment, Settings
 from tailtribe.domain.model.conversations import MAX_PHOTOS_PER_MESSAGE
+from tailtribe.domain.services.caregivers.tax_details import (
+    BIRTH_MESSAGE,
+    ENTERPRISE_MESSAGE,
+    IBAN_MESSAGE,
+    TIN_MESSAGE,
+    VAT_MESSAGE,
+)
 from tailtribe.entrypoints.http.app import create_app
 from tailtribe.ioc import make_container
 from tests.conftest import empty_database, in_thread
@@ -77,6 +84,12 @@ BEYOND_SCHEMA = {
     ("repeat.duration_minutes", "a visit lasts 15 minutes to 3 hours"),
     ("repeat.duration_minutes", "day care ends later in the day than it starts"),
     ("service", "a series is of walks, drop-in visits or day care"),
+    # DAC7 details: check digits and age are checked by the server only.
+    ("birth_date", BIRTH_MESSAGE),
+    ("tin", TIN_MESSAGE),
+    ("iban", IBAN_MESSAGE),
+    ("enterprise_number", ENTERPRISE_MESSAGE),
+    ("vat_number", VAT_MESSAGE),
     # A schema says "binary"; only the server can see that the bytes are no image.
     ("file", "not a JPEG, PNG, WebP or HEIC image"),
 }

@@ -7,15 +7,18 @@ from collections.abc import AsyncIterator
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tailtribe.adapters.security.second_factor import tax_details_box
 from tailtribe.adapters.sqlalchemy.queries import SqlCaregiverQueries
 from tailtribe.adapters.sqlalchemy.search_store import LazySqlCaregiverSearchStore
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.adapters.stdnum.tax_ids import StdnumTaxIdValidator
 from tailtribe.config import Settings
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.ports.queries import CaregiverQueries
 from tailtribe.domain.ports.search import CaregiverSearchStore
 from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.tax_ids import TaxDetailsBox, TaxIdValidator
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers
 from tailtribe.domain.services.caregivers.favorites import (
     FavoriteFlags,
@@ -25,6 +28,10 @@ from tailtribe.domain.services.caregivers.favorites import (
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
 from tailtribe.domain.services.caregivers.search import GetPublicProfile, SearchCaregivers
+from tailtribe.domain.services.caregivers.tax_details_access import (
+    AdminReadTaxDetails,
+    ManageTaxDetails,
+)
 from tailtribe.domain.services.reviews.public_reviews import ListPublicReviews
 
 
@@ -62,6 +69,17 @@ class CaregiversProvider(Provider):
         return StartPayoutOnboarding(uow, gateway, settings.app_url)
 
     manage_favorites = provide(ManageFavorites)
+
+    manage_tax_details = provide(ManageTaxDetails)
+    admin_read_tax_details = provide(AdminReadTaxDetails)
+
+    @provide(scope=Scope.APP)
+    def tax_id_validator(self) -> TaxIdValidator:
+        return StdnumTaxIdValidator()
+
+    @provide(scope=Scope.APP)
+    def tax_box(self, settings: Settings) -> TaxDetailsBox:
+        return tax_details_box(settings.secret_key)
 
     # Reads only: no transaction (see SqlUnitOfWork's read_only).
     @provide

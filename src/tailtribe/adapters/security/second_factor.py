@@ -28,21 +28,35 @@ class AesGcmSecretBox:
     """Keys derived by HKDF from TAILTRIBE_SECRET_KEY, one per purpose: rotating
     that key makes the stored secrets unreadable, so admins enrol again."""
 
-    def __init__(self, secret_key: str) -> None:
-        self._aead = AESGCM(_derive(secret_key, b"tailtribe admin console: totp sealing"))
+    def __init__(
+        self,
+        secret_key: str,
+        *,
+        purpose: bytes = b"tailtribe admin console: totp sealing",
+        aad: bytes = _AAD,
+    ) -> None:
+        self._aead = AESGCM(_derive(secret_key, purpose))
+        self._aad = aad
         self._mac_key = _derive(secret_key, b"tailtribe admin console: recovery codes")
 
     def seal(self, plain: str) -> str:
         nonce = os.urandom(_NONCE)
-        sealed = nonce + self._aead.encrypt(nonce, plain.encode(), _AAD)
+        sealed = nonce + self._aead.encrypt(nonce, plain.encode(), self._aad)
         return base64.urlsafe_b64encode(sealed).decode()
 
     def open(self, sealed: str) -> str:
         raw = base64.urlsafe_b64decode(sealed.encode())
-        return self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], _AAD).decode()
+        return self._aead.decrypt(raw[:_NONCE], raw[_NONCE:], self._aad).decode()
 
     def digest(self, code: str) -> str:
         return hmac.new(self._mac_key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def tax_details_box(secret_key: str) -> AesGcmSecretBox:
+    """Its own key and associated data: a TOTP secret's ciphertext does not open as tax details."""
+    return AesGcmSecretBox(
+        secret_key, purpose=b"tailtribe dac7: tax details sealing", aad=b"tailtribe tax details v1"
+    )
 
 
 class PyotpCodes:

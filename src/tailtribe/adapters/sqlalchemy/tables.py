@@ -548,3 +548,15 @@ class SecondFactorRow(Base):
     last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Comma-joined hex digests of the unused recovery codes.
     recovery_digests: Mapped[str] = mapped_column(Text, default="")
+
+
+class TaxDetailsRow(Base):
+    """A caregiver's DAC7 due-diligence data, sealed (AES-GCM): never in clear here."""
+
+    __tablename__ = "caregiver_tax_details"
+
+    caregiver_id: Mapped[UUID] = mapped_column(
+        ForeignKey("caregiver_profile.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

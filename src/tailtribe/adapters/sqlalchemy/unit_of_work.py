@@ -27,6 +27,7 @@ from tailtribe.adapters.sqlalchemy.review_repository import SqlReviewRepository
 from tailtribe.adapters.sqlalchemy.second_factor_repository import SqlSecondFactorRepository
 from tailtribe.adapters.sqlalchemy.security_event_repository import SqlSecurityEventRepository
 from tailtribe.adapters.sqlalchemy.series_repository import SqlSeriesRepository
+from tailtribe.adapters.sqlalchemy.tax_details_repository import SqlTaxDetailsRepository
 from tailtribe.adapters.sqlalchemy.user_repository import SqlTokenRepository, SqlUserRepository
 from tailtribe.adapters.sqlalchemy.webhook_event_repository import SqlWebhookEventRepository
 from tailtribe.domain.errors import Conflict
@@ -78,6 +79,7 @@ class SqlUnitOfWork:
         self.meet_and_greets = SqlMeetAndGreetRepository(session)
         self.series = SqlSeriesRepository(session)
         self.second_factors = SqlSecondFactorRepository(session)
+        self.tax_details = SqlTaxDetailsRepository(session)
         return self
 
     async def __aexit__(

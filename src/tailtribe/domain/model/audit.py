@@ -32,6 +32,7 @@ class AuditAction(enum.StrEnum):
     READ_CONVERSATION = "read_conversation"
     ERASE_ACCOUNT = "erase_account"
     EXPORT_ACCOUNT = "export_account"
+    READ_TAX_DETAILS = "read_tax_details"
 
 
 class AuditObject(enum.StrEnum):

@@ -27,6 +27,7 @@ from tailtribe.domain.model.photos import Photo, Subject
 from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.security import SecurityEvent
 from tailtribe.domain.model.series import BookingSeries
+from tailtribe.domain.model.tax_details import SealedTaxDetails
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.calendar import CalendarFeedRepository
@@ -520,6 +521,18 @@ class AuditRepository(Protocol):
         ...
 
 
+class TaxDetailsRepository(Protocol):
+    """One sealed row per caregiver: storage never sees the details in clear."""
+
+    async def get(self, caregiver_id: UUID) -> SealedTaxDetails | None: ...
+
+    async def save(self, details: SealedTaxDetails) -> None:
+        """Insert or replace the caregiver's row."""
+        ...
+
+    async def delete(self, caregiver_id: UUID) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state, ledger and outbox rows commit together or not at all."""
 
@@ -585,6 +598,9 @@ class UnitOfWork(Protocol):
 
     @property
     def second_factors(self) -> SecondFactorRepository: ...
+
+    @property
+    def tax_details(self) -> TaxDetailsRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -551,6 +551,20 @@ DOCS: dict[str, Doc] = {
         "not a draft or a rejected profile, 422 when it is incomplete.",
         errors=(404, 409, 422),
     ),
+    "get_caregiver_tax_details": Doc(
+        "My tax details (DAC7)",
+        "Caregivers only. The due-diligence data the platform reports to the tax authority "
+        "(EU Directive 2021/514); 404 until given. Only the caregiver and admins see it.",
+        errors=(404,),
+    ),
+    "set_caregiver_tax_details": Doc(
+        "Give my tax details (DAC7)",
+        "Caregivers only. Replaces the whole record: legal name, date of birth (18 or older), "
+        "primary address, tax identification number (checked for its EU country; for Belgium "
+        "the national or BIS number with its check digits), IBAN and, for businesses, the "
+        "enterprise and VAT numbers. 422 names every field refused. Stored encrypted.",
+        errors=(404, 422),
+    ),
     "search_caregivers": Doc(
         "Search caregivers",
         "Public. Approved caregivers offering `service`, near a place (`postcode` or "
@@ -742,6 +756,12 @@ DOCS: dict[str, Doc] = {
         "List caregiver profiles",
         "Admins only. Caregiver profiles by approval status, for review. Paged.",
         parameters={"status": "Only profiles in this approval status.", **_PAGE},
+    ),
+    "admin_get_caregiver_tax_details": Doc(
+        "Read a caregiver's tax details (DAC7)",
+        "Admins only. Each read, and each refused one, is recorded in the audit trail; "
+        "404 when the caregiver has given none.",
+        errors=(404,),
     ),
     "admin_erase_user": Doc(
         "Erase a user's account",

@@ -13,6 +13,7 @@ from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.services.accounts.get_user import RecentUsers
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
+from tailtribe.domain.services.caregivers.tax_details_access import AdminReadTaxDetails
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.ledger import ReadLedger
 from tailtribe.domain.services.privacy.erase import EraseAccount
@@ -32,6 +33,7 @@ from tailtribe.entrypoints.http.schemas.caregivers import (
     ReasonBody,
 )
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
+from tailtribe.entrypoints.http.schemas.tax_details import TaxDetailsOut
 
 
 class AdminCaregiverController(Controller):
@@ -52,6 +54,13 @@ class AdminCaregiverController(Controller):
         return ProfileList(
             [ProfileOut.of(c, for_admin=True) for c in page.items], page.total, limit, offset
         )
+
+    @get("/{caregiver_id:uuid}/tax-details", operation_id="admin_get_caregiver_tax_details")
+    @inject
+    async def tax_details(
+        self, request: Req, caregiver_id: UUID, read: FromDishka[AdminReadTaxDetails]
+    ) -> TaxDetailsOut:
+        return TaxDetailsOut.of(await read(current_user(request).id, caregiver_id))
 
     async def _decide(
         self,

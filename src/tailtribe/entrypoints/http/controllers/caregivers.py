@@ -8,6 +8,7 @@ from litestar.status_codes import HTTP_200_OK
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
+from tailtribe.domain.services.caregivers.tax_details_access import ManageTaxDetails
 from tailtribe.entrypoints.http.auth import Req, current_user, requires
 from tailtribe.entrypoints.http.schemas.caregivers import (
     AvailabilityBody,
@@ -17,6 +18,7 @@ from tailtribe.entrypoints.http.schemas.caregivers import (
     service_prices,
 )
 from tailtribe.entrypoints.http.schemas.common import Url
+from tailtribe.entrypoints.http.schemas.tax_details import TaxDetailsBody, TaxDetailsOut
 
 
 class CaregiverProfileController(Controller):
@@ -69,6 +71,42 @@ class CaregiverProfileController(Controller):
         return ProfileOut.of(
             await profiles.set_availability(current_user(request).id, data.availability())
         )
+
+    @get(
+        "/tax-details", operation_id="get_caregiver_tax_details", guards=[requires(Role.CAREGIVER)]
+    )
+    @inject
+    async def get_tax_details(
+        self, request: Req, tax_details: FromDishka[ManageTaxDetails]
+    ) -> TaxDetailsOut:
+        return TaxDetailsOut.of(await tax_details.own(current_user(request).id))
+
+    @put(
+        "/tax-details", operation_id="set_caregiver_tax_details", guards=[requires(Role.CAREGIVER)]
+    )
+    @inject
+    async def set_tax_details(
+        self,
+        request: Req,
+        data: JSONBody[TaxDetailsBody],
+        tax_details: FromDishka[ManageTaxDetails],
+    ) -> TaxDetailsOut:
+        stored = await tax_details.put(
+            current_user(request).id,
+            first_name=data.first_name,
+            last_name=data.last_name,
+            birth_date=data.birth_date,
+            street=data.street,
+            postcode=data.postcode,
+            city=data.city,
+            country=data.country,
+            tin=data.tin,
+            tin_country=data.tin_country,
+            iban=data.iban,
+            enterprise_number=data.enterprise_number,
+            vat_number=data.vat_number,
+        )
+        return TaxDetailsOut.of(stored)
 
     @post(
         "/submit",
