@@ -16,6 +16,7 @@ from uuid import UUID
 from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.tax_ids import TaxDetailsBox
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.conversations.manage_conversations import ManageConversations
 from tailtribe.domain.services.outbox import Outbox
@@ -370,6 +371,7 @@ async def test_a_crash_mid_build_is_finished_by_the_next_run(api: Api) -> None:
                 await scope.get(ManageConversations),
                 await scope.get(Outbox),
                 await scope.get(Clock),
+                await scope.get(TaxDetailsBox),
             )
             assert await build(write_archive) == 0  # logged; the row stays pending
         assert store.failed
@@ -398,6 +400,7 @@ async def test_the_export_of_a_user_erased_meanwhile_leaves_no_file(api: Api) ->
             await scope.get(ManageConversations),
             await scope.get(Outbox),
             await scope.get(Clock),
+            await scope.get(TaxDetailsBox),
         )
         assert await build(write_archive) == 0
     assert [p.name for p in export_files(api)] == [f"{export['id']}.zip"]

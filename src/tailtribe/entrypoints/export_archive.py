@@ -29,6 +29,7 @@ from tailtribe.entrypoints.http.schemas.conversations import ConversationOut, Me
 from tailtribe.entrypoints.http.schemas.email_settings import EmailSettingsOut
 from tailtribe.entrypoints.http.schemas.meet_and_greets import MeetAndGreetOut
 from tailtribe.entrypoints.http.schemas.pets import PetOut
+from tailtribe.entrypoints.http.schemas.tax_details import TaxDetailsOut
 
 README = {
     Locale.EN: """Your TailTribe data export
@@ -51,6 +52,7 @@ favorites.json          the caregivers you saved, with when
 meet_and_greets.json    the meet-and-greets you asked for and were asked for
 series.json             the weekly series you asked for (as_owner) and were asked
                         for (as_caregiver), with their bookings' ids
+tax_details.json        the tax details you gave as a caregiver (DAC7), if any
 photos/                 your photos and those of your conversations, in the
                         largest size we keep, named by the photo's id
 """,
@@ -74,6 +76,7 @@ favorites.json          de oppassers die je bewaarde, met wanneer
 meet_and_greets.json    de kennismakingen die je vroeg en die jou gevraagd werden
 series.json             de wekelijkse reeksen die je vroeg (as_owner) en die jou
                         gevraagd werden (as_caregiver), met de id's van hun boekingen
+tax_details.json        je fiscale gegevens als oppasser (DAC7), als je ze gaf
 photos/                 je foto's en die van je gesprekken, in het grootste
                         formaat dat we bewaren, genoemd naar het id van de foto
 """,
@@ -97,6 +100,7 @@ favorites.json          les pet-sitters que vous avez enregistrés, avec la date
 meet_and_greets.json    les rencontres demandées par vous et à vous
 series.json             les séries hebdomadaires demandées par vous (as_owner) et
                         à vous (as_caregiver), avec les id de leurs réservations
+tax_details.json        vos données fiscales de pet-sitter (DAC7), si données
 photos/                 vos photos et celles de vos conversations, dans la plus
                         grande taille conservée, nommées par l'id de la photo
 """,
@@ -232,6 +236,9 @@ def documents(data: AccountData) -> dict[str, Any]:
             for f in data.favorites
         ],
         "meet_and_greets.json": [_plain(MeetAndGreetOut.of(m)) for m in data.meet_and_greets],
+        "tax_details.json": (
+            None if data.tax_details is None else _plain(TaxDetailsOut.of(data.tax_details))
+        ),
         "series.json": {
             "as_owner": [_series(s, data, as_owner=True) for s in data.series_as_owner],
             "as_caregiver": [_series(s, data, as_owner=False) for s in data.series_as_caregiver],

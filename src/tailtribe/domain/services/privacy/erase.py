@@ -174,6 +174,7 @@ class EraseAccount:
             if caregiver is not None:
                 caregiver.erase()
                 await uow.caregivers.save(caregiver)
+                await uow.tax_details.delete(caregiver.id)
             await uow.privacy.anonymize(user_id, now)
             if act is not None:
                 await self._audit.record(uow, act, "erased")

@@ -32,9 +32,11 @@ from tailtribe.domain.model.pets import Pet
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.reviews import Review
 from tailtribe.domain.model.series import BookingSeries
+from tailtribe.domain.model.tax_details import TaxDetails
 from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.storage import Page, UnitOfWork
+from tailtribe.domain.ports.tax_ids import TaxDetailsBox
 from tailtribe.domain.ports.time import Clock, IdGenerator
 from tailtribe.domain.services.audit import AdminAct, AuditTrail
 from tailtribe.domain.services.conversations.manage_conversations import (
@@ -89,6 +91,8 @@ class AccountData:
     # occurrences are among the bookings.
     series_as_owner: list[BookingSeries] = field(default_factory=list)
     series_as_caregiver: list[BookingSeries] = field(default_factory=list)
+    # The caregiver's DAC7 due-diligence data: in no other export.
+    tax_details: TaxDetails | None = None
 
 
 class ArchiveWriter(Protocol):
@@ -195,9 +199,10 @@ class BuildExports:
         conversations: ManageConversations,
         outbox: Outbox,
         clock: Clock,
+        tax_box: TaxDetailsBox,
     ) -> None:
         self._uow, self._storage, self._conversations = uow, storage, conversations
-        self._outbox, self._clock = outbox, clock
+        self._outbox, self._clock, self._tax_box = outbox, clock, tax_box
 
     async def __call__(self, write: ArchiveWriter) -> int:
         async with self._uow as uow:
@@ -272,8 +277,12 @@ class BuildExports:
             as_caregiver: list[Booking] = []
             received: list[Review] = []
             gallery: list[Photo] = []
+            tax_details: TaxDetails | None = None
             if caregiver is not None:
                 caregiver_id = caregiver.id
+                sealed = await uow.tax_details.get(caregiver_id)
+                if sealed is not None:
+                    tax_details = TaxDetails.from_seal_text(self._tax_box.open(sealed.sealed))
                 as_caregiver = await _all(
                     lambda limit, offset: uow.bookings.list_for(
                         owner_id=None,
@@ -348,6 +357,7 @@ class BuildExports:
             meet_and_greets=meetings,
             series_as_owner=series_as_owner,
             series_as_caregiver=series_as_caregiver,
+            tax_details=tax_details,
         )
 
     async def _conversations_of(self, user: User) -> list[ConversationExport]:

@@ -58,7 +58,7 @@ class AdminCaregiverController(Controller):
     @get("/{caregiver_id:uuid}/tax-details", operation_id="admin_get_caregiver_tax_details")
     @inject
     async def tax_details(
-        self, request: Req, caregiver_id: UUID, read: FromDishka[AdminReadTaxDetails]
+        self, request: Req, caregiver_id: FromPath[UUID], read: FromDishka[AdminReadTaxDetails]
     ) -> TaxDetailsOut:
         return TaxDetailsOut.of(await read(current_user(request).id, caregiver_id))
 
