@@ -55,6 +55,7 @@ def test_the_actions_others_rely_on() -> None:
         "read_conversation",
         "erase_account",
         "export_account",
+        "read_tax_details",
     }
 
 

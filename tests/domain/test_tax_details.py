@@ -31,7 +31,7 @@ def national_numbers(draw: st.DrawFn) -> str:
     born = draw(st.dates(min_value=date(1900, 1, 1), max_value=date(2026, 12, 31)))
     serial = draw(st.integers(min_value=1, max_value=998))
     base = f"{born:%y%m%d}{serial:03d}"
-    n = int(("2" if born.year >= 2000 else "") + base)  # noqa: PLR2004
+    n = int(("2" if born.year >= 2000 else "") + base)
     return f"{base}{97 - n % 97:02d}"
 
 
