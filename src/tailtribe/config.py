@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from tailtribe.domain.errors import InvalidInput
+from tailtribe.domain.model.documents import DEFAULT_VAT_RATE, Party
 from tailtribe.domain.model.money import CommissionRate
 
 # Development-only webhook secret, so the simulated gateway's events can be
@@ -32,6 +33,11 @@ DEFAULT_APP_URL = "http://127.0.0.1:8000"
 DEFAULT_EMAIL_FROM = "TailTribe <noreply@tailtribe.be>"
 DEFAULT_RESEND_API_URL = "https://api.resend.com"
 GOOGLE_DISCOVERY_URL = "https://accounts.google.com/.well-known/openid-configuration"
+# Printed on documents issued by a development or demo install; production
+# names its own company (PLATFORM_* variables).
+DEFAULT_PLATFORM = Party(
+    name="TailTribe BV", street="Rue de la Loi 1", postcode="1000", city="Brussel", country="BE"
+)
 
 
 def _local_secret(data_dir: Path) -> str:
@@ -174,6 +180,31 @@ class Settings:
     # How long a stopping worker lets the jobs in hand finish before cancelling
     # them (SAQ also waits this long for its idle polling loops).
     worker_grace_seconds: int = 30
+    # The platform's legal details, printed on every money document it issues
+    # (PLATFORM_LEGAL_NAME, PLATFORM_STREET, PLATFORM_POSTCODE, PLATFORM_CITY,
+    # PLATFORM_COUNTRY, PLATFORM_ENTERPRISE_NUMBER, PLATFORM_VAT_NUMBER), and
+    # the VAT rate its commission carries (PLATFORM_VAT_RATE, percent).
+    platform_legal_name: str = DEFAULT_PLATFORM.name
+    platform_street: str = DEFAULT_PLATFORM.street
+    platform_postcode: str = DEFAULT_PLATFORM.postcode
+    platform_city: str = DEFAULT_PLATFORM.city
+    platform_country: str = DEFAULT_PLATFORM.country
+    platform_enterprise_number: str | None = None
+    platform_vat_number: str | None = None
+    platform_vat_rate: int = DEFAULT_VAT_RATE
+
+    @property
+    def platform_party(self) -> Party:
+        """The issuer on the platform's documents."""
+        return Party(
+            name=self.platform_legal_name,
+            street=self.platform_street,
+            postcode=self.platform_postcode,
+            city=self.platform_city,
+            country=self.platform_country,
+            enterprise_number=self.platform_enterprise_number,
+            vat_number=self.platform_vat_number,
+        )
 
     @property
     def webhook_secret(self) -> str:
@@ -288,6 +319,14 @@ class Settings:
             client_ip_header=opt("CLIENT_IP_HEADER"),
             client_ip_trusted_hops=_int(env, "CLIENT_IP_TRUSTED_HOPS", 1, 1, 10),
             worker_grace_seconds=_int(env, "WORKER_GRACE_SECONDS", 30, 0, 3600),
+            platform_legal_name=opt("PLATFORM_LEGAL_NAME") or DEFAULT_PLATFORM.name,
+            platform_street=opt("PLATFORM_STREET") or DEFAULT_PLATFORM.street,
+            platform_postcode=opt("PLATFORM_POSTCODE") or DEFAULT_PLATFORM.postcode,
+            platform_city=opt("PLATFORM_CITY") or DEFAULT_PLATFORM.city,
+            platform_country=(opt("PLATFORM_COUNTRY") or DEFAULT_PLATFORM.country).upper(),
+            platform_enterprise_number=opt("PLATFORM_ENTERPRISE_NUMBER"),
+            platform_vat_number=opt("PLATFORM_VAT_NUMBER"),
+            platform_vat_rate=_int(env, "PLATFORM_VAT_RATE", DEFAULT_VAT_RATE, 0, 100),
         )
         settings.validate()
         return settings
