@@ -305,19 +305,10 @@ async def test_occurrences_by_series_and_their_jobs(make_uow: UowFactory) -> Non
         assert all(b.series_id == series.id and b.pay_by is None for b in found)
         assert await uow.bookings.of_series(uuid4()) == []
 
-        def listed(in_series: bool | None) -> Any:
-            return uow.bookings.list_for(
-                owner_id=s.owner.id,
-                caregiver_id=None,
-                status=None,
-                limit=10,
-                offset=0,
-                in_series=in_series,
-            )
-
-        assert (await listed(None)).total == 5
-        assert sorted(_ids((await listed(True)).items)) == sorted(_ids(occ))
-        assert _ids((await listed(False)).items) == [one_off.id]
+        listed = await uow.bookings.list_for(
+            owner_id=s.owner.id, caregiver_id=None, status=None, limit=10, offset=0
+        )
+        assert sorted(_ids(listed.items)) == sorted(_ids([*occ, one_off]))
 
         # An admin's search: one series' occurrences, and starts in [from, before).
         def searched(**criteria: Any) -> Any:

@@ -356,7 +356,6 @@ class MemoryBookingRepository:
         status: BookingStatus | None,
         limit: int,
         offset: int,
-        in_series: bool | None = None,
         series_id: UUID | None = None,
         starts_from: datetime | None = None,
         starts_before: datetime | None = None,
@@ -370,7 +369,6 @@ class MemoryBookingRepository:
             and (starts_before is None or b.start < starts_before)
             and (caregiver_id is None or b.caregiver_id == caregiver_id)
             and (status is None or b.status is status)
-            and (in_series is None or (b.series_id is not None) == in_series)
         ]
         rows.sort(key=lambda b: (b.created_at, b.id), reverse=True)
         return _page(rows, limit, offset)

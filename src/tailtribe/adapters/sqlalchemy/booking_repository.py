@@ -285,7 +285,6 @@ class SqlBookingRepository:
         status: BookingStatus | None,
         limit: int,
         offset: int,
-        in_series: bool | None = None,
         series_id: UUID | None = None,
         starts_from: datetime | None = None,
         starts_before: datetime | None = None,
@@ -297,10 +296,6 @@ class SqlBookingRepository:
             where.append(BookingRow.start_at >= starts_from)
         if starts_before is not None:
             where.append(BookingRow.start_at < starts_before)
-        if in_series is not None:
-            where.append(
-                BookingRow.series_id.is_not(None) if in_series else BookingRow.series_id.is_(None)
-            )
         if owner_id is not None:
             where.append(BookingRow.owner_id == owner_id)
         if caregiver_id is not None:

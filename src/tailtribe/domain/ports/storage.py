@@ -240,14 +240,12 @@ class BookingRepository(Protocol):
         status: BookingStatus | None,
         limit: int,
         offset: int,
-        in_series: bool | None = None,
         series_id: UUID | None = None,
         starts_from: datetime | None = None,
         starts_before: datetime | None = None,
     ) -> Page[Booking]:
         """Newest first: the owner's bookings, the caregiver's, or (both None)
-        everyone's; `in_series` True keeps occurrences of series only, False
-        one-off bookings only; `series_id` one series' occurrences; the start
+        everyone's; `series_id` one series' occurrences; the start
         in [starts_from, starts_before) when given."""
         ...
 
