@@ -4,7 +4,11 @@ with a PDF text extractor."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +18,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from tailtribe.adapters.pdf import PdfDocumentRenderer, make_renderer
-from tailtribe.adapters.pdf.renderer import printable
+from tailtribe.adapters.pdf.renderer import load_catalog, printable
 from tailtribe.domain.model.documents import (
     BookingFacts,
     Document,
@@ -24,6 +28,7 @@ from tailtribe.domain.model.documents import (
     document_number,
     vat_split,
 )
+from tailtribe.domain.model.users import Locale
 
 ISSUER = Party(
     "TailTribe BV", "Rue de la Loi 1", "1000", "Brussel", "BE", "0123.456.789", "BE0123456789"
@@ -321,3 +326,45 @@ def test_characters_outside_the_font_are_printed_plainly() -> None:
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(ValueError, match="de"):
         renderer.render(make(DocumentKind.RECEIPT, "de"))
+
+
+def test_another_process_gives_the_same_bytes() -> None:
+    # Nothing random nor taken from the clock: a fresh interpreter, with its
+    # own hash seed, draws the very same file.
+    script = (
+        "import sys\n"
+        "from tests.adapters.test_pdf_documents import DocumentKind, make, renderer\n"
+        "sys.stdout.buffer.write(renderer.render(make(DocumentKind.STATEMENT, 'fr', lines=40)))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    other = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        capture_output=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    ).stdout
+    assert other == renderer.render(make(DocumentKind.STATEMENT, "fr", lines=40))
+
+
+def test_every_page_of_a_statement_has_the_table_header() -> None:
+    reader = PdfReader(io.BytesIO(renderer.render(make(DocumentKind.STATEMENT, "fr", lines=90))))
+    assert len(reader.pages) >= 3
+    for page in reader.pages:
+        text = " ".join((page.extract_text() or "").split())
+        assert "Réservation du Service Versé le Brut Commission dont TVA Versé" in text
+
+
+def test_every_language_has_every_text() -> None:
+    def keys(table: dict[str, Any], prefix: str = "") -> set[str]:
+        found = set()
+        for key, value in table.items():
+            found |= keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {prefix + key}
+        return found
+
+    catalogs = {locale: load_catalog(locale) for locale in Locale}
+    english = keys(catalogs[Locale.EN])
+    assert {f"titles.{kind.value}" for kind in DocumentKind} <= english
+    assert {f"footers.{kind.value}" for kind in DocumentKind} <= english
+    for catalog in catalogs.values():
+        assert keys(catalog) == english
