@@ -104,7 +104,7 @@ class _Sheet(FPDF):
         self.footer_lines = footer_lines
         self.page_label = page_label
         self.set_margins(MARGIN, MARGIN, MARGIN)
-        self.set_auto_page_break(True, margin=MARGIN + 16)
+        self.set_auto_page_break(True, margin=MARGIN + 18)
         self.alias_nb_pages("{nb}")
 
     def lines(
@@ -124,7 +124,7 @@ class _Sheet(FPDF):
             self.multi_cell(width, height, text, align=align, new_x=new_x, new_y=new_y)
 
     def footer(self) -> None:
-        self.set_y(-(MARGIN + 12))
+        self.set_y(-(MARGIN + 15))  # room for three lines above the page number
         self.set_draw_color(*BRAND)
         self.set_line_width(0.2)
         self.line(MARGIN, self.get_y(), MARGIN + WIDTH, self.get_y())
