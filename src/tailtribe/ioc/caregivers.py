@@ -32,6 +32,7 @@ from tailtribe.domain.services.caregivers.tax_details_access import (
     AdminReadTaxDetails,
     ManageTaxDetails,
 )
+from tailtribe.domain.services.caregivers.tax_requests import SendTaxDetailsRequests
 from tailtribe.domain.services.reviews.public_reviews import ListPublicReviews
 
 
@@ -72,6 +73,7 @@ class CaregiversProvider(Provider):
 
     manage_tax_details = provide(ManageTaxDetails)
     admin_read_tax_details = provide(AdminReadTaxDetails)
+    send_tax_details_requests = provide(SendTaxDetailsRequests)
 
     @provide(scope=Scope.APP)
     def tax_id_validator(self) -> TaxIdValidator:

@@ -73,7 +73,13 @@ class ManageTaxDetails:
                 validator=self._validator,
             )
             sealed = self._box.seal(details.seal_text())
+            # The request's row first, as the payout run locks it (payments/payouts.py).
+            await uow.tax_requests.get(caregiver.id, lock=True)
             await uow.tax_details.save(SealedTaxDetails(caregiver.id, sealed, details.updated_at))
+            # Complete now: withholding ends, the next payout run pays what waited.
+            for booking in await uow.bookings.withheld_of(caregiver.id):
+                booking.release_withheld_payout()
+                await uow.bookings.save(booking)
             await uow.commit()
         return details
 
