@@ -116,3 +116,33 @@ class TaxDetailsRequest(Aggregate):
             self.withheld_notice_at = now
             self.record(PayoutsWithheld(occurred_at=now, caregiver_id=self.caregiver_id))
         return step
+
+
+@dataclass(frozen=True, slots=True)
+class TaxDetailsStatus:
+    """What the caregiver and admins see of the requests: when the details
+    were asked for and reminded of, and whether payouts wait for them."""
+
+    complete: bool
+    requested_at: datetime | None
+    first_reminder_at: datetime | None
+    second_reminder_at: datetime | None
+    # From when payouts are (or will be) withheld; None once complete or
+    # before the second reminder.
+    withholding_from: datetime | None
+    withheld: bool
+
+    @classmethod
+    def of(
+        cls, request: TaxDetailsRequest | None, complete: bool, now: datetime
+    ) -> TaxDetailsStatus:
+        if request is None:
+            return cls(complete, None, None, None, None, False)
+        return cls(
+            complete=complete,
+            requested_at=request.requested_at,
+            first_reminder_at=request.first_reminder_at,
+            second_reminder_at=request.second_reminder_at,
+            withholding_from=None if complete else request.withholding_from,
+            withheld=request.withholds(now, complete),
+        )
