@@ -342,3 +342,8 @@ async def test_withheld_payouts_are_listed_with_their_reason_and_shown_on_the_bo
     page = (await console.get(f"/admin/bookings/{booking['id']}")).text
     assert 'data-testid="payout-status">withheld<' in page
     assert 'data-testid="payout-withheld"' in page
+    # The caregiver's page: asked by the job run above, nothing given, nothing withheld yet.
+    carer_page = (await console.get(f"/admin/caregivers/{carer.profile['id']}")).text
+    assert 'data-testid="tax-complete">No<' in carer_page
+    assert 'data-testid="tax-withheld">No<' in carer_page
+    assert 'data-testid="tax-requested">—<' not in carer_page
