@@ -8,12 +8,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
+import pytest
+
 from tailtribe.adapters.security.second_factor import tax_details_box
 from tailtribe.adapters.stdnum.tax_ids import StdnumTaxIdValidator
 from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, ProfileDetails
-from tailtribe.domain.model.notifications import EVENT_TOPIC_PREFIX
+from tailtribe.domain.model.notifications import EVENT_TOPIC_PREFIX, EmailKind
 from tailtribe.domain.model.tax_requests import (
     FIRST_REMINDER_AFTER,
     SECOND_REMINDER_AFTER,
@@ -21,6 +23,7 @@ from tailtribe.domain.model.tax_requests import (
 )
 from tailtribe.domain.services.caregivers.tax_details_access import ManageTaxDetails
 from tailtribe.domain.services.caregivers.tax_requests import SendTaxDetailsRequests
+from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.payments.payouts import PayOutDue
 from tests.domain.test_booking_state_machine import JUNE_END, JUNE_START, june_booking
 from tests.services.conftest import World
@@ -193,3 +196,44 @@ async def test_a_caregiver_not_approved_is_not_asked(world: World) -> None:
         await uow.caregivers.save(found)
         await uow.commit()
     assert await SendTaxDetailsRequests(world.uow, world.outbox, world.clock)() == 0
+
+
+async def test_a_crash_before_the_commit_leaves_the_step_for_the_next_run(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await approved_caregiver(world)
+    job = SendTaxDetailsRequests(world.uow, world.outbox, world.clock)
+    assert await job() == 1
+    world.clock.advance(FIRST_REMINDER_AFTER)
+    publish = world.outbox.publish
+
+    async def crash(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(world.outbox, "publish", crash)
+    assert await job() == 0  # logged; nothing recorded
+    monkeypatch.setattr(world.outbox, "publish", publish)
+    assert await job() == 1
+    assert await job() == 0
+    assert tax_topics(world) == ["TaxDetailsRequested", "TaxDetailsReminded"]
+
+
+async def test_each_step_becomes_its_own_email_to_the_caregiver(world: World) -> None:
+    caregiver = await approved_caregiver(world)
+    job = SendTaxDetailsRequests(world.uow, world.outbox, world.clock)
+    relay = RelayOutbox(world.uow, world.ids, world.clock)
+    start = world.clock.now()
+    emails: dict[UUID, str] = {}  # the relay lists unsent emails again: once each here
+    for step in (timedelta(0), FIRST_REMINDER_AFTER, SECOND_REMINDER_AFTER, WITHHOLD_AFTER):
+        at(world, start + step)
+        assert await job() == 1
+        for message_id in await relay():
+            message = world.uow.outbox_rows[message_id]
+            assert message.payload["user_id"] == str(caregiver.user_id)
+            emails.setdefault(message_id, message.topic)
+    assert list(emails.values()) == [
+        EmailKind.TAX_DETAILS_REQUESTED.topic,
+        EmailKind.TAX_DETAILS_REMINDER.topic,
+        EmailKind.TAX_DETAILS_LAST_REMINDER.topic,
+        EmailKind.PAYOUTS_WITHHELD.topic,
+    ]
