@@ -1,9 +1,9 @@
 """Asking caregivers for their DAC7 due-diligence data, reminding them, and
 withholding their payouts while it is missing (docs/dac7.md).
 
-The directive (Annex I, section III, B) lets an operator withhold a seller's
-consideration after two reminders following its first request, not earlier
-than 60 days after that request.
+The directive (Annex V to Directive 2011/16/EU, as DAC7 added it) lets an
+operator withhold a seller's consideration after two reminders following its
+first request, not earlier than 60 days after that request.
 """
 
 from __future__ import annotations
