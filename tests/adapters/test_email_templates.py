@@ -113,7 +113,33 @@ def variables_for(kind: EmailKind) -> dict[str, Any]:
         return {**OCCURRENCE, "link": "https://app.example/series/1"}
     if kind.value.startswith("occurrence_"):
         return dict(OCCURRENCE)
+    if kind is EmailKind.TAX_DETAILS_LAST_REMINDER:
+        return {**TAX, "withhold_from": datetime(2027, 5, 1, 10, 0, tzinfo=UTC)}
+    if kind.value.startswith(("tax_details_", "payouts_")):
+        return dict(TAX)
     return dict(BOOKING)
+
+
+TAX = {"name": "Ann", "link": "https://app.example/caregiver/tax-details"}
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_tax_emails_say_why_and_the_last_reminder_names_the_withholding_day(
+    locale: Locale,
+) -> None:
+    asked = RENDERER.render(EmailKind.TAX_DETAILS_REQUESTED, locale, TAX)
+    assert "DAC7" in asked.text and "2021/514" in asked.text
+    assert "https://app.example/caregiver/tax-details" in asked.html
+    last = RENDERER.render(
+        EmailKind.TAX_DETAILS_LAST_REMINDER,
+        locale,
+        {**TAX, "withhold_from": datetime(2027, 5, 1, 10, 0, tzinfo=UTC)},
+    )
+    # 12:00 in Brussels (summer time), on 1 May 2027, in the recipient's words.
+    day = {Locale.EN: "1 May 2027", Locale.FR: "1 mai 2027", Locale.NL: "1 mei 2027"}[locale]
+    assert day in last.subject and day in last.text and "12:00" in last.text
+    withheld = RENDERER.render(EmailKind.PAYOUTS_WITHHELD, locale, TAX)
+    assert "DAC7" in withheld.text
 
 
 def placeholders(value: object) -> set[str]:

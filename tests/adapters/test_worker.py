@@ -65,6 +65,7 @@ async def test_the_saq_worker_runs_the_booking_jobs(pg_url: str) -> None:
             "series.expire": 0,
             "series.charge": 0,
             "series.lapse": 0,
+            "caregivers.tax_requests": 0,
             "payments.payouts": 0,
             "webhooks.retry": 0,
             "photos.pending": 0,

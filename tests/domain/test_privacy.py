@@ -30,7 +30,8 @@ def test_each_reason_is_named_once_exactly_when_a_booking_gives_it(
         ErasureBlocker.BOOKING_IN_PROGRESS: any(b.status in OPEN for b in bookings),
         ErasureBlocker.DISPUTE_OPEN: any(b.status is BookingStatus.DISPUTED for b in bookings),
         ErasureBlocker.PAYOUT_PENDING: any(
-            b.payout in (PayoutStatus.SCHEDULED, PayoutStatus.HELD) for b in bookings
+            b.payout in (PayoutStatus.SCHEDULED, PayoutStatus.HELD, PayoutStatus.WITHHELD)
+            for b in bookings
         ),
         ErasureBlocker.MEET_AND_GREET_OPEN: meeting,
     }

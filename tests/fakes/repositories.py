@@ -29,6 +29,7 @@ from tailtribe.domain.model.second_factor import SecondFactor
 from tailtribe.domain.model.security import SecurityEvent, SecurityEventKind
 from tailtribe.domain.model.series import BookingSeries
 from tailtribe.domain.model.tax_details import SealedTaxDetails
+from tailtribe.domain.model.tax_requests import TaxDetailsRequest
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Role, User
 from tailtribe.domain.ports.storage import (
@@ -80,6 +81,7 @@ class MemoryStore:
         self.series: dict[UUID, BookingSeries] = {}
         self.second_factors: dict[UUID, SecondFactor] = {}
         self.tax_details: dict[UUID, SealedTaxDetails] = {}
+        self.tax_requests: dict[UUID, TaxDetailsRequest] = {}
 
 
 class MemoryUserRepository:
@@ -372,6 +374,14 @@ class MemoryBookingRepository:
         ]
         rows.sort(key=lambda b: (b.created_at, b.id), reverse=True)
         return _page(rows, limit, offset)
+
+    async def withheld_of(self, caregiver_id: UUID) -> list[Booking]:
+        found = [
+            b
+            for b in self._rows.values()
+            if b.caregiver_id == caregiver_id and b.payout.status is PayoutStatus.WITHHELD
+        ]
+        return [copy.deepcopy(b) for b in sorted(found, key=lambda b: b.id)]
 
     async def with_payout(self, status: PayoutStatus, limit: int, offset: int) -> Page[Booking]:
         rows = [b for b in self._rows.values() if b.payout.status is status]
@@ -792,3 +802,44 @@ class MemoryTaxDetailsRepository:
 
     async def delete(self, caregiver_id: UUID) -> None:
         self._rows.pop(caregiver_id, None)
+
+
+class MemoryTaxRequestRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._rows = store.tax_requests
+
+    async def get(self, caregiver_id: UUID, *, lock: bool = False) -> TaxDetailsRequest | None:
+        return copy.deepcopy(self._rows.get(caregiver_id))
+
+    async def add(self, request: TaxDetailsRequest) -> None:
+        if request.caregiver_id in self._rows:
+            raise RuntimeError("duplicate key: caregiver_tax_request")
+        await self.save(request)
+
+    async def save(self, request: TaxDetailsRequest) -> None:
+        stored = copy.deepcopy(request)
+        stored.pull_events()  # a row holds no events, as on SQL
+        self._rows[request.caregiver_id] = stored
+
+    async def delete(self, caregiver_id: UUID) -> None:
+        self._rows.pop(caregiver_id, None)
+
+    async def unrequested(self, limit: int) -> list[UUID]:
+        found = [
+            c.id
+            for c in self._store.caregivers.values()
+            if c.status is CaregiverStatus.APPROVED
+            and c.id not in self._rows
+            and c.id not in self._store.tax_details
+        ]
+        return sorted(found)[:limit]
+
+    async def due(self, now: datetime, limit: int) -> list[UUID]:
+        found = [
+            r
+            for r in self._rows.values()
+            if r.next_step(now, complete=r.caregiver_id in self._store.tax_details) is not None
+        ]
+        found.sort(key=lambda r: (r.requested_at, r.caregiver_id))
+        return [r.caregiver_id for r in found[:limit]]

@@ -27,6 +27,7 @@ from tests.fakes.repositories import (
     MemorySeriesRepository,
     MemoryStore,
     MemoryTaxDetailsRepository,
+    MemoryTaxRequestRepository,
     MemoryTokenRepository,
     MemoryUserRepository,
     MemoryWebhookEventRepository,
@@ -88,6 +89,7 @@ class MemoryUnitOfWork:
         self.series = MemorySeriesRepository(self._work)
         self.second_factors = MemorySecondFactorRepository(self._work)
         self.tax_details = MemoryTaxDetailsRepository(self._work)
+        self.tax_requests = MemoryTaxRequestRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -9,12 +9,13 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from uuid import UUID
 
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tailtribe.adapters.sqlalchemy.tables import OutboxRow
+from tailtribe.adapters.sqlalchemy.tables import BookingRow, OutboxRow
 from tailtribe.config import Settings
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.payments.apply_payment_events import MAX_ATTEMPTS
@@ -312,3 +313,37 @@ async def test_the_audit_page_shows_console_actions_filtered_and_paged(
     second = await console.get(older.group(1).replace("&amp;", "&"))
     assert listed(second.text) == ["resolve_dispute"]
     assert 'rel="next"' not in second.text  # approve_caregiver is someone else's
+
+
+async def test_withheld_payouts_are_listed_with_their_reason_and_shown_on_the_booking(
+    console: Client, settings: Settings, api: Api
+) -> None:
+    boss = await admin(api)
+    carer, pet_owner = await caregiver(api, boss.headers), await owner(api)
+    booking = await walk(api, carer, pet_owner, 10)
+    await run_at(api.client, brussels(MONDAY, 11, 1))  # completed, payout scheduled
+    await signed_in(console, settings)
+    assert count((await console.get(QUEUES)).text, "withheld") == 0
+    # Withheld as the payout run leaves it for a caregiver without tax details
+    # (tests/http/test_tax_requests.py walks the 60 days).
+    factory = await api.container.get(async_sessionmaker[AsyncSession])
+    async with factory() as session:
+        await session.execute(
+            update(BookingRow)
+            .where(BookingRow.id == UUID(booking["id"]))
+            .values(payout_status="withheld")
+        )
+        await session.commit()
+    html = (await console.get(QUEUES)).text
+    assert (count(html, "withheld"), count(html, "payouts")) == (1, 0)
+    withheld = section(html, "withheld")
+    assert f'href="/admin/bookings/{booking["id"]}"' in withheld
+    assert 'data-testid="withheld-reason">tax details missing<' in withheld
+    page = (await console.get(f"/admin/bookings/{booking['id']}")).text
+    assert 'data-testid="payout-status">withheld<' in page
+    assert 'data-testid="payout-withheld"' in page
+    # The caregiver's page: asked by the job run above, nothing given, nothing withheld yet.
+    carer_page = (await console.get(f"/admin/caregivers/{carer.profile['id']}")).text
+    assert 'data-testid="tax-complete">No<' in carer_page
+    assert 'data-testid="tax-withheld">No<' in carer_page
+    assert 'data-testid="tax-requested">—<' not in carer_page

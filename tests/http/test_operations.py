@@ -231,6 +231,7 @@ async def test_metrics_expose_requests_per_route_and_business_counts(api: Api) -
     assert metrics["tailtribe_emails_failed"] == 1
     assert metrics["tailtribe_outbox_backlog"] >= 1  # the caregiver's events await the relay
     assert metrics["tailtribe_payouts_held"] == 1
+    assert metrics["tailtribe_payouts_withheld"] == 0  # waiting for tax details: not an admin's
     assert metrics["tailtribe_webhooks_unprocessed"] == 1  # the old one, not the fresh one
     assert metrics["tailtribe_db_max_connections"] > metrics["tailtribe_db_connections"] > 0
     # Requests by route template, never by raw id.

@@ -120,7 +120,9 @@ async def test_the_export_holds_them_and_erasure_deletes_them(api: Api) -> None:
     [archive] = sorted((api.settings.media_dir / "private" / "exports").glob("*.zip"))
     with zipfile.ZipFile(archive) as opened:
         exported = json.loads(opened.read("tax_details.json"))
+        requests = json.loads(opened.read("tax_requests.json"))
     assert exported["tin"] == "85073003328" and exported["last_name"] == "Peeters"
+    assert (requests["complete"], requests["payouts_withheld"]) == (True, False)
 
     erased = await c.request("DELETE", "/api/v1/me", json={"password": PASSWORD}, headers=headers)
     assert erased.status_code == 204, erased.text

@@ -29,7 +29,7 @@ from tailtribe.entrypoints.http.schemas.conversations import ConversationOut, Me
 from tailtribe.entrypoints.http.schemas.email_settings import EmailSettingsOut
 from tailtribe.entrypoints.http.schemas.meet_and_greets import MeetAndGreetOut
 from tailtribe.entrypoints.http.schemas.pets import PetOut
-from tailtribe.entrypoints.http.schemas.tax_details import TaxDetailsOut
+from tailtribe.entrypoints.http.schemas.tax_details import TaxDetailsOut, TaxDetailsStatusOut
 
 README = {
     Locale.EN: """Your TailTribe data export
@@ -53,6 +53,8 @@ meet_and_greets.json    the meet-and-greets you asked for and were asked for
 series.json             the weekly series you asked for (as_owner) and were asked
                         for (as_caregiver), with their bookings' ids
 tax_details.json        the tax details you gave as a caregiver (DAC7), if any
+tax_requests.json       when we asked you for them and reminded you, and whether
+                        your payouts are withheld meanwhile
 photos/                 your photos and those of your conversations, in the
                         largest size we keep, named by the photo's id
 """,
@@ -77,6 +79,8 @@ meet_and_greets.json    de kennismakingen die je vroeg en die jou gevraagd werde
 series.json             de wekelijkse reeksen die je vroeg (as_owner) en die jou
                         gevraagd werden (as_caregiver), met de id's van hun boekingen
 tax_details.json        je fiscale gegevens als oppasser (DAC7), als je ze gaf
+tax_requests.json       wanneer we ze vroegen en je eraan herinnerden, en of je
+                        uitbetalingen intussen ingehouden worden
 photos/                 je foto's en die van je gesprekken, in het grootste
                         formaat dat we bewaren, genoemd naar het id van de foto
 """,
@@ -101,6 +105,8 @@ meet_and_greets.json    les rencontres demandées par vous et à vous
 series.json             les séries hebdomadaires demandées par vous (as_owner) et
                         à vous (as_caregiver), avec les id de leurs réservations
 tax_details.json        vos données fiscales de pet-sitter (DAC7), si données
+tax_requests.json       quand nous vous les avons demandées et rappelées, et si vos
+                        versements sont suspendus entre-temps
 photos/                 vos photos et celles de vos conversations, dans la plus
                         grande taille conservée, nommées par l'id de la photo
 """,
@@ -238,6 +244,9 @@ def documents(data: AccountData) -> dict[str, Any]:
         "meet_and_greets.json": [_plain(MeetAndGreetOut.of(m)) for m in data.meet_and_greets],
         "tax_details.json": (
             None if data.tax_details is None else _plain(TaxDetailsOut.of(data.tax_details))
+        ),
+        "tax_requests.json": (
+            None if data.tax_status is None else _plain(TaxDetailsStatusOut.of(data.tax_status))
         ),
         "series.json": {
             "as_owner": [_series(s, data, as_owner=True) for s in data.series_as_owner],

@@ -31,7 +31,9 @@ from tailtribe.domain.services.caregivers.search import GetPublicProfile, Search
 from tailtribe.domain.services.caregivers.tax_details_access import (
     AdminReadTaxDetails,
     ManageTaxDetails,
+    TaxDetailsRequests,
 )
+from tailtribe.domain.services.caregivers.tax_requests import SendTaxDetailsRequests
 from tailtribe.domain.services.reviews.public_reviews import ListPublicReviews
 
 
@@ -72,6 +74,8 @@ class CaregiversProvider(Provider):
 
     manage_tax_details = provide(ManageTaxDetails)
     admin_read_tax_details = provide(AdminReadTaxDetails)
+    send_tax_details_requests = provide(SendTaxDetailsRequests)
+    tax_details_requests = provide(TaxDetailsRequests)
 
     @provide(scope=Scope.APP)
     def tax_id_validator(self) -> TaxIdValidator:

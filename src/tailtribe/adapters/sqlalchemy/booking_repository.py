@@ -339,6 +339,18 @@ class SqlBookingRepository:
             stmt = stmt.with_for_update()
         return await self._many((await self._session.scalars(stmt)).all())
 
+    async def withheld_of(self, caregiver_id: UUID) -> Sequence[Booking]:
+        stmt = (
+            select(BookingRow)
+            .where(
+                BookingRow.caregiver_id == caregiver_id,
+                BookingRow.payout_status == PayoutStatus.WITHHELD.value,
+            )
+            .order_by(BookingRow.id)  # one lock order for every caller
+            .with_for_update()
+        )
+        return await self._many((await self._session.scalars(stmt)).all())
+
     async def due(self, work: DueWork, now: datetime, limit: int) -> Sequence[Booking]:
         stmt = select(BookingRow).where(_due(work, now)).order_by(BookingRow.start_at).limit(limit)
         return await self._many((await self._session.scalars(stmt)).all())

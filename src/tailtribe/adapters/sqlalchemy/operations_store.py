@@ -50,6 +50,11 @@ class SqlOperationsStore:
             .select_from(BookingRow)
             .where(BookingRow.payout_status == PayoutStatus.HELD.value)
         )
+        withheld = await s.scalar(
+            select(func.count())
+            .select_from(BookingRow)
+            .where(BookingRow.payout_status == PayoutStatus.WITHHELD.value)
+        )
         # The worker retries a failed event after a minute: five means it keeps failing.
         unprocessed = await s.scalar(
             select(func.count())
@@ -103,6 +108,7 @@ class SqlOperationsStore:
             payouts_paid=int(payouts),
             payouts_paid_cents=int(paid_cents),
             payouts_held=held or 0,
+            payouts_withheld=withheld or 0,
             webhooks_unprocessed=unprocessed or 0,
             emails_sent=emails.get(OutboxStatus.SENT.value, 0),
             emails_failed=emails.get(OutboxStatus.FAILED.value, 0),

@@ -560,3 +560,17 @@ class TaxDetailsRow(Base):
     )
     sealed: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class TaxRequestRow(Base):
+    """When a caregiver was first asked for their DAC7 details, and reminded."""
+
+    __tablename__ = "caregiver_tax_request"
+
+    caregiver_id: Mapped[UUID] = mapped_column(
+        ForeignKey("caregiver_profile.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    first_reminder_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    second_reminder_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    withheld_notice_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

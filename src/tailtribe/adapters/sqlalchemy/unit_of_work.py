@@ -28,6 +28,7 @@ from tailtribe.adapters.sqlalchemy.second_factor_repository import SqlSecondFact
 from tailtribe.adapters.sqlalchemy.security_event_repository import SqlSecurityEventRepository
 from tailtribe.adapters.sqlalchemy.series_repository import SqlSeriesRepository
 from tailtribe.adapters.sqlalchemy.tax_details_repository import SqlTaxDetailsRepository
+from tailtribe.adapters.sqlalchemy.tax_request_repository import SqlTaxRequestRepository
 from tailtribe.adapters.sqlalchemy.user_repository import SqlTokenRepository, SqlUserRepository
 from tailtribe.adapters.sqlalchemy.webhook_event_repository import SqlWebhookEventRepository
 from tailtribe.domain.errors import Conflict
@@ -80,6 +81,7 @@ class SqlUnitOfWork:
         self.series = SqlSeriesRepository(session)
         self.second_factors = SqlSecondFactorRepository(session)
         self.tax_details = SqlTaxDetailsRepository(session)
+        self.tax_requests = SqlTaxRequestRepository(session)
         return self
 
     async def __aexit__(

@@ -19,13 +19,20 @@ PAYOUT_MAX_ATTEMPTS = 5
 class PayoutStatus(enum.StrEnum):
     """The caregiver's share: none (nothing to pay yet), scheduled (sent once the
     dispute window ends), held (a dispute, a chargeback or repeated failures:
-    an admin decides), paid, reversed (taken back after a refund or chargeback)."""
+    an admin decides), withheld (due, but the caregiver's DAC7 tax details are
+    missing after the reminders: scheduled again when they give them), paid,
+    reversed (taken back after a refund or chargeback)."""
 
     NONE = "none"
     SCHEDULED = "scheduled"
     HELD = "held"
+    WITHHELD = "withheld"
     PAID = "paid"
     REVERSED = "reversed"
+
+
+# Owed to the caregiver and not transferred yet.
+UNSENT = frozenset({PayoutStatus.SCHEDULED, PayoutStatus.HELD, PayoutStatus.WITHHELD})
 
 
 @dataclass
@@ -50,6 +57,15 @@ class BookingPayout:
     def is_held(self) -> bool:
         return self.status is PayoutStatus.HELD
 
+    @property
+    def is_withheld(self) -> bool:
+        return self.status is PayoutStatus.WITHHELD
+
+    @property
+    def is_unsent(self) -> bool:
+        """Owed and not sent: waiting for its time, an admin or tax details."""
+        return self.status in UNSENT
+
     def schedule_if_none(self) -> None:
         """Schedule a payout not decided yet; a hold (a chargeback's) stays."""
         if self.status is PayoutStatus.NONE:
@@ -58,6 +74,14 @@ class BookingPayout:
     def hold(self) -> None:
         self.status = PayoutStatus.HELD
 
+    def withhold(self) -> None:
+        """A due payout waits for the caregiver's tax details: no attempt counted."""
+        self.status = PayoutStatus.WITHHELD
+
+    def unwithhold(self) -> None:
+        """The tax details are given: the payout is due again, as it was."""
+        self.status = PayoutStatus.SCHEDULED
+
     def reschedule(self, anything_to_pay: bool) -> None:
         """Start afresh after a hold: scheduled when there is money to pay, no retries counted."""
         self.status = PayoutStatus.SCHEDULED if anything_to_pay else PayoutStatus.NONE
@@ -65,7 +89,7 @@ class BookingPayout:
 
     def drop(self) -> None:
         """Nothing is left to pay: a payout waiting for its time is given up."""
-        if self.status in (PayoutStatus.SCHEDULED, PayoutStatus.HELD):
+        if self.status in UNSENT:
             self.status = PayoutStatus.NONE
 
     def may_retry(self, now: datetime) -> bool:

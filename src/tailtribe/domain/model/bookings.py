@@ -799,7 +799,7 @@ class Booking(Aggregate):
 
     def hold_payout(self, now: datetime, reason: str) -> None:
         self._allow("hold_payout")
-        if not self.payout.is_scheduled:
+        if not (self.payout.is_scheduled or self.payout.is_withheld):
             raise self._refuse("hold a payout that is not scheduled")
         self.payout.hold()
         self.record(PayoutHeld(occurred_at=now, booking_id=self.id, reason=reason))
@@ -810,11 +810,15 @@ class Booking(Aggregate):
             raise self._refuse("be charged back before a capture")
         # A request paid ahead (Bancontact) may still be accepted and completed:
         # its payout must wait for the chargeback too.
-        hold = self.payout.is_scheduled or (
-            self.payout.status is PayoutStatus.NONE
-            and (
-                self.paid_ahead
-                or self.status in (BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS)
+        hold = (
+            self.payout.is_scheduled
+            or self.payout.is_withheld
+            or (
+                self.payout.status is PayoutStatus.NONE
+                and (
+                    self.paid_ahead
+                    or self.status in (BookingStatus.ACCEPTED, BookingStatus.IN_PROGRESS)
+                )
             )
         )
         if hold:
@@ -834,6 +838,20 @@ class Booking(Aggregate):
         if not self.payout.is_held:
             raise self._refuse("release a payout that is not held")
         self.payout.reschedule(anything_to_pay=True)
+
+    def withhold_payout(self, now: datetime) -> None:
+        """The payout is due, but the caregiver's tax details are missing after
+        the reminders (domain/model/tax_requests.py): it waits, no attempt counted."""
+        self._allow("pay_out")
+        if not self.is_payout_due(now):
+            raise self._refuse("withhold a payout that is not due")
+        self.payout.withhold()
+
+    def release_withheld_payout(self) -> None:
+        """The caregiver gave their tax details: the next payout run pays it."""
+        if not self.payout.is_withheld:
+            raise self._refuse("release a payout that is not withheld")
+        self.payout.unwithhold()
 
     def is_payout_due(self, now: datetime) -> bool:
         return self.status in SETTLED and self.payout.is_scheduled and self.dispute.has_passed(now)
@@ -879,11 +897,7 @@ class Booking(Aggregate):
         later attempts failed, or a chargeback came): the money has gone, and
         a held payout is never sent again. Returns its amount."""
         self._allow("pay_out")
-        if (
-            self.payout.attempts == 0
-            or not (self.payout.is_scheduled or self.payout.is_held)
-            or self.dispute.deadline is None
-        ):
+        if self.payout.attempts == 0 or not self.payout.is_unsent or self.dispute.deadline is None:
             raise self._refuse("record a payout it never attempted")
         return self._paid_out(now, transfer_id)
 

@@ -70,6 +70,25 @@ class CaregiverReinstated(CaregiverDecision):
     pass
 
 
+# DAC7 due-diligence data (domain/model/tax_requests.py)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaxDetailsRequested(CaregiverEvent):
+    """The first request for the caregiver's tax details."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaxDetailsReminded(CaregiverEvent):
+    """A reminder (1 or 2); the second names the instant payouts will be withheld from."""
+
+    reminder: int
+    withhold_from: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PayoutsWithheld(CaregiverEvent):
+    """Withholding started: the caregiver's payouts wait for their tax details."""
+
+
 # Bookings
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BookingEvent(DomainEvent):

@@ -52,6 +52,11 @@ class EmailKind(enum.StrEnum):
     OCCURRENCE_PAYMENT_NEEDED = "occurrence_payment_needed"
     # Still unpaid at its deadline: cancelled without charge.
     OCCURRENCE_LAPSED = "occurrence_lapsed"
+    # DAC7: the caregiver's due-diligence data (docs/dac7.md).
+    TAX_DETAILS_REQUESTED = "tax_details_requested"
+    TAX_DETAILS_REMINDER = "tax_details_reminder"
+    TAX_DETAILS_LAST_REMINDER = "tax_details_last_reminder"
+    PAYOUTS_WITHHELD = "payouts_withheld"
 
     @property
     def topic(self) -> str:
@@ -122,6 +127,13 @@ EVENT_EMAILS: dict[str, tuple[tuple[EmailKind, Party], ...]] = {
         (EmailKind.SERIES_CANCELLED, CAREGIVER),
     ),
     "OccurrencePaymentNeeded": ((EmailKind.OCCURRENCE_PAYMENT_NEEDED, OWNER),),
+    "TaxDetailsRequested": ((EmailKind.TAX_DETAILS_REQUESTED, CAREGIVER),),
+    # The relay picks the last reminder's email for the second (the event's `reminder`).
+    "TaxDetailsReminded": (
+        (EmailKind.TAX_DETAILS_REMINDER, CAREGIVER),
+        (EmailKind.TAX_DETAILS_LAST_REMINDER, CAREGIVER),
+    ),
+    "PayoutsWithheld": ((EmailKind.PAYOUTS_WITHHELD, CAREGIVER),),
     "OccurrenceLapsed": (
         (EmailKind.OCCURRENCE_LAPSED, OWNER),
         (EmailKind.OCCURRENCE_LAPSED, CAREGIVER),

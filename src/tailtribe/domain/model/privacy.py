@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tailtribe.domain.errors import Conflict
-from tailtribe.domain.model.booking_payout import PayoutStatus
+from tailtribe.domain.model.booking_payout import UNSENT, PayoutStatus
 from tailtribe.domain.model.bookings import ACTIVE, BookingStatus
 
 # What an erased owner's pet is still called in the caregiver's past bookings.
@@ -31,8 +31,9 @@ _DETAIL = {
     ErasureBlocker.DISPUTE_OPEN: "a dispute is open",
     ErasureBlocker.MEET_AND_GREET_OPEN: "a meet-and-greet is requested or accepted",
 }
-# A payout not sent yet: due after the dispute window, or held for an admin.
-_UNSENT = frozenset({PayoutStatus.SCHEDULED, PayoutStatus.HELD})
+# A payout not sent yet: due after the dispute window, held for an admin, or
+# withheld until the caregiver gives their tax details.
+_UNSENT = UNSENT
 
 
 @dataclass(frozen=True, slots=True)

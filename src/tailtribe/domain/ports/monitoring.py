@@ -67,6 +67,7 @@ class OperationsSnapshot:
     payouts_paid: int = 0
     payouts_paid_cents: int = 0
     payouts_held: int = 0  # waiting for an admin: a dispute, a chargeback, failed transfers
+    payouts_withheld: int = 0  # waiting for the caregiver's DAC7 tax details
     webhooks_unprocessed: int = 0  # Stripe events stored over 5 minutes ago, not applied
     emails_sent: int = 0
     emails_failed: int = 0

@@ -28,6 +28,7 @@ from tailtribe.domain.model.reviews import Rating, Review
 from tailtribe.domain.model.security import SecurityEvent
 from tailtribe.domain.model.series import BookingSeries
 from tailtribe.domain.model.tax_details import SealedTaxDetails
+from tailtribe.domain.model.tax_requests import TaxDetailsRequest
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.calendar import CalendarFeedRepository
@@ -252,6 +253,10 @@ class BookingRepository(Protocol):
     async def of_series(self, series_id: UUID, *, lock: bool = True) -> Sequence[Booking]:
         """The series' occurrences by start; locked until the transaction ends
         unless `lock` is False (a view or an email only reads)."""
+        ...
+
+    async def withheld_of(self, caregiver_id: UUID) -> Sequence[Booking]:
+        """The caregiver's withheld payouts' bookings, each locked until the transaction ends."""
         ...
 
     async def with_payout(self, status: PayoutStatus, limit: int, offset: int) -> Page[Booking]:
@@ -531,6 +536,30 @@ class TaxDetailsRepository(Protocol):
     async def delete(self, caregiver_id: UUID) -> None: ...
 
 
+class TaxRequestRepository(Protocol):
+    """When each caregiver was asked for their DAC7 details and reminded
+    (domain/model/tax_requests.py); one row per caregiver."""
+
+    async def get(self, caregiver_id: UUID, *, lock: bool = False) -> TaxDetailsRequest | None:
+        """With `lock`, the row stays locked until the transaction ends."""
+        ...
+
+    async def add(self, request: TaxDetailsRequest) -> None: ...
+
+    async def save(self, request: TaxDetailsRequest) -> None: ...
+
+    async def delete(self, caregiver_id: UUID) -> None: ...
+
+    async def unrequested(self, limit: int) -> Sequence[UUID]:
+        """Approved caregivers never asked, whose details are missing."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> Sequence[UUID]:
+        """Caregivers whose details are missing and whose next step (a reminder,
+        the withholding notice) is due at `now`, oldest request first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state, ledger and outbox rows commit together or not at all."""
 
@@ -599,6 +628,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tax_details(self) -> TaxDetailsRepository: ...
+
+    @property
+    def tax_requests(self) -> TaxRequestRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -557,12 +557,21 @@ DOCS: dict[str, Doc] = {
         "(EU Directive 2021/514); 404 until given. Only the caregiver and admins see it.",
         errors=(404,),
     ),
+    "get_caregiver_tax_status": Doc(
+        "Where my tax details requests stand (DAC7)",
+        "Caregivers only. When the details were first asked for (at approval) and reminded "
+        "of (20 and 40 days later), and whether payouts are withheld while they are missing: "
+        "from the later of 60 days after the request and the second reminder, until the "
+        "details are given. Answers also before any request.",
+        errors=(404,),
+    ),
     "set_caregiver_tax_details": Doc(
         "Give my tax details (DAC7)",
         "Caregivers only. Replaces the whole record: legal name, date of birth (18 or older), "
         "primary address, tax identification number (checked for its EU country; for Belgium "
         "the national or BIS number with its check digits), IBAN and, for businesses, the "
-        "enterprise and VAT numbers. 422 names every field refused. Stored encrypted.",
+        "enterprise and VAT numbers. 422 names every field refused. Stored encrypted. "
+        "Payouts withheld for missing details become `scheduled` again in the same change.",
         errors=(404, 422),
     ),
     "search_caregivers": Doc(
@@ -761,6 +770,13 @@ DOCS: dict[str, Doc] = {
         "Read a caregiver's tax details (DAC7)",
         "Admins only. Each read, and each refused one, is recorded in the audit trail; "
         "404 when the caregiver has given none.",
+        errors=(404,),
+    ),
+    "admin_get_caregiver_tax_status": Doc(
+        "A caregiver's tax details requests (DAC7)",
+        "Admins only. When the caregiver was asked for the details and reminded, and whether "
+        "their payouts are withheld; no personal data, so not audited. 404 for an unknown "
+        "caregiver.",
         errors=(404,),
     ),
     "admin_erase_user": Doc(

@@ -12,6 +12,7 @@ from dishka import AsyncContainer
 
 from tailtribe.domain.ports.messaging import TaskQueue
 from tailtribe.domain.ports.storage import DueWork
+from tailtribe.domain.services.caregivers.tax_requests import SendTaxDetailsRequests
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import (
     MEET_WORK,
@@ -49,7 +50,7 @@ BOOKING_WORK = (DueWork.EXPIRE, DueWork.START, DueWork.COMPLETE, DueWork.REMIND)
 
 async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
     """Expire, start, complete and remind whatever is due (meet-and-greets
-    too), pay caregivers out,
+    too), ask caregivers for their DAC7 details and remind them, pay caregivers out,
     apply Stripe events whose processing failed, process photos whose job was
     lost, email about unread messages, build and expire personal data exports,
     and delete erased accounts' photos; each job idempotent."""
@@ -73,7 +74,13 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
         except Exception:
             logger.exception("scheduled job series.%s failed", work.value)
             ran[f"series.{work.value}"] = -1
-    for name, use_case in (("payments.payouts", PayOutDue), ("webhooks.retry", RetryPaymentEvents)):
+    jobs: tuple[tuple[str, type[Callable[..., Awaitable[int]]]], ...] = (
+        # Before the payouts: a caregiver whose withholding starts is told first.
+        ("caregivers.tax_requests", SendTaxDetailsRequests),
+        ("payments.payouts", PayOutDue),
+        ("webhooks.retry", RetryPaymentEvents),
+    )
+    for name, use_case in jobs:
         try:
             ran[name] = await in_scope(container, use_case)
         except Exception:

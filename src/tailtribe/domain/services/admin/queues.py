@@ -1,4 +1,4 @@
-"""What waits for an admin: disputes, held payouts, chargebacks, failed emails
+"""What waits for an admin: disputes, held (and withheld) payouts, chargebacks, failed emails
 and provider events that failed to apply. Reads only; each queue's action is
 the use case the API's admin endpoint calls."""
 
@@ -33,6 +33,9 @@ class Chargeback:
 class Queues:
     disputes: Page[Booking]
     held_payouts: Page[Booking]
+    # Due payouts waiting for the caregiver's DAC7 details: no admin action,
+    # they are scheduled again when the caregiver gives them.
+    withheld_payouts: Page[Booking]
     chargebacks: Sequence[Chargeback]
     failed_outbox: Page[OutboxMessage]
     failed_events: Page[FailedPaymentEvent]
@@ -57,10 +60,11 @@ class ReadQueues:
                 offset=0,
             )
             held = await uow.bookings.with_payout(PayoutStatus.HELD, QUEUE_ROWS, 0)
+            withheld = await uow.bookings.with_payout(PayoutStatus.WITHHELD, QUEUE_ROWS, 0)
             outbox = await uow.outbox.list(OutboxStatus.FAILED, QUEUE_ROWS, 0)
             events = await uow.webhook_events.failed(QUEUE_ROWS, 0)
             chargebacks = await self._chargebacks(uow)
-        return Queues(disputes, held, chargebacks, outbox, events)
+        return Queues(disputes, held, withheld, chargebacks, outbox, events)
 
     async def _chargebacks(self, uow: UnitOfWork) -> list[Chargeback]:
         found: list[Chargeback] = []

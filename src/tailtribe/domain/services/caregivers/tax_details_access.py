@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from tailtribe.domain.errors import NotFound
 from tailtribe.domain.model.audit import AuditAction, AuditObject
 from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails
+from tailtribe.domain.model.tax_requests import TaxDetailsStatus
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.tax_ids import TaxDetailsBox, TaxIdValidator
 from tailtribe.domain.ports.time import Clock
@@ -73,9 +74,40 @@ class ManageTaxDetails:
                 validator=self._validator,
             )
             sealed = self._box.seal(details.seal_text())
+            # The request's row first, as the payout run locks it (payments/payouts.py).
+            await uow.tax_requests.get(caregiver.id, lock=True)
             await uow.tax_details.save(SealedTaxDetails(caregiver.id, sealed, details.updated_at))
+            # Complete now: withholding ends, the next payout run pays what waited.
+            for booking in await uow.bookings.withheld_of(caregiver.id):
+                booking.release_withheld_payout()
+                await uow.bookings.save(booking)
             await uow.commit()
         return details
+
+
+async def tax_status(uow: UnitOfWork, caregiver_id: UUID, now: datetime) -> TaxDetailsStatus:
+    request = await uow.tax_requests.get(caregiver_id)
+    complete = await uow.tax_details.get(caregiver_id) is not None
+    return TaxDetailsStatus.of(request, complete, now)
+
+
+class TaxDetailsRequests:
+    """When the details were asked for and reminded of, and whether payouts
+    wait: no personal data, so an admin's look is not audited."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def own(self, user_id: UUID) -> TaxDetailsStatus:
+        async with self._uow as uow:
+            caregiver = await own_profile(uow, user_id)
+            return await tax_status(uow, caregiver.id, self._clock.now())
+
+    async def of(self, caregiver_id: UUID) -> TaxDetailsStatus:
+        async with self._uow as uow:
+            if await uow.caregivers.find(caregiver_id) is None:
+                raise NotFound("no such caregiver")
+            return await tax_status(uow, caregiver_id, self._clock.now())
 
 
 class AdminReadTaxDetails:

@@ -21,6 +21,8 @@ from tailtribe.domain.ports.time import Clock, IdGenerator
 
 logger = logging.getLogger(__name__)
 
+TAX_REMINDERS = (EmailKind.TAX_DETAILS_REMINDER, EmailKind.TAX_DETAILS_LAST_REMINDER)
+
 BATCH = 100
 # An event this old when relayed (after an outage, say) is no news any more.
 MAX_EVENT_AGE = timedelta(days=2)
@@ -115,6 +117,11 @@ class RelayOutbox:
                 kind in (EmailKind.SERIES_EXPIRED, EmailKind.SERIES_CANCELLED)
                 and party is Party.CAREGIVER
                 and not message.payload.get("asked", True)
+            ):
+                continue
+            # A tax details reminder: the first, or the last before withholding.
+            if (kind is EmailKind.TAX_DETAILS_LAST_REMINDER) != (
+                kind in TAX_REMINDERS and message.payload.get("reminder") == 2
             ):
                 continue
             # A cancelled meet-and-greet or series: the party who cancelled knows.

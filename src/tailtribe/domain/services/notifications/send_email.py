@@ -33,6 +33,17 @@ logger = logging.getLogger(__name__)
 # Longer than any send: a crashed attempt's message is due again after it.
 LEASE = timedelta(minutes=5)
 TOKEN_PAGES = {EmailKind.VERIFY_EMAIL: "verify-email", EmailKind.PASSWORD_RESET: "reset-password"}
+# DAC7 emails link to the app's page for the caregiver's tax details
+# (PUT /api/v1/caregiver/tax-details behind it).
+TAX_DETAILS_PAGE = "caregiver/tax-details"
+TAX_EMAILS = frozenset(
+    {
+        EmailKind.TAX_DETAILS_REQUESTED,
+        EmailKind.TAX_DETAILS_REMINDER,
+        EmailKind.TAX_DETAILS_LAST_REMINDER,
+        EmailKind.PAYOUTS_WITHHELD,
+    }
+)
 # Without a token, the reset page asks for the address to send a reset link to.
 RESET_PAGE = TOKEN_PAGES[EmailKind.PASSWORD_RESET]
 # The API's one-click unsubscribe (RFC 8058), under the web app's address.
@@ -205,6 +216,10 @@ class SendEmail:
             variables |= await self._conversation(
                 uow, UUID(p["conversation_id"]), Party(p["party"])
             )
+        elif kind in TAX_EMAILS:
+            variables["link"] = f"{app}/{TAX_DETAILS_PAGE}"
+            if kind is EmailKind.TAX_DETAILS_LAST_REMINDER:
+                variables["withhold_from"] = datetime.fromisoformat(p["withhold_from"])
         else:
             variables |= {"reason": p.get("reason") or "-", "link": f"{app}/caregiver/profile"}
         headers: tuple[tuple[str, str], ...] = ()

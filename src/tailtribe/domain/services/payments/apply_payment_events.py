@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from tailtribe.domain.errors import DomainError, PaymentProviderError, ProviderUnavailable
 from tailtribe.domain.model.aggregate import Aggregate
 from tailtribe.domain.model.booking_payment import CAPTURED_STATES, PaymentMethod, PaymentStatus
-from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.payment_events import (
     AccountUpdated,
@@ -270,7 +269,7 @@ async def transfer_made(ctx: Context, event: TransferMade) -> Sequence[Aggregate
     booking = None if booking_id is None else await ctx.uow.bookings.get(booking_id)
     if (
         booking is None
-        or booking.payout.status not in (PayoutStatus.SCHEDULED, PayoutStatus.HELD)
+        or not booking.payout.is_unsent
         or booking.payout.attempts == 0
         or event.amount_cents != booking.settlement.payout_cents
     ):

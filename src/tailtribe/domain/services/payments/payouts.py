@@ -36,6 +36,10 @@ class PayOutDue:
     the transfer and its commit, or a lost answer, is recorded, not repeated.
     A failed transfer is retried with backoff; after the last attempt the
     payout is held and admins are told.
+
+    A caregiver whose DAC7 details are still missing after the reminders
+    (domain/model/tax_requests.py) is not paid: the due payout becomes
+    withheld, with no attempt counted, until they give them.
     """
 
     def __init__(
@@ -46,25 +50,42 @@ class PayOutDue:
     async def __call__(self) -> int:
         """Returns how many payouts this run made (or found made)."""
         async with self._uow as uow:
-            due = [b.id for b in await uow.bookings.due(DueWork.PAYOUT, self._clock.now(), BATCH)]
+            due = [
+                (b.id, b.caregiver_id)
+                for b in await uow.bookings.due(DueWork.PAYOUT, self._clock.now(), BATCH)
+            ]
         paid = 0
-        for booking_id in due:
+        for booking_id, caregiver_id in due:
             try:
-                paid += await self.one(booking_id)
+                paid += await self.one(booking_id, caregiver_id)
             except Exception:  # one booking must not hold up the others
                 logger.exception("payout of booking %s failed; retried later", booking_id)
         return paid
 
-    async def one(self, booking_id: UUID) -> bool:
-        attempt = await self._claim(booking_id)
+    async def one(self, booking_id: UUID, caregiver_id: UUID) -> bool:
+        attempt = await self._claim(booking_id, caregiver_id)
         if attempt is None:
             return False
         return await self._transfer(booking_id, attempt)
 
-    async def _claim(self, booking_id: UUID) -> int | None:
+    async def _claim(self, booking_id: UUID, caregiver_id: UUID) -> int | None:
         async with self._uow as uow:
+            # The request's row first, as saving tax details locks it before
+            # the withheld bookings: the two take turns and never deadlock.
+            request = await uow.tax_requests.get(caregiver_id, lock=True)
             booking = await uow.bookings.get(booking_id)
             if booking is None:
+                return None
+            now = self._clock.now()
+            complete = request is None or await uow.tax_details.get(caregiver_id) is not None
+            if (
+                request is not None
+                and booking.is_payout_due(now)
+                and request.withholds(now, complete=complete)
+            ):
+                booking.withhold_payout(now)
+                await uow.bookings.save(booking)
+                await uow.commit()
                 return None
             try:
                 attempt = booking.claim_payout(self._clock.now())

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tailtribe.domain.errors import DomainError
-from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.ports.payments import PaymentGateway
 from tailtribe.domain.services.terms import idempotency_key
@@ -38,7 +37,7 @@ async def record_lost_payout(gateway: PaymentGateway, booking: Booking, now: dat
     if (
         booking.payout.attempts == 0
         or booking.payout.transfer_id is not None
-        or booking.payout.status not in (PayoutStatus.SCHEDULED, PayoutStatus.HELD)
+        or not booking.payout.is_unsent
     ):
         return
     made = await gateway.find_transfer(booking.id)

@@ -175,6 +175,7 @@ class EraseAccount:
                 caregiver.erase()
                 await uow.caregivers.save(caregiver)
                 await uow.tax_details.delete(caregiver.id)
+                await uow.tax_requests.delete(caregiver.id)
             await uow.privacy.anonymize(user_id, now)
             if act is not None:
                 await self._audit.record(uow, act, "erased")

@@ -33,6 +33,7 @@ from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.reviews import Review
 from tailtribe.domain.model.series import BookingSeries
 from tailtribe.domain.model.tax_details import TaxDetails
+from tailtribe.domain.model.tax_requests import TaxDetailsStatus
 from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.storage import Page, UnitOfWork
@@ -93,6 +94,8 @@ class AccountData:
     series_as_caregiver: list[BookingSeries] = field(default_factory=list)
     # The caregiver's DAC7 due-diligence data: in no other export.
     tax_details: TaxDetails | None = None
+    # When the caregiver was asked for those details and reminded (docs/dac7.md).
+    tax_status: TaxDetailsStatus | None = None
 
 
 class ArchiveWriter(Protocol):
@@ -278,11 +281,15 @@ class BuildExports:
             received: list[Review] = []
             gallery: list[Photo] = []
             tax_details: TaxDetails | None = None
+            tax_status: TaxDetailsStatus | None = None
             if caregiver is not None:
                 caregiver_id = caregiver.id
                 sealed = await uow.tax_details.get(caregiver_id)
                 if sealed is not None:
                     tax_details = TaxDetails.from_seal_text(self._tax_box.open(sealed.sealed))
+                tax_status = TaxDetailsStatus.of(
+                    await uow.tax_requests.get(caregiver_id), sealed is not None, self._clock.now()
+                )
                 as_caregiver = await _all(
                     lambda limit, offset: uow.bookings.list_for(
                         owner_id=None,
@@ -358,6 +365,7 @@ class BuildExports:
             series_as_owner=series_as_owner,
             series_as_caregiver=series_as_caregiver,
             tax_details=tax_details,
+            tax_status=tax_status,
         )
 
     async def _conversations_of(self, user: User) -> list[ConversationExport]:

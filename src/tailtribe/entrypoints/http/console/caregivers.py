@@ -25,6 +25,7 @@ from tailtribe.domain.model.photos import VARIANTS, Subject
 from tailtribe.domain.ports.files import ServedMedia
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
 from tailtribe.domain.services.audit import ReadAuditTrail
+from tailtribe.domain.services.caregivers.tax_details_access import TaxDetailsRequests
 from tailtribe.domain.services.photos.manage_photos import ManagePhotos
 from tailtribe.entrypoints.http.console.formatting import (
     PAGE_SIZE,
@@ -108,8 +109,9 @@ class CaregiversPage(Controller):
         review: FromDishka[ReviewCaregivers],
         photos: FromDishka[ManagePhotos],
         audit: FromDishka[ReadAuditTrail],
+        tax: FromDishka[TaxDetailsRequests],
     ) -> Template:
-        return await _caregiver_page(request, caregiver_id, review, photos, audit)
+        return await _caregiver_page(request, caregiver_id, review, photos, audit, tax)
 
     @get("/{caregiver_id:uuid}/photos/{photo_id:uuid}/{variant:str}")
     @inject
@@ -147,12 +149,13 @@ class CaregiversPage(Controller):
         review: FromDishka[ReviewCaregivers],
         photos: FromDishka[ManagePhotos],
         audit: FromDishka[ReadAuditTrail],
+        tax: FromDishka[TaxDetailsRequests],
     ) -> Template | Redirect:
         form = await fields(request)
 
         async def refuse(status: int, error: str | None, detail: str | None = None) -> Template:
             return await _caregiver_page(
-                request, caregiver_id, review, photos, audit, status, error, detail
+                request, caregiver_id, review, photos, audit, tax, status, error, detail
             )
 
         try:
@@ -193,6 +196,7 @@ async def _caregiver_page(
     review: ReviewCaregivers,
     photos: ManagePhotos,
     audit: ReadAuditTrail,
+    tax: TaxDetailsRequests,
     status_code: int = 200,
     error: str | None = None,
     detail: str | None = None,
@@ -203,6 +207,7 @@ async def _caregiver_page(
     except NotFound:
         return missing(request)
     gallery = await photos.ready(Subject.CAREGIVER, caregiver.id)
+    tax_status = await tax.of(caregiver.id)
     # The trail names the admins; it also keeps refused attempts, shown apart.
     trail = await audit(
         AuditFilter(object_type=AuditObject.CAREGIVER.value, object_id=str(caregiver.id)),
@@ -218,6 +223,7 @@ async def _caregiver_page(
         status_code,
         caregiver=caregiver,
         photos=gallery,
+        tax=tax_status,
         offered=OFFERED.get(caregiver.status, ()),
         needs_reason=NEEDS_REASON,
         names=names,

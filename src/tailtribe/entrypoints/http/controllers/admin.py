@@ -13,7 +13,10 @@ from tailtribe.domain.model.caregivers import CaregiverStatus
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.services.accounts.get_user import RecentUsers
 from tailtribe.domain.services.admin.review_caregivers import ReviewCaregivers, Verdict
-from tailtribe.domain.services.caregivers.tax_details_access import AdminReadTaxDetails
+from tailtribe.domain.services.caregivers.tax_details_access import (
+    AdminReadTaxDetails,
+    TaxDetailsRequests,
+)
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.ledger import ReadLedger
 from tailtribe.domain.services.privacy.erase import EraseAccount
@@ -33,7 +36,7 @@ from tailtribe.entrypoints.http.schemas.caregivers import (
     ReasonBody,
 )
 from tailtribe.entrypoints.http.schemas.common import DEFAULT_LIMIT, Limit, Offset
-from tailtribe.entrypoints.http.schemas.tax_details import TaxDetailsOut
+from tailtribe.entrypoints.http.schemas.tax_details import TaxDetailsOut, TaxDetailsStatusOut
 
 
 class AdminCaregiverController(Controller):
@@ -61,6 +64,13 @@ class AdminCaregiverController(Controller):
         self, request: Req, caregiver_id: FromPath[UUID], read: FromDishka[AdminReadTaxDetails]
     ) -> TaxDetailsOut:
         return TaxDetailsOut.of(await read(current_user(request).id, caregiver_id))
+
+    @get("/{caregiver_id:uuid}/tax-status", operation_id="admin_get_caregiver_tax_status")
+    @inject
+    async def tax_status(
+        self, caregiver_id: FromPath[UUID], requests: FromDishka[TaxDetailsRequests]
+    ) -> TaxDetailsStatusOut:
+        return TaxDetailsStatusOut.of(await requests.of(caregiver_id))
 
     async def _decide(
         self,

@@ -8,7 +8,10 @@ from litestar.status_codes import HTTP_200_OK
 from tailtribe.domain.model.users import Role
 from tailtribe.domain.services.caregivers.manage_profile import ManageProfile
 from tailtribe.domain.services.caregivers.payouts import StartPayoutOnboarding
-from tailtribe.domain.services.caregivers.tax_details_access import ManageTaxDetails
+from tailtribe.domain.services.caregivers.tax_details_access import (
+    ManageTaxDetails,
+    TaxDetailsRequests,
+)
 from tailtribe.entrypoints.http.auth import Req, current_user, requires
 from tailtribe.entrypoints.http.schemas.caregivers import (
     AvailabilityBody,
@@ -18,7 +21,11 @@ from tailtribe.entrypoints.http.schemas.caregivers import (
     service_prices,
 )
 from tailtribe.entrypoints.http.schemas.common import Url
-from tailtribe.entrypoints.http.schemas.tax_details import TaxDetailsBody, TaxDetailsOut
+from tailtribe.entrypoints.http.schemas.tax_details import (
+    TaxDetailsBody,
+    TaxDetailsOut,
+    TaxDetailsStatusOut,
+)
 
 
 class CaregiverProfileController(Controller):
@@ -80,6 +87,17 @@ class CaregiverProfileController(Controller):
         self, request: Req, tax_details: FromDishka[ManageTaxDetails]
     ) -> TaxDetailsOut:
         return TaxDetailsOut.of(await tax_details.own(current_user(request).id))
+
+    @get(
+        "/tax-details/status",
+        operation_id="get_caregiver_tax_status",
+        guards=[requires(Role.CAREGIVER)],
+    )
+    @inject
+    async def get_tax_status(
+        self, request: Req, requests: FromDishka[TaxDetailsRequests]
+    ) -> TaxDetailsStatusOut:
+        return TaxDetailsStatusOut.of(await requests.own(current_user(request).id))
 
     @put(
         "/tax-details", operation_id="set_caregiver_tax_details", guards=[requires(Role.CAREGIVER)]

@@ -67,6 +67,11 @@ class BusinessCollector(Collector):
         )
         yield _gauge("tailtribe_payouts_held", "payouts waiting for an admin", s.payouts_held)
         yield _gauge(
+            "tailtribe_payouts_withheld",
+            "payouts withheld until the caregiver gives their DAC7 tax details",
+            s.payouts_withheld,
+        )
+        yield _gauge(
             "tailtribe_webhooks_unprocessed",
             "Stripe events stored over 5 minutes ago and not applied yet",
             s.webhooks_unprocessed,

@@ -17,6 +17,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from tailtribe.domain.model.time import utc
 from tailtribe.domain.ports.time import AdjustableClock
+from tailtribe.domain.services.caregivers.tax_requests import SendTaxDetailsRequests
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
 from tailtribe.domain.services.jobs.run_due import (
     MEET_WORK,
@@ -81,6 +82,7 @@ class TestModeController(Controller):
         series_jobs: FromDishka[RunDueSeriesJobs],
         photos: FromDishka[ProcessPendingPhotos],
         unread: FromDishka[NotifyUnreadMessages],
+        tax_requests: FromDishka[SendTaxDetailsRequests],
         payouts: FromDishka[PayOutDue],
         webhooks: FromDishka[RetryPaymentEvents],
         apply_retention: FromDishka[ApplyRetention],
@@ -96,6 +98,7 @@ class TestModeController(Controller):
         ran = {f"bookings.{work.value}": await jobs(work) for work in BOOKING_WORK}
         ran |= {f"meets.{work.value}": await meet_jobs(work) for work in MEET_WORK}
         ran |= {f"series.{work.value}": await series_jobs(work) for work in SERIES_WORK}
+        ran["caregivers.tax_requests"] = await tax_requests()
         ran["payments.payouts"] = await payouts()
         ran["webhooks.retry"] = await webhooks()
         # Photos wait here for their variants in test mode (no background jobs).

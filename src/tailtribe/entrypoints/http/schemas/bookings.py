@@ -166,7 +166,8 @@ class BookingOut(msgspec.Struct):
         PayoutStatus,
         msgspec.Meta(
             description="The caregiver's share: none, scheduled (after the dispute window), "
-            "held (an admin decides), paid or reversed."
+            "held (an admin decides), withheld (due, but the caregiver's DAC7 tax details are "
+            "missing after the reminders: scheduled again once given), paid or reversed."
         ),
     ]
     price: Annotated[

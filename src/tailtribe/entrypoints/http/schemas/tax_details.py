@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from tailtribe.domain.model.tax_details import TaxDetails
+from tailtribe.domain.model.tax_requests import TaxDetailsStatus
 from tailtribe.domain.services.caregivers.tax_details import LINE_MAX, NAME_MAX, POSTCODE_MAX
 from tailtribe.entrypoints.http.schemas.common import INSTANT, Strict, free_text
 
@@ -154,4 +155,46 @@ class TaxDetailsOut(msgspec.Struct, kw_only=True):
             enterprise_number=details.enterprise_number,
             vat_number=details.vat_number,
             updated_at=details.updated_at,
+        )
+
+
+def _when(what: str) -> msgspec.Meta:
+    return msgspec.Meta(description=f"{what}; {INSTANT}; null if not yet.")
+
+
+class TaxDetailsStatusOut(msgspec.Struct, kw_only=True):
+    """The requests for the DAC7 details and their effect on payouts (docs/dac7.md)."""
+
+    complete: Annotated[
+        bool, msgspec.Meta(description="The details are given: nothing is asked any more.")
+    ]
+    requested_at: Annotated[datetime | None, _when("The first request (missing since)")]
+    first_reminder_at: Annotated[datetime | None, _when("The first reminder, 20 days after")]
+    second_reminder_at: Annotated[datetime | None, _when("The second reminder, 40 days after")]
+    withholding_from: Annotated[
+        datetime | None,
+        msgspec.Meta(
+            description=(
+                "From when payouts are withheld while the details are missing: the later of "
+                f"60 days after the request and the second reminder; {INSTANT}; null once "
+                "complete or before the second reminder."
+            )
+        ),
+    ]
+    payouts_withheld: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Payouts are withheld now (their bookings show `payout_status` withheld)."
+        ),
+    ]
+
+    @classmethod
+    def of(cls, status: TaxDetailsStatus) -> TaxDetailsStatusOut:
+        return cls(
+            complete=status.complete,
+            requested_at=status.requested_at,
+            first_reminder_at=status.first_reminder_at,
+            second_reminder_at=status.second_reminder_at,
+            withholding_from=status.withholding_from,
+            payouts_withheld=status.withheld,
         )
