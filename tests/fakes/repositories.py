@@ -16,6 +16,7 @@ from tailtribe.domain.model.bookings import ACTIVE, Booking, BookingStatus
 from tailtribe.domain.model.calendar import CalendarFeed
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.dac7 import REPORTED, SellerMovement
 from tailtribe.domain.model.exports import DataExport, ExportStatus
 from tailtribe.domain.model.favorites import Favorite
 from tailtribe.domain.model.ledger import LedgerEntry
@@ -255,7 +256,23 @@ class MemoryWebhookEventRepository:
 
 class MemoryLedgerRepository:
     def __init__(self, store: MemoryStore) -> None:
-        self._rows = store.ledger
+        self._rows, self._bookings = store.ledger, store.bookings
+
+    async def seller_movements(self, start: datetime, end: datetime) -> list[SellerMovement]:
+        rows = sorted(
+            (e for e in self._rows if start <= e.occurred_at < end and e.movement in REPORTED),
+            key=lambda e: (e.occurred_at, e.id),
+        )
+        return [
+            SellerMovement(
+                self._bookings[e.booking_id].caregiver_id,
+                e.booking_id,
+                e.movement,
+                e.amount_cents,
+                e.occurred_at,
+            )
+            for e in rows
+        ]
 
     async def add(self, entries: Sequence[LedgerEntry]) -> None:
         self._rows.extend(entries)

@@ -16,6 +16,7 @@ from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.dac7 import SellerMovement
 from tailtribe.domain.model.exports import DataExport
 from tailtribe.domain.model.favorites import Favorite
 from tailtribe.domain.model.ledger import LedgerEntry
@@ -203,6 +204,11 @@ class LedgerRepository(Protocol):
 
     async def bookings_since(self, since: datetime | None, limit: int, offset: int) -> Page[UUID]:
         """Bookings with a movement at or after `since` (all when None), oldest first."""
+        ...
+
+    async def seller_movements(self, start: datetime, end: datetime) -> Sequence[SellerMovement]:
+        """Transfers, reversals, commissions and commission returns in [start, end),
+        each with its booking's caregiver; oldest first (DAC7)."""
         ...
 
 
