@@ -827,6 +827,22 @@ DOCS: dict[str, Doc] = {
         parameters={"event_id": "The Stripe event id (evt_...), as stored on delivery."},
         errors=(404, 409),
     ),
+    "admin_dac7_report": Doc(
+        "The yearly DAC7 report",
+        "Admins only. The year's report of the sellers' income for the Belgian tax authority "
+        "(docs/dac7.md): per reportable seller the consideration, fees and number of "
+        "activities of each Brussels quarter, with their due-diligence data. `format=xml` "
+        "(default) answers the OECD DPI XML (schema 1.0, `application/xml`; amounts in whole "
+        "euros), `format=csv` a CSV (`text/csv`, exact cents and the euros reported), both as "
+        "an attachment named `dac7-<year>.<format>`. Each read, and each refused one, is "
+        "recorded in the audit trail (`read_dac7_report`); 422 for a year before 2023 or not "
+        "begun in Brussels.",
+        errors=(422,),
+        parameters={
+            "year": "The Brussels calendar year reported, from 2023 to the current one.",
+            "format": "`xml` (OECD DPI 1.0) or `csv`.",
+        },
+    ),
     "admin_metrics": Doc(
         "Business metrics",
         "Admins only. Bookings, revenue (cents) and conversion between `from` and `to`.",
