@@ -13,19 +13,27 @@ from uuid import uuid4
 from xml.etree import ElementTree as ET
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tailtribe.adapters.security.second_factor import tax_details_box
 from tailtribe.adapters.sqlalchemy.database import make_db_config
+from tailtribe.adapters.sqlalchemy.tables import OutboxRow
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.model.audit import AuditAction, AuditFilter
 from tailtribe.domain.model.dac7 import year_bounds
 from tailtribe.domain.model.dac7_files import DPI
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
+from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails
 from tailtribe.domain.model.time import BRUSSELS
+from tailtribe.domain.services.outbox import Outbox
+from tailtribe.domain.services.reports.dac7 import SendDac7Copies
 from tailtribe.entrypoints.cli import main
 from tests.conftest import empty_database, in_thread
 from tests.factories import completed_walk
+from tests.fakes.clock import FixedClock
 
 SECRET = secrets.token_urlsafe(48)
 YEAR = datetime.now(BRUSSELS).year  # the command reports a year that has begun
@@ -127,3 +135,38 @@ def test_the_command_writes_the_xml_and_the_csv(
         (f"dac7:{YEAR}", "read 2 sellers, 1 without due-diligence data"),
         (f"dac7:{YEAR}", "read 2 sellers, 1 without due-diligence data"),
     ]
+
+
+async def test_the_copies_are_recorded_with_their_email_once(pg_url: str) -> None:
+    with_details, without = await seed(pg_url)
+    config = make_db_config(pg_url)
+    factory = config.create_session_maker()
+    clock = FixedClock(datetime(YEAR, 12, 31, 23, 0, tzinfo=UTC))  # 1 January, Brussels
+    ids = Uuid7Generator()
+    send = SendDac7Copies(
+        SqlUnitOfWork(factory), tax_details_box(SECRET), Outbox(ids, clock), clock
+    )
+    try:
+        assert await send() == 2
+        assert await send() == 0
+        async with SqlUnitOfWork(factory) as uow:
+            assert await uow.dac7_copies.sent(YEAR) == {
+                with_details.caregiver.id,
+                without.caregiver.id,
+            }
+            # the key refuses a second copy: its transaction (and its email) rolls back
+            with pytest.raises(IntegrityError):
+                await uow.dac7_copies.add(with_details.caregiver.id, YEAR, clock.now())
+        async with factory() as session:
+            rows = (
+                await session.scalars(
+                    select(OutboxRow).where(OutboxRow.topic == EmailKind.DAC7_COPY.topic)
+                )
+            ).all()
+        identities = sorted(str(r.payload["identity"]) for r in rows)
+        assert identities[0] == "-"
+        assert identities[1].startswith("Lotte Peeters; 1990-05-17;")
+        assert "90051712345" not in identities[1] and "…345" in identities[1]
+        assert all(r.payload["consideration_cents"] == [1000, 0, 0, 0] for r in rows)
+    finally:
+        await config.get_engine().dispose()

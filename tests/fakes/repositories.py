@@ -81,6 +81,7 @@ class MemoryStore:
         self.series: dict[UUID, BookingSeries] = {}
         self.second_factors: dict[UUID, SecondFactor] = {}
         self.tax_details: dict[UUID, SealedTaxDetails] = {}
+        self.dac7_copies: dict[tuple[UUID, int], datetime] = {}
 
 
 class MemoryUserRepository:
@@ -811,3 +812,16 @@ class MemoryTaxDetailsRepository:
 
     async def delete(self, caregiver_id: UUID) -> None:
         self._rows.pop(caregiver_id, None)
+
+
+class MemoryDac7CopyRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows = store.dac7_copies
+
+    async def sent(self, year: int) -> set[UUID]:
+        return {cid for cid, y in self._rows if y == year}
+
+    async def add(self, caregiver_id: UUID, year: int, at: datetime) -> None:
+        if (caregiver_id, year) in self._rows:
+            raise Conflict("this seller's copy was sent already")
+        self._rows[(caregiver_id, year)] = at

@@ -20,11 +20,18 @@ from tailtribe.domain.model.audit import AuditAction, AuditFilter
 from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.dac7 import Operator, quarter_of, year_bounds
 from tailtribe.domain.model.ledger import Movement
+from tailtribe.domain.model.notifications import EmailKind
+from tailtribe.domain.model.tax_details import TaxDetails
 from tailtribe.domain.model.time import BRUSSELS
 from tailtribe.domain.model.users import Locale, Role, User
 from tailtribe.domain.services.payments.disputes import ManageDisputes
 from tailtribe.domain.services.payments.payouts import PayOutDue
-from tailtribe.domain.services.reports.dac7 import BuildDac7Report, ReadDac7Report
+from tailtribe.domain.services.reports.dac7 import (
+    BuildDac7Report,
+    ReadDac7Report,
+    SendDac7Copies,
+    identity_line,
+)
 from tests.domain.test_booking_state_machine import june_booking
 from tests.services.conftest import World
 
@@ -196,3 +203,76 @@ async def test_reading_the_report_is_audited(world: World) -> None:
     outcomes = sorted((e.object_id, e.outcome) for e in page.items)
     assert outcomes[0] == ("dac7:2020", "refused: a year from 2023 to 2028")
     assert outcomes[1] == ("dac7:2027", "read 0 sellers, 0 without due-diligence data")
+
+
+def copies(world: World) -> SendDac7Copies:
+    return SendDac7Copies(world.uow, tax_details_box("k" * 40), world.outbox, world.clock)
+
+
+def queued_copies(world: World) -> list[dict[str, object]]:
+    return [
+        m.payload for m in world.uow.outbox_rows.values() if m.topic == EmailKind.DAC7_COPY.topic
+    ]
+
+
+async def test_the_copies_go_from_1_january_once_per_seller(world: World) -> None:
+    at(datetime(YEAR - 1, 11, 1, tzinfo=UTC), world)
+    await seed_sellers(world)
+    # seller 0: paid in the first quarter, part refunded in the second; seller 1 erased
+    await play(world, History(0, 60, 0, [(24 * 50, 25)]))
+    await play(world, History(1, 90, 0, []))
+    async with world.uow as uow:
+        erased = await uow.caregivers.find(SELLERS[1])
+        assert erased is not None
+        user = await uow.users.get(erased.user_id)
+        assert user is not None
+        user.erased_at = world.clock.now()
+        await uow.users.save(user)
+        await uow.commit()
+
+    at(datetime(YEAR, 12, 31, 22, 59, tzinfo=UTC), world)  # 23:59 on 31 December
+    assert await copies(world)() == 0
+    at(datetime(YEAR, 12, 31, 23, 0, tzinfo=UTC), world)  # midnight in Brussels
+    assert await copies(world)() == 1
+    assert await copies(world)() == 0  # once
+    [payload] = queued_copies(world)
+    report = await build(world)(YEAR)
+    [seller0] = [s for s in report.sellers if s.figures.caregiver_id == SELLERS[0]]
+    quarters = seller0.figures.quarters
+    assert payload["year"] == YEAR
+    assert payload["consideration_cents"] == [q.consideration_cents for q in quarters]
+    assert payload["fees_cents"] == [q.fees_cents for q in quarters]
+    assert payload["activities"] == [q.activities for q in quarters]
+    assert payload["identity"] == "-"  # no due-diligence data given
+    async with world.uow as uow:
+        assert await uow.dac7_copies.sent(YEAR) == {SELLERS[0]}
+        recipient = await uow.users.get(UUID(str(payload["user_id"])))
+    assert recipient is not None and recipient.full_name == "Seller 0"
+    # a year later, the next year's copies: none, nothing was paid in it
+    at(datetime(YEAR + 1, 6, 1, tzinfo=UTC), world)
+    assert await copies(world)() == 0
+    assert len(queued_copies(world)) == 1
+
+
+def test_the_copy_never_shows_a_whole_identifier() -> None:
+    cid = UUID(int=9)
+    details = TaxDetails(
+        caregiver_id=cid,
+        first_name="Lotte",
+        last_name="Peeters",
+        birth_date=date(1990, 5, 17),
+        street="Meir 1",
+        postcode="2000",
+        city="Antwerpen",
+        country="BE",
+        tin="90051712345",
+        tin_country="BE",
+        iban="BE68539007547034",
+        enterprise_number=None,
+        vat_number=None,
+        updated_at=datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    line = identity_line(details)
+    assert "TIN …345 (BE)" in line and "IBAN …7034" in line
+    assert "90051712345" not in line and "BE68539007547034" not in line
+    assert line.startswith("Lotte Peeters; 1990-05-17; Meir 1, 2000 Antwerpen (BE)")

@@ -6,7 +6,11 @@ from dishka import Provider, Scope, provide
 
 from tailtribe.config import Settings
 from tailtribe.domain.model.dac7 import Operator
-from tailtribe.domain.services.reports.dac7 import BuildDac7Report, ReadDac7Report
+from tailtribe.domain.services.reports.dac7 import (
+    BuildDac7Report,
+    ReadDac7Report,
+    SendDac7Copies,
+)
 
 
 class ReportsProvider(Provider):
@@ -27,3 +31,4 @@ class ReportsProvider(Provider):
 
     build_dac7_report = provide(BuildDac7Report)
     read_dac7_report = provide(ReadDac7Report)
+    send_dac7_copies = provide(SendDac7Copies)

@@ -560,3 +560,13 @@ class TaxDetailsRow(Base):
     )
     sealed: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class Dac7CopyRow(Base):
+    """A seller was sent their copy of a year's DAC7 figures (queued with its email)."""
+
+    __tablename__ = "dac7_copy"
+
+    caregiver_id: Mapped[UUID] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

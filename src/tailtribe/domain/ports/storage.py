@@ -539,6 +539,16 @@ class TaxDetailsRepository(Protocol):
     async def delete(self, caregiver_id: UUID) -> None: ...
 
 
+class Dac7CopyRepository(Protocol):
+    """Which sellers were sent their copy of a year's DAC7 figures."""
+
+    async def sent(self, year: int) -> set[UUID]: ...
+
+    async def add(self, caregiver_id: UUID, year: int, at: datetime) -> None:
+        """Once per seller and year: a second one fails the transaction."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state, ledger and outbox rows commit together or not at all."""
 
@@ -607,6 +617,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tax_details(self) -> TaxDetailsRepository: ...
+
+    @property
+    def dac7_copies(self) -> Dac7CopyRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

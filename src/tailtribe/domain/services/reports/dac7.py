@@ -3,6 +3,7 @@ due-diligence data, read by audited admins and the command line."""
 
 from __future__ import annotations
 
+import logging
 from uuid import UUID
 
 from tailtribe.domain.errors import FieldError, InvalidInput
@@ -17,12 +18,16 @@ from tailtribe.domain.model.dac7 import (
     message_ref_id,
     year_bounds,
 )
+from tailtribe.domain.model.notifications import EmailKind
 from tailtribe.domain.model.tax_details import TaxDetails
 from tailtribe.domain.model.time import BRUSSELS
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.tax_ids import TaxDetailsBox
 from tailtribe.domain.ports.time import Clock
 from tailtribe.domain.services.audit import AdminAct, AuditTrail
+from tailtribe.domain.services.outbox import Outbox
+
+logger = logging.getLogger(__name__)
 
 
 def check_year(year: int, current: int) -> None:
@@ -96,3 +101,78 @@ class ReadDac7Report:
             act, f"read {len(report.sellers)} sellers, {missing} without due-diligence data"
         )
         return report
+
+
+def masked(value: str, shown: int) -> str:
+    """Only the last characters of an identifier, for an email."""
+    return "…" + value[-shown:] if len(value) > shown else value
+
+
+def identity_line(details: TaxDetails | None) -> str:
+    """What the copy shows of the seller's reported identity: never a whole
+    identifier (the email and its queued row are not sealed)."""
+    if details is None:
+        return "-"
+    parts = [
+        f"{details.first_name} {details.last_name}",
+        details.birth_date.isoformat(),
+        f"{details.street}, {details.postcode} {details.city} ({details.country})",
+        f"TIN {masked(details.tin, 3)} ({details.tin_country})",
+        f"IBAN {masked(details.iban, 4)}",
+    ]
+    if details.vat_number:
+        parts.append(f"VAT {details.vat_number}")
+    return "; ".join(parts)
+
+
+class SendDac7Copies:
+    """From 1 January (Brussels), each reportable seller of the year before is
+    emailed their own figures, once: the copy's record and its email are written
+    in one transaction, and the record's key (seller, year) refuses a second one.
+    Erased sellers are skipped. Returns how many copies were queued."""
+
+    def __init__(self, uow: UnitOfWork, box: TaxDetailsBox, outbox: Outbox, clock: Clock) -> None:
+        self._uow, self._box, self._outbox, self._clock = uow, box, outbox, clock
+
+    async def __call__(self) -> int:
+        year = self._clock.now().astimezone(BRUSSELS).year - 1
+        if year < FIRST_YEAR:
+            return 0
+        start, end = year_bounds(year)
+        async with self._uow as uow:
+            sent = await uow.dac7_copies.sent(year)
+            moves = await uow.ledger.seller_movements(start, end)
+        queued = 0
+        for seller in figures(year, moves):
+            if seller.caregiver_id in sent:
+                continue
+            try:
+                queued += await self._one(year, seller)
+            except Exception:
+                logger.exception("dac7 copy %s for %s failed", year, seller.caregiver_id)
+        return queued
+
+    async def _one(self, year: int, f: SellerFigures) -> int:
+        async with self._uow as uow:
+            caregiver = await uow.caregivers.find(f.caregiver_id)
+            user = None if caregiver is None else await uow.users.get(caregiver.user_id)
+            if user is None or user.erased_at is not None:
+                return 0
+            sealed = await uow.tax_details.get(f.caregiver_id)
+            details = (
+                None if sealed is None else TaxDetails.from_seal_text(self._box.open(sealed.sealed))
+            )
+            q = f.quarters
+            await self._outbox.add(
+                uow,
+                EmailKind.DAC7_COPY.topic,
+                user_id=str(user.id),
+                year=year,
+                consideration_cents=[x.consideration_cents for x in q],
+                fees_cents=[x.fees_cents for x in q],
+                activities=[x.activities for x in q],
+                identity=identity_line(details),
+            )
+            await uow.dac7_copies.add(f.caregiver_id, year, self._clock.now())
+            await uow.commit()
+        return 1
