@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from uuid import UUID
 
 from tailtribe.domain.model.ledger import Movement
@@ -192,4 +192,4 @@ def message_ref_id(operator: Operator, year: int, created_at: datetime) -> str:
     """Unique per file: the sender, the period and the creation instant (to the
     microsecond, UTC), within DocRefId's alphabet."""
     sender = operator.enterprise_number or "unknown"
-    return f"BE{year}{sender}DPI{created_at.astimezone(BRUSSELS):%Y%m%dT%H%M%S%f}"
+    return f"BE{year}{sender}DPI{created_at.astimezone(UTC):%Y%m%dT%H%M%S%f}"
