@@ -83,3 +83,10 @@ async def test_admins_get_the_years_report_as_xml_or_csv(api: Api) -> None:
         (f"dac7:{YEAR}", "read 1 sellers, 1 without due-diligence data"),
         (f"dac7:{YEAR}", "read 1 sellers, 1 without due-diligence data"),
     ]
+
+
+async def test_the_document_declares_both_files(api: Api) -> None:
+    doc = (await api.client.get("/schema/openapi.json")).json()
+    ok = doc["paths"][PATH]["get"]["responses"]["200"]
+    assert set(ok["content"]) == {"application/xml", "text/csv"}
+    assert "Content-Disposition" in ok["headers"]
