@@ -9,7 +9,7 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -21,6 +21,7 @@ from tailtribe.adapters.sqlalchemy.database import make_db_config
 from tailtribe.adapters.sqlalchemy.tables import OutboxRow
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.system.ids import Uuid7Generator
+from tailtribe.config import Settings
 from tailtribe.domain.model.audit import AuditAction, AuditFilter
 from tailtribe.domain.model.dac7 import year_bounds
 from tailtribe.domain.model.dac7_files import DPI
@@ -31,7 +32,10 @@ from tailtribe.domain.model.time import BRUSSELS
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.reports.dac7 import SendDac7Copies
 from tailtribe.entrypoints.cli import main
-from tests.conftest import empty_database, in_thread
+from tailtribe.entrypoints.worker.embedded import embedded_scheduler
+from tailtribe.entrypoints.worker.saq_worker import DAC7_COPIES_CRON, make_worker
+from tailtribe.ioc import make_container
+from tests.conftest import REDIS_URL, empty_database, in_thread
 from tests.factories import completed_walk
 from tests.fakes.clock import FixedClock
 
@@ -170,3 +174,63 @@ async def test_the_copies_are_recorded_with_their_email_once(pg_url: str) -> Non
         assert all(r.payload["consideration_cents"] == [1000, 0, 0, 0] for r in rows)
     finally:
         await config.get_engine().dispose()
+
+
+async def _paid_last_year(url: str) -> UUID:
+    """A seller paid 12.00 in last year's first quarter (Brussels)."""
+    config = await empty_database(url)
+    start, _ = year_bounds(YEAR - 1)
+    walk = completed_walk()
+    async with SqlUnitOfWork(config.create_session_maker()) as uow:
+        await walk.store(uow)
+        await uow.ledger.add(
+            [
+                LedgerEntry(
+                    uuid4(), walk.booking.id, Movement.TRANSFER, 1200, start + timedelta(hours=1)
+                )
+            ]
+        )
+        await uow.commit()
+    await config.get_engine().dispose()
+    return walk.caregiver.id
+
+
+async def _copies_sent(url: str) -> set[UUID]:
+    config = make_db_config(url)
+    try:
+        async with SqlUnitOfWork(config.create_session_maker()) as uow:
+            return await uow.dac7_copies.sent(YEAR - 1)
+    finally:
+        await config.get_engine().dispose()
+
+
+async def test_the_saq_worker_sends_the_copies_hourly(pg_url: str) -> None:
+    seller = await _paid_last_year(pg_url)
+    worker = make_worker(Settings(database_url=pg_url, redis_url=REDIS_URL), concurrency=1)
+    [cron] = [c for c in worker.cron_jobs if c.function.__name__ == "dac7_copies"]
+    assert (cron.cron, cron.unique) == (DAC7_COPIES_CRON, True)
+    assert DAC7_COPIES_CRON.split()[1:] == ["*", "*", "*", "*"]  # every hour
+    await worker.queue.connect()
+    running = asyncio.create_task(worker.start())
+    try:
+        assert await worker.queue.apply("dac7_copies", timeout=60) == {"dac7.copies": 1}
+        assert await worker.queue.apply("dac7_copies", timeout=60) == {"dac7.copies": 0}
+    finally:
+        await worker.stop()
+        running.cancel()
+        await worker.queue.disconnect()
+    assert await _copies_sent(pg_url) == {seller}
+
+
+async def test_the_embedded_runner_sends_the_copies_when_it_starts(sqlite_url: str) -> None:
+    seller = await _paid_last_year(sqlite_url)
+    container = make_container(Settings(database_url=sqlite_url))
+    try:
+        async with embedded_scheduler(container, interval=3600, outbox_interval=3600):
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                if await _copies_sent(sqlite_url):
+                    break
+    finally:
+        await container.close()
+    assert await _copies_sent(sqlite_url) == {seller}
