@@ -21,7 +21,7 @@ from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
 from tailtribe.domain.model.dac7 import Operator, quarter_of, year_bounds
 from tailtribe.domain.model.ledger import Movement
 from tailtribe.domain.model.notifications import EmailKind
-from tailtribe.domain.model.tax_details import TaxDetails
+from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails
 from tailtribe.domain.model.time import BRUSSELS
 from tailtribe.domain.model.users import Locale, Role, User
 from tailtribe.domain.services.payments.disputes import ManageDisputes
@@ -31,6 +31,7 @@ from tailtribe.domain.services.reports.dac7 import (
     ReadDac7Report,
     SendDac7Copies,
     identity_line,
+    opened,
 )
 from tests.domain.test_booking_state_machine import june_booking
 from tests.services.conftest import World
@@ -276,3 +277,28 @@ def test_the_copy_never_shows_a_whole_identifier() -> None:
     assert "TIN …345 (BE)" in line and "IBAN …7034" in line
     assert "90051712345" not in line and "BE68539007547034" not in line
     assert line.startswith("Lotte Peeters; 1990-05-17; Meir 1, 2000 Antwerpen (BE)")
+
+
+def test_details_that_do_not_open_count_as_missing() -> None:
+    cid = UUID(int=9)
+    box, other = tax_details_box("k" * 40), tax_details_box("o" * 40)
+    text = TaxDetails(
+        caregiver_id=cid,
+        first_name="Lotte",
+        last_name="Peeters",
+        birth_date=date(1990, 5, 17),
+        street="Meir 1",
+        postcode="2000",
+        city="Antwerpen",
+        country="BE",
+        tin="90051712345",
+        tin_country="BE",
+        iban="BE68539007547034",
+        enterprise_number=None,
+        vat_number=None,
+        updated_at=datetime(2027, 1, 1, tzinfo=UTC),
+    ).seal_text()
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    assert opened(box, SealedTaxDetails(cid, box.seal(text), now)) is not None
+    assert opened(box, SealedTaxDetails(cid, other.seal(text), now)) is None  # key rotated
+    assert opened(box, None) is None

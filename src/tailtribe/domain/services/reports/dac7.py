@@ -19,7 +19,7 @@ from tailtribe.domain.model.dac7 import (
     year_bounds,
 )
 from tailtribe.domain.model.notifications import EmailKind
-from tailtribe.domain.model.tax_details import TaxDetails
+from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails
 from tailtribe.domain.model.time import BRUSSELS
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.tax_ids import TaxDetailsBox
@@ -35,6 +35,18 @@ def check_year(year: int, current: int) -> None:
     if not FIRST_YEAR <= year <= current:
         message = f"a year from {FIRST_YEAR} to {current}"
         raise InvalidInput(message, [FieldError("year", message)])
+
+
+def opened(box: TaxDetailsBox, sealed: SealedTaxDetails | None) -> TaxDetails | None:
+    """The seller's details, or None when missing or unreadable (sealed under a
+    secret key since rotated: the seller gives them again, and is flagged meanwhile)."""
+    if sealed is None:
+        return None
+    try:
+        return TaxDetails.from_seal_text(box.open(sealed.sealed))
+    except Exception:
+        logger.warning("the tax details of %s do not open", sealed.caregiver_id)
+        return None
 
 
 class BuildDac7Report:
@@ -59,10 +71,7 @@ class BuildDac7Report:
         )
 
     async def _seller(self, uow: UnitOfWork, f: SellerFigures) -> Seller:
-        sealed = await uow.tax_details.get(f.caregiver_id)
-        details = (
-            None if sealed is None else TaxDetails.from_seal_text(self._box.open(sealed.sealed))
-        )
+        details = opened(self._box, await uow.tax_details.get(f.caregiver_id))
         caregiver = await uow.caregivers.find(f.caregiver_id)
         user = None if caregiver is None else await uow.users.get(caregiver.user_id)
         if details is not None:
@@ -158,10 +167,7 @@ class SendDac7Copies:
             user = None if caregiver is None else await uow.users.get(caregiver.user_id)
             if user is None or user.erased_at is not None:
                 return 0
-            sealed = await uow.tax_details.get(f.caregiver_id)
-            details = (
-                None if sealed is None else TaxDetails.from_seal_text(self._box.open(sealed.sealed))
-            )
+            details = opened(self._box, await uow.tax_details.get(f.caregiver_id))
             q = f.quarters
             await self._outbox.add(
                 uow,
