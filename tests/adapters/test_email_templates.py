@@ -15,6 +15,7 @@ from tailtribe.domain.model.pricing import Service
 from tailtribe.domain.model.security import SignInMethod
 from tailtribe.domain.model.users import Locale
 from tailtribe.domain.ports.payments import OffSessionOutcome
+from tailtribe.domain.services.notifications.send_email import dac7_variables
 
 # What SendEmail gives a booking email, a caregiver email and a token email.
 BOOKING = {
@@ -90,6 +91,21 @@ OCCURRENCE = {
 }
 
 
+DAC7 = {
+    "name": "Lotte",
+    **dac7_variables(
+        {
+            "year": 2027,
+            "identity": "Lotte Peeters; 1990-05-17; TIN …345 (BE); IBAN …7034",
+            "consideration_cents": [8049, -400, 0, 123456],
+            "fees_cents": [2012, -100, 0, 30864],
+            "activities": [3, 0, 0, 12],
+        }
+    ),
+    "link": "https://app.example/caregiver/tax-details",
+}
+
+
 def variables_for(kind: EmailKind) -> dict[str, Any]:
     if kind in (EmailKind.VERIFY_EMAIL, EmailKind.PASSWORD_RESET):
         return dict(TOKEN)
@@ -103,6 +119,8 @@ def variables_for(kind: EmailKind) -> dict[str, Any]:
         return {"name": "Ann", "link": "https://app.example/login"}
     if kind is EmailKind.EXPORT_READY:
         return dict(EXPORT)
+    if kind is EmailKind.DAC7_COPY:
+        return dict(DAC7)
     if kind.value.startswith("meet_"):
         return dict(MEET)
     if kind is EmailKind.SERIES_CANCELLED:
@@ -350,3 +368,21 @@ def test_durations_are_written_in_hours_and_minutes(
     for locale, expected in ((Locale.NL, nl), (Locale.FR, fr), (Locale.EN, en)):
         text = RENDERER.render(EmailKind.SERIES_ACCEPTED, locale, variables).text
         assert f" {expected}," in text or f" {expected} " in text, (locale, expected)
+
+
+@pytest.mark.parametrize(
+    ("locale", "paid", "total"),
+    [
+        (Locale.EN, "80,49\u00a0€", "1.311,05\u00a0€"),  # en_BE
+        (Locale.NL, "€\u00a080,49", "€\u00a01.311,05"),
+        (Locale.FR, "80,49\u00a0€", "1\u202f311,05\u00a0€"),
+    ],
+)
+def test_the_dac7_copy_shows_each_quarter_and_the_total(
+    locale: Locale, paid: str, total: str
+) -> None:
+    email = RENDERER.render(EmailKind.DAC7_COPY, locale, DAC7)
+    assert "2027" in email.subject
+    assert paid in email.text and total in email.text
+    assert "…345" in email.text and "90051712345" not in email.text
+    assert "https://app.example/caregiver/tax-details" in email.html

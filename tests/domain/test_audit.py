@@ -56,6 +56,7 @@ def test_the_actions_others_rely_on() -> None:
         "erase_account",
         "export_account",
         "read_tax_details",
+        "read_dac7_report",
     }
 
 

@@ -16,6 +16,7 @@ from tailtribe.domain.model.bookings import ACTIVE, Booking, BookingStatus
 from tailtribe.domain.model.calendar import CalendarFeed
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.dac7 import REPORTED, SellerMovement
 from tailtribe.domain.model.exports import DataExport, ExportStatus
 from tailtribe.domain.model.favorites import Favorite
 from tailtribe.domain.model.ledger import LedgerEntry
@@ -82,6 +83,7 @@ class MemoryStore:
         self.second_factors: dict[UUID, SecondFactor] = {}
         self.tax_details: dict[UUID, SealedTaxDetails] = {}
         self.tax_requests: dict[UUID, TaxDetailsRequest] = {}
+        self.dac7_copies: dict[tuple[UUID, int], datetime] = {}
 
 
 class MemoryUserRepository:
@@ -257,7 +259,23 @@ class MemoryWebhookEventRepository:
 
 class MemoryLedgerRepository:
     def __init__(self, store: MemoryStore) -> None:
-        self._rows = store.ledger
+        self._rows, self._bookings = store.ledger, store.bookings
+
+    async def seller_movements(self, start: datetime, end: datetime) -> list[SellerMovement]:
+        rows = sorted(
+            (e for e in self._rows if start <= e.occurred_at < end and e.movement in REPORTED),
+            key=lambda e: (e.occurred_at, e.id),
+        )
+        return [
+            SellerMovement(
+                self._bookings[e.booking_id].caregiver_id,
+                e.booking_id,
+                e.movement,
+                e.amount_cents,
+                e.occurred_at,
+            )
+            for e in rows
+        ]
 
     async def add(self, entries: Sequence[LedgerEntry]) -> None:
         self._rows.extend(entries)
@@ -843,3 +861,16 @@ class MemoryTaxRequestRepository:
         ]
         found.sort(key=lambda r: (r.requested_at, r.caregiver_id))
         return [r.caregiver_id for r in found[:limit]]
+
+
+class MemoryDac7CopyRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._rows = store.dac7_copies
+
+    async def sent(self, year: int) -> set[UUID]:
+        return {cid for cid, y in self._rows if y == year}
+
+    async def add(self, caregiver_id: UUID, year: int, at: datetime) -> None:
+        if (caregiver_id, year) in self._rows:
+            raise Conflict("this seller's copy was sent already")
+        self._rows[(caregiver_id, year)] = at

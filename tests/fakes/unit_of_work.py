@@ -15,6 +15,7 @@ from tests.fakes.repositories import (
     MemoryBookingRepository,
     MemoryCaregiverRepository,
     MemoryConversationRepository,
+    MemoryDac7CopyRepository,
     MemoryDataExportRepository,
     MemoryFavoriteRepository,
     MemoryLedgerRepository,
@@ -90,6 +91,7 @@ class MemoryUnitOfWork:
         self.second_factors = MemorySecondFactorRepository(self._work)
         self.tax_details = MemoryTaxDetailsRepository(self._work)
         self.tax_requests = MemoryTaxRequestRepository(self._work)
+        self.dac7_copies = MemoryDac7CopyRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

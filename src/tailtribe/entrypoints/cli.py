@@ -265,6 +265,74 @@ def cmd_retention_run(args: argparse.Namespace) -> int:
     return 1 if FAILED in counts.values() else 0
 
 
+def cmd_reports_dac7(args: argparse.Namespace) -> int:
+    """Write the year's DAC7 report (XML or CSV) to --output or standard output."""
+    from tailtribe.domain.errors import DomainError
+    from tailtribe.domain.model.dac7 import Dac7Report
+    from tailtribe.domain.model.dac7_files import to_csv, to_xml
+    from tailtribe.domain.services.reports.dac7 import ReadDac7Report
+
+    try:
+        settings = existing_data_settings(os.environ)
+    except NoDatabase as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def work(container: AsyncContainer) -> Dac7Report:
+        async with container() as scope:
+            return await (await scope.get(ReadDac7Report))(None, args.year)
+
+    try:
+        report = asyncio.run(_with_container(settings, work))
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    body = to_xml(report) if args.format == "xml" else to_csv(report).encode()
+    if args.output is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    else:
+        args.output.write_bytes(body)
+    missing = [s for s in report.sellers if not s.complete]
+    print(
+        f"DAC7 {report.year}: {len(report.sellers)} reportable sellers, "
+        f"{len(missing)} without due-diligence data",
+        file=sys.stderr,
+    )
+    for s in missing:
+        print(f"  incomplete: {s.figures.caregiver_id}  {s.name}", file=sys.stderr)
+    return 0
+
+
+def _add_reports(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`tailtribe reports ...`: one subcommand per report, each with its own options."""
+    reports = commands.add_parser(
+        "reports",
+        help="reports for the authorities and the accountant",
+        description="Reports for the authorities and the accountant.",
+    )
+    report_commands = reports.add_subparsers(
+        dest="reports_command", required=True, metavar="COMMAND"
+    )
+    dac7_help = "the yearly DAC7 report of the sellers' income (docs/dac7.md)"
+    dac7 = report_commands.add_parser(
+        "dac7",
+        help=dac7_help,
+        description=dac7_help + ": OECD DPI XML (schema 1.0) or CSV; the sellers without "
+        "due-diligence data are listed on standard error. Recorded in the audit trail.",
+    )
+    dac7.add_argument(
+        "--year", type=int, required=True, help="the Brussels calendar year (2023 on)"
+    )
+    dac7.add_argument(
+        "--format", choices=["xml", "csv"], default="xml", help="file format (%(default)s)"
+    )
+    dac7.add_argument(
+        "--output", type=Path, metavar="FILE", help="write here (default: standard output)"
+    )
+    dac7.set_defaults(run=cmd_reports_dac7)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from tailtribe.entrypoints.observability import configure_logging, init_sentry
     from tailtribe.entrypoints.worker.saq_worker import run
@@ -441,6 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="only bookings with a ledger movement from this day (default: every booking)",
     )
     reconcile.set_defaults(run=cmd_payments_reconcile)
+
+    _add_reports(commands)
 
     retention = commands.add_parser(
         "retention",

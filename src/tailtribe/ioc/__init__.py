@@ -22,6 +22,7 @@ from tailtribe.ioc.payments import PaymentsProvider
 from tailtribe.ioc.pets import PetsProvider
 from tailtribe.ioc.platform import PlatformProvider
 from tailtribe.ioc.privacy import PrivacyProvider
+from tailtribe.ioc.reports import ReportsProvider
 
 __all__ = [
     "TimingDummyHash",
@@ -42,6 +43,7 @@ def providers(settings: Settings) -> list[Provider]:
         MessagingProvider(),
         PlatformProvider(),
         PrivacyProvider(),
+        ReportsProvider(),
         CalendarProvider(),
         ConsoleProvider(),
     ]

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.mapping import RowMapper
-from tailtribe.adapters.sqlalchemy.tables import LedgerEntryRow
-from tailtribe.domain.model.ledger import LedgerEntry
+from tailtribe.adapters.sqlalchemy.tables import BookingRow, LedgerEntryRow
+from tailtribe.domain.model.dac7 import REPORTED, SellerMovement
+from tailtribe.domain.model.ledger import LedgerEntry, Movement
 from tailtribe.domain.ports.storage import Page
 
 # The accounts follow from the movement; stored so the books read without code.
@@ -49,3 +50,22 @@ class SqlLedgerRepository:
             stmt.order_by(first, LedgerEntryRow.booking_id).limit(limit).offset(offset)
         )
         return Page([r[0] for r in rows], total or 0)
+
+    async def seller_movements(self, start: datetime, end: datetime) -> Sequence[SellerMovement]:
+        rows = await self._session.execute(
+            select(
+                BookingRow.caregiver_id,
+                LedgerEntryRow.booking_id,
+                LedgerEntryRow.movement,
+                LedgerEntryRow.amount_cents,
+                LedgerEntryRow.occurred_at,
+            )
+            .join(BookingRow, BookingRow.id == LedgerEntryRow.booking_id)
+            .where(
+                LedgerEntryRow.occurred_at >= start,
+                LedgerEntryRow.occurred_at < end,
+                LedgerEntryRow.movement.in_(sorted(m.value for m in REPORTED)),
+            )
+            .order_by(LedgerEntryRow.occurred_at, LedgerEntryRow.id)
+        )
+        return [SellerMovement(r[0], r[1], Movement(r[2]), r[3], r[4]) for r in rows.all()]

@@ -574,3 +574,13 @@ class TaxRequestRow(Base):
     first_reminder_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     second_reminder_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     withheld_notice_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class Dac7CopyRow(Base):
+    """A seller was sent their copy of a year's DAC7 figures (queued with its email)."""
+
+    __tablename__ = "dac7_copy"
+
+    caregiver_id: Mapped[UUID] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -33,6 +33,7 @@ class AuditAction(enum.StrEnum):
     ERASE_ACCOUNT = "erase_account"
     EXPORT_ACCOUNT = "export_account"
     READ_TAX_DETAILS = "read_tax_details"
+    READ_DAC7_REPORT = "read_dac7_report"
 
 
 class AuditObject(enum.StrEnum):
@@ -44,6 +45,7 @@ class AuditObject(enum.StrEnum):
     PAYMENT_EVENT = "payment_event"
     CONVERSATION = "conversation"
     USER = "user"
+    REPORT = "report"  # the object id names the report and its period: dac7:2027
 
 
 OBJECT_TYPES = frozenset(AuditObject)

@@ -29,6 +29,8 @@ class EmailKind(enum.StrEnum):
     REFUND_ISSUED = "refund_issued"
     MESSAGE_UNREAD = "message_unread"
     EXPORT_READY = "export_ready"  # the user's personal data export can be downloaded
+    # A seller's own figures of the yearly DAC7 report (docs/dac7.md); essential.
+    DAC7_COPY = "dac7_copy"
     # To admins: something waits for them.
     DISPUTE_OPENED = "dispute_opened"
     CHARGEBACK_OPENED = "chargeback_opened"

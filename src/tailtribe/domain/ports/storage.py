@@ -16,6 +16,7 @@ from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import Booking, BookingStatus
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
+from tailtribe.domain.model.dac7 import SellerMovement
 from tailtribe.domain.model.exports import DataExport
 from tailtribe.domain.model.favorites import Favorite
 from tailtribe.domain.model.ledger import LedgerEntry
@@ -204,6 +205,11 @@ class LedgerRepository(Protocol):
 
     async def bookings_since(self, since: datetime | None, limit: int, offset: int) -> Page[UUID]:
         """Bookings with a movement at or after `since` (all when None), oldest first."""
+        ...
+
+    async def seller_movements(self, start: datetime, end: datetime) -> Sequence[SellerMovement]:
+        """Transfers, reversals, commissions and commission returns in [start, end),
+        each with its booking's caregiver; oldest first (DAC7)."""
         ...
 
 
@@ -560,6 +566,16 @@ class TaxRequestRepository(Protocol):
         ...
 
 
+class Dac7CopyRepository(Protocol):
+    """Which sellers were sent their copy of a year's DAC7 figures."""
+
+    async def sent(self, year: int) -> set[UUID]: ...
+
+    async def add(self, caregiver_id: UUID, year: int, at: datetime) -> None:
+        """Once per seller and year: a second one fails the transaction."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: state, ledger and outbox rows commit together or not at all."""
 
@@ -631,6 +647,9 @@ class UnitOfWork(Protocol):
 
     @property
     def tax_requests(self) -> TaxRequestRepository: ...
+
+    @property
+    def dac7_copies(self) -> Dac7CopyRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

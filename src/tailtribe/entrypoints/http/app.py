@@ -44,6 +44,7 @@ from tailtribe.entrypoints.http.controllers.admin_outbox import AdminOutboxContr
 from tailtribe.entrypoints.http.controllers.admin_payment_events import (
     AdminPaymentEventController,
 )
+from tailtribe.entrypoints.http.controllers.admin_reports import AdminReportsController
 from tailtribe.entrypoints.http.controllers.bookings import (
     BookingController,
     QuoteController,
@@ -241,6 +242,7 @@ def _routes(
         AdminOutboxController,
         AdminPaymentEventController,
         AdminMetricsController,
+        AdminReportsController,
         AdminAuditController,
         AdminUserController,
         CaregiverSearchController,

@@ -21,6 +21,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import (
     Link,
     OpenAPIHeader,
+    OpenAPIMediaType,
     OpenAPIResponse,
     OpenAPIType,
     Operation,
@@ -90,6 +91,8 @@ class Doc:
     errors: tuple[int, ...] = ()
     # Parameter descriptions, by name, where the type says too little.
     parameters: dict[str, str] = field(default_factory=dict)
+    # A file answer in one of several formats: its media types, for the 200.
+    files: tuple[str, ...] = ()
 
 
 def _link(operation_id: str, parameter: str, description: str) -> Link:
@@ -272,6 +275,13 @@ REQUEST_ID = OpenAPIHeader(
 )
 
 
+ATTACHMENT = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.STRING),
+    description='The file\'s name: `attachment; filename="..."`.',
+    required=True,
+)
+
+
 @dataclass
 class DocumentedOperation(Operation):
     """An operation with the links and parameter notes declared above."""
@@ -297,6 +307,13 @@ class DocumentedOperation(Operation):
             if code in ("429", "503"):
                 headers["Retry-After"] = RETRY_AFTER
             response.headers = headers
+        ok = (self.responses or {}).get("200")
+        if doc and doc.files and isinstance(ok, OpenAPIResponse):
+            ok.content = {
+                media: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+                for media in doc.files
+            }
+            ok.headers = {**(ok.headers or {}), "Content-Disposition": ATTACHMENT}
         links = LINKS.get(self.operation_id or "")
         if links and self.responses:
             success = min(code for code in self.responses if code.startswith("2"))
@@ -842,6 +859,23 @@ DOCS: dict[str, Doc] = {
         "attempt is counted and its error kept). Audited.",
         parameters={"event_id": "The Stripe event id (evt_...), as stored on delivery."},
         errors=(404, 409),
+    ),
+    "admin_dac7_report": Doc(
+        "The yearly DAC7 report",
+        "Admins only. The year's report of the sellers' income for the Belgian tax authority "
+        "(docs/dac7.md): per reportable seller the consideration, fees and number of "
+        "activities of each Brussels quarter, with their due-diligence data. `format=xml` "
+        "(default) answers the OECD DPI XML (schema 1.0, `application/xml`; amounts in whole "
+        "euros), `format=csv` a CSV (`text/csv`, exact cents and the euros reported), both as "
+        "an attachment named `dac7-<year>.<format>`. Each read, and each refused one, is "
+        "recorded in the audit trail (`read_dac7_report`); 422 for a year before 2023 or not "
+        "begun in Brussels.",
+        errors=(422,),
+        files=("application/xml", "text/csv"),
+        parameters={
+            "year": "The Brussels calendar year reported, from 2023 to the current one.",
+            "format": "`xml` (OECD DPI 1.0) or `csv`.",
+        },
     ),
     "admin_metrics": Doc(
         "Business metrics",

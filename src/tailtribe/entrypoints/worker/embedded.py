@@ -9,12 +9,18 @@ from collections.abc import AsyncIterator
 
 from dishka import AsyncContainer
 
-from tailtribe.entrypoints.worker.jobs import deliver_outbox, run_booking_jobs, run_retention
+from tailtribe.entrypoints.worker.jobs import (
+    deliver_outbox,
+    run_booking_jobs,
+    run_dac7_copies,
+    run_retention,
+)
 
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60.0
 OUTBOX_INTERVAL_SECONDS = 2.0
 RETENTION_INTERVAL_SECONDS = 24 * 3600.0
+DAC7_INTERVAL_SECONDS = 3600.0
 
 
 @contextlib.asynccontextmanager
@@ -26,7 +32,8 @@ async def embedded_scheduler(
 ) -> AsyncIterator[None]:
     """Run the due jobs every `interval` seconds, send the outbox's emails
     every `outbox_interval`, and apply retention once at start and then every
-    `retention_interval` (a day), for as long as the app runs."""
+    `retention_interval` (a day), and send the sellers' DAC7 copies at start and
+    then hourly, for as long as the app runs."""
 
     async def jobs() -> None:
         while True:
@@ -49,10 +56,19 @@ async def embedded_scheduler(
                 logger.exception("retention failed")
             await asyncio.sleep(retention_interval)
 
+    async def dac7_copies() -> None:
+        while True:
+            try:
+                await run_dac7_copies(container)
+            except Exception:  # the database may be away: the next hour catches up
+                logger.exception("dac7 copies failed")
+            await asyncio.sleep(DAC7_INTERVAL_SECONDS)
+
     tasks = [
         asyncio.create_task(jobs(), name="tailtribe-embedded-jobs"),
         asyncio.create_task(outbox(), name="tailtribe-embedded-outbox"),
         asyncio.create_task(retention(), name="tailtribe-embedded-retention"),
+        asyncio.create_task(dac7_copies(), name="tailtribe-embedded-dac7"),
     ]
     try:
         yield

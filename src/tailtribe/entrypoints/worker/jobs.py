@@ -27,6 +27,7 @@ from tailtribe.domain.services.photos.manage_photos import ProcessPendingPhotos,
 from tailtribe.domain.services.privacy.erase import PurgeErasedPhotos
 from tailtribe.domain.services.privacy.export import BuildExports, ExpireExports
 from tailtribe.domain.services.privacy.retention import ApplyRetention
+from tailtribe.domain.services.reports.dac7 import SendDac7Copies
 from tailtribe.domain.services.series.jobs import SERIES_WORK, RunDueSeriesJobs
 from tailtribe.entrypoints.export_archive import write_archive
 
@@ -124,6 +125,12 @@ async def export_jobs(container: AsyncContainer) -> dict[str, int]:
 async def run_retention(container: AsyncContainer) -> dict[str, int]:
     """The daily purge of personal data kept past its need (docs/retention.md)."""
     return await in_scope(container, ApplyRetention)
+
+
+async def run_dac7_copies(container: AsyncContainer) -> dict[str, int]:
+    """From 1 January, each reportable seller's copy of last year's DAC7 figures
+    (docs/dac7.md), once; hourly, as the year's ledger is read each time."""
+    return {"dac7.copies": await in_scope(container, SendDac7Copies)}
 
 
 async def make_variants(container: AsyncContainer, photo_id: UUID) -> bool:

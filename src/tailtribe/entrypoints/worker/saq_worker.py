@@ -20,6 +20,7 @@ from tailtribe.entrypoints.worker.jobs import (
     make_variants,
     relay_and_enqueue,
     run_booking_jobs,
+    run_dac7_copies,
     run_retention,
     send_email,
 )
@@ -27,6 +28,7 @@ from tailtribe.ioc import make_container
 
 RELAY_CRON = "* * * * * */5"  # every 5 seconds (croniter's sixth field)
 RETENTION_CRON = "17 3 * * *"  # daily, at a quiet hour (UTC)
+DAC7_COPIES_CRON = "41 * * * *"  # hourly: reads the year's ledger, so not every minute
 
 
 class WorkerContext(Context, total=False):
@@ -40,6 +42,10 @@ async def booking_jobs(ctx: WorkerContext) -> dict[str, int]:
 
 async def retention(ctx: WorkerContext) -> dict[str, int]:
     return await run_retention(ctx["di"])
+
+
+async def dac7_copies(ctx: WorkerContext) -> dict[str, int]:
+    return await run_dac7_copies(ctx["di"])
 
 
 async def outbox_relay(ctx: WorkerContext) -> int:
@@ -75,12 +81,20 @@ def make_worker(
 
     return Worker(
         queue,
-        functions=[booking_jobs, outbox_relay, outbox_send, process_photo, retention],
+        functions=[
+            booking_jobs,
+            outbox_relay,
+            outbox_send,
+            process_photo,
+            retention,
+            dac7_copies,
+        ],
         # unique: with several workers, one run at a time in all.
         cron_jobs=[
             CronJob(booking_jobs, cron="* * * * *", unique=True, timeout=300),
             CronJob(outbox_relay, cron=RELAY_CRON, unique=True, timeout=60),
             CronJob(retention, cron=RETENTION_CRON, unique=True, timeout=3600),
+            CronJob(dac7_copies, cron=DAC7_COPIES_CRON, unique=True, timeout=600),
         ],
         startup=startup,
         shutdown=shutdown,

@@ -60,6 +60,17 @@ SERIES_EMAILS = frozenset(
 )
 
 
+def dac7_variables(p: dict[str, Any]) -> dict[str, object]:
+    """A seller's copy of their DAC7 figures: cents as money, per quarter and in all."""
+    out: dict[str, object] = {"year": p["year"], "identity": p["identity"]}
+    for name, key in (("consideration", "consideration_cents"), ("fees", "fees_cents")):
+        cents = [int(c) for c in p[key]]
+        out |= {f"{name}_q{i}": Money(c) for i, c in enumerate(cents, start=1)}
+        out[f"{name}_total"] = Money(sum(cents))
+    out |= {f"activities_q{i}": int(n) for i, n in enumerate(p["activities"], start=1)}
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Links:
     """Where the emails' links point: the web app, not this API."""
@@ -203,6 +214,9 @@ class SendEmail:
         elif "export_id" in p:
             variables["expires"] = datetime.fromisoformat(p["expires_at"])
             variables["link"] = f"{app}/account/exports/{p['export_id']}"
+        elif kind is EmailKind.DAC7_COPY:
+            variables |= dac7_variables(p)
+            variables["link"] = f"{app}/caregiver/tax-details"
         elif kind is EmailKind.ACCOUNT_EXISTS:
             variables["link"] = f"{app}/login"
         elif kind is EmailKind.NEW_SIGN_IN:

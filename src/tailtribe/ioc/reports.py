@@ -1,0 +1,34 @@
+"""Reports for the authorities: DAC7."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+
+from tailtribe.config import Settings
+from tailtribe.domain.model.dac7 import Operator
+from tailtribe.domain.services.reports.dac7 import (
+    BuildDac7Report,
+    ReadDac7Report,
+    SendDac7Copies,
+)
+
+
+class ReportsProvider(Provider):
+    scope = Scope.REQUEST
+
+    @provide(scope=Scope.APP)
+    def operator(self, settings: Settings) -> Operator:
+        party = settings.platform_party
+        return Operator(
+            name=party.name,
+            street=party.street,
+            postcode=party.postcode,
+            city=party.city,
+            country=party.country,
+            enterprise_number=party.enterprise_number,
+            vat_number=party.vat_number,
+        )
+
+    build_dac7_report = provide(BuildDac7Report)
+    read_dac7_report = provide(ReadDac7Report)
+    send_dac7_copies = provide(SendDac7Copies)
