@@ -16,6 +16,7 @@ from tests.fakes.repositories import (
     MemoryCaregiverRepository,
     MemoryConversationRepository,
     MemoryDataExportRepository,
+    MemoryDocumentRepository,
     MemoryFavoriteRepository,
     MemoryLedgerRepository,
     MemoryMeetAndGreetRepository,
@@ -88,6 +89,7 @@ class MemoryUnitOfWork:
         self.series = MemorySeriesRepository(self._work)
         self.second_factors = MemorySecondFactorRepository(self._work)
         self.tax_details = MemoryTaxDetailsRepository(self._work)
+        self.documents = MemoryDocumentRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -14,6 +14,7 @@ from tailtribe.adapters.sqlalchemy.booking_repository import SqlBookingRepositor
 from tailtribe.adapters.sqlalchemy.calendar_store import SqlCalendarFeedRepository
 from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepository
 from tailtribe.adapters.sqlalchemy.conversation_repository import SqlConversationRepository
+from tailtribe.adapters.sqlalchemy.document_repository import SqlDocumentRepository
 from tailtribe.adapters.sqlalchemy.export_repository import SqlDataExportRepository
 from tailtribe.adapters.sqlalchemy.favorite_repository import SqlFavoriteRepository
 from tailtribe.adapters.sqlalchemy.ledger_repository import SqlLedgerRepository
@@ -80,6 +81,7 @@ class SqlUnitOfWork:
         self.series = SqlSeriesRepository(session)
         self.second_factors = SqlSecondFactorRepository(session)
         self.tax_details = SqlTaxDetailsRepository(session)
+        self.documents = SqlDocumentRepository(session)
         return self
 
     async def __aexit__(

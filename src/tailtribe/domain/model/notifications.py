@@ -52,6 +52,12 @@ class EmailKind(enum.StrEnum):
     OCCURRENCE_PAYMENT_NEEDED = "occurrence_payment_needed"
     # Still unpaid at its deadline: cancelled without charge.
     OCCURRENCE_LAPSED = "occurrence_lapsed"
+    # Money documents (docs/documents.md): one is ready to download. Like the
+    # payment emails, always sent.
+    DOCUMENT_RECEIPT = "document_receipt"
+    DOCUMENT_REFUND_NOTE = "document_refund_note"
+    DOCUMENT_COMMISSION_INVOICE = "document_commission_invoice"
+    DOCUMENT_CREDIT_NOTE = "document_credit_note"
 
     @property
     def topic(self) -> str:
