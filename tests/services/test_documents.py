@@ -245,7 +245,7 @@ async def test_files_are_stored_privately_and_each_recipient_emailed_once(world:
     assert await send() == 0  # sent once
     documents = await documents_of(world)
     for d in documents:
-        data, content_type = storage.objects[f"documents/{d.recipient_id}/{d.number}.pdf"]
+        data, content_type = storage.objects[f"private/documents/{d.recipient_id}/{d.number}.pdf"]
         assert d.number.encode() in data and content_type == "application/pdf"
     topics = Counter(m.topic for m in world.uow.outbox_rows.values() if "document_id" in m.payload)
     kinds = Counter(d.kind for d in documents)

@@ -171,6 +171,7 @@ class StoredDocument:
 
 
 def file_key_of(document: Document) -> str:
-    """The object key of a document's file: the same key every time, so a
-    file written again after a crash replaces the first."""
-    return f"documents/{document.recipient_id}/{document.number}.pdf"
+    """The object key of a document's file, private like every key under
+    private/: the same key every time, so a file written again after a crash
+    replaces the first."""
+    return f"private/documents/{document.recipient_id}/{document.number}.pdf"
