@@ -1,22 +1,34 @@
 """Gap-free numbering on PostgreSQL: concurrent issuers, each on its own
-connections, over many ledger entries; and a crash after a number was taken."""
+connections, over many ledger entries; and a crash after a number was taken.
+Erasing an account keeps its documents (memory, SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
+
+from tailtribe.adapters.filesystem.object_storage import FolderStorage
+from tailtribe.adapters.memory.cache import MemoryCache
+from tailtribe.adapters.memory.login_throttle import MemoryLoginThrottle
+from tailtribe.adapters.security.passwords import Argon2PasswordHasher
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.model.documents import DocumentKind, Party
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
 from tailtribe.domain.ports.documents import DocumentFilter
+from tailtribe.domain.services.audit import AuditTrail
 from tailtribe.domain.services.documents.issue import DocumentTerms, IssueDocuments
-from tests.conftest import empty_database
-from tests.factories import booking_request, caregiver, pet, user
+from tailtribe.domain.services.privacy.erase import EraseAccount, PurgeErasedPhotos
+from tests.conftest import SQL_BACKENDS, empty_database, sql_url
+from tests.factories import booking_request, caregiver, complete, pet, user
 from tests.fakes.clock import FixedClock
+from tests.fakes.unit_of_work import MemoryUnitOfWork
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 BOOKINGS = 12
@@ -36,7 +48,7 @@ class OpenBox:
         return sealed
 
 
-def issuer(uow: SqlUnitOfWork) -> IssueDocuments:
+def issuer(uow: Any) -> IssueDocuments:
     terms = DocumentTerms(Party(name="TailTribe BV"), 21)
     return IssueDocuments(uow, Ids(), FixedClock(NOW), terms, OpenBox())
 
@@ -110,3 +122,50 @@ async def test_concurrent_issuers_number_every_series_one_to_n(pg_url: str) -> N
         assert await issuer(SqlUnitOfWork(factory))() == 0
     finally:
         await config.get_engine().dispose()
+
+
+@pytest.mark.parametrize("backend", [*SQL_BACKENDS, "memory"])
+async def test_erasing_an_account_keeps_its_documents_as_issued(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    if backend == "memory":
+        uow: Any = MemoryUnitOfWork()
+    else:
+        uow = SqlUnitOfWork(
+            (await empty_database(sql_url(request, backend))).create_session_maker()
+        )
+    owner, carer = user("Olga", NOW), user("Bram", NOW)
+    profile = caregiver(carer, NOW, "Bram")
+    rex = pet(owner, NOW)
+    start = NOW + timedelta(days=1)
+    booking = complete(booking_request(owner.id, profile.id, (rex.id,), start, now=NOW))
+    booking.pay_out(booking.end + timedelta(hours=48), "tr_1")
+    async with uow:
+        await uow.users.add(owner)
+        await uow.users.add(carer)
+        await uow.caregivers.add(profile)
+        await uow.pets.add(rex)
+        await uow.bookings.add(booking)
+        await uow.ledger.add([LedgerEntry(uuid4(), booking.id, Movement.CAPTURE, 3_000, NOW)])
+        await uow.commit()
+    assert await issuer(uow)() == 1
+    async with uow:
+        (before,) = (await uow.documents.list(DocumentFilter(), 10, 0)).items
+
+    clock, ids = FixedClock(NOW + timedelta(days=5)), Uuid7Generator()
+    erase = EraseAccount(
+        uow,
+        Argon2PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+        MemoryLoginThrottle(clock, 10),
+        PurgeErasedPhotos(uow, FolderStorage(tmp_path, "http://media.test", "s" * 32)),
+        MemoryCache(clock),
+        clock,
+        AuditTrail(uow, ids, clock),
+    )
+    assert (await erase.by_admin(owner.id, "asked by letter")).now
+    async with uow:
+        after = await uow.documents.get(before.document.id)
+        erased = await uow.users.get(owner.id)
+    assert erased is not None and erased.erased
+    # Kept whole, as accounting law requires: the name as it was at issue.
+    assert after == before and after.document.recipient.name == "Olga"
