@@ -5,6 +5,7 @@ the backfill issues nothing twice."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from tailtribe.domain.model.notifications import EmailKind
@@ -14,9 +15,11 @@ from tests.http.payments_support import (
     brussels,
     captured_booking,
     caregiver,
+    emails_to,
     first_weekday_after,
     owner,
     run_due_jobs,
+    sent_emails,
     set_clock,
 )
 from tests.support import Api
@@ -32,7 +35,9 @@ async def listed(api: Api, headers: dict[str, str], query: str = "") -> Json:
     return found
 
 
-async def test_a_captured_booking_gives_its_owner_a_receipt_to_download(api: Api) -> None:
+async def test_a_captured_booking_gives_its_owner_a_receipt_to_download(
+    api: Api, tmp_path: Path
+) -> None:
     c = api.client
     boss = await admin(api)
     carer, pet_owner = await caregiver(api, boss.headers), await owner(api)
@@ -59,8 +64,17 @@ async def test_a_captured_booking_gives_its_owner_a_receipt_to_download(api: Api
     assert str(total).encode() in download.content
     tampered = receipt["download_url"].replace("signature=", "signature=0")
     assert (await c.get(tampered)).status_code in (403, 404)
-    # The owner was told, once, in the owner's words.
+    # The owner was told, once, in the owner's words, with the link.
     assert await api.email_count(EmailKind.DOCUMENT_RECEIPT.topic, pet_owner.user["id"]) == 1
+    sent = await sent_emails(api, EmailKind.DOCUMENT_RECEIPT.value, pet_owner.user["id"])
+    assert [p["document_id"] for p in sent] == [receipt["id"]]
+    (message,) = [
+        m
+        for m in emails_to(tmp_path / "emails", pet_owner.email)
+        if receipt["number"] in str(m["Subject"])
+    ]
+    assert str(message["Subject"]) == f"Your receipt {receipt['number']}"
+    assert f"/account/documents/{receipt['id']}" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
     # Filters, and bad ones named.
     assert (await listed(api, pet_owner.headers, "?kind=refund_note"))["total"] == 0
