@@ -55,6 +55,9 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "kind", "year", "sequence", name=op.f("uq_document_kind_year_sequence")
         ),
+        sa.UniqueConstraint(
+            "kind", "recipient_id", "period", name=op.f("uq_document_kind_recipient_period")
+        ),
     )
     op.create_index("ix_document_recipient_issued", "document", ["recipient_id", "issued_at"])
     op.create_index("ix_document_issued", "document", ["issued_at"])

@@ -4,7 +4,7 @@ one document per ledger entry, lists newest first with their filters."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -12,7 +12,13 @@ import pytest
 from tailtribe.adapters.sqlalchemy.tables import DOCUMENT_KINDS
 from tailtribe.domain.errors import Conflict
 from tailtribe.domain.model.bookings import Booking
-from tailtribe.domain.model.documents import Document, DocumentKind, Party, document_number
+from tailtribe.domain.model.documents import (
+    Document,
+    DocumentKind,
+    Party,
+    StatementLine,
+    document_number,
+)
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
 from tailtribe.domain.ports.documents import DocumentFilter
 from tailtribe.domain.ports.storage import UnitOfWork
@@ -188,3 +194,50 @@ async def test_the_job_issues_what_the_ledger_owes_once_and_records_the_send(
         stored = await uow.documents.get(waiting[0])
         assert len(await uow.documents.unsent(10)) == 3
     assert stored is not None and (stored.file_key, stored.notified_at) == ("documents/x.pdf", NOW)
+
+
+async def test_a_statement_keeps_its_lines_and_is_one_per_caregiver_and_month(
+    make_uow: UowFactory,
+) -> None:
+    uow = make_uow()
+    booking = await a_booking(uow)
+    kind = DocumentKind.STATEMENT
+    carer = uuid4()
+
+    def statement(sequence: int) -> Document:
+        line = StatementLine(
+            booking_id=booking.id,
+            service="dog_walking",
+            starts_at=START,
+            paid_at=START + timedelta(days=2),
+            gross_cents=3_000,
+            commission_cents=600,
+            vat_cents=104,
+            paid_out_cents=2_400,
+        )
+        return Document(
+            id=uuid4(),
+            kind=kind,
+            number=document_number(kind, 2027, sequence),
+            year=2027,
+            sequence=sequence,
+            issued_at=NOW,
+            language="fr",
+            recipient_id=carer,
+            issuer=ISSUER,
+            recipient=Party(name="Bram", street="Rue 2", vat_number="BE0123456749"),
+            amount_cents=2_400,
+            period=date(2027, 2, 1),
+            lines=(line,),
+        )
+
+    first = statement(1)
+    async with uow:
+        await uow.documents.add(first)
+        await uow.commit()
+    async with uow:
+        with pytest.raises(Conflict):
+            await uow.documents.add(statement(2))
+    async with uow:
+        stored = await uow.documents.get(first.id)
+    assert stored is not None and stored.document == first

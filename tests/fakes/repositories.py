@@ -821,6 +821,11 @@ class MemoryDocumentRepository:
                     document.ledger_entry_id is not None
                     and d.ledger_entry_id == document.ledger_entry_id
                 )
+                or (
+                    document.period is not None
+                    and (d.kind, d.recipient_id, d.period)
+                    == (document.kind, document.recipient_id, document.period)
+                )
             ):
                 raise Conflict("the ledger entry has its document already")
         self._rows[document.id] = StoredDocument(document)

@@ -150,7 +150,7 @@ class SqlDocumentRepository:
         try:
             await self._session.flush()
         except IntegrityError as exc:  # the transaction is over: the caller rolls back
-            raise Conflict("the ledger entry has its document already") from exc
+            raise Conflict("the document is issued already") from exc
 
     async def get(self, document_id: UUID) -> StoredDocument | None:
         row = await self._session.get(DocumentRow, document_id)

@@ -573,6 +573,11 @@ class DocumentRow(UUIDv7Base):
     __tablename__ = "document"
     __table_args__ = (
         UniqueConstraint("kind", "year", "sequence", name="uq_document_kind_year_sequence"),
+        # One statement per caregiver and month; other kinds have no period
+        # (NULLs are distinct), so this binds statements only.
+        UniqueConstraint(
+            "kind", "recipient_id", "period", name="uq_document_kind_recipient_period"
+        ),
         Index("ix_document_recipient_issued", "recipient_id", "issued_at"),
         Index("ix_document_issued", "issued_at"),
         Index("ix_document_booking", "booking_id"),

@@ -49,7 +49,8 @@ class DocumentRepository(Protocol):
         ...
 
     async def add(self, document: Document) -> None:
-        """Raises Conflict when the ledger entry has a document already."""
+        """Raises Conflict when the ledger entry has a document already (or
+        the caregiver a statement for that month, or the number is taken)."""
         ...
 
     async def get(self, document_id: UUID) -> StoredDocument | None: ...

@@ -709,7 +709,9 @@ DOCS: dict[str, Doc] = {
         "A photo file",
         "Public, by address: the WebP file a photo's `urls` point at, served by the API with "
         "the built-in folder store. Private variants need the `expires` and `signature` the "
-        "address carries; a wrong or expired signature is 404.",
+        "address carries; a wrong or expired signature is 404. The same path serves, only "
+        "through their signed addresses, data export ZIPs and money documents' PDFs "
+        "(`download_url` of GET /api/v1/documents).",
         parameters={
             "key": "The file's key, as the photo's address gives it: "
             "`public|private/photos/<photo id>/thumb|medium|large.webp`.",
