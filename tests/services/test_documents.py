@@ -354,3 +354,17 @@ async def test_someone_elses_document_is_not_found(world: World) -> None:
     with pytest.raises(NotFound):
         await read.one(Actor(booking.caregiver_id, frozenset()), receipt.id)
     assert (await read.one(Actor(booking.owner_id, frozenset()), receipt.id)).download_url is None
+
+
+async def test_an_erased_recipients_document_is_stored_but_not_emailed(world: World) -> None:
+    booking = await play(world, [("card", 0)])
+    assert await issuer_of(world)() == 1
+    async with world.uow as uow:
+        owner = await uow.users.get(booking.owner_id)
+        assert owner is not None
+        await uow.users.save(dataclasses.replace(owner, erased_at=world.clock.now()))
+        await uow.commit()
+    storage = MemoryStorage()
+    send = SendDocuments(world.uow, storage, make_renderer(), world.outbox, world.clock)
+    assert await send() == 1 and len(storage.objects) == 1
+    assert not [m for m in world.uow.outbox_rows.values() if "document_id" in m.payload]

@@ -228,7 +228,9 @@ class SendDocuments:
             if not await uow.documents.mark_sent(document_id, key, self._clock.now()):
                 return False
             email = DOCUMENT_EMAILS.get(document.kind)
-            if email is not None:
+            recipient = await uow.users.get(document.recipient_id)
+            # An erased account has no address left to tell; the document stays.
+            if email is not None and recipient is not None and not recipient.erased:
                 await self._outbox.add(
                     uow,
                     email.topic,
