@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import os
@@ -16,12 +17,19 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tailtribe.adapters.sqlalchemy.database import make_db_config, upgrade
+from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.config import Settings
+from tailtribe.domain.services.outbox import Outbox
 from tailtribe.entrypoints.cli import build_parser, demo_environment
+from tests.factories import booking_request, caregiver, complete, pet, user
+from tests.fakes.clock import FixedClock
 
 TAILTRIBE = [sys.executable, "-m", "tailtribe.entrypoints.cli"]
 
@@ -265,3 +273,50 @@ def test_demo_emails_link_to_its_port_and_metrics_then_finds_its_data(
     )
     assert result.returncode == 0, result.stderr.decode()
     assert not (tmp_path / "var" / "tailtribe.db").exists()
+
+
+async def _paid_booking_on(url: str) -> None:
+    """A walk paid by card, done and paid out, in the embedded database."""
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    owner, carer = user("Olga", now), user("Bram", now)
+    profile = caregiver(carer, now, "Bram")
+    rex = pet(owner, now)
+    booking = complete(
+        booking_request(owner.id, profile.id, (rex.id,), now + timedelta(days=1), now=now)
+    )
+    booking.pay_out(booking.end + timedelta(hours=48), "tr_1")
+    config = make_db_config(url)
+    uow = SqlUnitOfWork(config.create_session_maker())
+    async with uow:
+        await uow.users.add(owner)
+        await uow.users.add(carer)
+        await uow.caregivers.add(profile)
+        await uow.pets.add(rex)
+        await uow.bookings.add(booking)
+        await Outbox(Uuid7Generator(), FixedClock(now)).publish(uow, [booking])  # its ledger
+        await uow.commit()
+    await config.get_engine().dispose()
+
+
+def test_documents_backfill_issues_what_the_ledger_owes_once(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tailtribe.db'}"
+    upgrade(url)
+    asyncio.run(_paid_booking_on(url))
+    env = _bare_env(TAILTRIBE_DATA_DIR=str(tmp_path))
+    runs = [
+        subprocess.run(
+            [*TAILTRIBE, "documents", "backfill"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0], [r.stderr.decode()[-2000:] for r in runs]
+    # A receipt for the capture and an invoice for the commission; then nothing.
+    assert "2 documents issued, 2 files stored" in runs[0].stdout.decode()
+    assert "0 documents issued, 0 files stored" in runs[1].stdout.decode()
+    stored = sorted(p.name for p in tmp_path.rglob("*.pdf"))
+    assert len(stored) == 2 and stored[0].startswith("TT-")

@@ -4,7 +4,7 @@ The payout status `withheld` needs no schema change: `booking.payout_status`
 is a plain string column without a CHECK constraint.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -58,6 +58,13 @@ EXPORT = {
     "expires": datetime(2027, 3, 28, 9, 30, tzinfo=UTC),
     "link": "https://app.example/account/exports/1",
 }
+# What SendEmail gives a money document's email.
+DOCUMENT = {
+    "name": "Ann",
+    "number": "TT-R-2027-000042",
+    "amount": Money(12345),
+    "link": "https://app.example/account/documents/1",
+}
 # What SendEmail gives a series email: the pattern, its dates and money.
 SERIES = {
     "name": "Bram",
@@ -121,6 +128,8 @@ def variables_for(kind: EmailKind) -> dict[str, Any]:
         return dict(EXPORT)
     if kind is EmailKind.DAC7_COPY:
         return dict(DAC7)
+    if kind.value.startswith("document_"):
+        return dict(DOCUMENT)
     if kind.value.startswith("meet_"):
         return dict(MEET)
     if kind is EmailKind.SERIES_CANCELLED:
@@ -386,3 +395,26 @@ def test_the_dac7_copy_shows_each_quarter_and_the_total(
     assert paid in email.text and total in email.text
     assert "…345" in email.text and "90051712345" not in email.text
     assert "https://app.example/caregiver/tax-details" in email.html
+
+
+DOCUMENT_WORDS = {
+    Locale.EN: ("receipt", "refund note", "Invoice", "Credit note"),
+    Locale.FR: ("reçu", "note de remboursement", "Facture", "Note de crédit"),
+    Locale.NL: ("ontvangstbewijs", "terugbetalingsnota", "Factuur", "Creditnota"),
+}
+DOCUMENT_KINDS = (
+    EmailKind.DOCUMENT_RECEIPT,
+    EmailKind.DOCUMENT_REFUND_NOTE,
+    EmailKind.DOCUMENT_COMMISSION_INVOICE,
+    EmailKind.DOCUMENT_CREDIT_NOTE,
+)
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_a_document_email_names_the_document_its_amount_and_link(locale: Locale) -> None:
+    for kind, word in zip(DOCUMENT_KINDS, DOCUMENT_WORDS[locale], strict=True):
+        email = RENDERER.render(kind, locale, dict(DOCUMENT))
+        assert word in email.subject and "TT-R-2027-000042" in email.subject, (kind, locale)
+        assert "123,45" in email.text  # Belgian formats, in every language
+        assert str(DOCUMENT["link"]) in email.text
+        assert "unsubscribe" not in email.text.lower()  # transactional: always sent

@@ -72,6 +72,8 @@ async def test_the_saq_worker_runs_the_booking_jobs(pg_url: str) -> None:
             "messages.unread": 0,
             "exports.built": 0,
             "exports.expired": 0,
+            "documents.issued": 0,  # an authorization issues no document
+            "documents.sent": 0,
             "photos.erased": 0,
         }
         again = await worker.queue.apply("booking_jobs", timeout=60)

@@ -17,9 +17,10 @@ from tailtribe.domain.model.calendar import CalendarFeed
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus
 from tailtribe.domain.model.conversations import Conversation, Message
 from tailtribe.domain.model.dac7 import REPORTED, SellerMovement
+from tailtribe.domain.model.documents import Document, DocumentKind, StoredDocument
 from tailtribe.domain.model.exports import DataExport, ExportStatus
 from tailtribe.domain.model.favorites import Favorite
-from tailtribe.domain.model.ledger import LedgerEntry
+from tailtribe.domain.model.ledger import LedgerEntry, Movement
 from tailtribe.domain.model.meet_and_greets import OPEN as MEET_OPEN
 from tailtribe.domain.model.meet_and_greets import MeetAndGreet
 from tailtribe.domain.model.notifications import Party
@@ -33,6 +34,7 @@ from tailtribe.domain.model.tax_details import SealedTaxDetails
 from tailtribe.domain.model.tax_requests import TaxDetailsRequest
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import Role, User
+from tailtribe.domain.ports.documents import DocumentFilter, DocumentPage
 from tailtribe.domain.ports.storage import (
     ConversationSummary,
     DueWork,
@@ -84,6 +86,8 @@ class MemoryStore:
         self.tax_details: dict[UUID, SealedTaxDetails] = {}
         self.tax_requests: dict[UUID, TaxDetailsRequest] = {}
         self.dac7_copies: dict[tuple[UUID, int], datetime] = {}
+        self.documents: dict[UUID, StoredDocument] = {}
+        self.document_sequences: dict[tuple[DocumentKind, int], int] = {}
 
 
 class MemoryUserRepository:
@@ -874,3 +878,79 @@ class MemoryDac7CopyRepository:
         if (caregiver_id, year) in self._rows:
             raise Conflict("this seller's copy was sent already")
         self._rows[(caregiver_id, year)] = at
+
+
+class MemoryDocumentRepository:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._rows = store.documents
+
+    async def next_sequence(self, kind: DocumentKind, year: int) -> int:
+        # The unit of work's private copy: a rollback gives the number back.
+        taken = self._store.document_sequences.get((kind, year), 0) + 1
+        self._store.document_sequences[(kind, year)] = taken
+        return taken
+
+    async def add(self, document: Document) -> None:
+        for stored in self._rows.values():
+            d = stored.document
+            if (
+                d.number == document.number
+                or (d.kind, d.year, d.sequence) == (document.kind, document.year, document.sequence)
+                or (
+                    document.ledger_entry_id is not None
+                    and d.ledger_entry_id == document.ledger_entry_id
+                )
+                or (
+                    document.period is not None
+                    and (d.kind, d.recipient_id, d.period)
+                    == (document.kind, document.recipient_id, document.period)
+                )
+            ):
+                raise Conflict("the ledger entry has its document already")
+        self._rows[document.id] = StoredDocument(document)
+
+    async def get(self, document_id: UUID) -> StoredDocument | None:
+        return self._rows.get(document_id)
+
+    async def latest(self, booking_id: UUID, kind: DocumentKind) -> Document | None:
+        found = [
+            s.document
+            for s in self._rows.values()
+            if s.document.kind is kind
+            and s.document.booking is not None
+            and s.document.booking.booking_id == booking_id
+        ]
+        return max(found, key=lambda d: (d.issued_at, d.sequence), default=None)
+
+    async def undocumented(
+        self, movements: Sequence[Movement], limit: int
+    ) -> Sequence[LedgerEntry]:
+        done = {s.document.ledger_entry_id for s in self._rows.values()}
+        entries = [e for e in self._store.ledger if e.movement in movements and e.id not in done]
+        return sorted(entries, key=lambda e: (e.occurred_at, e.id))[:limit]
+
+    async def unsent(self, limit: int) -> Sequence[UUID]:
+        waiting = [s.document for s in self._rows.values() if s.notified_at is None]
+        return [d.id for d in sorted(waiting, key=lambda d: (d.issued_at, d.id))][:limit]
+
+    async def mark_sent(self, document_id: UUID, file_key: str, at: datetime) -> bool:
+        stored = self._rows[document_id]
+        if stored.notified_at is not None:
+            return False
+        self._rows[document_id] = StoredDocument(stored.document, file_key, at, at)
+        return True
+
+    async def list(self, criteria: DocumentFilter, limit: int, offset: int) -> DocumentPage:
+        def matches(d: Document) -> bool:
+            booking_id = None if d.booking is None else d.booking.booking_id
+            return (
+                criteria.recipient_id in (None, d.recipient_id)
+                and criteria.kind in (None, d.kind)
+                and criteria.year in (None, d.year)
+                and criteria.booking_id in (None, booking_id)
+            )
+
+        found = [s for s in self._rows.values() if matches(s.document)]
+        found.sort(key=lambda s: (s.document.issued_at, s.document.number), reverse=True)
+        return DocumentPage(found[offset : offset + limit], len(found))

@@ -17,6 +17,7 @@ from tests.fakes.repositories import (
     MemoryConversationRepository,
     MemoryDac7CopyRepository,
     MemoryDataExportRepository,
+    MemoryDocumentRepository,
     MemoryFavoriteRepository,
     MemoryLedgerRepository,
     MemoryMeetAndGreetRepository,
@@ -92,6 +93,7 @@ class MemoryUnitOfWork:
         self.tax_details = MemoryTaxDetailsRepository(self._work)
         self.tax_requests = MemoryTaxRequestRepository(self._work)
         self.dac7_copies = MemoryDac7CopyRepository(self._work)
+        self.documents = MemoryDocumentRepository(self._work)
 
     async def commit(self) -> None:
         self.store = copy.deepcopy(self._work)

@@ -333,6 +333,23 @@ def _add_reports(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     dac7.set_defaults(run=cmd_reports_dac7)
 
 
+def cmd_documents_backfill(args: argparse.Namespace) -> int:
+    """Issue every document the ledger owes, store their files; exit 0."""
+    from tailtribe.entrypoints.worker.jobs import backfill_documents
+
+    try:
+        settings = existing_data_settings(os.environ)
+    except NoDatabase as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    counts = asyncio.run(_with_container(settings, backfill_documents))
+    print(
+        f"{counts['documents.issued']} documents issued, "
+        f"{counts['documents.sent']} files stored and their recipients told"
+    )
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from tailtribe.entrypoints.observability import configure_logging, init_sentry
     from tailtribe.entrypoints.worker.saq_worker import run
@@ -526,6 +543,24 @@ def build_parser() -> argparse.ArgumentParser:
         help=retention_help,
         description=retention_help + "; exit code 1 when a rule failed (the others still run).",
     ).set_defaults(run=cmd_retention_run)
+
+    documents = commands.add_parser(
+        "documents",
+        help="money documents: receipts, invoices, notes (docs/documents.md)",
+        description="Money documents: receipts, refund notes, commission invoices, credit notes.",
+    )
+    documents_commands = documents.add_subparsers(
+        dest="documents_command", required=True, metavar="COMMAND"
+    )
+    backfill_help = (
+        "issue every document the ledger owes (older movements included) and store their files"
+    )
+    documents_commands.add_parser(
+        "backfill",
+        help=backfill_help,
+        description=backfill_help + "; a second run issues nothing. Documents for old "
+        "movements are dated today and numbered in this year's series.",
+    ).set_defaults(run=cmd_documents_backfill)
 
     db = commands.add_parser(
         "db", help="database administration", description="Database administration."

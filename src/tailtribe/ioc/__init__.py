@@ -16,6 +16,7 @@ from tailtribe.ioc.bookings import BookingsProvider
 from tailtribe.ioc.calendar import CalendarProvider
 from tailtribe.ioc.caregivers import CaregiversProvider
 from tailtribe.ioc.console import ConsoleProvider
+from tailtribe.ioc.documents import DocumentsProvider
 from tailtribe.ioc.infrastructure import InfrastructureProvider
 from tailtribe.ioc.messaging import MessagingProvider
 from tailtribe.ioc.payments import PaymentsProvider
@@ -46,6 +47,7 @@ def providers(settings: Settings) -> list[Provider]:
         ReportsProvider(),
         CalendarProvider(),
         ConsoleProvider(),
+        DocumentsProvider(),
     ]
 
 

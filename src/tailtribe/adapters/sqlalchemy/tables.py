@@ -584,3 +584,55 @@ class Dac7CopyRow(Base):
     caregiver_id: Mapped[UUID] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     sent_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+
+DOCUMENT_KINDS = ("receipt", "refund_note", "commission_invoice", "credit_note", "statement")
+
+
+class DocumentRow(UUIDv7Base):
+    """An issued money document: its whole content as issued (never changed),
+    and where its file is. The recipient is no foreign key: documents are kept
+    for the accounts, whatever becomes of the account."""
+
+    __tablename__ = "document"
+    __table_args__ = (
+        UniqueConstraint("kind", "year", "sequence", name="uq_document_kind_year_sequence"),
+        # One statement per caregiver and month; other kinds have no period
+        # (NULLs are distinct), so this binds statements only.
+        UniqueConstraint(
+            "kind", "recipient_id", "period", name="uq_document_kind_recipient_period"
+        ),
+        Index("ix_document_recipient_issued", "recipient_id", "issued_at"),
+        Index("ix_document_issued", "issued_at"),
+        Index("ix_document_booking", "booking_id"),
+        Index("ix_document_notified", "notified_at"),
+        CheckConstraint(_one_of("kind", DOCUMENT_KINDS), name="kind"),
+        CheckConstraint("sequence >= 1", name="sequence"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    recipient_id: Mapped[UUID] = mapped_column()
+    booking_id: Mapped[UUID | None] = mapped_column(ForeignKey("booking.id"), nullable=True)
+    ledger_entry_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("ledger_entry.id"), nullable=True, unique=True
+    )
+    period: Mapped[date | None] = mapped_column(Date, nullable=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    file_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    stored_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+
+
+class DocumentSequenceRow(Base):
+    """The last number taken in each document series (kind and year): the
+    row is updated in the transaction that adds the document."""
+
+    __tablename__ = "document_sequence"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(Integer)

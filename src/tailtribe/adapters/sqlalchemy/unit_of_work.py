@@ -15,6 +15,7 @@ from tailtribe.adapters.sqlalchemy.calendar_store import SqlCalendarFeedReposito
 from tailtribe.adapters.sqlalchemy.caregiver_repository import SqlCaregiverRepository
 from tailtribe.adapters.sqlalchemy.conversation_repository import SqlConversationRepository
 from tailtribe.adapters.sqlalchemy.dac7_copy_repository import SqlDac7CopyRepository
+from tailtribe.adapters.sqlalchemy.document_repository import SqlDocumentRepository
 from tailtribe.adapters.sqlalchemy.export_repository import SqlDataExportRepository
 from tailtribe.adapters.sqlalchemy.favorite_repository import SqlFavoriteRepository
 from tailtribe.adapters.sqlalchemy.ledger_repository import SqlLedgerRepository
@@ -84,6 +85,7 @@ class SqlUnitOfWork:
         self.tax_details = SqlTaxDetailsRepository(session)
         self.tax_requests = SqlTaxRequestRepository(session)
         self.dac7_copies = SqlDac7CopyRepository(session)
+        self.documents = SqlDocumentRepository(session)
         return self
 
     async def __aexit__(

@@ -22,6 +22,7 @@ from fractions import Fraction
 from uuid import UUID
 
 from tailtribe.domain.errors import InvalidInput
+from tailtribe.domain.model.ledger import Movement
 from tailtribe.domain.model.money import round_half_up
 
 # Belgium's standard rate; PLATFORM_VAT_RATE overrides it.
@@ -141,3 +142,36 @@ class Document:
             raise ValueError("net and VAT must add up to the amount")
         if self.number != document_number(self.kind, self.year, self.sequence):
             raise ValueError("the number does not match the kind, year and sequence")
+
+
+# The ledger's movements that issue a document, and which kind each issues.
+ISSUED_FROM: dict[Movement, DocumentKind] = {
+    Movement.CAPTURE: DocumentKind.RECEIPT,
+    Movement.IMMEDIATE_CAPTURE: DocumentKind.RECEIPT,
+    Movement.REFUND: DocumentKind.REFUND_NOTE,
+    Movement.COMMISSION: DocumentKind.COMMISSION_INVOICE,
+    Movement.COMMISSION_RETURN: DocumentKind.CREDIT_NOTE,
+}
+# What a correcting document corrects: the kind whose number it names.
+CORRECTS: dict[DocumentKind, DocumentKind] = {
+    DocumentKind.REFUND_NOTE: DocumentKind.RECEIPT,
+    DocumentKind.CREDIT_NOTE: DocumentKind.COMMISSION_INVOICE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """An issued document and where its file is: `file_key` is None until the
+    file is stored, `notified_at` until its recipient was told."""
+
+    document: Document
+    file_key: str | None = None
+    stored_at: datetime | None = None
+    notified_at: datetime | None = None
+
+
+def file_key_of(document: Document) -> str:
+    """The object key of a document's file, private like every key under
+    private/: the same key every time, so a file written again after a crash
+    replaces the first."""
+    return f"private/documents/{document.recipient_id}/{document.number}.pdf"

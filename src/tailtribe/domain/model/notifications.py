@@ -59,6 +59,12 @@ class EmailKind(enum.StrEnum):
     TAX_DETAILS_REMINDER = "tax_details_reminder"
     TAX_DETAILS_LAST_REMINDER = "tax_details_last_reminder"
     PAYOUTS_WITHHELD = "payouts_withheld"
+    # Money documents (docs/documents.md): one is ready to download. Like the
+    # payment emails, always sent.
+    DOCUMENT_RECEIPT = "document_receipt"
+    DOCUMENT_REFUND_NOTE = "document_refund_note"
+    DOCUMENT_COMMISSION_INVOICE = "document_commission_invoice"
+    DOCUMENT_CREDIT_NOTE = "document_credit_note"
 
     @property
     def topic(self) -> str:

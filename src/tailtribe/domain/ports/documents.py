@@ -1,10 +1,15 @@
-"""Money documents: turning an issued document into a file."""
+"""Money documents: where they are kept, and turning one into a file."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
+from uuid import UUID
 
-from tailtribe.domain.model.documents import Document
+from tailtribe.domain.model.documents import Document, DocumentKind, StoredDocument
+from tailtribe.domain.model.ledger import LedgerEntry, Movement
 
 
 class DocumentRenderer(Protocol):
@@ -13,4 +18,63 @@ class DocumentRenderer(Protocol):
     def render(self, document: Document) -> bytes:
         """The document as a file, in its own language; the same document
         always gives a file with the same text."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilter:
+    """Which documents a list shows: None matches any."""
+
+    recipient_id: UUID | None = None
+    kind: DocumentKind | None = None
+    year: int | None = None
+    booking_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentPage:
+    items: Sequence[StoredDocument]
+    total: int
+
+
+class DocumentRepository(Protocol):
+    """Issued documents and their numbering. A document's content never
+    changes once added; only where its file is and when its recipient was
+    told are recorded later."""
+
+    async def next_sequence(self, kind: DocumentKind, year: int) -> int:
+        """Take the next number of the series, in this transaction: another
+        transaction asking for the same series waits until this one ends,
+        and a rollback gives the number back."""
+        ...
+
+    async def add(self, document: Document) -> None:
+        """Raises Conflict when the ledger entry has a document already (or
+        the caregiver a statement for that month, or the number is taken)."""
+        ...
+
+    async def get(self, document_id: UUID) -> StoredDocument | None: ...
+
+    async def latest(self, booking_id: UUID, kind: DocumentKind) -> Document | None:
+        """The booking's last issued document of `kind`, if any."""
+        ...
+
+    async def undocumented(
+        self, movements: Sequence[Movement], limit: int
+    ) -> Sequence[LedgerEntry]:
+        """Ledger entries of these movements without a document, oldest first."""
+        ...
+
+    async def unsent(self, limit: int) -> Sequence[UUID]:
+        """Documents whose file is not stored or whose recipient was not told
+        yet, oldest first."""
+        ...
+
+    async def mark_sent(self, document_id: UUID, file_key: str, at: datetime) -> bool:
+        """Record the stored file and the notification; False when another
+        run recorded them first (nothing changes then)."""
+        ...
+
+    async def list(self, criteria: DocumentFilter, limit: int, offset: int) -> DocumentPage:
+        """Newest first (by issue, then number)."""
         ...

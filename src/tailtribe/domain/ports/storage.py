@@ -33,6 +33,7 @@ from tailtribe.domain.model.tax_requests import TaxDetailsRequest
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
 from tailtribe.domain.ports.calendar import CalendarFeedRepository
+from tailtribe.domain.ports.documents import DocumentRepository
 from tailtribe.domain.ports.privacy import PrivacyStore
 from tailtribe.domain.ports.retention import RetentionRepository
 from tailtribe.domain.ports.second_factor import SecondFactorRepository
@@ -650,6 +651,9 @@ class UnitOfWork(Protocol):
 
     @property
     def dac7_copies(self) -> Dac7CopyRepository: ...
+
+    @property
+    def documents(self) -> DocumentRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -61,6 +61,10 @@ from tailtribe.entrypoints.http.controllers.conversations import (
     ConversationController,
     live,
 )
+from tailtribe.entrypoints.http.controllers.documents import (
+    AdminDocumentController,
+    DocumentController,
+)
 from tailtribe.entrypoints.http.controllers.email_settings import (
     EmailSettingsController,
     UnsubscribeController,
@@ -256,6 +260,8 @@ def _routes(
         MetricsController,
         ExportController,
         AdminExportController,
+        DocumentController,
+        AdminDocumentController,
         EmailSettingsController,
         UnsubscribeController,
         FavoriteController,

@@ -233,6 +233,11 @@ TAGS = (
         "run due jobs (emails, captures, payouts) on demand.",
     ),
     Tag(
+        name="Documents",
+        description="Receipts, refund notes, commission invoices and credit notes, issued "
+        "from the ledger. See docs/documents.md.",
+    ),
+    Tag(
         name="Privacy",
         description="A copy of your personal data (GDPR articles 15 and 20). See docs/privacy.md.",
     ),
@@ -730,7 +735,9 @@ DOCS: dict[str, Doc] = {
         "A photo file",
         "Public, by address: the WebP file a photo's `urls` point at, served by the API with "
         "the built-in folder store. Private variants need the `expires` and `signature` the "
-        "address carries; a wrong or expired signature is 404.",
+        "address carries; a wrong or expired signature is 404. The same path serves, only "
+        "through their signed addresses, data export ZIPs and money documents' PDFs "
+        "(`download_url` of GET /api/v1/documents).",
         parameters={
             "key": "The file's key, as the photo's address gives it: "
             "`public|private/photos/<photo id>/thumb|medium|large.webp`.",
@@ -962,6 +969,33 @@ DOCS: dict[str, Doc] = {
         "A data export",
         "Admins only. Any user's export, with `download_url` while it is ready (as for "
         "GET /api/v1/me/exports/{export_id}).",
+    ),
+    # Money documents
+    "list_documents": Doc(
+        "My money documents",
+        "Any signed-in user. The documents issued to the caller, newest first: receipts and "
+        "refund notes to an owner, commission invoices and credit notes to a caregiver "
+        "(docs/documents.md). Filter by `kind` and by `year` (the year of the number's "
+        "series). Paged. Each has a `download_url` once its PDF is stored, signed and valid "
+        "for 5 minutes. 400 with the parameter named for an unknown kind or a year out of "
+        "range.",
+        parameters={"kind": "Only documents of this kind.", "year": "Only this year's series."},
+    ),
+    "get_document": Doc(
+        "One of my money documents",
+        "Any signed-in user, their own documents only (404 for anyone else's, admins "
+        "included: they use the admin list). Read it again for a fresh `download_url`.",
+    ),
+    "admin_list_documents": Doc(
+        "Money documents",
+        "Admins only. Every issued document, newest first, with the same filters as the "
+        "user's list plus `recipient_id` (the user it is issued to) and `booking_id`. Paged.",
+        parameters={
+            "kind": "Only documents of this kind.",
+            "year": "Only this year's series.",
+            "recipient_id": "Only documents issued to this user.",
+            "booking_id": "Only documents about this booking.",
+        },
     ),
     # Favourites
     "list_favorites": Doc(

@@ -14,6 +14,7 @@ from tailtribe.domain.ports.messaging import TaskQueue
 from tailtribe.domain.ports.storage import DueWork
 from tailtribe.domain.services.caregivers.tax_requests import SendTaxDetailsRequests
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
+from tailtribe.domain.services.documents.issue import IssueDocuments, SendDocuments
 from tailtribe.domain.services.jobs.run_due import (
     MEET_WORK,
     RunDueBookingJobs,
@@ -54,7 +55,8 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
     too), ask caregivers for their DAC7 details and remind them, pay caregivers out,
     apply Stripe events whose processing failed, process photos whose job was
     lost, email about unread messages, build and expire personal data exports,
-    and delete erased accounts' photos; each job idempotent."""
+    issue money documents and store their files, and delete erased accounts'
+    photos; each job idempotent."""
     ran: dict[str, int] = {}
     for work in BOOKING_WORK:
         # A scope per job: one failing kind does not stop the others.
@@ -98,6 +100,7 @@ async def run_booking_jobs(container: AsyncContainer) -> dict[str, int]:
         logger.exception("scheduled job messages.unread failed")
         ran["messages.unread"] = -1
     ran |= await export_jobs(container)
+    ran |= await document_jobs(container)
     try:  # what an erasure's own deletion left (a crash after its commit)
         ran["photos.erased"] = await in_scope(container, PurgeErasedPhotos)
     except Exception:
@@ -120,6 +123,32 @@ async def export_jobs(container: AsyncContainer) -> dict[str, int]:
         logger.exception("scheduled job exports.expired failed")
         ran["exports.expired"] = -1
     return ran
+
+
+async def document_jobs(container: AsyncContainer) -> dict[str, int]:
+    """Issue the money documents the ledger owes, then store their files and
+    tell their recipients (docs/documents.md)."""
+    ran: dict[str, int] = {}
+    for name, use_case in (("documents.issued", IssueDocuments), ("documents.sent", SendDocuments)):
+        try:
+            ran[name] = await in_scope(container, use_case)
+        except Exception:
+            logger.exception("scheduled job %s failed", name)
+            ran[name] = -1
+    return ran
+
+
+async def backfill_documents(container: AsyncContainer) -> dict[str, int]:
+    """Issue and send every document the whole ledger owes, round after round
+    until a round does nothing; a second backfill finds nothing to do."""
+    total = {"documents.issued": 0, "documents.sent": 0}
+    while True:
+        issued = await in_scope(container, IssueDocuments)
+        sent = await in_scope(container, SendDocuments)
+        total["documents.issued"] += issued
+        total["documents.sent"] += sent
+        if issued == 0 and sent == 0:
+            return total
 
 
 async def run_retention(container: AsyncContainer) -> dict[str, int]:

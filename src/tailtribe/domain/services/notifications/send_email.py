@@ -195,6 +195,12 @@ class SendEmail:
             if token is None or token.used_at is not None or token.expires_at <= self._clock.now():
                 raise Undeliverable("the link has expired or was used")  # a dead link helps nobody
             variables["link"] = f"{app}/{TOKEN_PAGES[kind]}?token={secret}"
+        elif "document_id" in p:  # money documents (docs/documents.md)
+            variables |= {
+                "number": p["number"],
+                "amount": Money(int(p["amount_cents"])),
+                "link": f"{app}/account/documents/{p['document_id']}",
+            }
         elif kind in SERIES_EMAILS:
             variables |= await self._series(uow, UUID(p["series_id"]), p)
         elif "booking_id" in p:

@@ -100,6 +100,12 @@ EXPORT_KEY = re.compile(
     r"private/exports/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.zip"
 )
 
+# Money documents: the same, a signed address minted by GET /api/v1/documents.
+DOCUMENT_KEY = re.compile(
+    r"private/documents/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"/(TT-(?:[A-Z]-)?[0-9]{4}-[0-9]{6})\.pdf"
+)
+
 
 class MediaController(Controller):
     """The embedded folder store's variants: a caregiver's as they are, a pet's
@@ -121,6 +127,9 @@ class MediaController(Controller):
         key = key.lstrip("/")
         if served is not None and EXPORT_KEY.fullmatch(key):
             return await _export_file(served, key, expires, signature)
+        if served is not None and (document := DOCUMENT_KEY.fullmatch(key)):
+            name = f"{document.group(1)}.pdf"
+            return await _private_file(served, key, expires, signature, "application/pdf", name)
         match = MEDIA_KEY.fullmatch(key)
         if served is None or match is None:
             raise NotFound("no such file")
@@ -144,6 +153,19 @@ class MediaController(Controller):
 async def _export_file(
     served: ServedMedia, key: str, expires: int | None, signature: str | None
 ) -> Response[bytes]:
+    return await _private_file(
+        served, key, expires, signature, "application/zip", "tailtribe-data-export.zip"
+    )
+
+
+async def _private_file(
+    served: ServedMedia,
+    key: str,
+    expires: int | None,
+    signature: str | None,
+    media_type: str,
+    filename: str,
+) -> Response[bytes]:
     if expires is None or signature is None or not served.verify(key, expires, signature):
         raise NotFound("no such file")
     data = await served.get(key)
@@ -151,9 +173,9 @@ async def _export_file(
         raise NotFound("no such file")
     return Response(
         data,
-        media_type="application/zip",
+        media_type=media_type,
         headers={
             "Cache-Control": "private, no-store",
-            "Content-Disposition": 'attachment; filename="tailtribe-data-export.zip"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
         },
     )

@@ -31,7 +31,12 @@ from tailtribe.domain.services.privacy.erase import PurgeErasedPhotos
 from tailtribe.domain.services.privacy.retention import ApplyRetention
 from tailtribe.domain.services.series.jobs import SERIES_WORK, RunDueSeriesJobs
 from tailtribe.entrypoints.http.schemas.common import Instant, Strict
-from tailtribe.entrypoints.worker.jobs import BOOKING_WORK, deliver_outbox, export_jobs
+from tailtribe.entrypoints.worker.jobs import (
+    BOOKING_WORK,
+    deliver_outbox,
+    document_jobs,
+    export_jobs,
+)
 
 
 class ClockBody(Strict):
@@ -111,4 +116,5 @@ class TestModeController(Controller):
         # each use case in its own scope of the app's container.
         app_container: AsyncContainer = request.app.state.dishka_container
         ran |= await export_jobs(app_container)
+        ran |= await document_jobs(app_container)
         return Ran(ran | await deliver_outbox(app_container))

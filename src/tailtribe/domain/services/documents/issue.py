@@ -1,0 +1,243 @@
+"""Issuing money documents from the ledger, then storing their files and
+telling their recipients (docs/documents.md).
+
+Documents are drawn from ledger entries, never from the payment flows: an
+entry without a document is found by the next run, whatever crashed before,
+and the document table's unique ledger entry makes a second one impossible.
+Each document is issued in a transaction of its own that takes its number
+and adds it, so a rollback gives the number back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from uuid import UUID
+
+from tailtribe.domain.errors import Conflict
+from tailtribe.domain.model.documents import (
+    CORRECTS,
+    ISSUED_FROM,
+    BookingFacts,
+    Document,
+    DocumentKind,
+    Party,
+    document_number,
+    file_key_of,
+    vat_split,
+)
+from tailtribe.domain.model.ledger import LedgerEntry
+from tailtribe.domain.model.notifications import EmailKind
+from tailtribe.domain.model.tax_details import TaxDetails
+from tailtribe.domain.model.time import local
+from tailtribe.domain.ports.documents import DocumentRenderer
+from tailtribe.domain.ports.files import ObjectStorage
+from tailtribe.domain.ports.storage import UnitOfWork
+from tailtribe.domain.ports.tax_ids import TaxDetailsBox
+from tailtribe.domain.ports.time import Clock, IdGenerator
+from tailtribe.domain.services.outbox import Outbox
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+MOVEMENTS = tuple(ISSUED_FROM)
+# Kinds with an email; a statement (not issued yet) would be stored silently.
+DOCUMENT_EMAILS: dict[DocumentKind, EmailKind] = {
+    DocumentKind.RECEIPT: EmailKind.DOCUMENT_RECEIPT,
+    DocumentKind.REFUND_NOTE: EmailKind.DOCUMENT_REFUND_NOTE,
+    DocumentKind.COMMISSION_INVOICE: EmailKind.DOCUMENT_COMMISSION_INVOICE,
+    DocumentKind.CREDIT_NOTE: EmailKind.DOCUMENT_CREDIT_NOTE,
+}
+# Issued to the caregiver; the other kinds to the owner.
+TO_CAREGIVER = frozenset({DocumentKind.COMMISSION_INVOICE, DocumentKind.CREDIT_NOTE})
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentTerms:
+    """The platform as issuer (from settings) and its VAT rate on commission."""
+
+    issuer: Party
+    vat_rate_percent: int
+
+
+class IssueDocuments:
+    """One document for each ledger entry of a capture, an immediate
+    capture, a refund, a commission or a commission return that has none."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        ids: IdGenerator,
+        clock: Clock,
+        terms: DocumentTerms,
+        tax_box: TaxDetailsBox,
+    ) -> None:
+        self._uow, self._ids, self._clock = uow, ids, clock
+        self._terms, self._tax_box = terms, tax_box
+
+    async def __call__(self) -> int:
+        """Issue every document owed now; returns how many this run issued."""
+        issued = 0
+        while True:
+            async with self._uow as uow:
+                entries = await uow.documents.undocumented(MOVEMENTS, BATCH)
+            done = 0
+            for entry in entries:
+                done += await self.issue(entry)
+            issued += done
+            if len(entries) < BATCH or done == 0:
+                return issued
+
+    async def issue(self, entry: LedgerEntry) -> bool:
+        """True when this call issued the entry's document; False when it has
+        one (another run's), or could not be issued now (logged, next run)."""
+        try:
+            async with self._uow as uow:
+                document = await self._draft(uow, entry)
+                if document is None:
+                    return False
+                await uow.documents.add(document)
+                await uow.commit()
+        except Conflict:
+            return False  # another issuer's: our number went back with the rollback
+        except Exception:
+            logger.exception("issuing the document of ledger entry %s failed", entry.id)
+            return False
+        return True
+
+    async def _draft(self, uow: UnitOfWork, entry: LedgerEntry) -> Document | None:
+        kind = ISSUED_FROM[entry.movement]
+        booking = await uow.bookings.get(entry.booking_id)
+        if booking is None:
+            raise LookupError(f"booking {entry.booking_id} is gone")
+        owner = await uow.users.get(booking.owner_id)
+        caregiver = await uow.caregivers.find(booking.caregiver_id)
+        if owner is None or caregiver is None:
+            raise LookupError(f"a party of booking {booking.id} is gone")
+        caregiver_user = await uow.users.get(caregiver.user_id)
+        if caregiver_user is None:
+            raise LookupError(f"the caregiver's account of booking {booking.id} is gone")
+        if kind in TO_CAREGIVER:
+            recipient_user = caregiver_user
+            recipient = await self._caregiver_party(uow, caregiver.id, caregiver_user.full_name)
+            net, vat = vat_split(entry.amount_cents, self._terms.vat_rate_percent)
+            rate, method = self._terms.vat_rate_percent, None
+        else:
+            recipient_user = owner
+            recipient = Party(name=owner.full_name)
+            net, vat, rate = 0, 0, 0
+            method = None if booking.payment.method is None else booking.payment.method.value
+        corrects = None
+        if kind in CORRECTS:
+            corrected = await uow.documents.latest(booking.id, CORRECTS[kind])
+            corrects = None if corrected is None else corrected.number
+        now = self._clock.now()
+        year = local(now).year
+        # Last, just before the insert: the series stays locked the shortest time.
+        sequence = await uow.documents.next_sequence(kind, year)
+        return Document(
+            id=self._ids.new_id(),
+            kind=kind,
+            number=document_number(kind, year, sequence),
+            year=year,
+            sequence=sequence,
+            issued_at=now,
+            language=recipient_user.locale.value,
+            recipient_id=recipient_user.id,
+            issuer=self._terms.issuer,
+            recipient=recipient,
+            amount_cents=entry.amount_cents,
+            net_cents=net,
+            vat_cents=vat,
+            vat_rate_percent=rate,
+            booking=BookingFacts(
+                booking_id=booking.id,
+                service=booking.service.value,
+                starts_at=booking.start,
+                ends_at=booking.end,
+                owner_name=owner.full_name,
+                caregiver_name=caregiver.profile.display_name,
+                price_cents=booking.price.total_cents,
+            ),
+            ledger_entry_id=entry.id,
+            payment_method=method,
+            corrects=corrects,
+        )
+
+    async def _caregiver_party(self, uow: UnitOfWork, caregiver_id: UUID, name: str) -> Party:
+        """The legal name and address of the tax details when given, else the
+        account's name."""
+        sealed = await uow.tax_details.get(caregiver_id)
+        if sealed is None:
+            return Party(name=name)
+        details = TaxDetails.from_seal_text(self._tax_box.open(sealed.sealed))
+        return Party(
+            name=f"{details.first_name} {details.last_name}",
+            street=details.street,
+            postcode=details.postcode,
+            city=details.city,
+            country=details.country,
+            enterprise_number=details.enterprise_number,
+            vat_number=details.vat_number,
+        )
+
+
+class SendDocuments:
+    """Each issued document not sent yet: its file rendered and stored
+    (private), then in one transaction the file recorded and its recipient's
+    email queued. A crash before that transaction renders the same file
+    again under the same key; the email goes once."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        storage: ObjectStorage,
+        renderer: DocumentRenderer,
+        outbox: Outbox,
+        clock: Clock,
+    ) -> None:
+        self._uow, self._storage, self._renderer = uow, storage, renderer
+        self._outbox, self._clock = outbox, clock
+
+    async def __call__(self) -> int:
+        sent = 0
+        while True:
+            async with self._uow as uow:
+                waiting = await uow.documents.unsent(BATCH)
+            done = 0
+            for document_id in waiting:
+                try:
+                    done += await self.send(document_id)
+                except Exception:  # this document only: the next run tries again
+                    logger.exception("storing document %s failed", document_id)
+            sent += done
+            if len(waiting) < BATCH or done == 0:
+                return sent
+
+    async def send(self, document_id: UUID) -> bool:
+        async with self._uow as uow:
+            stored = await uow.documents.get(document_id)
+        if stored is None or stored.notified_at is not None:
+            return False
+        document = stored.document
+        data = await asyncio.to_thread(self._renderer.render, document)
+        key = file_key_of(document)
+        await self._storage.put(key, data, self._renderer.content_type)
+        async with self._uow as uow:
+            if not await uow.documents.mark_sent(document_id, key, self._clock.now()):
+                return False
+            email = DOCUMENT_EMAILS.get(document.kind)
+            recipient = await uow.users.get(document.recipient_id)
+            # An erased account has no address left to tell; the document stays.
+            if email is not None and recipient is not None and not recipient.erased:
+                await self._outbox.add(
+                    uow,
+                    email.topic,
+                    user_id=str(document.recipient_id),
+                    document_id=str(document.id),
+                    number=document.number,
+                    amount_cents=document.amount_cents,
+                )
+            await uow.commit()
+        return True

@@ -1,0 +1,373 @@
+"""Money documents drawn from the ledger (docs/documents.md): every document's
+amount is its ledger entry's, cent for cent, over many booking histories;
+each entry gets one document; numbers start again each Brussels year."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+from tailtribe.adapters.pdf import make_renderer
+from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
+from tailtribe.domain.model.booking_payment import PaymentMethod
+from tailtribe.domain.model.bookings import Booking
+from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
+from tailtribe.domain.model.documents import (
+    CORRECTS,
+    ISSUED_FROM,
+    Document,
+    DocumentKind,
+    Party,
+    vat_split,
+)
+from tailtribe.domain.model.ledger import Movement, totals
+from tailtribe.domain.model.notifications import EmailKind
+from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails
+from tailtribe.domain.model.users import Locale
+from tailtribe.domain.ports.documents import DocumentFilter
+from tailtribe.domain.services.documents.issue import (
+    DocumentTerms,
+    IssueDocuments,
+    SendDocuments,
+)
+from tailtribe.domain.services.documents.read import ReadDocuments
+from tailtribe.domain.services.terms import Actor
+from tests.domain.test_booking_state_machine import june_booking
+from tests.factories import user
+from tests.services.conftest import World
+
+ISSUER = Party(name="TailTribe BV", street="Rue 1", postcode="1000", city="Brussels")
+DISPUTE_WINDOW = timedelta(hours=48)
+
+
+class OpenBox:
+    """Seals nothing: the tests read what the use case unseals."""
+
+    def seal(self, plain: str) -> str:
+        return plain
+
+    def open(self, sealed: str) -> str:
+        return sealed
+
+
+def issuer_of(world: World, rate: int = 21) -> IssueDocuments:
+    return IssueDocuments(world.uow, world.ids, world.clock, DocumentTerms(ISSUER, rate), OpenBox())
+
+
+class MemoryStorage:
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, str]] = {}
+        self.puts = 0
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.objects[key] = (data, content_type)
+        self.puts += 1
+
+    async def get(self, key: str) -> bytes | None:
+        found = self.objects.get(key)
+        return None if found is None else found[0]
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self.objects.pop(key, None)
+
+    def url(self, key: str, *, private: bool, max_seconds: int | None = None) -> str:
+        return f"https://files.example/{key}?private={private}&seconds={max_seconds}"
+
+
+async def with_parties(world: World, booking: Booking, locale: Locale = Locale.FR) -> UUID:
+    """Store the booking's owner, caregiver and caregiver's account; returns
+    the caregiver's user id."""
+    now = world.clock.now()
+    owner = dataclasses.replace(user("Olga", now, locale=locale), id=booking.owner_id)
+    carer = user("Bram", now, locale=Locale.NL)
+    profile = Caregiver(
+        id=booking.caregiver_id,
+        user_id=carer.id,
+        profile=ProfileDetails(display_name="Bram"),
+        stripe_account_id="acct_1",
+    )
+    async with world.uow as uow:
+        await uow.users.add(owner)
+        await uow.users.add(carer)
+        await uow.caregivers.add(profile)
+        await uow.commit()
+    return carer.id
+
+
+async def publish(world: World, booking: Booking, *, new: bool = False) -> None:
+    async with world.uow as uow:
+        if new:
+            await uow.bookings.add(booking)
+        else:
+            await uow.bookings.save(booking)
+        await world.outbox.publish(uow, [booking])
+        await uow.commit()
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[tuple[str, int]]:
+    """A booking's money story: how it was paid, refunds before the payout
+    (as fractions of what remains), whether it was paid out, refunds after."""
+    steps: list[tuple[str, int]] = [(draw(st.sampled_from(["card", "bancontact"])), 0)]
+    steps += [("refund", draw(st.integers(1, 100))) for _ in range(draw(st.integers(0, 2)))]
+    if draw(st.booleans()):
+        steps.append(("payout", 0))
+        steps += [("refund", draw(st.integers(1, 100))) for _ in range(draw(st.integers(0, 3)))]
+    return steps
+
+
+async def play(world: World, history: list[tuple[str, int]]) -> Booking:
+    """Drive a booking through the domain's own transitions, each published
+    (so the ledger gets its entries as in production)."""
+    booking = june_booking(start=datetime(2026, 6, 1, 8, tzinfo=UTC))
+    await with_parties(world, booking)
+    now = booking.created_at + timedelta(minutes=5)
+    total = booking.price.total_cents
+    paid_how, _ = history[0]
+    booking.attach_payment(f"pi_{booking.id.hex}", "secret")
+    if paid_how == "card":
+        booking.authorize(now, total)
+        await publish(world, booking, new=True)
+        booking.accept(now + timedelta(hours=1))
+    else:
+        booking.pay(now, total, PaymentMethod.BANCONTACT)
+        await publish(world, booking, new=True)
+        booking.accept(now + timedelta(hours=1))
+    await publish(world, booking)
+    when = now + timedelta(hours=2)
+    for step, share in history[1:]:
+        if step == "payout":
+            booking.start_service(booking.start)
+            booking.complete(booking.end, DISPUTE_WINDOW)
+            due = booking.end + DISPUTE_WINDOW
+            if booking.is_payout_due(due):  # nothing to pay out once all was refunded
+                booking.pay_out(due, f"tr_{booking.id.hex}")
+            when = booking.end + DISPUTE_WINDOW + timedelta(hours=1)
+        else:
+            remaining = booking.payment.remaining_cents
+            if remaining == 0:
+                continue
+            booking.refund(when, max(1, remaining * share // 100), "goodwill")
+            when += timedelta(minutes=1)
+        await publish(world, booking)
+    return booking
+
+
+async def documents_of(world: World) -> list[Document]:
+    async with world.uow as uow:
+        page = await uow.documents.list(DocumentFilter(), 10_000, 0)
+    return [s.document for s in page.items]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    stories=st.lists(histories(), min_size=1, max_size=4),
+    rate=st.sampled_from([0, 6, 21, 100]),
+)
+def test_every_document_equals_its_ledger_entry_cent_for_cent(
+    stories: list[list[tuple[str, int]]], rate: int
+) -> None:
+    async def run() -> None:
+        world = World()
+        world.gateway = SimulatedPaymentGateway()
+        bookings = [await play(world, story) for story in stories]
+        issued = await issuer_of(world, rate)()
+        documents = await documents_of(world)
+        assert issued == len(documents)
+        by_kind_total: Counter[DocumentKind] = Counter()
+        ledger_total: Counter[DocumentKind] = Counter()
+        for booking in bookings:
+            async with world.uow as uow:
+                entries = await uow.ledger.for_booking(booking.id)
+            moved = totals(entries)
+            mine = [d for d in documents if d.booking and d.booking.booking_id == booking.id]
+            sums: Counter[DocumentKind] = Counter()
+            for d in mine:
+                sums[d.kind] += d.amount_cents
+            assert sums[DocumentKind.RECEIPT] == (
+                moved[Movement.CAPTURE] + moved[Movement.IMMEDIATE_CAPTURE]
+            )
+            assert sums[DocumentKind.RECEIPT] == booking.payment.captured_cents
+            assert sums[DocumentKind.REFUND_NOTE] == moved[Movement.REFUND]
+            assert sums[DocumentKind.REFUND_NOTE] == booking.payment.refunded_cents
+            assert sums[DocumentKind.COMMISSION_INVOICE] == moved[Movement.COMMISSION]
+            assert sums[DocumentKind.CREDIT_NOTE] == moved[Movement.COMMISSION_RETURN]
+            # One document per entry that issues one, and no other.
+            owed = [e for e in entries if e.movement in ISSUED_FROM]
+            assert sorted(d.ledger_entry_id for d in mine) == sorted(e.id for e in owed)  # type: ignore[type-var]
+            for d in mine:
+                if d.kind in (DocumentKind.COMMISSION_INVOICE, DocumentKind.CREDIT_NOTE):
+                    assert (d.net_cents, d.vat_cents) == vat_split(d.amount_cents, rate)
+                    assert d.net_cents + d.vat_cents == d.amount_cents
+                    assert d.vat_rate_percent == rate
+                    assert d.language == "nl"  # the caregiver's
+                else:
+                    assert (d.net_cents, d.vat_cents) == (0, 0)
+                    assert d.language == "fr"  # the owner's
+                    assert d.payment_method == booking.payment.method
+                if d.kind in CORRECTS:
+                    corrected = {x.number for x in mine if x.kind is CORRECTS[d.kind]}
+                    assert d.corrects in corrected
+            by_kind_total.update(sums)
+            for e in entries:
+                if e.movement in ISSUED_FROM:
+                    ledger_total[ISSUED_FROM[e.movement]] += e.amount_cents
+        assert by_kind_total == ledger_total
+        # Per kind and year, numbers run 1..N without a gap.
+        for kind in DocumentKind:
+            sequences = sorted(d.sequence for d in documents if d.kind is kind)
+            assert sequences == list(range(1, len(sequences) + 1))
+        # A second run finds nothing to issue.
+        assert await issuer_of(world, rate)() == 0
+
+    asyncio.run(run())
+
+
+async def paid_and_refunded(world: World) -> Booking:
+    return await play(world, [("card", 0), ("refund", 50), ("payout", 0), ("refund", 50)])
+
+
+async def test_files_are_stored_privately_and_each_recipient_emailed_once(world: World) -> None:
+    booking = await paid_and_refunded(world)
+    assert await issuer_of(world)() == 5  # a receipt, 2 refund notes, an invoice, a credit note
+    storage = MemoryStorage()
+    send = SendDocuments(world.uow, storage, make_renderer(), world.outbox, world.clock)
+    assert await send() == 5
+    assert await send() == 0  # sent once
+    documents = await documents_of(world)
+    for d in documents:
+        data, content_type = storage.objects[f"private/documents/{d.recipient_id}/{d.number}.pdf"]
+        assert data.startswith(b"%PDF") and content_type == "application/pdf"
+        assert d.number in "".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    topics = Counter(m.topic for m in world.uow.outbox_rows.values() if "document_id" in m.payload)
+    kinds = Counter(d.kind for d in documents)
+    assert topics == {
+        EmailKind(f"document_{kind.value}").topic: count for kind, count in kinds.items()
+    }
+    read = ReadDocuments(world.uow, storage)
+    owner = Actor(booking.owner_id, frozenset())
+    page = await read.mine(booking.owner_id, DocumentFilter(), 20, 0)
+    assert {v.stored.document.kind for v in page.items} == {
+        DocumentKind.RECEIPT,
+        DocumentKind.REFUND_NOTE,
+    }
+    view = await read.one(owner, page.items[0].stored.document.id)
+    assert view.download_url is not None and "private=True&seconds=300" in view.download_url
+
+
+async def test_a_crash_after_the_file_is_stored_writes_the_same_key_and_emails_once(
+    world: World,
+) -> None:
+    await play(world, [("card", 0)])
+    assert await issuer_of(world)() == 1
+    storage = MemoryStorage()
+    send = SendDocuments(world.uow, storage, make_renderer(), world.outbox, world.clock)
+
+    class Crash(Exception):
+        pass
+
+    async def crashing_mark(*args: object) -> bool:
+        raise Crash
+
+    (document,) = await documents_of(world)
+    async with world.uow as uow:
+        real = type(uow.documents).mark_sent
+    type(world.uow.documents).mark_sent = crashing_mark  # type: ignore[method-assign,assignment]
+    try:
+        with pytest.raises(Crash):
+            await send.send(document.id)
+    finally:
+        type(world.uow.documents).mark_sent = real  # type: ignore[method-assign]
+    assert storage.puts == 1
+    assert await send() == 1
+    assert storage.puts == 2 and len(storage.objects) == 1  # the same key again
+    emails = [m for m in world.uow.outbox_rows.values() if "document_id" in m.payload]
+    assert len(emails) == 1
+
+
+async def test_a_document_issued_on_new_years_night_in_brussels_starts_the_new_series(
+    world: World,
+) -> None:
+    await play(world, [("card", 0)])
+    # 23:30 UTC on 31 December is 00:30 on 1 January in Brussels.
+    world.clock.advance(datetime(2026, 12, 31, 23, 30, tzinfo=UTC) - world.clock.now())
+    assert await issuer_of(world)() == 1
+    (receipt,) = await documents_of(world)
+    assert (receipt.year, receipt.sequence, receipt.number) == (2027, 1, "TT-R-2027-000001")
+
+
+async def test_the_invoice_names_the_caregivers_legal_details_when_given(world: World) -> None:
+    booking = await play(world, [("card", 0), ("payout", 0)])
+    details = TaxDetails(
+        caregiver_id=booking.caregiver_id,
+        first_name="Bram",
+        last_name="Peeters",
+        birth_date=date(1990, 1, 1),
+        street="Kerkstraat 1",
+        postcode="2000",
+        city="Antwerpen",
+        country="BE",
+        tin="90010100123",
+        tin_country="BE",
+        iban="BE71096123456769",
+        enterprise_number="0123456749",
+        vat_number="BE0123456749",
+        updated_at=world.clock.now(),
+    )
+    async with world.uow as uow:
+        await uow.tax_details.save(
+            SealedTaxDetails(booking.caregiver_id, details.seal_text(), world.clock.now())
+        )
+        await uow.commit()
+    assert await issuer_of(world)() == 2
+    invoice = next(
+        d for d in await documents_of(world) if d.kind is DocumentKind.COMMISSION_INVOICE
+    )
+    assert invoice.recipient == Party(
+        name="Bram Peeters",
+        street="Kerkstraat 1",
+        postcode="2000",
+        city="Antwerpen",
+        country="BE",
+        enterprise_number="0123456749",
+        vat_number="BE0123456749",
+    )
+    assert invoice.issuer == ISSUER
+    assert invoice.amount_cents == booking.price.commission_cents
+
+
+async def test_someone_elses_document_is_not_found(world: World) -> None:
+    booking = await play(world, [("card", 0)])
+    await issuer_of(world)()
+    (receipt,) = await documents_of(world)
+    read = ReadDocuments(world.uow, MemoryStorage())
+    from tailtribe.domain.errors import NotFound
+
+    with pytest.raises(NotFound):
+        await read.one(Actor(booking.caregiver_id, frozenset()), receipt.id)
+    assert (await read.one(Actor(booking.owner_id, frozenset()), receipt.id)).download_url is None
+
+
+async def test_an_erased_recipients_document_is_stored_but_not_emailed(world: World) -> None:
+    booking = await play(world, [("card", 0)])
+    assert await issuer_of(world)() == 1
+    async with world.uow as uow:
+        owner = await uow.users.get(booking.owner_id)
+        assert owner is not None
+        await uow.users.save(dataclasses.replace(owner, erased_at=world.clock.now()))
+        await uow.commit()
+    storage = MemoryStorage()
+    send = SendDocuments(world.uow, storage, make_renderer(), world.outbox, world.clock)
+    assert await send() == 1 and len(storage.objects) == 1
+    assert not [m for m in world.uow.outbox_rows.values() if "document_id" in m.payload]
