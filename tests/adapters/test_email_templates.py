@@ -398,15 +398,16 @@ def test_the_dac7_copy_shows_each_quarter_and_the_total(
 
 
 DOCUMENT_WORDS = {
-    Locale.EN: ("receipt", "refund note", "Invoice", "Credit note"),
-    Locale.FR: ("reçu", "note de remboursement", "Facture", "Note de crédit"),
-    Locale.NL: ("ontvangstbewijs", "terugbetalingsnota", "Factuur", "Creditnota"),
+    Locale.EN: ("receipt", "refund note", "Invoice", "Credit note", "monthly statement"),
+    Locale.FR: ("reçu", "note de remboursement", "Facture", "Note de crédit", "relevé mensuel"),
+    Locale.NL: ("ontvangstbewijs", "terugbetalingsnota", "Factuur", "Creditnota", "maandoverzicht"),
 }
 DOCUMENT_KINDS = (
     EmailKind.DOCUMENT_RECEIPT,
     EmailKind.DOCUMENT_REFUND_NOTE,
     EmailKind.DOCUMENT_COMMISSION_INVOICE,
     EmailKind.DOCUMENT_CREDIT_NOTE,
+    EmailKind.DOCUMENT_STATEMENT,
 )
 
 

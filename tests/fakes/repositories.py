@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -929,6 +929,18 @@ class MemoryDocumentRepository:
         done = {s.document.ledger_entry_id for s in self._rows.values()}
         entries = [e for e in self._store.ledger if e.movement in movements and e.id not in done]
         return sorted(entries, key=lambda e: (e.occurred_at, e.id))[:limit]
+
+    async def earliest(self, movements: Sequence[Movement]) -> datetime | None:
+        return min(
+            (e.occurred_at for e in self._store.ledger if e.movement in movements), default=None
+        )
+
+    async def stated(self, period: date) -> set[UUID]:
+        return {
+            s.document.recipient_id
+            for s in self._rows.values()
+            if s.document.kind is DocumentKind.STATEMENT and s.document.period == period
+        }
 
     async def unsent(self, limit: int) -> Sequence[UUID]:
         waiting = [s.document for s in self._rows.values() if s.notified_at is None]

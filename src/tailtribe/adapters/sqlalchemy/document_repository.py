@@ -180,6 +180,22 @@ class SqlDocumentRepository:
         )
         return [LEDGER_ROW.load(r) for r in rows]
 
+    async def earliest(self, movements: Sequence[Movement]) -> datetime | None:
+        found: datetime | None = await self._session.scalar(
+            select(func.min(LedgerEntryRow.occurred_at)).where(
+                LedgerEntryRow.movement.in_([m.value for m in movements])
+            )
+        )
+        return found
+
+    async def stated(self, period: date) -> set[UUID]:
+        ids = await self._session.scalars(
+            select(DocumentRow.recipient_id).where(
+                DocumentRow.kind == DocumentKind.STATEMENT.value, DocumentRow.period == period
+            )
+        )
+        return set(ids)
+
     async def unsent(self, limit: int) -> Sequence[UUID]:
         ids = await self._session.scalars(
             select(DocumentRow.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -63,6 +63,14 @@ class DocumentRepository(Protocol):
         self, movements: Sequence[Movement], limit: int
     ) -> Sequence[LedgerEntry]:
         """Ledger entries of these movements without a document, oldest first."""
+        ...
+
+    async def earliest(self, movements: Sequence[Movement]) -> datetime | None:
+        """When the ledger's first entry of these movements happened, if any."""
+        ...
+
+    async def stated(self, period: date) -> set[UUID]:
+        """The recipients of the statements of the month starting `period`."""
         ...
 
     async def unsent(self, limit: int) -> Sequence[UUID]:
