@@ -21,6 +21,7 @@ from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.model.documents import DocumentKind, Party
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
+from tailtribe.domain.model.statements import STATED, month_bounds
 from tailtribe.domain.ports.documents import DocumentFilter
 from tailtribe.domain.services.audit import AuditTrail
 from tailtribe.domain.services.documents.issue import (
@@ -247,6 +248,9 @@ async def test_statements_are_one_per_caregiver_and_month_whatever_runs_at_once(
     expected = await seed_payouts(make())
     async with make() as uow:
         earliest = await uow.documents.earliest([Movement.TRANSFER, Movement.REVERSAL])
+        bounds = month_bounds(date(2027, 2, 1))
+        before = await uow.documents.unstated(STATED, *bounds, date(2027, 2, 1))
+    assert len(before) == STATEMENT_CAREGIVERS
     assert earliest == STATED_AT - timedelta(days=1, minutes=STATEMENT_CAREGIVERS - 1)
     later = datetime(2027, 4, 2, 8, tzinfo=UTC)
     if factory is not None:
@@ -261,11 +265,17 @@ async def test_statements_are_one_per_caregiver_and_month_whatever_runs_at_once(
     )
     async with make() as uow:
         page = await uow.documents.list(DocumentFilter(kind=DocumentKind.STATEMENT), 100, 0)
-        stated = await uow.documents.stated(date(2027, 2, 1))
+        bounds = month_bounds(date(2027, 2, 1))
+        unstated = await uow.documents.unstated(STATED, *bounds, date(2027, 2, 1))
+        other = await uow.documents.unstated(STATED, *bounds, date(2027, 1, 1))
     documents = [s.document for s in page.items]
     assert len(documents) == 2 * STATEMENT_CAREGIVERS
     assert sum(counts) + (STATEMENT_CAREGIVERS - 1 if factory is not None else 0) == len(documents)
-    assert stated == set(expected)
+    assert unstated == []
+    # Statements of another month do not count.
+    async with make() as uow:
+        caregiver_users = {(await uow.caregivers.find(c)).user_id for c in other}
+    assert caregiver_users == set(expected)
     assert sorted(d.sequence for d in documents) == list(range(1, len(documents) + 1))
     for d in documents:
         february, march = expected[d.recipient_id]

@@ -419,3 +419,13 @@ def test_a_document_email_names_the_document_its_amount_and_link(locale: Locale)
         assert "123,45" in email.text  # Belgian formats, in every language
         assert str(DOCUMENT["link"]) in email.text
         assert "unsubscribe" not in email.text.lower()  # transactional: always sent
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_a_statement_email_shows_a_month_that_took_back_more_than_it_paid(
+    locale: Locale,
+) -> None:
+    email = RENDERER.render(
+        EmailKind.DOCUMENT_STATEMENT, locale, DOCUMENT | {"amount": Money(-12345)}
+    )
+    assert "-" in email.text and "123,45" in email.text

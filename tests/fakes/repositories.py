@@ -935,12 +935,22 @@ class MemoryDocumentRepository:
             (e.occurred_at for e in self._store.ledger if e.movement in movements), default=None
         )
 
-    async def stated(self, period: date) -> set[UUID]:
-        return {
+    async def unstated(
+        self, movements: Sequence[Movement], start: datetime, end: datetime, period: date
+    ) -> Sequence[UUID]:
+        stated = {
             s.document.recipient_id
             for s in self._rows.values()
             if s.document.kind is DocumentKind.STATEMENT and s.document.period == period
         }
+        found = {
+            self._store.bookings[e.booking_id].caregiver_id
+            for e in self._store.ledger
+            if e.movement in movements and start <= e.occurred_at < end
+        }
+        return sorted(
+            (c for c in found if self._store.caregivers[c].user_id not in stated), key=str
+        )
 
     async def unsent(self, limit: int) -> Sequence[UUID]:
         waiting = [s.document for s in self._rows.values() if s.notified_at is None]

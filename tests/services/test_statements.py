@@ -271,6 +271,11 @@ async def test_a_month_of_reversals_only_gives_a_negative_statement(world: World
     assert february.amount_cents == line.paid_out_cents == -payout.reversed_cents < 0
     assert line.gross_cents < line.paid_out_cents  # the refund: reversal and commission
     assert line.commission_cents < 0 and line.vat_cents <= 0
+    # Its file prints the reversal: the number and what was taken back.
+    text = text_of(make_renderer().render(february))
+    assert february.number in text
+    taken = euros(-february.amount_cents, "nl")  # the caregiver's language: "€ 20,00"
+    assert february.language == "nl" and taken.replace("€ ", "€ -") in text  # "€ -20,00"
 
 
 async def test_a_statement_is_rendered_stored_listed_for_its_caregiver_and_emailed_once(

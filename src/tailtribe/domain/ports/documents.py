@@ -69,8 +69,11 @@ class DocumentRepository(Protocol):
         """When the ledger's first entry of these movements happened, if any."""
         ...
 
-    async def stated(self, period: date) -> set[UUID]:
-        """The recipients of the statements of the month starting `period`."""
+    async def unstated(
+        self, movements: Sequence[Movement], start: datetime, end: datetime, period: date
+    ) -> Sequence[UUID]:
+        """The caregivers (ids) with an entry of these movements in [start, end)
+        whose account has no statement for `period` (the month's first day)."""
         ...
 
     async def unsent(self, limit: int) -> Sequence[UUID]:

@@ -242,30 +242,26 @@ class IssueStatements:
         if end > self._clock.now():
             return 0  # not over yet
         async with self._uow as uow:
-            movements = await uow.ledger.seller_movements(start, end)
-            stated = await uow.documents.stated(period)
-            caregivers: dict[UUID, UUID] = {}  # caregiver id -> user id
-            for m in movements:
-                if m.movement in STATED and m.caregiver_id not in caregivers:
-                    caregiver = await uow.caregivers.find(m.caregiver_id)
-                    if caregiver is None:
-                        raise LookupError(f"caregiver {m.caregiver_id} is gone")
-                    caregivers[m.caregiver_id] = caregiver.user_id
+            # One query each minute when every statement of the month is out.
+            missing = await uow.documents.unstated(tuple(STATED), start, end, period)
+            if not missing:
+                return 0
+            bookings: dict[UUID, set[UUID]] = {c: set() for c in missing}
+            for m in await uow.ledger.seller_movements(start, end):
+                if m.movement in STATED and m.caregiver_id in bookings:
+                    bookings[m.caregiver_id].add(m.booking_id)
         issued = 0
-        for caregiver_id, user_id in caregivers.items():
-            if user_id not in stated:
-                issued += await self.issue(period, caregiver_id)
+        for caregiver_id, booking_ids in bookings.items():
+            issued += await self.issue(period, caregiver_id, booking_ids)
         return issued
 
-    async def issue(self, period: date, caregiver_id: UUID) -> bool:
-        """True when this call issued the caregiver's statement of `period`;
-        False when it has one (another run's), or could not be issued now
-        (logged, next run)."""
+    async def issue(self, period: date, caregiver_id: UUID, booking_ids: set[UUID]) -> bool:
+        """True when this call issued the caregiver's statement of `period`
+        from these bookings' ledgers; False when it has one (another run's),
+        or could not be issued now (logged, next run)."""
         try:
             async with self._uow as uow:
-                document = await self._draft(uow, period, caregiver_id)
-                if document is None:
-                    return False
+                document = await self._draft(uow, period, caregiver_id, booking_ids)
                 await uow.documents.add(document)
                 await uow.commit()
         except Conflict:
@@ -277,21 +273,15 @@ class IssueStatements:
             return False
         return True
 
-    async def _draft(self, uow: UnitOfWork, period: date, caregiver_id: UUID) -> Document | None:
-        start, end = month_bounds(period)
+    async def _draft(
+        self, uow: UnitOfWork, period: date, caregiver_id: UUID, booking_ids: set[UUID]
+    ) -> Document:
         caregiver = await uow.caregivers.find(caregiver_id)
         if caregiver is None:
             raise LookupError(f"caregiver {caregiver_id} is gone")
         user = await uow.users.get(caregiver.user_id)
         if user is None:
             raise LookupError(f"the account of caregiver {caregiver_id} is gone")
-        booking_ids = {
-            m.booking_id
-            for m in await uow.ledger.seller_movements(start, end)
-            if m.caregiver_id == caregiver_id and m.movement in STATED
-        }
-        if not booking_ids:
-            return None
         ledgers: dict[UUID, Sequence[LedgerEntry]] = {}
         bookings: dict[UUID, StatedBooking] = {}
         for booking_id in sorted(booking_ids):
