@@ -6,7 +6,8 @@ Every document is drawn from ledger entries, so its amounts are the ledger's:
 - a commission invoice to the caregiver for each commission taken at payout,
   VAT-inclusive, and a credit note for each commission given back by a later
   refund;
-- a monthly statement to each caregiver with payouts that month.
+- a monthly statement to each caregiver with payouts (or reversals) that
+  month (domain/model/statements.py).
 
 Numbers run per kind and calendar year (Brussels time of issue) without gaps:
 the invoice series reads TT-2027-000001, the others carry a letter before the
