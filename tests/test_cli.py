@@ -315,8 +315,12 @@ def test_documents_backfill_issues_what_the_ledger_owes_once(tmp_path: Path) -> 
         for _ in range(2)
     ]
     assert [r.returncode for r in runs] == [0, 0], [r.stderr.decode()[-2000:] for r in runs]
-    # A receipt for the capture and an invoice for the commission; then nothing.
-    assert "2 documents issued, 2 files stored" in runs[0].stdout.decode()
-    assert "0 documents issued, 0 files stored" in runs[1].stdout.decode()
+    # A receipt for the capture, an invoice for the commission and, March
+    # 2026 being over, that month's statement; then nothing.
+    first = "2 documents issued, 1 monthly statements issued, 3 files stored"
+    assert first in runs[0].stdout.decode()
+    again = "0 documents issued, 0 monthly statements issued, 0 files stored"
+    assert again in runs[1].stdout.decode()
     stored = sorted(p.name for p in tmp_path.rglob("*.pdf"))
-    assert len(stored) == 2 and stored[0].startswith("TT-")
+    assert len(stored) == 3 and all(name.startswith("TT-") for name in stored)
+    assert any(name.startswith("TT-S-") for name in stored)

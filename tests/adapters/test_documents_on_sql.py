@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,9 +21,14 @@ from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.domain.model.documents import DocumentKind, Party
 from tailtribe.domain.model.ledger import LedgerEntry, Movement
+from tailtribe.domain.model.statements import STATED, month_bounds
 from tailtribe.domain.ports.documents import DocumentFilter
 from tailtribe.domain.services.audit import AuditTrail
-from tailtribe.domain.services.documents.issue import DocumentTerms, IssueDocuments
+from tailtribe.domain.services.documents.issue import (
+    DocumentTerms,
+    IssueDocuments,
+    IssueStatements,
+)
 from tailtribe.domain.services.privacy.erase import EraseAccount, PurgeErasedPhotos
 from tests.conftest import SQL_BACKENDS, empty_database, sql_url
 from tests.factories import booking_request, caregiver, complete, pet, user
@@ -169,3 +174,110 @@ async def test_erasing_an_account_keeps_its_documents_as_issued(
     assert erased is not None and erased.erased
     # Kept whole, as accounting law requires: the name as it was at issue.
     assert after == before and after.document.recipient.name == "Olga"
+
+
+STATEMENT_CAREGIVERS = 3
+STATED_AT = datetime(2027, 2, 28, 22, 30, tzinfo=UTC)  # 23:30 on 28 February in Brussels
+
+
+async def seed_payouts(uow: Any) -> dict[UUID, tuple[int, int]]:
+    """STATEMENT_CAREGIVERS caregivers, each with two bookings paid out in
+    February (Brussels) and one payout partly reversed in March; returns each
+    caregiver's account and what February and March paid out (net)."""
+    owner = user("Olga", NOW)
+    rex = pet(owner, NOW)
+    expected: dict[UUID, tuple[int, int]] = {}
+    async with uow:
+        await uow.users.add(owner)
+        await uow.pets.add(rex)
+        entries: list[LedgerEntry] = []
+        for c in range(STATEMENT_CAREGIVERS):
+            carer = user(f"Bram{c}", NOW)
+            profile = caregiver(carer, NOW, f"Bram{c}")
+            await uow.users.add(carer)
+            await uow.caregivers.add(profile)
+            transfers = []
+            for i in range(2):
+                start = NOW - timedelta(days=20, hours=2 * i)
+                booking = booking_request(
+                    owner.id, profile.id, (rex.id,), start, now=start - timedelta(days=3)
+                )
+                await uow.bookings.add(booking)
+                paid = STATED_AT - timedelta(days=i, minutes=c)
+                transfer = 2_400 + 100 * c + i
+                transfers.append(transfer)
+                entries += [
+                    LedgerEntry(uuid4(), booking.id, Movement.CAPTURE, 3_000, start),
+                    LedgerEntry(uuid4(), booking.id, Movement.COMMISSION, 3_000 - transfer, paid),
+                    LedgerEntry(uuid4(), booking.id, Movement.TRANSFER, transfer, paid),
+                ]
+            back = STATED_AT + timedelta(days=3)
+            entries += [
+                LedgerEntry(uuid4(), booking.id, Movement.REVERSAL, 400 + c, back),
+                LedgerEntry(uuid4(), booking.id, Movement.COMMISSION_RETURN, 100, back),
+                LedgerEntry(uuid4(), booking.id, Movement.REFUND, 500 + c, back),
+            ]
+            expected[carer.id] = (sum(transfers), -(400 + c))
+        await uow.ledger.add(entries)
+        await uow.commit()
+    return expected
+
+
+def statement_issuer(uow: Any, now: datetime) -> IssueStatements:
+    terms = DocumentTerms(Party(name="TailTribe BV"), 21)
+    return IssueStatements(uow, Ids(), FixedClock(now), terms, OpenBox())
+
+
+@pytest.mark.parametrize("backend", [*SQL_BACKENDS, "memory"])
+async def test_statements_are_one_per_caregiver_and_month_whatever_runs_at_once(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    factory: Any = None
+    if backend == "memory":
+        shared = MemoryUnitOfWork()
+
+        def make() -> Any:
+            return shared
+    else:
+        config = await empty_database(sql_url(request, backend))
+        factory = config.create_session_maker()
+
+        def make() -> Any:
+            return SqlUnitOfWork(factory)
+
+    expected = await seed_payouts(make())
+    async with make() as uow:
+        earliest = await uow.documents.earliest([Movement.TRANSFER, Movement.REVERSAL])
+        bounds = month_bounds(date(2027, 2, 1))
+        before = await uow.documents.unstated(STATED, *bounds, date(2027, 2, 1))
+    assert len(before) == STATEMENT_CAREGIVERS
+    assert earliest == STATED_AT - timedelta(days=1, minutes=STATEMENT_CAREGIVERS - 1)
+    later = datetime(2027, 4, 2, 8, tzinfo=UTC)
+    if factory is not None:
+        # A crash after the number was taken: it goes back with the rollback.
+        CrashingCommit.crashed = 0
+        crashed = statement_issuer(CrashingCommit(factory), later)
+        assert await crashed.month(date(2027, 2, 1)) == STATEMENT_CAREGIVERS - 1
+    # Issuers at once (PostgreSQL: each on its own connections; SQLite takes turns).
+    runs = ISSUERS if backend == "postgresql" else 1
+    counts = await asyncio.gather(
+        *(statement_issuer(make(), later).backfill() for _ in range(runs))
+    )
+    async with make() as uow:
+        page = await uow.documents.list(DocumentFilter(kind=DocumentKind.STATEMENT), 100, 0)
+        bounds = month_bounds(date(2027, 2, 1))
+        unstated = await uow.documents.unstated(STATED, *bounds, date(2027, 2, 1))
+        other = await uow.documents.unstated(STATED, *bounds, date(2027, 1, 1))
+    documents = [s.document for s in page.items]
+    assert len(documents) == 2 * STATEMENT_CAREGIVERS
+    assert sum(counts) + (STATEMENT_CAREGIVERS - 1 if factory is not None else 0) == len(documents)
+    assert unstated == []
+    # Statements of another month do not count.
+    async with make() as uow:
+        caregiver_users = {(await uow.caregivers.find(c)).user_id for c in other}
+    assert caregiver_users == set(expected)
+    assert sorted(d.sequence for d in documents) == list(range(1, len(documents) + 1))
+    for d in documents:
+        february, march = expected[d.recipient_id]
+        assert d.amount_cents == (february if d.period == date(2027, 2, 1) else march)
+    assert await statement_issuer(make(), later).backfill() == 0

@@ -398,15 +398,16 @@ def test_the_dac7_copy_shows_each_quarter_and_the_total(
 
 
 DOCUMENT_WORDS = {
-    Locale.EN: ("receipt", "refund note", "Invoice", "Credit note"),
-    Locale.FR: ("reçu", "note de remboursement", "Facture", "Note de crédit"),
-    Locale.NL: ("ontvangstbewijs", "terugbetalingsnota", "Factuur", "Creditnota"),
+    Locale.EN: ("receipt", "refund note", "Invoice", "Credit note", "monthly statement"),
+    Locale.FR: ("reçu", "note de remboursement", "Facture", "Note de crédit", "relevé mensuel"),
+    Locale.NL: ("ontvangstbewijs", "terugbetalingsnota", "Factuur", "Creditnota", "maandoverzicht"),
 }
 DOCUMENT_KINDS = (
     EmailKind.DOCUMENT_RECEIPT,
     EmailKind.DOCUMENT_REFUND_NOTE,
     EmailKind.DOCUMENT_COMMISSION_INVOICE,
     EmailKind.DOCUMENT_CREDIT_NOTE,
+    EmailKind.DOCUMENT_STATEMENT,
 )
 
 
@@ -418,3 +419,13 @@ def test_a_document_email_names_the_document_its_amount_and_link(locale: Locale)
         assert "123,45" in email.text  # Belgian formats, in every language
         assert str(DOCUMENT["link"]) in email.text
         assert "unsubscribe" not in email.text.lower()  # transactional: always sent
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_a_statement_email_shows_a_month_that_took_back_more_than_it_paid(
+    locale: Locale,
+) -> None:
+    email = RENDERER.render(
+        EmailKind.DOCUMENT_STATEMENT, locale, DOCUMENT | {"amount": Money(-12345)}
+    )
+    assert "-" in email.text and "123,45" in email.text

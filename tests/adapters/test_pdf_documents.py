@@ -303,10 +303,12 @@ def test_a_long_statement_spans_pages_and_keeps_every_line() -> None:
     assert euros(document.amount_cents, "nl") in text
 
 
-def test_an_empty_statement_says_so() -> None:
+def test_a_statement_has_lines_that_add_up_to_its_amount() -> None:
     document = make(DocumentKind.STATEMENT, "en", lines=1)
-    document = Document(**{**_fields(document), "lines": ()})
-    assert "No payouts this month." in text_of(renderer.render(document))
+    with pytest.raises(ValueError, match="month with payouts"):
+        Document(**{**_fields(document), "lines": ()})
+    with pytest.raises(ValueError, match="sum of its lines"):
+        Document(**{**_fields(document), "amount_cents": document.amount_cents + 1})
 
 
 def _fields(document: Document) -> dict[str, Any]:

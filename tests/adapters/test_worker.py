@@ -73,6 +73,7 @@ async def test_the_saq_worker_runs_the_booking_jobs(pg_url: str) -> None:
             "exports.built": 0,
             "exports.expired": 0,
             "documents.issued": 0,  # an authorization issues no document
+            "documents.statements": 0,
             "documents.sent": 0,
             "photos.erased": 0,
         }

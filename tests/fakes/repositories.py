@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -929,6 +929,28 @@ class MemoryDocumentRepository:
         done = {s.document.ledger_entry_id for s in self._rows.values()}
         entries = [e for e in self._store.ledger if e.movement in movements and e.id not in done]
         return sorted(entries, key=lambda e: (e.occurred_at, e.id))[:limit]
+
+    async def earliest(self, movements: Sequence[Movement]) -> datetime | None:
+        return min(
+            (e.occurred_at for e in self._store.ledger if e.movement in movements), default=None
+        )
+
+    async def unstated(
+        self, movements: Sequence[Movement], start: datetime, end: datetime, period: date
+    ) -> Sequence[UUID]:
+        stated = {
+            s.document.recipient_id
+            for s in self._rows.values()
+            if s.document.kind is DocumentKind.STATEMENT and s.document.period == period
+        }
+        found = {
+            self._store.bookings[e.booking_id].caregiver_id
+            for e in self._store.ledger
+            if e.movement in movements and start <= e.occurred_at < end
+        }
+        return sorted(
+            (c for c in found if self._store.caregivers[c].user_id not in stated), key=str
+        )
 
     async def unsent(self, limit: int) -> Sequence[UUID]:
         waiting = [s.document for s in self._rows.values() if s.notified_at is None]

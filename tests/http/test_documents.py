@@ -21,6 +21,7 @@ from tests.http.payments_support import (
     emails_to,
     first_weekday_after,
     owner,
+    run_at,
     run_due_jobs,
     sent_emails,
     set_clock,
@@ -109,5 +110,61 @@ async def test_a_captured_booking_gives_its_owner_a_receipt_to_download(
     # The backfill finds nothing more to issue.
     assert await backfill_documents(api.container) == {
         "documents.issued": 0,
+        "documents.statements": 0,
+        "documents.sent": 0,
+    }
+
+
+async def test_a_caregivers_month_of_payouts_gives_them_one_statement(
+    api: Api, tmp_path: Path
+) -> None:
+    c = api.client
+    boss = await admin(api)
+    carer, pet_owner = await caregiver(api, boss.headers), await owner(api)
+    # A walk on the first Monday after 1 June next year, paid out 48 hours after it.
+    start = brussels(MONDAY, 10)
+    now = start - timedelta(days=2)
+    await captured_booking(api, carer, pet_owner, "dog_walking", start, now)
+    assert (await run_at(c, start + timedelta(hours=1, minutes=1)))["bookings.complete"] == 1
+    paid = await run_at(c, start + timedelta(hours=49, minutes=2))
+    assert paid["payments.payouts"] == 1 and paid["documents.statements"] == 0
+    # Once the month has ended in Brussels, its statement, and only one.
+    next_month = date(MONDAY.year + MONDAY.month // 12, MONDAY.month % 12 + 1, 1)
+    ran = await run_at(c, brussels(next_month, 0, 5))
+    assert (ran["documents.statements"], ran["documents.sent"]) == (1, 1)
+    assert (await run_due_jobs(c))["documents.statements"] == 0
+
+    statements = await listed(api, carer.headers, "?kind=statement")
+    (statement,) = statements["items"]
+    invoice = (await listed(api, carer.headers, "?kind=commission_invoice"))["items"][0]
+    assert statement["number"] == f"TT-S-{next_month.year}-000001"
+    assert statement["booking_id"] is None and statement["recipient_id"] == carer.user["id"]
+    # What was paid out: the walk's total less the invoiced commission.
+    (receipt,) = (await listed(api, pet_owner.headers, "?kind=receipt"))["items"]
+    paid_out = receipt["amount_cents"] - invoice["amount_cents"]
+    assert statement["amount_cents"] == paid_out > 0
+    download = await c.get(statement["download_url"])
+    assert download.status_code == 200, download.text
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(download.content)).pages)
+    assert statement["number"] in text
+    assert f"{paid_out // 100},{paid_out % 100:02d}" in text
+    # The caregiver's only: the owner lists none and cannot read it.
+    assert (await listed(api, pet_owner.headers, "?kind=statement"))["total"] == 0
+    path = f"/api/v1/documents/{statement['id']}"
+    assert (await c.get(path, headers=pet_owner.headers)).status_code == 404
+    # Emailed once, in the caregiver's language, with its link.
+    topic = EmailKind.DOCUMENT_STATEMENT.topic
+    assert await api.email_count(topic, carer.user["id"]) == 1
+    (message,) = [
+        m
+        for m in emails_to(tmp_path / "emails", carer.email)
+        if statement["number"] in str(m["Subject"])
+    ]
+    assert str(message["Subject"]) == f"Your monthly statement {statement['number']}"
+    assert f"/account/documents/{statement['id']}" in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    # The backfill finds nothing more to issue.
+    assert await backfill_documents(api.container) == {
+        "documents.issued": 0,
+        "documents.statements": 0,
         "documents.sent": 0,
     }

@@ -334,7 +334,8 @@ def _add_reports(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def cmd_documents_backfill(args: argparse.Namespace) -> int:
-    """Issue every document the ledger owes, store their files; exit 0."""
+    """Issue every document the ledger owes, the missing statements of past
+    months too, store their files; exit 0."""
     from tailtribe.entrypoints.worker.jobs import backfill_documents
 
     try:
@@ -345,6 +346,7 @@ def cmd_documents_backfill(args: argparse.Namespace) -> int:
     counts = asyncio.run(_with_container(settings, backfill_documents))
     print(
         f"{counts['documents.issued']} documents issued, "
+        f"{counts['documents.statements']} monthly statements issued, "
         f"{counts['documents.sent']} files stored and their recipients told"
     )
     return 0
@@ -547,13 +549,15 @@ def build_parser() -> argparse.ArgumentParser:
     documents = commands.add_parser(
         "documents",
         help="money documents: receipts, invoices, notes (docs/documents.md)",
-        description="Money documents: receipts, refund notes, commission invoices, credit notes.",
+        description="Money documents: receipts, refund notes, commission invoices, credit notes, "
+        "monthly statements.",
     )
     documents_commands = documents.add_subparsers(
         dest="documents_command", required=True, metavar="COMMAND"
     )
     backfill_help = (
-        "issue every document the ledger owes (older movements included) and store their files"
+        "issue every document the ledger owes (older movements included), the missing "
+        "monthly statements of past months, and store their files"
     )
     documents_commands.add_parser(
         "backfill",

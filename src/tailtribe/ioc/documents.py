@@ -7,7 +7,12 @@ from dishka import Provider, Scope, provide
 from tailtribe.adapters.pdf import make_renderer
 from tailtribe.config import Settings
 from tailtribe.domain.ports.documents import DocumentRenderer
-from tailtribe.domain.services.documents.issue import DocumentTerms, IssueDocuments, SendDocuments
+from tailtribe.domain.services.documents.issue import (
+    DocumentTerms,
+    IssueDocuments,
+    IssueStatements,
+    SendDocuments,
+)
 from tailtribe.domain.services.documents.read import ReadDocuments
 
 
@@ -23,5 +28,6 @@ class DocumentsProvider(Provider):
         return make_renderer()
 
     issue_documents = provide(IssueDocuments)
+    issue_statements = provide(IssueStatements)
     send_documents = provide(SendDocuments)
     read_documents = provide(ReadDocuments)

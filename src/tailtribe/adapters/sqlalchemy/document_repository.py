@@ -15,7 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.ledger_repository import LEDGER_ROW
-from tailtribe.adapters.sqlalchemy.tables import DocumentRow, DocumentSequenceRow, LedgerEntryRow
+from tailtribe.adapters.sqlalchemy.tables import (
+    BookingRow,
+    CaregiverRow,
+    DocumentRow,
+    DocumentSequenceRow,
+    LedgerEntryRow,
+)
 from tailtribe.domain.errors import Conflict
 from tailtribe.domain.model.documents import (
     BookingFacts,
@@ -179,6 +185,42 @@ class SqlDocumentRepository:
             .limit(limit)
         )
         return [LEDGER_ROW.load(r) for r in rows]
+
+    async def earliest(self, movements: Sequence[Movement]) -> datetime | None:
+        found: datetime | None = await self._session.scalar(
+            select(func.min(LedgerEntryRow.occurred_at)).where(
+                LedgerEntryRow.movement.in_([m.value for m in movements])
+            )
+        )
+        return found
+
+    async def unstated(
+        self, movements: Sequence[Movement], start: datetime, end: datetime, period: date
+    ) -> Sequence[UUID]:
+        statement = (
+            select(DocumentRow.id)
+            .where(
+                DocumentRow.kind == DocumentKind.STATEMENT.value,
+                DocumentRow.period == period,
+                DocumentRow.recipient_id == CaregiverRow.user_id,
+            )
+            .exists()
+        )
+        ids = await self._session.scalars(
+            select(BookingRow.caregiver_id)
+            .distinct()
+            .select_from(LedgerEntryRow)
+            .join(BookingRow, BookingRow.id == LedgerEntryRow.booking_id)
+            .join(CaregiverRow, CaregiverRow.id == BookingRow.caregiver_id)
+            .where(
+                LedgerEntryRow.movement.in_([m.value for m in movements]),
+                LedgerEntryRow.occurred_at >= start,
+                LedgerEntryRow.occurred_at < end,
+                ~statement,
+            )
+            .order_by(BookingRow.caregiver_id)
+        )
+        return list(ids)
 
     async def unsent(self, limit: int) -> Sequence[UUID]:
         ids = await self._session.scalars(

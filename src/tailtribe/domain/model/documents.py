@@ -6,7 +6,8 @@ Every document is drawn from ledger entries, so its amounts are the ledger's:
 - a commission invoice to the caregiver for each commission taken at payout,
   VAT-inclusive, and a credit note for each commission given back by a later
   refund;
-- a monthly statement to each caregiver with payouts that month.
+- a monthly statement to each caregiver with payouts (or reversals) that
+  month (domain/model/statements.py).
 
 Numbers run per kind and calendar year (Brussels time of issue) without gaps:
 the invoice series reads TT-2027-000001, the others carry a letter before the
@@ -108,10 +109,12 @@ class StatementLine:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """An issued document. `amount_cents` is what it is for, always positive:
-    the capture, the refund, the commission (VAT included) or the commission
-    given back; for a statement, what was paid out that month. `net_cents` and
-    `vat_cents` split it for invoices and credit notes (both 0 otherwise)."""
+    """An issued document. `amount_cents` is what it is for, positive: the
+    capture, the refund, the commission (VAT included) or the commission given
+    back. A statement's is what its month paid out, net of what the month took
+    back: the sum of its lines' paid-out column, which may be zero or negative
+    (a month of reversals only). `net_cents` and `vat_cents` split it for
+    invoices and credit notes (both 0 otherwise)."""
 
     id: UUID
     kind: DocumentKind
@@ -136,7 +139,12 @@ class Document:
     lines: tuple[StatementLine, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.amount_cents <= 0:
+        if self.kind is DocumentKind.STATEMENT:
+            if self.period is None or not self.lines:
+                raise ValueError("a statement is for a month with payouts or reversals")
+            if self.amount_cents != sum(line.paid_out_cents for line in self.lines):
+                raise ValueError("a statement's amount is the sum of its lines")
+        elif self.amount_cents <= 0:
             raise ValueError("a document is for a positive amount")
         if self.net_cents + self.vat_cents not in (0, self.amount_cents):
             raise ValueError("net and VAT must add up to the amount")

@@ -65,6 +65,7 @@ class EmailKind(enum.StrEnum):
     DOCUMENT_REFUND_NOTE = "document_refund_note"
     DOCUMENT_COMMISSION_INVOICE = "document_commission_invoice"
     DOCUMENT_CREDIT_NOTE = "document_credit_note"
+    DOCUMENT_STATEMENT = "document_statement"
 
     @property
     def topic(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -63,6 +63,17 @@ class DocumentRepository(Protocol):
         self, movements: Sequence[Movement], limit: int
     ) -> Sequence[LedgerEntry]:
         """Ledger entries of these movements without a document, oldest first."""
+        ...
+
+    async def earliest(self, movements: Sequence[Movement]) -> datetime | None:
+        """When the ledger's first entry of these movements happened, if any."""
+        ...
+
+    async def unstated(
+        self, movements: Sequence[Movement], start: datetime, end: datetime, period: date
+    ) -> Sequence[UUID]:
+        """The caregivers (ids) with an entry of these movements in [start, end)
+        whose account has no statement for `period` (the month's first day)."""
         ...
 
     async def unsent(self, limit: int) -> Sequence[UUID]:

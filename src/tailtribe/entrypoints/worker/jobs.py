@@ -14,7 +14,11 @@ from tailtribe.domain.ports.messaging import TaskQueue
 from tailtribe.domain.ports.storage import DueWork
 from tailtribe.domain.services.caregivers.tax_requests import SendTaxDetailsRequests
 from tailtribe.domain.services.conversations.notify_unread import NotifyUnreadMessages
-from tailtribe.domain.services.documents.issue import IssueDocuments, SendDocuments
+from tailtribe.domain.services.documents.issue import (
+    IssueDocuments,
+    IssueStatements,
+    SendDocuments,
+)
 from tailtribe.domain.services.jobs.run_due import (
     MEET_WORK,
     RunDueBookingJobs,
@@ -126,10 +130,16 @@ async def export_jobs(container: AsyncContainer) -> dict[str, int]:
 
 
 async def document_jobs(container: AsyncContainer) -> dict[str, int]:
-    """Issue the money documents the ledger owes, then store their files and
-    tell their recipients (docs/documents.md)."""
+    """Issue the money documents the ledger owes and the statements of the
+    month that last ended, then store their files and tell their recipients
+    (docs/documents.md)."""
     ran: dict[str, int] = {}
-    for name, use_case in (("documents.issued", IssueDocuments), ("documents.sent", SendDocuments)):
+    steps: tuple[tuple[str, type[IssueDocuments | IssueStatements | SendDocuments]], ...] = (
+        ("documents.issued", IssueDocuments),
+        ("documents.statements", IssueStatements),
+        ("documents.sent", SendDocuments),
+    )
+    for name, use_case in steps:
         try:
             ran[name] = await in_scope(container, use_case)
         except Exception:
@@ -141,13 +151,16 @@ async def document_jobs(container: AsyncContainer) -> dict[str, int]:
 async def backfill_documents(container: AsyncContainer) -> dict[str, int]:
     """Issue and send every document the whole ledger owes, round after round
     until a round does nothing; a second backfill finds nothing to do."""
-    total = {"documents.issued": 0, "documents.sent": 0}
+    total = {"documents.issued": 0, "documents.statements": 0, "documents.sent": 0}
     while True:
         issued = await in_scope(container, IssueDocuments)
+        async with container() as scope:
+            stated = await (await scope.get(IssueStatements)).backfill()
         sent = await in_scope(container, SendDocuments)
         total["documents.issued"] += issued
+        total["documents.statements"] += stated
         total["documents.sent"] += sent
-        if issued == 0 and sent == 0:
+        if issued == 0 and stated == 0 and sent == 0:
             return total
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from uuid import UUID
 
 from tailtribe.domain.errors import Conflict
@@ -29,6 +31,15 @@ from tailtribe.domain.model.documents import (
 )
 from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.model.notifications import EmailKind
+from tailtribe.domain.model.statements import (
+    STATED,
+    StatedBooking,
+    month_bounds,
+    month_of,
+    months_between,
+    previous_month,
+    statement_lines,
+)
 from tailtribe.domain.model.tax_details import TaxDetails
 from tailtribe.domain.model.time import local
 from tailtribe.domain.ports.documents import DocumentRenderer
@@ -42,12 +53,13 @@ logger = logging.getLogger(__name__)
 
 BATCH = 200
 MOVEMENTS = tuple(ISSUED_FROM)
-# Kinds with an email; a statement (not issued yet) would be stored silently.
+# Each kind's email.
 DOCUMENT_EMAILS: dict[DocumentKind, EmailKind] = {
     DocumentKind.RECEIPT: EmailKind.DOCUMENT_RECEIPT,
     DocumentKind.REFUND_NOTE: EmailKind.DOCUMENT_REFUND_NOTE,
     DocumentKind.COMMISSION_INVOICE: EmailKind.DOCUMENT_COMMISSION_INVOICE,
     DocumentKind.CREDIT_NOTE: EmailKind.DOCUMENT_CREDIT_NOTE,
+    DocumentKind.STATEMENT: EmailKind.DOCUMENT_STATEMENT,
 }
 # Issued to the caregiver; the other kinds to the owner.
 TO_CAREGIVER = frozenset({DocumentKind.COMMISSION_INVOICE, DocumentKind.CREDIT_NOTE})
@@ -120,7 +132,9 @@ class IssueDocuments:
             raise LookupError(f"the caregiver's account of booking {booking.id} is gone")
         if kind in TO_CAREGIVER:
             recipient_user = caregiver_user
-            recipient = await self._caregiver_party(uow, caregiver.id, caregiver_user.full_name)
+            recipient = await caregiver_party(
+                uow, self._tax_box, caregiver.id, caregiver_user.full_name
+            )
             net, vat = vat_split(entry.amount_cents, self._terms.vat_rate_percent)
             rate, method = self._terms.vat_rate_percent, None
         else:
@@ -165,21 +179,139 @@ class IssueDocuments:
             corrects=corrects,
         )
 
-    async def _caregiver_party(self, uow: UnitOfWork, caregiver_id: UUID, name: str) -> Party:
-        """The legal name and address of the tax details when given, else the
-        account's name."""
-        sealed = await uow.tax_details.get(caregiver_id)
-        if sealed is None:
-            return Party(name=name)
-        details = TaxDetails.from_seal_text(self._tax_box.open(sealed.sealed))
-        return Party(
-            name=f"{details.first_name} {details.last_name}",
-            street=details.street,
-            postcode=details.postcode,
-            city=details.city,
-            country=details.country,
-            enterprise_number=details.enterprise_number,
-            vat_number=details.vat_number,
+
+async def caregiver_party(
+    uow: UnitOfWork, tax_box: TaxDetailsBox, caregiver_id: UUID, name: str
+) -> Party:
+    """The legal name and address of the tax details when given, else the
+    account's name."""
+    sealed = await uow.tax_details.get(caregiver_id)
+    if sealed is None:
+        return Party(name=name)
+    details = TaxDetails.from_seal_text(tax_box.open(sealed.sealed))
+    return Party(
+        name=f"{details.first_name} {details.last_name}",
+        street=details.street,
+        postcode=details.postcode,
+        city=details.city,
+        country=details.country,
+        enterprise_number=details.enterprise_number,
+        vat_number=details.vat_number,
+    )
+
+
+class IssueStatements:
+    """Once a month has ended in Brussels time, one statement for each
+    caregiver with a transfer or a reversal in it (domain/model/statements.py).
+    Each is issued in a transaction of its own that takes its number and adds
+    it; the document table's unique (kind, recipient, period) makes a second
+    statement for the same caregiver and month impossible, whatever runs at
+    the same time or crashed before."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        ids: IdGenerator,
+        clock: Clock,
+        terms: DocumentTerms,
+        tax_box: TaxDetailsBox,
+    ) -> None:
+        self._uow, self._ids, self._clock = uow, ids, clock
+        self._terms, self._tax_box = terms, tax_box
+
+    async def __call__(self) -> int:
+        """The scheduled step: the statements of the last month that ended."""
+        return await self.month(previous_month(month_of(self._clock.now())))
+
+    async def backfill(self) -> int:
+        """Every ended month's missing statements, from the first payout on."""
+        async with self._uow as uow:
+            first = await uow.documents.earliest(tuple(STATED))
+        if first is None:
+            return 0
+        last = previous_month(month_of(self._clock.now()))
+        issued = 0
+        for period in months_between(month_of(first), last):
+            issued += await self.month(period)
+        return issued
+
+    async def month(self, period: date) -> int:
+        """Issue the missing statements of the month starting `period`;
+        returns how many this call issued."""
+        start, end = month_bounds(period)
+        if end > self._clock.now():
+            return 0  # not over yet
+        async with self._uow as uow:
+            # One query each minute when every statement of the month is out.
+            missing = await uow.documents.unstated(tuple(STATED), start, end, period)
+            if not missing:
+                return 0
+            bookings: dict[UUID, set[UUID]] = {c: set() for c in missing}
+            for m in await uow.ledger.seller_movements(start, end):
+                if m.movement in STATED and m.caregiver_id in bookings:
+                    bookings[m.caregiver_id].add(m.booking_id)
+        issued = 0
+        for caregiver_id, booking_ids in bookings.items():
+            issued += await self.issue(period, caregiver_id, booking_ids)
+        return issued
+
+    async def issue(self, period: date, caregiver_id: UUID, booking_ids: set[UUID]) -> bool:
+        """True when this call issued the caregiver's statement of `period`
+        from these bookings' ledgers; False when it has one (another run's),
+        or could not be issued now (logged, next run)."""
+        try:
+            async with self._uow as uow:
+                document = await self._draft(uow, period, caregiver_id, booking_ids)
+                await uow.documents.add(document)
+                await uow.commit()
+        except Conflict:
+            return False  # another issuer's: our number went back with the rollback
+        except Exception:
+            logger.exception(
+                "issuing the statement of %s for caregiver %s failed", period, caregiver_id
+            )
+            return False
+        return True
+
+    async def _draft(
+        self, uow: UnitOfWork, period: date, caregiver_id: UUID, booking_ids: set[UUID]
+    ) -> Document:
+        caregiver = await uow.caregivers.find(caregiver_id)
+        if caregiver is None:
+            raise LookupError(f"caregiver {caregiver_id} is gone")
+        user = await uow.users.get(caregiver.user_id)
+        if user is None:
+            raise LookupError(f"the account of caregiver {caregiver_id} is gone")
+        ledgers: dict[UUID, Sequence[LedgerEntry]] = {}
+        bookings: dict[UUID, StatedBooking] = {}
+        for booking_id in sorted(booking_ids):
+            booking = await uow.bookings.get(booking_id)
+            if booking is None:
+                raise LookupError(f"booking {booking_id} is gone")
+            ledgers[booking_id] = await uow.ledger.for_booking(booking_id)
+            bookings[booking_id] = StatedBooking(booking.service.value, booking.start)
+        lines = statement_lines(period, ledgers, bookings, self._terms.vat_rate_percent)
+        recipient = await caregiver_party(uow, self._tax_box, caregiver_id, user.full_name)
+        now = self._clock.now()
+        year = local(now).year
+        kind = DocumentKind.STATEMENT
+        # Last, just before the insert: the series stays locked the shortest time.
+        sequence = await uow.documents.next_sequence(kind, year)
+        return Document(
+            id=self._ids.new_id(),
+            kind=kind,
+            number=document_number(kind, year, sequence),
+            year=year,
+            sequence=sequence,
+            issued_at=now,
+            language=user.locale.value,
+            recipient_id=user.id,
+            issuer=self._terms.issuer,
+            recipient=recipient,
+            amount_cents=sum(line.paid_out_cents for line in lines),
+            vat_rate_percent=self._terms.vat_rate_percent,
+            period=period,
+            lines=lines,
         )
 
 

@@ -39,7 +39,12 @@ class DocumentOut(msgspec.Struct):
     ]
     issued_at: Annotated[datetime, msgspec.Meta(description=f"When it was issued; {INSTANT}.")]
     amount_cents: Annotated[
-        int, msgspec.Meta(description=f"What it is for, VAT included; {CENTS}, positive.")
+        int,
+        msgspec.Meta(
+            description=f"What it is for, VAT included; {CENTS}; positive, except a "
+            "statement's: what its month paid out net of reversals, which may be zero or "
+            "negative."
+        ),
     ]
     net_cents: Annotated[
         int,
