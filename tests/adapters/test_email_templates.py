@@ -400,7 +400,7 @@ def test_the_dac7_copy_shows_each_quarter_and_the_total(
 DOCUMENT_WORDS = {
     Locale.EN: ("receipt", "refund note", "Invoice", "Credit note", "monthly statement"),
     Locale.FR: ("reçu", "note de remboursement", "Facture", "Note de crédit", "relevé mensuel"),
-    Locale.NL: ("ontvangstbewijs", "terugbetalingsnota", "Factuur", "Creditnota", "maandoverzicht"),
+    Locale.NL: ("betalingsbewijs", "terugbetalingsnota", "Factuur", "Creditnota", "maandoverzicht"),
 }
 DOCUMENT_KINDS = (
     EmailKind.DOCUMENT_RECEIPT,
