@@ -4,6 +4,7 @@ one document per ledger entry, lists newest first with their filters."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -241,3 +242,53 @@ async def test_a_statement_keeps_its_lines_and_is_one_per_caregiver_and_month(
     async with uow:
         stored = await uow.documents.get(first.id)
     assert stored is not None and stored.document == first
+
+
+async def test_issued_in_a_period_reads_in_number_order_per_kind_page_by_page(
+    make_uow: UowFactory,
+) -> None:
+    uow = make_uow()
+    booking = await a_booking(uow)
+    moves = [
+        entry(booking, Movement.CAPTURE, 3_000, 1),
+        entry(booking, Movement.COMMISSION, 500, 3),
+        entry(booking, Movement.REFUND, 500, 2),
+        entry(booking, Movement.COMMISSION_RETURN, 121, 4),
+    ]
+    async with uow:
+        await uow.ledger.add(moves)
+        await uow.commit()
+    clock = FixedClock(NOW)
+    issue = IssueDocuments(uow, Ids(), clock, DocumentTerms(ISSUER, 21), OpenBox())
+    assert await issue() == 4
+    async with uow:  # two more receipts: one inside the period, one on its end (left out)
+        await uow.documents.add(receipt(booking.owner_id, 2))
+        late = receipt(booking.owner_id, 3)
+        await uow.documents.add(replace(late, issued_at=NOW + timedelta(hours=1)))
+        await uow.commit()
+    start, end = NOW, NOW + timedelta(hours=1)
+    every = tuple(DocumentKind)
+    async with uow:
+        whole = await uow.documents.issued(start, end, every, None, 100)
+        first = await uow.documents.issued(start, end, every, None, 2)
+        rest = await uow.documents.issued(
+            start, end, every, (first[-1].kind.value, first[-1].year, first[-1].sequence), 100
+        )
+        vat = await uow.documents.issued(
+            start,
+            end,
+            (DocumentKind.COMMISSION_INVOICE, DocumentKind.CREDIT_NOTE),
+            None,
+            100,
+        )
+        before = await uow.documents.issued(start - timedelta(days=1), start, every, None, 100)
+    assert [d.number for d in whole] == [
+        "TT-2027-000001",
+        "TT-C-2027-000001",
+        "TT-R-2027-000001",
+        "TT-R-2027-000002",
+        "TT-N-2027-000001",
+    ]  # by kind (commission_invoice, credit_note, receipt, refund_note), then number
+    assert [d.number for d in [*first, *rest]] == [d.number for d in whole]
+    assert [d.kind for d in vat] == [DocumentKind.COMMISSION_INVOICE, DocumentKind.CREDIT_NOTE]
+    assert before == []

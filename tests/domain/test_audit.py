@@ -57,6 +57,8 @@ def test_the_actions_others_rely_on() -> None:
         "export_account",
         "read_tax_details",
         "read_dac7_report",
+        "read_vat_report",
+        "read_documents_report",
     }
 
 

@@ -976,3 +976,26 @@ class MemoryDocumentRepository:
         found = [s for s in self._rows.values() if matches(s.document)]
         found.sort(key=lambda s: (s.document.issued_at, s.document.number), reverse=True)
         return DocumentPage(found[offset : offset + limit], len(found))
+
+    async def issued(
+        self,
+        start: datetime,
+        end: datetime,
+        kinds: Sequence[DocumentKind],
+        after: tuple[str, int, int] | None,
+        limit: int,
+    ) -> Sequence[Document]:
+        def key(d: Document) -> tuple[str, int, int]:
+            return (d.kind.value, d.year, d.sequence)
+
+        found = sorted(
+            (
+                s.document
+                for s in self._rows.values()
+                if start <= s.document.issued_at < end
+                and s.document.kind in kinds
+                and (after is None or key(s.document) > after)
+            ),
+            key=key,
+        )
+        return found[:limit]

@@ -304,6 +304,83 @@ def cmd_reports_dac7(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports_vat(args: argparse.Namespace) -> int:
+    """Print the quarter's VAT report as text, CSV or JSON."""
+    import json
+
+    from tailtribe.domain.errors import DomainError
+    from tailtribe.domain.model.accounting import (
+        VatReport,
+        vat_report_csv,
+        vat_report_json,
+        vat_report_text,
+    )
+    from tailtribe.domain.services.reports.accounting import ReadVatReport
+
+    try:
+        settings = existing_data_settings(os.environ)
+    except NoDatabase as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def work(container: AsyncContainer) -> VatReport:
+        async with container() as scope:
+            return await (await scope.get(ReadVatReport))(None, args.quarter)
+
+    try:
+        report = asyncio.run(_with_container(settings, work))
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    if args.format == "csv":
+        sys.stdout.write(vat_report_csv(report))
+    elif args.format == "json":
+        sys.stdout.write(json.dumps(vat_report_json(report), indent=2) + "\n")
+    else:
+        sys.stdout.write(vat_report_text(report))
+    sys.stdout.flush()
+    return 0
+
+
+def cmd_reports_documents(args: argparse.Namespace) -> int:
+    """Write every document issued from --from to --to as CSV, page by page."""
+    from tailtribe.domain.errors import DomainError
+    from tailtribe.domain.model.accounting import documents_csv_header, documents_csv_rows
+    from tailtribe.domain.services.reports.accounting import ReadDocumentsReport
+
+    try:
+        settings = existing_data_settings(os.environ)
+    except NoDatabase as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def work(container: AsyncContainer) -> int:
+        async with container() as scope:
+            read = await scope.get(ReadDocumentsReport)
+            first, last = await read.open(None, args.date_from, args.date_to)
+            out = sys.stdout if args.output is None else args.output.open("w", newline="")
+            count = 0
+            try:
+                out.write(documents_csv_header())
+                async for page in read.pages(first, last):
+                    out.write(documents_csv_rows(page))
+                    count += len(page)
+            finally:
+                if out is sys.stdout:
+                    out.flush()
+                else:
+                    out.close()
+            return count
+
+    try:
+        count = asyncio.run(_with_container(settings, work))
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"{count} documents from {args.date_from} to {args.date_to}", file=sys.stderr)
+    return 0
+
+
 def _add_reports(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`tailtribe reports ...`: one subcommand per report, each with its own options."""
     reports = commands.add_parser(
@@ -331,6 +408,47 @@ def _add_reports(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--output", type=Path, metavar="FILE", help="write here (default: standard output)"
     )
     dac7.set_defaults(run=cmd_reports_dac7)
+    vat_help = "the quarter's VAT on the commission, per month, with the number ranges"
+    vat = report_commands.add_parser(
+        "vat",
+        help=vat_help,
+        description=vat_help + " (docs/documents.md, Reports). Recorded in the audit trail.",
+    )
+    vat.add_argument(
+        "--quarter", required=True, help="the quarter, like 2027Q1 (Brussels dates of issue)"
+    )
+    vat.add_argument(
+        "--format",
+        choices=["text", "csv", "json"],
+        default="text",
+        help="output format (%(default)s)",
+    )
+    vat.set_defaults(run=cmd_reports_vat)
+    documents_help = "every money document issued in a period, as CSV for the accountant"
+    documents = report_commands.add_parser(
+        "documents",
+        help=documents_help,
+        description=documents_help + " (docs/documents.md, Reports); the count goes to "
+        "standard error. Recorded in the audit trail.",
+    )
+    documents.add_argument(
+        "--from",
+        dest="date_from",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="first Brussels date of issue (included)",
+    )
+    documents.add_argument(
+        "--to",
+        dest="date_to",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="last Brussels date of issue (included)",
+    )
+    documents.add_argument(
+        "--output", type=Path, metavar="FILE", help="write here (default: standard output)"
+    )
+    documents.set_defaults(run=cmd_reports_documents)
 
 
 def cmd_documents_backfill(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""Reports for the authorities: DAC7."""
+"""Reports for the authorities and the accountant: DAC7, VAT, documents."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dishka import Provider, Scope, provide
 
 from tailtribe.config import Settings
 from tailtribe.domain.model.dac7 import Operator
+from tailtribe.domain.services.reports.accounting import ReadDocumentsReport, ReadVatReport
 from tailtribe.domain.services.reports.dac7 import (
     BuildDac7Report,
     ReadDac7Report,
@@ -32,3 +33,5 @@ class ReportsProvider(Provider):
     build_dac7_report = provide(BuildDac7Report)
     read_dac7_report = provide(ReadDac7Report)
     send_dac7_copies = provide(SendDac7Copies)
+    read_vat_report = provide(ReadVatReport)
+    read_documents_report = provide(ReadDocumentsReport)

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -263,3 +263,27 @@ class SqlDocumentRepository:
             .offset(offset)
         )
         return DocumentPage([_stored(r) for r in rows], total or 0)
+
+    async def issued(
+        self,
+        start: datetime,
+        end: datetime,
+        kinds: Sequence[DocumentKind],
+        after: tuple[str, int, int] | None,
+        limit: int,
+    ) -> Sequence[Document]:
+        row = DocumentRow
+        where = [
+            row.issued_at >= start,
+            row.issued_at < end,
+            row.kind.in_([k.value for k in kinds]),
+        ]
+        if after is not None:
+            where.append(tuple_(row.kind, row.year, row.sequence) > tuple_(*map(literal, after)))
+        rows = await self._session.scalars(
+            select(row.content)
+            .where(*where)
+            .order_by(row.kind, row.year, row.sequence)
+            .limit(limit)
+        )
+        return [document_from_json(content) for content in rows]

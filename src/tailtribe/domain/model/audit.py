@@ -34,6 +34,8 @@ class AuditAction(enum.StrEnum):
     EXPORT_ACCOUNT = "export_account"
     READ_TAX_DETAILS = "read_tax_details"
     READ_DAC7_REPORT = "read_dac7_report"
+    READ_VAT_REPORT = "read_vat_report"
+    READ_DOCUMENTS_REPORT = "read_documents_report"
 
 
 class AuditObject(enum.StrEnum):
@@ -45,7 +47,7 @@ class AuditObject(enum.StrEnum):
     PAYMENT_EVENT = "payment_event"
     CONVERSATION = "conversation"
     USER = "user"
-    REPORT = "report"  # the object id names the report and its period: dac7:2027
+    REPORT = "report"  # the object id names the report and its period: dac7:2027, vat:2027Q1
 
 
 OBJECT_TYPES = frozenset(AuditObject)

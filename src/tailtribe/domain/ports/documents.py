@@ -89,3 +89,16 @@ class DocumentRepository(Protocol):
     async def list(self, criteria: DocumentFilter, limit: int, offset: int) -> DocumentPage:
         """Newest first (by issue, then number)."""
         ...
+
+    async def issued(
+        self,
+        start: datetime,
+        end: datetime,
+        kinds: Sequence[DocumentKind],
+        after: tuple[str, int, int] | None,
+        limit: int,
+    ) -> Sequence[Document]:
+        """Documents of these kinds issued in [start, end), in number order per
+        kind: by (kind, year, sequence), the kind's value ascending; only those
+        after `after` (the key of the last one of the previous page)."""
+        ...

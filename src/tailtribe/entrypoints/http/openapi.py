@@ -314,8 +314,10 @@ class DocumentedOperation(Operation):
             response.headers = headers
         ok = (self.responses or {}).get("200")
         if doc and doc.files and isinstance(ok, OpenAPIResponse):
+            # A media type the handler declares keeps its schema (JSON); files are text.
             ok.content = {
-                media: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+                media: (ok.content or {}).get(media)
+                or OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
                 for media in doc.files
             }
             ok.headers = {**(ok.headers or {}), "Content-Disposition": ATTACHMENT}
@@ -882,6 +884,42 @@ DOCS: dict[str, Doc] = {
         parameters={
             "year": "The Brussels calendar year reported, from 2023 to the current one.",
             "format": "`xml` (OECD DPI 1.0) or `csv`.",
+        },
+    ),
+    "admin_vat_report": Doc(
+        "The quarter's VAT report",
+        "Admins only. The VAT on the commission for the accountant (docs/documents.md, "
+        "Reports), from the documents issued in the quarter (Brussels dates): per month the "
+        "commission invoices' net, VAT and gross, the credit notes' apart, the balance "
+        "(invoices minus credit notes), the VAT rates, and each series' first and last number "
+        "issued that month with their count (`complete` is false on a gap); then the "
+        "quarter's totals. Amounts in cents and in euros as decimal text. `format=json` "
+        "(default) answers JSON, `format=csv` a CSV attachment named `vat-<quarter>.csv`. "
+        "Each read, and each refused one, is recorded in the audit trail "
+        "(`read_vat_report`); 422 naming `quarter` for anything but a quarter like `2027Q1` "
+        "from 2000Q1 to the current one.",
+        errors=(422,),
+        files=("application/json", "text/csv"),
+        parameters={
+            "quarter": "The quarter, `YYYYQn` (2027Q1 is January to March 2027, Brussels).",
+            "format": "`json` or `csv`.",
+        },
+    ),
+    "admin_documents_report": Doc(
+        "Every document issued in a period",
+        "Admins only. A CSV (`text/csv`, an attachment named `documents-<from>-<to>.csv`) of "
+        "every money document issued from `from` to `to` (Brussels dates of issue, both "
+        "included), in number order per kind: number, kind, issue date, recipient's name and "
+        "VAT number, booking, net, VAT and gross in cents and in euros, VAT rate, currency, "
+        "the document corrected, payment method (docs/documents.md, Reports). Streamed, read "
+        "a thousand documents at a time. Each read, and each refused one, is recorded in the "
+        "audit trail (`read_documents_report`); 422 naming `from` or `to` for a date not "
+        "written YYYY-MM-DD, before 2000, or `to` before `from`.",
+        errors=(422,),
+        files=("text/csv",),
+        parameters={
+            "from": "The first Brussels date of issue, YYYY-MM-DD (included).",
+            "to": "The last Brussels date of issue, YYYY-MM-DD (included).",
         },
     ),
     "admin_metrics": Doc(
