@@ -5,6 +5,8 @@ the backfill issues nothing twice."""
 from __future__ import annotations
 
 import io
+import json
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -106,6 +108,17 @@ async def test_a_captured_booking_gives_its_owner_a_receipt_to_download(
     )
     assert everyone.status_code == 200 and everyone.json()["total"] == 1
     assert (await c.get("/api/v1/admin/documents", headers=carer.headers)).status_code == 403
+
+    # The owner's personal data export holds the document and its PDF.
+    assert (await c.post("/api/v1/me/export", headers=pet_owner.headers)).status_code == 202
+    assert (await run_due_jobs(c))["exports.built"] == 1
+    [archive] = sorted((api.settings.media_dir / "private" / "exports").glob("*.zip"))
+    with zipfile.ZipFile(archive) as opened:
+        exported = json.loads(opened.read("documents.json"))
+        assert opened.read(f"documents/{receipt['number']}.pdf") == download.content
+    assert [(d["number"], d["amount_cents"], d["download_url"]) for d in exported] == [
+        (receipt["number"], total, None)
+    ]
 
     # The backfill finds nothing more to issue.
     assert await backfill_documents(api.container) == {

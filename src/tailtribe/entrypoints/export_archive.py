@@ -16,6 +16,7 @@ from tailtribe.domain.model.caregivers import shown_publicly
 from tailtribe.domain.model.photos import Photo, PhotoStatus
 from tailtribe.domain.model.series import WEEKDAYS, BookingSeries
 from tailtribe.domain.model.users import Locale
+from tailtribe.domain.services.documents.read import DocumentView
 from tailtribe.domain.services.privacy.export import AccountData
 from tailtribe.entrypoints.http.schemas.accounts import UserOut
 from tailtribe.entrypoints.http.schemas.bookings import (
@@ -26,6 +27,7 @@ from tailtribe.entrypoints.http.schemas.bookings import (
 )
 from tailtribe.entrypoints.http.schemas.caregivers import ProfileOut
 from tailtribe.entrypoints.http.schemas.conversations import ConversationOut, MessageOut
+from tailtribe.entrypoints.http.schemas.documents import DocumentOut
 from tailtribe.entrypoints.http.schemas.email_settings import EmailSettingsOut
 from tailtribe.entrypoints.http.schemas.meet_and_greets import MeetAndGreetOut
 from tailtribe.entrypoints.http.schemas.pets import PetOut
@@ -55,6 +57,8 @@ series.json             the weekly series you asked for (as_owner) and were aske
 tax_details.json        the tax details you gave as a caregiver (DAC7), if any
 tax_requests.json       when we asked you for them and reminded you, and whether
                         your payouts are withheld meanwhile
+documents.json          the receipts, invoices, notes and statements issued to you
+documents/              their PDF files, named by their number
 photos/                 your photos and those of your conversations, in the
                         largest size we keep, named by the photo's id
 """,
@@ -81,6 +85,9 @@ series.json             de wekelijkse reeksen die je vroeg (as_owner) en die jou
 tax_details.json        je fiscale gegevens als oppasser (DAC7), als je ze gaf
 tax_requests.json       wanneer we ze vroegen en je eraan herinnerden, en of je
                         uitbetalingen intussen ingehouden worden
+documents.json          de betalingsbewijzen, facturen, nota's en overzichten die
+                        je van ons kreeg
+documents/              hun pdf-bestanden, genoemd naar hun nummer
 photos/                 je foto's en die van je gesprekken, in het grootste
                         formaat dat we bewaren, genoemd naar het id van de foto
 """,
@@ -107,6 +114,8 @@ series.json             les séries hebdomadaires demandées par vous (as_owner)
 tax_details.json        vos données fiscales de pet-sitter (DAC7), si données
 tax_requests.json       quand nous vous les avons demandées et rappelées, et si vos
                         versements sont suspendus entre-temps
+documents.json          les reçus, factures, notes et relevés qui vous ont été émis
+documents/              leurs fichiers PDF, nommés par leur numéro
 photos/                 vos photos et celles de vos conversations, dans la plus
                         grande taille conservée, nommées par l'id de la photo
 """,
@@ -245,6 +254,9 @@ def documents(data: AccountData) -> dict[str, Any]:
         "tax_details.json": (
             None if data.tax_details is None else _plain(TaxDetailsOut.of(data.tax_details))
         ),
+        "documents.json": [
+            _plain(DocumentOut.of(DocumentView(stored, None))) for stored in data.money_documents
+        ],
         "tax_requests.json": (
             None if data.tax_status is None else _plain(TaxDetailsStatusOut.of(data.tax_status))
         ),
@@ -274,4 +286,6 @@ def write_archive(data: AccountData) -> bytes:
             add(name, json.dumps(content, ensure_ascii=False, indent=2).encode())
         for photo_id, blob in data.photo_files.items():
             add(f"photos/{photo_id}.webp", blob)
+        for number, pdf in data.document_files.items():
+            add(f"documents/{number}.pdf", pdf)
     return buffer.getvalue()

@@ -18,6 +18,7 @@ from tailtribe.domain.errors import NotFound, RateLimited
 from tailtribe.domain.model.audit import AuditAction, AuditObject
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.caregivers import Caregiver
+from tailtribe.domain.model.documents import StoredDocument
 from tailtribe.domain.model.exports import (
     DataExport,
     ExportStatus,
@@ -35,6 +36,7 @@ from tailtribe.domain.model.series import BookingSeries
 from tailtribe.domain.model.tax_details import TaxDetails
 from tailtribe.domain.model.tax_requests import TaxDetailsStatus
 from tailtribe.domain.model.users import User
+from tailtribe.domain.ports.documents import DocumentFilter
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.storage import Page, UnitOfWork
 from tailtribe.domain.ports.tax_ids import TaxDetailsBox
@@ -96,6 +98,10 @@ class AccountData:
     tax_details: TaxDetails | None = None
     # When the caregiver was asked for those details and reminded (docs/dac7.md).
     tax_status: TaxDetailsStatus | None = None
+    # The money documents issued to the user (docs/documents.md), newest first,
+    # and their stored PDFs by document number.
+    money_documents: list[StoredDocument] = field(default_factory=list)
+    document_files: dict[str, bytes] = field(default_factory=dict)
 
 
 class ArchiveWriter(Protocol):
@@ -335,6 +341,21 @@ class BuildExports:
                     )
                 )
         conversations = await self._conversations_of(user)
+        async with self._uow as uow:
+            money_documents: list[StoredDocument] = []
+            while True:
+                page = await uow.documents.list(
+                    DocumentFilter(recipient_id=user.id), PAGE, len(money_documents)
+                )
+                money_documents.extend(page.items)
+                if not page.items or len(money_documents) >= page.total:
+                    break
+        document_files: dict[str, bytes] = {}
+        for stored in money_documents:
+            if stored.file_key is not None:
+                pdf = await self._storage.get(stored.file_key)
+                if pdf is not None:
+                    document_files[stored.document.number] = pdf
         photos = [
             *pet_photos,
             *gallery,
@@ -366,6 +387,8 @@ class BuildExports:
             series_as_caregiver=series_as_caregiver,
             tax_details=tax_details,
             tax_status=tax_status,
+            money_documents=money_documents,
+            document_files=document_files,
         )
 
     async def _conversations_of(self, user: User) -> list[ConversationExport]:
