@@ -371,3 +371,72 @@ async def test_an_erased_recipients_document_is_stored_but_not_emailed(world: Wo
     send = SendDocuments(world.uow, storage, make_renderer(), world.outbox, world.clock)
     assert await send() == 1 and len(storage.objects) == 1
     assert not [m for m in world.uow.outbox_rows.values() if "document_id" in m.payload]
+
+
+class RotatedBox:
+    """Details sealed under a secret key since rotated: nothing opens."""
+
+    def seal(self, plain: str) -> str:
+        return plain
+
+    def open(self, sealed: str) -> str:
+        raise ValueError("the tag does not match")
+
+
+async def test_details_that_no_longer_open_fall_back_to_the_accounts_name(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    booking = await play(world, [("card", 0), ("payout", 0)])
+    async with world.uow as uow:
+        await uow.tax_details.save(
+            SealedTaxDetails(booking.caregiver_id, "sealed-under-the-old-key", world.clock.now())
+        )
+        await uow.commit()
+    issue = IssueDocuments(
+        world.uow, world.ids, world.clock, DocumentTerms(ISSUER, 21), RotatedBox()
+    )
+    assert await issue() == 2
+    invoice = next(
+        d for d in await documents_of(world) if d.kind is DocumentKind.COMMISSION_INVOICE
+    )
+    assert invoice.recipient == Party(name=user("Bram", world.clock.now()).full_name)
+    assert "sealed-under-the-old-key" not in caplog.text
+
+
+async def test_entries_that_fail_never_keep_the_others_waiting(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tailtribe.domain.services.documents import issue as issue_module
+
+    monkeypatch.setattr(issue_module, "BATCH", 2)
+    stuck = [await play(world, [("card", 0)]) for _ in range(3)]  # the oldest entries
+    world.clock.advance(timedelta(days=1))
+    fine = [await play(world, [("card", 0)]) for _ in range(3)]
+    failing = {b.id for b in stuck}
+    issue = issuer_of(world)
+    real = IssueDocuments._draft
+
+    async def draft(self: IssueDocuments, uow: object, entry: object) -> object:
+        if entry.booking_id in failing:  # type: ignore[attr-defined]
+            raise LookupError("a party is gone")
+        return await real(self, uow, entry)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(IssueDocuments, "_draft", draft)
+    assert await issue() == 3
+    issued = {d.booking.booking_id for d in await documents_of(world) if d.booking}
+    assert issued == {b.id for b in fine}
+    # SendDocuments likewise: files that fail to render keep no other waiting.
+    renderer = make_renderer()
+    failing_numbers = {d.number for d in (await documents_of(world))[:2]}
+
+    class Flaky:
+        content_type = renderer.content_type
+
+        def render(self, document: Document) -> bytes:
+            if document.number in failing_numbers:
+                raise RuntimeError("the renderer broke")
+            return renderer.render(document)
+
+    storage = MemoryStorage()
+    send = SendDocuments(world.uow, storage, Flaky(), world.outbox, world.clock)
+    assert await send() == 1

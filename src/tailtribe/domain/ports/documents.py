@@ -60,14 +60,21 @@ class DocumentRepository(Protocol):
         ...
 
     async def undocumented(
-        self, movements: Sequence[Movement], limit: int
+        self,
+        movements: Sequence[Movement],
+        limit: int,
+        *,
+        after: tuple[datetime, UUID] | None = None,
     ) -> Sequence[LedgerEntry]:
-        """Ledger entries of these movements without a document, oldest first."""
+        """Ledger entries of these movements without a document, oldest first
+        (by `occurred_at`, then id); only those after `after` (an entry's
+        `occurred_at` and id) when given, to page on past entries that failed."""
         ...
 
-    async def unsent(self, limit: int) -> Sequence[UUID]:
+    async def unsent(self, limit: int, *, after: UUID | None = None) -> Sequence[UUID]:
         """Documents whose file is not stored or whose recipient was not told
-        yet, oldest first."""
+        yet, oldest first (by issue, then id); only those after the document
+        `after` when given."""
         ...
 
     async def mark_sent(self, document_id: UUID, file_key: str, at: datetime) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from tailtribe.domain.errors import Conflict
@@ -29,9 +30,9 @@ from tailtribe.domain.model.documents import (
 )
 from tailtribe.domain.model.ledger import LedgerEntry
 from tailtribe.domain.model.notifications import EmailKind
-from tailtribe.domain.model.tax_details import TaxDetails
+from tailtribe.domain.model.tax_details import unsealed
 from tailtribe.domain.model.time import local
-from tailtribe.domain.ports.documents import DocumentRenderer
+from tailtribe.domain.ports.documents import DocumentFilter, DocumentRenderer
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.tax_ids import TaxDetailsBox
@@ -77,17 +78,20 @@ class IssueDocuments:
         self._terms, self._tax_box = terms, tax_box
 
     async def __call__(self) -> int:
-        """Issue every document owed now; returns how many this run issued."""
+        """Issue every document owed now; returns how many this run issued.
+
+        Pages on past the last entry seen, so an entry that fails (logged)
+        is left for the next run and never keeps the others waiting."""
         issued = 0
+        after: tuple[datetime, UUID] | None = None
         while True:
             async with self._uow as uow:
-                entries = await uow.documents.undocumented(MOVEMENTS, BATCH)
-            done = 0
+                entries = await uow.documents.undocumented(MOVEMENTS, BATCH, after=after)
             for entry in entries:
-                done += await self.issue(entry)
-            issued += done
-            if len(entries) < BATCH or done == 0:
+                issued += await self.issue(entry)
+            if len(entries) < BATCH:
                 return issued
+            after = (entries[-1].occurred_at, entries[-1].id)
 
     async def issue(self, entry: LedgerEntry) -> bool:
         """True when this call issued the entry's document; False when it has
@@ -100,11 +104,21 @@ class IssueDocuments:
                 await uow.documents.add(document)
                 await uow.commit()
         except Conflict:
-            return False  # another issuer's: our number went back with the rollback
+            # Another issuer's, normally: our number went back with the rollback.
+            if not await self._documented(entry):
+                logger.warning(
+                    "the document of ledger entry %s was refused and none exists", entry.id
+                )
+            return False
         except Exception:
             logger.exception("issuing the document of ledger entry %s failed", entry.id)
             return False
         return True
+
+    async def _documented(self, entry: LedgerEntry) -> bool:
+        async with self._uow as uow:
+            page = await uow.documents.list(DocumentFilter(booking_id=entry.booking_id), 1000, 0)
+        return any(s.document.ledger_entry_id == entry.id for s in page.items)
 
     async def _draft(self, uow: UnitOfWork, entry: LedgerEntry) -> Document | None:
         kind = ISSUED_FROM[entry.movement]
@@ -168,10 +182,9 @@ class IssueDocuments:
     async def _caregiver_party(self, uow: UnitOfWork, caregiver_id: UUID, name: str) -> Party:
         """The legal name and address of the tax details when given, else the
         account's name."""
-        sealed = await uow.tax_details.get(caregiver_id)
-        if sealed is None:
+        details = unsealed(self._tax_box.open, await uow.tax_details.get(caregiver_id))
+        if details is None:  # none given, or sealed under a key since rotated
             return Party(name=name)
-        details = TaxDetails.from_seal_text(self._tax_box.open(sealed.sealed))
         return Party(
             name=f"{details.first_name} {details.last_name}",
             street=details.street,
@@ -202,9 +215,10 @@ class SendDocuments:
 
     async def __call__(self) -> int:
         sent = 0
-        while True:
+        after: UUID | None = None
+        while True:  # pages on past failures: one file that fails keeps no other waiting
             async with self._uow as uow:
-                waiting = await uow.documents.unsent(BATCH)
+                waiting = await uow.documents.unsent(BATCH, after=after)
             done = 0
             for document_id in waiting:
                 try:
@@ -212,8 +226,9 @@ class SendDocuments:
                 except Exception:  # this document only: the next run tries again
                     logger.exception("storing document %s failed", document_id)
             sent += done
-            if len(waiting) < BATCH or done == 0:
+            if len(waiting) < BATCH:
                 return sent
+            after = waiting[-1]
 
     async def send(self, document_id: UUID) -> bool:
         async with self._uow as uow:

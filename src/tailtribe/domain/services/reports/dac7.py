@@ -19,7 +19,7 @@ from tailtribe.domain.model.dac7 import (
     year_bounds,
 )
 from tailtribe.domain.model.notifications import EmailKind
-from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails
+from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails, unsealed
 from tailtribe.domain.model.time import BRUSSELS
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.tax_ids import TaxDetailsBox
@@ -40,13 +40,7 @@ def check_year(year: int, current: int) -> None:
 def opened(box: TaxDetailsBox, sealed: SealedTaxDetails | None) -> TaxDetails | None:
     """The seller's details, or None when missing or unreadable (sealed under a
     secret key since rotated: the seller gives them again, and is flagged meanwhile)."""
-    if sealed is None:
-        return None
-    try:
-        return TaxDetails.from_seal_text(box.open(sealed.sealed))
-    except Exception:
-        logger.warning("the tax details of %s do not open", sealed.caregiver_id)
-        return None
+    return unsealed(box.open, sealed)
 
 
 class BuildDac7Report:
