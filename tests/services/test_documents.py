@@ -440,3 +440,43 @@ async def test_entries_that_fail_never_keep_the_others_waiting(
     storage = MemoryStorage()
     send = SendDocuments(world.uow, storage, Flaky(), world.outbox, world.clock)
     assert await send() == 1
+
+
+async def test_a_credit_note_gives_back_vat_at_its_invoices_rate(world: World) -> None:
+    booking = await play(world, [("card", 0), ("payout", 0)])
+    assert await issuer_of(world, rate=21)() == 2
+    booking.refund(booking.end + DISPUTE_WINDOW + timedelta(hours=2), 1_000, "goodwill")
+    await publish(world, booking)
+    assert await issuer_of(world, rate=6)() == 2  # the rate changed since the invoice
+    documents = {d.kind: d for d in await documents_of(world)}
+    credit = documents[DocumentKind.CREDIT_NOTE]
+    assert credit.vat_rate_percent == 21
+    assert (credit.net_cents, credit.vat_cents) == vat_split(credit.amount_cents, 21)
+    assert credit.corrects == documents[DocumentKind.COMMISSION_INVOICE].number
+
+
+async def test_a_refund_note_waits_for_the_receipt_it_corrects(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    booking = await play(world, [("card", 0), ("refund", 50)])
+    real = IssueDocuments._draft
+    broken = True
+
+    async def draft(self: IssueDocuments, uow: object, entry: object) -> object:
+        if broken and ISSUED_FROM[entry.movement] is DocumentKind.RECEIPT:  # type: ignore[attr-defined]
+            raise RuntimeError("the database went away")
+        return await real(self, uow, entry)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(IssueDocuments, "_draft", draft)
+    assert await issuer_of(world)() == 0  # the refund note waits with its receipt
+    assert await documents_of(world) == []
+    # Even alone (its receipt's entry out of sight), it is not issued without it.
+    async with world.uow as uow:
+        entries = await uow.ledger.for_booking(booking.id)
+    (refund,) = [e for e in entries if e.movement is Movement.REFUND]
+    assert not await issuer_of(world).issue(refund)
+    assert await documents_of(world) == []
+    broken = False
+    assert await issuer_of(world)() == 2
+    documents = {d.kind: d for d in await documents_of(world)}
+    assert documents[DocumentKind.REFUND_NOTE].corrects == documents[DocumentKind.RECEIPT].number

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from uuid import UUID
 
 from tailtribe.domain.errors import Conflict
@@ -54,6 +55,17 @@ DOCUMENT_EMAILS: dict[DocumentKind, EmailKind] = {
 TO_CAREGIVER = frozenset({DocumentKind.COMMISSION_INVOICE, DocumentKind.CREDIT_NOTE})
 
 
+class _Outcome(Enum):
+    ISSUED = "issued"
+    TAKEN = "taken"  # another issuer's document
+    WAITING = "waiting"  # for the document it corrects
+    FAILED = "failed"  # logged; the next run tries again
+
+
+class _Corrected(Exception):
+    """The document a correction names is owed but not issued yet."""
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentTerms:
     """The platform as issuer (from settings) and its VAT rate on commission."""
@@ -81,46 +93,65 @@ class IssueDocuments:
         """Issue every document owed now; returns how many this run issued.
 
         Pages on past the last entry seen, so an entry that fails (logged)
-        is left for the next run and never keeps the others waiting."""
+        is left for the next run and never keeps the others waiting; the
+        later entries of its booking wait with it. An entry whose corrected
+        document is not issued yet (a refund seen before its capture of the
+        same instant) is tried again once the rest is done."""
         issued = 0
         after: tuple[datetime, UUID] | None = None
+        failed: set[UUID] = set()  # bookings whose later entries wait for the next run
+        waiting: list[LedgerEntry] = []
         while True:
             async with self._uow as uow:
                 entries = await uow.documents.undocumented(MOVEMENTS, BATCH, after=after)
-            for entry in entries:
-                issued += await self.issue(entry)
+            for entry in entries:  # in ledger order: a receipt before its refund notes
+                if entry.booking_id in failed:
+                    continue
+                outcome = await self._issue(entry)
+                if outcome is _Outcome.ISSUED:
+                    issued += 1
+                elif outcome is _Outcome.WAITING:
+                    waiting.append(entry)
+                elif outcome is _Outcome.FAILED:
+                    failed.add(entry.booking_id)
             if len(entries) < BATCH:
-                return issued
+                break
             after = (entries[-1].occurred_at, entries[-1].id)
+        for entry in waiting:
+            if entry.booking_id not in failed:
+                issued += await self.issue(entry)
+        return issued
 
     async def issue(self, entry: LedgerEntry) -> bool:
         """True when this call issued the entry's document; False when it has
         one (another run's), or could not be issued now (logged, next run)."""
+        return await self._issue(entry) is _Outcome.ISSUED
+
+    async def _issue(self, entry: LedgerEntry) -> _Outcome:
         try:
             async with self._uow as uow:
                 document = await self._draft(uow, entry)
-                if document is None:
-                    return False
                 await uow.documents.add(document)
                 await uow.commit()
+        except _Corrected:
+            return _Outcome.WAITING
         except Conflict:
             # Another issuer's, normally: our number went back with the rollback.
-            if not await self._documented(entry):
-                logger.warning(
-                    "the document of ledger entry %s was refused and none exists", entry.id
-                )
-            return False
+            if await self._documented(entry):
+                return _Outcome.TAKEN
+            logger.warning("the document of ledger entry %s was refused and none exists", entry.id)
+            return _Outcome.FAILED
         except Exception:
             logger.exception("issuing the document of ledger entry %s failed", entry.id)
-            return False
-        return True
+            return _Outcome.FAILED
+        return _Outcome.ISSUED
 
     async def _documented(self, entry: LedgerEntry) -> bool:
         async with self._uow as uow:
             page = await uow.documents.list(DocumentFilter(booking_id=entry.booking_id), 1000, 0)
         return any(s.document.ledger_entry_id == entry.id for s in page.items)
 
-    async def _draft(self, uow: UnitOfWork, entry: LedgerEntry) -> Document | None:
+    async def _draft(self, uow: UnitOfWork, entry: LedgerEntry) -> Document:
         kind = ISSUED_FROM[entry.movement]
         booking = await uow.bookings.get(entry.booking_id)
         if booking is None:
@@ -132,20 +163,24 @@ class IssueDocuments:
         caregiver_user = await uow.users.get(caregiver.user_id)
         if caregiver_user is None:
             raise LookupError(f"the caregiver's account of booking {booking.id} is gone")
+        corrected = None
+        if kind in CORRECTS:
+            corrected = await uow.documents.latest(booking.id, CORRECTS[kind])
+            if corrected is None and await self._owes(uow, booking.id, CORRECTS[kind]):
+                raise _Corrected(f"the document entry {entry.id} corrects is not issued yet")
         if kind in TO_CAREGIVER:
             recipient_user = caregiver_user
             recipient = await self._caregiver_party(uow, caregiver.id, caregiver_user.full_name)
-            net, vat = vat_split(entry.amount_cents, self._terms.vat_rate_percent)
-            rate, method = self._terms.vat_rate_percent, None
+            # A credit note gives back VAT at the rate of the invoice it corrects.
+            rate = self._terms.vat_rate_percent if corrected is None else corrected.vat_rate_percent
+            net, vat = vat_split(entry.amount_cents, rate)
+            method = None
         else:
             recipient_user = owner
             recipient = Party(name=owner.full_name)
             net, vat, rate = 0, 0, 0
             method = None if booking.payment.method is None else booking.payment.method.value
-        corrects = None
-        if kind in CORRECTS:
-            corrected = await uow.documents.latest(booking.id, CORRECTS[kind])
-            corrects = None if corrected is None else corrected.number
+        corrects = None if corrected is None else corrected.number
         now = self._clock.now()
         year = local(now).year
         # Last, just before the insert: the series stays locked the shortest time.
@@ -178,6 +213,12 @@ class IssueDocuments:
             payment_method=method,
             corrects=corrects,
         )
+
+    @staticmethod
+    async def _owes(uow: UnitOfWork, booking_id: UUID, kind: DocumentKind) -> bool:
+        """Whether the booking's ledger has an entry that issues `kind`."""
+        entries = await uow.ledger.for_booking(booking_id)
+        return any(ISSUED_FROM.get(e.movement) is kind for e in entries)
 
     async def _caregiver_party(self, uow: UnitOfWork, caregiver_id: UUID, name: str) -> Party:
         """The legal name and address of the tax details when given, else the
