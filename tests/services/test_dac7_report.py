@@ -252,9 +252,19 @@ async def test_the_copies_go_from_1_january_once_per_seller(world: World) -> Non
         recipient = await uow.users.get(UUID(str(payload["user_id"])))
     assert recipient is not None and recipient.full_name == "Seller 0"
     # a year later, the next year's copies: none, nothing was paid in it
-    at(datetime(YEAR + 1, 6, 1, tzinfo=UTC), world)
+    at(datetime(YEAR + 1, 1, 15, tzinfo=UTC), world)
     assert await copies(world)() == 0
     assert len(queued_copies(world)) == 1
+
+
+async def test_the_copies_go_in_january_only(world: World) -> None:
+    at(datetime(YEAR - 1, 11, 1, tzinfo=UTC), world)
+    await seed_sellers(world)
+    await play(world, History(0, 60, 0, []))
+    at(datetime(YEAR + 1, 1, 31, 23, 0, tzinfo=UTC), world)  # 1 February in Brussels
+    assert await copies(world)() == 0  # the copies were due by 31 January
+    at(datetime(YEAR + 1, 1, 31, 22, 59, tzinfo=UTC), world)  # 31 January, 23:59
+    assert await copies(world)() == 1
 
 
 def test_the_copy_never_shows_a_whole_identifier() -> None:

@@ -157,7 +157,7 @@ async def run_retention(container: AsyncContainer) -> dict[str, int]:
 
 
 async def run_dac7_copies(container: AsyncContainer) -> dict[str, int]:
-    """From 1 January, each reportable seller's copy of last year's DAC7 figures
+    """In January (Brussels), each reportable seller's copy of last year's DAC7 figures
     (docs/dac7.md), once; hourly, as the year's ledger is read each time."""
     return {"dac7.copies": await in_scope(container, SendDac7Copies)}
 

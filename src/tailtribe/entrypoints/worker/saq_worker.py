@@ -28,7 +28,9 @@ from tailtribe.ioc import make_container
 
 RELAY_CRON = "* * * * * */5"  # every 5 seconds (croniter's sixth field)
 RETENTION_CRON = "17 3 * * *"  # daily, at a quiet hour (UTC)
-DAC7_COPIES_CRON = "41 * * * *"  # hourly: reads the year's ledger, so not every minute
+# Hourly in January (UTC; the use case itself keeps to January in Brussels): it
+# reads the year's ledger, so not every minute, and the copies are due by 31 January.
+DAC7_COPIES_CRON = "41 * * 1 *"
 
 
 class WorkerContext(Context, total=False):

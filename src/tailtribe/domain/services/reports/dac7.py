@@ -128,8 +128,11 @@ def identity_line(details: TaxDetails | None) -> str:
     return "; ".join(parts)
 
 
+COPIES_MONTH = 1  # January, in Brussels
+
+
 class SendDac7Copies:
-    """From 1 January (Brussels), each reportable seller of the year before is
+    """In January (Brussels), each reportable seller of the year before is
     emailed their own figures, once: the copy's record and its email are written
     in one transaction, and the record's key (seller, year) refuses a second one.
     Erased sellers are skipped. Returns how many copies were queued."""
@@ -138,8 +141,10 @@ class SendDac7Copies:
         self._uow, self._box, self._outbox, self._clock = uow, box, outbox, clock
 
     async def __call__(self) -> int:
-        year = self._clock.now().astimezone(BRUSSELS).year - 1
-        if year < FIRST_YEAR:
+        today = self._clock.now().astimezone(BRUSSELS)
+        year = today.year - 1
+        # The copies are due by 31 January: outside January nothing is read.
+        if year < FIRST_YEAR or today.month != COPIES_MONTH:
             return 0
         start, end = year_bounds(year)
         async with self._uow as uow:
