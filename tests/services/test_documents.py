@@ -480,3 +480,23 @@ async def test_a_refund_note_waits_for_the_receipt_it_corrects(
     assert await issuer_of(world)() == 2
     documents = {d.kind: d for d in await documents_of(world)}
     assert documents[DocumentKind.REFUND_NOTE].corrects == documents[DocumentKind.RECEIPT].number
+
+
+async def test_documents_issued_long_after_their_movement_are_stored_not_emailed(
+    world: World,
+) -> None:
+    storage = MemoryStorage()
+    send = SendDocuments(world.uow, storage, make_renderer(), world.outbox, world.clock)
+    await play(world, [("card", 0)])
+    assert await issuer_of(world)() == 1 and await send() == 1  # issued soon after: emailed
+    late = await play(world, [("card", 0)])
+    async with world.uow as uow:
+        (capture, *_) = await uow.ledger.for_booking(late.id)
+    # A first deploy, a month after the payment.
+    world.clock.advance(capture.occurred_at + timedelta(days=31) - world.clock.now())
+    assert await issuer_of(world)() == 1
+    assert await send() == 1 and len(storage.objects) == 2  # stored and listed
+    emails = [m for m in world.uow.outbox_rows.values() if "document_id" in m.payload]
+    first = min(await documents_of(world), key=lambda d: d.issued_at)
+    assert [m.payload["document_id"] for m in emails] == [str(first.id)]
+    assert await send() == 0  # dealt with: never emailed later either

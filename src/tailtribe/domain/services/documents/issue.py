@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from uuid import UUID
 
@@ -43,6 +43,8 @@ from tailtribe.domain.services.outbox import Outbox
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+# A document issued this long after its movement (a backfill) is not emailed.
+QUIET_AFTER = timedelta(days=30)
 MOVEMENTS = tuple(ISSUED_FROM)
 # Kinds with an email; a statement (not issued yet) would be stored silently.
 DOCUMENT_EMAILS: dict[DocumentKind, EmailKind] = {
@@ -286,7 +288,13 @@ class SendDocuments:
             email = DOCUMENT_EMAILS.get(document.kind)
             recipient = await uow.users.get(document.recipient_id)
             # An erased account has no address left to tell; the document stays.
-            if email is not None and recipient is not None and not recipient.erased:
+            # A backfilled document is stored and listed, not emailed.
+            if (
+                email is not None
+                and recipient is not None
+                and not recipient.erased
+                and not await self._backfilled(uow, document)
+            ):
                 await self._outbox.add(
                     uow,
                     email.topic,
@@ -297,3 +305,13 @@ class SendDocuments:
                 )
             await uow.commit()
         return True
+
+    @staticmethod
+    async def _backfilled(uow: UnitOfWork, document: Document) -> bool:
+        """Issued more than QUIET_AFTER after its movement: on a first deploy,
+        or after a long outage, its recipient is not emailed about it."""
+        if document.booking is None or document.ledger_entry_id is None:
+            return False
+        entries = await uow.ledger.for_booking(document.booking.booking_id)
+        moved = next((e.occurred_at for e in entries if e.id == document.ledger_entry_id), None)
+        return moved is not None and document.issued_at - moved > QUIET_AFTER
