@@ -169,3 +169,14 @@ async def test_erasing_an_account_keeps_its_documents_as_issued(
     assert erased is not None and erased.erased
     # Kept whole, as accounting law requires: the name as it was at issue.
     assert after == before and after.document.recipient.name == "Olga"
+
+
+def test_the_worker_sweeps_the_whole_ledger_daily() -> None:
+    from tailtribe.config import Settings
+    from tailtribe.entrypoints.worker.saq_worker import DOCUMENTS_SWEEP_CRON, make_worker
+    from tests.conftest import REDIS_URL
+
+    worker = make_worker(Settings(redis_url=REDIS_URL), concurrency=1)
+    [cron] = [c for c in worker.cron_jobs if c.function.__name__ == "documents_sweep"]
+    assert (cron.cron, cron.unique) == (DOCUMENTS_SWEEP_CRON, True)
+    assert DOCUMENTS_SWEEP_CRON.split()[2:] == ["*", "*", "*"]  # once a day

@@ -929,6 +929,7 @@ class MemoryDocumentRepository:
         limit: int,
         *,
         after: tuple[datetime, UUID] | None = None,
+        since: datetime | None = None,
     ) -> Sequence[LedgerEntry]:
         done = {s.document.ledger_entry_id for s in self._rows.values()}
         entries = [
@@ -937,6 +938,7 @@ class MemoryDocumentRepository:
             if e.movement in movements
             and e.id not in done
             and (after is None or (e.occurred_at, e.id) > after)
+            and (since is None or e.occurred_at >= since)
         ]
         return sorted(entries, key=lambda e: (e.occurred_at, e.id))[:limit]
 

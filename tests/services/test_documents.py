@@ -302,7 +302,7 @@ async def test_a_document_issued_on_new_years_night_in_brussels_starts_the_new_s
     await play(world, [("card", 0)])
     # 23:30 UTC on 31 December is 00:30 on 1 January in Brussels.
     world.clock.advance(datetime(2026, 12, 31, 23, 30, tzinfo=UTC) - world.clock.now())
-    assert await issuer_of(world)() == 1
+    assert await issuer_of(world)(True) == 1  # the daily run: the payment was in June
     (receipt,) = await documents_of(world)
     assert (receipt.year, receipt.sequence, receipt.number) == (2027, 1, "TT-R-2027-000001")
 
@@ -494,9 +494,20 @@ async def test_documents_issued_long_after_their_movement_are_stored_not_emailed
         (capture, *_) = await uow.ledger.for_booking(late.id)
     # A first deploy, a month after the payment.
     world.clock.advance(capture.occurred_at + timedelta(days=31) - world.clock.now())
-    assert await issuer_of(world)() == 1
+    assert await issuer_of(world)(True) == 1  # the backfill
     assert await send() == 1 and len(storage.objects) == 2  # stored and listed
     emails = [m for m in world.uow.outbox_rows.values() if "document_id" in m.payload]
     first = min(await documents_of(world), key=lambda d: d.issued_at)
     assert [m.payload["document_id"] for m in emails] == [str(first.id)]
     assert await send() == 0  # dealt with: never emailed later either
+
+
+async def test_the_minute_run_reads_the_last_week_and_the_daily_run_everything(
+    world: World,
+) -> None:
+    booking = await play(world, [("card", 0)])
+    async with world.uow as uow:
+        (capture, *_) = await uow.ledger.for_booking(booking.id)
+    world.clock.advance(capture.occurred_at + timedelta(days=8) - world.clock.now())
+    assert await issuer_of(world)() == 0  # older than a week: not the minute run's
+    assert await issuer_of(world)(True) == 1  # the daily run and the backfill

@@ -171,11 +171,14 @@ class SqlDocumentRepository:
         limit: int,
         *,
         after: tuple[datetime, UUID] | None = None,
+        since: datetime | None = None,
     ) -> Sequence[LedgerEntry]:
         where: list[ColumnElement[bool]] = [
             LedgerEntryRow.movement.in_([m.value for m in movements]),
             DocumentRow.id.is_(None),
         ]
+        if since is not None:  # ix_ledger_entry_occurred: only the recent part is read
+            where.append(LedgerEntryRow.occurred_at >= since)
         if after is not None:
             at, entry_id = after
             where.append(

@@ -65,10 +65,12 @@ class DocumentRepository(Protocol):
         limit: int,
         *,
         after: tuple[datetime, UUID] | None = None,
+        since: datetime | None = None,
     ) -> Sequence[LedgerEntry]:
         """Ledger entries of these movements without a document, oldest first
         (by `occurred_at`, then id); only those after `after` (an entry's
-        `occurred_at` and id) when given, to page on past entries that failed."""
+        `occurred_at` and id) when given, to page on past entries that failed;
+        only those that occurred at or after `since` when given."""
         ...
 
     async def unsent(self, limit: int, *, after: UUID | None = None) -> Sequence[UUID]:

@@ -43,6 +43,9 @@ from tailtribe.domain.services.outbox import Outbox
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+# The every-minute run looks at the movements of this last stretch only; the
+# daily run and the backfill look at the whole ledger.
+RECENT = timedelta(days=7)
 # A document issued this long after its movement (a backfill) is not emailed.
 QUIET_AFTER = timedelta(days=30)
 MOVEMENTS = tuple(ISSUED_FROM)
@@ -91,8 +94,10 @@ class IssueDocuments:
         self._uow, self._ids, self._clock = uow, ids, clock
         self._terms, self._tax_box = terms, tax_box
 
-    async def __call__(self) -> int:
-        """Issue every document owed now; returns how many this run issued.
+    async def __call__(self, everything: bool = False) -> int:
+        """Issue the documents owed for the movements of the last RECENT, or
+        of the whole ledger with `everything` (the backfill, the daily run);
+        returns how many this run issued.
 
         Pages on past the last entry seen, so an entry that fails (logged)
         is left for the next run and never keeps the others waiting; the
@@ -103,9 +108,12 @@ class IssueDocuments:
         after: tuple[datetime, UUID] | None = None
         failed: set[UUID] = set()  # bookings whose later entries wait for the next run
         waiting: list[LedgerEntry] = []
+        since = None if everything else self._clock.now() - RECENT
         while True:
             async with self._uow as uow:
-                entries = await uow.documents.undocumented(MOVEMENTS, BATCH, after=after)
+                entries = await uow.documents.undocumented(
+                    MOVEMENTS, BATCH, after=after, since=since
+                )
             for entry in entries:  # in ledger order: a receipt before its refund notes
                 if entry.booking_id in failed:
                     continue
