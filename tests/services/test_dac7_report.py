@@ -5,6 +5,7 @@ report's figures are compared with sums taken straight from the ledger."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -288,7 +289,15 @@ def test_the_copy_never_shows_a_whole_identifier() -> None:
     line = identity_line(details)
     assert "TIN …345 (BE)" in line and "IBAN …7034" in line
     assert "90051712345" not in line and "BE68539007547034" not in line
-    assert line.startswith("Lotte Peeters; 1990-05-17; Meir 1, 2000 Antwerpen (BE)")
+    assert line == "Lotte P.; …05-17; 2000 Antwerpen (BE); TIN …345 (BE); IBAN …7034"
+    for whole in ("Peeters", "1990", "Meir"):  # no full name, birth date or address
+        assert whole not in line
+    business = dataclasses.replace(
+        details, enterprise_number="0403170701", vat_number="BE0403170701"
+    )
+    assert identity_line(business).endswith("; VAT …701") and "BE0403170701" not in (
+        identity_line(business)
+    )
 
 
 def test_details_that_do_not_open_count_as_missing() -> None:

@@ -112,19 +112,22 @@ def masked(value: str, shown: int) -> str:
 
 
 def identity_line(details: TaxDetails | None) -> str:
-    """What the copy shows of the seller's reported identity: never a whole
-    identifier (the email and its queued row are not sealed)."""
+    """What the copy shows of the seller's reported identity, enough for them to
+    recognise it and nothing whole that identifies them (the email and its
+    queued row are not sealed): the first name and the last name's initial, the
+    day and month of birth, the postcode, city and country without the street,
+    and the last characters of the TIN, the IBAN and the VAT number."""
     if details is None:
         return "-"
     parts = [
-        f"{details.first_name} {details.last_name}",
-        details.birth_date.isoformat(),
-        f"{details.street}, {details.postcode} {details.city} ({details.country})",
+        f"{details.first_name} {details.last_name[:1]}.",
+        masked(details.birth_date.isoformat(), 5),
+        f"{details.postcode} {details.city} ({details.country})",
         f"TIN {masked(details.tin, 3)} ({details.tin_country})",
         f"IBAN {masked(details.iban, 4)}",
     ]
     if details.vat_number:
-        parts.append(f"VAT {details.vat_number}")
+        parts.append(f"VAT {masked(details.vat_number, 3)}")
     return "; ".join(parts)
 
 
