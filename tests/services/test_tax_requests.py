@@ -237,3 +237,38 @@ async def test_each_step_becomes_its_own_email_to_the_caregiver(world: World) ->
         EmailKind.TAX_DETAILS_LAST_REMINDER.topic,
         EmailKind.PAYOUTS_WITHHELD.topic,
     ]
+
+
+async def test_saving_locks_the_request_before_the_caregiver(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The payout claim locks the request, then the booking; the transfer the
+    booking, then the caregiver: a save taking the caregiver before the
+    request would close a cycle."""
+    caregiver = await approved_caregiver(world)
+    assert await SendTaxDetailsRequests(world.uow, world.outbox, world.clock)() == 1
+    locks: list[str] = []
+    caregivers, requests = type(world.uow.caregivers), type(world.uow.tax_requests)
+    by_user, get_request = caregivers.get_by_user, requests.get
+
+    async def locking_by_user(self: object, user_id: UUID) -> object:
+        locks.append("caregiver")
+        return await by_user(self, user_id)  # type: ignore[arg-type]
+
+    async def locking_get(self: object, caregiver_id: UUID, *, lock: bool = False) -> object:
+        if lock:
+            locks.append("request")
+        return await get_request(self, caregiver_id, lock=lock)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(caregivers, "get_by_user", locking_by_user)
+    monkeypatch.setattr(requests, "get", locking_get)
+    begun = type(world.uow).__aenter__
+
+    async def enter(self: object) -> object:
+        locks.append("begin")
+        return await begun(self)  # type: ignore[type-var]
+
+    monkeypatch.setattr(type(world.uow), "__aenter__", enter)
+    await give_details(world, caregiver.user_id)
+    saving = locks[len(locks) - 1 - locks[::-1].index("begin") :]  # the saving transaction
+    assert saving == ["begin", "request", "caregiver"]

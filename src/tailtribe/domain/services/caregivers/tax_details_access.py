@@ -54,8 +54,16 @@ class ManageTaxDetails:
         enterprise_number: str | None,
         vat_number: str | None,
     ) -> TaxDetails:
+        async with self._uow as uow:  # which caregiver; its row lock ends here
+            caregiver_id = (await own_profile(uow, user_id)).id
         async with self._uow as uow:
+            # Locks in one order everywhere: the request's row, then the
+            # caregiver's, then bookings. The payout claim takes the request,
+            # then the booking; the transfer the booking, then the caregiver.
+            await uow.tax_requests.get(caregiver_id, lock=True)
             caregiver = await own_profile(uow, user_id)
+            if caregiver.id != caregiver_id:  # never, a user has one profile for good
+                raise NotFound("you have no caregiver profile yet")
             details = build_tax_details(
                 caregiver_id=caregiver.id,
                 first_name=first_name,
@@ -74,8 +82,6 @@ class ManageTaxDetails:
                 validator=self._validator,
             )
             sealed = self._box.seal(details.seal_text())
-            # The request's row first, as the payout run locks it (payments/payouts.py).
-            await uow.tax_requests.get(caregiver.id, lock=True)
             await uow.tax_details.save(SealedTaxDetails(caregiver.id, sealed, details.updated_at))
             # Complete now: withholding ends, the next payout run pays what waited.
             for booking in await uow.bookings.withheld_of(caregiver.id):
