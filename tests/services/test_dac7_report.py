@@ -110,9 +110,9 @@ async def play(world: World, h: History) -> None:
         await uow.commit()
     await world.gateway.capture(intent.id, f"capture {booking.id}")
     at(booking.end + timedelta(hours=48 + h.payout_delay_hours, minutes=1), world)
-    assert await PayOutDue(world.uow, world.gateway, world.outbox, world.clock).one(
-        booking.id, booking.caregiver_id
-    )
+    assert await PayOutDue(
+        world.uow, world.gateway, world.outbox, world.clock, tax_details_box("test-key")
+    ).one(booking.id, booking.caregiver_id)
     disputes = ManageDisputes(world.uow, world.gateway, world.outbox, world.clock, world.audit)
     refunded = 0
     for hours, percent in h.refunds:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from tailtribe.domain.errors import NotFound
 from tailtribe.domain.model.audit import AuditAction, AuditObject
-from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails
+from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails, unsealed
 from tailtribe.domain.model.tax_requests import TaxDetailsStatus
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.tax_ids import TaxDetailsBox, TaxIdValidator
@@ -91,29 +91,35 @@ class ManageTaxDetails:
         return details
 
 
-async def tax_status(uow: UnitOfWork, caregiver_id: UUID, now: datetime) -> TaxDetailsStatus:
+async def tax_status(
+    uow: UnitOfWork, box: TaxDetailsBox, caregiver_id: UUID, now: datetime
+) -> TaxDetailsStatus:
     request = await uow.tax_requests.get(caregiver_id)
-    complete = await uow.tax_details.get(caregiver_id) is not None
-    return TaxDetailsStatus.of(request, complete, now)
+    sealed = await uow.tax_details.get(caregiver_id)
+    # Given but no longer readable (a rotated secret key) counts as missing.
+    complete = unsealed(box.open, sealed) is not None
+    return TaxDetailsStatus.of(
+        request, complete, now, unreadable=sealed is not None and not complete
+    )
 
 
 class TaxDetailsRequests:
     """When the details were asked for and reminded of, and whether payouts
     wait: no personal data, so an admin's look is not audited."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: UnitOfWork, clock: Clock, box: TaxDetailsBox) -> None:
+        self._uow, self._clock, self._box = uow, clock, box
 
     async def own(self, user_id: UUID) -> TaxDetailsStatus:
         async with self._uow as uow:
             caregiver = await own_profile(uow, user_id)
-            return await tax_status(uow, caregiver.id, self._clock.now())
+            return await tax_status(uow, self._box, caregiver.id, self._clock.now())
 
     async def of(self, caregiver_id: UUID) -> TaxDetailsStatus:
         async with self._uow as uow:
             if await uow.caregivers.find(caregiver_id) is None:
                 raise NotFound("no such caregiver")
-            return await tax_status(uow, caregiver_id, self._clock.now())
+            return await tax_status(uow, self._box, caregiver_id, self._clock.now())
 
 
 class AdminReadTaxDetails:
