@@ -281,3 +281,14 @@ async def test_statements_are_one_per_caregiver_and_month_whatever_runs_at_once(
         february, march = expected[d.recipient_id]
         assert d.amount_cents == (february if d.period == date(2027, 2, 1) else march)
     assert await statement_issuer(make(), later).backfill() == 0
+
+
+def test_the_worker_sweeps_the_whole_ledger_daily() -> None:
+    from tailtribe.config import Settings
+    from tailtribe.entrypoints.worker.saq_worker import DOCUMENTS_SWEEP_CRON, make_worker
+    from tests.conftest import REDIS_URL
+
+    worker = make_worker(Settings(redis_url=REDIS_URL), concurrency=1)
+    [cron] = [c for c in worker.cron_jobs if c.function.__name__ == "documents_sweep"]
+    assert (cron.cron, cron.unique) == (DOCUMENTS_SWEEP_CRON, True)
+    assert DOCUMENTS_SWEEP_CRON.split()[2:] == ["*", "*", "*"]  # once a day

@@ -171,6 +171,9 @@ async def test_the_job_issues_what_the_ledger_owes_once_and_records_the_send(
     assert await issue() == 0
     async with uow:
         left = await uow.documents.undocumented(list(Movement), 10)
+        past = await uow.documents.undocumented(
+            list(Movement), 10, after=(left[0].occurred_at, left[0].id)
+        )
         page = await uow.documents.list(DocumentFilter(booking_id=booking.id), 10, 0)
         latest = await uow.documents.latest(booking.id, DocumentKind.RECEIPT)
         waiting = await uow.documents.unsent(10)
@@ -179,6 +182,7 @@ async def test_the_job_issues_what_the_ledger_owes_once_and_records_the_send(
         Movement.TRANSFER,
         Movement.STRIPE_FEE,
     }
+    assert past == left[1:]  # pages on past an entry
     by_kind = {s.document.kind: s.document for s in page.items}
     assert latest is not None and latest == by_kind[DocumentKind.RECEIPT]
     assert by_kind[DocumentKind.REFUND_NOTE].corrects == latest.number
@@ -194,6 +198,7 @@ async def test_the_job_issues_what_the_ledger_owes_once_and_records_the_send(
         assert not await uow.documents.mark_sent(waiting[0], "documents/x.pdf", NOW)
         stored = await uow.documents.get(waiting[0])
         assert len(await uow.documents.unsent(10)) == 3
+        assert await uow.documents.unsent(10, after=waiting[1]) == waiting[2:]
     assert stored is not None and (stored.file_key, stored.notified_at) == ("documents/x.pdf", NOW)
 
 

@@ -185,3 +185,40 @@ def test_the_csv_keeps_the_cents() -> None:
     assert rows[0]["complete"] == "true" and rows[0]["tin"] == "90051712345"
     assert rows[1]["complete"] == "false" and rows[1]["tin"] == ""
     assert rows[1]["name"] == "Lotte Peeters"
+
+
+FORMULA = st.sampled_from(["=", "+", "-", "@", "\t", "\r"])
+
+
+@settings(max_examples=50)
+@given(
+    starts=st.lists(FORMULA, min_size=4, max_size=4),
+    rest=st.text(st.characters(codec="utf-8", blacklist_characters="\x00"), max_size=20),
+)
+def test_csv_cells_typed_by_people_never_start_a_formula(starts: list[str], rest: str) -> None:
+    import dataclasses
+
+    cid = UUID(int=7)
+    name, street, city, spare = (s + rest for s in starts)
+    typed = dataclasses.replace(details(cid), street=street, city=city)
+    unknown = Seller(
+        SellerFigures(UUID(int=8), (Quarter(-150, -49, 0),) + (Quarter(0, 0, 0),) * 3),
+        spare,
+        None,
+        postcode="2000",
+        city=city,
+    )
+    known = Seller(
+        SellerFigures(cid, (Quarter(100, 20, 1),) + (Quarter(0, 0, 0),) * 3),
+        name,
+        typed,
+        postcode="2000",
+        city=city,
+    )
+    text = to_csv(report([known, unknown]))
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), strict=True))
+    assert rows[0]["name"] == "'" + name
+    assert rows[0]["street"] == "'" + street and rows[0]["city"] == "'" + city
+    assert rows[1]["name"] == "'" + spare and rows[1]["city"] == "'" + city
+    assert rows[1]["consideration_q1_cents"] == "-150"  # figures stay numbers
+    assert rows[0]["tin"] == "90051712345"  # nothing else changes

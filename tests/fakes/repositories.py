@@ -924,10 +924,22 @@ class MemoryDocumentRepository:
         return max(found, key=lambda d: (d.issued_at, d.sequence), default=None)
 
     async def undocumented(
-        self, movements: Sequence[Movement], limit: int
+        self,
+        movements: Sequence[Movement],
+        limit: int,
+        *,
+        after: tuple[datetime, UUID] | None = None,
+        since: datetime | None = None,
     ) -> Sequence[LedgerEntry]:
         done = {s.document.ledger_entry_id for s in self._rows.values()}
-        entries = [e for e in self._store.ledger if e.movement in movements and e.id not in done]
+        entries = [
+            e
+            for e in self._store.ledger
+            if e.movement in movements
+            and e.id not in done
+            and (after is None or (e.occurred_at, e.id) > after)
+            and (since is None or e.occurred_at >= since)
+        ]
         return sorted(entries, key=lambda e: (e.occurred_at, e.id))[:limit]
 
     async def earliest(self, movements: Sequence[Movement]) -> datetime | None:
@@ -952,8 +964,11 @@ class MemoryDocumentRepository:
             (c for c in found if self._store.caregivers[c].user_id not in stated), key=str
         )
 
-    async def unsent(self, limit: int) -> Sequence[UUID]:
+    async def unsent(self, limit: int, *, after: UUID | None = None) -> Sequence[UUID]:
         waiting = [s.document for s in self._rows.values() if s.notified_at is None]
+        if after is not None:
+            mark = self._rows[after].document
+            waiting = [d for d in waiting if (d.issued_at, d.id) > (mark.issued_at, mark.id)]
         return [d.id for d in sorted(waiting, key=lambda d: (d.issued_at, d.id))][:limit]
 
     async def mark_sent(self, document_id: UUID, file_key: str, at: datetime) -> bool:

@@ -42,6 +42,7 @@ async def test_requests_reminders_withholding_and_release_through_the_api(api: A
         "second_reminder_at": None,
         "withholding_from": None,
         "payouts_withheld": False,
+        "unreadable": False,
     }
     assert (await run_at(c, ASKED))["caregivers.tax_requests"] == 1
     assert (await run_at(c, ASKED + DAY))["caregivers.tax_requests"] == 0

@@ -5,6 +5,7 @@ report's figures are compared with sums taken straight from the ledger."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -109,9 +110,9 @@ async def play(world: World, h: History) -> None:
         await uow.commit()
     await world.gateway.capture(intent.id, f"capture {booking.id}")
     at(booking.end + timedelta(hours=48 + h.payout_delay_hours, minutes=1), world)
-    assert await PayOutDue(world.uow, world.gateway, world.outbox, world.clock).one(
-        booking.id, booking.caregiver_id
-    )
+    assert await PayOutDue(
+        world.uow, world.gateway, world.outbox, world.clock, tax_details_box("test-key")
+    ).one(booking.id, booking.caregiver_id)
     disputes = ManageDisputes(world.uow, world.gateway, world.outbox, world.clock, world.audit)
     refunded = 0
     for hours, percent in h.refunds:
@@ -252,9 +253,19 @@ async def test_the_copies_go_from_1_january_once_per_seller(world: World) -> Non
         recipient = await uow.users.get(UUID(str(payload["user_id"])))
     assert recipient is not None and recipient.full_name == "Seller 0"
     # a year later, the next year's copies: none, nothing was paid in it
-    at(datetime(YEAR + 1, 6, 1, tzinfo=UTC), world)
+    at(datetime(YEAR + 1, 1, 15, tzinfo=UTC), world)
     assert await copies(world)() == 0
     assert len(queued_copies(world)) == 1
+
+
+async def test_the_copies_go_in_january_only(world: World) -> None:
+    at(datetime(YEAR - 1, 11, 1, tzinfo=UTC), world)
+    await seed_sellers(world)
+    await play(world, History(0, 60, 0, []))
+    at(datetime(YEAR + 1, 1, 31, 23, 0, tzinfo=UTC), world)  # 1 February in Brussels
+    assert await copies(world)() == 0  # the copies were due by 31 January
+    at(datetime(YEAR + 1, 1, 31, 22, 59, tzinfo=UTC), world)  # 31 January, 23:59
+    assert await copies(world)() == 1
 
 
 def test_the_copy_never_shows_a_whole_identifier() -> None:
@@ -278,7 +289,15 @@ def test_the_copy_never_shows_a_whole_identifier() -> None:
     line = identity_line(details)
     assert "TIN …345 (BE)" in line and "IBAN …7034" in line
     assert "90051712345" not in line and "BE68539007547034" not in line
-    assert line.startswith("Lotte Peeters; 1990-05-17; Meir 1, 2000 Antwerpen (BE)")
+    assert line == "Lotte P.; …05-17; 2000 Antwerpen (BE); TIN …345 (BE); IBAN …7034"
+    for whole in ("Peeters", "1990", "Meir"):  # no full name, birth date or address
+        assert whole not in line
+    business = dataclasses.replace(
+        details, enterprise_number="0403170701", vat_number="BE0403170701"
+    )
+    assert identity_line(business).endswith("; VAT …701") and "BE0403170701" not in (
+        identity_line(business)
+    )
 
 
 def test_details_that_do_not_open_count_as_missing() -> None:

@@ -302,7 +302,7 @@ async def test_a_document_issued_on_new_years_night_in_brussels_starts_the_new_s
     await play(world, [("card", 0)])
     # 23:30 UTC on 31 December is 00:30 on 1 January in Brussels.
     world.clock.advance(datetime(2026, 12, 31, 23, 30, tzinfo=UTC) - world.clock.now())
-    assert await issuer_of(world)() == 1
+    assert await issuer_of(world)(True) == 1  # the daily run: the payment was in June
     (receipt,) = await documents_of(world)
     assert (receipt.year, receipt.sequence, receipt.number) == (2027, 1, "TT-R-2027-000001")
 
@@ -371,3 +371,143 @@ async def test_an_erased_recipients_document_is_stored_but_not_emailed(world: Wo
     send = SendDocuments(world.uow, storage, make_renderer(), world.outbox, world.clock)
     assert await send() == 1 and len(storage.objects) == 1
     assert not [m for m in world.uow.outbox_rows.values() if "document_id" in m.payload]
+
+
+class RotatedBox:
+    """Details sealed under a secret key since rotated: nothing opens."""
+
+    def seal(self, plain: str) -> str:
+        return plain
+
+    def open(self, sealed: str) -> str:
+        raise ValueError("the tag does not match")
+
+
+async def test_details_that_no_longer_open_fall_back_to_the_accounts_name(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    booking = await play(world, [("card", 0), ("payout", 0)])
+    async with world.uow as uow:
+        await uow.tax_details.save(
+            SealedTaxDetails(booking.caregiver_id, "sealed-under-the-old-key", world.clock.now())
+        )
+        await uow.commit()
+    issue = IssueDocuments(
+        world.uow, world.ids, world.clock, DocumentTerms(ISSUER, 21), RotatedBox()
+    )
+    assert await issue() == 2
+    invoice = next(
+        d for d in await documents_of(world) if d.kind is DocumentKind.COMMISSION_INVOICE
+    )
+    assert invoice.recipient == Party(name=user("Bram", world.clock.now()).full_name)
+    assert "sealed-under-the-old-key" not in caplog.text
+
+
+async def test_entries_that_fail_never_keep_the_others_waiting(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tailtribe.domain.services.documents import issue as issue_module
+
+    monkeypatch.setattr(issue_module, "BATCH", 2)
+    stuck = [await play(world, [("card", 0)]) for _ in range(3)]  # the oldest entries
+    world.clock.advance(timedelta(days=1))
+    fine = [await play(world, [("card", 0)]) for _ in range(3)]
+    failing = {b.id for b in stuck}
+    issue = issuer_of(world)
+    real = IssueDocuments._draft
+
+    async def draft(self: IssueDocuments, uow: object, entry: object) -> object:
+        if entry.booking_id in failing:  # type: ignore[attr-defined]
+            raise LookupError("a party is gone")
+        return await real(self, uow, entry)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(IssueDocuments, "_draft", draft)
+    assert await issue() == 3
+    issued = {d.booking.booking_id for d in await documents_of(world) if d.booking}
+    assert issued == {b.id for b in fine}
+    # SendDocuments likewise: files that fail to render keep no other waiting.
+    renderer = make_renderer()
+    failing_numbers = {d.number for d in (await documents_of(world))[:2]}
+
+    class Flaky:
+        content_type = renderer.content_type
+
+        def render(self, document: Document) -> bytes:
+            if document.number in failing_numbers:
+                raise RuntimeError("the renderer broke")
+            return renderer.render(document)
+
+    storage = MemoryStorage()
+    send = SendDocuments(world.uow, storage, Flaky(), world.outbox, world.clock)
+    assert await send() == 1
+
+
+async def test_a_credit_note_gives_back_vat_at_its_invoices_rate(world: World) -> None:
+    booking = await play(world, [("card", 0), ("payout", 0)])
+    assert await issuer_of(world, rate=21)() == 2
+    booking.refund(booking.end + DISPUTE_WINDOW + timedelta(hours=2), 1_000, "goodwill")
+    await publish(world, booking)
+    assert await issuer_of(world, rate=6)() == 2  # the rate changed since the invoice
+    documents = {d.kind: d for d in await documents_of(world)}
+    credit = documents[DocumentKind.CREDIT_NOTE]
+    assert credit.vat_rate_percent == 21
+    assert (credit.net_cents, credit.vat_cents) == vat_split(credit.amount_cents, 21)
+    assert credit.corrects == documents[DocumentKind.COMMISSION_INVOICE].number
+
+
+async def test_a_refund_note_waits_for_the_receipt_it_corrects(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    booking = await play(world, [("card", 0), ("refund", 50)])
+    real = IssueDocuments._draft
+    broken = True
+
+    async def draft(self: IssueDocuments, uow: object, entry: object) -> object:
+        if broken and ISSUED_FROM[entry.movement] is DocumentKind.RECEIPT:  # type: ignore[attr-defined]
+            raise RuntimeError("the database went away")
+        return await real(self, uow, entry)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(IssueDocuments, "_draft", draft)
+    assert await issuer_of(world)() == 0  # the refund note waits with its receipt
+    assert await documents_of(world) == []
+    # Even alone (its receipt's entry out of sight), it is not issued without it.
+    async with world.uow as uow:
+        entries = await uow.ledger.for_booking(booking.id)
+    (refund,) = [e for e in entries if e.movement is Movement.REFUND]
+    assert not await issuer_of(world).issue(refund)
+    assert await documents_of(world) == []
+    broken = False
+    assert await issuer_of(world)() == 2
+    documents = {d.kind: d for d in await documents_of(world)}
+    assert documents[DocumentKind.REFUND_NOTE].corrects == documents[DocumentKind.RECEIPT].number
+
+
+async def test_documents_issued_long_after_their_movement_are_stored_not_emailed(
+    world: World,
+) -> None:
+    storage = MemoryStorage()
+    send = SendDocuments(world.uow, storage, make_renderer(), world.outbox, world.clock)
+    await play(world, [("card", 0)])
+    assert await issuer_of(world)() == 1 and await send() == 1  # issued soon after: emailed
+    late = await play(world, [("card", 0)])
+    async with world.uow as uow:
+        (capture, *_) = await uow.ledger.for_booking(late.id)
+    # A first deploy, a month after the payment.
+    world.clock.advance(capture.occurred_at + timedelta(days=31) - world.clock.now())
+    assert await issuer_of(world)(True) == 1  # the backfill
+    assert await send() == 1 and len(storage.objects) == 2  # stored and listed
+    emails = [m for m in world.uow.outbox_rows.values() if "document_id" in m.payload]
+    first = min(await documents_of(world), key=lambda d: d.issued_at)
+    assert [m.payload["document_id"] for m in emails] == [str(first.id)]
+    assert await send() == 0  # dealt with: never emailed later either
+
+
+async def test_the_minute_run_reads_the_last_week_and_the_daily_run_everything(
+    world: World,
+) -> None:
+    booking = await play(world, [("card", 0)])
+    async with world.uow as uow:
+        (capture, *_) = await uow.ledger.for_booking(booking.id)
+    world.clock.advance(capture.occurred_at + timedelta(days=8) - world.clock.now())
+    assert await issuer_of(world)() == 0  # older than a week: not the minute run's
+    assert await issuer_of(world)(True) == 1  # the daily run and the backfill

@@ -11,6 +11,7 @@ from uuid import uuid4
 
 import pytest
 
+from tailtribe.adapters.security.second_factor import tax_details_box
 from tailtribe.adapters.stripe.events import StripeEventDecoder, stripe_event
 from tailtribe.domain.errors import PaymentProviderError
 from tailtribe.domain.model.booking_dispute import DisputeOutcome
@@ -194,7 +195,7 @@ async def test_a_cancellation_retried_after_a_lost_refund_refunds_once(world: Wo
 async def test_a_payout_held_after_a_lost_transfer_is_not_paid_again(world: World) -> None:
     gateway = Flaky(world)
     booking = await held_after_a_lost_transfer(world, gateway)
-    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock, tax_details_box("test-key"))  # type: ignore[arg-type]
     # An admin releases it: the transfer Stripe made is found and recorded.
     disputes = ManageDisputes(world.uow, gateway, world.outbox, world.clock, world.audit)  # type: ignore[arg-type]
     await disputes.resolve(ADMIN, booking.id, DisputeOutcome.RELEASE, None)
@@ -264,7 +265,7 @@ async def test_an_admin_refund_while_a_payout_answer_is_lost_reverses_the_transf
     records the payout and reverses the caregiver's share of it."""
     booking = await completed_and_captured(world)
     gateway = Flaky(world)
-    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock, tax_details_box("test-key"))  # type: ignore[arg-type]
     gateway.lose["transfer"] = 1
     world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
     assert await payouts() == 0 and gateway.transfers == 1
@@ -292,7 +293,7 @@ async def test_a_chargeback_after_a_lost_transfer_records_the_payout_it_cannot_h
     transfer.created and Reconcile then agree with the ledger."""
     booking = await completed_and_captured(world)
     gateway = Flaky(world)
-    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock, tax_details_box("test-key"))  # type: ignore[arg-type]
     gateway.lose["transfer"] = 1
     world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
     assert await payouts() == 0 and gateway.transfers == 1
@@ -388,7 +389,7 @@ async def held_after_a_lost_transfer(world: World, gateway: Flaky) -> Booking:
     """Four refused attempts, then a transfer made at Stripe whose answer is
     lost: the fifth failure holds the payout, though its money has gone."""
     booking = await completed_and_captured(world)
-    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock)  # type: ignore[arg-type]
+    payouts = PayOutDue(world.uow, gateway, world.outbox, world.clock, tax_details_box("test-key"))  # type: ignore[arg-type]
     gateway.refuse["transfer"], gateway.lose["transfer"] = 4, 1
     world.clock.advance(booking.end + timedelta(hours=48) - world.clock.now())
     for _ in range(5):

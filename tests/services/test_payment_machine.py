@@ -84,6 +84,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from tailtribe.adapters.security.second_factor import tax_details_box
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
 from tailtribe.adapters.stripe.events import StripeEvent, StripeEventDecoder
 from tailtribe.domain.errors import DomainError, PaymentProviderError
@@ -577,7 +578,7 @@ class PaymentMachine(RuleBasedStateMachine):
         self.requests = RequestBooking(w.uow, gw, self.terms, w.outbox, w.ids, w.clock)
         self.lifecycle = BookingLifecycle(w.uow, gw, self.terms, w.outbox, w.clock)
         self.jobs = RunDueBookingJobs(w.uow, gw, self.terms, w.outbox, w.clock)
-        self.payouts = PayOutDue(w.uow, gw, w.outbox, w.clock)
+        self.payouts = PayOutDue(w.uow, gw, w.outbox, w.clock, tax_details_box("test-key"))
         self.disputes = ManageDisputes(
             w.uow, gw, w.outbox, w.clock, AuditTrail(w.uow, w.ids, w.clock)
         )

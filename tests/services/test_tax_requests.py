@@ -16,12 +16,16 @@ from tailtribe.domain.model.booking_payout import PayoutStatus
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.caregivers import Caregiver, CaregiverStatus, ProfileDetails
 from tailtribe.domain.model.notifications import EVENT_TOPIC_PREFIX, EmailKind
+from tailtribe.domain.model.tax_details import SealedTaxDetails
 from tailtribe.domain.model.tax_requests import (
     FIRST_REMINDER_AFTER,
     SECOND_REMINDER_AFTER,
     WITHHOLD_AFTER,
 )
-from tailtribe.domain.services.caregivers.tax_details_access import ManageTaxDetails
+from tailtribe.domain.services.caregivers.tax_details_access import (
+    ManageTaxDetails,
+    TaxDetailsRequests,
+)
 from tailtribe.domain.services.caregivers.tax_requests import SendTaxDetailsRequests
 from tailtribe.domain.services.notifications.relay_outbox import RelayOutbox
 from tailtribe.domain.services.payments.payouts import PayOutDue
@@ -113,7 +117,9 @@ async def test_reminders_once_each_payouts_withheld_at_sixty_days_and_paid_once_
     assert early.dispute.deadline is not None and late.dispute.deadline is not None
     assert late.dispute.deadline - early.dispute.deadline == DAY
     job = SendTaxDetailsRequests(world.uow, world.outbox, world.clock)
-    payouts = PayOutDue(world.uow, world.gateway, world.outbox, world.clock)
+    payouts = PayOutDue(
+        world.uow, world.gateway, world.outbox, world.clock, tax_details_box("test-key")
+    )
     # First seen by the job 60 days before the later payout comes due.
     asked = late.dispute.deadline - WITHHOLD_AFTER
     at(world, asked)
@@ -237,3 +243,72 @@ async def test_each_step_becomes_its_own_email_to_the_caregiver(world: World) ->
         EmailKind.TAX_DETAILS_LAST_REMINDER.topic,
         EmailKind.PAYOUTS_WITHHELD.topic,
     ]
+
+
+async def test_saving_locks_the_request_before_the_caregiver(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The payout claim locks the request, then the booking; the transfer the
+    booking, then the caregiver: a save taking the caregiver before the
+    request would close a cycle."""
+    caregiver = await approved_caregiver(world)
+    assert await SendTaxDetailsRequests(world.uow, world.outbox, world.clock)() == 1
+    locks: list[str] = []
+    caregivers, requests = type(world.uow.caregivers), type(world.uow.tax_requests)
+    by_user, get_request = caregivers.get_by_user, requests.get
+
+    async def locking_by_user(self: object, user_id: UUID) -> object:
+        locks.append("caregiver")
+        return await by_user(self, user_id)  # type: ignore[arg-type]
+
+    async def locking_get(self: object, caregiver_id: UUID, *, lock: bool = False) -> object:
+        if lock:
+            locks.append("request")
+        return await get_request(self, caregiver_id, lock=lock)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(caregivers, "get_by_user", locking_by_user)
+    monkeypatch.setattr(requests, "get", locking_get)
+    begun = type(world.uow).__aenter__
+
+    async def enter(self: object) -> object:
+        locks.append("begin")
+        return await begun(self)  # type: ignore[type-var]
+
+    monkeypatch.setattr(type(world.uow), "__aenter__", enter)
+    await give_details(world, caregiver.user_id)
+    saving = locks[len(locks) - 1 - locks[::-1].index("begin") :]  # the saving transaction
+    assert saving == ["begin", "request", "caregiver"]
+
+
+async def test_details_that_no_longer_open_count_as_missing(world: World) -> None:
+    caregiver = await approved_caregiver(world)
+    late = await completed(world, caregiver.id, DAY)
+    assert late.dispute.deadline is not None
+    job = SendTaxDetailsRequests(world.uow, world.outbox, world.clock)
+    payouts = PayOutDue(
+        world.uow, world.gateway, world.outbox, world.clock, tax_details_box("test-key")
+    )
+    asked = late.dispute.deadline - WITHHOLD_AFTER
+    at(world, asked)
+    assert await job() == 1
+    for step in (FIRST_REMINDER_AFTER, SECOND_REMINDER_AFTER):
+        at(world, asked + step)
+        assert await job() == 1
+    # Given, but sealed under a secret key since rotated.
+    old_box = tax_details_box("the-old-key")
+    async with world.uow as uow:
+        await uow.tax_details.save(
+            SealedTaxDetails(caregiver.id, old_box.seal('{"x": 1}'), world.clock.now())
+        )
+        await uow.commit()
+    at(world, asked + WITHHOLD_AFTER)
+    assert await payouts() == 0
+    assert await status(world, late) is PayoutStatus.WITHHELD
+    requests = TaxDetailsRequests(world.uow, world.clock, tax_details_box("test-key"))
+    seen = await requests.of(caregiver.id)
+    assert (seen.complete, seen.unreadable, seen.withheld) == (False, True, True)
+    # Given again under the current key: complete, paid.
+    await give_details(world, caregiver.user_id)
+    seen = await requests.of(caregiver.id)
+    assert (seen.complete, seen.unreadable, seen.withheld) == (True, False, False)
+    assert await payouts() == 1

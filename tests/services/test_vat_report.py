@@ -67,7 +67,7 @@ async def issue(world: World) -> int:
                 )
         await uow.commit()
     terms = DocumentTerms(ISSUER, 21)
-    return await IssueDocuments(world.uow, world.ids, world.clock, terms, OpenBox())()
+    return await IssueDocuments(world.uow, world.ids, world.clock, terms, OpenBox())(True)
 
 
 # Instants to issue at: anywhere from December to May, often within an hour of

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, func, literal, select, tuple_, update
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -172,15 +172,31 @@ class SqlDocumentRepository:
         return None if row is None else document_from_json(row.content)
 
     async def undocumented(
-        self, movements: Sequence[Movement], limit: int
+        self,
+        movements: Sequence[Movement],
+        limit: int,
+        *,
+        after: tuple[datetime, UUID] | None = None,
+        since: datetime | None = None,
     ) -> Sequence[LedgerEntry]:
+        where: list[ColumnElement[bool]] = [
+            LedgerEntryRow.movement.in_([m.value for m in movements]),
+            DocumentRow.id.is_(None),
+        ]
+        if since is not None:  # ix_ledger_entry_occurred: only the recent part is read
+            where.append(LedgerEntryRow.occurred_at >= since)
+        if after is not None:
+            at, entry_id = after
+            where.append(
+                or_(
+                    LedgerEntryRow.occurred_at > at,
+                    and_(LedgerEntryRow.occurred_at == at, LedgerEntryRow.id > entry_id),
+                )
+            )
         rows = await self._session.scalars(
             select(LedgerEntryRow)
             .outerjoin(DocumentRow, DocumentRow.ledger_entry_id == LedgerEntryRow.id)
-            .where(
-                LedgerEntryRow.movement.in_([m.value for m in movements]),
-                DocumentRow.id.is_(None),
-            )
+            .where(*where)
             .order_by(LedgerEntryRow.occurred_at, LedgerEntryRow.id)
             .limit(limit)
         )
@@ -222,10 +238,19 @@ class SqlDocumentRepository:
         )
         return list(ids)
 
-    async def unsent(self, limit: int) -> Sequence[UUID]:
+    async def unsent(self, limit: int, *, after: UUID | None = None) -> Sequence[UUID]:
+        where: list[ColumnElement[bool]] = [DocumentRow.notified_at.is_(None)]
+        if after is not None:
+            mark = select(DocumentRow.issued_at).where(DocumentRow.id == after).scalar_subquery()
+            where.append(
+                or_(
+                    DocumentRow.issued_at > mark,
+                    and_(DocumentRow.issued_at == mark, DocumentRow.id > after),
+                )
+            )
         ids = await self._session.scalars(
             select(DocumentRow.id)
-            .where(DocumentRow.notified_at.is_(None))
+            .where(*where)
             .order_by(DocumentRow.issued_at, DocumentRow.id)
             .limit(limit)
         )

@@ -162,10 +162,21 @@ CSV_COLUMNS = (
 )
 
 
+# A cell a spreadsheet would read as a formula (CSV injection): a name typed
+# as "=HYPERLINK(...)" must stay text when the accountant opens the file.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(cell: str) -> str:
+    """The cell with a single quote in front when it would start a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
 def to_csv(report: Dac7Report) -> str:
     """One row per reportable seller: exact cents, and the whole euros the XML reports."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF (RFC 4180): a cell holding a CR or LF is then quoted on every Python.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for s in report.sellers:
         d, quarters = s.details, s.figures.quarters
@@ -187,7 +198,7 @@ def to_csv(report: Dac7Report) -> str:
         )
         writer.writerow(
             [str(s.figures.caregiver_id), str(s.complete).lower(), str(s.business).lower()]
-            + identity
+            + [as_text(cell) for cell in identity]  # typed by people; figures stay numbers
             + [q.consideration_cents for q in quarters]
             + [q.fees_cents for q in quarters]
             + [q.activities for q in quarters]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+
+logger = logging.getLogger(__name__)
 
 EU_COUNTRIES = frozenset(
     [
@@ -95,3 +99,16 @@ class SealedTaxDetails:
     caregiver_id: UUID
     sealed: str
     updated_at: datetime
+
+
+def unsealed(open_text: Callable[[str], str], sealed: SealedTaxDetails | None) -> TaxDetails | None:
+    """The details, or None when missing or unreadable (sealed under a secret
+    key since rotated: the caregiver gives them again). The warning names the
+    caregiver's id only, never a value."""
+    if sealed is None:
+        return None
+    try:
+        return TaxDetails.from_seal_text(open_text(sealed.sealed))
+    except Exception:
+        logger.warning("the tax details of %s do not open", sealed.caregiver_id)
+        return None

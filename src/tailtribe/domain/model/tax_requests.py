@@ -131,13 +131,21 @@ class TaxDetailsStatus:
     # before the second reminder.
     withholding_from: datetime | None
     withheld: bool
+    # Given once, but sealed under a secret key since rotated: they count as
+    # missing and are to be given again.
+    unreadable: bool = False
 
     @classmethod
     def of(
-        cls, request: TaxDetailsRequest | None, complete: bool, now: datetime
+        cls,
+        request: TaxDetailsRequest | None,
+        complete: bool,
+        now: datetime,
+        *,
+        unreadable: bool = False,
     ) -> TaxDetailsStatus:
         if request is None:
-            return cls(complete, None, None, None, None, False)
+            return cls(complete, None, None, None, None, False, unreadable)
         return cls(
             complete=complete,
             requested_at=request.requested_at,
@@ -145,4 +153,5 @@ class TaxDetailsStatus:
             second_reminder_at=request.second_reminder_at,
             withholding_from=None if complete else request.withholding_from,
             withheld=request.withholds(now, complete),
+            unreadable=unreadable,
         )

@@ -60,9 +60,17 @@ class DocumentRepository(Protocol):
         ...
 
     async def undocumented(
-        self, movements: Sequence[Movement], limit: int
+        self,
+        movements: Sequence[Movement],
+        limit: int,
+        *,
+        after: tuple[datetime, UUID] | None = None,
+        since: datetime | None = None,
     ) -> Sequence[LedgerEntry]:
-        """Ledger entries of these movements without a document, oldest first."""
+        """Ledger entries of these movements without a document, oldest first
+        (by `occurred_at`, then id); only those after `after` (an entry's
+        `occurred_at` and id) when given, to page on past entries that failed;
+        only those that occurred at or after `since` when given."""
         ...
 
     async def earliest(self, movements: Sequence[Movement]) -> datetime | None:
@@ -76,9 +84,10 @@ class DocumentRepository(Protocol):
         whose account has no statement for `period` (the month's first day)."""
         ...
 
-    async def unsent(self, limit: int) -> Sequence[UUID]:
+    async def unsent(self, limit: int, *, after: UUID | None = None) -> Sequence[UUID]:
         """Documents whose file is not stored or whose recipient was not told
-        yet, oldest first."""
+        yet, oldest first (by issue, then id); only those after the document
+        `after` when given."""
         ...
 
     async def mark_sent(self, document_id: UUID, file_key: str, at: datetime) -> bool:

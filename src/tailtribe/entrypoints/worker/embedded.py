@@ -14,6 +14,7 @@ from tailtribe.entrypoints.worker.jobs import (
     run_booking_jobs,
     run_dac7_copies,
     run_retention,
+    sweep_documents,
 )
 
 logger = logging.getLogger(__name__)
@@ -32,8 +33,9 @@ async def embedded_scheduler(
 ) -> AsyncIterator[None]:
     """Run the due jobs every `interval` seconds, send the outbox's emails
     every `outbox_interval`, and apply retention once at start and then every
-    `retention_interval` (a day), and send the sellers' DAC7 copies at start and
-    then hourly, for as long as the app runs."""
+    `retention_interval` (a day), issuing then the documents the whole ledger
+    owes, and send the sellers' DAC7 copies at start and then hourly, for as
+    long as the app runs."""
 
     async def jobs() -> None:
         while True:
@@ -54,6 +56,10 @@ async def embedded_scheduler(
                 await run_retention(container)
             except Exception:  # the database may be away: tomorrow's run catches up
                 logger.exception("retention failed")
+            try:
+                await sweep_documents(container)
+            except Exception:  # likewise
+                logger.exception("documents sweep failed")
             await asyncio.sleep(retention_interval)
 
     async def dac7_copies() -> None:

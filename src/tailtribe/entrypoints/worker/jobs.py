@@ -153,7 +153,7 @@ async def backfill_documents(container: AsyncContainer) -> dict[str, int]:
     until a round does nothing; a second backfill finds nothing to do."""
     total = {"documents.issued": 0, "documents.statements": 0, "documents.sent": 0}
     while True:
-        issued = await in_scope(container, IssueDocuments)
+        issued = await in_scope(container, IssueDocuments, True)
         async with container() as scope:
             stated = await (await scope.get(IssueStatements)).backfill()
         sent = await in_scope(container, SendDocuments)
@@ -164,13 +164,23 @@ async def backfill_documents(container: AsyncContainer) -> dict[str, int]:
             return total
 
 
+async def sweep_documents(container: AsyncContainer) -> dict[str, int]:
+    """Daily: the documents owed for movements of the whole ledger (the
+    every-minute run looks at the last 7 days only), and the statements of
+    every ended month (the every-minute run issues the last month's only)."""
+    swept = await in_scope(container, IssueDocuments, True)
+    async with container() as scope:
+        stated = await (await scope.get(IssueStatements)).backfill()
+    return {"documents.swept": swept, "documents.statements_swept": stated}
+
+
 async def run_retention(container: AsyncContainer) -> dict[str, int]:
     """The daily purge of personal data kept past its need (docs/retention.md)."""
     return await in_scope(container, ApplyRetention)
 
 
 async def run_dac7_copies(container: AsyncContainer) -> dict[str, int]:
-    """From 1 January, each reportable seller's copy of last year's DAC7 figures
+    """In January (Brussels), each reportable seller's copy of last year's DAC7 figures
     (docs/dac7.md), once; hourly, as the year's ledger is read each time."""
     return {"dac7.copies": await in_scope(container, SendDac7Copies)}
 

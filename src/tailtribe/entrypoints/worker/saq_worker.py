@@ -23,12 +23,16 @@ from tailtribe.entrypoints.worker.jobs import (
     run_dac7_copies,
     run_retention,
     send_email,
+    sweep_documents,
 )
 from tailtribe.ioc import make_container
 
 RELAY_CRON = "* * * * * */5"  # every 5 seconds (croniter's sixth field)
 RETENTION_CRON = "17 3 * * *"  # daily, at a quiet hour (UTC)
-DAC7_COPIES_CRON = "41 * * * *"  # hourly: reads the year's ledger, so not every minute
+DOCUMENTS_SWEEP_CRON = "47 3 * * *"  # daily: the whole ledger's missing documents
+# Hourly in January (UTC; the use case itself keeps to January in Brussels): it
+# reads the year's ledger, so not every minute, and the copies are due by 31 January.
+DAC7_COPIES_CRON = "41 * * 1 *"
 
 
 class WorkerContext(Context, total=False):
@@ -42,6 +46,10 @@ async def booking_jobs(ctx: WorkerContext) -> dict[str, int]:
 
 async def retention(ctx: WorkerContext) -> dict[str, int]:
     return await run_retention(ctx["di"])
+
+
+async def documents_sweep(ctx: WorkerContext) -> dict[str, int]:
+    return await sweep_documents(ctx["di"])
 
 
 async def dac7_copies(ctx: WorkerContext) -> dict[str, int]:
@@ -87,6 +95,7 @@ def make_worker(
             outbox_send,
             process_photo,
             retention,
+            documents_sweep,
             dac7_copies,
         ],
         # unique: with several workers, one run at a time in all.
@@ -94,6 +103,7 @@ def make_worker(
             CronJob(booking_jobs, cron="* * * * *", unique=True, timeout=300),
             CronJob(outbox_relay, cron=RELAY_CRON, unique=True, timeout=60),
             CronJob(retention, cron=RETENTION_CRON, unique=True, timeout=3600),
+            CronJob(documents_sweep, cron=DOCUMENTS_SWEEP_CRON, unique=True, timeout=3600),
             CronJob(dac7_copies, cron=DAC7_COPIES_CRON, unique=True, timeout=600),
         ],
         startup=startup,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from tailtribe.domain.errors import NotFound
 from tailtribe.domain.model.audit import AuditAction, AuditObject
-from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails
+from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails, unsealed
 from tailtribe.domain.model.tax_requests import TaxDetailsStatus
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.tax_ids import TaxDetailsBox, TaxIdValidator
@@ -54,8 +54,16 @@ class ManageTaxDetails:
         enterprise_number: str | None,
         vat_number: str | None,
     ) -> TaxDetails:
+        async with self._uow as uow:  # which caregiver; its row lock ends here
+            caregiver_id = (await own_profile(uow, user_id)).id
         async with self._uow as uow:
+            # Locks in one order everywhere: the request's row, then the
+            # caregiver's, then bookings. The payout claim takes the request,
+            # then the booking; the transfer the booking, then the caregiver.
+            await uow.tax_requests.get(caregiver_id, lock=True)
             caregiver = await own_profile(uow, user_id)
+            if caregiver.id != caregiver_id:  # never, a user has one profile for good
+                raise NotFound("you have no caregiver profile yet")
             details = build_tax_details(
                 caregiver_id=caregiver.id,
                 first_name=first_name,
@@ -74,8 +82,6 @@ class ManageTaxDetails:
                 validator=self._validator,
             )
             sealed = self._box.seal(details.seal_text())
-            # The request's row first, as the payout run locks it (payments/payouts.py).
-            await uow.tax_requests.get(caregiver.id, lock=True)
             await uow.tax_details.save(SealedTaxDetails(caregiver.id, sealed, details.updated_at))
             # Complete now: withholding ends, the next payout run pays what waited.
             for booking in await uow.bookings.withheld_of(caregiver.id):
@@ -85,29 +91,35 @@ class ManageTaxDetails:
         return details
 
 
-async def tax_status(uow: UnitOfWork, caregiver_id: UUID, now: datetime) -> TaxDetailsStatus:
+async def tax_status(
+    uow: UnitOfWork, box: TaxDetailsBox, caregiver_id: UUID, now: datetime
+) -> TaxDetailsStatus:
     request = await uow.tax_requests.get(caregiver_id)
-    complete = await uow.tax_details.get(caregiver_id) is not None
-    return TaxDetailsStatus.of(request, complete, now)
+    sealed = await uow.tax_details.get(caregiver_id)
+    # Given but no longer readable (a rotated secret key) counts as missing.
+    complete = unsealed(box.open, sealed) is not None
+    return TaxDetailsStatus.of(
+        request, complete, now, unreadable=sealed is not None and not complete
+    )
 
 
 class TaxDetailsRequests:
     """When the details were asked for and reminded of, and whether payouts
     wait: no personal data, so an admin's look is not audited."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: UnitOfWork, clock: Clock, box: TaxDetailsBox) -> None:
+        self._uow, self._clock, self._box = uow, clock, box
 
     async def own(self, user_id: UUID) -> TaxDetailsStatus:
         async with self._uow as uow:
             caregiver = await own_profile(uow, user_id)
-            return await tax_status(uow, caregiver.id, self._clock.now())
+            return await tax_status(uow, self._box, caregiver.id, self._clock.now())
 
     async def of(self, caregiver_id: UUID) -> TaxDetailsStatus:
         async with self._uow as uow:
             if await uow.caregivers.find(caregiver_id) is None:
                 raise NotFound("no such caregiver")
-            return await tax_status(uow, caregiver_id, self._clock.now())
+            return await tax_status(uow, self._box, caregiver_id, self._clock.now())
 
 
 class AdminReadTaxDetails:

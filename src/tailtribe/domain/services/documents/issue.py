@@ -14,7 +14,8 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from enum import Enum
 from uuid import UUID
 
 from tailtribe.domain.errors import Conflict
@@ -40,9 +41,9 @@ from tailtribe.domain.model.statements import (
     previous_month,
     statement_lines,
 )
-from tailtribe.domain.model.tax_details import TaxDetails
+from tailtribe.domain.model.tax_details import unsealed
 from tailtribe.domain.model.time import local
-from tailtribe.domain.ports.documents import DocumentRenderer
+from tailtribe.domain.ports.documents import DocumentFilter, DocumentRenderer
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.tax_ids import TaxDetailsBox
@@ -52,6 +53,11 @@ from tailtribe.domain.services.outbox import Outbox
 logger = logging.getLogger(__name__)
 
 BATCH = 200
+# The every-minute run looks at the movements of this last stretch only; the
+# daily run and the backfill look at the whole ledger.
+RECENT = timedelta(days=7)
+# A document issued this long after its movement (a backfill) is not emailed.
+QUIET_AFTER = timedelta(days=30)
 MOVEMENTS = tuple(ISSUED_FROM)
 # Each kind's email.
 DOCUMENT_EMAILS: dict[DocumentKind, EmailKind] = {
@@ -63,6 +69,17 @@ DOCUMENT_EMAILS: dict[DocumentKind, EmailKind] = {
 }
 # Issued to the caregiver; the other kinds to the owner.
 TO_CAREGIVER = frozenset({DocumentKind.COMMISSION_INVOICE, DocumentKind.CREDIT_NOTE})
+
+
+class _Outcome(Enum):
+    ISSUED = "issued"
+    TAKEN = "taken"  # another issuer's document
+    WAITING = "waiting"  # for the document it corrects
+    FAILED = "failed"  # logged; the next run tries again
+
+
+class _Corrected(Exception):
+    """The document a correction names is owed but not issued yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,37 +105,74 @@ class IssueDocuments:
         self._uow, self._ids, self._clock = uow, ids, clock
         self._terms, self._tax_box = terms, tax_box
 
-    async def __call__(self) -> int:
-        """Issue every document owed now; returns how many this run issued."""
+    async def __call__(self, everything: bool = False) -> int:
+        """Issue the documents owed for the movements of the last RECENT, or
+        of the whole ledger with `everything` (the backfill, the daily run);
+        returns how many this run issued.
+
+        Pages on past the last entry seen, so an entry that fails (logged)
+        is left for the next run and never keeps the others waiting; the
+        later entries of its booking wait with it. An entry whose corrected
+        document is not issued yet (a refund seen before its capture of the
+        same instant) is tried again once the rest is done."""
         issued = 0
+        after: tuple[datetime, UUID] | None = None
+        failed: set[UUID] = set()  # bookings whose later entries wait for the next run
+        waiting: list[LedgerEntry] = []
+        since = None if everything else self._clock.now() - RECENT
         while True:
             async with self._uow as uow:
-                entries = await uow.documents.undocumented(MOVEMENTS, BATCH)
-            done = 0
-            for entry in entries:
-                done += await self.issue(entry)
-            issued += done
-            if len(entries) < BATCH or done == 0:
-                return issued
+                entries = await uow.documents.undocumented(
+                    MOVEMENTS, BATCH, after=after, since=since
+                )
+            for entry in entries:  # in ledger order: a receipt before its refund notes
+                if entry.booking_id in failed:
+                    continue
+                outcome = await self._issue(entry)
+                if outcome is _Outcome.ISSUED:
+                    issued += 1
+                elif outcome is _Outcome.WAITING:
+                    waiting.append(entry)
+                elif outcome is _Outcome.FAILED:
+                    failed.add(entry.booking_id)
+            if len(entries) < BATCH:
+                break
+            after = (entries[-1].occurred_at, entries[-1].id)
+        for entry in waiting:
+            if entry.booking_id not in failed:
+                issued += await self.issue(entry)
+        return issued
 
     async def issue(self, entry: LedgerEntry) -> bool:
         """True when this call issued the entry's document; False when it has
         one (another run's), or could not be issued now (logged, next run)."""
+        return await self._issue(entry) is _Outcome.ISSUED
+
+    async def _issue(self, entry: LedgerEntry) -> _Outcome:
         try:
             async with self._uow as uow:
                 document = await self._draft(uow, entry)
-                if document is None:
-                    return False
                 await uow.documents.add(document)
                 await uow.commit()
+        except _Corrected:
+            return _Outcome.WAITING
         except Conflict:
-            return False  # another issuer's: our number went back with the rollback
+            # Another issuer's, normally: our number went back with the rollback.
+            if await self._documented(entry):
+                return _Outcome.TAKEN
+            logger.warning("the document of ledger entry %s was refused and none exists", entry.id)
+            return _Outcome.FAILED
         except Exception:
             logger.exception("issuing the document of ledger entry %s failed", entry.id)
-            return False
-        return True
+            return _Outcome.FAILED
+        return _Outcome.ISSUED
 
-    async def _draft(self, uow: UnitOfWork, entry: LedgerEntry) -> Document | None:
+    async def _documented(self, entry: LedgerEntry) -> bool:
+        async with self._uow as uow:
+            page = await uow.documents.list(DocumentFilter(booking_id=entry.booking_id), 1000, 0)
+        return any(s.document.ledger_entry_id == entry.id for s in page.items)
+
+    async def _draft(self, uow: UnitOfWork, entry: LedgerEntry) -> Document:
         kind = ISSUED_FROM[entry.movement]
         booking = await uow.bookings.get(entry.booking_id)
         if booking is None:
@@ -130,22 +184,26 @@ class IssueDocuments:
         caregiver_user = await uow.users.get(caregiver.user_id)
         if caregiver_user is None:
             raise LookupError(f"the caregiver's account of booking {booking.id} is gone")
+        corrected = None
+        if kind in CORRECTS:
+            corrected = await uow.documents.latest(booking.id, CORRECTS[kind])
+            if corrected is None and await self._owes(uow, booking.id, CORRECTS[kind]):
+                raise _Corrected(f"the document entry {entry.id} corrects is not issued yet")
         if kind in TO_CAREGIVER:
             recipient_user = caregiver_user
             recipient = await caregiver_party(
                 uow, self._tax_box, caregiver.id, caregiver_user.full_name
             )
-            net, vat = vat_split(entry.amount_cents, self._terms.vat_rate_percent)
-            rate, method = self._terms.vat_rate_percent, None
+            # A credit note gives back VAT at the rate of the invoice it corrects.
+            rate = self._terms.vat_rate_percent if corrected is None else corrected.vat_rate_percent
+            net, vat = vat_split(entry.amount_cents, rate)
+            method = None
         else:
             recipient_user = owner
             recipient = Party(name=owner.full_name)
             net, vat, rate = 0, 0, 0
             method = None if booking.payment.method is None else booking.payment.method.value
-        corrects = None
-        if kind in CORRECTS:
-            corrected = await uow.documents.latest(booking.id, CORRECTS[kind])
-            corrects = None if corrected is None else corrected.number
+        corrects = None if corrected is None else corrected.number
         now = self._clock.now()
         year = local(now).year
         # Last, just before the insert: the series stays locked the shortest time.
@@ -179,16 +237,21 @@ class IssueDocuments:
             corrects=corrects,
         )
 
+    @staticmethod
+    async def _owes(uow: UnitOfWork, booking_id: UUID, kind: DocumentKind) -> bool:
+        """Whether the booking's ledger has an entry that issues `kind`."""
+        entries = await uow.ledger.for_booking(booking_id)
+        return any(ISSUED_FROM.get(e.movement) is kind for e in entries)
+
 
 async def caregiver_party(
     uow: UnitOfWork, tax_box: TaxDetailsBox, caregiver_id: UUID, name: str
 ) -> Party:
     """The legal name and address of the tax details when given, else the
     account's name."""
-    sealed = await uow.tax_details.get(caregiver_id)
-    if sealed is None:
+    details = unsealed(tax_box.open, await uow.tax_details.get(caregiver_id))
+    if details is None:  # none given, or sealed under a key since rotated
         return Party(name=name)
-    details = TaxDetails.from_seal_text(tax_box.open(sealed.sealed))
     return Party(
         name=f"{details.first_name} {details.last_name}",
         street=details.street,
@@ -334,9 +397,10 @@ class SendDocuments:
 
     async def __call__(self) -> int:
         sent = 0
-        while True:
+        after: UUID | None = None
+        while True:  # pages on past failures: one file that fails keeps no other waiting
             async with self._uow as uow:
-                waiting = await uow.documents.unsent(BATCH)
+                waiting = await uow.documents.unsent(BATCH, after=after)
             done = 0
             for document_id in waiting:
                 try:
@@ -344,8 +408,9 @@ class SendDocuments:
                 except Exception:  # this document only: the next run tries again
                     logger.exception("storing document %s failed", document_id)
             sent += done
-            if len(waiting) < BATCH or done == 0:
+            if len(waiting) < BATCH:
                 return sent
+            after = waiting[-1]
 
     async def send(self, document_id: UUID) -> bool:
         async with self._uow as uow:
@@ -362,7 +427,13 @@ class SendDocuments:
             email = DOCUMENT_EMAILS.get(document.kind)
             recipient = await uow.users.get(document.recipient_id)
             # An erased account has no address left to tell; the document stays.
-            if email is not None and recipient is not None and not recipient.erased:
+            # A backfilled document is stored and listed, not emailed.
+            if (
+                email is not None
+                and recipient is not None
+                and not recipient.erased
+                and not await self._backfilled(uow, document)
+            ):
                 await self._outbox.add(
                     uow,
                     email.topic,
@@ -373,3 +444,13 @@ class SendDocuments:
                 )
             await uow.commit()
         return True
+
+    @staticmethod
+    async def _backfilled(uow: UnitOfWork, document: Document) -> bool:
+        """Issued more than QUIET_AFTER after its movement: on a first deploy,
+        or after a long outage, its recipient is not emailed about it."""
+        if document.booking is None or document.ledger_entry_id is None:
+            return False
+        entries = await uow.ledger.for_booking(document.booking.booking_id)
+        moved = next((e.occurred_at for e in entries if e.id == document.ledger_entry_id), None)
+        return moved is not None and document.issued_at - moved > QUIET_AFTER

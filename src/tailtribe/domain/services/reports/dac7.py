@@ -19,7 +19,7 @@ from tailtribe.domain.model.dac7 import (
     year_bounds,
 )
 from tailtribe.domain.model.notifications import EmailKind
-from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails
+from tailtribe.domain.model.tax_details import SealedTaxDetails, TaxDetails, unsealed
 from tailtribe.domain.model.time import BRUSSELS
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.tax_ids import TaxDetailsBox
@@ -40,13 +40,7 @@ def check_year(year: int, current: int) -> None:
 def opened(box: TaxDetailsBox, sealed: SealedTaxDetails | None) -> TaxDetails | None:
     """The seller's details, or None when missing or unreadable (sealed under a
     secret key since rotated: the seller gives them again, and is flagged meanwhile)."""
-    if sealed is None:
-        return None
-    try:
-        return TaxDetails.from_seal_text(box.open(sealed.sealed))
-    except Exception:
-        logger.warning("the tax details of %s do not open", sealed.caregiver_id)
-        return None
+    return unsealed(box.open, sealed)
 
 
 class BuildDac7Report:
@@ -118,24 +112,30 @@ def masked(value: str, shown: int) -> str:
 
 
 def identity_line(details: TaxDetails | None) -> str:
-    """What the copy shows of the seller's reported identity: never a whole
-    identifier (the email and its queued row are not sealed)."""
+    """What the copy shows of the seller's reported identity, enough for them to
+    recognise it and nothing whole that identifies them (the email and its
+    queued row are not sealed): the first name and the last name's initial, the
+    day and month of birth, the postcode, city and country without the street,
+    and the last characters of the TIN, the IBAN and the VAT number."""
     if details is None:
         return "-"
     parts = [
-        f"{details.first_name} {details.last_name}",
-        details.birth_date.isoformat(),
-        f"{details.street}, {details.postcode} {details.city} ({details.country})",
+        f"{details.first_name} {details.last_name[:1]}.",
+        masked(details.birth_date.isoformat(), 5),
+        f"{details.postcode} {details.city} ({details.country})",
         f"TIN {masked(details.tin, 3)} ({details.tin_country})",
         f"IBAN {masked(details.iban, 4)}",
     ]
     if details.vat_number:
-        parts.append(f"VAT {details.vat_number}")
+        parts.append(f"VAT {masked(details.vat_number, 3)}")
     return "; ".join(parts)
 
 
+COPIES_MONTH = 1  # January, in Brussels
+
+
 class SendDac7Copies:
-    """From 1 January (Brussels), each reportable seller of the year before is
+    """In January (Brussels), each reportable seller of the year before is
     emailed their own figures, once: the copy's record and its email are written
     in one transaction, and the record's key (seller, year) refuses a second one.
     Erased sellers are skipped. Returns how many copies were queued."""
@@ -144,8 +144,10 @@ class SendDac7Copies:
         self._uow, self._box, self._outbox, self._clock = uow, box, outbox, clock
 
     async def __call__(self) -> int:
-        year = self._clock.now().astimezone(BRUSSELS).year - 1
-        if year < FIRST_YEAR:
+        today = self._clock.now().astimezone(BRUSSELS)
+        year = today.year - 1
+        # The copies are due by 31 January: outside January nothing is read.
+        if year < FIRST_YEAR or today.month != COPIES_MONTH:
             return 0
         start, end = year_bounds(year)
         async with self._uow as uow:

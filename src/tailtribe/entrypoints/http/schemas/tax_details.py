@@ -187,6 +187,15 @@ class TaxDetailsStatusOut(msgspec.Struct, kw_only=True):
             description="Payouts are withheld now (their bookings show `payout_status` withheld)."
         ),
     ]
+    unreadable: Annotated[
+        bool,
+        msgspec.Meta(
+            description=(
+                "The details were given but can no longer be read (the platform's secret key "
+                "changed): they count as missing, for withholding too, and are to be given again."
+            )
+        ),
+    ] = False
 
     @classmethod
     def of(cls, status: TaxDetailsStatus) -> TaxDetailsStatusOut:
@@ -197,4 +206,5 @@ class TaxDetailsStatusOut(msgspec.Struct, kw_only=True):
             second_reminder_at=status.second_reminder_at,
             withholding_from=status.withholding_from,
             payouts_withheld=status.withheld,
+            unreadable=status.unreadable,
         )
