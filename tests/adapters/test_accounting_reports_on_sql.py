@@ -136,7 +136,7 @@ def test_the_commands_print_the_vat_and_write_the_documents(
     assert documents[2]["corrects"] == documents[1]["number"]
 
     assert main(["reports", "documents", "--from", day, "--to", day]) == 0
-    assert capsys.readouterr().out == out.read_text()
+    assert capsys.readouterr().out == out.read_bytes().decode()
 
     assert main(["reports", "vat", "--quarter", "2027-Q1"]) == 1
     assert "a quarter written like 2027Q1" in capsys.readouterr().err

@@ -28,6 +28,7 @@ from tailtribe.domain.model.accounting import (
     vat_report_json,
     vat_report_text,
 )
+from tailtribe.domain.model.dac7_files import as_text
 from tailtribe.domain.model.documents import (
     BookingFacts,
     Document,
@@ -251,7 +252,7 @@ def test_the_documents_csv_parses_back_and_sums_right(
     assert len(rows) == len(documents)
     for row, d in zip(rows, documents, strict=True):
         assert row["number"] == d.number and row["kind"] == d.kind.value
-        assert row["recipient_name"] == (name or "X")
+        assert row["recipient_name"] == as_text(name or "X")
         assert int(row["gross_cents"]) == d.amount_cents
         assert row["gross"] == euros(d.amount_cents)
         assert row["issue_date"] == d.issued_at.astimezone(BRUSSELS).date().isoformat()
@@ -264,3 +265,17 @@ def test_the_documents_csv_parses_back_and_sums_right(
         assert sum(int(r["gross_cents"]) for r in rows if r["kind"] == kind.value) == sum(
             d.amount_cents for d in documents if d.kind is kind
         )
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x")', "+32 1", "-1+1", "@SUM(A1)", "\tx", "a\rb"]
+)
+def test_a_name_that_would_start_a_formula_stays_text(name: str) -> None:
+    d = replace(
+        doc(DocumentKind.RECEIPT, 1, datetime(2027, 2, 1, 9, tzinfo=UTC), 100),
+        recipient=Party(name),
+    )
+    [row] = list(csv.DictReader(io.StringIO(documents_csv_header() + documents_csv_rows([d]))))
+    cell = row["recipient_name"]
+    assert cell == (name if name[0] not in "=+-@\t" else "'" + name)
+    assert cell[0] not in "=+-@\t" and row["number"] == d.number  # one row, columns intact

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from tailtribe.domain.errors import FieldError, InvalidInput
+from tailtribe.domain.model.dac7_files import as_text
 from tailtribe.domain.model.documents import Document, DocumentKind
 from tailtribe.domain.model.time import BRUSSELS
 
@@ -319,7 +320,8 @@ VAT_CSV_COLUMNS = (
 
 def _csv_text(rows: Iterable[Sequence[object]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF (RFC 4180): with "\n" the writer would not quote a cell holding a bare CR.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows(rows)
     return out.getvalue()
 
@@ -424,8 +426,8 @@ def document_row(d: Document) -> list[object]:
         d.number,
         d.kind.value,
         issue_day(d).isoformat(),
-        d.recipient.name,
-        d.recipient.vat_number or "",
+        as_text(d.recipient.name),  # typed by users: never a formula
+        as_text(d.recipient.vat_number or ""),
         "" if d.booking is None else str(d.booking.booking_id),
         d.net_cents if split else "",
         d.vat_cents if split else "",
