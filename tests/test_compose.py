@@ -22,6 +22,12 @@ FILLED_IN = {
     "RESEND_API_KEY": "re_" + secrets.token_hex(12),
     "METRICS_TOKEN": secrets.token_urlsafe(24),
     "APP_URL": "https://tailtribe.example",
+    "PLATFORM_LEGAL_NAME": "Staart BV",
+    "PLATFORM_STREET": "Meir 1",
+    "PLATFORM_POSTCODE": "2000",
+    "PLATFORM_CITY": "Antwerpen",
+    "PLATFORM_ENTERPRISE_NUMBER": "0123.456.749",
+    "PLATFORM_VAT_NUMBER": "BE0123456749",
 }
 
 
@@ -63,6 +69,9 @@ def test_the_filled_in_values_pass_the_production_checks() -> None:
         assert settings.stripe_secret_key == FILLED_IN["STRIPE_SECRET_KEY"]
         # The emails' links lead to the web app, not to this API.
         assert settings.app_url == FILLED_IN["APP_URL"]
+        # The documents name the company from the shell, never the demo's.
+        assert settings.platform_party.vat_number == FILLED_IN["PLATFORM_VAT_NUMBER"]
+        assert settings.platform_party.name == FILLED_IN["PLATFORM_LEGAL_NAME"]
 
 
 def test_api_and_worker_share_the_photo_folder_or_s3() -> None:

@@ -147,9 +147,21 @@ def test_unsafe_or_malformed_configuration_is_refused(env: dict[str, str]) -> No
         Settings.from_env(env)
 
 
+# What production needs printed on its invoices (docs/documents.md).
+COMPANY = {
+    "PLATFORM_LEGAL_NAME": "Staart BV",
+    "PLATFORM_STREET": "Meir 1",
+    "PLATFORM_POSTCODE": "2000",
+    "PLATFORM_CITY": "Antwerpen",
+    "PLATFORM_ENTERPRISE_NUMBER": "0123.456.749",
+    "PLATFORM_VAT_NUMBER": "BE0123456749",
+}
+
+
 def test_production_with_a_real_secret_and_postgres_starts() -> None:
     settings = Settings.from_env(
         {
+            **COMPANY,
             "TAILTRIBE_ENV": "production",
             "TAILTRIBE_SECRET_KEY": STRONG,
             "DATABASE_URL": "postgresql://db/tt",
@@ -162,6 +174,7 @@ def test_production_with_a_real_secret_and_postgres_starts() -> None:
     assert settings.env is Environment.PRODUCTION and not settings.embedded
     matching = Settings.from_env(
         {
+            **COMPANY,
             "TAILTRIBE_ENV": "production",
             "TAILTRIBE_SECRET_KEY": STRONG,
             "DATABASE_URL": "postgresql://db/tt",
@@ -217,6 +230,7 @@ def test_production_refuses_the_simulated_gateway_and_a_stand_in(stripe: dict[st
 
 
 PRODUCTION = {
+    **COMPANY,
     "TAILTRIBE_ENV": "production",
     "DATABASE_URL": "postgresql://db/tt",
     "STRIPE_WEBHOOK_SECRET": "whsec_from_the_dashboard",
@@ -270,3 +284,14 @@ def test_test_mode_takes_a_resend_key_for_a_stand_in() -> None:
     )
     assert settings.resend_api_key == "re_standin"
     assert settings.resend_api_url == "http://127.0.0.1:4010"
+
+
+@pytest.mark.parametrize("left_out", sorted(COMPANY))
+def test_production_refuses_to_issue_invoices_without_the_company(left_out: str) -> None:
+    env = {**PRODUCTION, "TAILTRIBE_SECRET_KEY": STRONG}
+    assert Settings.from_env(env).platform_party.vat_number == COMPANY["PLATFORM_VAT_NUMBER"]
+    with pytest.raises(ConfigError, match=left_out):
+        Settings.from_env({k: v for k, v in env.items() if k != left_out})
+    # A real company may well sit at the demo's postcode and city.
+    brussels = {**env, "PLATFORM_POSTCODE": "1000", "PLATFORM_CITY": "Brussel"}
+    assert Settings.from_env(brussels).platform_party.city == "Brussel"

@@ -184,10 +184,10 @@ class Settings:
     # (PLATFORM_LEGAL_NAME, PLATFORM_STREET, PLATFORM_POSTCODE, PLATFORM_CITY,
     # PLATFORM_COUNTRY, PLATFORM_ENTERPRISE_NUMBER, PLATFORM_VAT_NUMBER), and
     # the VAT rate its commission carries (PLATFORM_VAT_RATE, percent).
-    platform_legal_name: str = DEFAULT_PLATFORM.name
-    platform_street: str = DEFAULT_PLATFORM.street
-    platform_postcode: str = DEFAULT_PLATFORM.postcode
-    platform_city: str = DEFAULT_PLATFORM.city
+    platform_legal_name: str = ""  # unset: the demo company's
+    platform_street: str = ""  # unset: the demo company's
+    platform_postcode: str = ""  # unset: the demo company's
+    platform_city: str = ""  # unset: the demo company's
     platform_country: str = DEFAULT_PLATFORM.country
     platform_enterprise_number: str | None = None
     platform_vat_number: str | None = None
@@ -195,12 +195,13 @@ class Settings:
 
     @property
     def platform_party(self) -> Party:
-        """The issuer on the platform's documents."""
+        """The issuer on the platform's documents: the demo company, in
+        development, for what is not set (production refuses that)."""
         return Party(
-            name=self.platform_legal_name,
-            street=self.platform_street,
-            postcode=self.platform_postcode,
-            city=self.platform_city,
+            name=self.platform_legal_name or DEFAULT_PLATFORM.name,
+            street=self.platform_street or DEFAULT_PLATFORM.street,
+            postcode=self.platform_postcode or DEFAULT_PLATFORM.postcode,
+            city=self.platform_city or DEFAULT_PLATFORM.city,
             country=self.platform_country,
             enterprise_number=self.platform_enterprise_number,
             vat_number=self.platform_vat_number,
@@ -319,10 +320,10 @@ class Settings:
             client_ip_header=opt("CLIENT_IP_HEADER"),
             client_ip_trusted_hops=_int(env, "CLIENT_IP_TRUSTED_HOPS", 1, 1, 10),
             worker_grace_seconds=_int(env, "WORKER_GRACE_SECONDS", 30, 0, 3600),
-            platform_legal_name=opt("PLATFORM_LEGAL_NAME") or DEFAULT_PLATFORM.name,
-            platform_street=opt("PLATFORM_STREET") or DEFAULT_PLATFORM.street,
-            platform_postcode=opt("PLATFORM_POSTCODE") or DEFAULT_PLATFORM.postcode,
-            platform_city=opt("PLATFORM_CITY") or DEFAULT_PLATFORM.city,
+            platform_legal_name=opt("PLATFORM_LEGAL_NAME") or "",
+            platform_street=opt("PLATFORM_STREET") or "",
+            platform_postcode=opt("PLATFORM_POSTCODE") or "",
+            platform_city=opt("PLATFORM_CITY") or "",
             platform_country=(opt("PLATFORM_COUNTRY") or DEFAULT_PLATFORM.country).upper(),
             platform_enterprise_number=opt("PLATFORM_ENTERPRISE_NUMBER"),
             platform_vat_number=opt("PLATFORM_VAT_NUMBER"),
@@ -386,3 +387,26 @@ class Settings:
         ):
             # Without it the simulated gateway would accept every payment and move no money.
             raise ConfigError("production needs STRIPE_SECRET_KEY, and Stripe's own API")
+        if self.env is Environment.PRODUCTION:
+            self._validate_company()
+
+    def _validate_company(self) -> None:
+        """Receipts and invoices must name the company that issues them
+        (docs/documents.md): never the demo's, never without its numbers."""
+        missing = [
+            name
+            for name, value in (
+                ("PLATFORM_LEGAL_NAME", bool(self.platform_legal_name)),
+                ("PLATFORM_STREET", bool(self.platform_street)),
+                ("PLATFORM_POSTCODE", bool(self.platform_postcode)),
+                ("PLATFORM_CITY", bool(self.platform_city)),
+                ("PLATFORM_ENTERPRISE_NUMBER", bool(self.platform_enterprise_number)),
+                ("PLATFORM_VAT_NUMBER", bool(self.platform_vat_number)),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                "production issues invoices: set the company's legal details "
+                f"({', '.join(missing)}; docs/documents.md)"
+            )
