@@ -240,8 +240,11 @@ async def test_a_payout_at_2330_on_31_january_in_brussels_is_januarys(world: Wor
     # 23:50 in Brussels: January is not over; nothing of December either.
     world.clock.advance(datetime(2027, 1, 31, 22, 50, tzinfo=UTC) - world.clock.now())
     assert await issue() == 0
-    # 00:10 on 1 February in Brussels (23:10 UTC on the 31st): January's statement.
+    # 00:10 on 1 February in Brussels (23:10 UTC on the 31st): January is over,
+    # but a payout dated 23:59 may still be committing; an hour after, its statement.
     world.clock.advance(timedelta(minutes=20))
+    assert await issue() == 0
+    world.clock.advance(timedelta(hours=1))
     assert await issue() == 1
     (statement,) = await statements(world)
     assert statement.period == date(2027, 1, 1)
@@ -250,7 +253,7 @@ async def test_a_payout_at_2330_on_31_january_in_brussels_is_januarys(world: Wor
     assert statement.number == "TT-S-2027-000001"
     assert await issue() == 0
     # February's waits for the end of February.
-    world.clock.advance(datetime(2027, 2, 28, 22, 59, tzinfo=UTC) - world.clock.now())
+    world.clock.advance(datetime(2027, 2, 28, 23, 59, tzinfo=UTC) - world.clock.now())
     assert await issue() == 0
     world.clock.advance(timedelta(minutes=2))
     assert await issue() == 1
@@ -307,3 +310,23 @@ async def test_a_statement_is_rendered_stored_listed_for_its_caregiver_and_email
         page = await read.mine(carer.user_id, DocumentFilter(), 20, 0)
         assert [v.stored.document.id for v in page.items] == [d.id]
     assert {d.language for d in documents} == {"nl", "fr", "en"}
+
+
+async def test_a_backfilled_statement_is_stored_but_not_emailed(world: World) -> None:
+    (carer,) = await caregivers(world, 1)
+    await play(world, carer, story_paid_at(datetime(2027, 1, 4, 12, tzinfo=UTC)))
+    await play(world, carer, story_paid_at(datetime(2027, 3, 8, 12, tzinfo=UTC)))
+    # Issued on 9 April: January's ended more than 30 days ago, March's not.
+    world.clock.advance(datetime(2027, 4, 9, 12, tzinfo=UTC) - world.clock.now())
+    assert await statements_of(world).backfill() == 2
+    storage = MemoryStorage()
+    send = SendDocuments(world.uow, storage, make_renderer(), world.outbox, world.clock)
+    assert await send() == 2
+    documents = {d.period: d for d in await statements(world)}
+    emailed = {
+        m.payload["document_id"]
+        for m in world.uow.outbox_rows.values()
+        if "document_id" in m.payload
+    }
+    assert emailed == {str(documents[date(2027, 3, 1)].id)}
+    assert len(storage.objects) == 2  # both stored, both listed

@@ -58,6 +58,10 @@ BATCH = 200
 RECENT = timedelta(days=7)
 # A document issued this long after its movement (a backfill) is not emailed.
 QUIET_AFTER = timedelta(days=30)
+# A month's statement waits this long after the month ends: a payout or a
+# refund dated just before midnight may commit a little after it (its Stripe
+# calls come in between), and a statement issued meanwhile would lack it.
+STATEMENT_GRACE = timedelta(hours=1)
 MOVEMENTS = tuple(ISSUED_FROM)
 # Each kind's email.
 DOCUMENT_EMAILS: dict[DocumentKind, EmailKind] = {
@@ -302,8 +306,8 @@ class IssueStatements:
         """Issue the missing statements of the month starting `period`;
         returns how many this call issued."""
         start, end = month_bounds(period)
-        if end > self._clock.now():
-            return 0  # not over yet
+        if end + STATEMENT_GRACE > self._clock.now():
+            return 0  # not over yet, or just over: late commits may still come
         async with self._uow as uow:
             # One query each minute when every statement of the month is out.
             missing = await uow.documents.unstated(tuple(STATED), start, end, period)
@@ -449,6 +453,8 @@ class SendDocuments:
     async def _backfilled(uow: UnitOfWork, document: Document) -> bool:
         """Issued more than QUIET_AFTER after its movement: on a first deploy,
         or after a long outage, its recipient is not emailed about it."""
+        if document.period is not None:  # a statement: from the end of its month
+            return document.issued_at - month_bounds(document.period)[1] > QUIET_AFTER
         if document.booking is None or document.ledger_entry_id is None:
             return False
         entries = await uow.ledger.for_booking(document.booking.booking_id)
