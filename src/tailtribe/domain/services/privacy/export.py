@@ -347,8 +347,12 @@ class BuildExports:
                 page = await uow.documents.list(
                     DocumentFilter(recipient_id=user.id), PAGE, len(money_documents)
                 )
-                money_documents.extend(page.items)
-                if not page.items or len(money_documents) >= page.total:
+                # Newest first: one issued meanwhile shifts the pages by one,
+                # which repeats a document (kept once), never skips one.
+                seen = {d.document.id for d in money_documents}
+                fresh = [d for d in page.items if d.document.id not in seen]
+                money_documents.extend(fresh)
+                if not fresh or len(money_documents) >= page.total:
                     break
         document_files: dict[str, bytes] = {}
         for stored in money_documents:
