@@ -58,7 +58,7 @@ async def test_admins_get_the_years_report_as_xml_or_csv(api: Api) -> None:
 
     got = await c.get(PATH, params={"year": YEAR, "format": "csv"}, headers=boss.headers)
     assert got.status_code == 200
-    assert got.headers["content-type"].startswith("text/csv")
+    assert got.headers["content-type"] == "text/csv; charset=utf-8"
     assert got.headers["content-disposition"] == f'attachment; filename="dac7-{YEAR}.csv"'
     [row] = list(csv.DictReader(io.StringIO(got.text)))
     assert row["caregiver_id"] == carer.profile["id"] and row["complete"] == "false"

@@ -21,7 +21,7 @@ from tailtribe.domain.services.reports.dac7 import ReadDac7Report
 from tailtribe.entrypoints.http.auth import Req, current_user, requires
 from tailtribe.entrypoints.http.schemas.reports import VatReportOut
 
-CSV = "text/csv; charset=utf-8"
+CSV = "text/csv"  # Litestar adds "; charset=utf-8" to text types
 
 
 class ReportFormat(enum.StrEnum):
