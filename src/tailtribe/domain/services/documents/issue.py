@@ -209,13 +209,11 @@ class IssueDocuments:
             method = None if booking.payment.method is None else booking.payment.method.value
         corrects = None if corrected is None else corrected.number
         now = self._clock.now()
-        year = local(now).year
-        # Last, just before the insert: the series stays locked the shortest time.
-        sequence = await uow.documents.next_sequence(kind, year)
+        year, sequence, number = await take_number(uow, kind, now)
         return Document(
             id=self._ids.new_id(),
             kind=kind,
-            number=document_number(kind, year, sequence),
+            number=number,
             year=year,
             sequence=sequence,
             issued_at=now,
@@ -246,6 +244,15 @@ class IssueDocuments:
         """Whether the booking's ledger has an entry that issues `kind`."""
         entries = await uow.ledger.for_booking(booking_id)
         return any(ISSUED_FROM.get(e.movement) is kind for e in entries)
+
+
+async def take_number(uow: UnitOfWork, kind: DocumentKind, now: datetime) -> tuple[int, int, str]:
+    """The kind's next number in the Brussels year of `now`: (year, sequence,
+    number). Taken last, just before the insert, so the series' row stays
+    locked the shortest time; a rollback gives it back."""
+    year = local(now).year
+    sequence = await uow.documents.next_sequence(kind, year)
+    return year, sequence, document_number(kind, year, sequence)
 
 
 async def caregiver_party(
@@ -360,14 +367,12 @@ class IssueStatements:
         lines = statement_lines(period, ledgers, bookings, self._terms.vat_rate_percent)
         recipient = await caregiver_party(uow, self._tax_box, caregiver_id, user.full_name)
         now = self._clock.now()
-        year = local(now).year
         kind = DocumentKind.STATEMENT
-        # Last, just before the insert: the series stays locked the shortest time.
-        sequence = await uow.documents.next_sequence(kind, year)
+        year, sequence, number = await take_number(uow, kind, now)
         return Document(
             id=self._ids.new_id(),
             kind=kind,
-            number=document_number(kind, year, sequence),
+            number=number,
             year=year,
             sequence=sequence,
             issued_at=now,
