@@ -410,19 +410,14 @@ class _Drawing:
                 new_y=YPos.NEXT,
             )
             pdf.ln(2)
-        if not doc.lines:
-            self.text(9, "I", MUTED)
-            pdf.cell(
-                WIDTH, LINE, printable(str(words["empty"])), new_x=XPos.LMARGIN, new_y=YPos.NEXT
-            )
-        else:
-            self.table_head(words)
-            for index, line in enumerate(doc.lines):
-                if pdf.will_page_break(6):
-                    pdf.add_page()
-                    self.table_head(words)
-                self.table_row(line, shaded=index % 2 == 1)
-            self.table_total(words)
+        # A statement always has lines (Document refuses one without).
+        self.table_head(words)
+        for index, line in enumerate(doc.lines):
+            if pdf.will_page_break(6):
+                pdf.add_page()
+                self.table_head(words)
+            self.table_row(line, shaded=index % 2 == 1)
+        self.table_total(words)
         pdf.ln(4)
         self.totals([(str(words["paid_out"]), self.money(doc.amount_cents), True)])
 
