@@ -66,12 +66,7 @@ class AdminReportsController(Controller):
         else:
             body, media_type = to_xml(report), "application/xml"
         return Response(
-            body,
-            media_type=media_type,
-            headers={
-                "Cache-Control": "private, no-store",
-                "Content-Disposition": f'attachment; filename="dac7-{year}.{format.value}"',
-            },
+            body, media_type=media_type, headers=_attachment(f"dac7-{year}.{format.value}")
         )
 
     @get("/vat", operation_id="admin_vat_report")
