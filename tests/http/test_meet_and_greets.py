@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import empty_database
-from tests.factories import marketplace, next_monday, requested_walk, walk
+from tests.factories import BRUSSELS, marketplace, next_monday, requested_walk, walk
 from tests.http.conftest import ClientFactory, api_for
 from tests.http.test_data_export import request_export, unpacked
 from tests.http.test_test_mode import TEST_MODE
@@ -234,7 +234,9 @@ async def test_metrics_count_meet_and_greets_followed_by_a_booking(tapi: Api) ->
     ).json()["id"]
     late = await requested_walk(tapi, profile, pet2, other, next_monday(14, weeks=6))
     await tapi.authorize_and_accept(late, caregiver)
-    days = {"from": (first - timedelta(days=1)).date().isoformat(), "to": first.date().isoformat()}
+    # Metrics count by Brussels day, which is not the UTC day late in the evening.
+    day = first.astimezone(BRUSSELS).date()
+    days = {"from": (day - timedelta(days=1)).isoformat(), "to": day.isoformat()}
     report = await c.get("/api/v1/admin/metrics", params=days, headers=admin)
     assert report.status_code == 200
     assert report.json()["meet_and_greets"] == {
