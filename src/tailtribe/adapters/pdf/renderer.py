@@ -2,11 +2,12 @@
 
 fpdf2 is pure Python (its own dependencies, fontTools, Pillow and defusedxml,
 ship wheels), so it runs in the slim image and the embedded laptop install
-without system libraries. The text uses the PDF standard font Helvetica in
-the Windows-1252 encoding, which covers the euro sign and the accents of
-Dutch and French; nothing depends on the fonts of the machine. A character
-outside that encoding (a name in another script) is printed without its
-accent when it has one, or as "?" (`printable`).
+without system libraries. The text uses DejaVu Sans Condensed, which ships
+in `fonts/` and is embedded (only the glyphs used) in each file: it prints
+every Latin script (Łukasz, Ştefan, Dvořák), Greek and Cyrillic, and is about
+as wide as Helvetica. Nothing depends on the fonts of the machine. A
+character the font lacks is printed without its accent when that is enough,
+or as "?" (`printable`).
 
 Texts live in `catalog/<language>.toml`; service names come from the email
 catalogs, and amounts and dates are formatted by Babel for the Belgian
@@ -22,7 +23,9 @@ import tomllib
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from babel import Locale as BabelLocale
@@ -36,7 +39,8 @@ from tailtribe.adapters.jinja.renderer import load_catalog as load_email_catalog
 from tailtribe.domain.model.documents import Document, DocumentKind, Party, StatementLine
 from tailtribe.domain.model.users import Locale
 
-ENCODING = "windows-1252"
+FONT = "DejaVuSansCondensed"
+FONT_FILES = {"": f"{FONT}.ttf", "B": f"{FONT}-Bold.ttf"}
 MARGIN = 18.0  # mm, all sides
 WIDTH = 210.0 - 2 * MARGIN  # A4's printable width
 LINE = 5.0  # the height of a line of body text
@@ -68,31 +72,36 @@ def load_catalog(locale: Locale) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def font_path(style: str) -> Path:
+    return Path(__file__).parent / "fonts" / FONT_FILES[style]
+
+
+@cache
+def glyphs() -> frozenset[int]:
+    """The code points both styles of the font can draw."""
+    sheet = FPDF()
+    for style in FONT_FILES:
+        sheet.add_font(FONT, style, font_path(style))
+    maps = [getattr(font, "cmap", {}) for font in sheet.fonts.values()]
+    return frozenset.intersection(*(frozenset(m) for m in maps))
+
+
 def printable(text: str) -> str:
-    """`text` in what the standard fonts can print: Windows-1252. Babel's narrow
-    no-break space becomes a no-break space; another character loses its
-    accent if that is enough, else becomes "?"."""
-    text = text.replace("\u202f", "\u00a0")
-    try:
-        text.encode(ENCODING)
-    except UnicodeEncodeError:
-        out = []
-        for char in text:
-            try:
-                char.encode(ENCODING)
-            except UnicodeEncodeError:
-                bare = "".join(
-                    c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-                )
-                try:
-                    bare.encode(ENCODING)
-                except UnicodeEncodeError:
-                    bare = "?"
-                out.append(bare or "?")
-            else:
-                out.append(char)
-        return "".join(out)
-    return text
+    """`text` in what the font can draw: a character it lacks loses its accent
+    if that is enough, else becomes "?"."""
+    known = glyphs()
+    if all(ord(char) in known for char in text):
+        return text
+    out = []
+    for char in text:
+        if ord(char) in known:
+            out.append(char)
+            continue
+        bare = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        out.append(bare if bare and all(ord(c) in known for c in bare) else "?")
+    return "".join(out)
 
 
 class _Sheet(FPDF):
@@ -100,7 +109,8 @@ class _Sheet(FPDF):
 
     def __init__(self, footer_lines: list[str], page_label: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.core_fonts_encoding = ENCODING
+        for style in FONT_FILES:
+            self.add_font(FONT, style, font_path(style))
         self.footer_lines = footer_lines
         self.page_label = page_label
         self.set_margins(MARGIN, MARGIN, MARGIN)
@@ -129,7 +139,7 @@ class _Sheet(FPDF):
         self.set_line_width(0.2)
         self.line(MARGIN, self.get_y(), MARGIN + WIDTH, self.get_y())
         self.ln(1.5)
-        self.set_font("Helvetica", "", 7.5)
+        self.set_font(FONT, "", 7.5)
         self.set_text_color(*MUTED)
         for text in self.footer_lines:
             self.lines(WIDTH, 3.6, text)
@@ -240,7 +250,7 @@ class _Drawing:
         return bytes(pdf.output())
 
     def text(self, size: float, style: str = "", colour: tuple[int, int, int] = (0, 0, 0)) -> None:
-        self.pdf.set_font("Helvetica", style, size)
+        self.pdf.set_font(FONT, style, size)
         self.pdf.set_text_color(*colour)
 
     def section(self, name: str) -> None:
