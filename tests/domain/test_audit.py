@@ -59,6 +59,7 @@ def test_the_actions_others_rely_on() -> None:
         "read_dac7_report",
         "read_vat_report",
         "read_documents_report",
+        "read_documents",
     }
 
 

@@ -108,6 +108,27 @@ async def test_a_captured_booking_gives_its_owner_a_receipt_to_download(
     )
     assert everyone.status_code == 200 and everyone.json()["total"] == 1
     assert (await c.get("/api/v1/admin/documents", headers=carer.headers)).status_code == 403
+    by_booking = await c.get(
+        f"/api/v1/admin/documents?booking_id={booking['id']}&kind=receipt", headers=boss.headers
+    )
+    assert by_booking.json()["total"] == 1
+    assert (await c.get("/api/v1/admin/documents?limit=1", headers=boss.headers)).status_code == 200
+    # Each admin read is in the audit trail, against whom it looked at; the
+    # refused one (a caregiver) never reached the use case.
+    trail = await c.get("/api/v1/admin/audit?action=read_documents", headers=boss.headers)
+    assert [
+        (e["actor_id"], e["object_type"], e["object_id"], e["outcome"])
+        for e in reversed(trail.json()["items"])
+    ] == [
+        (
+            boss.user["id"],
+            "user",
+            pet_owner.user["id"],
+            f"read 1 of 1 document(s) (booking {booking['id']})",
+        ),
+        (boss.user["id"], "booking", booking["id"], "read 1 of 1 document(s) (kind receipt)"),
+        (boss.user["id"], "document", "all", "read 1 of 1 document(s)"),
+    ]
 
     # The owner's personal data export holds the document and its PDF.
     assert (await c.post("/api/v1/me/export", headers=pet_owner.headers)).status_code == 202

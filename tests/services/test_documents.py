@@ -255,7 +255,7 @@ async def test_files_are_stored_privately_and_each_recipient_emailed_once(world:
     assert topics == {
         EmailKind(f"document_{kind.value}").topic: count for kind, count in kinds.items()
     }
-    read = ReadDocuments(world.uow, storage)
+    read = ReadDocuments(world.uow, storage, world.audit)
     owner = Actor(booking.owner_id, frozenset())
     page = await read.mine(booking.owner_id, DocumentFilter(), 20, 0)
     assert {v.stored.document.kind for v in page.items} == {
@@ -351,7 +351,7 @@ async def test_someone_elses_document_is_not_found(world: World) -> None:
     booking = await play(world, [("card", 0)])
     await issuer_of(world)()
     (receipt,) = await documents_of(world)
-    read = ReadDocuments(world.uow, MemoryStorage())
+    read = ReadDocuments(world.uow, MemoryStorage(), world.audit)
     from tailtribe.domain.errors import NotFound
 
     with pytest.raises(NotFound):

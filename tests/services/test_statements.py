@@ -298,7 +298,7 @@ async def test_a_statement_is_rendered_stored_listed_for_its_caregiver_and_email
     emails = [m for m in world.uow.outbox_rows.values() if "document_id" in m.payload]
     assert sorted(m.payload["document_id"] for m in emails) == sorted(str(d.id) for d in documents)
     assert {m.topic for m in emails} == {EmailKind.DOCUMENT_STATEMENT.topic}
-    read = ReadDocuments(world.uow, storage)
+    read = ReadDocuments(world.uow, storage, world.audit)
     for carer in carers:
         (d,) = [d for d in documents if d.recipient_id == carer.user_id]
         assert len(d.lines) == 2

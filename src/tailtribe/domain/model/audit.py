@@ -36,6 +36,7 @@ class AuditAction(enum.StrEnum):
     READ_DAC7_REPORT = "read_dac7_report"
     READ_VAT_REPORT = "read_vat_report"
     READ_DOCUMENTS_REPORT = "read_documents_report"
+    READ_DOCUMENTS = "read_documents"
 
 
 class AuditObject(enum.StrEnum):
@@ -48,6 +49,7 @@ class AuditObject(enum.StrEnum):
     CONVERSATION = "conversation"
     USER = "user"
     REPORT = "report"  # the object id names the report and its period: dac7:2027, vat:2027Q1
+    DOCUMENT = "document"  # object id "all": a search of every recipient's documents
 
 
 OBJECT_TYPES = frozenset(AuditObject)

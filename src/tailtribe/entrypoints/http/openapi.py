@@ -1027,7 +1027,8 @@ DOCS: dict[str, Doc] = {
     "admin_list_documents": Doc(
         "Money documents",
         "Admins only. Every issued document, newest first, with the same filters as the "
-        "user's list plus `recipient_id` (the user it is issued to) and `booking_id`. Paged.",
+        "user's list plus `recipient_id` (the user it is issued to) and `booking_id`. Paged. "
+        "Each read is in the audit trail (`read_documents`).",
         parameters={
             "kind": "Only documents of this kind.",
             "year": "Only this year's series.",

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from tailtribe.domain.errors import NotFound
+from tailtribe.domain.model.audit import AuditAction, AuditObject
 from tailtribe.domain.model.documents import StoredDocument
 from tailtribe.domain.ports.documents import DocumentFilter
 from tailtribe.domain.ports.files import ObjectStorage
 from tailtribe.domain.ports.storage import Page, UnitOfWork
+from tailtribe.domain.services.audit import AdminAct, AuditTrail
 from tailtribe.domain.services.terms import Actor
 
 # How long a signed download address lives: read the document again for another.
@@ -23,8 +25,8 @@ class DocumentView:
 
 
 class ReadDocuments:
-    def __init__(self, uow: UnitOfWork, storage: ObjectStorage) -> None:
-        self._uow, self._storage = uow, storage
+    def __init__(self, uow: UnitOfWork, storage: ObjectStorage, audit: AuditTrail) -> None:
+        self._uow, self._storage, self._audit = uow, storage, audit
 
     def _view(self, stored: StoredDocument) -> DocumentView:
         url = (
@@ -42,10 +44,39 @@ class ReadDocuments:
         return await self.all(own, limit, offset)
 
     async def all(self, criteria: DocumentFilter, limit: int, offset: int) -> Page[DocumentView]:
-        """Any documents (admins), newest first."""
+        """Any documents, newest first."""
         async with self._uow as uow:
             page = await uow.documents.list(criteria, limit, offset)
         return Page([self._view(s) for s in page.items], page.total)
+
+    async def for_admin(
+        self, actor_id: UUID, criteria: DocumentFilter, limit: int, offset: int
+    ) -> Page[DocumentView]:
+        """Any recipient's documents for an admin. They hold names, addresses
+        and download links, so each read is in the audit trail, against the
+        user or booking searched for when there is one."""
+        if criteria.recipient_id is not None:
+            target: tuple[str, UUID | str] = (AuditObject.USER, criteria.recipient_id)
+        elif criteria.booking_id is not None:
+            target = (AuditObject.BOOKING, criteria.booking_id)
+        else:
+            target = (AuditObject.DOCUMENT, "all")
+        page = await self.all(criteria, limit, offset)
+        narrowed = [
+            f"{name} {value}"
+            for name, value in (
+                ("kind", criteria.kind),
+                ("year", criteria.year),
+                ("booking", criteria.booking_id if criteria.recipient_id else None),
+            )
+            if value is not None
+        ]
+        outcome = f"read {len(page.items)} of {page.total} document(s)" + (
+            f" ({', '.join(narrowed)})" if narrowed else ""
+        )
+        act = AdminAct(actor_id, AuditAction.READ_DOCUMENTS, *target)
+        await self._audit.record_alone(act, outcome)
+        return page
 
     async def one(self, actor: Actor, document_id: UUID) -> DocumentView:
         """404 for someone else's, unless the actor is an admin."""

@@ -63,6 +63,7 @@ class AdminDocumentController(Controller):
     @inject
     async def list_documents(
         self,
+        request: Req,
         read: FromDishka[ReadDocuments],
         kind: FromQuery[DocumentKind | None] = None,
         year: Year = None,
@@ -72,5 +73,5 @@ class AdminDocumentController(Controller):
         offset: Offset = 0,
     ) -> DocumentList:
         criteria = DocumentFilter(recipient_id, kind, year, booking_id)
-        page = await read.all(criteria, limit, offset)
+        page = await read.for_admin(current_user(request).id, criteria, limit, offset)
         return DocumentList([DocumentOut.of(v) for v in page.items], page.total, limit, offset)
