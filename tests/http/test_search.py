@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -128,16 +128,21 @@ async def test_boarding_across_dst_is_priced_by_nights(api: Api) -> None:
     pet = (
         await api.client.post("/api/v1/pets", json={"name": "Rex", "species": "dog"}, headers=owner)
     ).json()
-    for first, last in (
-        (datetime(2027, 3, 27), datetime(2027, 3, 29)),
-        (datetime(2027, 10, 30), datetime(2027, 11, 1)),
-    ):
+    # Next year's clock changes (the last Sundays of March and October), so the
+    # stays are always ahead of today's date.
+    year = datetime.now(BRUSSELS).year + 1
+    for month in (3, 10):
+        last_week = (date(year, month, day) for day in range(25, 32))
+        sunday = max(d for d in last_week if d.weekday() == 6)
+        first = datetime.combine(sunday - timedelta(days=1), time(10), BRUSSELS)
+        last = datetime.combine(sunday + timedelta(days=1), time(10), BRUSSELS)
+        assert first.utcoffset() != last.utcoffset()  # the stay spans the change
         body = {
             "caregiver_id": profile["id"],
             "service": "boarding",
             "pet_ids": [pet["id"]],
-            "start": first.replace(hour=10, tzinfo=BRUSSELS).isoformat(),
-            "end": last.replace(hour=10, tzinfo=BRUSSELS).isoformat(),
+            "start": first.isoformat(),
+            "end": last.isoformat(),
         }
         quote = await api.client.post("/api/v1/quotes", json=body, headers=owner)
         assert quote.status_code == 200, quote.text
