@@ -11,6 +11,8 @@ from advanced_alchemy.config import SQLAlchemyAsyncConfig
 from tailtribe.adapters.sqlalchemy.calendar_store import SqlCalendarQueries
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.model.calendar import CalendarFeed, in_feed, token_hash, window_start
+from tailtribe.domain.model.users import Locale
+from tailtribe.domain.ports.calendar import FeedUser
 from tailtribe.domain.ports.storage import UnitOfWork
 from tests import factories
 from tests.adapters.test_read_models import NOW as SEEDED
@@ -31,7 +33,7 @@ async def test_a_user_has_one_feed_which_a_new_one_replaces(
     else:
         config = await empty_database(sql_url(request, backend))
         uow = SqlUnitOfWork(config.create_session_maker())
-    ann, bo = factories.user("Ann", NOW), factories.user("Bo", NOW)
+    ann, bo = factories.user("Ann", NOW, locale=Locale.FR), factories.user("Bo", NOW)
     first, second = (
         CalendarFeed(ann.id, token_hash("one"), NOW),
         CalendarFeed(ann.id, token_hash("two"), NOW + timedelta(hours=1)),
@@ -51,7 +53,7 @@ async def test_a_user_has_one_feed_which_a_new_one_replaces(
         if isinstance(uow, SqlUnitOfWork):
             queries = SqlCalendarQueries(uow.session)
             assert await queries.feed_user(token_hash("one")) is None
-            assert await queries.feed_user(token_hash("two")) == ann.id
+            assert await queries.feed_user(token_hash("two")) == FeedUser(ann.id, Locale.FR)
         assert not await uow.calendar_feeds.remove(bo.id)
         assert await uow.calendar_feeds.remove(ann.id)
         await uow.commit()

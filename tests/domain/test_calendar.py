@@ -20,8 +20,9 @@ from tailtribe.domain.model.calendar import (
 )
 from tailtribe.domain.model.masking import MASK
 from tailtribe.domain.model.pricing import Service
-from tailtribe.domain.ports.calendar import CalendarBooking
-from tailtribe.domain.services.calendar.feeds import FeedLinks, booking_event
+from tailtribe.domain.model.users import Locale
+from tailtribe.domain.ports.calendar import CalendarBooking, CalendarMeeting
+from tailtribe.domain.services.calendar.feeds import TEXTS, FeedLinks, booking_event, meeting_event
 from tests.domain.test_masking import CONTACT
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
@@ -103,3 +104,30 @@ def test_names_written_before_contacts_were_refused_stay_masked_until_capture(
     event = booking_event(booking(other_name=f"Jan {contact}", captured_cents=0), LINKS)
     assert contact not in event.summary and contact not in event.description
     assert MASK in event.summary
+
+
+def test_events_are_worded_in_the_users_language() -> None:
+    b = booking(service=Service.DOG_WALKING, pet_names=("Rex",))
+    french = booking_event(b, LINKS, TEXTS[Locale.FR])
+    assert french.summary == "Promenade de chien · Sofie's Dog Care · Rex"
+    assert french.description.splitlines()[:2] == [
+        "Promenade de chien pour Rex",
+        "Gardien: Sofie's Dog Care",
+    ]
+    assert f"Réservation: {LINKS.app_url}/bookings/{b.id}" in french.description
+    dutch = booking_event(booking(as_owner=False, pet_names=()), LINKS, TEXTS[Locale.NL])
+    assert dutch.summary == "Logeeropvang · Sofie's Dog Care"
+    assert dutch.description.splitlines()[:2] == ["Logeeropvang", "Baasje: Sofie's Dog Care"]
+    meeting = CalendarMeeting(uuid.uuid4(), NOW, NOW + timedelta(minutes=30), True, "Jan", None)
+    assert meeting_event(meeting, LINKS, TEXTS[Locale.NL]).summary == "Kennismaking · Jan"
+    assert meeting_event(meeting, LINKS, TEXTS[Locale.FR]).summary == "Rencontre · Jan"
+
+
+def test_every_language_names_every_service() -> None:
+    assert set(TEXTS) == set(Locale)
+    for texts in TEXTS.values():
+        assert set(texts.services) == set(Service)
+        assert "{service}" in texts.for_pets and "{pets}" in texts.for_pets
+    # Distinct words per language, so a missing translation cannot hide.
+    for service in Service:
+        assert len({texts.services[service] for texts in TEXTS.values()}) == 3

@@ -106,7 +106,9 @@ async def test_the_feed_holds_accepted_bookings_in_brussels_time(
             assert start == datetime.fromisoformat(booking["start"])
             assert str(event["STATUS"]) == "CONFIRMED"
             assert str(event["URL"]) == f"{api.settings.app_url}/bookings/{booking['id']}"
-            assert str(event["SUMMARY"]) == f"Dog walk · {PROFILE['display_name']} · Rex"
+            # Registered without a locale, the owner reads Dutch, as in their emails.
+            assert str(event["SUMMARY"]) == f"Hondenuitlaatbeurt · {PROFILE['display_name']} · Rex"
+            assert f"Oppas: {PROFILE['display_name']}" in str(event["DESCRIPTION"])
             assert "DTSTAMP" in event and "LOCATION" not in event  # a walk: at the owner's
         # No email address of either party, ever.
         for email in (owner_me["email"], carer_me["email"]):
@@ -115,7 +117,7 @@ async def test_the_feed_holds_accepted_bookings_in_brussels_time(
         # The caregiver's feed has the same bookings, naming the owner.
         theirs = events(await read_feed(api, await make_feed(api, carer)))
         assert set(theirs) == set(found)
-        assert str(theirs[winter["id"]]["SUMMARY"]) == "Dog walk · Test User · Rex"
+        assert str(theirs[winter["id"]]["SUMMARY"]) == "Hondenuitlaatbeurt · Test User · Rex"
         await api.container.close()
 
 
@@ -195,6 +197,6 @@ async def test_accepted_meet_and_greets_are_in_both_parties_feeds(api: Api) -> N
         assert event.decoded("DTSTART") == WINTER.astimezone(BRUSSELS)
         assert event.decoded("DTEND") == (WINTER + timedelta(minutes=30)).astimezone(BRUSSELS)
         summary = str(event["SUMMARY"])
-        assert summary.startswith("Meet-and-greet · ")
+        assert summary.startswith("Kennismaking · ")
         assert other is None or summary.endswith(other)
         assert str(event["URL"]).endswith(f"/meet-and-greets/{meeting['id']}")

@@ -25,7 +25,8 @@ from tailtribe.adapters.sqlalchemy.tables import (
 from tailtribe.domain.model.calendar import FEED_STATUSES, CalendarFeed
 from tailtribe.domain.model.meet_and_greets import MeetStatus
 from tailtribe.domain.model.pricing import Service
-from tailtribe.domain.ports.calendar import CalendarBooking, CalendarMeeting
+from tailtribe.domain.model.users import Locale
+from tailtribe.domain.ports.calendar import CalendarBooking, CalendarMeeting, FeedUser
 
 
 class SqlCalendarFeedRepository:
@@ -59,11 +60,15 @@ class SqlCalendarQueries:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def feed_user(self, token_hash: str) -> UUID | None:
-        found: UUID | None = await self._session.scalar(
-            select(CalendarFeedRow.user_id).where(CalendarFeedRow.token_hash == token_hash)
-        )
-        return found
+    async def feed_user(self, token_hash: str) -> FeedUser | None:
+        found = (
+            await self._session.execute(
+                select(UserRow.id, UserRow.locale)
+                .join(CalendarFeedRow, CalendarFeedRow.user_id == UserRow.id)
+                .where(CalendarFeedRow.token_hash == token_hash)
+            )
+        ).first()
+        return None if found is None else FeedUser(found.id, Locale(found.locale))
 
     async def bookings(self, user_id: UUID, ending_from: datetime) -> Sequence[CalendarBooking]:
         rows = (

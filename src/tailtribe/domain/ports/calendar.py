@@ -10,6 +10,7 @@ from uuid import UUID
 
 from tailtribe.domain.model.calendar import CalendarEvent, CalendarFeed
 from tailtribe.domain.model.pricing import Service
+from tailtribe.domain.model.users import Locale
 
 
 class CalendarFeedRepository(Protocol):
@@ -22,6 +23,12 @@ class CalendarFeedRepository(Protocol):
     async def remove(self, user_id: UUID) -> bool:
         """False when the user had no feed."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUser:
+    id: UUID
+    locale: Locale  # the language of their emails, and of their feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +50,7 @@ class CalendarBooking:
 class CalendarQueries(Protocol):
     """Reads for the public feed: no transaction, no lock."""
 
-    async def feed_user(self, token_hash: str) -> UUID | None:
+    async def feed_user(self, token_hash: str) -> FeedUser | None:
         """The user whose feed has this hash (None: no such feed)."""
         ...
 

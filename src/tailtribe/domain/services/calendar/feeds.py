@@ -8,7 +8,7 @@ source to `CalendarSources` (ioc/calendar.py) and nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -25,6 +25,7 @@ from tailtribe.domain.model.calendar import (
     window_start,
 )
 from tailtribe.domain.model.pricing import Service
+from tailtribe.domain.model.users import Locale
 from tailtribe.domain.ports.calendar import (
     CalendarBooking,
     CalendarMeeting,
@@ -37,14 +38,71 @@ from tailtribe.domain.ports.time import Clock
 # The feed's address, under the web app's (like the unsubscribe link).
 FEED_PATH = "/api/v1/calendar/{token}.ics"
 FEED_NAME = "TailTribe"
-MEETING = "Meet-and-greet"
-SERVICE_NAMES = {
-    Service.DOG_WALKING: "Dog walk",
-    Service.DROP_IN: "Drop-in visit",
-    Service.DAY_CARE: "Day care",
-    Service.HOUSE_SITTING: "House sitting",
-    Service.BOARDING: "Boarding",
+
+
+@dataclass(frozen=True, slots=True)
+class FeedTexts:
+    """The words of a feed's events, in its user's language (the one of
+    their emails): calendar apps show them as written."""
+
+    services: Mapping[Service, str]
+    meeting: str
+    caregiver: str
+    owner: str
+    for_pets: str  # "{service} for {pets}"
+    messages: str
+    booking: str
+
+
+# The service names are those of the emails and documents, capitalised.
+TEXTS = {
+    Locale.EN: FeedTexts(
+        services={
+            Service.DOG_WALKING: "Dog walk",
+            Service.DROP_IN: "Drop-in visit",
+            Service.DAY_CARE: "Day care",
+            Service.HOUSE_SITTING: "House sitting",
+            Service.BOARDING: "Boarding",
+        },
+        meeting="Meet-and-greet",
+        caregiver="Caregiver",
+        owner="Owner",
+        for_pets="{service} for {pets}",
+        messages="Messages",
+        booking="Booking",
+    ),
+    Locale.NL: FeedTexts(
+        services={
+            Service.DOG_WALKING: "Hondenuitlaatbeurt",
+            Service.DROP_IN: "Huisbezoek",
+            Service.DAY_CARE: "Dagopvang",
+            Service.HOUSE_SITTING: "Huisoppas",
+            Service.BOARDING: "Logeeropvang",
+        },
+        meeting="Kennismaking",
+        caregiver="Oppas",
+        owner="Baasje",
+        for_pets="{service} voor {pets}",
+        messages="Berichten",
+        booking="Boeking",
+    ),
+    Locale.FR: FeedTexts(
+        services={
+            Service.DOG_WALKING: "Promenade de chien",
+            Service.DROP_IN: "Visite à domicile",
+            Service.DAY_CARE: "Garde de jour",
+            Service.HOUSE_SITTING: "Garde à domicile",
+            Service.BOARDING: "Pension",
+        },
+        meeting="Rencontre",
+        caregiver="Gardien",
+        owner="Propriétaire",
+        for_pets="{service} pour {pets}",
+        messages="Messages",
+        booking="Réservation",
+    ),
 }
+ENGLISH = TEXTS[Locale.EN]
 # Care at the caregiver's: their city (public on their profile) is where it
 # happens. Elsewhere it is the owner's home, whose address is not stored.
 AT_CAREGIVERS = frozenset({Service.DAY_CARE, Service.BOARDING})
@@ -59,8 +117,10 @@ class FeedLinks:
 
 
 class EventSource(Protocol):
-    async def __call__(self, user_id: UUID, now: datetime) -> Sequence[CalendarEvent]:
-        """The user's events for the feed read at `now`."""
+    async def __call__(
+        self, user_id: UUID, now: datetime, texts: FeedTexts
+    ) -> Sequence[CalendarEvent]:
+        """The user's events for the feed read at `now`, worded with `texts`."""
         ...
 
 
@@ -123,34 +183,35 @@ class ReadCalendarFeed:
         self._queries, self._sources, self._writer, self._clock = queries, sources, writer, clock
 
     async def __call__(self, token: str) -> bytes:
-        user_id = (
-            await self._queries.feed_user(token_hash(token)) if is_token_shaped(token) else None
-        )
-        if user_id is None:
+        user = await self._queries.feed_user(token_hash(token)) if is_token_shaped(token) else None
+        if user is None:
             raise NotFound("no such calendar feed")
-        now = self._clock.now()
-        events = [e for source in self._sources.sources for e in await source(user_id, now)]
+        now, texts = self._clock.now(), TEXTS[user.locale]
+        events = [e for source in self._sources.sources for e in await source(user.id, now, texts)]
         events.sort(key=lambda e: (e.start, e.key))
         return self._writer.write(FEED_NAME, events, now)
 
 
-def booking_event(booking: CalendarBooking, links: FeedLinks) -> CalendarEvent:
+def booking_event(
+    booking: CalendarBooking, links: FeedLinks, texts: FeedTexts = ENGLISH
+) -> CalendarEvent:
     """Only accepted bookings reach a feed, but names still go through the
     booking's masking rule: the feed shows nothing the booking page would not.
     No email address or phone number: the platform hands out neither; the
     parties exchange them in their conversation, linked here."""
-    service = SERVICE_NAMES[booking.service]
+    service = texts.services[booking.service]
     # Captured is accepted for a card; a Bancontact payment is captured
     # before acceptance, but a feed only holds bookings in accepted states.
     accepted = booking.captured_cents > 0
     other = shown_text(booking.other_name, accepted)
     pets = ", ".join(shown_text(n, accepted) for n in booking.pet_names)
-    role = "Caregiver" if booking.as_owner else "Owner"
-    lines = [f"{service} for {pets}" if pets else service, f"{role}: {other}"]
+    role = texts.caregiver if booking.as_owner else texts.owner
+    what = texts.for_pets.format(service=service, pets=pets) if pets else service
+    lines = [what, f"{role}: {other}"]
     if booking.conversation_id is not None:
-        lines.append(f"Messages: {links.app_url}/conversations/{booking.conversation_id}")
+        lines.append(f"{texts.messages}: {links.app_url}/conversations/{booking.conversation_id}")
     url = f"{links.app_url}/bookings/{booking.id}"
-    lines.append(f"Booking: {url}")
+    lines.append(f"{texts.booking}: {url}")
     city = booking.caregiver_city if booking.service in AT_CAREGIVERS else None
     return CalendarEvent(
         key=str(booking.id),
@@ -169,26 +230,30 @@ class BookingEvents:
     def __init__(self, queries: CalendarQueries, links: FeedLinks) -> None:
         self._queries, self._links = queries, links
 
-    async def __call__(self, user_id: UUID, now: datetime) -> Sequence[CalendarEvent]:
+    async def __call__(
+        self, user_id: UUID, now: datetime, texts: FeedTexts
+    ) -> Sequence[CalendarEvent]:
         found = await self._queries.bookings(user_id, window_start(now))
-        return [booking_event(b, self._links) for b in found]
+        return [booking_event(b, self._links, texts) for b in found]
 
 
-def meeting_event(meeting: CalendarMeeting, links: FeedLinks) -> CalendarEvent:
+def meeting_event(
+    meeting: CalendarMeeting, links: FeedLinks, texts: FeedTexts = ENGLISH
+) -> CalendarEvent:
     """An accepted meet-and-greet: no price, no pets, no address (the pair
     agree where to meet in their conversation, linked here)."""
-    role = "Caregiver" if meeting.as_owner else "Owner"
+    role = texts.caregiver if meeting.as_owner else texts.owner
     other = shown_text(meeting.other_name, accepted=False)  # no booking was accepted
-    lines = [MEETING, f"{role}: {other}"]
+    lines = [texts.meeting, f"{role}: {other}"]
     if meeting.conversation_id is not None:
-        lines.append(f"Messages: {links.app_url}/conversations/{meeting.conversation_id}")
+        lines.append(f"{texts.messages}: {links.app_url}/conversations/{meeting.conversation_id}")
     url = f"{links.app_url}/meet-and-greets/{meeting.id}"
-    lines.append(f"Meet-and-greet: {url}")
+    lines.append(f"{texts.meeting}: {url}")
     return CalendarEvent(
         key=str(meeting.id),
         start=meeting.start,
         end=meeting.end,
-        summary=f"{MEETING} · {other}",
+        summary=f"{texts.meeting} · {other}",
         description="\n".join(lines),
         url=url,
         location=None,
@@ -201,6 +266,8 @@ class MeetingEvents:
     def __init__(self, queries: CalendarQueries, links: FeedLinks) -> None:
         self._queries, self._links = queries, links
 
-    async def __call__(self, user_id: UUID, now: datetime) -> Sequence[CalendarEvent]:
+    async def __call__(
+        self, user_id: UUID, now: datetime, texts: FeedTexts
+    ) -> Sequence[CalendarEvent]:
         found = await self._queries.meetings(user_id, window_start(now))
-        return [meeting_event(m, self._links) for m in found]
+        return [meeting_event(m, self._links, texts) for m in found]
