@@ -113,9 +113,14 @@ async def test_a_captured_booking_gives_its_owner_a_receipt_to_download(
     )
     assert by_booking.json()["total"] == 1
     assert (await c.get("/api/v1/admin/documents?limit=1", headers=boss.headers)).status_code == 200
-    # Each admin read is in the audit trail, against whom it looked at; the
-    # refused one (a caregiver) never reached the use case.
+    later = now.year + 1
+    none = await c.get(f"/api/v1/admin/documents?year={later}", headers=boss.headers)
+    assert none.json()["total"] == 0
+    # Each admin read is in the audit trail, against each user whose documents
+    # the page showed (an empty page: against the search); the refused read
+    # (a caregiver's) never reached the use case.
     trail = await c.get("/api/v1/admin/audit?action=read_documents", headers=boss.headers)
+    owner_id, booking_id = pet_owner.user["id"], booking["id"]
     assert [
         (e["actor_id"], e["object_type"], e["object_id"], e["outcome"])
         for e in reversed(trail.json()["items"])
@@ -123,11 +128,17 @@ async def test_a_captured_booking_gives_its_owner_a_receipt_to_download(
         (
             boss.user["id"],
             "user",
-            pet_owner.user["id"],
-            f"read 1 of 1 document(s) (booking {booking['id']})",
+            owner_id,
+            f"read 1 document(s) (1-1 of 1; recipient {owner_id}; booking {booking_id})",
         ),
-        (boss.user["id"], "booking", booking["id"], "read 1 of 1 document(s) (kind receipt)"),
-        (boss.user["id"], "document", "all", "read 1 of 1 document(s)"),
+        (
+            boss.user["id"],
+            "user",
+            owner_id,
+            f"read 1 document(s) (1-1 of 1; booking {booking_id}; kind receipt)",
+        ),
+        (boss.user["id"], "user", owner_id, "read 1 document(s) (1-1 of 1)"),
+        (boss.user["id"], "document", "all", f"read 0 document(s) (none of 0; year {later})"),
     ]
 
     # The owner's personal data export holds the document and its PDF.

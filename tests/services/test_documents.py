@@ -10,7 +10,7 @@ import io
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from hypothesis import given, settings
@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from tailtribe.adapters.pdf import make_renderer
 from tailtribe.adapters.simulated.payment_gateway import SimulatedPaymentGateway
+from tailtribe.domain.model.audit import AuditAction
 from tailtribe.domain.model.booking_payment import PaymentMethod
 from tailtribe.domain.model.bookings import Booking
 from tailtribe.domain.model.caregivers import Caregiver, ProfileDetails
@@ -511,3 +512,27 @@ async def test_the_minute_run_reads_the_last_week_and_the_daily_run_everything(
     world.clock.advance(capture.occurred_at + timedelta(days=8) - world.clock.now())
     assert await issuer_of(world)() == 0  # older than a week: not the minute run's
     assert await issuer_of(world)(True) == 1  # the daily run and the backfill
+
+
+async def test_an_admins_read_is_recorded_against_each_user_the_page_shows(world: World) -> None:
+    booking = await play(world, [("card", 0), ("payout", 0)])
+    assert await issuer_of(world)() == 2  # the owner's receipt, the caregiver's invoice
+    read = ReadDocuments(world.uow, MemoryStorage(), world.audit)
+    admin = uuid4()
+    page = await read.for_admin(admin, DocumentFilter(), 20, 0)
+    assert page.total == 2
+    recipients = {d.recipient_id for d in await documents_of(world)}
+    assert len(recipients) == 2 and booking.owner_id in recipients
+    entries = {(e.object_type, e.object_id): e for e in world.uow.audit_rows}
+    assert set(entries) == {("user", str(r)) for r in recipients}
+    assert all(
+        e.actor_id == admin
+        and e.action is AuditAction.READ_DOCUMENTS
+        and e.outcome == "read 1 document(s) (1-2 of 2)"
+        for e in entries.values()
+    )
+    # A second page past the end reads nothing and says so, against the search.
+    await read.for_admin(admin, DocumentFilter(booking_id=booking.id), 20, 5)
+    last = world.uow.audit_rows[-1]
+    assert (last.object_type, last.object_id) == ("booking", str(booking.id))
+    assert last.outcome == f"read 0 document(s) (none of 2; booking {booking.id})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -41,10 +42,9 @@ class ReadDocuments:
     ) -> Page[DocumentView]:
         """The user's own documents, newest first (`criteria`'s recipient is theirs)."""
         own = DocumentFilter(user_id, criteria.kind, criteria.year, criteria.booking_id)
-        return await self.all(own, limit, offset)
+        return await self._page(own, limit, offset)
 
-    async def all(self, criteria: DocumentFilter, limit: int, offset: int) -> Page[DocumentView]:
-        """Any documents, newest first."""
+    async def _page(self, criteria: DocumentFilter, limit: int, offset: int) -> Page[DocumentView]:
         async with self._uow as uow:
             page = await uow.documents.list(criteria, limit, offset)
         return Page([self._view(s) for s in page.items], page.total)
@@ -52,30 +52,43 @@ class ReadDocuments:
     async def for_admin(
         self, actor_id: UUID, criteria: DocumentFilter, limit: int, offset: int
     ) -> Page[DocumentView]:
-        """Any recipient's documents for an admin. They hold names, addresses
-        and download links, so each read is in the audit trail, against the
-        user or booking searched for when there is one."""
-        if criteria.recipient_id is not None:
-            target: tuple[str, UUID | str] = (AuditObject.USER, criteria.recipient_id)
-        elif criteria.booking_id is not None:
-            target = (AuditObject.BOOKING, criteria.booking_id)
-        else:
-            target = (AuditObject.DOCUMENT, "all")
-        page = await self.all(criteria, limit, offset)
-        narrowed = [
+        """Any recipient's documents for an admin. They carry download links
+        to PDFs with names and addresses, so the read is in the audit trail:
+        one entry per user whose documents the page shows (so "who read this
+        user's documents?" finds it), or, for an empty page, one against what
+        was searched for. All in one transaction, after the read."""
+        page = await self._page(criteria, limit, offset)
+        shown = Counter(v.stored.document.recipient_id for v in page.items)
+        searched = [
             f"{name} {value}"
             for name, value in (
+                ("recipient", criteria.recipient_id),
+                ("booking", criteria.booking_id),
                 ("kind", criteria.kind),
                 ("year", criteria.year),
-                ("booking", criteria.booking_id if criteria.recipient_id else None),
             )
             if value is not None
         ]
-        outcome = f"read {len(page.items)} of {page.total} document(s)" + (
-            f" ({', '.join(narrowed)})" if narrowed else ""
-        )
-        act = AdminAct(actor_id, AuditAction.READ_DOCUMENTS, *target)
-        await self._audit.record_alone(act, outcome)
+        where = f"{offset + 1}-{offset + len(page.items)}" if page.items else "none"
+        context = f" ({where} of {page.total}" + "".join(f"; {s}" for s in searched) + ")"
+        targets: list[tuple[str, UUID | str, int]] = [
+            (AuditObject.USER, recipient, n) for recipient, n in shown.items()
+        ]
+        if not targets:  # an empty page: the read is recorded against the search
+            if criteria.recipient_id is not None:
+                targets = [(AuditObject.USER, criteria.recipient_id, 0)]
+            elif criteria.booking_id is not None:
+                targets = [(AuditObject.BOOKING, criteria.booking_id, 0)]
+            else:
+                targets = [(AuditObject.DOCUMENT, "all", 0)]
+        reads = [
+            (AdminAct(actor_id, AuditAction.READ_DOCUMENTS, kind, object_id), n)
+            for kind, object_id, n in targets
+        ]
+        async with self._uow as uow:
+            for act, n in reads:
+                await self._audit.record(uow, act, f"read {n} document(s){context}")
+            await uow.commit()
         return page
 
     async def one(self, actor: Actor, document_id: UUID) -> DocumentView:
