@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from advanced_alchemy.config import SQLAlchemyAsyncConfig
+from sqlalchemy import update
 
 from tailtribe.adapters.sqlalchemy.calendar_store import SqlCalendarQueries
+from tailtribe.adapters.sqlalchemy.tables import UserRow
 from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.domain.model.calendar import CalendarFeed, in_feed, token_hash, window_start
-from tailtribe.domain.model.users import Locale
+from tailtribe.domain.model.users import DEFAULT_LOCALE, Locale
 from tailtribe.domain.ports.calendar import FeedUser
 from tailtribe.domain.ports.storage import UnitOfWork
 from tests import factories
@@ -54,6 +56,11 @@ async def test_a_user_has_one_feed_which_a_new_one_replaces(
             queries = SqlCalendarQueries(uow.session)
             assert await queries.feed_user(token_hash("one")) is None
             assert await queries.feed_user(token_hash("two")) == FeedUser(ann.id, Locale.FR)
+            # A language no longer offered reads as the default, not an error.
+            await uow.session.execute(
+                update(UserRow).where(UserRow.id == ann.id).values(locale="de")
+            )
+            assert await queries.feed_user(token_hash("two")) == FeedUser(ann.id, DEFAULT_LOCALE)
         assert not await uow.calendar_feeds.remove(bo.id)
         assert await uow.calendar_feeds.remove(ann.id)
         await uow.commit()

@@ -92,7 +92,7 @@ def test_a_booking_event_names_the_service_the_other_party_and_the_pets() -> Non
     assert event.location == "Gent"  # boarding is at the caregiver's
     walk = booking_event(booking(service=Service.DOG_WALKING, as_owner=False), LINKS)
     assert walk.location is None  # at the owner's home, whose address is not stored
-    assert "Owner: Sofie's Dog Care" in walk.description
+    assert "Pet owner: Sofie's Dog Care" in walk.description
 
 
 @given(CONTACT)
@@ -112,9 +112,9 @@ def test_events_are_worded_in_the_users_language() -> None:
     assert french.summary == "Promenade de chien · Sofie's Dog Care · Rex"
     assert french.description.splitlines()[:2] == [
         "Promenade de chien pour Rex",
-        "Gardien: Sofie's Dog Care",
+        "Gardien\u00a0: Sofie's Dog Care",  # French puts a no-break space before a colon
     ]
-    assert f"Réservation: {LINKS.app_url}/bookings/{b.id}" in french.description
+    assert f"Réservation\u00a0: {LINKS.app_url}/bookings/{b.id}" in french.description
     dutch = booking_event(booking(as_owner=False, pet_names=()), LINKS, TEXTS[Locale.NL])
     assert dutch.summary == "Logeeropvang · Sofie's Dog Care"
     assert dutch.description.splitlines()[:2] == ["Logeeropvang", "Baasje: Sofie's Dog Care"]

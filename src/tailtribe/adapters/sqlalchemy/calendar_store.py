@@ -25,7 +25,7 @@ from tailtribe.adapters.sqlalchemy.tables import (
 from tailtribe.domain.model.calendar import FEED_STATUSES, CalendarFeed
 from tailtribe.domain.model.meet_and_greets import MeetStatus
 from tailtribe.domain.model.pricing import Service
-from tailtribe.domain.model.users import Locale
+from tailtribe.domain.model.users import DEFAULT_LOCALE, Locale
 from tailtribe.domain.ports.calendar import CalendarBooking, CalendarMeeting, FeedUser
 
 
@@ -68,7 +68,11 @@ class SqlCalendarQueries:
                 .where(CalendarFeedRow.token_hash == token_hash)
             )
         ).first()
-        return None if found is None else FeedUser(found.id, Locale(found.locale))
+        if found is None:
+            return None
+        # A language the app no longer offers must not take the feed down.
+        known = found.locale in {item.value for item in Locale}
+        return FeedUser(found.id, Locale(found.locale) if known else DEFAULT_LOCALE)
 
     async def bookings(self, user_id: UUID, ending_from: datetime) -> Sequence[CalendarBooking]:
         rows = (

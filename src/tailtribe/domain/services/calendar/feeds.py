@@ -52,6 +52,7 @@ class FeedTexts:
     for_pets: str  # "{service} for {pets}"
     messages: str
     booking: str
+    colon: str = ": "  # after a label; French puts a no-break space before it
 
 
 # The service names are those of the emails and documents, capitalised.
@@ -66,7 +67,7 @@ TEXTS = {
         },
         meeting="Meet-and-greet",
         caregiver="Caregiver",
-        owner="Owner",
+        owner="Pet owner",
         for_pets="{service} for {pets}",
         messages="Messages",
         booking="Booking",
@@ -100,6 +101,7 @@ TEXTS = {
         for_pets="{service} pour {pets}",
         messages="Messages",
         booking="Réservation",
+        colon="\u00a0: ",
     ),
 }
 ENGLISH = TEXTS[Locale.EN]
@@ -207,11 +209,12 @@ def booking_event(
     pets = ", ".join(shown_text(n, accepted) for n in booking.pet_names)
     role = texts.caregiver if booking.as_owner else texts.owner
     what = texts.for_pets.format(service=service, pets=pets) if pets else service
-    lines = [what, f"{role}: {other}"]
+    lines = [what, f"{role}{texts.colon}{other}"]
     if booking.conversation_id is not None:
-        lines.append(f"{texts.messages}: {links.app_url}/conversations/{booking.conversation_id}")
+        chat = f"{links.app_url}/conversations/{booking.conversation_id}"
+        lines.append(f"{texts.messages}{texts.colon}{chat}")
     url = f"{links.app_url}/bookings/{booking.id}"
-    lines.append(f"{texts.booking}: {url}")
+    lines.append(f"{texts.booking}{texts.colon}{url}")
     city = booking.caregiver_city if booking.service in AT_CAREGIVERS else None
     return CalendarEvent(
         key=str(booking.id),
@@ -244,11 +247,12 @@ def meeting_event(
     agree where to meet in their conversation, linked here)."""
     role = texts.caregiver if meeting.as_owner else texts.owner
     other = shown_text(meeting.other_name, accepted=False)  # no booking was accepted
-    lines = [texts.meeting, f"{role}: {other}"]
+    lines = [texts.meeting, f"{role}{texts.colon}{other}"]
     if meeting.conversation_id is not None:
-        lines.append(f"{texts.messages}: {links.app_url}/conversations/{meeting.conversation_id}")
+        chat = f"{links.app_url}/conversations/{meeting.conversation_id}"
+        lines.append(f"{texts.messages}{texts.colon}{chat}")
     url = f"{links.app_url}/meet-and-greets/{meeting.id}"
-    lines.append(f"{texts.meeting}: {url}")
+    lines.append(f"{texts.meeting}{texts.colon}{url}")
     return CalendarEvent(
         key=str(meeting.id),
         start=meeting.start,
