@@ -227,7 +227,14 @@ def test_the_booking_dates_are_brussels_time() -> None:
     assert "1 March 2027 09:00 \u2013 4 March 2027 18:00" in text
 
 
-words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèëêçàâôöïüÉ'-", min_size=1, max_size=12)
+# Dutch and French letters, and those of other European names the font prints.
+LETTERS = (
+    "abcdefghijklmnopqrstuvwxyzéèëêçàâôöïüÉ'-"
+    + "ŁłŚśŻżŞşȚțřčŐőĞğ"
+    + "αβγδεζηθλμπσωΩ"
+    + "абвгджзиклмнпрстуфшщыюяЖЯ"
+)
+words = st.text(alphabet=LETTERS, min_size=1, max_size=12)
 names = st.lists(words, min_size=1, max_size=5).map(" ".join)
 
 
