@@ -177,7 +177,13 @@ async def seed(url: str) -> tuple[Any, History]:
                 h["reviews"].append(review)
             if rng.random() < 0.5:
                 topic = rng.choice(
-                    ["event.PaymentAuthorized", "event.PaymentAuthorized", "event.PaymentFailed"]
+                    [
+                        "event.PaymentAuthorized",
+                        "event.PaymentAuthorized",
+                        "event.PaymentFailed",
+                        "event.OccurrencePaymentAuthorized",  # a series, charged off-session
+                        "event.OccurrencePaymentNeeded",  # its off-session charge refused
+                    ]
                 )
                 at = moment(rng)
                 event = OutboxMessage(uuid4(), topic, {"booking_id": str(booking.id)}, at, at)
@@ -208,8 +214,8 @@ def expected(h: History) -> dict[str, Any]:
     reviews = [r.rating for r in h["reviews"] if within(r.created_at)]
     events = [e.topic for e in h["events"] if within(e.created_at)]
     failed, authorized = (
-        events.count("event.PaymentFailed"),
-        events.count("event.PaymentAuthorized"),
+        events.count("event.PaymentFailed") + events.count("event.OccurrencePaymentNeeded"),
+        events.count("event.PaymentAuthorized") + events.count("event.OccurrencePaymentAuthorized"),
     )
     gbv = sum(b.payment.captured_cents for b in cohort)
 

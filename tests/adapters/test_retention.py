@@ -19,7 +19,6 @@ from sqlalchemy import func, insert, select, update
 from tailtribe.adapters.filesystem.object_storage import FolderStorage
 from tailtribe.adapters.sqlalchemy.database import make_db_config
 from tailtribe.adapters.sqlalchemy.metrics_store import SqlMetricsStore
-from tailtribe.adapters.sqlalchemy.operations_store import AUTHORIZED_TOPIC, FAILED_TOPIC
 from tailtribe.adapters.sqlalchemy.tables import (
     OutboxRow,
     PetRow,
@@ -31,12 +30,19 @@ from tailtribe.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from tailtribe.adapters.system.ids import Uuid7Generator
 from tailtribe.config import Settings
 from tailtribe.domain.model.conversations import Conversation
-from tailtribe.domain.model.events import PaymentAuthorized, PaymentFailed
+from tailtribe.domain.model.events import (
+    OccurrencePaymentAuthorized,
+    OccurrencePaymentNeeded,
+    PaymentAuthorized,
+    PaymentFailed,
+)
 from tailtribe.domain.model.exports import DataExport
 from tailtribe.domain.model.outbox import OutboxMessage, OutboxStatus
 from tailtribe.domain.model.photos import Photo, PhotoStatus, Subject
 from tailtribe.domain.model.tokens import OneTimeToken, TokenPurpose
 from tailtribe.domain.model.users import User
+from tailtribe.domain.ports.monitoring import PAYMENT_AUTHORIZED_TOPICS, PAYMENT_FAILED_TOPICS
+from tailtribe.domain.ports.payments import OffSessionOutcome
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.services.outbox import Outbox
 from tailtribe.domain.services.payments.ledger import Reconcile
@@ -357,15 +363,26 @@ async def test_sent_outbox_rows_go_after_ninety_days_but_the_metrics_events_stay
 
 
 def test_the_outbox_rows_kept_are_the_ones_the_metrics_count_and_hold_nothing_personal() -> None:
-    assert {AUTHORIZED_TOPIC, FAILED_TOPIC} <= KEPT_TOPICS
-    # Their payload is the event's fields: a booking, an amount, a time. A new
-    # field here must be judged before rows carrying it are kept for ever.
-    for event in (PaymentAuthorized, PaymentFailed):
+    assert {*PAYMENT_AUTHORIZED_TOPICS, *PAYMENT_FAILED_TOPICS} <= KEPT_TOPICS
+    # Their payload is the event's fields: a booking (and its series), an
+    # amount, times, and for a refused off-session charge the coarse outcome
+    # ("declined" or "authentication_required"). A new field here must be
+    # judged before rows carrying it are kept for ever.
+    kept = (PaymentAuthorized, PaymentFailed, OccurrencePaymentAuthorized, OccurrencePaymentNeeded)
+    assert {f"event.{e.__name__}" for e in kept} == KEPT_TOPICS
+    for event in kept:
         assert {f.name for f in dataclasses.fields(event)} <= {
             "occurred_at",
             "booking_id",
+            "series_id",
             "amount_cents",
+            "reason",
+            "pay_by",
         }
+    assert {o.value for o in OffSessionOutcome} - {"authorized"} == {
+        "declined",
+        "authentication_required",
+    }
 
 
 async def test_metrics_and_reconciliation_read_the_same_after_retention(

@@ -25,7 +25,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tailtribe.adapters.sqlalchemy.operations_store import AUTHORIZED_TOPIC, FAILED_TOPIC
 from tailtribe.adapters.sqlalchemy.tables import (
     BookingRow,
     CaregiverDecisionRow,
@@ -40,7 +39,12 @@ from tailtribe.domain.model.bookings import ACCEPTED_ONCE, BookingStatus
 from tailtribe.domain.model.caregivers import DecisionKind
 from tailtribe.domain.model.meet_and_greets import MEET_TO_BOOKING
 from tailtribe.domain.model.users import Role
-from tailtribe.domain.ports.monitoring import Day, Totals
+from tailtribe.domain.ports.monitoring import (
+    PAYMENT_AUTHORIZED_TOPICS,
+    PAYMENT_FAILED_TOPICS,
+    Day,
+    Totals,
+)
 
 EPOCH = date(1970, 1, 1)
 DAY_SECONDS = 86400
@@ -152,11 +156,11 @@ class SqlMetricsStore:
         payments = (
             await s.execute(
                 select(
-                    _count(OutboxRow.topic == AUTHORIZED_TOPIC),
-                    _count(OutboxRow.topic == FAILED_TOPIC),
+                    _count(OutboxRow.topic.in_(PAYMENT_AUTHORIZED_TOPICS)),
+                    _count(OutboxRow.topic.in_(PAYMENT_FAILED_TOPICS)),
                 ).where(
                     within(OutboxRow.created_at),
-                    OutboxRow.topic.in_([AUTHORIZED_TOPIC, FAILED_TOPIC]),
+                    OutboxRow.topic.in_(PAYMENT_AUTHORIZED_TOPICS + PAYMENT_FAILED_TOPICS),
                 )
             )
         ).one()

@@ -9,14 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tailtribe.adapters.sqlalchemy.tables import BookingRow, OutboxRow, UserRow, WebhookEventRow
 from tailtribe.domain.model.booking_payout import PayoutStatus
-from tailtribe.domain.model.events import PaymentAuthorized, PaymentFailed
-from tailtribe.domain.model.notifications import EMAIL_TOPIC_PREFIX, EVENT_TOPIC_PREFIX
+from tailtribe.domain.model.notifications import EMAIL_TOPIC_PREFIX
 from tailtribe.domain.model.outbox import OutboxStatus
-from tailtribe.domain.ports.monitoring import OperationsSnapshot
-
-# The outbox keeps every payment event: the failure rate's source, which only grows.
-AUTHORIZED_TOPIC = EVENT_TOPIC_PREFIX + PaymentAuthorized.__name__
-FAILED_TOPIC = EVENT_TOPIC_PREFIX + PaymentFailed.__name__
+from tailtribe.domain.ports.monitoring import (
+    PAYMENT_AUTHORIZED_TOPICS,
+    PAYMENT_FAILED_TOPICS,
+    OperationsSnapshot,
+)
 
 
 def due_backlog(now: datetime) -> Select[tuple[int, datetime]]:
@@ -68,7 +67,7 @@ class SqlOperationsStore:
             (
                 await s.execute(
                     select(OutboxRow.topic, func.count())
-                    .where(OutboxRow.topic.in_([AUTHORIZED_TOPIC, FAILED_TOPIC]))
+                    .where(OutboxRow.topic.in_(PAYMENT_AUTHORIZED_TOPICS + PAYMENT_FAILED_TOPICS))
                     .group_by(OutboxRow.topic)
                 )
             )
@@ -103,8 +102,8 @@ class SqlOperationsStore:
         return OperationsSnapshot(
             users=users,
             bookings_by_status={str(k): int(v) for k, v in by_status.items()},
-            payments_authorized=events.get(AUTHORIZED_TOPIC, 0),
-            payments_failed=events.get(FAILED_TOPIC, 0),
+            payments_authorized=sum(events.get(t, 0) for t in PAYMENT_AUTHORIZED_TOPICS),
+            payments_failed=sum(events.get(t, 0) for t in PAYMENT_FAILED_TOPICS),
             payouts_paid=int(payouts),
             payouts_paid_cents=int(paid_cents),
             payouts_held=held or 0,

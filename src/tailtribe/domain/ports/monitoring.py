@@ -7,6 +7,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
+from tailtribe.domain.model.events import (
+    OccurrencePaymentAuthorized,
+    OccurrencePaymentNeeded,
+    PaymentAuthorized,
+    PaymentFailed,
+)
+from tailtribe.domain.model.notifications import EVENT_TOPIC_PREFIX
+
+# The outbox events the payment failure rate counts: a payment held or refused,
+# a booking's (the owner pays on the page) or a series occurrence's (charged
+# off-session; "needed" is its refusal).
+PAYMENT_AUTHORIZED_TOPICS = tuple(
+    EVENT_TOPIC_PREFIX + e.__name__ for e in (PaymentAuthorized, OccurrencePaymentAuthorized)
+)
+PAYMENT_FAILED_TOPICS = tuple(
+    EVENT_TOPIC_PREFIX + e.__name__ for e in (PaymentFailed, OccurrencePaymentNeeded)
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Totals:

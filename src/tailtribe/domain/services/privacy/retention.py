@@ -14,10 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tailtribe.domain.model.events import PaymentAuthorized, PaymentFailed
-from tailtribe.domain.model.notifications import EVENT_TOPIC_PREFIX
 from tailtribe.domain.model.security import RETENTION as SECURITY_EVENTS_KEPT
 from tailtribe.domain.ports.files import ObjectStorage
+from tailtribe.domain.ports.monitoring import PAYMENT_AUTHORIZED_TOPICS, PAYMENT_FAILED_TOPICS
 from tailtribe.domain.ports.retention import Purged
 from tailtribe.domain.ports.storage import UnitOfWork
 from tailtribe.domain.ports.time import Clock
@@ -32,7 +31,7 @@ FAILED = -1  # a rule's count when it failed (after any batches it committed)
 # The outbox rows the business metrics count (the payment failure rate, and the
 # Prometheus counters that must only grow): kept whole when sent rows go. Their
 # payload is a booking id, an amount in cents and a time: nothing personal.
-KEPT_TOPICS = frozenset(EVENT_TOPIC_PREFIX + e.__name__ for e in (PaymentAuthorized, PaymentFailed))
+KEPT_TOPICS = frozenset(PAYMENT_AUTHORIZED_TOPICS + PAYMENT_FAILED_TOPICS)
 
 Purge = Callable[[UnitOfWork, datetime, int], Awaitable[int | Purged]]
 

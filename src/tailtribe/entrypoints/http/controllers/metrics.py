@@ -59,8 +59,16 @@ class BusinessCollector(Collector):
         for status, count in sorted(s.bookings_by_status.items()):
             bookings.add_metric([status], count)
         yield bookings
-        yield _counter("tailtribe_payments_authorized", "cards held", s.payments_authorized)
-        yield _counter("tailtribe_payments_failed", "card payments that failed", s.payments_failed)
+        yield _counter(
+            "tailtribe_payments_authorized",
+            "cards held (series occurrences too)",
+            s.payments_authorized,
+        )
+        yield _counter(
+            "tailtribe_payments_failed",
+            "card payments that failed (off-session too)",
+            s.payments_failed,
+        )
         yield _gauge("tailtribe_payouts_paid", "bookings paid out", s.payouts_paid)
         yield _gauge(
             "tailtribe_payouts_paid_cents", "paid out to caregivers, in cents", s.payouts_paid_cents
